@@ -1,0 +1,80 @@
+"""Findings are data: every stage returns a list of :class:`Diagnostic` instead of raising.
+
+A diagnostic points at the blueprint (or manifest) file, line and column, and at the JSON path
+inside the document, so a reader can act on it at once. Rule ids are stable: tools and tests match on
+them, and they are listed in ``docs/rules.md``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import typing as t
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Diagnostic:
+    rule: str
+    message: str
+    file: str | None = None
+    line: int | None = None  # 1-based
+    column: int | None = None  # 1-based
+    path: str = ""  # JSON path inside the document, e.g. "spec.services[0].image"
+    hint: str | None = None
+    severity: Severity = Severity.ERROR
+    # For findings on rendered objects: "kind/namespace/name" of the object they concern.
+    object: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def sort_key(self) -> tuple[t.Any, ...]:
+        return (self.file or "", self.line or 0, self.column or 0, self.rule, self.path, self.message)
+
+    def to_dict(self) -> dict[str, t.Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "path": self.path,
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "message": self.message,
+            "hint": self.hint,
+            "object": self.object,
+        }
+
+
+def sort_diagnostics(diagnostics: t.Iterable[Diagnostic]) -> list[Diagnostic]:
+    return sorted(diagnostics, key=Diagnostic.sort_key)
+
+
+def has_errors(diagnostics: t.Iterable[Diagnostic]) -> bool:
+    return any(d.is_error for d in diagnostics)
+
+
+def json_path(parts: t.Iterable[str | int]) -> str:
+    """Render a path of keys and indices as ``spec.services[0].image``."""
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        elif out and _is_plain_key(part):
+            out.append(f".{part}")
+        elif _is_plain_key(part):
+            out.append(part)
+        else:
+            escaped = part.replace("\\", "\\\\").replace('"', '\\"')
+            out.append(f'["{escaped}"]')
+    return "".join(out)
+
+
+def _is_plain_key(key: str) -> bool:
+    return bool(key) and all(c.isalnum() or c in "_-/" for c in key) and not key[0].isdigit()

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+import typing as t
+
+import click
+
+from .._errors import GenplatError
+
+# Command name → module (inside genplat.cli) that defines a click command called ``command``.
+COMMANDS: dict[str, str] = {
+    "validate": "validate",
+    "schema": "schema",
+}
+
+
+class _LazyGroup(click.Group):
+    """Imports a command's module only when it runs, so ``genplat --help`` stays fast."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMANDS.get(cmd_name)
+        if module is None:
+            return None
+        return t.cast(click.Command, importlib.import_module(f"genplat.cli.{module}").command)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="genplat")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Compile platform and tenant blueprints into checked, reproducible Kubernetes bundles.
+
+    \b
+    Pipeline: load → validate → resolve → render → check → write → package → publish.
+    Exit codes: 0 clean, 1 findings, 2 usage error, 3 internal or external failure.
+    """
+    ctx.obj = {"debug": debug}
+
+
+def main(argv: list[str] | None = None) -> t.NoReturn:
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        rv = cli.main(args=argv, prog_name="genplat", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except GenplatError as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"genplat: error: {exc.message}", err=True)
+        if exc.hint:
+            click.echo(f"  hint: {exc.hint}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # the one place that turns a bug into exit code 3
+        if debug:
+            traceback.print_exc()
+        click.echo(f"genplat: internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo("  hint: this is a bug in genplat; rerun with --debug for a traceback and report it", err=True)
+        sys.exit(3)
+    sys.exit(rv if isinstance(rv, int) else 0)

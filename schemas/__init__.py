@@ -1,0 +1,1 @@
+"""JSON Schemas of the blueprint kinds, shipped inside the package as ``genplat.schemas``."""
