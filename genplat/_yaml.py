@@ -1,0 +1,409 @@
+"""Safe YAML reading with a line and column for every value.
+
+Why not ruamel.yaml's round-trip loader (which also keeps positions)? Measured on this project's
+blueprints it is over ten times slower than libyaml, and genplat reads thousands of tenant files
+per build (see docs/benchmarks.md). So we drive libyaml's C *parser* (PyYAML's ``CParser``) and build
+plain data from its event stream ourselves. Building from events instead of libyaml's composer
+matters for safety: the composer recurses in C and crashes the interpreter on deeply nested input
+(``[[[[…`` 100,000 deep segfaults), whereas this loop is iterative and enforces a depth limit.
+
+What it refuses, each as a :class:`~genplat.Diagnostic` rather than an exception:
+custom or Python tags, duplicate keys, alias expansion beyond a node budget ("billion laughs"),
+nesting deeper than a limit, files over a size limit, bytes that are not UTF-8, empty files and
+(for blueprints) several documents in one file. Timestamps stay strings: they are names and
+versions in blueprints, never dates.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import typing as t
+
+import yaml
+from yaml import events as ev
+from yaml.constructor import SafeConstructor
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
+
+from ._diagnostics import Diagnostic, json_path
+
+DEFAULT_MAX_BYTES = 1024 * 1024
+DEFAULT_MAX_NODES = 200_000
+DEFAULT_MAX_DEPTH = 64
+
+Path = tuple[t.Union[str, int], ...]
+
+_STR = "tag:yaml.org,2002:str"
+_ALLOWED_TAGS = {
+    _STR: "str",
+    "tag:yaml.org,2002:int": "int",
+    "tag:yaml.org,2002:float": "float",
+    "tag:yaml.org,2002:bool": "bool",
+    "tag:yaml.org,2002:null": "null",
+    "tag:yaml.org,2002:timestamp": "str",
+    "tag:yaml.org,2002:value": "str",
+    "tag:yaml.org,2002:merge": "merge",
+    "tag:yaml.org,2002:map": "map",
+    "tag:yaml.org,2002:seq": "seq",
+    "!": "str",
+}
+
+_resolver = Resolver()
+_constructor = SafeConstructor()
+
+try:  # libyaml is part of every PyYAML wheel; the pure-Python parser is the slow fallback
+    _Parser: t.Any = yaml.CParser
+except AttributeError:  # pragma: no cover
+    _Parser = None
+
+
+@dataclasses.dataclass(slots=True)
+class YamlDocument:
+    """One parsed document: plain data plus the 1-based (line, column) of every value and key."""
+
+    file: str
+    data: t.Any
+    positions: dict[Path, tuple[int, int]]
+    key_positions: dict[Path, tuple[int, int]]
+    line: int = 1  # where the document starts
+
+    def locate(self, path: t.Sequence[str | int], *, key: bool = False) -> tuple[int, int]:
+        """Position of ``path`` or of its nearest ancestor that has one."""
+        p = tuple(path)
+        if key and p in self.key_positions:
+            return self.key_positions[p]
+        while p:
+            if p in self.positions:
+                return self.positions[p]
+            p = p[:-1]
+        return self.positions.get((), (self.line, 1))
+
+
+class _LoadError(Exception):
+    def __init__(self, rule: str, message: str, line: int, column: int, path: Path = (), hint: str | None = None):
+        super().__init__(message)
+        self.rule, self.message, self.line, self.column, self.path, self.hint = rule, message, line, column, path, hint
+
+
+def read_text(raw: bytes, file: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str | None, list[Diagnostic]]:
+    """Decode a file's bytes as UTF-8 within the size limit, or explain why not."""
+    if len(raw) > max_bytes:
+        return None, [
+            Diagnostic(
+                rule="file-too-large",
+                message=f"file is {len(raw):,} bytes, over the limit of {max_bytes:,} bytes",
+                file=file,
+                line=1,
+                column=1,
+                hint="split it into smaller files, or raise the limit with --max-file-size",
+            )
+        ]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, [
+            Diagnostic(rule="file-encoding", message="file is UTF-16; genplat reads UTF-8 only",
+                       file=file, line=1, column=1, hint="save the file as UTF-8")
+        ]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        return None, [
+            Diagnostic(
+                rule="file-encoding",
+                message=f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
+                file=file,
+                line=line,
+                column=column,
+                hint="save the file as UTF-8",
+            )
+        ]
+    return text, []
+
+
+def load_documents(
+    raw: bytes | str,
+    file: str,
+    *,
+    multi: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+) -> tuple[list[YamlDocument], list[Diagnostic]]:
+    """Parse ``raw`` into documents. With ``multi=False`` exactly one non-empty document is expected."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
+    text, diags = read_text(raw, file, max_bytes=max_bytes)
+    if text is None:
+        return [], diags
+    builder = _Builder(file, max_nodes=max_nodes, max_depth=max_depth)
+    try:
+        docs = builder.run(text, multi=multi)
+    except _LoadError as exc:
+        return [], [
+            Diagnostic(rule=exc.rule, message=exc.message, file=file, line=exc.line, column=exc.column,
+                       path=json_path(exc.path), hint=exc.hint)
+        ]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or "invalid YAML"
+        context = f" ({exc.context})" if exc.context else ""
+        return [], [
+            Diagnostic(
+                rule="yaml-syntax",
+                message=f"YAML syntax error: {problem}{context}",
+                file=file,
+                line=(mark.line + 1) if mark else 1,
+                column=(mark.column + 1) if mark else 1,
+                hint="check indentation, quoting and colons near this place",
+            )
+        ]
+    except yaml.YAMLError as exc:
+        return [], [Diagnostic(rule="yaml-syntax", message=f"YAML error: {exc}", file=file, line=1, column=1)]
+    if not docs:
+        return [], [
+            Diagnostic(rule="file-empty", message="file holds no YAML document", file=file, line=1, column=1,
+                       hint="remove the file, or give it content")
+        ]
+    return docs, []
+
+
+def _pos(mark: t.Any) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1)
+
+
+@dataclasses.dataclass(slots=True)
+class _Frame:
+    kind: str  # "map" or "seq"
+    value: t.Any
+    path: Path
+    start: tuple[int, int]
+    anchor: str | None
+    nodes_at_start: int
+    pending_key: t.Any = None
+    pending_key_pos: tuple[int, int] | None = None
+    have_key: bool = False
+    merges: list[t.Any] = dataclasses.field(default_factory=list)
+    explicit_keys: set[t.Any] = dataclasses.field(default_factory=set)
+
+
+class _Builder:
+    """Turns libyaml events into plain data, iteratively, with budgets."""
+
+    def __init__(self, file: str, *, max_nodes: int, max_depth: int) -> None:
+        self.file = file
+        self.max_nodes = max_nodes
+        self.max_depth = max_depth
+
+    def run(self, text: str, *, multi: bool) -> list[YamlDocument]:
+        parser = _Parser(text) if _Parser is not None else yaml.SafeLoader(text)
+        docs: list[YamlDocument] = []
+        try:
+            while True:
+                event = parser.get_event()
+                if event is None or isinstance(event, ev.StreamEndEvent):
+                    break
+                if isinstance(event, ev.DocumentStartEvent):
+                    line = event.start_mark.line + 1
+                    if docs and not multi:
+                        raise _LoadError(
+                            "yaml-multiple-documents",
+                            "file holds more than one YAML document",
+                            line,
+                            event.start_mark.column + 1,
+                            hint="put each blueprint in a file of its own",
+                        )
+                    doc = self._document(parser, line)
+                    if doc.data is None and not multi:
+                        continue
+                    if doc.data is not None:
+                        docs.append(doc)
+        finally:
+            dispose = getattr(parser, "dispose", None)
+            if dispose:
+                dispose()
+        return docs
+
+    def _document(self, parser: t.Any, line: int) -> YamlDocument:
+        positions: dict[Path, tuple[int, int]] = {}
+        key_positions: dict[Path, tuple[int, int]] = {}
+        anchors: dict[str, tuple[t.Any, int]] = {}
+        stack: list[_Frame] = []
+        nodes = 0
+        result: t.Any = None
+        done = False
+
+        def place(value: t.Any, pos: tuple[int, int], size: int) -> bool:
+            """Attach a finished value to its parent; returns True when it is the document root."""
+            nonlocal result
+            if not stack:
+                result = value
+                return True
+            top = stack[-1]
+            if top.kind == "seq":
+                top.value.append(value)
+                return False
+            if not top.have_key:
+                if isinstance(value, (dict, list)):
+                    raise _LoadError("yaml-complex-key", "a mapping key must be a plain value", *pos, top.path)
+                if value is _MERGE:
+                    top.pending_key = _MERGE
+                else:
+                    top.pending_key = value
+                    if value in top.explicit_keys:
+                        raise _LoadError(
+                            "yaml-duplicate-key",
+                            f"duplicate key {value!r}",
+                            *pos,
+                            top.path + (value,),
+                            hint=f"the key first appears at line {key_positions[top.path + (value,)][0]}; keep one",
+                        )
+                    top.explicit_keys.add(value)
+                    key_positions[top.path + (value,)] = pos
+                top.pending_key_pos = pos
+                top.have_key = True
+                return False
+            key = top.pending_key
+            top.have_key = False
+            if key is _MERGE:
+                sources = value if isinstance(value, list) else [value]
+                if not all(isinstance(s, dict) for s in sources):
+                    raise _LoadError("yaml-merge", "a merge key (<<) needs a mapping or a list of mappings", *pos, top.path)
+                top.merges.extend(sources)
+                return False
+            top.value[key] = value
+            return False
+
+        while not done:
+            event = parser.get_event()
+            if isinstance(event, ev.DocumentEndEvent):
+                break
+            depth_path = stack[-1].path if stack else ()
+            if isinstance(event, (ev.MappingStartEvent, ev.SequenceStartEvent)):
+                nodes += 1
+                if len(stack) >= self.max_depth:
+                    raise _LoadError("yaml-too-deep", f"nesting deeper than {self.max_depth} levels", *_pos(event.start_mark), depth_path)
+                kind = "map" if isinstance(event, ev.MappingStartEvent) else "seq"
+                self._check_tag(event.tag, kind, event, depth_path)
+                path = self._child_path(stack)
+                pos = _pos(event.start_mark)
+                positions[path] = pos
+                stack.append(_Frame(kind, {} if kind == "map" else [], path, pos, event.anchor, nodes))
+                continue
+            if isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent)):
+                frame = stack.pop()
+                value = frame.value
+                if frame.merges:
+                    merged: dict[t.Any, t.Any] = {}
+                    for source in frame.merges:
+                        for k, v in source.items():
+                            merged.setdefault(k, v)
+                    merged.update(value)
+                    value = merged
+                if frame.anchor:
+                    anchors[frame.anchor] = (value, nodes - frame.nodes_at_start + 1)
+                done = place(value, frame.start, 0)
+                continue
+            if isinstance(event, ev.ScalarEvent):
+                nodes += 1
+                pos = _pos(event.start_mark)
+                value = self._scalar(event, depth_path)
+                if stack and not (stack[-1].kind == "map" and not stack[-1].have_key):
+                    positions[self._child_path(stack)] = pos
+                elif not stack:
+                    positions[()] = pos
+                if event.anchor:
+                    anchors[event.anchor] = (value, 1)
+                done = place(value, pos, 1)
+                if nodes > self.max_nodes:
+                    raise _LoadError("yaml-too-large", f"document has more than {self.max_nodes:,} values", *pos, depth_path)
+                continue
+            if isinstance(event, ev.AliasEvent):
+                pos = _pos(event.start_mark)
+                if event.anchor not in anchors:
+                    raise _LoadError("yaml-syntax", f"unknown alias *{event.anchor}", *pos, depth_path)
+                value, size = anchors[event.anchor]
+                nodes += size
+                if nodes > self.max_nodes:
+                    raise _LoadError(
+                        "yaml-alias-limit",
+                        f"aliases expand to more than {self.max_nodes:,} values",
+                        *pos,
+                        depth_path,
+                        hint="this looks like an alias bomb ('billion laughs'); write the values out or use fewer aliases",
+                    )
+                if stack and not (stack[-1].kind == "map" and not stack[-1].have_key):
+                    positions[self._child_path(stack)] = pos
+                done = place(copy.deepcopy(value) if isinstance(value, (dict, list)) else value, pos, size)
+                continue
+        # Consume up to the DocumentEnd event when the root was a scalar or collection.
+        if done:
+            event = parser.get_event()
+            if not isinstance(event, ev.DocumentEndEvent):  # pragma: no cover - libyaml guarantees this
+                raise _LoadError("yaml-syntax", "unexpected content after the document", 1, 1)
+        return YamlDocument(self.file, result, positions, key_positions, line)
+
+    @staticmethod
+    def _child_path(stack: list[_Frame]) -> Path:
+        if not stack:
+            return ()
+        top = stack[-1]
+        if top.kind == "seq":
+            return top.path + (len(top.value),)
+        key = top.pending_key
+        if key is _MERGE:
+            return top.path
+        return top.path + (key if isinstance(key, (str, int)) else str(key),)
+
+    def _check_tag(self, tag: str | None, kind: str, event: t.Any, path: Path) -> None:
+        if tag is None or tag == "!":
+            return
+        if _ALLOWED_TAGS.get(tag) != kind:
+            raise _LoadError(
+                "yaml-tag",
+                f"tag {tag!r} is not allowed",
+                *_pos(event.start_mark),
+                path,
+                hint="blueprints are plain data: remove the tag",
+            )
+
+    def _scalar(self, event: t.Any, path: Path) -> t.Any:
+        tag = event.tag
+        if tag is None or tag == "!":
+            if tag == "!" or event.style:  # quoted or block scalar: always a string
+                return event.value
+            tag = _resolver.resolve(ScalarNode, event.value, event.implicit)
+        kind = _ALLOWED_TAGS.get(tag)
+        if kind is None or kind in ("map", "seq"):
+            raise _LoadError(
+                "yaml-tag",
+                f"tag {tag!r} is not allowed",
+                *_pos(event.start_mark),
+                path,
+                hint="blueprints are plain data: remove the tag",
+            )
+        if kind == "str":
+            return event.value
+        if kind == "merge":
+            return _MERGE
+        node = ScalarNode(tag, event.value, event.start_mark, event.end_mark)
+        try:
+            if kind == "int":
+                return _constructor.construct_yaml_int(node)
+            if kind == "float":
+                return _constructor.construct_yaml_float(node)
+            if kind == "bool":
+                return _constructor.construct_yaml_bool(node)
+            return None
+        except (ValueError, KeyError) as exc:
+            raise _LoadError("yaml-syntax", f"{event.value!r} is not a valid {kind}", *_pos(event.start_mark), path) from exc
+
+
+class _MergeKey:
+    def __repr__(self) -> str:
+        return "<<"
+
+
+_MERGE = _MergeKey()
