@@ -1,0 +1,248 @@
+"""Turn one bundle's files into an OCI artifact in memory: no I/O, every digest known up front.
+
+Two formats (facts from the upstream sources, see docs/oci.md):
+
+* ``flux``: what ``flux push artifact`` writes. OCI image manifest, config
+  ``application/vnd.cncf.flux.config.v1+json`` (``{}``), one
+  ``application/vnd.cncf.flux.content.v1.tar+gzip`` layer with the bundle at the archive root.
+* ``imgpkg``: what ``imgpkg push -b`` writes. Docker schema 2 manifest, Docker image config with
+  ``config.Labels["dev.carvel.imgpkg.bundle"] = "true"``, one
+  ``application/vnd.docker.image.rootfs.diff.tar.gzip`` layer holding the manifests under ``config/``
+  and ``.imgpkg/images.yml`` (an ``ImagesLock``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+import typing as t
+
+import yaml
+
+from .._errors import GenplatError
+from ._tar import gzip_bytes, make_tar
+
+Format = t.Literal["flux", "imgpkg"]
+FORMATS: tuple[Format, ...] = ("flux", "imgpkg")
+
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+FLUX_CONFIG = "application/vnd.cncf.flux.config.v1+json"
+FLUX_LAYER = "application/vnd.cncf.flux.content.v1.tar+gzip"
+DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
+DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+IMGPKG_BUNDLE_LABEL = "dev.carvel.imgpkg.bundle"
+#: Folder inside an imgpkg bundle that holds the manifests (ytt reads hidden folders too, so the
+#: App points ytt here and never at the bundle root with its ``.imgpkg/``).
+IMGPKG_CONFIG_DIR = "config"
+IMAGES_LOCK_PATH = ".imgpkg/images.yml"
+#: kbld matches an image reference in the manifests to a lock entry by this annotation.
+KBLD_ID_ANNOTATION = "kbld.carvel.dev/id"
+
+ANN_SOURCE = "org.opencontainers.image.source"
+ANN_REVISION = "org.opencontainers.image.revision"
+ANN_CREATED = "org.opencontainers.image.created"
+
+_DIGEST_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
+def canonical_json(value: t.Any) -> bytes:
+    """Sorted keys, no spaces, UTF-8: the bytes genplat hashes and uploads as they are."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def sha256_digest(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+@dataclasses.dataclass(frozen=True)
+class Blob:
+    media_type: str
+    data: bytes = dataclasses.field(repr=False)
+    digest: str
+
+    @classmethod
+    def of(cls, media_type: str, data: bytes) -> Blob:
+        return cls(media_type, data, sha256_digest(data))
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def descriptor(self) -> dict[str, t.Any]:
+        return {"mediaType": self.media_type, "digest": self.digest, "size": self.size}
+
+
+@dataclasses.dataclass(frozen=True)
+class Artifact:
+    """One packaged bundle: manifest, config and layer bytes with their digests and media types."""
+
+    format: Format
+    manifest: Blob
+    config: Blob
+    layer: Blob
+    #: Things the user should know (e.g. images left out of the ImagesLock).
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def digest(self) -> str:
+        """The manifest digest: what a registry reports and what the GitOps wiring pins."""
+        return self.manifest.digest
+
+    def blobs(self) -> tuple[Blob, ...]:
+        """Config and layer, the blobs that must be in a registry before the manifest."""
+        return (self.config, self.layer)
+
+
+def split_image(ref: str) -> tuple[str, str | None, str | None]:
+    """``repo[:tag][@sha256:…]`` → (repo, tag, digest)."""
+    digest = None
+    if "@" in ref:
+        ref, digest = ref.rsplit("@", 1)
+    tag = None
+    slash = ref.rfind("/")
+    colon = ref.rfind(":")
+    if colon > slash:
+        ref, tag = ref[:colon], ref[colon + 1:]
+    return ref, tag, digest
+
+
+def images_lock(images: t.Iterable[str]) -> tuple[bytes, list[str]]:
+    """ImagesLock YAML for ``images`` and warnings for those that cannot be listed.
+
+    imgpkg validates every entry with go-containerregistry's ``NewDigest``: only digest references
+    are allowed. ``repo:tag@sha256:…`` is written as ``repo@sha256:…`` (the digest is what is pulled),
+    with the original reference kept in ``kbld.carvel.dev/id`` so kbld maps the manifests' reference to
+    the locked one. A reference without a digest cannot be locked offline (that needs a registry
+    lookup): it is left out and reported; kbld will then resolve it at deploy time and
+    ``imgpkg copy`` will not relocate it.
+    """
+    entries: dict[str, dict[str, t.Any]] = {}
+    warnings: list[str] = []
+    for ref in sorted(set(images)):
+        repo, _tag, digest = split_image(ref)
+        if digest is None:
+            warnings.append(
+                f"image {ref!r} is not pinned by digest: left out of {IMAGES_LOCK_PATH} "
+                "(imgpkg copy will not relocate it; pin it as repo@sha256:… to include it)"
+            )
+            continue
+        if not _DIGEST_RE.match(digest) or not repo:
+            warnings.append(f"image {ref!r} has an unsupported digest; left out of {IMAGES_LOCK_PATH}")
+            continue
+        entries[ref] = {"annotations": {KBLD_ID_ANNOTATION: ref}, "image": f"{repo}@{digest}"}
+    doc = {
+        "apiVersion": "imgpkg.carvel.dev/v1alpha1",
+        "kind": "ImagesLock",
+        "images": [entries[k] for k in sorted(entries)],
+    }
+    body = yaml.safe_dump(doc, sort_keys=True, default_flow_style=False, allow_unicode=True)
+    return ("---\n" + body).encode(), warnings
+
+
+def find_images(files: t.Mapping[str, bytes]) -> list[str]:
+    """Every string value of an ``image`` key in the bundle's YAML documents, sorted, once each."""
+    found: set[str] = set()
+
+    def walk(node: t.Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "image" and isinstance(value, str) and value:
+                    found.add(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    for name in sorted(files):
+        if not name.endswith((".yaml", ".yml")) or name.endswith("kustomization.yaml"):
+            continue
+        try:
+            for doc in yaml.safe_load_all(files[name]):
+                walk(doc)
+        except yaml.YAMLError as exc:
+            raise GenplatError(f"{name}: not valid YAML while looking for images: {exc}") from exc
+    return sorted(found)
+
+
+def _check_files(files: t.Mapping[str, bytes]) -> None:
+    if not files:
+        raise GenplatError("bundle has no files to package")
+    for name in files:
+        if name.startswith(".imgpkg/") or name == ".imgpkg":
+            raise GenplatError(f"bundle file {name!r} uses the reserved .imgpkg/ folder")
+
+
+def package_bundle(
+    files: t.Mapping[str, bytes],
+    *,
+    fmt: Format = "flux",
+    images: t.Sequence[str] = (),
+    annotations: t.Mapping[str, str] | None = None,
+) -> Artifact:
+    """Package a bundle (relative POSIX path → bytes) as an OCI artifact of format ``fmt``.
+
+    Pure: the same files, format, images and annotations give the same bytes and digests on every
+    machine. ``annotations`` (e.g. provenance) go on the manifest for ``flux`` and into the config
+    labels for ``imgpkg`` (Docker schema 2 manifests carry no annotations; ``imgpkg push --labels``
+    puts them there too).
+    """
+    _check_files(files)
+    annotations = dict(annotations or {})
+    if fmt == "flux":
+        layer = Blob.of(FLUX_LAYER, gzip_bytes(make_tar(files)))
+        config = Blob.of(FLUX_CONFIG, b"{}")
+        manifest_doc: dict[str, t.Any] = {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": config.descriptor(),
+            "layers": [layer.descriptor()],
+        }
+        if annotations:
+            manifest_doc["annotations"] = annotations
+        return Artifact("flux", Blob.of(OCI_MANIFEST, canonical_json(manifest_doc)), config, layer)
+    if fmt == "imgpkg":
+        lock, warnings = images_lock(images)
+        content = {f"{IMGPKG_CONFIG_DIR}/{name}": data for name, data in files.items()}
+        content[IMAGES_LOCK_PATH] = lock
+        tar = make_tar(content)
+        layer = Blob.of(DOCKER_LAYER, gzip_bytes(tar))
+        labels = {IMGPKG_BUNDLE_LABEL: "true", **annotations}
+        config_doc = {
+            "architecture": "",
+            "config": {"Labels": labels},
+            "created": "0001-01-01T00:00:00Z",
+            "history": [{"author": "genplat", "created": "0001-01-01T00:00:00Z", "created_by": "genplat"}],
+            "os": "",
+            "rootfs": {"type": "layers", "diff_ids": [sha256_digest(tar)]},
+        }
+        config = Blob.of(DOCKER_CONFIG, canonical_json(config_doc))
+        manifest_doc = {
+            "schemaVersion": 2,
+            "mediaType": DOCKER_MANIFEST,
+            "config": config.descriptor(),
+            "layers": [layer.descriptor()],
+        }
+        return Artifact("imgpkg", Blob.of(DOCKER_MANIFEST, canonical_json(manifest_doc)), config, layer,
+                        tuple(warnings))
+    raise GenplatError(f"unknown bundle format {fmt!r}; expected one of: {', '.join(FORMATS)}")
+
+
+def provenance_annotations(*, source: str | None, branch: str | None, sha: str | None,
+                           epoch: int | None) -> dict[str, str]:
+    """The three OCI provenance annotations Flux writes, from values the caller looked up."""
+    import datetime as _dt
+
+    out: dict[str, str] = {}
+    if source:
+        out[ANN_SOURCE] = source
+    if sha:
+        out[ANN_REVISION] = f"{branch or 'HEAD'}@sha1:{sha}"
+    created = _dt.datetime.fromtimestamp(epoch or 0, tz=_dt.timezone.utc)
+    out[ANN_CREATED] = created.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return out
