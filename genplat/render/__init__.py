@@ -1,0 +1,55 @@
+"""Render stage: resolved model in, Kubernetes objects (plain dicts with their origin) out.
+
+Each family is one module. ``TENANT_RENDERERS`` run once per tenant placement, ``PLATFORM_RENDERERS``
+once per cluster bundle; the order of these lists does not matter, output order is fixed by
+:data:`KIND_ORDER`.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from .._objects import RenderedObject
+from .._resolve import TenantTarget
+from . import network, policy, secrets, tenancy
+from ._base import BundleContext
+
+TenantRenderer = t.Callable[[BundleContext, TenantTarget], list[RenderedObject]]
+PlatformRenderer = t.Callable[[BundleContext], list[RenderedObject]]
+
+TENANT_RENDERERS: dict[str, TenantRenderer] = {
+    "tenancy": tenancy.render,
+    "network": network.render,
+    "secrets": secrets.render,
+}
+PLATFORM_RENDERERS: dict[str, PlatformRenderer] = {
+    "policy": policy.render,
+}
+
+# Objects that others depend on come first, so a reader (and kubectl apply) meets them in order.
+KIND_ORDER = [
+    "Namespace", "CustomResourceDefinition", "CompositeResourceDefinition", "Function", "Composition", "ClusterPolicy",
+    "ServiceAccount", "ResourceQuota", "LimitRange", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding",
+    "NetworkPolicy", "ExternalSecret", "ConfigMap", "Secret",
+    "Task", "Pipeline", "TriggerBinding", "TriggerTemplate", "EventListener",
+    "Service", "Broker", "Trigger",
+]
+_RANK = {k: i for i, k in enumerate(KIND_ORDER)}
+
+
+def order_key(obj: RenderedObject) -> tuple[t.Any, ...]:
+    return (_RANK.get(obj.kind, len(_RANK)), obj.kind, obj.api_version, obj.namespace or "", obj.name)
+
+
+def render_tenant(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
+    out: list[RenderedObject] = []
+    for renderer in TENANT_RENDERERS.values():
+        out.extend(renderer(ctx, tenant))
+    return out
+
+
+def render_platform(ctx: BundleContext) -> list[RenderedObject]:
+    out: list[RenderedObject] = []
+    for renderer in PLATFORM_RENDERERS.values():
+        out.extend(renderer(ctx))
+    return out

@@ -1,0 +1,249 @@
+"""The compile on one screen: load → validate → resolve → render → check → write.
+
+Packaging and publishing (``genplat package`` / ``push``) read what this writes. Only :func:`build`
+touches the file system, and only at its end, through :mod:`genplat._write`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+import typing as t
+from pathlib import Path
+
+from ._diagnostics import Diagnostic, has_errors, sort_diagnostics
+from ._emit import dump_documents
+from ._objects import RenderedObject
+from ._project import Project, load_project
+from ._resolve import PlatformModel, TenantTarget, resolve
+from ._validate import validate
+from .render import order_key, render_platform, render_tenant
+from .render._base import BundleContext
+from .render.templates import Templates, load_templates, merge, render_template
+
+SPLITS = ("per-tenant", "per-object")
+LOCK_FILE = "genplat.lock.json"
+
+
+@dataclasses.dataclass(slots=True)
+class BuildOptions:
+    project: Path
+    out_dir: Path | None = None  # default: <project>/out, beside blueprints/
+    check_only: bool = False  # compare with out/ and write nothing
+    split: str = "per-tenant"
+    run_checks: bool = True
+    max_file_size: int = 1024 * 1024
+
+
+@dataclasses.dataclass(slots=True)
+class BuildResult:
+    diagnostics: list[Diagnostic]
+    out_dir: Path | None = None
+    files: dict[str, bytes] = dataclasses.field(default_factory=dict)
+    objects: int = 0
+    bundles: list[str] = dataclasses.field(default_factory=list)
+    timings: dict[str, float] = dataclasses.field(default_factory=dict)
+    written: list[str] = dataclasses.field(default_factory=list)
+    removed: list[str] = dataclasses.field(default_factory=list)
+    unchanged: int = 0
+    stale: list[str] = dataclasses.field(default_factory=list)
+    missing: list[str] = dataclasses.field(default_factory=list)
+    extra: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+    @property
+    def up_to_date(self) -> bool:
+        return not (self.stale or self.missing or self.extra)
+
+
+class _Timer:
+    def __init__(self, timings: dict[str, float]) -> None:
+        self.timings = timings
+
+    def phase(self, name: str) -> "_Phase":
+        return _Phase(self.timings, name)
+
+
+class _Phase:
+    def __init__(self, timings: dict[str, float], name: str) -> None:
+        self.timings, self.name = timings, name
+
+    def __enter__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.timings[self.name] = self.timings.get(self.name, 0.0) + time.perf_counter() - self.start
+
+
+def default_out_dir(project: Project) -> Path:
+    root = project.root
+    return (root.parent if root.name == "blueprints" else root) / "out"
+
+
+def build(options: BuildOptions) -> BuildResult:
+    timings: dict[str, float] = {}
+    timer = _Timer(timings)
+    with timer.phase("load"):
+        project = load_project(options.project, max_file_size=options.max_file_size)
+    with timer.phase("validate"):
+        findings = validate(project)
+    result = BuildResult(diagnostics=findings, timings=timings)
+    if has_errors(findings):
+        return result
+    out_dir = options.out_dir or default_out_dir(project)
+    result.out_dir = out_dir
+    with timer.phase("resolve"):
+        platform, bundles = resolve(project)
+    display_root = project.root.parent if project.root.name == "blueprints" else project.root
+    templates, tdiags = load_templates(project.templates_dir, display_root)
+    findings.extend(tdiags)
+    renderer = _Renderer(platform, templates, timer, options, display_root)
+    files: dict[str, bytes] = {}
+    for bundle, tenants in bundles.items():
+        files.update(renderer.bundle(bundle, tenants))
+    findings.extend(renderer.findings)
+    result.objects = renderer.objects
+    result.bundles = list(bundles)
+    result.diagnostics = sort_diagnostics(findings)
+    if has_errors(result.diagnostics):
+        return result
+    from ._lock import build_lock
+
+    by_bundle: dict[str, dict[str, bytes]] = {b: {} for b in bundles}
+    for path, data in files.items():
+        env, cluster, rest = path.split("/", 2)
+        by_bundle[f"{env}/{cluster}"][rest] = data
+    files[LOCK_FILE] = build_lock(by_bundle)
+    result.files = files
+    from ._write import diff_tree, write_tree
+
+    with timer.phase("write"):
+        if options.check_only:
+            diff = diff_tree(out_dir, files, managed=_managed)
+            result.stale, result.missing, result.extra = list(diff.stale), list(diff.missing), list(diff.extra)
+        else:
+            written = write_tree(out_dir, files, managed=_managed)
+            result.written, result.removed, result.unchanged = list(written.written), list(written.removed), len(written.unchanged)
+    return result
+
+
+def _managed(path: str) -> bool:
+    """The build owns everything in out/ but hidden entries (``out/.oci/`` is genplat package's)."""
+    return not path.split("/", 1)[0].startswith(".")
+
+
+class _Renderer:
+    """Renders, checks and emits one bundle at a time, tenant by tenant, keeping only bytes."""
+
+    def __init__(self, platform: PlatformModel, templates: Templates, timer: _Timer, options: BuildOptions, display_root: Path) -> None:
+        self.platform = platform
+        self.templates = templates
+        self.timer = timer
+        self.options = options
+        self.display_root = display_root
+        self.findings: list[Diagnostic] = []
+        self.objects = 0
+        self._sources: dict[str, str] = {}
+        self._checker = _make_checker(platform, display_root) if options.run_checks else None
+
+    def bundle(self, bundle: str, tenants: list[TenantTarget]) -> dict[str, bytes]:
+        cluster = next(c for c in self.platform.clusters if c.bundle == bundle)
+        ctx = BundleContext(self.platform, cluster, tenants)
+        groups: dict[str, list[RenderedObject]] = {}
+        with self.timer.phase("render"):
+            platform_objects = render_platform(ctx)
+            platform_objects = merge(platform_objects, self._templated(ctx, "platform", None, "platform/templates.yaml"))
+        self._add(groups, platform_objects)
+        for tenant in tenants:
+            with self.timer.phase("render"):
+                objects = render_tenant(ctx, tenant)
+                objects = merge(objects, self._templated(ctx, "tenant", tenant, f"tenants/{tenant.name}.yaml"))
+            self._add(groups, objects)
+        files: dict[str, bytes] = {}
+        with self.timer.phase("emit"):
+            for file, objs in sorted(groups.items()):
+                objs.sort(key=order_key)
+                if self.options.split == "per-object":
+                    for o in objs:
+                        name = _object_file(file, o)
+                        files[f"{bundle}/{name}"] = dump_documents([(self._source(o), o.obj)]).encode("utf-8")
+                else:
+                    files[f"{bundle}/{file}"] = dump_documents((self._source(o), o.obj) for o in objs).encode("utf-8")
+            resources = sorted(p.split("/", 2)[2] for p in files)
+            files[f"{bundle}/kustomization.yaml"] = dump_documents([(None, {
+                "apiVersion": "kustomize.config.k8s.io/v1beta1",
+                "kind": "Kustomization",
+                "resources": resources,
+            })]).encode("utf-8")
+        return files
+
+    def _add(self, groups: dict[str, list[RenderedObject]], objects: list[RenderedObject]) -> None:
+        self.objects += len(objects)
+        if self._checker is not None:
+            with self.timer.phase("check"):
+                self.findings.extend(self._checker(objects))
+        for o in objects:
+            groups.setdefault(o.file or "platform/other.yaml", []).append(o)
+
+    def _templated(self, ctx: BundleContext, scope: str, tenant: TenantTarget | None, file: str) -> list[RenderedObject]:
+        out: list[RenderedObject] = []
+        for tpl in self.templates.for_scope(scope):
+            objs, diags = render_template(tpl, _template_context(ctx, tenant), bundle=ctx.cluster.bundle, file=file,
+                                          tenant=tenant.name if tenant else None)
+            out.extend(objs)
+            self.findings.extend(diags)
+        return out
+
+    def _source(self, o: RenderedObject) -> str:
+        """``file:line`` relative to the project, the same from any working directory."""
+        f = o.origin.file
+        rel = self._sources.get(f)
+        if rel is None:
+            p = Path(f)
+            try:
+                rel = os.path.relpath(p.resolve(), self.display_root.resolve()) if p.is_absolute() or p.exists() else f
+            except ValueError:  # pragma: no cover
+                rel = f
+            rel = Path(rel).as_posix()
+            self._sources[f] = rel
+        return f"{rel}:{o.origin.line}" if o.origin.line else rel
+
+
+def _object_file(group_file: str, o: RenderedObject) -> str:
+    folder = group_file.rsplit(".", 1)[0]
+    ns = f"{o.namespace}_" if o.namespace else ""
+    return f"{folder}/{o.kind.lower()}_{ns}{o.name}.yaml"
+
+
+def _template_context(ctx: BundleContext, tenant: TenantTarget | None) -> dict[str, t.Any]:
+    c = ctx.cluster
+    context: dict[str, t.Any] = {
+        "platform": {"name": ctx.platform.name, "spec": ctx.platform.blueprint.spec},
+        "cluster": {"environment": c.environment, "name": c.name, "provider": c.provider, "region": c.region,
+                    "capabilities": sorted(c.capabilities)},
+    }
+    if tenant is not None:
+        context["tenant"] = {
+            "name": tenant.name, "environment": tenant.environment, "namespace": tenant.namespace,
+            "tierName": tenant.tier_name, "tier": tenant.tier, "labels": tenant.labels, "description": tenant.description,
+            "access": tenant.access, "allowFrom": tenant.allow_from,
+            "services": [{k: getattr(s, k) for k in ("name", "image", "port", "env", "secrets", "scaling", "resources", "traffic", "visibility", "build")}
+                         for s in tenant.services],
+            "resources": [{"name": r.name, "offering": r.offering, "parameters": r.parameters} for r in tenant.resources],
+            "events": [{"name": e.name, "broker": e.broker, "filter": e.filter, "subscriber": e.subscriber} for e in tenant.events],
+        }
+        context["namespace"] = tenant.namespace
+    return context
+
+
+def _make_checker(platform: PlatformModel, display_root: Path) -> t.Callable[[list[RenderedObject]], list[Diagnostic]] | None:
+    """Schema and guardrail checks on rendered objects, from genplat.checks."""
+    try:
+        from .checks import make_build_checker  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return t.cast("t.Callable[[list[RenderedObject]], list[Diagnostic]]", make_build_checker(platform, display_root))

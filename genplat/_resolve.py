@@ -1,0 +1,255 @@
+"""Resolve stage: platform defaults + tenant tier + per-environment overrides + cluster capabilities.
+
+The result is one :class:`TenantTarget` per (environment, cluster, tenant), grouped by bundle. It is
+pure data computed from validated blueprints and keeps, for every value it carries, the blueprint
+place it came from (``origin``/``origins``), so renderers can point rendered objects back at input.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+from ._merge import deep_merge
+from ._objects import Origin
+from ._project import Blueprint, Project
+
+DEFAULT_PORT = 8080
+DEFAULT_INGRESS_NAMESPACES = ("ingress-nginx",)
+KNATIVE_SYSTEM_NAMESPACES = ("knative-serving", "kourier-system", "knative-eventing")
+DEFAULT_PSA = {"enforce": "restricted", "audit": "restricted", "warn": "restricted"}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Cluster:
+    environment: str
+    name: str
+    provider: str
+    region: str | None
+    capabilities: frozenset[str]
+    gitops: str | None
+    origin: Origin
+
+    @property
+    def bundle(self) -> str:
+        return f"{self.environment}/{self.name}"
+
+    def has(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+
+@dataclasses.dataclass(slots=True)
+class Service:
+    name: str
+    image: str
+    port: int
+    env: dict[str, str]
+    secrets: list[dict[str, str]]
+    scaling: dict[str, t.Any]
+    resources: dict[str, dict[str, t.Any]]
+    traffic: list[dict[str, t.Any]]
+    visibility: str
+    build: dict[str, t.Any] | None
+    origin: Origin
+    # Field name → where its effective value was written (the override when there is one).
+    origins: dict[str, Origin]
+
+
+@dataclasses.dataclass(slots=True)
+class Resource:
+    name: str
+    offering: str
+    parameters: dict[str, t.Any]  # with the offering's defaults applied
+    origin: Origin
+
+
+@dataclasses.dataclass(slots=True)
+class Event:
+    name: str
+    broker: str
+    filter: dict[str, str]
+    subscriber: str
+    origin: Origin
+
+
+@dataclasses.dataclass(slots=True)
+class TenantTarget:
+    """A tenant as it lands on one cluster of one environment."""
+
+    name: str
+    environment: str
+    cluster: Cluster
+    namespace: str
+    tier_name: str
+    tier: dict[str, t.Any]
+    access: dict[str, dict[str, list[str]]]
+    services: list[Service]
+    resources: list[Resource]
+    events: list[Event]
+    allow_from: list[str]  # peer tenants' namespaces in the same environment
+    labels: dict[str, str]
+    description: str | None
+    origin: Origin  # the tenant blueprint's metadata.name
+    origins: dict[str, Origin]
+    blueprint: Blueprint = dataclasses.field(repr=False)
+
+
+@dataclasses.dataclass(slots=True)
+class PlatformModel:
+    name: str
+    registry: str
+    registry_insecure: bool
+    kubernetes_version: str
+    clusters: list[Cluster]
+    tiers: dict[str, dict[str, t.Any]]
+    secrets: dict[str, t.Any]
+    crossplane: dict[str, t.Any]
+    offerings: list[dict[str, t.Any]]
+    pipelines: dict[str, dict[str, t.Any]]
+    policies: dict[str, t.Any]
+    pod_security: dict[str, str]
+    ingress_namespaces: list[str]
+    dns_namespace: str
+    crds: list[str]
+    validator: str
+    blueprint: Blueprint = dataclasses.field(repr=False)
+
+    def origin(self, path: t.Sequence[str | int] = ()) -> Origin:
+        return self.blueprint.origin(path)
+
+
+def resolve_platform(platform: Blueprint) -> PlatformModel:
+    spec = platform.spec
+    clusters = []
+    for ei, env in enumerate(spec.get("environments", [])):
+        for ci, c in enumerate(env.get("clusters", [])):
+            caps = frozenset(c.get("capabilities", []))
+            gitops = c.get("gitops") or ("flux" if "flux" in caps else "kapp-controller" if "kapp-controller" in caps else None)
+            clusters.append(
+                Cluster(env["name"], c["name"], c["provider"], c.get("region"), caps, gitops,
+                        platform.origin(("spec", "environments", ei, "clusters", ci)))
+            )
+    policies = dict(spec.get("policies") or {})
+    network = spec.get("network") or {}
+    return PlatformModel(
+        name=platform.name,
+        registry=spec["registry"],
+        registry_insecure=bool(spec.get("registryInsecure", False)),
+        kubernetes_version=str(spec["kubernetesVersion"]),
+        clusters=clusters,
+        tiers=dict(spec.get("tiers") or {}),
+        secrets=dict(spec.get("secrets") or {}),
+        crossplane=dict(spec.get("crossplane") or {}),
+        offerings=list(spec.get("offerings") or []),
+        pipelines={p["name"]: p for p in spec.get("pipelines") or []},
+        policies=policies,
+        pod_security={**DEFAULT_PSA, **(policies.get("podSecurity") or {})},
+        ingress_namespaces=list(network.get("ingressNamespaces") or DEFAULT_INGRESS_NAMESPACES),
+        dns_namespace=network.get("dnsNamespace") or "kube-system",
+        crds=list(spec.get("crds") or []),
+        validator=spec.get("validator") or "builtin",
+        blueprint=platform,
+    )
+
+
+def tenant_targets(platform: PlatformModel, tenant: Blueprint, peers: t.Mapping[str, Blueprint]) -> list[TenantTarget]:
+    """Every (environment, cluster) placement of one tenant, resolved."""
+    spec = tenant.spec
+    out = []
+    clusters_by_env: dict[str, list[Cluster]] = {}
+    for c in platform.clusters:
+        clusters_by_env.setdefault(c.environment, []).append(c)
+    offerings = {o["name"]: o for o in platform.offerings}
+    for ei, env in enumerate(spec.get("environments", [])):
+        ename = env["name"]
+        env_path = ("spec", "environments", ei)
+        wanted = env.get("clusters")
+        for cluster in clusters_by_env.get(ename, []):
+            if wanted and cluster.name not in wanted:
+                continue
+            tier_name = env.get("tier") or spec["tier"]
+            origins = {"tier": tenant.origin((*env_path, "tier") if env.get("tier") else ("spec", "tier")),
+                       "environment": tenant.origin(env_path), "access": tenant.origin(("spec", "access")),
+                       "network": tenant.origin(("spec", "network"))}
+            services = [_service(tenant, svc, si, env, env_path) for si, svc in enumerate(spec.get("services") or [])]
+            resources = []
+            for ri, res in enumerate(spec.get("resources") or []):
+                off = offerings[res["offering"]]
+                params = {k: v["default"] for k, v in (off.get("parameters") or {}).items() if "default" in v}
+                params.update(res.get("parameters") or {})
+                override = ((env.get("resources") or {}).get(res["name"]) or {}).get("parameters") or {}
+                params.update(override)
+                resources.append(Resource(res["name"], res["offering"], params, tenant.origin(("spec", "resources", ri))))
+            events = [
+                Event(e["name"], e.get("broker", "default"), dict(e.get("filter") or {}), e["subscriber"], tenant.origin(("spec", "events", vi)))
+                for vi, e in enumerate(spec.get("events") or [])
+            ]
+            allow = []
+            for peer in (spec.get("network") or {}).get("allowFrom") or []:
+                peer_bp = peers.get(peer)
+                if peer_bp is not None and any(e.get("name") == ename for e in peer_bp.spec.get("environments", [])):
+                    allow.append(f"{peer}-{ename}")
+            out.append(
+                TenantTarget(
+                    name=tenant.name,
+                    environment=ename,
+                    cluster=cluster,
+                    namespace=f"{tenant.name}-{ename}",
+                    tier_name=tier_name,
+                    tier=platform.tiers[tier_name],
+                    access={role: {"users": list(s.get("users") or []), "groups": list(s.get("groups") or [])}
+                            for role, s in (spec.get("access") or {}).items()},
+                    services=services,
+                    resources=resources,
+                    events=events,
+                    allow_from=sorted(allow),
+                    labels=dict((tenant.data.get("metadata") or {}).get("labels") or {}),
+                    description=spec.get("description"),
+                    origin=tenant.origin(("metadata", "name")),
+                    origins=origins,
+                    blueprint=tenant,
+                )
+            )
+    return out
+
+
+def _service(tenant: Blueprint, svc: dict[str, t.Any], si: int, env: dict[str, t.Any], env_path: tuple[str | int, ...]) -> Service:
+    base = ("spec", "services", si)
+    override = (env.get("services") or {}).get(svc["name"]) or {}
+    eff = deep_merge(svc, override)
+    origins = {
+        field: tenant.origin((*env_path, "services", svc["name"], field) if field in override else (*base, field))
+        for field in ("image", "port", "env", "secrets", "scaling", "resources", "traffic", "visibility", "build")
+    }
+    return Service(
+        name=svc["name"],
+        image=eff["image"],
+        port=int(eff.get("port", DEFAULT_PORT)),
+        env={k: _env_str(v) for k, v in (eff.get("env") or {}).items()},
+        secrets=[dict(s) for s in eff.get("secrets") or []],
+        scaling=dict(eff.get("scaling") or {}),
+        resources={k: dict(v) for k, v in (eff.get("resources") or {}).items()},
+        traffic=[dict(x) for x in eff.get("traffic") or []],
+        visibility=eff.get("visibility", "public"),
+        build=dict(eff["build"]) if eff.get("build") else None,
+        origin=tenant.origin(base),
+        origins=origins,
+    )
+
+
+def _env_str(value: t.Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def resolve(project: Project) -> tuple[PlatformModel, dict[str, list[TenantTarget]]]:
+    """The whole project resolved: bundle "<env>/<cluster>" → tenant placements (in tenant name order)."""
+    assert project.platform is not None, "resolve runs on validated projects only"
+    platform = resolve_platform(project.platform)
+    peers = {bp.name: bp for bp in project.tenants}
+    bundles: dict[str, list[TenantTarget]] = {c.bundle: [] for c in platform.clusters}
+    for tenant in sorted(project.tenants, key=lambda b: b.name):
+        for target in tenant_targets(platform, tenant, peers):
+            bundles[target.cluster.bundle].append(target)
+    return platform, bundles

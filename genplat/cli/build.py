@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .._pipeline import SPLITS, BuildOptions, build
+from ._common import format_option, report
+
+
+@click.command("build")
+@click.argument("project", default=".", type=click.Path(exists=True, file_okay=False))
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: out/ beside blueprints/).")
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing; exit 1 and list stale, missing and extra files when out/ differs from the blueprints.")
+@click.option("--split", type=click.Choice(SPLITS), default="per-tenant", show_default=True,
+              help="One multi-document file per tenant, or one file per object.")
+@click.option("--max-file-size", type=click.IntRange(min=1), default=1024 * 1024, show_default=True,
+              help="Largest blueprint file accepted, in bytes.")
+@click.option("--timings", is_flag=True, help="Print the time each phase took.")
+@format_option
+def command(project: str, out_dir: Path | None, check_only: bool, split: str, max_file_size: int, timings: bool, fmt: str | None) -> None:
+    """Render the blueprints in PROJECT into checked bundles under out/.
+
+    \b
+    out/<env>/<cluster>/          one bundle per cluster (kustomization.yaml at its root)
+    out/genplat.lock.json         every bundle's files with sha256
+    Nothing is written unless every check passes; unchanged files are left alone.
+    """
+    result = build(BuildOptions(project=Path(project), out_dir=out_dir, check_only=check_only, split=split, max_file_size=max_file_size))
+    code = report(result.diagnostics, fmt)
+    if code:
+        click.echo("build failed: nothing was written", err=True)
+        raise SystemExit(code)
+    if timings:
+        total = sum(result.timings.values())
+        for phase, seconds in result.timings.items():
+            click.echo(f"  {phase:<9} {seconds * 1000:8.1f} ms  {seconds / total * 100 if total else 0:5.1f} %", err=True)
+    if check_only:
+        if result.up_to_date:
+            click.echo(f"out/ is up to date ({len(result.files)} files)", err=True)
+            raise SystemExit(0)
+        for label, paths in (("stale", result.stale), ("missing", result.missing), ("extra", result.extra)):
+            for p in paths:
+                click.echo(f"{label}: {p}")
+        click.echo("out/ is not what the blueprints render: run `genplat build` and commit the result", err=True)
+        raise SystemExit(1)
+    click.echo(f"built {len(result.bundles)} bundle(s), {result.objects} object(s): "
+               f"{len(result.written)} file(s) written, {result.unchanged} unchanged, {len(result.removed)} removed", err=True)

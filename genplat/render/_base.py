@@ -1,0 +1,68 @@
+"""Helpers every renderer uses: object skeletons, common labels, and the per-bundle context."""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+from .._objects import Origin, RenderedObject
+from .._resolve import Cluster, PlatformModel, TenantTarget
+
+MANAGED_BY = {"app.kubernetes.io/managed-by": "genplat"}
+TENANT_LABEL = "genplat.dev/tenant"
+ENV_LABEL = "genplat.dev/environment"
+
+
+@dataclasses.dataclass(slots=True)
+class BundleContext:
+    platform: PlatformModel
+    cluster: Cluster
+    tenants: list[TenantTarget]
+
+
+def tenant_labels(tenant: TenantTarget) -> dict[str, str]:
+    labels = dict(MANAGED_BY)
+    labels[TENANT_LABEL] = tenant.name
+    labels[ENV_LABEL] = tenant.environment
+    for k, v in sorted(tenant.labels.items()):
+        labels.setdefault(k, v)
+    return labels
+
+
+def meta(name: str, *, namespace: str | None = None, labels: dict[str, str] | None = None,
+         annotations: dict[str, str] | None = None) -> dict[str, t.Any]:
+    m: dict[str, t.Any] = {"name": name}
+    if namespace is not None:
+        m["namespace"] = namespace
+    if labels:
+        m["labels"] = dict(labels)
+    if annotations:
+        m["annotations"] = dict(annotations)
+    return m
+
+
+def tenant_object(tenant: TenantTarget, api_version: str, kind: str, name: str, origin: Origin, *,
+                  namespaced: bool = True, file: str | None = None, **body: t.Any) -> RenderedObject:
+    obj: dict[str, t.Any] = {
+        "apiVersion": api_version,
+        "kind": kind,
+        "metadata": meta(name, namespace=tenant.namespace if namespaced else None, labels=tenant_labels(tenant)),
+    }
+    obj.update(body)
+    return RenderedObject(obj, origin, bundle=tenant.cluster.bundle, file=file or f"tenants/{tenant.name}.yaml", tenant=tenant.name)
+
+
+def platform_object(ctx: BundleContext, api_version: str, kind: str, name: str, origin: Origin, file: str,
+                    *, namespace: str | None = None, **body: t.Any) -> RenderedObject:
+    obj: dict[str, t.Any] = {
+        "apiVersion": api_version,
+        "kind": kind,
+        "metadata": meta(name, namespace=namespace, labels=dict(MANAGED_BY)),
+    }
+    obj.update(body)
+    return RenderedObject(obj, origin, bundle=ctx.cluster.bundle, file=f"platform/{file}", tenant=None)
+
+
+def quantity(value: t.Any) -> str:
+    """Quantities as strings, so '1' stays the string Kubernetes prints back."""
+    return str(value)

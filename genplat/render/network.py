@@ -1,0 +1,73 @@
+"""NetworkPolicies: deny by default, then open exactly what the platform and the tenant ask for."""
+
+from __future__ import annotations
+
+import typing as t
+
+from .._objects import RenderedObject
+from .._resolve import KNATIVE_SYSTEM_NAMESPACES, TenantTarget
+from ._base import BundleContext, tenant_object
+
+NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+def _namespaces(names: t.Iterable[str]) -> dict[str, t.Any]:
+    return {"namespaceSelector": {"matchExpressions": [{"key": NAME_LABEL, "operator": "In", "values": sorted(set(names))}]}}
+
+
+def system_namespaces(ctx: BundleContext) -> list[str]:
+    """Namespaces whose components call into tenant pods on this cluster."""
+    names = list(ctx.platform.ingress_namespaces)
+    if ctx.cluster.has("knative-serving"):
+        names += [n for n in KNATIVE_SYSTEM_NAMESPACES if n != "knative-eventing"]
+    if ctx.cluster.has("knative-eventing"):
+        names.append("knative-eventing")
+    return sorted(set(names))
+
+
+def render(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
+    if not ctx.platform.policies.get("defaultDenyNetwork", True):
+        return []
+    origin = ctx.platform.origin(("spec", "policies", "defaultDenyNetwork")) if "defaultDenyNetwork" in ctx.platform.policies \
+        else ctx.platform.origin(("spec", "policies"))
+    out = [
+        tenant_object(tenant, "networking.k8s.io/v1", "NetworkPolicy", "default-deny", origin,
+                      spec={"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
+        tenant_object(tenant, "networking.k8s.io/v1", "NetworkPolicy", "allow-dns", origin, spec={
+            "podSelector": {},
+            "policyTypes": ["Egress"],
+            "egress": [{
+                "to": [_namespaces([ctx.platform.dns_namespace])],
+                "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+            }],
+        }),
+        tenant_object(tenant, "networking.k8s.io/v1", "NetworkPolicy", "allow-same-namespace", origin, spec={
+            "podSelector": {},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{"from": [{"podSelector": {}}]}],
+            "egress": [{"to": [{"podSelector": {}}]}],
+        }),
+    ]
+    system = system_namespaces(ctx)
+    if system:
+        spec: dict[str, t.Any] = {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{"from": [_namespaces(system)]}]}
+        if ctx.cluster.has("knative-serving") or ctx.cluster.has("knative-eventing"):
+            # Pods reach the activator and brokers in the Knative system namespaces.
+            spec["policyTypes"] = ["Ingress", "Egress"]
+            spec["egress"] = [{"to": [_namespaces(n for n in system if n.startswith("knative-"))]}]
+        out.append(tenant_object(tenant, "networking.k8s.io/v1", "NetworkPolicy", "allow-platform", origin, spec=spec))
+    if tenant.allow_from:
+        out.append(tenant_object(tenant, "networking.k8s.io/v1", "NetworkPolicy", "allow-from-peers", tenant.origins["network"], spec={
+            "podSelector": {},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"from": [_namespaces(tenant.allow_from)]}],
+        }))
+    callees = sorted(t.namespace for t in ctx.tenants
+                     if t.environment == tenant.environment and tenant.namespace in t.allow_from)
+    if callees:
+        out.append(tenant_object(tenant, "networking.k8s.io/v1", "NetworkPolicy", "allow-to-peers", tenant.origins["network"], spec={
+            "podSelector": {},
+            "policyTypes": ["Egress"],
+            "egress": [{"to": [_namespaces(callees)]}],
+        }))
+    return out

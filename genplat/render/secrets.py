@@ -1,0 +1,33 @@
+"""One external-secrets ExternalSecret per secret reference: values stay in the store, never in Git."""
+
+from __future__ import annotations
+
+import re
+
+from .._objects import RenderedObject
+from .._resolve import Service, TenantTarget
+from ._base import BundleContext, tenant_object
+from .tenancy import secret_store_ref
+
+
+def secret_name(service: Service, env_var: str) -> str:
+    return f"{service.name}-{re.sub(r'[^a-z0-9]+', '-', env_var.lower()).strip('-')}"[:253]
+
+
+def render(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
+    if not ctx.cluster.has("external-secrets"):
+        return []
+    out = []
+    for svc in tenant.services:
+        for i, ref in enumerate(svc.secrets):
+            remote = {"key": ref["key"]}
+            if ref.get("property"):
+                remote["property"] = ref["property"]
+            name = secret_name(svc, ref["env"])
+            out.append(tenant_object(tenant, "external-secrets.io/v1", "ExternalSecret", name, svc.origins["secrets"], spec={
+                "refreshInterval": ctx.platform.secrets.get("refreshInterval", "1h"),
+                "secretStoreRef": secret_store_ref(ctx),
+                "target": {"name": name, "creationPolicy": "Owner"},
+                "data": [{"secretKey": ref["env"], "remoteRef": remote}],
+            }))
+    return out

@@ -1,0 +1,111 @@
+"""Namespace, quota, limit range, service account, image pull secret and role bindings per tenant."""
+
+from __future__ import annotations
+
+import typing as t
+
+from .._objects import RenderedObject
+from .._resolve import TenantTarget
+from ._base import BundleContext, meta, quantity, tenant_labels, tenant_object
+
+WORKLOAD_SERVICE_ACCOUNT = "workload"
+# Tenant roles map onto Kubernetes' built-in aggregated ClusterRoles; never cluster-admin.
+ROLE_FOR = {"admins": "admin", "developers": "edit", "viewers": "view"}
+QUOTA_KEYS = (
+    ("cpu", "limits.cpu"), ("memory", "limits.memory"), ("requestsCpu", "requests.cpu"), ("requestsMemory", "requests.memory"),
+    ("pods", "pods"), ("services", "services"), ("persistentVolumeClaims", "persistentvolumeclaims"), ("storage", "requests.storage"),
+)
+
+
+def render(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
+    out = [namespace(ctx, tenant), resource_quota(tenant), limit_range(tenant), service_account(ctx, tenant)]
+    pull = ctx.platform.secrets.get("imagePullSecret")
+    if pull and ctx.cluster.has("external-secrets"):
+        out.append(image_pull_secret(ctx, tenant, pull))
+    out.extend(role_bindings(tenant))
+    return out
+
+
+def namespace(ctx: BundleContext, tenant: TenantTarget) -> RenderedObject:
+    labels = tenant_labels(tenant)
+    version = f"v{ctx.platform.kubernetes_version}"
+    for mode in ("enforce", "audit", "warn"):
+        labels[f"pod-security.kubernetes.io/{mode}"] = ctx.platform.pod_security[mode]
+        labels[f"pod-security.kubernetes.io/{mode}-version"] = version
+    obj = {"apiVersion": "v1", "kind": "Namespace", "metadata": meta(tenant.namespace, labels=labels)}
+    if tenant.description:
+        obj["metadata"]["annotations"] = {"genplat.dev/description": tenant.description}
+    return RenderedObject(obj, tenant.origin, bundle=tenant.cluster.bundle, file=f"tenants/{tenant.name}.yaml", tenant=tenant.name)
+
+
+def resource_quota(tenant: TenantTarget) -> RenderedObject:
+    quota = tenant.tier.get("quota", {})
+    hard: dict[str, str] = {}
+    for key, k8s in QUOTA_KEYS:
+        if key in quota:
+            hard[k8s] = quantity(quota[key])
+    # Requests never exceed limits, so unless the tier says otherwise they share the limit's ceiling.
+    hard.setdefault("requests.cpu", quantity(quota["cpu"]))
+    hard.setdefault("requests.memory", quantity(quota["memory"]))
+    hard = dict(sorted(hard.items()))
+    return tenant_object(tenant, "v1", "ResourceQuota", "tenant-quota", tenant.origins["tier"], spec={"hard": hard})
+
+
+def limit_range(tenant: TenantTarget) -> RenderedObject:
+    c = tenant.tier.get("container", {})
+    limit = {
+        "type": "Container",
+        "default": {k: quantity(v) for k, v in c.get("default", {}).items()},
+        "defaultRequest": {k: quantity(v) for k, v in c.get("defaultRequest", {}).items()},
+        "max": {k: quantity(v) for k, v in c.get("max", {}).items()},
+    }
+    return tenant_object(tenant, "v1", "LimitRange", "tenant-limits", tenant.origins["tier"], spec={"limits": [limit]})
+
+
+def service_account(ctx: BundleContext, tenant: TenantTarget) -> RenderedObject:
+    body: dict[str, t.Any] = {"automountServiceAccountToken": False}
+    pull = ctx.platform.secrets.get("imagePullSecret")
+    if pull:
+        body["imagePullSecrets"] = [{"name": pull["name"]}]
+    return tenant_object(tenant, "v1", "ServiceAccount", WORKLOAD_SERVICE_ACCOUNT, tenant.origin, **body)
+
+
+def secret_store_ref(ctx: BundleContext) -> dict[str, str]:
+    store = ctx.platform.secrets.get("store", {})
+    return {"kind": store.get("kind", "ClusterSecretStore"), "name": store["name"]}
+
+
+def image_pull_secret(ctx: BundleContext, tenant: TenantTarget, pull: dict[str, str]) -> RenderedObject:
+    spec = {
+        "refreshInterval": ctx.platform.secrets.get("refreshInterval", "1h"),
+        "secretStoreRef": secret_store_ref(ctx),
+        "target": {
+            "name": pull["name"],
+            "creationPolicy": "Owner",
+            "template": {"type": "kubernetes.io/dockerconfigjson"},
+        },
+        "data": [{"secretKey": ".dockerconfigjson", "remoteRef": {"key": pull["key"]}}],
+    }
+    return tenant_object(tenant, "external-secrets.io/v1", "ExternalSecret", pull["name"],
+                         ctx.platform.origin(("spec", "secrets", "imagePullSecret")), spec=spec)
+
+
+def role_bindings(tenant: TenantTarget) -> list[RenderedObject]:
+    out = []
+    for role, cluster_role in ROLE_FOR.items():
+        subjects = tenant.access.get(role)
+        if not subjects:
+            continue
+        items = [{"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": g} for g in subjects.get("groups", [])]
+        items += [{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": u} for u in subjects.get("users", [])]
+        if not items:
+            continue
+        out.append(
+            tenant_object(
+                tenant, "rbac.authorization.k8s.io/v1", "RoleBinding", f"tenant-{role}",
+                tenant.blueprint.origin(("spec", "access", role)),
+                roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": cluster_role},
+                subjects=items,
+            )
+        )
+    return out
