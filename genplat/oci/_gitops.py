@@ -68,7 +68,7 @@ def _kapp(bundle: str, digest: str, repo: str, *, namespace: str, service_accoun
                 # kustomization.yaml is for kustomize consumers only; genplat's provenance comments
                 # are plain "#" comments, which ytt rejects unless told to ignore them.
                 {"ytt": {"paths": [f"{IMGPKG_CONFIG_DIR}/"], "ignoreUnknownComments": True,
-                         "fileMarks": [f"{IMGPKG_CONFIG_DIR}/kustomization.yaml:exclude=true"]}},
+                         "fileMarks": ["kustomization.yaml:exclude=true"]}},
                 {"kbld": {"paths": ["-", IMAGES_LOCK_PATH]}},
             ],
             "deploy": [{"kapp": {}}],

@@ -5,10 +5,13 @@ Two formats (facts from the upstream sources, see docs/oci.md):
 * ``flux``: what ``flux push artifact`` writes. OCI image manifest, config
   ``application/vnd.cncf.flux.config.v1+json`` (``{}``), one
   ``application/vnd.cncf.flux.content.v1.tar+gzip`` layer with the bundle at the archive root.
-* ``imgpkg``: what ``imgpkg push -b`` writes. Docker schema 2 manifest, Docker image config with
+* ``imgpkg``: what ``imgpkg push -b`` writes, in an OCI image manifest: an image config with
   ``config.Labels["dev.carvel.imgpkg.bundle"] = "true"``, one
   ``application/vnd.docker.image.rootfs.diff.tar.gzip`` layer holding the manifests under ``config/``
-  and ``.imgpkg/images.yml`` (an ``ImagesLock``).
+  and ``.imgpkg/images.yml`` (an ``ImagesLock``). imgpkg itself writes a Docker schema 2 manifest,
+  but imgpkg and kapp-controller check only the config label and the layer type, while skopeo (and
+  other OCI-layout readers) skip Docker manifests in an OCI layout's index: the OCI manifest serves
+  both (proven by the tests with ``imgpkg pull -b`` and ``skopeo``).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+jso
 FLUX_CONFIG = "application/vnd.cncf.flux.config.v1+json"
 FLUX_LAYER = "application/vnd.cncf.flux.content.v1.tar+gzip"
 DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
+OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 IMGPKG_BUNDLE_LABEL = "dev.carvel.imgpkg.bundle"
 #: Folder inside an imgpkg bundle that holds the manifests (ytt reads hidden folders too, so the
@@ -189,8 +193,8 @@ def package_bundle(
 
     Pure: the same files, format, images and annotations give the same bytes and digests on every
     machine. ``annotations`` (e.g. provenance) go on the manifest for ``flux`` and into the config
-    labels for ``imgpkg`` (Docker schema 2 manifests carry no annotations; ``imgpkg push --labels``
-    puts them there too).
+    labels for ``imgpkg`` (where ``imgpkg push --labels`` puts them; imgpkg shows labels, not
+    manifest annotations).
     """
     _check_files(files)
     annotations = dict(annotations or {})
@@ -221,14 +225,14 @@ def package_bundle(
             "os": "",
             "rootfs": {"type": "layers", "diff_ids": [sha256_digest(tar)]},
         }
-        config = Blob.of(DOCKER_CONFIG, canonical_json(config_doc))
+        config = Blob.of(OCI_CONFIG, canonical_json(config_doc))
         manifest_doc = {
             "schemaVersion": 2,
-            "mediaType": DOCKER_MANIFEST,
+            "mediaType": OCI_MANIFEST,
             "config": config.descriptor(),
             "layers": [layer.descriptor()],
         }
-        return Artifact("imgpkg", Blob.of(DOCKER_MANIFEST, canonical_json(manifest_doc)), config, layer,
+        return Artifact("imgpkg", Blob.of(OCI_MANIFEST, canonical_json(manifest_doc)), config, layer,
                         tuple(warnings))
     raise GenplatError(f"unknown bundle format {fmt!r}; expected one of: {', '.join(FORMATS)}")
 

@@ -1,0 +1,110 @@
+"""``genplat package``: every bundle under out/ into one OCI Image Layout, digests printed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import typing as t
+from pathlib import Path
+
+import click
+
+from .._errors import GenplatError, UsageError
+from ..oci import FORMATS, Artifact, find_images, package_bundle, provenance_annotations, write_layout
+
+
+def discover_bundles(out_dir: Path) -> dict[str, Path]:
+    """``out/<env>/<cluster>/`` folders holding a kustomization.yaml → ``{"<env>-<cluster>": path}``."""
+    if not out_dir.is_dir():
+        raise UsageError(f"{out_dir}: no such folder; run `genplat build` first")
+    found: dict[str, Path] = {}
+    for env in sorted(p for p in out_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+        for cluster in sorted(p for p in env.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+            if (cluster / "kustomization.yaml").is_file():
+                found[f"{env.name}-{cluster.name}"] = cluster
+    if not found:
+        raise UsageError(f"{out_dir}: no bundles (out/<env>/<cluster>/kustomization.yaml); run `genplat build` first")
+    return found
+
+
+def read_bundle(folder: Path) -> dict[str, bytes]:
+    """Every regular file below ``folder`` by relative POSIX path; links are refused, not followed."""
+    files: dict[str, bytes] = {}
+    for root, dirs, names in os.walk(folder):
+        dirs.sort()
+        for name in sorted(names) + [d for d in dirs if Path(root, d).is_symlink()]:
+            path = Path(root, name)
+            rel = path.relative_to(folder).as_posix()
+            if path.is_symlink() or not path.is_file():
+                raise GenplatError(f"{path}: bundles hold regular files only (no links or special files)")
+            files[rel] = path.read_bytes()
+    return files
+
+
+def _git(args: list[str], cwd: Path) -> str | None:
+    try:
+        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return proc.stdout.strip() or None if proc.returncode == 0 else None
+
+
+def git_provenance(cwd: Path) -> dict[str, str]:
+    """Annotations from git (remote URL, branch, commit) and SOURCE_DATE_EPOCH (else the commit time)."""
+    epoch_text = os.environ.get("SOURCE_DATE_EPOCH") or _git(["log", "-1", "--format=%ct"], cwd)
+    try:
+        epoch = int(epoch_text) if epoch_text else 0
+    except ValueError as exc:
+        raise UsageError(f"SOURCE_DATE_EPOCH={epoch_text!r} is not a whole number of seconds") from exc
+    branch = _git(["rev-parse", "--abbrev-ref", "HEAD"], cwd)
+    return provenance_annotations(
+        source=_git(["config", "--get", "remote.origin.url"], cwd),
+        branch=None if branch == "HEAD" else branch,
+        sha=_git(["rev-parse", "HEAD"], cwd),
+        epoch=epoch,
+    )
+
+
+def package_out_dir(out_dir: Path, *, fmt: t.Literal["flux", "imgpkg"], provenance: bool) -> dict[str, Artifact]:
+    annotations = git_provenance(out_dir) if provenance else None
+    artifacts = {}
+    for name, folder in discover_bundles(out_dir).items():
+        files = read_bundle(folder)
+        images = find_images(files) if fmt == "imgpkg" else ()
+        artifacts[name] = package_bundle(files, fmt=fmt, images=images, annotations=annotations)
+    return artifacts
+
+
+@click.command("package")
+@click.argument("out_dir", default="out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="flux", show_default=True,
+              help="Bundle format: flux (OCIRepository) or imgpkg (kapp-controller imgpkgBundle).")
+@click.option("--output", "layout", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="OCI Image Layout to write [default: OUT_DIR/.oci].")
+@click.option("--provenance", is_flag=True,
+              help="Add source/revision/created annotations from git and SOURCE_DATE_EPOCH.")
+@click.option("--output-format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="How to print the digests.")
+def command(out_dir: Path, fmt: t.Literal["flux", "imgpkg"], layout: Path | None, provenance: bool,
+            output_format: str) -> None:
+    """Package every bundle in OUT_DIR (default out/) as an OCI artifact in a local OCI layout.
+
+    Each bundle out/<env>/<cluster>/ is tagged <env>-<cluster> in the layout. The digests depend only
+    on the bundle content, the format and (with --provenance) the provenance values.
+    """
+    artifacts = package_out_dir(out_dir, fmt=fmt, provenance=provenance)
+    layout = layout or out_dir / ".oci"
+    write_layout(layout, artifacts)
+    for name, art in artifacts.items():
+        for warning in art.warnings:
+            click.echo(f"genplat: warning: {name}: {warning}", err=True)
+    if output_format == "json":
+        doc = {"version": 1, "format": fmt, "layout": str(layout),
+               "bundles": [{"name": n, "digest": a.digest, "ref": f"oci:{layout}:{n}", "warnings": list(a.warnings)}
+                           for n, a in artifacts.items()]}
+        click.echo(json.dumps(doc, indent=2))
+    else:
+        width = max(len(n) for n in artifacts)
+        for name, art in artifacts.items():
+            click.echo(f"{name:<{width}}  {art.digest}")

@@ -1,0 +1,94 @@
+"""``genplat push``: bundles from the local OCI layout to a registry, tag moved last."""
+
+from __future__ import annotations
+
+import json
+import sys
+import typing as t
+from pathlib import Path
+
+import click
+import yaml
+
+from .._errors import GenplatError, UsageError
+from ..oci import DEFAULT_TIMEOUT, Credentials, RegistryClient, push_layout, resolve_credentials
+from ..oci._ref import split_registry
+
+
+def registry_options(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+    """Connection and credential options shared by push and pull."""
+    for opt in reversed([
+        click.option("--insecure", is_flag=True, help="The registry serves plain HTTP."),
+        click.option("--ca-file", type=click.Path(dir_okay=False, exists=True), default=None,
+                     help="CA certificate(s) (PEM) that signed the registry's TLS certificate."),
+        click.option("--username", default=None, help="User name; the password is read from stdin."),
+        click.option("--password-stdin", is_flag=True, help="Read the password (or token) from standard input."),
+        click.option("--timeout", type=click.FloatRange(min=0.5), default=DEFAULT_TIMEOUT, show_default=True,
+                     envvar="GENPLAT_REGISTRY_TIMEOUT",
+                     help="Seconds each registry operation may take, retries included."),
+    ]):
+        f = opt(f)
+    return f
+
+
+def make_client(host: str, *, insecure: bool, ca_file: str | None, username: str | None, password_stdin: bool,
+                timeout: float) -> RegistryClient:
+    explicit = None
+    if password_stdin or username:
+        if not (password_stdin and username):
+            raise UsageError("--username and --password-stdin go together")
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise UsageError("--password-stdin: nothing on standard input")
+        explicit = Credentials(username, password, source="--username/--password-stdin")
+    creds = resolve_credentials(host, explicit)
+    return RegistryClient(host, insecure=insecure, ca_file=ca_file, credentials=creds, timeout=timeout)
+
+
+def blueprint_registry(blueprints: Path) -> str | None:
+    path = blueprints / "platform.yaml" if blueprints.is_dir() else blueprints
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except yaml.YAMLError as exc:
+        raise GenplatError(f"{path}: not valid YAML ({exc.__class__.__name__}); pass --registry") from exc
+    spec = doc.get("spec") if isinstance(doc, dict) else None
+    reg = spec.get("registry") if isinstance(spec, dict) else None
+    return reg if isinstance(reg, str) and reg else None
+
+
+@click.command("push")
+@click.argument("bundles", nargs=-1)
+@click.option("--registry", default=None,
+              help="Repository prefix host[:port][/path] [default: spec.registry of the platform blueprint].")
+@click.option("--tag", default="latest", show_default=True, help="Tag to move once everything is uploaded.")
+@click.option("--layout", type=click.Path(file_okay=False, path_type=Path), default=Path("out/.oci"),
+              show_default=True, help="OCI layout written by `genplat package`.")
+@click.option("--blueprints", type=click.Path(path_type=Path), default=Path("blueprints"), show_default=True,
+              help="Where to find the platform blueprint for the default registry.")
+@registry_options
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def command(bundles: tuple[str, ...], registry: str | None, tag: str, layout: Path, blueprints: Path,
+            insecure: bool, ca_file: str | None, username: str | None, password_stdin: bool, timeout: float,
+            output_format: str) -> None:
+    """Push packaged bundles (all, or the BUNDLES named) to <registry>/<env>-<cluster>:<tag>.
+
+    Blobs and manifests the registry already has are not sent again; the tag moves only after every
+    blob and the manifest are in. Credentials: --username with --password-stdin,
+    GENPLAT_REGISTRY_USERNAME/GENPLAT_REGISTRY_PASSWORD, or Docker's config.json (credential helpers too).
+    """
+    registry = registry or blueprint_registry(blueprints)
+    if not registry:
+        raise UsageError("no registry: pass --registry or set spec.registry in the platform blueprint")
+    host, prefix = split_registry(registry)
+    client = make_client(host, insecure=insecure, ca_file=ca_file, username=username,
+                         password_stdin=password_stdin, timeout=timeout)
+    results = push_layout(client, layout, path_prefix=prefix, tag=tag, only=bundles)
+    if output_format == "json":
+        click.echo(json.dumps({"version": 1, "pushed": [r.to_dict() for r in results]}, indent=2))
+    else:
+        for r in results:
+            note = "unchanged" if not (r.blobs_uploaded or r.manifest_uploaded or r.tag_moved) else \
+                f"{r.blobs_uploaded} blob(s) uploaded"
+            click.echo(f"{r.ref}@{r.digest}  ({note})")
