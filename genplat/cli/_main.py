@@ -13,6 +13,9 @@ from .._errors import GenplatError
 COMMANDS: dict[str, str] = {
     "validate": "validate",
     "schema": "schema",
+    "package": "package",
+    "push": "push",
+    "pull": "pull",
 }
 
 
