@@ -1,0 +1,48 @@
+"""Images come only from the platform's allowed registries.
+
+An entry is a registry host (``ghcr.io``) or a host and path prefix (``ghcr.io/acme``); short names
+like ``nginx`` mean ``docker.io/library/nginx``, as in Docker. Needs the platform blueprint's
+list; with none given the rule reports once that it had nothing to enforce.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ..._diagnostics import Severity
+from ._context import Finding, View
+from ._pods import containers, split_image
+
+ID = "guardrail/image-registry"
+SEVERITY = Severity.ERROR
+NEEDS_BLUEPRINT = True
+
+
+def allowed(image: str, registries: t.Iterable[str]) -> bool:
+    registry, repository, _tag, _digest = split_image(image)
+    full = f"{registry}/{repository}"
+    for entry in registries:
+        entry = entry.rstrip("/")
+        if full == entry or full.startswith(entry + "/"):
+            return True
+    return False
+
+
+def check(view: View) -> t.Iterator[Finding]:
+    ctx = view.context
+    if ctx is None:
+        return
+    if not ctx.allowed_registries:
+        yield Finding(None, "no allowed registries are configured, so images were not checked", (),
+                      "list the registries images may come from in the platform blueprint", "Platform",
+                      Severity.WARNING)
+        return
+    shown = ", ".join(ctx.allowed_registries)
+    for ro in view.objects:
+        if not isinstance(ro.obj, dict) or not isinstance(ro.obj.get("spec"), dict):
+            continue
+        for path, c, _ in containers(ro):
+            image = c.get("image")
+            if isinstance(image, str) and image and not allowed(image, ctx.allowed_registries):
+                yield Finding(ro, f"image {image!r} is not from an allowed registry", path + ("image",),
+                              f"allowed: {shown}")

@@ -1,0 +1,36 @@
+"""Every image is pinned: no ``:latest`` tag and no untagged image (a digest ``@sha256:…`` is fine).
+
+``latest`` and missing tags make a build's output mean different things on different days.
+Checked for every container in every pod template (see ``guardrail/privileged``).
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ..._diagnostics import Severity
+from ._context import Finding, View
+from ._pods import containers, split_image
+
+ID = "guardrail/image-tag"
+SEVERITY = Severity.ERROR
+NEEDS_BLUEPRINT = False
+
+
+def check(view: View) -> t.Iterator[Finding]:
+    for ro in view.objects:
+        if not isinstance(ro.obj, dict) or not isinstance(ro.obj.get("spec"), dict):
+            continue
+        for path, c, _ in containers(ro):
+            image = c.get("image")
+            if not isinstance(image, str) or not image:
+                continue
+            _registry, _repo, tag, digest = split_image(image)
+            if digest:
+                continue
+            if tag is None:
+                yield Finding(ro, f"image {image!r} has no tag", path + ("image",),
+                              "pin a version tag or a digest (image@sha256:…)")
+            elif tag == "latest":
+                yield Finding(ro, f"image {image!r} uses the 'latest' tag", path + ("image",),
+                              "pin a version tag or a digest (image@sha256:…)")

@@ -1,0 +1,22 @@
+"""Every tenant namespace has a ``ResourceQuota``.
+
+Without one a single tenant can take the cluster's capacity. Needs the blueprints (which namespaces
+belong to tenants).
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ..._diagnostics import Severity
+from ._context import Finding, View
+from ._namespaces import missing
+
+ID = "guardrail/namespace-quota"
+SEVERITY = Severity.ERROR
+NEEDS_BLUEPRINT = True
+
+
+def check(view: View) -> t.Iterator[Finding]:
+    yield from missing(view, "ResourceQuota", "ResourceQuota", "give the tenant a quota in the platform's tenancy defaults",
+                       lambda ro: ro.api_version == "v1")

@@ -1,0 +1,37 @@
+"""No container runs as root by declaration: ``runAsUser: 0`` or ``runAsNonRoot: false``.
+
+The container's own ``securityContext`` wins over the pod's, as in Kubernetes. Leaving both unset is not
+flagged here (Pod Security ``restricted`` refuses such pods at admission). Checked in every pod template
+(see ``guardrail/privileged`` for the kinds covered).
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ..._diagnostics import Severity
+from ._context import Finding, View
+from ._pods import containers
+
+ID = "guardrail/root-user"
+SEVERITY = Severity.ERROR
+NEEDS_BLUEPRINT = False
+
+
+def check(view: View) -> t.Iterator[Finding]:
+    for ro in view.objects:
+        if not isinstance(ro.obj, dict) or not isinstance(ro.obj.get("spec"), dict):
+            continue
+        for path, c, pod_sc in containers(ro):
+            sc = c.get("securityContext") if isinstance(c.get("securityContext"), dict) else {}
+            name = c.get("name")
+            for field, bad, text in (("runAsUser", 0, "runs as user 0 (root)"), ("runAsNonRoot", False, "allows root (runAsNonRoot: false)")):
+                if field in sc:
+                    if sc[field] == bad and type(sc[field]) is type(bad):
+                        yield Finding(ro, f"container {name!r} {text}", path + ("securityContext", field),
+                                      "run as a non-root user (runAsNonRoot: true, runAsUser > 0)")
+                elif pod_sc.get(field) == bad and type(pod_sc.get(field)) is type(bad):
+                    spec_path = path[:-2]
+                    yield Finding(ro, f"container {name!r} {text} (from the pod's securityContext)",
+                                  spec_path + ("securityContext", field),
+                                  "run as a non-root user (runAsNonRoot: true, runAsUser > 0)")
