@@ -12,6 +12,7 @@ from .._errors import GenplatError
 # Command name → module (inside genplat.cli) that defines a click command called ``command``.
 COMMANDS: dict[str, str] = {
     "validate": "validate",
+    "build": "build",
     "schema": "schema",
     "package": "package",
     "push": "push",
