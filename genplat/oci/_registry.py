@@ -205,7 +205,8 @@ class RegistryClient:
             try:
                 return op(deadline)
             except _Transient as exc:
-                last = exc.reason
+                if exc.reason != "out of time" or attempts == 1:
+                    last = exc.reason
             remaining = deadline - time.monotonic()
             if remaining <= 0.05:
                 break
@@ -222,8 +223,11 @@ class RegistryClient:
             raise _Transient(f"{resp.status_code} {resp.reason}")
 
     def _unexpected(self, resp: requests.Response, what: str) -> RegistryError:
-        if resp.status_code == 400 and b"HTTP request to an HTTPS server" in resp.content:
-            return RegistryError(f"registry {self.host} serves HTTPS; drop --insecure (and pass --ca-file if needed)")
+        # A Go TLS server answers plain HTTP with a bare 400 (its text is lost on HEAD requests).
+        if resp.status_code == 400 and self.insecure and (
+                b"HTTP request to an HTTPS server" in resp.content or not resp.content):
+            return RegistryError(f"registry {self.host} serves HTTPS (it answered plain HTTP with 400); "
+                                 "drop --insecure and pass --ca-file if its CA is private")
         if resp.status_code == 404:
             return RegistryError(f"registry {self.host}: {what}: not found (404); check the registry, "
                                  "repository and tag")
