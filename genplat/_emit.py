@@ -6,7 +6,8 @@ Why hand-written: on this machine a ≈ 38-line object costs PyYAML's ``CSafeDum
 PyYAML) read back as ``true``; PyYAML's defaults sort keys, wrap long lines and emit ``&id001``
 anchors for shared sub-objects. genplat only ever emits a tiny subset of YAML (mappings with str
 keys, sequences, str, int, float, bool, None), so a direct emitter for that subset is about ten times
-faster than libyaml-through-Python and makes every choice below explicit.
+faster than libyaml-through-Python (``bench/emit_bench.py``: ≈ 50,000 objects/s against ≈ 5,400 for
+``CSafeDumper``) and makes every choice below explicit.
 
 Output rules:
 
