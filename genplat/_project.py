@@ -115,16 +115,19 @@ def load_project(path: str | os.PathLike[str], *, max_file_size: int = DEFAULT_M
     platforms: list[Blueprint] = []
     tenants: list[Blueprint] = []
     others: list[Blueprint] = []
+    unloaded = 0  # files that could not be read or parsed: one of them may be the platform
     for file in files:
         display = _display(file)
         try:
             raw = file.read_bytes()
         except OSError as exc:
             diagnostics.append(Diagnostic(rule="file-unreadable", message=f"cannot read file: {exc.strerror}", file=display))
+            unloaded += 1
             continue
         docs, diags = load_documents(raw, display, max_bytes=max_file_size)
         diagnostics.extend(diags)
         if not docs:
+            unloaded += 1
             continue
         bp = Blueprint(docs[0])
         if not isinstance(bp.doc.data, dict):
@@ -147,7 +150,8 @@ def load_project(path: str | os.PathLike[str], *, max_file_size: int = DEFAULT_M
                 hint=f"the first one is {platforms[0].file}",
             )
         )
-    if platform is None and files:
+    # When a file failed to load, "no platform" may only be a consequence: its own finding says why.
+    if platform is None and files and not unloaded:
         diagnostics.append(
             Diagnostic(rule="platform-missing", message="no Platform blueprint found", file=_display(root),
                        hint="add platform.yaml with kind: Platform")

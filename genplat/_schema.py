@@ -76,6 +76,13 @@ def _to_diagnostics(bp: Blueprint, error: jsonschema.ValidationError) -> list[Di
     kw = error.validator
     value = error.instance
     schema = error.schema if isinstance(error.schema, dict) else {}
+    if len(error.schema_path) >= 2 and error.schema_path[-2] == "propertyNames" and isinstance(value, str):
+        # jsonschema checks property names without adding the key to the path: point at the key itself.
+        if kw == "pattern":
+            return [bp.diagnostic("schema-pattern", f"key {_short(value)} does not match the pattern {error.validator_value!r}",
+                                  [*path, value], key=True)]
+        return [bp.diagnostic("schema-" + _kebab(str(kw)), f"key {_short(value)} is not allowed here: {error.message}",
+                              [*path, value], key=True)]
     if kw == "additionalProperties" and isinstance(value, dict):
         allowed = list((schema.get("properties") or {}).keys())
         extras = [k for k in value if k not in allowed and not _matches_pattern_props(schema, k)]
@@ -146,8 +153,11 @@ def _to_diagnostics(bp: Blueprint, error: jsonschema.ValidationError) -> list[Di
         return [bp.diagnostic("schema-one-of", f"give exactly one of: {need}" if need else error.message, path)]
     if kw == "propertyNames":
         return [bp.diagnostic("schema-pattern", f"key {_short(value)} is not allowed here: {error.message}", path, key=True)]
-    rule = "schema-" + re.sub(r"(?<!^)([A-Z])", r"-\1", str(kw)).lower()
-    return [bp.diagnostic(rule, error.message, path)]
+    return [bp.diagnostic("schema-" + _kebab(str(kw)), error.message, path)]
+
+
+def _kebab(keyword: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"-\1", keyword).lower()
 
 
 def _matches_pattern_props(schema: dict[str, t.Any], key: str) -> bool:

@@ -62,6 +62,9 @@ def validate(project: Project) -> list[Diagnostic]:
     # An unknown-field finding for a secret value is the same problem as inline-secret: keep the clearer one.
     secret_spots = {(d.file, d.path) for d in findings if d.rule == "inline-secret"}
     findings = [d for d in findings if not (d.rule == "schema-unknown-field" and (d.file, d.path) in secret_spots)]
+    # A wrong apiVersion or kind is reported once by the loader (blueprint-*), not again by the schema's const.
+    header_spots = {(d.file, d.path) for d in findings if d.rule in ("blueprint-api-version", "blueprint-kind")}
+    findings = [d for d in findings if not (d.rule.startswith("schema-") and (d.file, d.path) in header_spots)]
     return sort_diagnostics(_dedupe(findings))
 
 
@@ -313,7 +316,7 @@ def _check_tenant(bp: Blueprint, cat: _Catalog, tenant_names: set[str]) -> list[
             needs = ["services"] + (["secrets"] if svc.get("secrets") else [])
             out += _check_capabilities(bp, needs, target_clusters, ("spec", "services", si), f"service {sname!r}")
         if events:
-            out += _check_capabilities(bp, ["events"], target_clusters, ("spec", "events"), "event subscriptions")
+            out += _check_capabilities(bp, ["events"], target_clusters, ("spec", "events"), "an event subscription")
         for ri, res in enumerate(resources):
             res = _d(res)
             rname = _s(res.get("name"))

@@ -52,9 +52,9 @@ _ALLOWED_TAGS = {
 _resolver = Resolver()
 _constructor = SafeConstructor()
 
-try:  # libyaml is part of every PyYAML wheel; the pure-Python parser is the slow fallback
-    _Parser: t.Any = yaml.CParser
-except AttributeError:  # pragma: no cover
+try:  # libyaml ships in every PyYAML wheel; the pure-Python parser is the slow fallback
+    from yaml._yaml import CParser as _Parser
+except ImportError:  # pragma: no cover
     _Parser = None
 
 
@@ -251,6 +251,8 @@ class _Builder:
                 if value is _MERGE:
                     top.pending_key = _MERGE
                 else:
+                    if not isinstance(value, str):  # only an alias can bring a non-string key here
+                        value = _key_text(value)
                     top.pending_key = value
                     if value in top.explicit_keys:
                         raise _LoadError(
@@ -286,7 +288,7 @@ class _Builder:
                 if len(stack) >= self.max_depth:
                     raise _LoadError("yaml-too-deep", f"nesting deeper than {self.max_depth} levels", *_pos(event.start_mark), depth_path)
                 kind = "map" if isinstance(event, ev.MappingStartEvent) else "seq"
-                self._check_tag(event.tag, kind, event, depth_path)
+                self._check_tag(event.tag, kind, event, self._child_path(stack))
                 path = self._child_path(stack)
                 pos = _pos(event.start_mark)
                 positions[path] = pos
@@ -309,7 +311,8 @@ class _Builder:
             if isinstance(event, ev.ScalarEvent):
                 nodes += 1
                 pos = _pos(event.start_mark)
-                value = self._scalar(event, depth_path)
+                is_key = bool(stack) and stack[-1].kind == "map" and not stack[-1].have_key
+                value = self._scalar(event, depth_path if is_key else self._child_path(stack), key=is_key)
                 if stack and not (stack[-1].kind == "map" and not stack[-1].have_key):
                     positions[self._child_path(stack)] = pos
                 elif not stack:
@@ -369,7 +372,7 @@ class _Builder:
                 hint="blueprints are plain data: remove the tag",
             )
 
-    def _scalar(self, event: t.Any, path: Path) -> t.Any:
+    def _scalar(self, event: t.Any, path: Path, *, key: bool = False) -> t.Any:
         tag = event.tag
         if tag is None or tag == "!":
             if tag == "!" or event.style:  # quoted or block scalar: always a string
@@ -387,7 +390,11 @@ class _Builder:
         if kind == "str":
             return event.value
         if kind == "merge":
-            return _MERGE
+            return _MERGE if key else event.value
+        if key:
+            # Keys are strings, as in JSON (which the schemas describe) and in Kubernetes' own YAML reading:
+            # `80:` and `true:` are the keys "80" and "true", not a number and a boolean.
+            return event.value
         node = ScalarNode(tag, event.value, event.start_mark, event.end_mark)
         try:
             if kind == "int":
@@ -399,6 +406,12 @@ class _Builder:
             return None
         except (ValueError, KeyError) as exc:
             raise _LoadError("yaml-syntax", f"{event.value!r} is not a valid {kind}", *_pos(event.start_mark), path) from exc
+
+
+def _key_text(value: t.Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "null" if value is None else str(value)
 
 
 class _MergeKey:
