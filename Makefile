@@ -12,7 +12,8 @@ DEBIAN_TEST_PACKAGES := docker-registry skopeo
 # Go tools the suite drives as real consumers (package@version; one binary each, into $(TOOLS)/bin).
 # Built in a scratch module rather than `go install pkg@version`: carvel.dev modules have no version
 # list on the module proxy (go install's deprecation lookup fails) nor checksum-database entries.
-GO_TOOLS := carvel.dev/imgpkg/cmd/imgpkg@v0.44.2 carvel.dev/ytt/cmd/ytt@v0.52.0
+GO_TOOLS := carvel.dev/imgpkg/cmd/imgpkg@v0.44.2 carvel.dev/ytt/cmd/ytt@v0.52.0 \
+  github.com/yannh/kubeconform/cmd/kubeconform@v0.8.0
 GO_NOSUMDB := carvel.dev
 
 .PHONY: run test bench venv test-deps tools clean
@@ -25,8 +26,15 @@ $(BIN)/genplat: pyproject.toml
 
 venv: $(BIN)/genplat
 
+# The upstream CRDs beside the project (../shared/crds) when present: custom resources are then
+# checked against them too; without it they are reported as "not validated" (a warning).
+CRDS := $(wildcard ../shared/crds)
+CRDS_FLAG := $(if $(CRDS),--crds $(CRDS),)
+
 run: venv
 	$(BIN)/genplat validate blueprints
+	$(BIN)/genplat build $(CRDS_FLAG)
+	$(BIN)/genplat package
 
 test-deps: venv
 	@missing=""; for p in $(DEBIAN_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -49,6 +57,7 @@ tools:
 	done
 
 test: test-deps tools
+	$(BIN)/genplat build --check $(CRDS_FLAG)
 	$(BIN)/python -m pytest -q
 
 bench: venv

@@ -9,10 +9,14 @@ from __future__ import annotations
 from ._diagnostics import Diagnostic, Severity
 from ._errors import FindingsError, GenplatError, RegistryError, ToolNotFoundError, UsageError
 from ._objects import Origin, RenderedObject
+from ._pipeline import BuildOptions, BuildResult, build
 from ._project import Blueprint, Project, load_project
 from ._validate import validate
 
 __all__ = [
+    "BuildOptions",
+    "BuildResult",
+    "build",
     "Blueprint",
     "Project",
     "load_project",

@@ -34,6 +34,7 @@ class BuildOptions:
     split: str = "per-tenant"
     run_checks: bool = True
     max_file_size: int = 1024 * 1024
+    crds: tuple[Path, ...] = ()  # CRD files or folders, added to the platform blueprint's crds:
 
 
 @dataclasses.dataclass(slots=True)
@@ -148,6 +149,8 @@ class _Renderer:
         self.findings: list[Diagnostic] = []
         self.objects = 0
         self._sources: dict[str, str] = {}
+        if options.crds:
+            platform = dataclasses.replace(platform, crds=[*platform.crds, *(str(p.resolve()) for p in options.crds)])
         self._checker = _make_checker(platform, display_root) if options.run_checks else None
 
     def bundle(self, bundle: str, tenants: list[TenantTarget]) -> dict[str, bytes]:
@@ -242,8 +245,6 @@ def _template_context(ctx: BundleContext, tenant: TenantTarget | None) -> dict[s
 
 def _make_checker(platform: PlatformModel, display_root: Path) -> t.Callable[[list[RenderedObject]], list[Diagnostic]] | None:
     """Schema and guardrail checks on rendered objects, from genplat.checks."""
-    try:
-        from .checks import make_build_checker  # type: ignore[attr-defined]
-    except ImportError:
-        return None
+    from .checks import make_build_checker
+
     return t.cast("t.Callable[[list[RenderedObject]], list[Diagnostic]]", make_build_checker(platform, display_root))

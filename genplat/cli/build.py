@@ -18,9 +18,11 @@ from ._common import format_option, report
               help="One multi-document file per tenant, or one file per object.")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=1024 * 1024, show_default=True,
               help="Largest blueprint file accepted, in bytes.")
+@click.option("--crds", "crds", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="CRD file or folder to check custom resources against (repeatable; adds to crds: in the platform blueprint).")
 @click.option("--timings", is_flag=True, help="Print the time each phase took.")
 @format_option
-def command(project: str, out_dir: Path | None, check_only: bool, split: str, max_file_size: int, timings: bool, fmt: str | None) -> None:
+def command(project: str, out_dir: Path | None, check_only: bool, split: str, max_file_size: int, crds: tuple[Path, ...], timings: bool, fmt: str | None) -> None:
     """Render the blueprints in PROJECT into checked bundles under out/.
 
     \b
@@ -28,7 +30,8 @@ def command(project: str, out_dir: Path | None, check_only: bool, split: str, ma
     out/genplat.lock.json         every bundle's files with sha256
     Nothing is written unless every check passes; unchanged files are left alone.
     """
-    result = build(BuildOptions(project=Path(project), out_dir=out_dir, check_only=check_only, split=split, max_file_size=max_file_size))
+    result = build(BuildOptions(project=Path(project), out_dir=out_dir, check_only=check_only, split=split, max_file_size=max_file_size,
+                                  crds=tuple(crds)))
     code = report(result.diagnostics, fmt)
     if code:
         click.echo("build failed: nothing was written", err=True)
