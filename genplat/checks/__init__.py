@@ -8,6 +8,7 @@ Public entry points: :func:`check_objects` (what ``genplat build`` calls per bun
 
 from __future__ import annotations
 
+from .build import guardrail_context, make_build_checker
 from .checker import Checker, check_objects, check_paths, get_checker
 from .crd_schema import CrdSet, CrdVersion, convert_crd, convert_schema, load_crds
 from .export import export_crd_schemas, export_kubernetes_schemas
@@ -31,5 +32,7 @@ __all__ = [
     "export_crd_schemas",
     "export_kubernetes_schemas",
     "get_checker",
+    "guardrail_context",
     "load_crds",
+    "make_build_checker",
 ]

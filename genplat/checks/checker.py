@@ -40,7 +40,6 @@ class Checker:
         self.index = SchemaIndex(kubernetes_version=kubernetes_version, crd_paths=[Path(p) for p in crd_paths],
                                  use_cache=use_cache)
         self.kubeconform_binary = kubeconform_binary
-        self._setup_reported = False
 
     def setup_diagnostics(self) -> list[Diagnostic]:
         """Problems found while loading CRDs and picking the Kubernetes version (report them once)."""
@@ -69,19 +68,21 @@ class Checker:
         return kind in CLUSTER_SCOPED
 
     def check(self, objects: t.Sequence[RenderedObject], *, guardrails: GuardrailContext | None = None,
-              strict: bool = False, use_kubeconform: bool = False, include_setup: bool = True) -> list[Diagnostic]:
+              strict: bool = False, use_kubeconform: bool = False, include_setup: bool = True,
+              report_disabled: bool = True) -> list[Diagnostic]:
         """Check rendered objects; findings point at each object's origin (its blueprint line)."""
         return self.check_located([Located(ro) for ro in objects], guardrails=guardrails, strict=strict,
-                                  use_kubeconform=use_kubeconform, include_setup=include_setup)
+                                  use_kubeconform=use_kubeconform, include_setup=include_setup,
+                                  report_disabled=report_disabled)
 
     def check_located(self, items: t.Sequence[Located], *, guardrails: GuardrailContext | None = None,
-                      strict: bool = False, use_kubeconform: bool = False, include_setup: bool = True) -> list[Diagnostic]:
+                      strict: bool = False, use_kubeconform: bool = False, include_setup: bool = True,
+                      report_disabled: bool = True) -> list[Diagnostic]:
         out: list[Diagnostic] = []
-        if include_setup and not self._setup_reported:
+        if include_setup:
             out.extend(self.setup_diagnostics())
-            self._setup_reported = True
         out.extend(self._schemas(items, strict=strict, use_kubeconform=use_kubeconform))
-        out.extend(self._guardrails(items, guardrails))
+        out.extend(self._guardrails(items, guardrails, report_disabled))
         return sort_diagnostics(out)
 
     def _schemas(self, items: t.Sequence[Located], *, strict: bool, use_kubeconform: bool) -> t.Iterator[Diagnostic]:
@@ -119,9 +120,11 @@ class Checker:
         return Diagnostic(rule=f.rule, message=f.message, file=file, line=line, column=col, path=json_path(f.path),
                           hint=f.hint, object=item.ro.ref())
 
-    def _guardrails(self, items: t.Sequence[Located], context: GuardrailContext | None) -> t.Iterator[Diagnostic]:
+    def _guardrails(self, items: t.Sequence[Located], context: GuardrailContext | None,
+                    report_disabled: bool) -> t.Iterator[Diagnostic]:
         by_id = {id(i.ro): i for i in items}
-        for rule, severity, finding in run_guardrails([i.ro for i in items], context, cluster_scoped=self.cluster_scoped):
+        for rule, severity, finding in run_guardrails([i.ro for i in items], context, cluster_scoped=self.cluster_scoped,
+                                                      report_disabled=report_disabled):
             if finding.obj is not None:
                 item = by_id[id(finding.obj)]
                 file, line, col = item.place(finding.path)

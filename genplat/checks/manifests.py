@@ -20,6 +20,9 @@ SUFFIXES = (".yaml", ".yml", ".json")
 MAX_BYTES = 256 * 1024 * 1024
 MAX_NODES = 20_000_000
 MAX_DEPTH = 1000
+# Files and kinds that sit beside manifests but are not Kubernetes objects.
+SKIPPED_FILES = frozenset({"genplat.lock.json"})
+SKIPPED_API_GROUPS = ("kustomize.config.k8s.io/",)  # kustomization.yaml: a build file for kustomize
 
 
 @dataclasses.dataclass(slots=True)
@@ -46,7 +49,8 @@ def manifest_files(paths: t.Iterable[Path]) -> tuple[list[Path], list[Diagnostic
         if p.is_dir():
             out.extend(sorted(
                 f for f in p.rglob("*")
-                if f.is_file() and f.suffix in SUFFIXES and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                if f.is_file() and f.suffix in SUFFIXES and f.name not in SKIPPED_FILES
+                and not any(part.startswith(".") for part in f.relative_to(p).parts)
             ))
         elif p.is_file():
             out.append(p)
@@ -83,5 +87,7 @@ def _objects(doc: YamlDocument, data: t.Any, prefix: PathT) -> t.Iterator[Locate
         yield Diagnostic(rule="schema-kind", message=f"a manifest document must be a mapping, not {type(data).__name__}",
                          file=doc.file, line=line, column=col, path=json_path(prefix),
                          hint="each YAML document should be one Kubernetes object")
+        return
+    if str(data.get("apiVersion", "")).startswith(SKIPPED_API_GROUPS):
         return
     yield Located(RenderedObject(data, Origin(doc.file, line, col, json_path(prefix))), doc, prefix)

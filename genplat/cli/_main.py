@@ -14,6 +14,8 @@ COMMANDS: dict[str, str] = {
     "validate": "validate",
     "build": "build",
     "schema": "schema",
+    "check": "check",
+    "schemas": "schemas",
     "package": "package",
     "push": "push",
     "pull": "pull",

@@ -19,10 +19,10 @@ from . import (
     image_registry,
     image_tag,
     namespace_default_deny,
-    namespace_labels,
     namespace_limitrange,
     namespace_pod_security,
     namespace_quota,
+    pod_labels,
     privileged,
     rbac_cluster_admin,
     rbac_wildcard,
@@ -35,7 +35,7 @@ from ._context import POD_SECURITY_LEVELS, POD_SECURITY_MODES, Finding, Guardrai
 RULES: dict[str, types.ModuleType] = {
     m.ID: m
     for m in (
-        namespace_quota, namespace_limitrange, namespace_default_deny, namespace_pod_security, namespace_labels,
+        namespace_quota, namespace_limitrange, namespace_default_deny, namespace_pod_security, pod_labels,
         rbac_cluster_admin, rbac_wildcard, privileged, host_namespaces, root_user, image_registry, image_tag,
         secret_data, tenant_namespace,
     )
@@ -49,6 +49,7 @@ def run_guardrails(
     context: GuardrailContext | None,
     *,
     cluster_scoped: t.Callable[[str, str], bool] = lambda api_version, kind: False,
+    report_disabled: bool = True,
 ) -> list[tuple[str, Severity, Finding]]:
     """Run every enabled rule. ``context`` None means plain ``genplat check``: blueprint-free rules only.
 
@@ -58,14 +59,17 @@ def run_guardrails(
     view = View(objects, context, cluster_scoped)
     out: list[tuple[str, Severity, Finding]] = []
     disabled = dict(context.disabled) if context is not None else {}
-    for rule_id in sorted(set(disabled) - set(RULES)):
+    if context is not None and not context.allowed_registries:
+        disabled.setdefault(image_registry.ID, "no allowed registries are configured (policies.allowedRegistries)")
+    for rule_id in sorted(set(disabled) - set(RULES)) if report_disabled else ():
         out.append(("guardrail/unknown-rule", Severity.WARNING,
                     Finding(None, f"cannot disable unknown guardrail rule {rule_id!r}", (),
                             f"known rules: {', '.join(sorted(RULES))}", "Platform")))
     for rule_id, module in RULES.items():
         if rule_id in disabled:
-            out.append((rule_id, Severity.INFO,
-                        Finding(None, f"rule disabled for this platform: {disabled[rule_id]}", (), None, "Platform")))
+            if report_disabled:
+                out.append((rule_id, Severity.INFO,
+                            Finding(None, f"rule disabled for this platform: {disabled[rule_id]}", (), None, "Platform")))
             continue
         if module.NEEDS_BLUEPRINT and context is None:
             continue

@@ -21,7 +21,7 @@ class GuardrailContext:
 
     ``tenant_namespaces`` maps each tenant to the namespaces it owns; ``pod_security`` maps a Pod
     Security mode (enforce/audit/warn) to the level every tenant namespace must carry at least;
-    ``required_labels`` are labels every tenant namespace must carry (value None: any value);
+    ``required_labels`` are label keys every tenant pod must carry;
     ``disabled`` maps a rule id to the reason it is switched off for this platform;
     ``allowed_registries`` are registry hosts or host/path prefixes images may come from (empty: the
     ``guardrail/image-registry`` rule has nothing to enforce and reports that once).
@@ -31,7 +31,7 @@ class GuardrailContext:
     pod_security: t.Mapping[str, str] = dataclasses.field(default_factory=lambda: {"enforce": "restricted"})
     tenant_namespaces: t.Mapping[str, t.AbstractSet[str]] = dataclasses.field(default_factory=dict)
     disabled: t.Mapping[str, str] = dataclasses.field(default_factory=dict)
-    required_labels: t.Mapping[str, str | None] = dataclasses.field(default_factory=dict)
+    required_labels: tuple[str, ...] = ()
 
     def tenant_of_namespace(self, namespace: str | None) -> str | None:
         if namespace is None:

@@ -1,0 +1,94 @@
+"""The hook ``genplat build`` calls: one checker per build, configured from the platform blueprint.
+
+``make_build_checker(platform, display_root)`` returns a function the build calls with each group of
+rendered objects (the platform's, then each tenant's, per bundle). It reads from the platform model:
+``kubernetesVersion``, ``crds`` (paths relative to the platform blueprint), ``validator``
+(``kubeconform`` delegates schema checks; a missing binary stops the build with exit 2 before any
+rendering), ``policies.podSecurity``, ``policies.allowedRegistries``, ``policies.requiredLabels``,
+``policies.guardrails.disabled`` and the ``forbidLatest``/``forbidPrivileged``/``defaultDenyNetwork``
+switches (false switches the matching rules off, with that as the reason).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+from pathlib import Path
+
+from .._diagnostics import Diagnostic
+from .._objects import RenderedObject
+from .checker import get_checker
+from .guardrails import GuardrailContext
+from .kubeconform import find_kubeconform
+
+if t.TYPE_CHECKING:
+    from .._resolve import PlatformModel
+
+# Policy switch → the rules it turns off when false.
+_SWITCHES = {
+    "forbidLatest": ("guardrail/image-tag",),
+    "forbidPrivileged": ("guardrail/privileged", "guardrail/host-namespaces"),
+    "defaultDenyNetwork": ("guardrail/namespace-default-deny",),
+}
+
+
+def default_tenant_namespaces(tenant: str, bundle: str | None) -> set[str]:
+    """genplat's naming: a tenant's namespace on a cluster of environment E is ``<tenant>-<E>``."""
+    env = (bundle or "").split("/", 1)[0]
+    return {f"{tenant}-{env}"} if env else set()
+
+
+def guardrail_context(platform: PlatformModel) -> GuardrailContext:
+    policies = platform.policies or {}
+    disabled: dict[str, str] = {}
+    for entry in (policies.get("guardrails") or {}).get("disabled") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("rule"), str):
+            disabled[entry["rule"]] = str(entry.get("reason") or "no reason given")
+    for switch, rules in _SWITCHES.items():
+        if policies.get(switch) is False:
+            for rule in rules:
+                disabled.setdefault(rule, f"policies.{switch} is false in the platform blueprint")
+    return GuardrailContext(
+        allowed_registries=tuple(policies.get("allowedRegistries") or ()),
+        pod_security=dict(platform.pod_security),
+        disabled=disabled,
+        required_labels=tuple(policies.get("requiredLabels") or ()),
+    )
+
+
+def make_build_checker(
+    platform: PlatformModel,
+    display_root: Path,
+    *,
+    tenant_namespaces: t.Callable[[str, str | None], set[str]] = default_tenant_namespaces,
+) -> t.Callable[[list[RenderedObject]], list[Diagnostic]]:
+    base = Path(platform.blueprint.file).parent
+    crd_paths = [base / p for p in platform.crds]
+    use_kubeconform = platform.validator == "kubeconform"
+    if use_kubeconform:
+        find_kubeconform()  # fail before rendering anything, with exit 2
+    checker = get_checker(kubernetes_version=platform.kubernetes_version, crd_paths=crd_paths)
+    context = guardrail_context(platform)
+    first = [True]
+    unvalidated: set[str] = set()  # kinds already reported as "not validated": once per build is enough
+
+    def run(objects: list[RenderedObject]) -> list[Diagnostic]:
+        owned: dict[str, set[str]] = {}
+        for o in objects:
+            if o.tenant is not None and o.tenant not in owned:
+                owned[o.tenant] = tenant_namespaces(o.tenant, o.bundle)
+        ctx = dataclasses.replace(context, tenant_namespaces=owned)
+        report = first[0]
+        first[0] = False
+        out = []
+        for d in checker.check(objects, guardrails=ctx, use_kubeconform=use_kubeconform, include_setup=report,
+                               report_disabled=report):
+            if d.rule == "schema-not-validated":
+                kind = d.message.split(" not validated", 1)[0]
+                if kind in unvalidated:
+                    continue
+                unvalidated.add(kind)
+            out.append(d)
+        return out
+
+    return run

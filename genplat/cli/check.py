@@ -1,0 +1,88 @@
+"""``genplat check``: check any manifests offline against Kubernetes/CRD schemas and the guardrail gate."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import click
+
+from ..checks.checker import check_paths
+from ..checks.guardrails import GuardrailContext
+from ..checks.kubernetes import available_versions, default_version
+from ._common import format_option, report
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckOptions:
+    """Parsed command line; the library never sees click."""
+
+    paths: tuple[Path, ...]
+    crds: tuple[Path, ...]
+    kubernetes_version: str
+    kubeconform: bool
+    strict: bool
+    blueprints: Path | None
+
+
+def guardrails_from_blueprints(directory: Path) -> GuardrailContext:
+    """All guardrail rules apply when the blueprints are at hand: settings from the platform blueprint."""
+    from .. import _api
+    from .._errors import FindingsError, UsageError
+    from .._resolve import resolve
+    from ..checks.build import default_tenant_namespaces, guardrail_context
+
+    project = _api.load_project(str(directory))
+    findings = [d for d in _api.validate(project) if d.is_error]
+    if findings:
+        raise FindingsError(findings, "the blueprints have errors; fix them (see `genplat validate`) before checking with them")
+    if project.platform is None:
+        raise UsageError(f"no platform blueprint under {directory}", hint="point --blueprints at the blueprints folder")
+    platform, targets = resolve(project)
+    ctx = guardrail_context(platform)
+    owned: dict[str, set[str]] = {}
+    for name, placements in targets.items():
+        for target in placements:
+            owned.setdefault(name, set()).add(target.namespace)
+    for name in owned:
+        owned[name] |= default_tenant_namespaces(name, None)
+    return dataclasses.replace(ctx, tenant_namespaces=owned)
+
+
+def execute(opts: CheckOptions) -> list:  # type: ignore[type-arg]
+    guardrails = guardrails_from_blueprints(opts.blueprints) if opts.blueprints is not None else None
+    return check_paths(list(opts.paths), kubernetes_version=opts.kubernetes_version, crd_paths=list(opts.crds),
+                       guardrails=guardrails, strict=opts.strict, use_kubeconform=opts.kubeconform)
+
+
+@click.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--crds", "crds", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="CRD file or folder to check custom resources against (repeatable).")
+@click.option("--kubernetes-version", default=None, metavar="X.Y",
+              help=f"Kubernetes schemas to check against (shipped: {available_versions()[0]}–{available_versions()[-1]}; "
+                   "default: the newest).")
+@click.option("--kubeconform", is_flag=True, help="Delegate schema checks to the kubeconform binary (must be on PATH).")
+@click.option("--strict", is_flag=True, help="Objects with no known schema are errors, not warnings.")
+@click.option("--blueprints", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Blueprints folder: apply every guardrail rule with the platform's settings.")
+@format_option
+def command(paths: tuple[Path, ...], crds: tuple[Path, ...], kubernetes_version: str | None, kubeconform: bool,
+            strict: bool, blueprints: Path | None, fmt: str | None) -> None:
+    """Check manifests in PATHS (files or folders; default: out/) offline.
+
+    \b
+    Reads multi-document YAML, JSON and *List kinds. Checks every object against the Kubernetes
+    schemas and the CRDs given (CRDs found among PATHS count too), and against the guardrail rules that
+    need no blueprint: plaintext Secrets, cluster-admin or wildcard RBAC, privileged, host-namespace or
+    root containers, :latest or untagged images. With --blueprints every rule applies.
+    Exit codes: 0 clean, 1 findings, 2 usage error (or kubeconform asked for but missing).
+    """
+    if not paths:
+        default = Path("out")
+        if not default.exists():
+            raise click.UsageError("no PATHS given and no out/ folder here")
+        paths = (default,)
+    opts = CheckOptions(paths, crds, kubernetes_version or default_version(), kubeconform, strict, blueprints)
+    findings = execute(opts)
+    raise SystemExit(report(findings, fmt, quiet_ok="no findings"))
