@@ -64,19 +64,19 @@ def parse_ref(text: str) -> RegistryRef | LayoutRef:
     """Parse a pull reference; errors say which forms are accepted."""
     forms = "expected registry/repo:tag, registry/repo@sha256:<64 hex> or oci:LAYOUT:TAG"
     if text.startswith("oci:") and not text.startswith("oci://"):
-        layout, sep, tag = text[4:].rpartition(":")
-        if not sep or not layout or not tag:
+        layout, sep, layout_tag = text[4:].rpartition(":")
+        if not sep or not layout or not layout_tag:
             raise UsageError(f"{text!r}: {forms}")
-        return LayoutRef(layout, tag)
+        return LayoutRef(layout, layout_tag)
     host, rest = split_registry(text)
     if not rest:
         raise UsageError(f"{text!r} has no repository: {forms}")
-    digest = None
+    digest: str | None = None
     if "@" in rest:
         rest, digest = rest.split("@", 1)
         if not _DIGEST_RE.match(digest):
             raise UsageError(f"{text!r}: {digest!r} is not a sha256 digest: {forms}")
-    tag = None
+    tag: str | None = None
     if ":" in rest.rsplit("/", 1)[-1]:
         rest, tag = rest.rsplit(":", 1)
         check_tag(tag)
