@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "package": "package",
     "push": "push",
     "pull": "pull",
+    "diff": "diff",
 }
 
 

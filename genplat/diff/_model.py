@@ -1,0 +1,153 @@
+"""The diff's data: snapshots of rendered output, object identities, field changes, risk flags.
+
+Everything here is plain data so the formats (text, Markdown, JSON) and library callers see the same
+result. Values inside objects are JSON-like (dict, list, str, int, float, bool, None) plus
+:class:`Masked` for anything that may be secret material.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+
+class _Missing:
+    """Marks the absent side of an added or removed field (``None`` is a real YAML value)."""
+
+    _instance: _Missing | None = None
+
+    def __new__(cls) -> _Missing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: t.Any = _Missing()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Masked:
+    """A value that may be secret: shown as ``display``, compared by ``digest``.
+
+    The digest is only ever used to tell whether the value changed; it is never printed, because a
+    hash of a short password can be reversed by guessing.
+    """
+
+    display: str
+    digest: str
+
+    def __str__(self) -> str:
+        return self.display
+
+
+@dataclasses.dataclass(frozen=True, slots=True, order=True)
+class ObjectKey:
+    """How objects are matched between the two sides."""
+
+    bundle: str
+    api_version: str
+    kind: str
+    namespace: str
+    name: str
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
+
+
+@dataclasses.dataclass(slots=True)
+class Document:
+    """One rendered object as read from an output folder, with where it lives."""
+
+    key: ObjectKey
+    obj: dict[str, t.Any]  # already masked
+    file: str  # path inside the bundle, e.g. "tenants/acme.yaml"
+    line: int  # first line of the document in that file
+    source: str | None  # the blueprint "file:line" from the "# source:" comment, if any
+    tenant: str | None  # from the file path (tenants/<tenant>.yaml); None for platform objects
+
+
+# One step of a field path: a mapping key, a list index, or a list item matched by an identifying
+# field, e.g. ("name", "app") for ``containers[name=app]``.
+Segment = t.Union[str, int, tuple[str, str]]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Change:
+    op: t.Literal["add", "remove", "change"]
+    path: tuple[Segment, ...]
+    old: t.Any = MISSING
+    new: t.Any = MISSING
+
+    @property
+    def masked(self) -> bool:
+        return isinstance(self.old, Masked) or isinstance(self.new, Masked)
+
+
+Status = t.Literal["added", "removed", "changed", "renamed", "moved"]
+STATUSES: tuple[Status, ...] = ("added", "changed", "removed", "renamed", "moved")
+
+
+@dataclasses.dataclass(slots=True)
+class ObjectDiff:
+    """One object that differs. ``base`` is None for added objects, ``head`` for removed ones."""
+
+    status: Status
+    base: Document | None
+    head: Document | None
+    changes: list[Change] = dataclasses.field(default_factory=list)
+
+    @property
+    def doc(self) -> Document:
+        """The side that describes the object now (the head side, or the base side when removed)."""
+        d = self.head or self.base
+        assert d is not None
+        return d
+
+    @property
+    def key(self) -> ObjectKey:
+        return self.doc.key
+
+    @property
+    def tenant(self) -> str | None:
+        return self.doc.tenant
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Risk:
+    rule: str
+    key: ObjectKey
+    message: str
+
+
+@dataclasses.dataclass(slots=True)
+class SideInfo:
+    """What a side was: ``kind`` is dir, git, worktree, oci or empty; ``label`` is for people."""
+
+    kind: str
+    spec: str
+    label: str
+
+
+@dataclasses.dataclass(slots=True)
+class DiffResult:
+    base: SideInfo
+    head: SideInfo
+    objects: list[ObjectDiff]
+    risks: list[Risk]
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    # Objects compared in files whose bytes differed (files with identical bytes are skipped unread).
+    compared: int = 0
+
+    @property
+    def has_differences(self) -> bool:
+        return bool(self.objects)
+
+    def counts(self) -> dict[str, int]:
+        out = {s: 0 for s in STATUSES}
+        for o in self.objects:
+            out[o.status] += 1
+        return out

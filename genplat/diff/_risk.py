@@ -1,0 +1,412 @@
+"""Risk flags: changes a reviewer must not miss, listed before everything else.
+
+Each rule looks at one :class:`~genplat.diff._model.ObjectDiff` (plus a little context) and says
+why the change is risky. The rules, in the order they are listed:
+
+namespace-removed        a Namespace is deleted (and with it everything inside it)
+crd-removed              a CustomResourceDefinition or a Crossplane CompositeResourceDefinition
+                         (which defines the XR and claim CRDs of an offering) is deleted
+object-deleted           any other object is deleted; renames and moves between bundles count,
+                         because Kubernetes deletes the old object and creates a new one
+rbac-widened             a new (Cluster)RoleBinding; subjects added to one; its roleRef pointing at
+                         a broader role; a (Cluster)Role granting verbs, resources or names its old
+                         rules did not cover; a new role with wildcards; an aggregationRule change
+network-policy-loosened  a NetworkPolicy deleted; an ingress/egress rule that no old rule covers
+                         (new peers, broader selectors or CIDRs, fewer port limits); policyTypes
+                         dropped; spec.podSelector changed; a new allow policy in an existing namespace
+quota-raised             a ResourceQuota hard limit raised or dropped, or the quota deleted; a
+                         LimitRange max raised or dropped, or the LimitRange deleted
+image-registry-changed   an image now comes from a registry the object (for a new object: the
+                         whole base side) did not use
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import typing as t
+
+from ._compare import canonical
+from ._model import Document, ObjectDiff, ObjectKey, Risk
+from ._quantity import parse_quantity
+
+RULES: dict[str, str] = {
+    "namespace-removed": "Namespace removed",
+    "crd-removed": "CRD removed",
+    "object-deleted": "Object deleted",
+    "rbac-widened": "RBAC widened",
+    "network-policy-loosened": "Network policy loosened",
+    "quota-raised": "Quota raised",
+    "image-registry-changed": "Image from a new registry",
+}
+_ORDER = {rule: i for i, rule in enumerate(RULES)}
+
+RBAC = "rbac.authorization.k8s.io"
+_ROLE_RANK = {"view": 1, "edit": 2, "admin": 3, "cluster-admin": 4}
+
+
+class Context(t.Protocol):
+    def base_registries(self) -> set[str]: ...
+
+    def namespace_added(self, bundle: str, namespace: str) -> bool: ...
+
+
+def assess(diffs: t.Iterable[ObjectDiff], ctx: Context) -> list[Risk]:
+    diffs = list(diffs)
+    # Objects removed together with their namespace are covered by the one namespace-removed flag.
+    gone = {(d.base.key.bundle, d.base.key.name): 0 for d in diffs
+            if d.base is not None and d.status == "removed" and _deleted_rule(d.base.key) == "namespace-removed"}
+    for d in diffs:
+        if d.base is not None and d.status == "removed" and (d.base.key.bundle, d.base.key.namespace) in gone:
+            gone[(d.base.key.bundle, d.base.key.namespace)] += 1
+    out: list[Risk] = []
+    for d in diffs:
+        if d.base is not None and d.status == "removed":
+            k = d.base.key
+            if (k.bundle, k.namespace) in gone:
+                continue
+            if (k.bundle, k.name) in gone and _deleted_rule(k) == "namespace-removed":
+                n = gone[(k.bundle, k.name)]
+                inside = f" with the {n} object{'s' if n != 1 else ''} removed from it" if n else ""
+                out.append(Risk("namespace-removed", k, f"deleted{inside}; anything else in the namespace goes too"))
+                continue
+        out.extend(_deletions(d))
+        old = d.base.obj if d.base else None
+        new = d.head.obj if d.head else None
+        key = d.key
+        group = key.group
+        kind = key.kind
+        if group == RBAC:
+            out.extend(Risk("rbac-widened", key, m) for m in _rbac(kind, old, new))
+        elif group == "networking.k8s.io" and kind == "NetworkPolicy":
+            added_ns = new is not None and ctx.namespace_added(key.bundle, key.namespace)
+            out.extend(Risk("network-policy-loosened", key, m) for m in _netpol(old, new, added_ns))
+        elif group == "" and kind in ("ResourceQuota", "LimitRange"):
+            out.extend(Risk("quota-raised", key, m) for m in _quota(kind, old, new))
+        if new is not None:
+            out.extend(Risk("image-registry-changed", key, m) for m in _images(old, new, ctx))
+    out.sort(key=lambda r: (_ORDER[r.rule], r.key, r.message))
+    return out
+
+
+def _ref(doc: Document) -> str:
+    k = doc.key
+    return f"{k.kind} {k.namespace}/{k.name}" if k.namespace else f"{k.kind} {k.name}"
+
+
+def _deleted_rule(key: ObjectKey) -> str:
+    if key.kind == "Namespace" and key.group == "":
+        return "namespace-removed"
+    if key.kind == "CustomResourceDefinition" and key.group == "apiextensions.k8s.io":
+        return "crd-removed"
+    if key.kind == "CompositeResourceDefinition" and key.group == "apiextensions.crossplane.io":
+        return "crd-removed"
+    return "object-deleted"
+
+
+def _deletions(d: ObjectDiff) -> list[Risk]:
+    if d.base is None:
+        return []
+    key = d.base.key
+    rule = _deleted_rule(key)
+    extra = ""
+    if rule == "namespace-removed":
+        extra = "; everything in the namespace is deleted with it"
+    elif key.kind == "CompositeResourceDefinition":
+        extra = "; Crossplane removes the XR and claim CRDs it defines, and their resources"
+    elif rule == "crd-removed":
+        extra = "; every custom resource of this type is deleted with it"
+    if d.status == "removed":
+        return [Risk(rule, key, f"deleted{extra}")]
+    if d.status == "renamed" and d.head is not None:
+        return [Risk(rule, key, f"renamed to {_ref(d.head)}: the old object is deleted and a new one created{extra}")]
+    if d.status == "moved" and d.head is not None and d.head.key.bundle != key.bundle:
+        return [Risk(rule, key, f"moved to bundle {d.head.key.bundle}: deleted from this bundle's cluster{extra}")]
+    return []
+
+
+# --- RBAC -----------------------------------------------------------------------------------------
+
+def _subjects(obj: dict[str, t.Any] | None) -> list[str]:
+    subjects = (obj or {}).get("subjects") or []
+    out = []
+    for s in subjects if isinstance(subjects, list) else []:
+        if isinstance(s, dict):
+            ns = f"{s.get('namespace')}/" if s.get("namespace") else ""
+            out.append(f"{s.get('kind', '?')} {ns}{s.get('name', '?')}")
+    return sorted(set(out))
+
+
+def _role_ref(obj: dict[str, t.Any] | None) -> str:
+    ref = (obj or {}).get("roleRef") or {}
+    return f"{ref.get('kind', '?')} {ref.get('name', '?')}" if isinstance(ref, dict) else "?"
+
+
+def _perms(obj: dict[str, t.Any] | None) -> set[tuple[str, ...]]:
+    """Each (apiGroup, resource, verb, resourceNames) or ("url", path, verb) a role's rules grant."""
+    out: set[tuple[str, ...]] = set()
+    rules = (obj or {}).get("rules") or []
+    for rule in rules if isinstance(rules, list) else []:
+        if not isinstance(rule, dict):
+            continue
+        verbs = [str(v) for v in rule.get("verbs") or []]
+        names = ",".join(sorted(str(n) for n in rule.get("resourceNames") or []))
+        for url in rule.get("nonResourceURLs") or []:
+            out.update(("url", str(url), v) for v in verbs)
+        for g in rule.get("apiGroups") or [""] if rule.get("resources") else []:
+            for r in rule.get("resources") or []:
+                out.update((str(g), str(r), v, names) for v in verbs)
+    return out
+
+
+def _match(granted: str, wanted: str) -> bool:
+    if granted == "*" or granted == wanted:
+        return True
+    return granted.endswith("/*") and wanted.startswith(granted[:-1])
+
+
+def _covered(p: tuple[str, ...], old: set[tuple[str, ...]]) -> bool:
+    if p[0] == "url":
+        return any(o[0] == "url" and (o[1] == p[1] or (o[1].endswith("*") and p[1].startswith(o[1][:-1])))
+                   and _match(o[2], p[2]) for o in old)
+    for o in old:
+        if o[0] == "url" or not (_match(o[0], p[0]) and _match(o[1], p[1]) and _match(o[2], p[2])):
+            continue
+        if not o[3] or (p[3] and set(p[3].split(",")) <= set(o[3].split(","))):
+            return True
+    return False
+
+
+def _perm_text(p: tuple[str, ...]) -> str:
+    if p[0] == "url":
+        return f"{p[2]} {p[1]}"
+    res = f"{p[1]}.{p[0]}" if p[0] else p[1]
+    return f"{p[2]} {res}" + (f" ({p[3]})" if p[3] else "")
+
+
+def _rbac(kind: str, old: dict[str, t.Any] | None, new: dict[str, t.Any] | None) -> list[str]:
+    if new is None:
+        return []
+    if kind in ("RoleBinding", "ClusterRoleBinding"):
+        subjects = _subjects(new)
+        if old is None:
+            return [f"grants {_role_ref(new)} to {', '.join(subjects) or 'no subjects'}"]
+        out = []
+        added = sorted(set(subjects) - set(_subjects(old)))
+        if added:
+            out.append(f"grants {_role_ref(new)} to more subjects: {', '.join(added)}")
+        before, after = _role_ref(old), _role_ref(new)
+        if before != after:
+            old_rank = _ROLE_RANK.get(before.split(" ", 1)[-1])
+            new_rank = _ROLE_RANK.get(after.split(" ", 1)[-1])
+            if old_rank is None or new_rank is None or new_rank > old_rank:
+                out.append(f"roleRef {before} → {after}")
+        return out
+    if kind in ("Role", "ClusterRole"):
+        out = []
+        if old is None:
+            wild = sorted(p for p in _perms(new) if "*" in p[:3])
+            if wild:
+                out.append("new role with wildcards: " + _list(_perm_text(p) for p in wild))
+        else:
+            old_perms = _perms(old)
+            wider = sorted(p for p in _perms(new) if not _covered(p, old_perms))
+            if wider:
+                out.append("grants more: " + _list(_perm_text(p) for p in wider))
+        if canonical((old or {}).get("aggregationRule")) != canonical(new.get("aggregationRule")) and new.get(
+                "aggregationRule") is not None:
+            out.append("aggregationRule changed: the role gathers rules from other roles")
+        return out
+    return []
+
+
+def _list(items: t.Iterable[str], limit: int = 6) -> str:
+    items = list(items)
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
+
+
+# --- NetworkPolicy ---------------------------------------------------------------------------------
+
+def _types(spec: dict[str, t.Any]) -> list[str]:
+    types = spec.get("policyTypes")
+    if isinstance(types, list):
+        return [str(x) for x in types]
+    return ["Ingress"] + (["Egress"] if spec.get("egress") else [])
+
+
+def _selector_covers(broad: t.Any, narrow: t.Any) -> bool:
+    """Whether label selector ``broad`` selects everything ``narrow`` selects (fewer constraints)."""
+    broad = broad if isinstance(broad, dict) else {}
+    narrow = narrow if isinstance(narrow, dict) else {}
+    b_labels = (broad.get("matchLabels") or {}).items()
+    n_labels = (narrow.get("matchLabels") or {}).items()
+    b_expr = {canonical(e) for e in broad.get("matchExpressions") or []}
+    n_expr = {canonical(e) for e in narrow.get("matchExpressions") or []}
+    return set(b_labels) <= set(n_labels) and b_expr <= n_expr
+
+
+def _ip_covers(old: dict[str, t.Any], new: dict[str, t.Any]) -> bool:
+    try:
+        o_net = ipaddress.ip_network(str(old.get("cidr")), strict=False)
+        n_net = ipaddress.ip_network(str(new.get("cidr")), strict=False)
+        o_ex = [ipaddress.ip_network(str(x), strict=False) for x in old.get("except") or []]
+        n_ex = [ipaddress.ip_network(str(x), strict=False) for x in new.get("except") or []]
+    except ValueError:
+        return canonical(old) == canonical(new)
+    if o_net.version != n_net.version or not n_net.subnet_of(o_net):  # type: ignore[arg-type]
+        return False
+    for ex in o_ex:
+        if ex.version != n_net.version or not ex.overlaps(n_net):
+            continue
+        if not ex.subnet_of(n_net):  # type: ignore[arg-type]
+            return False  # the new block lies inside what the old one excluded
+        if not any(ex.version == e.version and ex.subnet_of(e) for e in n_ex):  # type: ignore[arg-type]
+            return False
+    return True
+
+
+def _peer_covers(old: t.Any, new: t.Any) -> bool:
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return False
+    if "ipBlock" in old or "ipBlock" in new:
+        return isinstance(old.get("ipBlock"), dict) and isinstance(new.get("ipBlock"), dict) and _ip_covers(
+            old["ipBlock"], new["ipBlock"])
+    o_ns, n_ns = old.get("namespaceSelector"), new.get("namespaceSelector")
+    if o_ns is None and n_ns is not None:
+        return False  # old: this namespace only; new: other namespaces too
+    if o_ns is not None and n_ns is None:
+        return False  # cannot tell whether the old selector picks the policy's own namespace
+    if o_ns is not None and not _selector_covers(o_ns, n_ns):
+        return False
+    return _selector_covers(old.get("podSelector"), new.get("podSelector"))
+
+
+def _port_key(p: t.Any) -> str:
+    if not isinstance(p, dict):
+        return canonical(p)
+    return canonical({"protocol": p.get("protocol", "TCP"), "port": p.get("port"), "endPort": p.get("endPort")})
+
+
+def _rule_covers(old: dict[str, t.Any], new: dict[str, t.Any], peers: str) -> bool:
+    o_ports, n_ports = old.get("ports") or [], new.get("ports") or []
+    if o_ports and (not n_ports or not {_port_key(p) for p in n_ports} <= {_port_key(p) for p in o_ports}):
+        return False
+    o_peers, n_peers = old.get(peers) or [], new.get(peers) or []
+    if not o_peers:
+        return True
+    if not n_peers:
+        return False
+    return all(any(_peer_covers(o, n) for o in o_peers) for n in n_peers)
+
+
+def _rule_text(rule: dict[str, t.Any], peers: str) -> str:
+    parts = []
+    for p in rule.get(peers) or []:
+        parts.append(json.dumps(p, sort_keys=True, separators=(", ", ": "), default=str))
+    ports = [f"{p.get('protocol', 'TCP')}/{p.get('port', 'any')}" for p in rule.get("ports") or [] if isinstance(p, dict)]
+    who = ("from " if peers == "from" else "to ") + ("; ".join(parts) if parts else "anywhere")
+    return who + (f" on {', '.join(ports)}" if ports else " on any port")
+
+
+def _netpol(old: dict[str, t.Any] | None, new: dict[str, t.Any] | None, namespace_is_new: bool) -> list[str]:
+    if new is None:
+        return ["deleted: the traffic it restricted is no longer restricted by it"]
+    new_spec = new.get("spec") if isinstance(new.get("spec"), dict) else {}
+    if old is None:
+        if namespace_is_new:
+            return []
+        rules = [(d, r) for d, key in (("ingress", "from"), ("egress", "to")) for r in new_spec.get(d) or []]
+        if not rules:
+            return []
+        return [f"new policy allows {d} " + _rule_text(r, "from" if d == "ingress" else "to") for d, r in rules
+                if isinstance(r, dict)]
+    old_spec = old.get("spec") if isinstance(old.get("spec"), dict) else {}
+    out = []
+    dropped = [x for x in _types(old_spec) if x not in _types(new_spec)]
+    if dropped:
+        out.append(f"policyTypes no longer include {', '.join(dropped)}")
+    if canonical(old_spec.get("podSelector")) != canonical(new_spec.get("podSelector")):
+        out.append("spec.podSelector changed: the policy now applies to different pods")
+    for direction, peers in (("ingress", "from"), ("egress", "to")):
+        old_rules = [r for r in old_spec.get(direction) or [] if isinstance(r, dict)]
+        for rule in new_spec.get(direction) or []:
+            if isinstance(rule, dict) and not any(_rule_covers(o, rule, peers) for o in old_rules):
+                out.append(f"{direction} rule allows more: " + _rule_text(rule, peers))
+    return out
+
+
+# --- quota -----------------------------------------------------------------------------------------
+
+def _bounds(kind: str, obj: dict[str, t.Any]) -> dict[str, t.Any]:
+    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+    if kind == "ResourceQuota":
+        hard = spec.get("hard")
+        return {f"hard[{k}]": v for k, v in hard.items()} if isinstance(hard, dict) else {}
+    out = {}
+    for item in spec.get("limits") or []:
+        if isinstance(item, dict) and isinstance(item.get("max"), dict):
+            out.update({f"{item.get('type', '?')} max[{k}]": v for k, v in item["max"].items()})
+    return out
+
+
+def _quota(kind: str, old: dict[str, t.Any] | None, new: dict[str, t.Any] | None) -> list[str]:
+    if old is None:
+        return []
+    if new is None:
+        return [f"{kind} deleted: its limits no longer apply"]
+    before, after = _bounds(kind, old), _bounds(kind, new)
+    out = []
+    for name, value in before.items():
+        if name not in after:
+            out.append(f"{name} {value} removed: no longer limited")
+            continue
+        a, b = parse_quantity(value), parse_quantity(after[name])
+        if a is None or b is None:
+            if canonical(value) != canonical(after[name]):
+                out.append(f"{name}: {value} → {after[name]} (not comparable as quantities)")
+        elif b > a:
+            out.append(f"{name}: {value} → {after[name]}")
+    return out
+
+
+# --- images ----------------------------------------------------------------------------------------
+
+def images(obj: t.Any) -> list[str]:
+    """Every ``image:`` string in an object (containers, init containers, Tekton steps, …)."""
+    found: list[str] = []
+    stack = [obj]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "image" and isinstance(v, str):
+                    found.append(v)
+                elif isinstance(v, (dict, list)):
+                    stack.append(v)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return sorted(set(found))
+
+
+def registry(image: str) -> str:
+    """The registry host of an image reference, as the container runtime resolves it."""
+    first, sep, _ = image.partition("/")
+    if sep and ("." in first or ":" in first or first == "localhost"):
+        return first
+    return "docker.io"
+
+
+def _images(old: dict[str, t.Any] | None, new: dict[str, t.Any], ctx: Context) -> list[str]:
+    new_images = images(new)
+    if not new_images:
+        return []
+    old_images = images(old) if old is not None else []
+    known = {registry(i) for i in old_images} if old_images else ctx.base_registries()
+    out = []
+    for image in new_images:
+        reg = registry(image)
+        if reg not in known:
+            was = f" (was {', '.join(sorted({registry(i) for i in old_images}))})" if old_images else ""
+            out.append(f"image {image} comes from registry {reg}{was}")
+    return out
