@@ -11,7 +11,7 @@ import typing as t
 
 from .._objects import RenderedObject
 from .._resolve import TenantTarget
-from . import network, policy, secrets, tenancy
+from . import crossplane, knative, network, policy, secrets, tekton, tenancy
 from ._base import BundleContext
 
 TenantRenderer = t.Callable[[BundleContext, TenantTarget], list[RenderedObject]]
@@ -21,9 +21,15 @@ TENANT_RENDERERS: dict[str, TenantRenderer] = {
     "tenancy": tenancy.render,
     "network": network.render,
     "secrets": secrets.render,
+    "crossplane": crossplane.render_tenant,
+    "tekton": tekton.render_tenant,
+    "knative-serving": knative.render_serving,
+    "knative-eventing": knative.render_eventing,
 }
 PLATFORM_RENDERERS: dict[str, PlatformRenderer] = {
     "policy": policy.render,
+    "crossplane": crossplane.render_platform,
+    "tekton": tekton.render_platform,
 }
 
 # Objects that others depend on come first, so a reader (and kubectl apply) meets them in order.
@@ -33,6 +39,7 @@ KIND_ORDER = [
     "NetworkPolicy", "ExternalSecret", "ConfigMap", "Secret",
     "Task", "Pipeline", "TriggerBinding", "TriggerTemplate", "EventListener",
     "Service", "Broker", "Trigger",
+    # Composite resources (v2) and claims (v1) have the offerings' own kinds: they sort after these, by kind.
 ]
 _RANK = {k: i for i, k in enumerate(KIND_ORDER)}
 

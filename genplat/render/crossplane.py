@@ -1,0 +1,239 @@
+"""Crossplane: offerings become XRDs, Compositions and the patch-and-transform Function; orders become XRs.
+
+Naming convention (documented in docs/blueprints.md):
+
+* Crossplane v2 (default): the offering's ``kind`` is the composite resource (XR) kind, namespaced, and
+  tenants create the XR itself in their namespace. XRD ``<plural>.<group>``, version ``v1alpha1``.
+* Crossplane v1 (``crossplane.apiVersion: v1``): tenants create a *claim* of the offering's ``kind``; the
+  cluster-scoped XR kind is ``X<kind>`` (plural ``x<plural>``), the XRD is ``x<plural>.<group>``.
+
+One Composition per provider, named ``<offering>-<provider>`` and labelled ``provider: <provider>``; the
+tenant's XR/claim selects it with ``compositionSelector.matchLabels.provider`` (the cluster's provider, or
+``default`` when the offering has no composition for that provider).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import typing as t
+
+from .._objects import RenderedObject
+from .._resolve import Resource, TenantTarget
+from ._base import BundleContext, platform_object, tenant_object
+
+FILE = "crossplane.yaml"
+CAPABILITY = "crossplane"
+XR_VERSION = "v1alpha1"
+XRD_API = {"v1": "apiextensions.crossplane.io/v1", "v2": "apiextensions.crossplane.io/v2"}
+COMPOSITION_API = "apiextensions.crossplane.io/v1"
+FUNCTION_API = "pkg.crossplane.io/v1"
+PT_INPUT_API = "pt.fn.crossplane.io/v1beta1"
+DEFAULT_FUNCTION = "function-patch-and-transform"
+PROVIDER_LABEL = "provider"
+OFFERING_LABEL = "genplat.dev/offering"
+DEFAULT_PROVIDER = "default"
+# On v1 the XR is cluster-scoped with a generated name: the claim's namespace and name live in labels.
+V1_CLAIM_FIELDS = {
+    "metadata.namespace": "metadata.labels[crossplane.io/claim-namespace]",
+    "metadata.name": "metadata.labels[crossplane.io/claim-name]",
+}
+_SCHEMA_KEYS = ("type", "description", "enum", "default", "minimum", "maximum", "pattern")
+
+
+def api_mode(ctx: BundleContext) -> str:
+    return str(ctx.platform.crossplane.get("apiVersion") or "v2")
+
+
+def plural(kind: str) -> str:
+    """English plural of a kind, lower-cased, as Kubernetes resource names are (PostgresInstance → postgresinstances)."""
+    low = kind.lower()
+    if re.search(r"(s|x|z|ch|sh)$", low):
+        return low + "es"
+    if re.search(r"[^aeiou]y$", low):
+        return low[:-1] + "ies"
+    return low + "s"
+
+
+def names(offering: dict[str, t.Any], mode: str) -> dict[str, str]:
+    """Kinds and plurals of the XR (and claim on v1) for one offering."""
+    kind = offering["kind"]
+    if mode == "v1":
+        return {"xr_kind": f"X{kind}", "xr_plural": f"x{plural(kind)}", "claim_kind": kind, "claim_plural": plural(kind)}
+    return {"xr_kind": kind, "xr_plural": plural(kind)}
+
+
+def function_name(ctx: BundleContext) -> str:
+    fn = ctx.platform.crossplane.get("function") or {}
+    return str(fn.get("name") or DEFAULT_FUNCTION)
+
+
+# ---------------------------------------------------------------------------------------------- platform
+
+
+def render_platform(ctx: BundleContext) -> list[RenderedObject]:
+    if not ctx.cluster.has(CAPABILITY) or not ctx.platform.offerings:
+        return []
+    mode = api_mode(ctx)
+    out: list[RenderedObject] = []
+    fn = ctx.platform.crossplane.get("function")
+    if fn:
+        out.append(platform_object(ctx, FUNCTION_API, "Function", fn["name"], ctx.platform.origin(("spec", "crossplane", "function")),
+                                   FILE, spec={"package": fn["package"]}))
+    for oi, offering in enumerate(ctx.platform.offerings):
+        out.append(xrd(ctx, offering, oi, mode))
+        for ci, comp in enumerate(offering.get("compositions") or []):
+            out.append(composition(ctx, offering, oi, comp, ci, mode))
+    return out
+
+
+def parameters_schema(offering: dict[str, t.Any]) -> dict[str, t.Any]:
+    """The offering's parameter schema as the OpenAPI v3 schema of ``spec.parameters``."""
+    props: dict[str, t.Any] = {}
+    required: list[str] = []
+    for pname, p in (offering.get("parameters") or {}).items():
+        props[pname] = {k: copy.deepcopy(p[k]) for k in _SCHEMA_KEYS if k in p}
+        if p.get("required") and "default" not in p:
+            required.append(pname)
+    schema: dict[str, t.Any] = {"type": "object", "description": f"Parameters of {offering['name']}.", "properties": props}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def xrd(ctx: BundleContext, offering: dict[str, t.Any], oi: int, mode: str) -> RenderedObject:
+    n = names(offering, mode)
+    params = parameters_schema(offering)
+    spec_schema: dict[str, t.Any] = {"type": "object", "properties": {"parameters": params}}
+    if params.get("required"):
+        spec_schema["required"] = ["parameters"]
+    else:
+        # An empty default lets the API server fill in every parameter default when a tenant sets none.
+        params["default"] = {}
+    version = {
+        "name": XR_VERSION,
+        "served": True,
+        "referenceable": True,
+        "schema": {"openAPIV3Schema": {
+            "type": "object",
+            "description": offering.get("description") or f"{offering['kind']} offering.",
+            "properties": {"spec": spec_schema},
+            "required": ["spec"],
+        }},
+    }
+    spec: dict[str, t.Any] = {"group": offering["group"], "names": {"kind": n["xr_kind"], "plural": n["xr_plural"]}}
+    if mode == "v1":
+        # No ``scope`` on v1: older control planes do not know the field, and its v2 default
+        # (LegacyCluster) is what claims need anyway.
+        spec["claimNames"] = {"kind": n["claim_kind"], "plural": n["claim_plural"]}
+    else:
+        spec["scope"] = "Namespaced"
+    if any(c.get("provider") == DEFAULT_PROVIDER for c in offering.get("compositions") or []):
+        spec["defaultCompositionRef"] = {"name": composition_name(offering, DEFAULT_PROVIDER)}
+    spec["versions"] = [version]
+    obj = platform_object(ctx, XRD_API["v1" if mode == "v1" else "v2"], "CompositeResourceDefinition",
+                          f"{n['xr_plural']}.{offering['group']}", ctx.platform.origin(("spec", "offerings", oi)), FILE, spec=spec)
+    obj.obj["metadata"]["labels"][OFFERING_LABEL] = offering["name"]
+    return obj
+
+
+def composition_name(offering: dict[str, t.Any], provider: str) -> str:
+    return f"{offering['name']}-{provider}"
+
+
+def composition(ctx: BundleContext, offering: dict[str, t.Any], oi: int, comp: dict[str, t.Any], ci: int, mode: str) -> RenderedObject:
+    n = names(offering, mode)
+    params = offering.get("parameters") or {}
+    resources = []
+    for res in comp.get("resources") or []:
+        item: dict[str, t.Any] = {"name": res["name"], "base": copy.deepcopy(res["base"])}
+        patches = [patch(p, params, mode) for p in res.get("patches") or []]
+        if patches:
+            item["patches"] = patches
+        resources.append(item)
+    spec = {
+        "compositeTypeRef": {"apiVersion": f"{offering['group']}/{XR_VERSION}", "kind": n["xr_kind"]},
+        "mode": "Pipeline",
+        "pipeline": [{
+            "step": "patch-and-transform",
+            "functionRef": {"name": function_name(ctx)},
+            "input": {"apiVersion": PT_INPUT_API, "kind": "Resources", "resources": resources},
+        }],
+    }
+    obj = platform_object(ctx, COMPOSITION_API, "Composition", composition_name(offering, comp["provider"]),
+                          ctx.platform.origin(("spec", "offerings", oi, "compositions", ci)), FILE, spec=spec)
+    obj.obj["metadata"]["labels"].update({PROVIDER_LABEL: comp["provider"], OFFERING_LABEL: offering["name"]})
+    return obj
+
+
+def from_field_path(source: str, params: dict[str, t.Any], mode: str) -> str:
+    """A blueprint patch's ``from``: a parameter name, or a raw field path of the composite."""
+    if source in params:
+        return f"spec.parameters.{source}"
+    if mode == "v1":
+        return V1_CLAIM_FIELDS.get(source, source)
+    return source
+
+
+def transforms(transform: dict[str, t.Any], param: dict[str, t.Any] | None) -> list[dict[str, t.Any]]:
+    """Blueprint transform → function-patch-and-transform transforms, applied as multiply → map → format."""
+    out: list[dict[str, t.Any]] = []
+    if "multiply" in transform:
+        m = transform["multiply"]
+        # The function takes an int64 multiplier; 2.0 in YAML means 2.
+        out.append({"type": "math", "math": {"type": "Multiply", "multiply": int(m) if float(m).is_integer() else m}})
+    if "map" in transform:
+        if param is not None and param.get("type") != "string":
+            # A map transform only accepts string input: turn booleans and numbers into their string form first.
+            out.append({"type": "convert", "convert": {"toType": "string"}})
+        out.append({"type": "map", "map": copy.deepcopy(transform["map"])})
+    if "format" in transform:
+        out.append({"type": "string", "string": {"type": "Format", "fmt": transform["format"]}})
+    return out
+
+
+def patch(p: dict[str, t.Any], params: dict[str, t.Any], mode: str) -> dict[str, t.Any]:
+    out: dict[str, t.Any] = {
+        "type": "FromCompositeFieldPath",
+        "fromFieldPath": from_field_path(p["from"], params, mode),
+        "toFieldPath": p["to"],
+    }
+    tr = transforms(p.get("transform") or {}, params.get(p["from"]))
+    if tr:
+        out["transforms"] = tr
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- tenant
+
+
+def selected_provider(offering: dict[str, t.Any], cluster_provider: str) -> str:
+    providers = {c.get("provider") for c in offering.get("compositions") or []}
+    if cluster_provider in providers:
+        return cluster_provider
+    return DEFAULT_PROVIDER if DEFAULT_PROVIDER in providers else cluster_provider
+
+
+def render_tenant(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
+    if not ctx.cluster.has(CAPABILITY) or not tenant.resources:
+        return []
+    offerings = {o["name"]: o for o in ctx.platform.offerings}
+    mode = api_mode(ctx)
+    return [composite(ctx, tenant, res, offerings[res.offering], mode) for res in tenant.resources if res.offering in offerings]
+
+
+def composite(ctx: BundleContext, tenant: TenantTarget, res: Resource, offering: dict[str, t.Any], mode: str) -> RenderedObject:
+    """The XR (v2) or claim (v1) a tenant resource becomes, with the offering's defaults applied."""
+    n = names(offering, mode)
+    selector = {"matchLabels": {PROVIDER_LABEL: selected_provider(offering, ctx.cluster.provider)}}
+    spec: dict[str, t.Any] = {"parameters": copy.deepcopy(res.parameters)}
+    if mode == "v1":
+        spec["compositionSelector"] = selector
+        kind = n["claim_kind"]
+    else:
+        # v2 keeps Crossplane's own machinery under spec.crossplane.
+        spec["crossplane"] = {"compositionSelector": selector}
+        kind = n["xr_kind"]
+    obj = tenant_object(tenant, f"{offering['group']}/{XR_VERSION}", kind, res.name, res.origin, spec=spec)
+    obj.obj["metadata"]["labels"][OFFERING_LABEL] = offering["name"]
+    return obj

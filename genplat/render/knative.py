@@ -1,0 +1,148 @@
+"""Knative Serving Services per tenant service, and Knative Eventing Brokers and Triggers per subscription.
+
+Revision names: every revision template is named ``<service>-<hash>`` where ``<hash>`` is five base-32
+characters of the SHA-256 of the rendered template. Knative refuses a template change without a new
+name once a name is set, and a content hash gives a new name exactly when the content changes (and the
+same name, so no new revision, when it does not). The names are in ``out/`` — that is what a tenant
+writes in ``traffic[].revision`` to pin traffic to an earlier rollout.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import typing as t
+
+from .._objects import RenderedObject
+from .._resolve import Service, TenantTarget
+from ._base import BundleContext, tenant_labels, tenant_object
+from .secrets import secret_name
+from .tenancy import WORKLOAD_SERVICE_ACCOUNT
+
+SERVING_API = "serving.knative.dev/v1"
+EVENTING_API = "eventing.knative.dev/v1"
+AUTOSCALING = "autoscaling.knative.dev"
+VISIBILITY_LABEL = "networking.knative.dev/visibility"
+NAME_LABEL = "app.kubernetes.io/name"
+HASH_CHARS = 5  # "-" + 5 = the 6 characters Knative's own "-00001" suffix takes (see _validate.REVISION_SUFFIX)
+# Metrics the Knative Pod Autoscaler handles; cpu and memory need the HPA class.
+KPA_METRICS = {"concurrency", "rps"}
+# The queue-proxy sidecar sits in every pod: sized explicitly so its share of the tenant quota is known
+# (left to the LimitRange it would take the tier's default limits, up to 2 CPUs per pod).
+QUEUE_PROXY = {"cpu-resource-request": "25m", "cpu-resource-limit": "250m",
+               "memory-resource-request": "50Mi", "memory-resource-limit": "200Mi"}
+# Restricted Pod Security at container level (Knative does not allow most pod-level fields).
+SECURITY_CONTEXT = {
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "runAsNonRoot": True,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+
+def pod_labels(ctx: BundleContext, tenant: TenantTarget, svc: Service) -> dict[str, str]:
+    """Tenant labels plus the labels the platform's policy requires on every pod."""
+    labels = tenant_labels(tenant)
+    labels[NAME_LABEL] = svc.name
+    known = {
+        "app.kubernetes.io/instance": f"{svc.name}-{tenant.environment}",
+        "app.kubernetes.io/part-of": tenant.name,
+        "app.kubernetes.io/component": "service",
+    }
+    for key in ctx.platform.policies.get("requiredLabels") or []:
+        if key not in labels and key in known:
+            labels[key] = known[key]
+    return labels
+
+
+def autoscaling(tenant: TenantTarget, svc: Service) -> dict[str, str]:
+    s = svc.scaling
+    metric = s.get("metric", "concurrency")
+    out = {
+        f"{AUTOSCALING}/class": f"{'kpa' if metric in KPA_METRICS else 'hpa'}.autoscaling.knative.dev",
+        f"{AUTOSCALING}/metric": metric,
+        # Only the KPA scales to zero; the HPA class keeps at least one pod.
+        f"{AUTOSCALING}/min-scale": str(s.get("min", 0) if metric in KPA_METRICS else max(1, s.get("min", 1))),
+        # Without a max, the tier's maxReplicas caps the service.
+        f"{AUTOSCALING}/max-scale": str(s.get("max", tenant.tier.get("maxReplicas", 0))),
+    }
+    if "target" in s:
+        out[f"{AUTOSCALING}/target"] = str(s["target"])
+    return out
+
+
+def container(svc: Service) -> dict[str, t.Any]:
+    env: list[dict[str, t.Any]] = [{"name": k, "value": v} for k, v in svc.env.items()]  # blueprint order
+    for ref in svc.secrets:
+        env.append({"name": ref["env"], "valueFrom": {"secretKeyRef": {"name": secret_name(svc, ref["env"]), "key": ref["env"]}}})
+    c: dict[str, t.Any] = {"name": svc.name, "image": svc.image, "ports": [{"containerPort": svc.port}]}
+    if env:
+        c["env"] = env
+    resources = {part: {k: str(v) for k, v in svc.resources[part].items()} for part in ("requests", "limits") if svc.resources.get(part)}
+    if resources:
+        c["resources"] = resources
+    c["securityContext"] = json.loads(json.dumps(SECURITY_CONTEXT))
+    return c
+
+
+def revision_name(service: str, template: dict[str, t.Any]) -> str:
+    digest = hashlib.sha256(json.dumps(template, sort_keys=True, separators=(",", ":")).encode()).digest()
+    suffix = base64.b32encode(digest).decode().lower()[:HASH_CHARS]
+    return f"{service[:63 - HASH_CHARS - 1]}-{suffix}"
+
+
+def traffic(svc: Service) -> list[dict[str, t.Any]]:
+    out = []
+    for target in svc.traffic:
+        item: dict[str, t.Any] = {}
+        if target.get("revision"):
+            item["revisionName"] = target["revision"]
+        else:
+            item["latestRevision"] = True
+        item["percent"] = target["percent"]
+        if target.get("tag"):
+            item["tag"] = target["tag"]
+        out.append(item)
+    return out
+
+
+def service(ctx: BundleContext, tenant: TenantTarget, svc: Service) -> RenderedObject:
+    annotations = autoscaling(tenant, svc)
+    annotations.update({f"queue.sidecar.serving.knative.dev/{k}": v for k, v in QUEUE_PROXY.items()})
+    template: dict[str, t.Any] = {
+        "metadata": {"labels": pod_labels(ctx, tenant, svc), "annotations": dict(sorted(annotations.items()))},
+        "spec": {"serviceAccountName": WORKLOAD_SERVICE_ACCOUNT, "containers": [container(svc)]},
+    }
+    template["metadata"] = {"name": revision_name(svc.name, template), **template["metadata"]}
+    spec: dict[str, t.Any] = {"template": template}
+    if svc.traffic:
+        spec["traffic"] = traffic(svc)
+    obj = tenant_object(tenant, SERVING_API, "Service", svc.name, svc.origin, spec=spec)
+    if svc.visibility == "cluster-local":
+        obj.obj["metadata"]["labels"][VISIBILITY_LABEL] = "cluster-local"
+    return obj
+
+
+def render_serving(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
+    if not ctx.cluster.has("knative-serving"):
+        return []
+    return [service(ctx, tenant, svc) for svc in tenant.services]
+
+
+def render_eventing(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
+    # Subscribers are Knative Services, so Triggers need Serving on the cluster as well.
+    if not tenant.events or not ctx.cluster.has("knative-eventing") or not ctx.cluster.has("knative-serving"):
+        return []
+    out: list[RenderedObject] = []
+    brokers: set[str] = set()
+    for event in tenant.events:
+        if event.broker not in brokers:
+            brokers.add(event.broker)
+            out.append(tenant_object(tenant, EVENTING_API, "Broker", event.broker, event.origin))
+        spec: dict[str, t.Any] = {"broker": event.broker}
+        if event.filter:
+            spec["filter"] = {"attributes": dict(event.filter)}
+        spec["subscriber"] = {"ref": {"apiVersion": SERVING_API, "kind": "Service", "name": event.subscriber}}
+        out.append(tenant_object(tenant, EVENTING_API, "Trigger", event.name, event.origin, spec=spec))
+    return out
