@@ -1,0 +1,53 @@
+"""Fixtures for the checks: the real upstream CRDs beside the project, one Checker per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import typing as t
+from pathlib import Path
+
+import pytest
+
+from genplat import Origin, RenderedObject
+from genplat.checks import Checker
+
+REPO = Path(__file__).resolve().parents[2]
+CRDS = REPO.parent / "shared" / "crds"
+K8S = "1.33"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_dir(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[Path]:
+    """A private CRD schema cache, so tests neither read nor fill the user's."""
+    path = tmp_path_factory.mktemp("genplat-cache")
+    old = os.environ.get("GENPLAT_CACHE_DIR")
+    os.environ["GENPLAT_CACHE_DIR"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("GENPLAT_CACHE_DIR", None)
+    else:
+        os.environ["GENPLAT_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def checker(_cache_dir: Path) -> Checker:
+    if not CRDS.is_dir():
+        pytest.fail(f"upstream CRDs not found at {CRDS}")
+    return Checker(kubernetes_version=K8S, crd_paths=[CRDS])
+
+
+def rendered(obj: dict[str, t.Any], *, tenant: str | None = None, line: int = 7) -> RenderedObject:
+    return RenderedObject(obj, Origin("blueprints/tenants/x.yaml", line, 3), bundle="dev/eu", file="tenants/x.yaml", tenant=tenant)
+
+
+def kubeconform_binary() -> str | None:
+    found = shutil.which("kubeconform")
+    if found:
+        return found
+    local = REPO / ".tools" / "bin" / "kubeconform"
+    return str(local) if local.is_file() else None
+
+
+def require_tools() -> bool:
+    return os.environ.get("GENPLAT_REQUIRE_TOOLS") == "1"
