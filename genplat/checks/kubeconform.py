@@ -83,7 +83,12 @@ def _findings(res: dict[str, t.Any], obj: t.Any) -> t.Iterator[SchemaFinding]:
     status = res.get("status")
     if status in ("statusValid", "statusSkipped", "statusEmpty"):
         return
-    errors = res.get("validationErrors") or []
+    errors = [e for e in res.get("validationErrors") or [] if str(e.get("msg")) != "validation failed"]
+    # kubeconform lists only the shallow error ("validation failed" at /metadata) for some failures under
+    # a $ref; the leaf ("at '/metadata/labels/tier': got number, want null or string") is in msg.
+    leaves = re.findall(r"at '(/[^']*)': ([^\n]*)", str(res.get("msg", "")))
+    if not errors and leaves:
+        errors = [{"path": p, "msg": m.strip()} for p, m in leaves]
     if not errors:
         yield SchemaFinding("schema", f"kubeconform: {res.get('msg', status)}")
         return
