@@ -40,9 +40,13 @@ def _parse_side(snap: Snapshot, paths: t.Iterable[tuple[str, str]], warnings: li
     return out
 
 
+_FIRST_KINDS = ("Namespace", "CustomResourceDefinition", "CompositeResourceDefinition")
+
+
 def _sort_key(d: ObjectDiff) -> tuple[t.Any, ...]:
+    """Bundle, then tenant (platform first), then namespaces and definitions before what uses them."""
     k = d.key
-    return (k.bundle, d.tenant or "", k.namespace, k.kind, k.name, k.api_version)
+    return (k.bundle, d.tenant or "", k.kind not in _FIRST_KINDS, k.namespace, k.kind, k.name, k.api_version)
 
 
 def _without_identity(doc: Document) -> str:

@@ -82,7 +82,9 @@ def assess(diffs: t.Iterable[ObjectDiff], ctx: Context) -> list[Risk]:
             added_ns = new is not None and ctx.namespace_added(key.bundle, key.namespace)
             out.extend(Risk("network-policy-loosened", key, m) for m in _netpol(old, new, added_ns))
         elif group == "" and kind in ("ResourceQuota", "LimitRange"):
-            out.extend(Risk("quota-raised", key, m) for m in _quota(kind, old, new))
+            raised = _quota(kind, old, new)
+            if raised:  # one flag per object, however many limits changed
+                out.append(Risk("quota-raised", key, "; ".join(raised)))
         if new is not None:
             out.extend(Risk("image-registry-changed", key, m) for m in _images(old, new, ctx))
     out.sort(key=lambda r: (_ORDER[r.rule], r.key, r.message))
@@ -235,15 +237,32 @@ def _types(spec: dict[str, t.Any]) -> list[str]:
     return ["Ingress"] + (["Egress"] if spec.get("egress") else [])
 
 
+def _constraints(selector: t.Any) -> list[tuple[str, str, frozenset[str]]]:
+    sel = selector if isinstance(selector, dict) else {}
+    out = [(str(k), "In", frozenset([str(v)])) for k, v in (sel.get("matchLabels") or {}).items()]
+    for e in sel.get("matchExpressions") or []:
+        if isinstance(e, dict):
+            out.append((str(e.get("key")), str(e.get("operator")), frozenset(str(v) for v in e.get("values") or [])))
+    return out
+
+
+def _implies(n: tuple[str, str, frozenset[str]], b: tuple[str, str, frozenset[str]]) -> bool:
+    """Whether every label set meeting constraint ``n`` also meets ``b``."""
+    if n[0] != b[0]:
+        return False
+    if b[1] == "In":
+        return n[1] == "In" and n[2] <= b[2]
+    if b[1] == "NotIn":
+        return (n[1] == "NotIn" and b[2] <= n[2]) or (n[1] == "In" and not n[2] & b[2]) or n[1] == "DoesNotExist"
+    if b[1] == "Exists":
+        return n[1] in ("In", "Exists")
+    return n == b
+
+
 def _selector_covers(broad: t.Any, narrow: t.Any) -> bool:
-    """Whether label selector ``broad`` selects everything ``narrow`` selects (fewer constraints)."""
-    broad = broad if isinstance(broad, dict) else {}
-    narrow = narrow if isinstance(narrow, dict) else {}
-    b_labels = (broad.get("matchLabels") or {}).items()
-    n_labels = (narrow.get("matchLabels") or {}).items()
-    b_expr = {canonical(e) for e in broad.get("matchExpressions") or []}
-    n_expr = {canonical(e) for e in narrow.get("matchExpressions") or []}
-    return set(b_labels) <= set(n_labels) and b_expr <= n_expr
+    """Whether label selector ``broad`` selects everything ``narrow`` selects."""
+    narrow_c = _constraints(narrow)
+    return all(any(_implies(n, b) for n in narrow_c) for b in _constraints(broad))
 
 
 def _ip_covers(old: dict[str, t.Any], new: dict[str, t.Any]) -> bool:
@@ -359,7 +378,7 @@ def _quota(kind: str, old: dict[str, t.Any] | None, new: dict[str, t.Any] | None
     out = []
     for name, value in before.items():
         if name not in after:
-            out.append(f"{name} {value} removed: no longer limited")
+            out.append(f"{name} {value} dropped (no longer limited)")
             continue
         a, b = parse_quantity(value), parse_quantity(after[name])
         if a is None or b is None:

@@ -26,8 +26,9 @@ def summary_line(result: DiffResult) -> str:
 
 
 def where(o: ObjectDiff) -> str:
+    """The object's place in the output, and the blueprint line it came from when known."""
     d = o.doc
-    return f"{d.file}:{d.line}"
+    return f"{d.file}:{d.line}" + (f" ← {d.source}" if d.source else "")
 
 
 def previous(o: ObjectDiff) -> str:
