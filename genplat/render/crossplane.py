@@ -237,3 +237,42 @@ def composite(ctx: BundleContext, tenant: TenantTarget, res: Resource, offering:
     obj = tenant_object(tenant, f"{offering['group']}/{XR_VERSION}", kind, res.name, res.origin, spec=spec)
     obj.obj["metadata"]["labels"][OFFERING_LABEL] = offering["name"]
     return obj
+
+
+# ---------------------------------------------------------------------------------------------- checking
+
+
+def composite_crd(xrd_obj: dict[str, t.Any]) -> dict[str, t.Any]:
+    """The CustomResourceDefinition Crossplane serves for a rendered XRD's tenant-facing kind (the XR on v2,
+    the claim on v1), so XRs and claims can be schema-checked offline like any custom resource.
+
+    The XRD's own schema plus the machinery Crossplane adds that tenants may set: composition selection
+    (under ``spec.crossplane`` on v2, directly under ``spec`` on v1) and, on v1, the connection secret.
+    """
+    spec = xrd_obj["spec"]
+    v1 = xrd_obj["apiVersion"] == XRD_API["v1"]
+    labels = {"type": "object", "additionalProperties": {"type": "string"}}
+    machinery: dict[str, t.Any] = {
+        "compositionRef": {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]},
+        "compositionSelector": {"type": "object", "properties": {"matchLabels": labels}, "required": ["matchLabels"]},
+        "compositionUpdatePolicy": {"type": "string", "enum": ["Automatic", "Manual"]},
+    }
+    names = spec["claimNames"] if v1 else spec["names"]
+    versions = []
+    for version in spec["versions"]:
+        schema = copy.deepcopy(version["schema"]["openAPIV3Schema"])
+        props = schema.setdefault("properties", {}).setdefault("spec", {"type": "object"}).setdefault("properties", {})
+        if v1:
+            props.update(machinery)
+            props["writeConnectionSecretToRef"] = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
+        else:
+            props["crossplane"] = {"type": "object", "properties": machinery}
+        versions.append({"name": version["name"], "served": version.get("served", True), "storage": True,
+                         "schema": {"openAPIV3Schema": schema}})
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{names['plural']}.{spec['group']}"},
+        "spec": {"group": spec["group"], "names": {"kind": names["kind"], "plural": names["plural"]},
+                 "scope": "Namespaced", "versions": versions},
+    }

@@ -13,6 +13,7 @@ from genplat._diagnostics import Severity
 from genplat._objects import RenderedObject
 from genplat.checks import Checker
 from genplat.checks.build import guardrail_context
+from genplat.render import crossplane
 
 from .conftest import CRD_FOLDERS, CRDS, Rendered, render_all, with_platform
 
@@ -24,31 +25,10 @@ FAMILY_KINDS = {
 }
 
 
-def xr_crd(xrd: dict[str, t.Any]) -> dict[str, t.Any]:
-    """The CRD Crossplane generates from an XRD (what the XR or claim is checked against): the XRD's schema
-    plus the machinery fields genplat sets (compositionSelector under spec.crossplane on v2, spec on v1)."""
-    spec = xrd["spec"]
-    v1 = xrd["apiVersion"].endswith("/v1")
-    selector = {"type": "object", "properties": {"matchLabels": {"type": "object", "additionalProperties": {"type": "string"}}}}
-    (version,) = copy.deepcopy(spec["versions"])
-    props = version["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
-    if v1:
-        props["compositionSelector"] = selector
-    else:
-        props["crossplane"] = {"type": "object", "properties": {"compositionSelector": selector}}
-    names = spec["claimNames"] if v1 else spec["names"]
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"{names['plural']}.{spec['group']}"},
-        "spec": {"group": spec["group"], "names": names, "scope": "Namespaced",
-                 "versions": [{"name": version["name"], "served": True, "storage": True, "schema": version["schema"]}]},
-    }
-
-
 def check(rendered: Rendered) -> list[t.Any]:
     checker = Checker(kubernetes_version=rendered.platform.kubernetes_version, crd_paths=[CRDS / f for f in CRD_FOLDERS])
     xrds = {o.name: o.obj for objs in rendered.objects.values() for o in objs if o.kind == "CompositeResourceDefinition"}
-    checker.add_crds((xr_crd(x), f"xrd {name}") for name, x in xrds.items())
+    checker.add_crds((crossplane.composite_crd(x), f"xrd {name}") for name, x in xrds.items())
     context = guardrail_context(rendered.platform)
     out = []
     for bundle, objects in rendered.objects.items():
@@ -113,3 +93,14 @@ def test_removing_a_capability_removes_its_family(examples: Rendered, capability
         assert not left, (bundle, left)
     if capability == "tekton":
         assert not [o for objs in r.objects.values() for o in objs if o.name in ("build", "build-triggers", "allow-build-egress")]
+
+
+def test_composite_crd_checks_parameters(examples: Rendered) -> None:
+    """XRs are checked against the CRD derived from their XRD: a value outside the offering's enum fails."""
+    broken = copy.deepcopy(examples)
+    xr = next(o for o in broken.objects["dev/dev-eu"] if o.kind == "PostgresInstance")
+    xr.obj["spec"]["parameters"]["version"] = "9"
+    xr.obj["spec"]["parameters"]["sizeGB"] = 1
+    problems = _problems(check(broken))
+    assert any("schema-enum" in p and "PostgresInstance" in p for p in problems), problems
+    assert any("schema-unknown-field" in p and "sizeGB" in p for p in problems), problems
