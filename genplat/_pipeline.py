@@ -12,12 +12,13 @@ import time
 import typing as t
 from pathlib import Path
 
-from ._diagnostics import Diagnostic, has_errors, sort_diagnostics
+from ._diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics
 from ._emit import dump_documents
 from ._objects import RenderedObject
 from ._project import Project, load_project
 from ._resolve import PlatformModel, TenantTarget, resolve
 from ._validate import validate
+from .oci._package import images_in
 from .render import order_key, render_platform, render_tenant
 from .render._base import BundleContext
 from .render.templates import Templates, load_templates, merge, render_template
@@ -118,7 +119,12 @@ def build(options: BuildOptions) -> BuildResult:
     for path, data in files.items():
         env, cluster, rest = path.split("/", 2)
         by_bundle[f"{env}/{cluster}"][rest] = data
-    files[LOCK_FILE] = build_lock(by_bundle)
+    with timer.phase("package"):
+        digests, gitops, warnings = _package(platform, by_bundle, renderer.images)
+    findings.extend(warnings)
+    result.diagnostics = sort_diagnostics(findings)
+    files.update(gitops)
+    files[LOCK_FILE] = build_lock(by_bundle, oci_digests=digests)
     result.files = files
     from ._write import diff_tree, write_tree
 
@@ -130,6 +136,42 @@ def build(options: BuildOptions) -> BuildResult:
             written = write_tree(out_dir, files, managed=_managed)
             result.written, result.removed, result.unchanged = list(written.written), list(written.removed), len(written.unchanged)
     return result
+
+
+def _package(platform: PlatformModel, by_bundle: dict[str, dict[str, bytes]], images: dict[str, list[str]]) -> tuple[dict[str, dict[str, str]], dict[str, bytes], list[Diagnostic]]:
+    """OCI digests of every bundle, known before any push, and the GitOps wiring pinned to them.
+
+    Each cluster gets the wiring of its own controller (``gitops`` in the platform blueprint, else
+    whichever of flux / kapp-controller it has): out/_gitops/flux/<env>-<cluster>.yaml or
+    out/_gitops/kapp/<env>-<cluster>.yaml. The digests are what ``genplat package`` produces.
+    """
+    from .oci import package_bundle, render_gitops
+
+    digests: dict[str, dict[str, str]] = {}
+    wiring: dict[str, dict[str, str]] = {"flux": {}, "imgpkg": {}}
+    warnings: list[Diagnostic] = []
+    for cluster in platform.clusters:
+        files = by_bundle[cluster.bundle]
+        name = f"{cluster.environment}-{cluster.name}"
+        flux = package_bundle(files, fmt="flux")
+        imgpkg = package_bundle(files, fmt="imgpkg", images=images.get(cluster.bundle, []))
+        digests[cluster.bundle] = {"flux": flux.digest, "imgpkg": imgpkg.digest}
+        if cluster.gitops == "flux":
+            wiring["flux"][name] = flux.digest
+        elif cluster.gitops == "kapp-controller":
+            wiring["imgpkg"][name] = imgpkg.digest
+            for w in imgpkg.warnings:
+                warnings.append(Diagnostic(rule="imgpkg-image-not-pinned", message=w, file=platform.blueprint.file,
+                                           severity=Severity.WARNING, object=cluster.bundle,
+                                           hint="pin images by digest (repo:tag@sha256:…) so imgpkg can relocate them"))
+    out: dict[str, bytes] = {}
+    for fmt, pinned in wiring.items():
+        if not pinned:
+            continue
+        rendered = render_gitops(pinned, registry=platform.registry, insecure=platform.registry_insecure, fmt=fmt)  # type: ignore[arg-type]
+        for path, objs in sorted(rendered.items()):
+            out[f"_gitops/{path}"] = dump_documents((None, o) for o in objs).encode("utf-8")
+    return digests, out, warnings
 
 
 def _managed(path: str) -> bool:
@@ -149,6 +191,7 @@ class _Renderer:
         self.findings: list[Diagnostic] = []
         self.objects = 0
         self._sources: dict[str, str] = {}
+        self.images: dict[str, list[str]] = {}  # bundle → container images its objects reference
         if options.crds:
             platform = dataclasses.replace(platform, crds=[*platform.crds, *(str(p.resolve()) for p in options.crds)])
         self._checker = _make_checker(platform, display_root) if options.run_checks else None
@@ -166,6 +209,11 @@ class _Renderer:
                 objects = render_tenant(ctx, tenant)
                 objects = merge(objects, self._templated(ctx, "tenant", tenant, f"tenants/{tenant.name}.yaml"))
             self._add(groups, objects)
+        images: set[str] = set()
+        for objs in groups.values():
+            for o in objs:
+                images |= images_in(o.obj)
+        self.images[bundle] = sorted(images)
         files: dict[str, bytes] = {}
         with self.timer.phase("emit"):
             for file, objs in sorted(groups.items()):

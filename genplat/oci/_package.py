@@ -148,6 +148,10 @@ def images_lock(images: t.Iterable[str]) -> tuple[bytes, list[str]]:
     return ("---\n" + body).encode(), warnings
 
 
+# Kinds whose ``image`` fields are patterns, not references (Kyverno policies).
+_PATTERN_KINDS = {"ClusterPolicy", "Policy"}
+
+
 def find_images(files: t.Mapping[str, bytes]) -> list[str]:
     """Every string value of an ``image`` key in the bundle's YAML documents, sorted, once each."""
     found: set[str] = set()
@@ -167,11 +171,35 @@ def find_images(files: t.Mapping[str, bytes]) -> list[str]:
         if not name.endswith((".yaml", ".yml")) or name.endswith("kustomization.yaml"):
             continue
         try:
-            for doc in yaml.safe_load_all(files[name]):
+            for doc in yaml.load_all(files[name], Loader=_LOADER):
+                if isinstance(doc, dict) and doc.get("kind") in _PATTERN_KINDS:
+                    continue
                 walk(doc)
         except yaml.YAMLError as exc:
             raise GenplatError(f"{name}: not valid YAML while looking for images: {exc}") from exc
     return sorted(found)
+
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def images_in(obj: t.Any) -> set[str]:
+    """``image`` values of one object (nothing for policy kinds, whose images are patterns)."""
+    found: set[str] = set()
+    if isinstance(obj, dict) and obj.get("kind") in _PATTERN_KINDS:
+        return found
+    stack = [obj]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "image" and isinstance(value, str) and value:
+                    found.add(value)
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, (dict, list)))
+    return found
 
 
 def _check_files(files: t.Mapping[str, bytes]) -> None:

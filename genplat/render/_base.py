@@ -18,6 +18,17 @@ class BundleContext:
     platform: PlatformModel
     cluster: Cluster
     tenants: list[TenantTarget]
+    _callees: dict[str, list[str]] | None = None
+
+    def callees(self, namespace: str) -> list[str]:
+        """Namespaces in this bundle whose tenants accept traffic from ``namespace`` (indexed once)."""
+        if self._callees is None:
+            index: dict[str, list[str]] = {}
+            for tenant in self.tenants:
+                for caller in tenant.allow_from:
+                    index.setdefault(caller, []).append(tenant.namespace)
+            self._callees = {k: sorted(set(v)) for k, v in index.items()}
+        return self._callees.get(namespace, [])
 
 
 def tenant_labels(tenant: TenantTarget) -> dict[str, str]:

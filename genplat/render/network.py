@@ -62,8 +62,7 @@ def render(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
             "policyTypes": ["Ingress"],
             "ingress": [{"from": [_namespaces(tenant.allow_from)]}],
         }))
-    callees = sorted(t.namespace for t in ctx.tenants
-                     if t.environment == tenant.environment and tenant.namespace in t.allow_from)
+    callees = ctx.callees(tenant.namespace)
     if callees:
         out.append(tenant_object(tenant, "networking.k8s.io/v1", "NetworkPolicy", "allow-to-peers", tenant.origins["network"], spec={
             "podSelector": {},
