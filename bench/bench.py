@@ -44,7 +44,7 @@ def tenant_yaml(i: int, n: int) -> str:
     ) if i % 2 == 0 else ""
     build = (
         "      build: {pipeline: container-build, repository: https://git.example/app, revision: main}\n"
-    ) if i % 5 == 0 else ""
+    ) if i % 10 == 0 else ""
     allow = f"  network:\n    allowFrom: [{peer}]\n" if n > 1 else ""
     return f"""apiVersion: genplat.dev/v1alpha1
 kind: Tenant
