@@ -21,7 +21,13 @@ from ._values import object_text, path_text, scalar_text, yaml_lines
 MARKER = "<!-- genplat-diff -->"
 GITHUB_COMMENT_LIMIT = 65_536
 MAX_MANIFEST_LINES = 60
-_TAIL_RESERVE = 400
+# Room kept for the parts added without a check: section headings, the table header, the
+# "…more" lines and the closing note.
+_TAIL_RESERVE = 1000
+# Risk flags may take at most this share of the budget, the table this share of what is left, so
+# a huge list of either cannot crowd out everything after it.
+_RISK_SHARE = 0.4
+_TABLE_SHARE = 0.5
 
 
 def _fence(lines: list[str], lang: str) -> str:
@@ -103,8 +109,8 @@ def format_markdown(result: DiffResult, *, max_chars: int = GITHUB_COMMENT_LIMIT
     used = sum(len(p) + 2 for p in parts)
     limit = max_chars - _TAIL_RESERVE
 
-    def fits(text: str) -> bool:
-        return used + len(text) + 2 <= limit
+    def fits(text: str, share: float = 1.0) -> bool:
+        return len(text) + 2 <= (limit - used) * share
 
     if result.risks:
         lines = [f"#### ⚠️ Risk flags ({len(result.risks)})", ""]
@@ -112,7 +118,7 @@ def format_markdown(result: DiffResult, *, max_chars: int = GITHUB_COMMENT_LIMIT
         for r in result.risks:
             line = (f"- **{RULES[r.rule]}** · `{r.key.bundle}` · `{_cell(object_text(r.key))}` — "
                     f"{_cell(r.message)}")
-            if not fits("\n".join(lines + [line]) + "\n…"):
+            if not fits("\n".join(lines + [line]), _RISK_SHARE):
                 break
             lines.append(line)
             shown += 1
@@ -128,7 +134,7 @@ def format_markdown(result: DiffResult, *, max_chars: int = GITHUB_COMMENT_LIMIT
              "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     for i, (bundle, tenant, counts) in enumerate(rows):
         line = _row(bundle, tenant, counts)
-        if not fits("\n".join(table + [line]) + "\n| …" + " " * 80):
+        if not fits("\n".join(table + [line]), _TABLE_SHARE):
             rest = rows[i:]
             total = {k: sum(c[k] for _, _, c in rest) for k in rows[0][2]}
             table.append(_row(f"…{len(rest)} more", "", total).replace("`…", "…").replace("more`", "more"))

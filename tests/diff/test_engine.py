@@ -1,0 +1,274 @@
+"""The engine's rules one at a time: matching, masking, quantities and each risk flag."""
+
+from __future__ import annotations
+
+import json
+import typing as t
+
+import pytest
+
+from genplat._emit import dump_documents
+from genplat.diff import (Snapshot, diff_snapshots, format_json, format_markdown, format_text, parse_quantity,
+                          read_output)
+from genplat.diff._compare import compare
+from genplat.diff._mask import mask_object, secretish_key
+from genplat.diff._values import path_text
+
+NS = "team-a"
+
+
+def obj(kind: str, name: str, api: str = "v1", ns: str | None = NS, **body: t.Any) -> dict[str, t.Any]:
+    meta: dict[str, t.Any] = {"name": name}
+    if ns:
+        meta["namespace"] = ns
+    return {"apiVersion": api, "kind": kind, "metadata": meta, **body}
+
+
+def snap(files: dict[tuple[str, str], list[dict[str, t.Any]]], label: str) -> Snapshot:
+    return Snapshot({k: dump_documents((f"blueprints/x.yaml:{i + 1}", d) for i, d in enumerate(docs)).encode()
+                     for k, docs in files.items()}, label)
+
+
+def run(before: list[dict[str, t.Any]], after: list[dict[str, t.Any]], path: str = "tenants/a.yaml") -> t.Any:
+    return diff_snapshots(snap({("dev/c1", path): before}, "base"), snap({("dev/c1", path): after}, "head"))
+
+
+def rules(result: t.Any) -> list[tuple[str, str]]:
+    return [(r.rule, r.message) for r in result.risks]
+
+
+# --- matching -------------------------------------------------------------------------------------
+
+def test_key_order_comments_and_document_order_are_ignored() -> None:
+    a = obj("ConfigMap", "x", data={"a": "1", "b": "2"})
+    b = obj("ConfigMap", "y", data={"k": "v"})
+    before = snap({("dev/c1", "tenants/a.yaml"): [a, b]}, "base")
+    text = "# a comment\n---\n" + "---\n".join(
+        json.dumps(dict(reversed(list(d.items())))) + "\n" for d in [b, a])  # JSON is YAML too
+    after = Snapshot({("dev/c1", "tenants/a.yaml"): text.encode()}, "head")
+    assert diff_snapshots(before, after).objects == []
+
+
+def test_named_items_matched_by_name_not_position() -> None:
+    c = lambda n, img: {"name": n, "image": img}  # noqa: E731
+    before = obj("Deployment", "w", api="apps/v1", spec={"template": {"spec": {"containers": [c("app", "r.io/a:1"), c("side", "r.io/s:1")]}}})
+    after = obj("Deployment", "w", api="apps/v1", spec={"template": {"spec": {"containers": [c("init", "r.io/i:1"), c("app", "r.io/a:2"), c("side", "r.io/s:1")]}}})
+    changes = run([before], [after]).objects[0].changes
+    assert [(ch.op, path_text(ch.path)) for ch in changes] == [
+        ("add", "spec.template.spec.containers[name=init]"),
+        ("change", "spec.template.spec.containers[name=app].image")]
+
+
+def test_unnamed_list_items_aligned_and_scalar_lists_whole() -> None:
+    old = {"rules": [{"a": 1}, {"b": 2}], "verbs": ["get", "list"]}
+    new = {"rules": [{"z": 0}, {"a": 1}, {"b": 3}], "verbs": ["get", "list", "watch"]}
+    assert [(c.op, path_text(c.path), c.old, c.new) for c in compare(old, new)] == [
+        ("add", "rules[0]", t.cast(t.Any, compare.__globals__["MISSING"]), {"z": 0}),
+        ("change", "rules[2].b", 2, 3),
+        ("change", "verbs", ["get", "list"], ["get", "list", "watch"]),
+    ]
+
+
+def test_rename_move_between_bundles_file_move_and_api_version_change() -> None:
+    cm = obj("ConfigMap", "settings", data={"x": "1"})
+    renamed = obj("ConfigMap", "config", data={"x": "1"})
+    pol = obj("PodDisruptionBudget", "pdb", api="policy/v1beta1", spec={"minAvailable": 1})
+    pol_v1 = dict(pol, apiVersion="policy/v1")
+    sa = obj("ServiceAccount", "bot")
+    base = snap({("dev/c1", "tenants/a.yaml"): [cm, pol, sa], ("dev/c2", "tenants/a.yaml"): [obj("Secret", "s", type="Opaque")]}, "b")
+    head = snap({("dev/c1", "tenants/a.yaml"): [renamed, pol_v1], ("dev/c1", "tenants/b.yaml"): [sa],
+                 ("dev/c3", "tenants/a.yaml"): [obj("Secret", "s", type="Opaque")]}, "h")
+    got = {(d.status, d.key.kind, d.key.bundle, d.base.key.name if d.base else None) for d in diff_snapshots(base, head).objects}
+    assert got == {("renamed", "ConfigMap", "dev/c1", "settings"), ("changed", "PodDisruptionBudget", "dev/c1", "pdb"),
+                   ("moved", "ServiceAccount", "dev/c1", "bot"), ("moved", "Secret", "dev/c3", "s")}
+    risks = rules(diff_snapshots(base, head))
+    assert ("object-deleted", "moved to bundle dev/c3: deleted from this bundle's cluster") in risks
+    assert any(r == "object-deleted" and m.startswith("renamed to ConfigMap team-a/config") for r, m in risks)
+
+
+def test_identical_files_are_not_parsed() -> None:
+    good = snap({("b", "tenants/a.yaml"): [obj("ConfigMap", "x")]}, "x").files
+    broken = {("b", "tenants/z.yaml"): b"key: [unclosed\n", **good}
+    assert diff_snapshots(Snapshot(broken, "a"), Snapshot(dict(broken), "b")).objects == []
+    with pytest.raises(Exception, match=r"tenants/z.yaml:2:1: YAML syntax error"):
+        diff_snapshots(Snapshot(broken, "a"), Snapshot(good, "b"))
+
+
+def test_output_folder_layout(tmp_path: t.Any) -> None:
+    (tmp_path / "dev" / "c1" / "tenants").mkdir(parents=True)
+    (tmp_path / "dev" / "c1" / "kustomization.yaml").write_text("resources: []\n")
+    (tmp_path / "dev" / "c1" / "tenants" / "a.yaml").write_text("---\n# source: bp.yaml:3\nkind: X\napiVersion: v1\nmetadata: {name: n}\n")
+    (tmp_path / "_gitops").mkdir()
+    (tmp_path / "_gitops" / "w.yaml").write_text("kind: Y\n")
+    (tmp_path / ".oci").mkdir()
+    (tmp_path / "genplat.lock.json").write_text("{}")
+    s = read_output(tmp_path)
+    assert list(s.files) == [("dev/c1", "tenants/a.yaml")]
+    d = diff_snapshots(Snapshot({}, "empty"), s).objects[0]
+    assert (d.doc.tenant, d.doc.line, d.doc.source) == ("a", 3, "bp.yaml:3")
+
+
+# --- masking --------------------------------------------------------------------------------------
+
+SECRET = "hunter2-very-secret"
+
+
+@pytest.mark.parametrize("key,masked", [
+    ("password", True), ("DB_PASSWORD", True), ("apiKey", True), ("client_secret", True), ("token", True),
+    ("privateKey", True), ("secretName", False), ("passwordSecretRef", False), ("tokenSecretRef", False),
+    ("imagePullSecrets", True), ("automountServiceAccountToken", True), ("AWS_ACCESS_KEY_ID", False), ("image", False),
+])
+def test_secretish_keys(key: str, masked: bool) -> None:
+    assert secretish_key(key) is masked
+
+
+def test_masking_everywhere_it_should_and_nowhere_else() -> None:
+    o = mask_object({
+        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "annotations": {
+            "kubectl.kubernetes.io/last-applied-configuration": SECRET}},
+        "data": {"anything": SECRET}, "stringData": {"x": SECRET}})
+    assert SECRET not in json.dumps(o, default=str)
+    pod = mask_object(obj("Pod", "p", spec={
+        "automountServiceAccountToken": False,
+        "containers": [{"name": "app", "image": "r.io/a:1", "env": [
+            {"name": "API_TOKEN", "value": SECRET}, {"name": "LOG_LEVEL", "value": "debug"},
+            {"name": "DB_URL", "value": f"postgres://app:{SECRET}@db:5432/x"},
+            {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}]}],
+        "volumes": [{"name": "v", "secret": {"secretName": "tls"}}]}))
+    text = json.dumps(pod, default=str)
+    assert SECRET not in text
+    for visible in ("debug", "postgres://app:***@db:5432/x", '"secretName": "tls"', '"key": "password"', "false"):
+        assert visible in text
+    es = mask_object(obj("ExternalSecret", "e", api="external-secrets.io/v1", spec={
+        "data": [{"secretKey": "password", "remoteRef": {"key": "vault/db", "property": "password"}}],
+        "target": {"template": {"data": {"config": f"pw={SECRET}"}}}}))
+    text = json.dumps(es, default=str)
+    assert SECRET not in text and '"secretKey": "password"' in text
+
+
+def test_changed_secret_reported_without_its_values() -> None:
+    a = obj("Secret", "s", type="Opaque", stringData={"password": "old-" + SECRET})
+    b = obj("Secret", "s", type="Opaque", stringData={"password": "new-" + SECRET})
+    result = run([a], [b])
+    assert [(c.op, path_text(c.path), c.masked) for c in result.objects[0].changes] == [
+        ("change", "stringData.password", True)]
+    for out in (format_text(result), format_markdown(result), format_json(result)):
+        assert SECRET not in out and "<masked>" in out
+    assert run([a], [a]).objects == []
+
+
+# --- quantities and risk flags ----------------------------------------------------------------------
+
+def test_quantities() -> None:
+    q = parse_quantity
+    assert q("500m") < q("1") < q("1k") < q("1Ki") < q("1M") < q("1Mi") < q("1G") < q("1Gi")  # type: ignore[operator]
+    assert q("1.5Gi") == 1536 * 1024 * 1024 and q("2e3") == 2000 and q(3) == 3 and q("0.5") == q("500m")
+    assert q("1E") == 10 ** 18 and q("abc") is None and q(True) is None
+
+
+def test_quota_raised_dropped_and_lowered() -> None:
+    rq = lambda **hard: obj("ResourceQuota", "q", spec={"hard": hard})  # noqa: E731
+    assert rules(run([rq(cpu="1", memory="1Gi", pods=10)], [rq(cpu="1500m", memory="1G", pods=10)])) == [
+        ("quota-raised", "hard[cpu]: 1 → 1500m")]
+    assert rules(run([rq(cpu="1", pods="5")], [rq(cpu="1")])) == [("quota-raised", "hard[pods] 5 dropped (no longer limited)")]
+    assert rules(run([rq(cpu="2")], [rq(cpu="1900m")])) == []
+
+
+def binding(kind: str, role: str, *subjects: str) -> dict[str, t.Any]:
+    return obj(kind, "b", api="rbac.authorization.k8s.io/v1", ns=NS if kind == "RoleBinding" else None,
+               roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+               subjects=[{"kind": "Group", "name": s} for s in subjects])
+
+
+def test_rbac_bindings() -> None:
+    assert rules(run([binding("RoleBinding", "view", "devs")], [binding("RoleBinding", "edit", "devs")])) == [
+        ("rbac-widened", "roleRef ClusterRole view → ClusterRole edit")]
+    assert rules(run([binding("RoleBinding", "edit", "devs")], [binding("RoleBinding", "view", "devs")])) == []
+    assert rules(run([binding("RoleBinding", "view", "devs")], [binding("RoleBinding", "view", "devs", "all")])) == [
+        ("rbac-widened", "grants ClusterRole view to more subjects: Group all")]
+    assert rules(run([], [binding("ClusterRoleBinding", "cluster-admin", "ops")])) == [
+        ("rbac-widened", "grants ClusterRole cluster-admin to Group ops")]
+
+
+def test_rbac_roles() -> None:
+    role = lambda *rules_: obj("Role", "r", api="rbac.authorization.k8s.io/v1", rules=list(rules_))  # noqa: E731
+    r = lambda verbs, res, groups=("",), names=(): {"apiGroups": list(groups), "resources": list(res), "verbs": list(verbs),  # noqa: E731
+                                                   **({"resourceNames": list(names)} if names else {})}
+    assert rules(run([role(r(["get"], ["pods"]))], [role(r(["get", "delete"], ["pods"]))])) == [
+        ("rbac-widened", "grants more: delete pods")]
+    assert rules(run([role(r(["*"], ["pods"]))], [role(r(["get", "delete"], ["pods"]))])) == []
+    assert rules(run([role(r(["get"], ["secrets"], names=["a"]))], [role(r(["get"], ["secrets"]))])) == [
+        ("rbac-widened", "grants more: get secrets")]
+    assert rules(run([role(r(["get"], ["deployments"], ["apps"]))], [role(r(["get"], ["deployments"], ["*"]))])) == [
+        ("rbac-widened", "grants more: get deployments.*")]
+
+
+def policy(**spec: t.Any) -> dict[str, t.Any]:
+    return obj("NetworkPolicy", "p", api="networking.k8s.io/v1", spec={"podSelector": {}, **spec})
+
+
+def ns_in(*names: str) -> dict[str, t.Any]:
+    return {"namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "In", "values": list(names)}]}}
+
+
+def test_network_policy_loosened_and_tightened() -> None:
+    base = policy(policyTypes=["Ingress", "Egress"], ingress=[{"from": [ns_in("a")], "ports": [{"port": 80}]}])
+    wider_peer = policy(policyTypes=["Ingress", "Egress"], ingress=[{"from": [ns_in("a", "b")], "ports": [{"port": 80}]}])
+    narrower = policy(policyTypes=["Ingress", "Egress"], ingress=[{"from": [ns_in("a")], "ports": [{"port": 80, "protocol": "TCP"}]}])
+    any_port = policy(policyTypes=["Ingress", "Egress"], ingress=[{"from": [ns_in("a")]}])
+    no_egress = policy(policyTypes=["Ingress"], ingress=[{"from": [ns_in("a")], "ports": [{"port": 80}]}])
+    assert [r for r, _ in rules(run([base], [wider_peer]))] == ["network-policy-loosened"]
+    assert rules(run([base], [narrower])) == []
+    assert rules(run([wider_peer], [base])) == []
+    assert [m for _, m in rules(run([base], [any_port]))] == [
+        'ingress rule allows more: from {"namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", '
+        '"operator": "In", "values": ["a"]}]}} on any port']
+    assert rules(run([base], [no_egress])) == [("network-policy-loosened", "policyTypes no longer include Egress")]
+    assert ("network-policy-loosened", "deleted: the traffic it restricted is no longer restricted by it") in rules(run([base], []))
+    cidr = lambda c, *ex: policy(policyTypes=["Egress"], egress=[{"to": [{"ipBlock": {"cidr": c, "except": list(ex)}}]}])  # noqa: E731
+    assert rules(run([cidr("10.0.0.0/8")], [cidr("10.1.0.0/16")])) == []
+    assert rules(run([cidr("10.0.0.0/8", "10.9.0.0/16")], [cidr("10.0.0.0/8")])) != []
+
+
+def test_image_from_new_registry() -> None:
+    d = lambda img: obj("Deployment", "w", api="apps/v1", spec={"template": {"spec": {"containers": [{"name": "a", "image": img}]}}})  # noqa: E731
+    assert rules(run([d("ghcr.io/acme/a:1")], [d("ghcr.io/acme/a:2")])) == []
+    assert rules(run([d("ghcr.io/acme/a:1")], [d("evil.example:5000/a:1")])) == [
+        ("image-registry-changed", "image evil.example:5000/a:1 comes from registry evil.example:5000 (was ghcr.io)")]
+    assert rules(run([d("ghcr.io/acme/a:1")], [d("nginx:1.27")])) == [
+        ("image-registry-changed", "image nginx:1.27 comes from registry docker.io (was ghcr.io)")]
+
+
+def test_markdown_stays_under_the_limit_and_summarises_the_rest() -> None:
+    many = [obj("ConfigMap", f"cm-{i:04d}", data={"payload": "x" * 300}) for i in range(400)]
+    rb = [dict(binding("RoleBinding", "admin", f"g{i}"), metadata={"name": f"rb-{i}", "namespace": NS}) for i in range(400)]
+    result = run([], many + rb)
+    text = format_markdown(result, max_chars=20_000)
+    assert len(text) <= 20_000
+    assert text.startswith("<!-- genplat-diff -->\n")
+    assert "more risk flags" in text and "more objects not shown" in text
+    assert text.count("<details>") == text.count("</details>")
+    full = format_markdown(result)
+    assert len(full) <= 65_536
+
+
+def test_oci_layout_side_lines_up_with_its_bundle(tmp_path: t.Any) -> None:
+    """An OCI bundle (here from a local OCI layout) is compared with the same bundle of a folder."""
+    from genplat.diff import diff
+    from genplat.oci import package_bundle, write_layout
+
+    from . import outputs as o
+
+    o.write(o.example(), tmp_path / "out")
+    bundle = tmp_path / "out" / "dev" / "dev-eu"
+    files = {p.relative_to(bundle).as_posix(): p.read_bytes() for p in bundle.rglob("*") if p.is_file()}
+    write_layout(tmp_path / "layout", {"dev-dev-eu": package_bundle(files, fmt="flux"),
+                                       "dev-dev-eu-imgpkg": package_bundle(files, fmt="imgpkg")})
+    same = diff(f"oci:{tmp_path / 'layout'}:dev-dev-eu", str(tmp_path / "out"), project=tmp_path)
+    assert same.objects == [] and same.base.kind == "oci"
+    p = o.example()
+    p.tenants[0].services[0].image = "ghcr.io/acme/globex-checkout:9"
+    o.write(p, tmp_path / "new")
+    changed = diff(f"oci:{tmp_path / 'layout'}:dev-dev-eu-imgpkg", str(tmp_path / "new"), project=tmp_path,
+                   bundles=["dev/dev-eu"])
+    assert [(d.status, d.key.bundle, d.key.name) for d in changed.objects] == [("changed", "dev/dev-eu", "checkout")]
