@@ -32,13 +32,16 @@ KPA_METRICS = {"concurrency", "rps"}
 # (left to the LimitRange it would take the tier's default limits, up to 2 CPUs per pod).
 QUEUE_PROXY = {"cpu-resource-request": "25m", "cpu-resource-limit": "250m",
                "memory-resource-request": "50Mi", "memory-resource-limit": "200Mi"}
-# Restricted Pod Security at container level (Knative does not allow most pod-level fields).
-SECURITY_CONTEXT = {
-    "allowPrivilegeEscalation": False,
-    "capabilities": {"drop": ["ALL"]},
-    "runAsNonRoot": True,
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
+
+
+def security_context() -> dict[str, t.Any]:
+    """Restricted Pod Security at container level (Knative does not allow most pod-level fields)."""
+    return {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "runAsNonRoot": True,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
 
 
 def pod_labels(ctx: BundleContext, tenant: TenantTarget, svc: Service) -> dict[str, str]:
@@ -82,7 +85,7 @@ def container(svc: Service) -> dict[str, t.Any]:
     resources = {part: {k: str(v) for k, v in svc.resources[part].items()} for part in ("requests", "limits") if svc.resources.get(part)}
     if resources:
         c["resources"] = resources
-    c["securityContext"] = json.loads(json.dumps(SECURITY_CONTEXT))
+    c["securityContext"] = security_context()
     return c
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing as t
 
 from .._objects import RenderedObject
-from .._resolve import TenantTarget
+from .._resolve import Cluster, TenantTarget
 from ._base import BundleContext, meta, quantity, tenant_labels, tenant_object
 
 WORKLOAD_SERVICE_ACCOUNT = "workload"
@@ -15,10 +15,14 @@ QUOTA_KEYS = (
     ("cpu", "limits.cpu"), ("memory", "limits.memory"), ("requestsCpu", "requests.cpu"), ("requestsMemory", "requests.memory"),
     ("pods", "pods"), ("services", "services"), ("persistentVolumeClaims", "persistentvolumeclaims"), ("storage", "requests.storage"),
 )
+# Core Services one Knative Service may hold: its route's placeholder, one per traffic tag (two allowed for),
+# and two (public, private) per revision Knative keeps: the active one plus the 20 non-active revisions its
+# garbage collector keeps by default (config-gc min-non-active-revisions).
+KNATIVE_CORE_SERVICES = 1 + 2 + 2 * 21
 
 
 def render(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
-    out = [namespace(ctx, tenant), resource_quota(tenant), limit_range(tenant), service_account(ctx, tenant)]
+    out = [namespace(ctx, tenant), resource_quota(tenant, ctx.cluster), limit_range(tenant), service_account(ctx, tenant)]
     pull = ctx.platform.secrets.get("imagePullSecret")
     if pull and ctx.cluster.has("external-secrets"):
         out.append(image_pull_secret(ctx, tenant, pull))
@@ -38,12 +42,17 @@ def namespace(ctx: BundleContext, tenant: TenantTarget) -> RenderedObject:
     return RenderedObject(obj, tenant.origin, bundle=tenant.cluster.bundle, file=f"tenants/{tenant.name}.yaml", tenant=tenant.name)
 
 
-def resource_quota(tenant: TenantTarget) -> RenderedObject:
+def resource_quota(tenant: TenantTarget, cluster: Cluster | None = None) -> RenderedObject:
     quota = tenant.tier.get("quota", {})
     hard: dict[str, str] = {}
     for key, k8s in QUOTA_KEYS:
         if key in quota:
             hard[k8s] = quantity(quota[key])
+    if cluster is not None and cluster.has("knative-serving") and "services" in quota:
+        # Tenants run Knative Services, and Knative makes core Services for every route, tag and revision:
+        # the tier's number caps Knative Services, core Services get room for what Knative makes of them.
+        hard["count/services.serving.knative.dev"] = quantity(quota["services"])
+        hard["services"] = quantity(int(quota["services"]) * KNATIVE_CORE_SERVICES)
     # Requests never exceed limits, so unless the tier says otherwise they share the limit's ceiling.
     hard.setdefault("requests.cpu", quantity(quota["cpu"]))
     hard.setdefault("requests.memory", quantity(quota["memory"]))

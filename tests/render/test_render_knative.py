@@ -105,3 +105,10 @@ def test_broker_and_triggers(examples: Rendered) -> None:
     ready = examples.one(DEV, "Trigger", "report-ready", "umbrella-dev")
     assert ready["spec"]["filter"]["attributes"] == {"type": "com.initech.report.ready", "source": "reports"}
     assert not examples.find(DEV, "Broker", namespace="globex-dev")
+
+
+def test_quota_counts_knative_services(examples: Rendered) -> None:
+    hard = examples.one(DEV, "ResourceQuota", "tenant-quota", "globex-dev")["spec"]["hard"]
+    # globex runs the small tier in dev: 10 services.
+    assert hard["count/services.serving.knative.dev"] == "10"
+    assert hard["services"] == str(10 * 45)  # room for Knative's route, tag and revision Services
