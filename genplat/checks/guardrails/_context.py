@@ -54,6 +54,15 @@ class Finding:
     severity: Severity | None = None  # None: the rule's own severity
 
 
+@dataclasses.dataclass(slots=True)
+class Workload:
+    """An object that runs containers: its pod specs and (path, container, pod securityContext)s."""
+
+    ro: RenderedObject
+    pod_specs: list[tuple[PathT, dict[str, t.Any]]]
+    containers: list[tuple[PathT, dict[str, t.Any], dict[str, t.Any]]]
+
+
 class View:
     """The objects under check, grouped once so each rule touches only the kinds it cares about."""
 
@@ -63,9 +72,40 @@ class View:
         self.context = context
         self.cluster_scoped = cluster_scoped
         self.by_kind: dict[str, list[RenderedObject]] = {}
+        self._by_ns: dict[tuple[str, str | None], list[RenderedObject]] = {}
+        self._first_in_ns: dict[str, RenderedObject] = {}
+        self._namespaces: dict[str, RenderedObject] = {}
+        self._owner: dict[str, str] = {}
+        self._workloads: list[Workload] | None = None
+        if context is not None:
+            for tenant, nss in sorted(context.tenant_namespaces.items(), reverse=True):
+                for n in nss:
+                    self._owner[n] = tenant
         for ro in objects:
-            if isinstance(ro.obj, dict):
-                self.by_kind.setdefault(ro.kind, []).append(ro)
+            if not isinstance(ro.obj, dict):
+                continue
+            kind, ns = ro.kind, ro.namespace
+            self.by_kind.setdefault(kind, []).append(ro)
+            self._by_ns.setdefault((kind, ns), []).append(ro)
+            if ns is not None:
+                self._first_in_ns.setdefault(ns, ro)
+            if kind == "Namespace" and ro.api_version == "v1":
+                self._namespaces.setdefault(ro.name, ro)
+
+    @property
+    def workloads(self) -> list[Workload]:
+        """Objects that run containers, with their pod specs and containers, found once for all rules."""
+        if self._workloads is None:
+            from ._pods import containers, pod_specs
+
+            self._workloads = []
+            for ro in self.objects:
+                if isinstance(ro.obj, dict) and isinstance(ro.obj.get("spec"), dict):
+                    specs = list(pod_specs(ro))
+                    cs = list(containers(ro))
+                    if specs or cs:
+                        self._workloads.append(Workload(ro, specs, cs))
+        return self._workloads
 
     def kinds(self, *kinds: str) -> t.Iterator[RenderedObject]:
         for k in kinds:
@@ -75,26 +115,20 @@ class View:
         """Rules 'for tenants' apply to tenant objects; without blueprints every object counts."""
         if self.context is None:
             return True
-        return ro.tenant is not None or self.context.tenant_of_namespace(ro.namespace) is not None
+        return ro.tenant is not None or (ro.namespace is not None and ro.namespace in self._owner)
 
     def in_namespace(self, kind: str, namespace: str) -> list[RenderedObject]:
-        return [ro for ro in self.by_kind.get(kind, ()) if ro.namespace == namespace]
+        return self._by_ns.get((kind, namespace), [])
 
     def namespace_object(self, namespace: str) -> RenderedObject | None:
-        for ro in self.by_kind.get("Namespace", ()):
-            if ro.api_version == "v1" and ro.name == namespace:
-                return ro
-        return None
+        return self._namespaces.get(namespace)
 
     def anchor(self, namespace: str) -> RenderedObject | None:
         """Something to point a namespace-level finding at: the Namespace, else any object in it."""
         ns = self.namespace_object(namespace)
         if ns is not None:
             return ns
-        for ro in self.objects:
-            if ro.namespace == namespace:
-                return ro
-        return None
+        return self._first_in_ns.get(namespace)
 
     def tenant_namespaces(self) -> list[tuple[str, str]]:
         """(tenant, namespace) pairs, sorted, from the context."""

@@ -10,7 +10,6 @@ import typing as t
 
 from ..._diagnostics import Severity
 from ._context import Finding, View
-from ._pods import pod_specs
 
 ID = "guardrail/host-namespaces"
 SEVERITY = Severity.ERROR
@@ -18,10 +17,9 @@ NEEDS_BLUEPRINT = False
 
 
 def check(view: View) -> t.Iterator[Finding]:
-    for ro in view.objects:
-        if not isinstance(ro.obj, dict) or not isinstance(ro.obj.get("spec"), dict):
-            continue
-        for path, spec in pod_specs(ro):
+    for w in view.workloads:
+        ro = w.ro
+        for path, spec in w.pod_specs:
             for field in ("hostNetwork", "hostPID", "hostIPC"):
                 if spec.get(field) is True:
                     yield Finding(ro, f"pod uses {field}", path + (field,), f"remove {field}: true")

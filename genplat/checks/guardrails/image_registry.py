@@ -11,7 +11,7 @@ import typing as t
 
 from ..._diagnostics import Severity
 from ._context import Finding, View
-from ._pods import containers, split_image
+from ._pods import split_image
 
 ID = "guardrail/image-registry"
 SEVERITY = Severity.ERROR
@@ -35,10 +35,11 @@ def check(view: View) -> t.Iterator[Finding]:
     if not ctx.allowed_registries:  # run_guardrails reports the rule as off
         return
     shown = ", ".join(ctx.allowed_registries)
-    for ro in view.objects:
-        if not isinstance(ro.obj, dict) or not isinstance(ro.obj.get("spec"), dict) or not view.tenant_owned(ro):
+    for w in view.workloads:
+        ro = w.ro
+        if not view.tenant_owned(ro):
             continue
-        for path, c, _ in containers(ro):
+        for path, c, _ in w.containers:
             image = c.get("image")
             if isinstance(image, str) and image and not allowed(image, ctx.allowed_registries):
                 yield Finding(ro, f"image {image!r} is not from an allowed registry", path + ("image",),

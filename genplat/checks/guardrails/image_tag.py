@@ -10,7 +10,7 @@ import typing as t
 
 from ..._diagnostics import Severity
 from ._context import Finding, View
-from ._pods import containers, split_image
+from ._pods import split_image
 
 ID = "guardrail/image-tag"
 SEVERITY = Severity.ERROR
@@ -18,10 +18,9 @@ NEEDS_BLUEPRINT = False
 
 
 def check(view: View) -> t.Iterator[Finding]:
-    for ro in view.objects:
-        if not isinstance(ro.obj, dict) or not isinstance(ro.obj.get("spec"), dict):
-            continue
-        for path, c, _ in containers(ro):
+    for w in view.workloads:
+        ro = w.ro
+        for path, c, _ in w.containers:
             image = c.get("image")
             if not isinstance(image, str) or not image:
                 continue

@@ -10,7 +10,6 @@ import typing as t
 
 from ..._diagnostics import Severity
 from ._context import Finding, View
-from ._pods import pod_specs
 
 ID = "guardrail/pod-labels"
 SEVERITY = Severity.ERROR
@@ -27,10 +26,11 @@ def check(view: View) -> t.Iterator[Finding]:
     ctx = view.context
     if ctx is None or not ctx.required_labels:
         return
-    for ro in view.objects:
-        if not isinstance(ro.obj, dict) or not isinstance(ro.obj.get("spec"), dict) or not view.tenant_owned(ro):
+    for w in view.workloads:
+        ro = w.ro
+        if not view.tenant_owned(ro):
             continue
-        for path, _spec in pod_specs(ro):
+        for path, _spec in w.pod_specs:
             meta_path = ("metadata",) if ro.kind == "Pod" or path == ("spec",) else path[:-1] + ("metadata",)
             labels = _get(ro.obj, meta_path + ("labels",))
             labels = labels if isinstance(labels, dict) else {}

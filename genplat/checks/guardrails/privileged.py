@@ -13,7 +13,6 @@ import typing as t
 
 from ..._diagnostics import Severity
 from ._context import Finding, View
-from ._pods import containers
 
 ID = "guardrail/privileged"
 SEVERITY = Severity.ERROR
@@ -21,10 +20,9 @@ NEEDS_BLUEPRINT = False
 
 
 def check(view: View) -> t.Iterator[Finding]:
-    for ro in view.objects:
-        if not isinstance(ro.obj, dict) or not isinstance(ro.obj.get("spec"), dict):
-            continue
-        for path, c, _pod_sc in containers(ro):
+    for w in view.workloads:
+        ro = w.ro
+        for path, c, _pod_sc in w.containers:
             sc = c.get("securityContext")
             if isinstance(sc, dict) and sc.get("privileged") is True:
                 yield Finding(ro, f"container {c.get('name')!r} runs privileged", path + ("securityContext", "privileged"),

@@ -11,7 +11,6 @@ import typing as t
 
 from ..._diagnostics import Severity
 from ._context import Finding, View
-from ._pods import containers
 
 ID = "guardrail/root-user"
 SEVERITY = Severity.ERROR
@@ -19,10 +18,9 @@ NEEDS_BLUEPRINT = False
 
 
 def check(view: View) -> t.Iterator[Finding]:
-    for ro in view.objects:
-        if not isinstance(ro.obj, dict) or not isinstance(ro.obj.get("spec"), dict):
-            continue
-        for path, c, pod_sc in containers(ro):
+    for w in view.workloads:
+        ro = w.ro
+        for path, c, pod_sc in w.containers:
             sc = c.get("securityContext") if isinstance(c.get("securityContext"), dict) else {}
             name = c.get("name")
             for field, bad, text in (("runAsUser", 0, "runs as user 0 (root)"), ("runAsNonRoot", False, "allows root (runAsNonRoot: false)")):
