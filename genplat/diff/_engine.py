@@ -50,7 +50,7 @@ def _sort_key(d: ObjectDiff) -> tuple[t.Any, ...]:
 
 
 def _without_identity(doc: Document) -> str:
-    obj = dict(doc.obj)
+    obj = dict(doc.raw)
     meta = dict(obj.get("metadata") or {})
     meta.pop("name", None)
     meta.pop("namespace", None)
@@ -59,6 +59,8 @@ def _without_identity(doc: Document) -> str:
 
 
 def _changes(base: Document, head: Document) -> list[t.Any]:
+    if base.raw == head.raw:  # the common case when files differ only in layout: no masking needed
+        return []
     return compare(base.obj, head.obj)
 
 
@@ -125,7 +127,7 @@ def diff_snapshots(base: Snapshot, head: Snapshot, *, base_info: SideInfo | None
         if not cands:
             continue
         b = removed[k]
-        same = [c for c in cands if canonical(added[c].obj) == canonical(b.obj)]
+        same = [c for c in cands if added[c].raw == b.raw]
         hk = same[0] if same else cands[0]
         cands.remove(hk)
         del removed[k]

@@ -24,6 +24,7 @@ What is masked (docs/diff.md lists the same rules for users):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import typing as t
@@ -52,6 +53,7 @@ def _norm(key: str) -> str:
     return re.sub(r"[^a-z0-9]", "", key.lower())
 
 
+@functools.lru_cache(maxsize=8192)
 def secretish_key(key: str) -> bool:
     """Whether a field or variable name suggests its value is secret material."""
     k = _norm(key)

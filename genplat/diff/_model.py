@@ -63,11 +63,24 @@ class Document:
     """One rendered object as read from an output folder, with where it lives."""
 
     key: ObjectKey
-    obj: dict[str, t.Any]  # already masked
+    raw: dict[str, t.Any]  # as read, secrets and all: only ever compared, never shown
     file: str  # path inside the bundle, e.g. "tenants/acme.yaml"
     line: int  # first line of the document in that file
     source: str | None  # the blueprint "file:line" from the "# source:" comment, if any
     tenant: str | None  # from the file path (tenants/<tenant>.yaml); None for platform objects
+    _masked: dict[str, t.Any] | None = None
+
+    @property
+    def obj(self) -> dict[str, t.Any]:
+        """The object with every value that may be secret masked: what reports and risk rules see.
+
+        Computed on first use, so objects that turn out equal on both sides are never masked.
+        """
+        if self._masked is None:
+            from ._mask import mask_object
+
+            self._masked = mask_object(self.raw)
+        return self._masked
 
 
 # One step of a field path: a mapping key, a list index, or a list item matched by an identifying

@@ -15,7 +15,6 @@ brackets than any rendered file would hold is read with genplat._yaml's iterativ
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import os
 import re
 import typing as t
@@ -24,15 +23,12 @@ from pathlib import Path
 import yaml
 
 from .._errors import UsageError
-from ._mask import mask_object
 from ._model import Document, ObjectKey
 
 YAML_SUFFIXES = (".yaml", ".yml")
 KUSTOMIZATION = "kustomization.yaml"
 # Above this many "[" and "{" a file goes to the slower loader that limits nesting depth.
 _FLOW_BRACKET_LIMIT = 2000
-# Expanded values per document (aliases can make a small file expand enormously).
-_MAX_VALUES = 500_000
 
 
 class DiffInputError(UsageError):
@@ -105,11 +101,43 @@ def tenant_of(path: str) -> str | None:
     return None
 
 
+def _key_text(key: t.Any) -> str:
+    # Kubernetes turns YAML into JSON, where keys are strings: `on:` is "true", `1:` is "1".
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return "null" if key is None else str(key)
+
+
 class _Loader(yaml.CSafeLoader):  # type: ignore[misc, name-defined]
-    """libyaml with timestamps kept as strings, as Kubernetes' YAML-to-JSON conversion does."""
+    """libyaml, read the way Kubernetes reads manifests, and refusing what genplat never writes.
+
+    Timestamps and binaries stay strings; keys are strings; anchors and aliases are refused (a few
+    aliases can expand into billions of values for every walk over the data).
+    """
+
+    def construct_object(self, node: t.Any, deep: bool = False) -> t.Any:
+        if node in self.constructed_objects:
+            raise yaml.constructor.ConstructorError(None, None, "anchors and aliases are not allowed in rendered "
+                                                    "output", node.start_mark)
+        return super().construct_object(node, deep)
+
+    def construct_mapping(self, node: t.Any, deep: bool = False) -> dict[t.Any, t.Any]:
+        # Keys become strings before they go into the dict: `on` (True) and `1` would collide.
+        self.flatten_mapping(node)
+        mapping: dict[t.Any, t.Any] = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if type(key) is not str:
+                if isinstance(key, (list, dict)):
+                    raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a plain value",
+                                                            key_node.start_mark)
+                key = _key_text(key)
+            mapping[key] = self.construct_object(value_node, deep=deep)
+        return mapping
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+_Loader.add_constructor("tag:yaml.org,2002:binary", yaml.SafeLoader.construct_yaml_str)
 
 _DOC_START = re.compile(r"^---(?:[ \t].*)?$", re.M)
 _SOURCE = re.compile(r"^#\s*source:\s*(.*?)\s*$")
@@ -144,24 +172,6 @@ def _doc_headers(text: str) -> list[tuple[int, str | None]]:
             awaiting = False
         pending = None
     return [(int(line), source) for line, source in docs]
-
-
-def _plain(value: t.Any, budget: list[int]) -> t.Any:
-    """JSON-like copy of loaded YAML, with a budget on expanded values (aliases can multiply them)."""
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise ValueError("too many values (aliases expanding?)")
-    if isinstance(value, dict):
-        return {str(k) if not isinstance(k, str) else k: _plain(v, budget) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v, budget) for v in value]
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        import base64
-
-        return base64.b64encode(value).decode("ascii")
-    return value
 
 
 def _load(text: str, where: str) -> list[t.Any]:
@@ -204,10 +214,6 @@ def parse_file(bundle: str, path: str, raw: bytes, *, warnings: list[str]) -> li
         if not isinstance(data, dict):
             warnings.append(f"{where}:{line}: document is not a mapping; skipped")
             continue
-        try:
-            data = _plain(data, [_MAX_VALUES])
-        except ValueError as exc:
-            raise DiffInputError(f"{where}:{line}: {exc}") from None
         api_version, kind = data.get("apiVersion"), data.get("kind")
         meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
         if not isinstance(api_version, str) or not isinstance(kind, str):
@@ -215,5 +221,5 @@ def parse_file(bundle: str, path: str, raw: bytes, *, warnings: list[str]) -> li
             continue
         name, ns = meta.get("name"), meta.get("namespace")
         key = ObjectKey(bundle, api_version, kind, "" if ns is None else str(ns), "" if name is None else str(name))
-        docs.append(Document(key, mask_object(data), path, line, source, tenant))
+        docs.append(Document(key, data, path, line, source, tenant))
     return docs

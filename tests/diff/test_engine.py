@@ -272,3 +272,15 @@ def test_oci_layout_side_lines_up_with_its_bundle(tmp_path: t.Any) -> None:
     changed = diff(f"oci:{tmp_path / 'layout'}:dev-dev-eu-imgpkg", str(tmp_path / "new"), project=tmp_path,
                    bundles=["dev/dev-eu"])
     assert [(d.status, d.key.bundle, d.key.name) for d in changed.objects] == [("changed", "dev/dev-eu", "checkout")]
+
+
+def test_aliases_are_refused_with_a_position() -> None:
+    bomb = b"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  a: &a [1, 2]\n  b: *a\n"
+    with pytest.raises(Exception, match=r"tenants/a.yaml:6:6: YAML syntax error: anchors and aliases are not allowed"):
+        diff_snapshots(Snapshot({}, "a"), Snapshot({("b", "tenants/a.yaml"): bomb}, "b"))
+
+
+def test_yaml_1_1_keys_and_timestamps_read_as_kubernetes_does() -> None:
+    doc = b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  on: 2024-01-01\n  1: yes\n"
+    d = diff_snapshots(Snapshot({}, "a"), Snapshot({("b", "platform/a.yaml"): doc}, "b")).objects[0]
+    assert d.doc.obj["data"] == {"true": "2024-01-01", "1": True}
