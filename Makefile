@@ -62,6 +62,7 @@ test: test-deps tools
 
 bench: venv
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/diff_bench.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache
