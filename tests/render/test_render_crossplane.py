@@ -67,7 +67,7 @@ def test_composition_per_provider_with_patches_and_transforms(examples: Rendered
     ]
     eks = examples.one(DEV, "Composition", "postgres-eks")
     assert eks["metadata"]["labels"]["provider"] == "eks"
-    assert eks["spec"]["pipeline"][0]["input"]["resources"][0]["base"]["apiVersion"] == "rds.aws.upbound.io/v1beta1"
+    assert eks["spec"]["pipeline"][0]["input"]["resources"][0]["base"]["apiVersion"] == "rds.aws.m.upbound.io/v1beta1"
 
 
 def test_dedicated_cluster_and_vcluster_compositions(examples: Rendered) -> None:
@@ -84,7 +84,7 @@ def test_dedicated_cluster_and_vcluster_compositions(examples: Rendered) -> None
     ]
     vc = examples.one(DEV, "Composition", "vcluster-default")
     (release,) = vc["spec"]["pipeline"][0]["input"]["resources"]
-    assert (release["base"]["apiVersion"], release["base"]["kind"]) == ("helm.crossplane.io/v1beta1", "Release")
+    assert (release["base"]["apiVersion"], release["base"]["kind"]) == ("helm.m.crossplane.io/v1beta1", "Release")
     # A raw field path of the composite is copied as is.
     assert release["patches"][2]["fromFieldPath"] == "metadata.namespace"
     xrd = examples.one(DEV, "CompositeResourceDefinition", "virtualclusters.platform.acme.example")
