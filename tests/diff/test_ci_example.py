@@ -1,0 +1,32 @@
+"""The example workflow does what docs/ci.md says, with the marker the Markdown report writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from genplat.diff import MARKER
+
+WORKFLOW = Path(__file__).resolve().parents[2] / "examples" / ".github" / "workflows" / "genplat.yml"
+
+
+def _runs(job: dict) -> str:
+    return "\n".join(step.get("run", "") for step in job["steps"])
+
+
+def test_example_workflow() -> None:
+    wf = yaml.safe_load(WORKFLOW.read_text())
+    triggers = wf[True]  # YAML 1.1 reads the key `on` as true
+    assert "pull_request" in triggers and triggers["push"]["branches"] == ["main"]
+    review, publish = wf["jobs"]["review"], wf["jobs"]["publish"]
+    assert "pull_request" in review["if"] and "refs/heads/main" in publish["if"]
+    runs = _runs(review)
+    order = [runs.index(c) for c in ("genplat validate", "genplat build --check", "genplat diff")]
+    assert order == sorted(order) and "--format markdown" in runs
+    script = next(s["with"]["script"] for s in review["steps"] if "github-script" in s.get("uses", ""))
+    assert f"'{MARKER}'" in script and "updateComment" in script and "createComment" in script
+    assert review["permissions"]["pull-requests"] == "write"
+    runs = _runs(publish)
+    order = [runs.index(c) for c in ("genplat build", "genplat package", "genplat push")]
+    assert order == sorted(order)
