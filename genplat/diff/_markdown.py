@@ -76,7 +76,12 @@ def _details(o: ObjectDiff) -> str:
 
 def _group_rows(result: DiffResult) -> list[tuple[str, str, dict[str, int]]]:
     tenant_of: dict[ObjectKey, str | None] = {}
-    rows: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: {**{s: 0 for s in STATUSES}, "risks": 0})
+    def zero() -> dict[str, int]:
+        counts: dict[str, int] = {s: 0 for s in STATUSES}
+        counts["risks"] = 0
+        return counts
+
+    rows: dict[tuple[str, str], dict[str, int]] = defaultdict(zero)
     for o in result.objects:
         tenant = o.tenant or ""
         rows[(o.key.bundle, tenant)][o.status] += 1

@@ -160,7 +160,7 @@ class DiffResult:
         return bool(self.objects)
 
     def counts(self) -> dict[str, int]:
-        out = {s: 0 for s in STATUSES}
+        out: dict[str, int] = {s: 0 for s in STATUSES}
         for o in self.objects:
             out[o.status] += 1
         return out

@@ -230,6 +230,11 @@ def _list(items: t.Iterable[str], limit: int = 6) -> str:
 
 # --- NetworkPolicy ---------------------------------------------------------------------------------
 
+def _spec(obj: dict[str, t.Any]) -> dict[str, t.Any]:
+    spec = obj.get("spec")
+    return spec if isinstance(spec, dict) else {}
+
+
 def _types(spec: dict[str, t.Any]) -> list[str]:
     types = spec.get("policyTypes")
     if isinstance(types, list):
@@ -331,7 +336,7 @@ def _rule_text(rule: dict[str, t.Any], peers: str) -> str:
 def _netpol(old: dict[str, t.Any] | None, new: dict[str, t.Any] | None, namespace_is_new: bool) -> list[str]:
     if new is None:
         return ["deleted: the traffic it restricted is no longer restricted by it"]
-    new_spec = new.get("spec") if isinstance(new.get("spec"), dict) else {}
+    new_spec = _spec(new)
     if old is None:
         if namespace_is_new:
             return []
@@ -340,7 +345,7 @@ def _netpol(old: dict[str, t.Any] | None, new: dict[str, t.Any] | None, namespac
             return []
         return [f"new policy allows {d} " + _rule_text(r, "from" if d == "ingress" else "to") for d, r in rules
                 if isinstance(r, dict)]
-    old_spec = old.get("spec") if isinstance(old.get("spec"), dict) else {}
+    old_spec = _spec(old)
     out = []
     dropped = [x for x in _types(old_spec) if x not in _types(new_spec)]
     if dropped:
@@ -358,7 +363,7 @@ def _netpol(old: dict[str, t.Any] | None, new: dict[str, t.Any] | None, namespac
 # --- quota -----------------------------------------------------------------------------------------
 
 def _bounds(kind: str, obj: dict[str, t.Any]) -> dict[str, t.Any]:
-    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+    spec = _spec(obj)
     if kind == "ResourceQuota":
         hard = spec.get("hard")
         return {f"hard[{k}]": v for k, v in hard.items()} if isinstance(hard, dict) else {}

@@ -73,10 +73,10 @@ def read_tree(root: Path, treeish: str) -> dict[str, bytes] | None:
     for item in listing.split(b"\0"):
         if not item:
             continue
-        meta, _, path = item.partition(b"\t")
+        meta, _, raw_path = item.partition(b"\t")
         mode, kind, sha = meta.decode().split(" ")
         if kind == "blob" and mode in ("100644", "100755"):
-            entries.append((path.decode("utf-8", "surrogateescape"), sha))
+            entries.append((raw_path.decode("utf-8", "surrogateescape"), sha))
     if not entries:
         return {}
     out = _git(["cat-file", "--batch"], root, input="".join(f"{sha}\n" for _, sha in entries).encode()).stdout

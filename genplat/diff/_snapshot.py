@@ -215,7 +215,8 @@ def parse_file(bundle: str, path: str, raw: bytes, *, warnings: list[str]) -> li
             warnings.append(f"{where}:{line}: document is not a mapping; skipped")
             continue
         api_version, kind = data.get("apiVersion"), data.get("kind")
-        meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+        raw_meta = data.get("metadata")
+        meta: dict[str, t.Any] = raw_meta if isinstance(raw_meta, dict) else {}
         if not isinstance(api_version, str) or not isinstance(kind, str):
             warnings.append(f"{where}:{line}: document has no apiVersion or kind; skipped")
             continue

@@ -118,3 +118,16 @@ def test_reordered_file_really_differs_in_bytes(tmp_path: Path) -> None:
     assert isinstance(after, dict)
     assert before["dev/dev-eu/tenants/globex.yaml"] != after["dev/dev-eu/tenants/globex.yaml"]
     assert re.search(r"^kind: Namespace", before["dev/dev-eu/tenants/globex.yaml"], re.M)
+
+
+def test_colour_only_when_asked(sides: t.Callable[[str], None], genplat_cli: t.Any) -> None:
+    sides("traffic-split")
+    assert "\x1b[" not in genplat_cli("diff", "base", "head").stdout  # not a terminal
+    coloured = genplat_cli("diff", "base", "head", "--color").stdout
+    assert "\x1b[" in coloured and "spec.traffic[tag=canary].percent" in coloured
+
+
+def test_bundle_filter(sides: t.Callable[[str], None], genplat_cli: t.Any) -> None:
+    sides("traffic-split")
+    out = genplat_cli("diff", "base", "head", "--bundle", "prod/*", "--format", "json").stdout
+    assert '"bundle": "dev/dev-eu"' not in out and '"bundle": "prod/prod-eu"' in out
