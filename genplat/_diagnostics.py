@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import typing as t
 
 
@@ -62,6 +63,20 @@ def has_errors(diagnostics: t.Iterable[Diagnostic]) -> bool:
 
 def json_path(parts: t.Iterable[str | int]) -> str:
     """Render a path of keys and indices as ``spec.services[0].image``."""
+    key = parts if isinstance(parts, tuple) else tuple(parts)
+    try:
+        return _json_path_cached(key)
+    except TypeError:  # an unhashable part: not from a loader, format it directly
+        return _json_path(key)
+
+
+@functools.lru_cache(maxsize=8192)
+def _json_path_cached(parts: tuple[str | int, ...]) -> str:
+    # Blueprints of one project share most paths (spec.services[0].image, …): format each once.
+    return _json_path(parts)
+
+
+def _json_path(parts: tuple[str | int, ...]) -> str:
     out: list[str] = []
     for part in parts:
         if isinstance(part, int):

@@ -24,6 +24,10 @@ from .render._base import BundleContext
 from .render.templates import Templates, load_templates, merge, render_template
 
 SPLITS = ("per-tenant", "per-object")
+WORKLOAD_KINDS = frozenset({
+    "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob",
+    "Service", "Configuration", "Revision", "Task", "TaskRun", "PipelineRun", "TriggerTemplate", "Release",
+})
 LOCK_FILE = "genplat.lock.json"
 
 
@@ -212,7 +216,9 @@ class _Renderer:
         images: set[str] = set()
         for objs in groups.values():
             for o in objs:
-                images |= images_in(o.obj)
+                # Only kinds that run containers hold image references; template objects may be anything.
+                if o.kind in WORKLOAD_KINDS or o.origin.file.endswith(".j2"):
+                    images |= images_in(o.obj)
         self.images[bundle] = sorted(images)
         files: dict[str, bytes] = {}
         with self.timer.phase("emit"):
