@@ -5,7 +5,7 @@ why the change is risky. The rules, in the order they are listed:
 
 namespace-removed        a Namespace is deleted (and with it everything inside it)
 crd-removed              a CustomResourceDefinition or a Crossplane CompositeResourceDefinition
-                         (which defines the XR and claim CRDs of an offering) is deleted
+                         (which defines an offering's XR CRD, and a claim CRD before v2) is deleted
 object-deleted           any other object is deleted; renames and moves between bundles count,
                          because Kubernetes deletes the old object and creates a new one
 rbac-widened             a new (Cluster)RoleBinding; subjects added to one; its roleRef pointing at
@@ -115,7 +115,7 @@ def _deletions(d: ObjectDiff) -> list[Risk]:
     if rule == "namespace-removed":
         extra = "; everything in the namespace is deleted with it"
     elif key.kind == "CompositeResourceDefinition":
-        extra = "; Crossplane removes the XR and claim CRDs it defines, and their resources"
+        extra = _xrd_consequence(d.base.obj)
     elif rule == "crd-removed":
         extra = "; every custom resource of this type is deleted with it"
     if d.status == "removed":
@@ -125,6 +125,23 @@ def _deletions(d: ObjectDiff) -> list[Risk]:
     if d.status == "moved" and d.head is not None and d.head.key.bundle != key.bundle:
         return [Risk(rule, key, f"moved to bundle {d.head.key.bundle}: deleted from this bundle's cluster{extra}")]
     return []
+
+
+def _xrd_consequence(obj: dict[str, t.Any]) -> str:
+    """What deleting an XRD takes with it, naming the kinds: Crossplane v2 XRDs define no claim."""
+    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+    kinds = []
+    for field, role in (("names", ""), ("claimNames", " (claim)")):
+        names = spec.get(field)
+        if isinstance(names, dict) and isinstance(names.get("kind"), str) and names["kind"]:
+            kinds.append(names["kind"] + role)
+    if not kinds:
+        return "; Crossplane deletes the CRDs it defines, and every resource of those types"
+    if len(kinds) == 1:
+        return f"; Crossplane deletes the {kinds[0]} CRD it defines, and with it every {kinds[0]} and the " \
+               f"resources composed for it"
+    return f"; Crossplane deletes the {' and '.join(kinds)} CRDs it defines, and with them every such resource " \
+           f"and the resources composed for it"
 
 
 # --- RBAC -----------------------------------------------------------------------------------------

@@ -62,9 +62,10 @@ def format_text(result: DiffResult, *, color: bool = False) -> str:
     if result.risks:
         lines += ["", style(f"Risk flags ({len(result.risks)}):", fg="red", bold=True)]
         width = max(len(r.rule) for r in result.risks)
+        bundle_width = max(len(r.key.bundle) for r in result.risks)  # columns line up across bundles
         for r in result.risks:
-            lines.append(style(f"  ! {r.rule.ljust(width)}  {r.key.bundle}  {object_text(r.key)}: {r.message}",
-                               fg="red"))
+            lines.append(style(f"  ! {r.rule.ljust(width)}  {r.key.bundle.ljust(bundle_width)}  {object_text(r.key)}: "
+                               f"{r.message}", fg="red"))
     for bundle, in_bundle in itertools.groupby(result.objects, key=lambda o: o.key.bundle):
         lines += ["", style(bundle, bold=True)]
         for tenant, objs in itertools.groupby(in_bundle, key=lambda o: o.tenant):

@@ -284,3 +284,25 @@ def test_yaml_1_1_keys_and_timestamps_read_as_kubernetes_does() -> None:
     doc = b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  on: 2024-01-01\n  1: yes\n"
     d = diff_snapshots(Snapshot({}, "a"), Snapshot({("b", "platform/a.yaml"): doc}, "b")).objects[0]
     assert d.doc.obj["data"] == {"true": "2024-01-01", "1": True}
+
+
+def test_no_secret_literal_in_any_format_over_a_whole_platform(tmp_path: t.Any) -> None:
+    """A secret literal in a container env, changed on one side and in a new tenant on the other, is
+    never printed, in any format (tests/diff/outputs.py writes it as STRIPE_API_KEY_FALLBACK)."""
+    from genplat.diff import read_output
+
+    from . import outputs as o
+
+    base = o.example()
+    head = o.clone(base)
+    head.tenants[0].services[0].env["STRIPE_API_KEY"] = "sk_live_rotated_do_not_print"
+    head.tenants.append(o.Tenant("hooli", "small", ["gavin@hooli.example"], ["hooli-devs"], environments=["dev"],
+                                 services=[o.Service("search", "ghcr.io/acme/search:1", [{"latestRevision": True,
+                                                                                         "percent": 100}],
+                                                     {"SEARCH_API_KEY": "sk_live_new_do_not_print"})]))
+    result = diff_snapshots(read_output(o.write(base, tmp_path / "base")), read_output(o.write(head, tmp_path / "head")))
+    changed = [c for d in result.objects if d.status == "changed" for c in d.changes]
+    assert [(path_text(c.path), c.masked) for c in changed] == [
+        ("spec.template.spec.containers[name=app].env[name=STRIPE_API_KEY_FALLBACK].value", True)] * 2
+    for out in (format_text(result), format_markdown(result), format_json(result)):
+        assert "do_not_print" not in out and "<masked>" in out

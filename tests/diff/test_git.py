@@ -121,3 +121,41 @@ def test_rendering_blueprints_at_two_revisions(tmp_path: Path) -> None:
     assert {d.key.kind for d in result.objects} <= {"ResourceQuota", "LimitRange"}
     assert all(d.tenant == "globex" for d in result.objects)
     assert any(r_.rule == "quota-raised" for r_ in result.risks)
+
+
+def test_cli_default_sides_in_a_fresh_copy_of_the_project(tmp_path: Path, genplat_cli: t.Any,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """`genplat diff` with no arguments in a new repository holding a copy of the project: the last
+    commit's blueprints against the edited working tree, both rendered; nothing in the repository moves."""
+    r = tmp_path / "project"
+    r.mkdir()
+    for name in ("blueprints", "schemas", "out"):
+        shutil.copytree(REPO / name, r / name)
+    git(r, "init", "-q", "-b", "main")
+    git(r, "add", "-A")
+    git(r, "commit", "-qm", "the example project")
+    tenant = r / "blueprints" / "tenants" / "globex.yaml"
+    text = tenant.read_text(encoding="utf-8")
+    assert text.count("percent: 80") == 1 and text.count("percent: 20") == 1
+    tenant.write_text(text.replace("percent: 80", "percent: 70").replace("percent: 20", "percent: 30"),
+                      encoding="utf-8")
+    git(r, "add", "blueprints/tenants/globex.yaml")  # a staged edit: the index must stay as it is too
+    (r / "blueprints" / "tenants" / "umbrella.yaml").write_text(
+        (r / "blueprints" / "tenants" / "umbrella.yaml").read_text(encoding="utf-8") + "# an unstaged edit\n",
+        encoding="utf-8")
+    before = state(r)
+    monkeypatch.chdir(r)
+    res = genplat_cli("diff", "--exit-code")
+    assert res.code == 1, res.stderr
+    assert state(r) == before
+    lines = res.stdout.splitlines()
+    assert lines[0].startswith("genplat diff: HEAD (") and lines[0].endswith(") → working tree")
+    assert lines[1] == "2 objects differ in 2 bundles: 2 changed"
+    for bundle in ("prod/prod-eu", "prod/prod-us"):
+        assert bundle in lines
+    assert res.stdout.count("spec.traffic[tag=stable].percent: 80 → 70") == 2
+    assert res.stdout.count("spec.traffic[tag=canary].percent: 20 → 30") == 2
+    # And with the edit committed, the default sides are the same again.
+    git(r, "commit", "-qam", "canary 30 %")
+    res = genplat_cli("diff", "--exit-code")
+    assert (res.code, res.stdout.splitlines()[1:]) == (0, ["no differences"]), res.stderr
