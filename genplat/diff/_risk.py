@@ -23,7 +23,6 @@ image-registry-changed   an image now comes from a registry the object (for a ne
 from __future__ import annotations
 
 import ipaddress
-import json
 import typing as t
 
 from ._compare import canonical
@@ -129,10 +128,9 @@ def _deletions(d: ObjectDiff) -> list[Risk]:
 
 def _xrd_consequence(obj: dict[str, t.Any]) -> str:
     """What deleting an XRD takes with it, naming the kinds: Crossplane v2 XRDs define no claim."""
-    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
     kinds = []
     for field, role in (("names", ""), ("claimNames", " (claim)")):
-        names = spec.get(field)
+        names = _spec(obj).get(field)
         if isinstance(names, dict) and isinstance(names.get("kind"), str) and names["kind"]:
             kinds.append(names["kind"] + role)
     if not kinds:
@@ -341,10 +339,63 @@ def _rule_covers(old: dict[str, t.Any], new: dict[str, t.Any], peers: str) -> bo
     return all(any(_peer_covers(o, n) for o in o_peers) for n in n_peers)
 
 
-def _rule_text(rule: dict[str, t.Any], peers: str) -> str:
+NAMESPACE_NAME = "kubernetes.io/metadata.name"
+
+
+def _selector_text(sel: t.Any) -> str:
+    """A label selector as kubectl writes one: ``app=web, tier in (a, b), !legacy``."""
     parts = []
-    for p in rule.get(peers) or []:
-        parts.append(json.dumps(p, sort_keys=True, separators=(", ", ": "), default=str))
+    for key, op, values in _constraints(sel):
+        vals = ", ".join(sorted(values))
+        parts.append({"In": f"{key} in ({vals})" if len(values) != 1 else f"{key}={vals}",
+                      "NotIn": f"{key} notin ({vals})", "Exists": key, "DoesNotExist": f"!{key}"}.get(
+                          op, f"{key} {op} ({vals})"))
+    return ", ".join(parts)
+
+
+def _namespace_names(sel: t.Any) -> frozenset[str] | None:
+    """The namespaces a selector names, when it only selects by name (``kubernetes.io/metadata.name In``)."""
+    c = _constraints(sel)
+    if len(c) == 1 and c[0][0] == NAMESPACE_NAME and c[0][1] == "In":
+        return c[0][2]
+    return None
+
+
+def _peer_text(peer: t.Any, known: frozenset[str] = frozenset()) -> str:
+    """One NetworkPolicy peer in words; namespaces in ``known`` (allowed before) are not marked new."""
+    if not isinstance(peer, dict):
+        return canonical(peer)
+    if isinstance(peer.get("ipBlock"), dict):
+        block = peer["ipBlock"]
+        excepts = [str(x) for x in block.get("except") or []]
+        return f"{block.get('cidr')}" + (f" except {', '.join(excepts)}" if excepts else "")
+    pods = peer.get("podSelector")
+    who = f"pods where {_selector_text(pods)}" if _constraints(pods) else "all pods"
+    if "namespaceSelector" not in peer:
+        return f"{who} in this namespace"
+    ns = peer.get("namespaceSelector")
+    names = _namespace_names(ns)
+    if names is not None:
+        new = sorted(names - known)
+        marked = f" (new: {', '.join(new)})" if known and new else ""
+        where = f"namespace{'s' if len(names) != 1 else ''} {', '.join(sorted(names))}{marked}"
+    elif _constraints(ns):
+        where = f"namespaces where {_selector_text(ns)}"
+    else:
+        where = "all namespaces"
+    return where if who == "all pods" else f"{who} in {where}"
+
+
+def _rule_text(rule: dict[str, t.Any], peers: str, old_rules: t.Sequence[dict[str, t.Any]] = ()) -> str:
+    """A rule in words. For a changed rule only the peers no old rule allowed are named."""
+    listed = list(rule.get(peers) or [])
+    old_peers = [o for r in old_rules for o in r.get(peers) or []]
+    uncovered = [p for p in listed if not any(_peer_covers(o, p) for o in old_peers)]
+    if old_rules and uncovered:
+        listed = uncovered  # otherwise the ports widened: name every peer
+    known = frozenset(n for o in old_peers if isinstance(o, dict)
+                      for n in (_namespace_names(o.get("namespaceSelector")) or ()))
+    parts = [_peer_text(p, known) for p in listed]
     ports = [f"{p.get('protocol', 'TCP')}/{p.get('port', 'any')}" for p in rule.get("ports") or [] if isinstance(p, dict)]
     who = ("from " if peers == "from" else "to ") + ("; ".join(parts) if parts else "anywhere")
     return who + (f" on {', '.join(ports)}" if ports else " on any port")
@@ -373,7 +424,7 @@ def _netpol(old: dict[str, t.Any] | None, new: dict[str, t.Any] | None, namespac
         old_rules = [r for r in old_spec.get(direction) or [] if isinstance(r, dict)]
         for rule in new_spec.get(direction) or []:
             if isinstance(rule, dict) and not any(_rule_covers(o, rule, peers) for o in old_rules):
-                out.append(f"{direction} rule allows more: " + _rule_text(rule, peers))
+                out.append(f"{direction} rule allows more: " + _rule_text(rule, peers, old_rules))
     return out
 
 

@@ -220,9 +220,19 @@ def test_network_policy_loosened_and_tightened() -> None:
     assert [r for r, _ in rules(run([base], [wider_peer]))] == ["network-policy-loosened"]
     assert rules(run([base], [narrower])) == []
     assert rules(run([wider_peer], [base])) == []
-    assert [m for _, m in rules(run([base], [any_port]))] == [
-        'ingress rule allows more: from {"namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", '
-        '"operator": "In", "values": ["a"]}]}} on any port']
+    assert [m for _, m in rules(run([base], [any_port]))] == ["ingress rule allows more: from namespace a on any port"]
+    assert [m for _, m in rules(run([base], [wider_peer]))] == [
+        "ingress rule allows more: from namespaces a, b (new: b) on TCP/80"]
+    peers = policy(policyTypes=["Ingress", "Egress"], ingress=[{"from": [
+        ns_in("a"),  # allowed before: not named again
+        {"podSelector": {"matchLabels": {"app": "web"}}},
+        {"namespaceSelector": {}, "podSelector": {"matchExpressions": [{"key": "tier", "operator": "NotIn",
+                                                                         "values": ["db", "cache"]}]}},
+        {"namespaceSelector": {"matchLabels": {"team": "x"}}},
+        {"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}}], "ports": [{"port": 80}]}])
+    assert [m for _, m in rules(run([base], [peers]))] == [
+        "ingress rule allows more: from pods where app=web in this namespace; pods where tier notin (cache, db) in "
+        "all namespaces; namespaces where team=x; 10.0.0.0/8 except 10.1.0.0/16 on TCP/80"]
     assert rules(run([base], [no_egress])) == [("network-policy-loosened", "policyTypes no longer include Egress")]
     assert ("network-policy-loosened", "deleted: the traffic it restricted is no longer restricted by it") in rules(run([base], []))
     cidr = lambda c, *ex: policy(policyTypes=["Egress"], egress=[{"to": [{"ipBlock": {"cidr": c, "except": list(ex)}}]}])  # noqa: E731
@@ -306,3 +316,19 @@ def test_no_secret_literal_in_any_format_over_a_whole_platform(tmp_path: t.Any) 
         ("spec.template.spec.containers[name=app].env[name=STRIPE_API_KEY_FALLBACK].value", True)] * 2
     for out in (format_text(result), format_markdown(result), format_json(result)):
         assert "do_not_print" not in out and "<masked>" in out
+
+
+def test_removed_xrd_names_the_kinds_it_takes_with_it() -> None:
+    def xrd(**names: t.Any) -> dict[str, t.Any]:
+        return obj("CompositeResourceDefinition", "xdbs.acme.example", api="apiextensions.crossplane.io/v1", ns=None,
+                   spec={"group": "acme.example", **names})
+
+    v1 = xrd(names={"kind": "XDatabase", "plural": "xdbs"}, claimNames={"kind": "Database", "plural": "dbs"})
+    v2 = xrd(names={"kind": "Database", "plural": "dbs"})
+    assert rules(run([v1], [])) == [("crd-removed", "deleted; Crossplane deletes the XDatabase and Database (claim) CRDs "
+                                                    "it defines, and with them every such resource and the resources "
+                                                    "composed for it")]
+    assert rules(run([v2], [])) == [("crd-removed", "deleted; Crossplane deletes the Database CRD it defines, and with "
+                                                    "it every Database and the resources composed for it")]
+    assert rules(run([xrd()], [])) == [("crd-removed", "deleted; Crossplane deletes the CRDs it defines, and every "
+                                                       "resource of those types")]

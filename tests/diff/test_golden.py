@@ -54,7 +54,9 @@ def test_golden(case: str, fmt: str, pairs: t.Callable[[str], Path], genplat_cli
     expected_file = GOLDEN / f"{case}.{FORMATS[fmt]}"
     if UPDATE:
         expected_file.write_text(result.stdout, encoding="utf-8")
-    assert result.stdout == expected_file.read_text(encoding="utf-8")
+    assert result.stdout == expected_file.read_text(encoding="utf-8"), (
+        f"{expected_file.name} differs: if the examples or their rendering changed on purpose, regenerate with "
+        "GENPLAT_UPDATE_GOLDEN=1 and read the new report")
     assert result.code == (0 if case == "reordered" else 1)
 
 
