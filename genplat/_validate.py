@@ -206,7 +206,7 @@ def _check_platform(bp: Blueprint) -> list[Diagnostic]:
 
 def _param_problems(value: t.Any, schema: dict[str, t.Any]) -> list[str]:
     """Why ``value`` does not fit an offering parameter's schema (empty when it fits)."""
-    ptype = schema.get("type")
+    ptype = schema.get("type") if isinstance(schema.get("type"), str) else None  # a bad type was reported by the schema
     ok_type = {
         "string": isinstance(value, str),
         "integer": isinstance(value, int) and not isinstance(value, bool),
@@ -291,10 +291,10 @@ def _check_tenant(bp: Blueprint, cat: _Catalog, tenant_names: set[str]) -> list[
         clusters = cat.environments[ename]
         targets = _l(env.get("clusters")) or list(clusters)
         for ci, cname in enumerate(_l(env.get("clusters"))):
-            if cname not in clusters:
+            if isinstance(cname, str) and cname not in clusters:
                 out.append(bp.diagnostic("unknown-cluster", f"cluster {cname!r} is not in environment {ename!r}", (*base, "clusters", ci),
                                          hint=did_you_mean(str(cname), clusters)))
-        target_clusters = {c: clusters[c] for c in targets if c in clusters}
+        target_clusters = {c: clusters[c] for c in targets if isinstance(c, str) and c in clusters}
         for sname in _d(env.get("services")):
             if sname not in svc_by_name:
                 out.append(bp.diagnostic("unknown-service", f"override for service {sname!r}, which the tenant does not define",
@@ -460,7 +460,7 @@ def _check_traffic(bp: Blueprint, svc: dict[str, t.Any], base: tuple[str | int, 
 def _check_capabilities(bp: Blueprint, needs: list[str], clusters: dict[str, dict[str, t.Any]], path: tuple[str | int, ...], what: str) -> list[Diagnostic]:
     out = []
     for cname, cluster in clusters.items():
-        caps = set(_l(cluster.get("capabilities")))
+        caps = {c for c in _l(cluster.get("capabilities")) if isinstance(c, str)}
         for need in needs:
             cap = CAPABILITY_FOR[need]
             if cap not in caps:
