@@ -9,6 +9,7 @@ file: never an exception.
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import tempfile
 import typing as t
@@ -24,7 +25,9 @@ from genplat._yaml import load_documents
 EXAMPLES = Path(__file__).resolve().parent.parent.parent / "blueprints"
 FILES = sorted(p.relative_to(EXAMPLES).as_posix() for p in EXAMPLES.rglob("*.yaml"))
 # Sizes kept small: the point is variety, not volume. No deadline: CI machines are slow and shared.
-SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# GENPLAT_HYPOTHESIS_EXAMPLES=5000 runs a longer bug hunt by hand.
+SETTINGS = settings(max_examples=int(os.environ.get("GENPLAT_HYPOTHESIS_EXAMPLES", "200")), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
 
 scalars = st.one_of(
     st.none(),
