@@ -2,9 +2,11 @@
 
 For each N it generates a project (the example platform plus N tenants that use every feature),
 then runs, each in a fresh process so peak memory is the build's own:
-  clean build   (empty out/)
-  rebuild       (nothing changed)
-  check         (`--check` on up-to-date output)
+  clean          (empty out/)
+  rebuild        (nothing changed: stops at the input fingerprint)
+  rebuild-full   (nothing changed, `--full`: renders, checks and compares everything)
+  check          (`--check` on up-to-date output)
+  check-full     (`--check --full`, what CI does on a fresh clone)
 Results go to bench/results/latest.md (and are printed); copy the figures into docs/benchmarks.md.
 """
 
@@ -22,6 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+PHASES = ("fingerprint", "load", "validate", "resolve", "render", "check", "emit", "package", "write")
 DIGEST = "c7761e58969f7edd498186641b2021e8477e1bcd230de4cf3435242da4a40d14"
 
 
@@ -85,7 +88,8 @@ import json, resource, sys, time
 from pathlib import Path
 from genplat._pipeline import BuildOptions, build
 t0 = time.perf_counter()
-r = build(BuildOptions(project=Path(sys.argv[1]), check_only=sys.argv[2] == "check"))
+mode = sys.argv[2]
+r = build(BuildOptions(project=Path(sys.argv[1]), check_only=mode.startswith("check"), incremental=not mode.endswith("full")))
 wall = time.perf_counter() - t0
 assert r.ok, [str(d) for d in r.diagnostics[:5]]
 print(json.dumps({"wall": wall, "timings": r.timings, "objects": r.objects, "files": len(r.files),
@@ -104,19 +108,18 @@ def main() -> None:
     args = ap.parse_args()
     lines = [f"# genplat build benchmark", "",
              f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}", "",
-             "| N | run | wall s | objects | objects/s | peak MB | load | validate | resolve | render | check | emit | write |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| N | run | wall s | objects | objects/s | peak MB | " + " | ".join(PHASES) + " |",
+             "|---|---|---|---|---|---|" + "---|" * len(PHASES)]
     for n in [int(x) for x in args.sizes.split(",")]:
         with tempfile.TemporaryDirectory(prefix="genplat-bench-") as tmp:
             project = Path(tmp)
             make_project(n, project)
-            for mode in ("clean", "rebuild", "check"):
+            for mode in ("clean", "rebuild", "rebuild-full", "check", "check-full"):
                 r = run(project, mode)
                 ph = r["timings"]
                 total = sum(ph.values()) or 1
-                cells = " | ".join(f"{ph.get(p, 0):.2f}s ({ph.get(p, 0) / total * 100:.0f}%)" for p in
-                                   ("load", "validate", "resolve", "render", "check", "emit", "write"))
-                lines.append(f"| {n} | {mode} | {r['wall']:.2f} | {r['objects']} | {r['objects'] / r['wall']:.0f} | {r['maxrss_mb']:.0f} | {cells} |")
+                cells = " | ".join(f"{ph.get(p, 0):.2f}s ({ph.get(p, 0) / total * 100:.0f}%)" for p in PHASES)
+                lines.append(f"| {n} | {mode} | {r['wall']:.2f} | {r['objects']} | {r['objects'] / r['wall'] if r['objects'] else 0:.0f} | {r['maxrss_mb']:.0f} | {cells} |")
                 print(lines[-1], flush=True)
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)

@@ -12,6 +12,7 @@ same bytes and a diff of the lock file reads well)::
           "oci": {"<format, e.g. flux or imgpkg>": "sha256:<hex>", ...}     (only when known)
         }
       },
+      "files": {"<other output file, e.g. _gitops/flux/dev-dev-eu.yaml>": "sha256:<hex>", ...},
       "version": 1
     }
 
@@ -70,6 +71,7 @@ def build_lock(
     bundles: t.Mapping[str, t.Mapping[str, bytes]],
     *,
     oci_digests: t.Mapping[str, t.Mapping[str, str]] | None = None,
+    other_files: t.Mapping[str, bytes] | None = None,
 ) -> bytes:
     """The lock file's bytes for ``{"<env>/<cluster>": {path inside bundle: bytes}}``.
 
@@ -100,5 +102,8 @@ def build_lock(
             oci[fmt] = digest
         if oci:
             out[name]["oci"] = oci
-    text = json.dumps({"version": LOCK_VERSION, "bundles": out}, sort_keys=True, indent=2, ensure_ascii=True)
+    doc: dict[str, t.Any] = {"version": LOCK_VERSION, "bundles": out}
+    if other_files:
+        doc["files"] = {check_relpath(p): file_digest(d) for p, d in other_files.items()}
+    text = json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=True)
     return (text + "\n").encode("ascii")

@@ -20,9 +20,11 @@ from ._common import format_option, report
               help="Largest blueprint file accepted, in bytes.")
 @click.option("--crds", "crds", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="CRD file or folder to check custom resources against (repeatable; adds to crds: in the platform blueprint).")
+@click.option("--full", is_flag=True,
+              help="Render everything even when out/genplat.lock.json shows the inputs unchanged.")
 @click.option("--timings", is_flag=True, help="Print the time each phase took.")
 @format_option
-def command(project: str, out_dir: Path | None, check_only: bool, split: str, max_file_size: int, crds: tuple[Path, ...], timings: bool, fmt: str | None) -> None:
+def command(project: str, out_dir: Path | None, check_only: bool, split: str, max_file_size: int, crds: tuple[Path, ...], full: bool, timings: bool, fmt: str | None) -> None:
     """Render the blueprints in PROJECT into checked bundles under out/.
 
     \b
@@ -31,7 +33,7 @@ def command(project: str, out_dir: Path | None, check_only: bool, split: str, ma
     Nothing is written unless every check passes; unchanged files are left alone.
     """
     result = build(BuildOptions(project=Path(project), out_dir=out_dir, check_only=check_only, split=split, max_file_size=max_file_size,
-                                  crds=tuple(crds)))
+                                  crds=tuple(crds), incremental=not full))
     code = report(result.diagnostics, fmt)
     if code:
         click.echo("build failed: nothing was written", err=True)
@@ -40,6 +42,10 @@ def command(project: str, out_dir: Path | None, check_only: bool, split: str, ma
         total = sum(result.timings.values())
         for phase, seconds in result.timings.items():
             click.echo(f"  {phase:<9} {seconds * 1000:8.1f} ms  {seconds / total * 100 if total else 0:5.1f} %", err=True)
+    if result.up_to_date_by_fingerprint:
+        click.echo(f"out/ is up to date: inputs unchanged since the last build and its {result.unchanged} files intact "
+                   "(--full renders anyway)", err=True)
+        raise SystemExit(0)
     if check_only:
         if result.up_to_date:
             click.echo(f"out/ is up to date ({len(result.files)} files)", err=True)

@@ -102,7 +102,7 @@ def render_project(project_dir: Path) -> dict[tuple[str, str], bytes]:
     from .._pipeline import BuildOptions, build
 
     with tempfile.TemporaryDirectory(prefix="genplat-diff-out-") as tmp:
-        result = build(BuildOptions(project=project_dir, out_dir=Path(tmp) / "out", check_only=True, run_checks=False))
+        result = build(BuildOptions(project=project_dir, out_dir=Path(tmp) / "out", check_only=True, run_checks=False, incremental=False))
     if not result.ok:
         from .._report import format_text
 

@@ -22,10 +22,11 @@ def test_build_twice_is_byte_identical_and_leaves_unchanged_files_alone(project:
     assert code == 0, err
     first = snapshot(project / "out")
     stats = {p: os.stat(project / "out" / p).st_mtime_ns for p in first}
-    code, _, err = run("build", str(project))
-    assert code == 0, err
-    assert snapshot(project / "out") == first
-    assert {p: os.stat(project / "out" / p).st_mtime_ns for p in first} == stats
+    for extra in ([], ["--full"]):
+        code, _, err = run("build", str(project), *extra)
+        assert code == 0, err
+        assert snapshot(project / "out") == first
+        assert {p: os.stat(project / "out" / p).st_mtime_ns for p in first} == stats
     assert "0 file(s) written" in err
 
 
