@@ -218,7 +218,7 @@ def _package(platform: PlatformModel, by_bundle: t.Mapping[str, t.Mapping[str, b
     whichever of flux / kapp-controller it has): out/_gitops/flux/<env>-<cluster>.yaml or
     out/_gitops/kapp/<env>-<cluster>.yaml. The digests are what ``genplat package`` produces.
     """
-    from .oci import package_bundle, render_gitops
+    from .oci import bundle_digest, render_gitops
 
     digests: dict[str, dict[str, str]] = {}
     wiring: dict[str, dict[str, str]] = {"flux": {}, "imgpkg": {}}
@@ -226,14 +226,14 @@ def _package(platform: PlatformModel, by_bundle: t.Mapping[str, t.Mapping[str, b
     for cluster in platform.clusters:
         files = by_bundle[cluster.bundle]
         name = f"{cluster.environment}-{cluster.name}"
-        flux = package_bundle(files, fmt="flux")
-        imgpkg = package_bundle(files, fmt="imgpkg", images=images.get(cluster.bundle, []))
-        digests[cluster.bundle] = {"flux": flux.digest, "imgpkg": imgpkg.digest}
+        flux, _ = bundle_digest(files, fmt="flux")
+        imgpkg, notes = bundle_digest(files, fmt="imgpkg", images=images.get(cluster.bundle, []))
+        digests[cluster.bundle] = {"flux": flux, "imgpkg": imgpkg}
         if cluster.gitops == "flux":
-            wiring["flux"][name] = flux.digest
+            wiring["flux"][name] = flux
         elif cluster.gitops == "kapp-controller":
-            wiring["imgpkg"][name] = imgpkg.digest
-            for w in imgpkg.warnings:
+            wiring["imgpkg"][name] = imgpkg
+            for w in notes:
                 warnings.append(Diagnostic(rule="imgpkg-image-not-pinned", message=w, file=platform.blueprint.file,
                                            severity=Severity.WARNING, object=cluster.bundle,
                                            hint="pin images by digest (repo:tag@sha256:…) so imgpkg can relocate them"))

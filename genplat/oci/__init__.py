@@ -18,7 +18,7 @@ from ._gitops import render_gitops, repository_url
 from ._layout import read_layout, write_layout
 from ._package import (DOCKER_CONFIG, DOCKER_LAYER, DOCKER_MANIFEST, FLUX_CONFIG, FLUX_LAYER, FORMATS,
                        IMAGES_LOCK_PATH, IMGPKG_BUNDLE_LABEL, IMGPKG_CONFIG_DIR, OCI_CONFIG, OCI_MANIFEST, Artifact, Blob,
-                       Format, find_images, images_lock, package_bundle, provenance_annotations)
+                       Format, bundle_digest, find_images, images_lock, package_bundle, provenance_annotations)
 from ._ref import LayoutRef, RegistryRef, parse_ref
 from ._registry import DEFAULT_TIMEOUT, RegistryClient
 from ._tar import DEFAULT_MAX_EXTRACT_BYTES, UnsafeArchiveError, read_targz
@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_MAX_EXTRACT_BYTES", "DEFAULT_TIMEOUT", "DOCKER_CONFIG", "DOCKER_LAYER", "DOCKER_MANIFEST",
     "ENV_PASSWORD", "ENV_USERNAME", "FLUX_CONFIG", "FLUX_LAYER", "FORMATS", "IMAGES_LOCK_PATH",
     "IMGPKG_BUNDLE_LABEL", "IMGPKG_CONFIG_DIR", "OCI_CONFIG", "OCI_MANIFEST", "Artifact", "Blob", "Credentials", "Format",
+    "bundle_digest",
     "LayoutRef", "PushResult", "RegistryClient", "RegistryRef", "UnsafeArchiveError", "extract_artifact",
     "fetch_artifact", "find_images", "images_lock", "package_bundle", "parse_ref", "provenance_annotations",
     "push_artifact", "push_layout", "read_layout", "read_targz", "render_gitops", "repository_url",

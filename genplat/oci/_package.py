@@ -25,7 +25,7 @@ import typing as t
 import yaml
 
 from .._errors import GenplatError
-from ._tar import gzip_bytes, make_tar
+from ._tar import TarGzDigest, gzip_bytes, make_tar, write_tar
 
 Format = t.Literal["flux", "imgpkg"]
 FORMATS: tuple[Format, ...] = ("flux", "imgpkg")
@@ -225,44 +225,108 @@ def package_bundle(
     manifest annotations).
     """
     _check_files(files)
+    content, warnings = _layer_content(files, fmt, images)
+    tar = make_tar(content)
+    layer = Blob.of(FLUX_LAYER if fmt == "flux" else DOCKER_LAYER, gzip_bytes(tar))
+    config, manifest = _assemble(fmt, layer.descriptor(), sha256_digest(tar), annotations)
+    return Artifact(fmt, manifest, config, layer, tuple(warnings))
+
+
+def bundle_digest(
+    files: t.Mapping[str, bytes],
+    *,
+    fmt: Format = "flux",
+    images: t.Sequence[str] = (),
+    annotations: t.Mapping[str, str] | None = None,
+) -> tuple[str, tuple[str, ...]]:
+    """The manifest digest :func:`package_bundle` would give, and its warnings, without holding the
+    archive in memory: the tar streams through gzip into a hash (what ``genplat build`` uses to pin
+    the GitOps wiring before anything is packaged)."""
+    _check_files(files)
+    content, warnings = _layer_content(files, fmt, images)
+    sink = TarGzDigest()
+    write_tar(content, sink)
+    gz_digest, gz_size, tar_digest = sink.finish()
+    layer = {"mediaType": FLUX_LAYER if fmt == "flux" else DOCKER_LAYER, "digest": gz_digest, "size": gz_size}
+    _, manifest = _assemble(fmt, layer, tar_digest, annotations)
+    return manifest.digest, tuple(warnings)
+
+
+def _layer_content(files: t.Mapping[str, bytes], fmt: Format, images: t.Sequence[str]) -> tuple[t.Mapping[str, bytes], list[str]]:
+    if fmt == "flux":
+        return files, []
+    if fmt == "imgpkg":
+        lock, warnings = images_lock(images)
+        content: dict[str, bytes] = _Prefixed(files, IMGPKG_CONFIG_DIR)  # type: ignore[assignment]
+        return _WithExtra(content, IMAGES_LOCK_PATH, lock), list(warnings)
+    raise GenplatError(f"unknown bundle format {fmt!r}; expected one of: {', '.join(FORMATS)}")
+
+
+class _Prefixed(t.Mapping[str, bytes]):
+    """``files`` under a folder, read lazily (bundles can be large)."""
+
+    def __init__(self, files: t.Mapping[str, bytes], folder: str) -> None:
+        self._files, self._prefix = files, folder + "/"
+
+    def __getitem__(self, key: str) -> bytes:
+        if not key.startswith(self._prefix):
+            raise KeyError(key)
+        return self._files[key[len(self._prefix):]]
+
+    def __iter__(self) -> t.Iterator[str]:
+        return (self._prefix + k for k in self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+
+class _WithExtra(t.Mapping[str, bytes]):
+    def __init__(self, files: t.Mapping[str, bytes], extra_path: str, extra: bytes) -> None:
+        self._files, self._path, self._extra = files, extra_path, extra
+
+    def __getitem__(self, key: str) -> bytes:
+        return self._extra if key == self._path else self._files[key]
+
+    def __iter__(self) -> t.Iterator[str]:
+        yield from self._files
+        yield self._path
+
+    def __len__(self) -> int:
+        return len(self._files) + 1
+
+
+def _assemble(fmt: Format, layer: dict[str, t.Any], tar_digest: str,
+              annotations: t.Mapping[str, str] | None) -> tuple[Blob, Blob]:
+    """Config and manifest blobs around a layer descriptor."""
     annotations = dict(annotations or {})
     if fmt == "flux":
-        layer = Blob.of(FLUX_LAYER, gzip_bytes(make_tar(files)))
         config = Blob.of(FLUX_CONFIG, b"{}")
         manifest_doc: dict[str, t.Any] = {
             "schemaVersion": 2,
             "mediaType": OCI_MANIFEST,
             "config": config.descriptor(),
-            "layers": [layer.descriptor()],
+            "layers": [layer],
         }
         if annotations:
             manifest_doc["annotations"] = annotations
-        return Artifact("flux", Blob.of(OCI_MANIFEST, canonical_json(manifest_doc)), config, layer)
-    if fmt == "imgpkg":
-        lock, warnings = images_lock(images)
-        content = {f"{IMGPKG_CONFIG_DIR}/{name}": data for name, data in files.items()}
-        content[IMAGES_LOCK_PATH] = lock
-        tar = make_tar(content)
-        layer = Blob.of(DOCKER_LAYER, gzip_bytes(tar))
-        labels = {IMGPKG_BUNDLE_LABEL: "true", **annotations}
-        config_doc = {
-            "architecture": "",
-            "config": {"Labels": labels},
-            "created": "0001-01-01T00:00:00Z",
-            "history": [{"author": "genplat", "created": "0001-01-01T00:00:00Z", "created_by": "genplat"}],
-            "os": "",
-            "rootfs": {"type": "layers", "diff_ids": [sha256_digest(tar)]},
-        }
-        config = Blob.of(OCI_CONFIG, canonical_json(config_doc))
-        manifest_doc = {
-            "schemaVersion": 2,
-            "mediaType": OCI_MANIFEST,
-            "config": config.descriptor(),
-            "layers": [layer.descriptor()],
-        }
-        return Artifact("imgpkg", Blob.of(OCI_MANIFEST, canonical_json(manifest_doc)), config, layer,
-                        tuple(warnings))
-    raise GenplatError(f"unknown bundle format {fmt!r}; expected one of: {', '.join(FORMATS)}")
+        return config, Blob.of(OCI_MANIFEST, canonical_json(manifest_doc))
+    labels = {IMGPKG_BUNDLE_LABEL: "true", **annotations}
+    config_doc = {
+        "architecture": "",
+        "config": {"Labels": labels},
+        "created": "0001-01-01T00:00:00Z",
+        "history": [{"author": "genplat", "created": "0001-01-01T00:00:00Z", "created_by": "genplat"}],
+        "os": "",
+        "rootfs": {"type": "layers", "diff_ids": [tar_digest]},
+    }
+    config = Blob.of(OCI_CONFIG, canonical_json(config_doc))
+    manifest_doc = {
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": config.descriptor(),
+        "layers": [layer],
+    }
+    return config, Blob.of(OCI_MANIFEST, canonical_json(manifest_doc))
 
 
 def provenance_annotations(*, source: str | None, branch: str | None, sha: str | None,

@@ -256,3 +256,19 @@ def test_package_without_bundles_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
     proc = run_genplat("package", cwd=tmp_path)
     assert proc.returncode == 2 and "genplat build" in proc.stderr
+
+
+def test_streamed_digest_equals_packaged_digest() -> None:
+    """genplat build pins the wiring with bundle_digest(); genplat package must produce the same digest."""
+    from genplat.oci import bundle_digest, package_bundle
+
+    files = {f"tenants/t{i}.yaml": (f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: t{i}\n" * (i + 1)).encode()
+             for i in range(50)}
+    files["kustomization.yaml"] = b"resources: []\n"
+    images = ["ghcr.io/acme/app:1.0@sha256:" + "a" * 64, "ghcr.io/acme/other:2.0"]
+    for fmt in ("flux", "imgpkg"):
+        for ann in (None, {"org.opencontainers.image.revision": "main@sha1:" + "b" * 40}):
+            art = package_bundle(files, fmt=fmt, images=images, annotations=ann)  # type: ignore[arg-type]
+            digest, warnings = bundle_digest(files, fmt=fmt, images=images, annotations=ann)  # type: ignore[arg-type]
+            assert digest == art.digest
+            assert warnings == art.warnings
