@@ -109,7 +109,8 @@ def _to_diagnostics(bp: Blueprint, error: jsonschema.ValidationError) -> list[Di
         if isinstance(value, bool) and "string" in expected_s:
             hint = "YAML reads yes/no/on/off/true/false as booleans: put the value in quotes"
         elif isinstance(value, (int, float)) and "string" in expected_s:
-            hint = f'put the value in quotes: "{value}"'
+            # Not the value echoed back in quotes: YAML already changed it (1.30 → 1.3, 010 → 8).
+            hint = f"YAML reads this as the number {value}; put it in quotes to keep the text as written"
         elif isinstance(value, str) and "array" in expected_s:
             hint = f"write a list: [{value}]"
         return [
