@@ -208,7 +208,8 @@ def _check_platform(bp: Blueprint) -> list[Diagnostic]:
 
 def _param_problems(value: t.Any, schema: dict[str, t.Any]) -> list[str]:
     """Why ``value`` does not fit an offering parameter's schema (empty when it fits)."""
-    ptype = schema.get("type") if isinstance(schema.get("type"), str) else None  # a bad type was reported by the schema
+    declared = schema.get("type")
+    ptype = declared if isinstance(declared, str) else ""  # a bad type was reported by the schema
     ok_type = {
         "string": isinstance(value, str),
         "integer": isinstance(value, int) and not isinstance(value, bool),
