@@ -324,6 +324,17 @@ def _check_tenant(bp: Blueprint, cat: _Catalog, tenant_names: set[str]) -> list[
             res = _d(res)
             rname = _s(res.get("name"))
             out += _check_capabilities(bp, ["resources"], target_clusters, ("spec", "resources", ri), f"resource {rname!r}")
+            off = cat.offerings.get(_s(res.get("offering")) or "")
+            if off is not None:
+                providers = {_s(_d(c).get("provider")) for c in _l(off.get("compositions"))}
+                for cname, cluster in target_clusters.items():
+                    prov = _s(cluster.get("provider"))
+                    if "crossplane" in _l(cluster.get("capabilities")) and prov not in providers and "default" not in providers:
+                        out.append(bp.diagnostic(
+                            "offering-provider",
+                            f"offering {off.get('name')!r} has no composition for provider {prov!r} of cluster {cname!r}",
+                            ("spec", "resources", ri, "offering"),
+                            hint="add a composition for that provider (or a 'default' one) to the offering, or limit the tenant's clusters"))
             override = _d(_d(_d(env.get("resources")).get(rname or "")).get("parameters"))
             if override:
                 out += _check_offering_params(bp, cat, res, override, (*base, "resources", rname, "parameters"), only_keys=set(override))

@@ -70,6 +70,8 @@ def make_build_checker(
     checker = get_checker(kubernetes_version=platform.kubernetes_version, crd_paths=crd_paths)
     context = guardrail_context(platform)
     first = [True]
+    xrds: set[tuple[str, str, str]] = set()
+    out_setup: list[Diagnostic] = []
     unvalidated: set[str] = set()  # kinds already reported as "not validated": once per build is enough
 
     def run(objects: list[RenderedObject]) -> list[Diagnostic]:
@@ -78,9 +80,20 @@ def make_build_checker(
             if o.tenant is not None and o.tenant not in owned:
                 owned[o.tenant] = tenant_namespaces(o.tenant, o.bundle)
         ctx = dataclasses.replace(context, tenant_namespaces=owned)
+        # XRs and claims have no upstream CRD (Crossplane makes it from the XRD): derive it from the
+        # XRDs this build renders, so tenants' composite resources are schema-checked too.
+        for o in objects:
+            if o.kind == "CompositeResourceDefinition" and o.api_version.startswith("apiextensions.crossplane.io/"):
+                key = (o.api_version, o.name, repr(o.obj.get("spec")))
+                if key not in xrds:
+                    xrds.add(key)
+                    from ..render.crossplane import composite_crd
+
+                    out_setup.extend(checker.add_crds([(composite_crd(o.obj), str(o.origin))]))
         report = first[0]
         first[0] = False
-        out = []
+        out = list(out_setup)
+        out_setup.clear()
         for d in checker.check(objects, guardrails=ctx, use_kubeconform=use_kubeconform, include_setup=report,
                                report_disabled=report):
             if d.rule == "schema-not-validated":

@@ -62,3 +62,15 @@ def test_undefined_names_and_sandbox_escapes_are_findings(project: Path) -> None
     assert code == 1
     assert "template-error" in out and "bad.yaml.j2" in out and "escape.yaml.j2" in out
     assert not (project / "out").exists()
+
+
+def test_composite_resources_are_checked_against_the_rendered_xrd(project: Path) -> None:
+    """XRs have no upstream CRD; the build derives one from the XRD it renders and checks them."""
+    tdir = project / "blueprints/templates/tenant"
+    tdir.mkdir(parents=True)
+    (tdir / "xr.yaml.j2").write_text(
+        "{% if tenant.name == 'initech' %}apiVersion: platform.acme.example/v1alpha1\nkind: PostgresInstance\n"
+        "metadata:\n  name: reports-db\n  namespace: {{ namespace }}\nspec:\n  parameters:\n    storageGB: lots\n{% endif %}\n")
+    code, out = build(project)
+    assert code == 1, out
+    assert "PostgresInstance/initech-dev/reports-db" in out and "spec.parameters.storageGB" in out
