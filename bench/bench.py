@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The upstream CRDs beside the project: custom resources are then schema-checked as in real use.
+CRDS = ROOT.parent / "shared" / "crds"
 PHASES = ("fingerprint", "load", "validate", "resolve", "render", "check", "emit", "package", "write")
 DIGEST = "c7761e58969f7edd498186641b2021e8477e1bcd230de4cf3435242da4a40d14"
 
@@ -44,7 +46,7 @@ def tenant_yaml(i: int, n: int) -> str:
     events = (
         "  events:\n"
         "    - {name: orders, filter: {type: com.example.order}, subscriber: api}\n"
-    ) if i % 2 == 0 else ""
+    )
     build = (
         "      build: {pipeline: container-build, repository: https://git.example/app, revision: main}\n"
     ) if i % 10 == 0 else ""
@@ -68,11 +70,19 @@ spec:
       env: {{LOG_LEVEL: info, TENANT: {name}}}
       secrets:
         - {{env: DB_PASSWORD, key: {name}/db, property: password}}
+        - {{env: DB_USER, key: {name}/db, property: username}}
       scaling: {{min: {i % 2}, max: 3, target: 50}}
       resources:
         requests: {{cpu: 100m, memory: 128Mi}}
         limits: {{cpu: 500m, memory: 256Mi}}
-{traffic}{build}{resources}{events}{allow}"""
+{traffic}{build}    - name: worker
+      image: ghcr.io/acme/worker{i % 20}:2.{i % 7}.1@sha256:{DIGEST}
+      env: {{QUEUE: {name}-jobs}}
+      secrets:
+        - {{env: QUEUE_TOKEN, key: {name}/queue, property: token}}
+      scaling: {{min: 0, max: 2}}
+      visibility: cluster-local
+{resources}{events}{allow}"""
 
 
 def make_project(n: int, dest: Path) -> None:
@@ -89,7 +99,9 @@ from pathlib import Path
 from genplat._pipeline import BuildOptions, build
 t0 = time.perf_counter()
 mode = sys.argv[2]
-r = build(BuildOptions(project=Path(sys.argv[1]), check_only=mode.startswith("check"), incremental=not mode.endswith("full")))
+crds = tuple(Path(p) for p in sys.argv[3:])
+r = build(BuildOptions(project=Path(sys.argv[1]), check_only=mode.startswith("check"), incremental=not mode.endswith("full"),
+                       crds=crds))
 wall = time.perf_counter() - t0
 assert r.ok, [str(d) for d in r.diagnostics[:5]]
 print(json.dumps({"wall": wall, "timings": r.timings, "objects": r.objects, "files": len(r.files),
@@ -98,7 +110,8 @@ print(json.dumps({"wall": wall, "timings": r.timings, "objects": r.objects, "fil
 
 
 def run(project: Path, mode: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD, str(project), mode], check=True, capture_output=True, text=True)
+    crds = [str(CRDS)] if CRDS.is_dir() else []
+    out = subprocess.run([sys.executable, "-c", CHILD, str(project), mode, *crds], check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
