@@ -62,3 +62,55 @@ def input_fingerprint(project_root: Path, *, crds: t.Sequence[Path], options: t.
                 rel = path.relative_to(crd_root).as_posix() if crd_root.is_dir() else path.name
                 h.update(b"C" + rel.encode() + b"\0" + path.read_bytes() + b"\0")
     return "sha256:" + h.hexdigest()
+
+
+# Local build state inside out/ (hidden, so the writer and --check leave it alone; not committed).
+STATE_FILE = ".genplat/state.json"
+
+
+def read_state(out_dir: Path, fingerprint: str) -> dict[str, str] | None:
+    """The files (path → sha256) the last build wrote, if it read exactly these inputs."""
+    try:
+        state = json.loads((out_dir / STATE_FILE).read_bytes())
+        if state.get("inputs") != fingerprint or not isinstance(state.get("files"), dict):
+            return None
+        return {str(k): str(v) for k, v in state["files"].items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def save_state(out_dir: Path, fingerprint: str, files: t.Mapping[str, bytes]) -> None:
+    """Record what this build read and wrote (atomic replace; left alone when unchanged)."""
+    state = {"inputs": fingerprint, "files": {p: "sha256:" + hashlib.sha256(files[p]).hexdigest() for p in sorted(files)}}
+    path = out_dir / STATE_FILE
+    text = json.dumps(state, sort_keys=True) + "\n"
+    try:
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            return
+        path.parent.mkdir(mode=0o755, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:  # a cache: failing to write it costs the next build time, nothing else
+        pass
+
+
+def output_matches(out_dir: Path, known: t.Mapping[str, str], managed: t.Callable[[str], bool]) -> bool:
+    """Every managed file in out/ is a known one with its recorded sha256, and none is missing."""
+    seen = 0
+    for dirpath, dirnames, filenames in os.walk(out_dir):
+        rel_dir = os.path.relpath(dirpath, out_dir)
+        if rel_dir == ".":
+            dirnames[:] = [d for d in dirnames if managed(d)]
+        for name in filenames:
+            rel = name if rel_dir == "." else f"{Path(rel_dir).as_posix()}/{name}"
+            if not managed(rel):
+                continue
+            digest = known.get(rel)
+            if digest is None:
+                return False
+            with open(os.path.join(dirpath, name), "rb") as f:
+                if "sha256:" + hashlib.sha256(f.read()).hexdigest() != digest:
+                    return False
+            seen += 1
+    return seen == len(known)

@@ -38,6 +38,29 @@ class Cluster:
         return capability in self.capabilities
 
 
+class FieldOrigins(t.Mapping[str, Origin]):
+    """Field name → where a service's effective value was written (the environment override when
+    there is one). Computed on access: a build of 10,000 tenants asks for few of them."""
+
+    __slots__ = ("_blueprint", "_base", "_override_base", "_overridden")
+    FIELDS = ("image", "port", "env", "secrets", "scaling", "resources", "traffic", "visibility", "build")
+
+    def __init__(self, blueprint: Blueprint, base: tuple[str | int, ...], override_base: tuple[str | int, ...],
+                 overridden: frozenset[str]) -> None:
+        self._blueprint, self._base, self._override_base, self._overridden = blueprint, base, override_base, overridden
+
+    def __getitem__(self, field: str) -> Origin:
+        if field not in self.FIELDS:
+            raise KeyError(field)
+        return self._blueprint.origin((*(self._override_base if field in self._overridden else self._base), field))
+
+    def __iter__(self) -> t.Iterator[str]:
+        return iter(self.FIELDS)
+
+    def __len__(self) -> int:
+        return len(self.FIELDS)
+
+
 @dataclasses.dataclass(slots=True)
 class Service:
     name: str
@@ -52,7 +75,7 @@ class Service:
     build: dict[str, t.Any] | None
     origin: Origin
     # Field name → where its effective value was written (the override when there is one).
-    origins: dict[str, Origin]
+    origins: t.Mapping[str, Origin]
 
 
 @dataclasses.dataclass(slots=True)
@@ -217,21 +240,19 @@ def _service(tenant: Blueprint, svc: dict[str, t.Any], si: int, env: dict[str, t
     base = ("spec", "services", si)
     override = (env.get("services") or {}).get(svc["name"]) or {}
     eff = deep_merge(svc, override)
-    origins = {
-        field: tenant.origin((*env_path, "services", svc["name"], field) if field in override else (*base, field))
-        for field in ("image", "port", "env", "secrets", "scaling", "resources", "traffic", "visibility", "build")
-    }
+    origins = FieldOrigins(tenant, base, (*env_path, "services", svc["name"]), frozenset(override))
     return Service(
         name=svc["name"],
         image=eff["image"],
         port=int(eff.get("port", DEFAULT_PORT)),
         env={k: _env_str(v) for k, v in (eff.get("env") or {}).items()},
-        secrets=[dict(s) for s in eff.get("secrets") or []],
-        scaling=dict(eff.get("scaling") or {}),
-        resources={k: dict(v) for k, v in (eff.get("resources") or {}).items()},
-        traffic=[dict(x) for x in eff.get("traffic") or []],
+        # Shared with the blueprint data, not copied (10,000 tenants): renderers build new objects.
+        secrets=eff.get("secrets") or [],
+        scaling=eff.get("scaling") or {},
+        resources=eff.get("resources") or {},
+        traffic=eff.get("traffic") or [],
         visibility=eff.get("visibility", "public"),
-        build=dict(eff["build"]) if eff.get("build") else None,
+        build=eff.get("build") or None,
         origin=tenant.origin(base),
         origins=origins,
     )

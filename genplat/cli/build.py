@@ -22,9 +22,11 @@ from ._common import format_option, report
               help="CRD file or folder to check custom resources against (repeatable; adds to crds: in the platform blueprint).")
 @click.option("--full", is_flag=True,
               help="Render everything even when out/genplat.lock.json shows the inputs unchanged.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes for large builds (default: one per CPU, at most 8; 1 renders in process).")
 @click.option("--timings", is_flag=True, help="Print the time each phase took.")
 @format_option
-def command(project: str, out_dir: Path | None, check_only: bool, split: str, max_file_size: int, crds: tuple[Path, ...], full: bool, timings: bool, fmt: str | None) -> None:
+def command(project: str, out_dir: Path | None, check_only: bool, split: str, max_file_size: int, crds: tuple[Path, ...], full: bool, jobs: int | None, timings: bool, fmt: str | None) -> None:
     """Render the blueprints in PROJECT into checked bundles under out/.
 
     \b
@@ -33,7 +35,7 @@ def command(project: str, out_dir: Path | None, check_only: bool, split: str, ma
     Nothing is written unless every check passes; unchanged files are left alone.
     """
     result = build(BuildOptions(project=Path(project), out_dir=out_dir, check_only=check_only, split=split, max_file_size=max_file_size,
-                                  crds=tuple(crds), incremental=not full))
+                                  crds=tuple(crds), incremental=not full, jobs=jobs))
     code = report(result.diagnostics, fmt)
     if code:
         click.echo("build failed: nothing was written", err=True)
