@@ -458,6 +458,10 @@ def _check_traffic(bp: Blueprint, svc: dict[str, t.Any], base: tuple[str | int, 
             out.append(bp.diagnostic("duplicate-name", f"traffic tag {tag!r} is used twice", (*base, "traffic", i, "tag")))
         if tag:
             tags.add(tag)
+            sname_ = _s(svc.get("name")) or ""
+            if len(tag) + 1 + len(sname_) > MAX_LABEL:
+                out.append(bp.diagnostic("name-too-long", f"traffic tag {tag!r} makes the host label {tag}-{sname_!s} longer than {MAX_LABEL} characters",
+                                         (*base, "traffic", i, "tag"), hint="Knative serves a tag at <tag>-<service>.<namespace>…: shorten the tag or the service name"))
         if target.get("latestRevision") is True:
             latest += 1
             if latest > 1:
