@@ -23,7 +23,7 @@ from ._json import VERSION as JSON_VERSION
 from ._json import format_json, to_dict
 from ._markdown import GITHUB_COMMENT_LIMIT, MARKER, format_markdown
 from ._model import MISSING, Change, DiffResult, Document, Masked, ObjectDiff, ObjectKey, Risk, SideInfo
-from ._quantity import parse_quantity
+from .._quantity import parse_quantity
 from ._risk import RULES
 from ._sides import ClientFactory, SideOptions, align_oci, git_repo, no_git_for_default, open_side
 from ._snapshot import DiffInputError, Snapshot, read_output, snapshot_from_files

@@ -27,7 +27,7 @@ import typing as t
 
 from ._compare import canonical
 from ._model import Document, ObjectDiff, ObjectKey, Risk
-from ._quantity import parse_quantity
+from .._quantity import parse_quantity
 
 RULES: dict[str, str] = {
     "namespace-removed": "Namespace removed",

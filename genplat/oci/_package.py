@@ -25,6 +25,7 @@ import typing as t
 import yaml
 
 from .._errors import GenplatError
+from .._images import parse_image
 from ._tar import TarGzDigest, gzip_bytes, make_tar, write_tar
 
 Format = t.Literal["flux", "imgpkg"]
@@ -104,15 +105,8 @@ class Artifact:
 
 def split_image(ref: str) -> tuple[str, str | None, str | None]:
     """``repo[:tag][@sha256:…]`` → (repo, tag, digest)."""
-    digest = None
-    if "@" in ref:
-        ref, digest = ref.rsplit("@", 1)
-    tag = None
-    slash = ref.rfind("/")
-    colon = ref.rfind(":")
-    if colon > slash:
-        ref, tag = ref[:colon], ref[colon + 1:]
-    return ref, tag, digest
+    parsed = parse_image(ref)
+    return parsed.name, parsed.tag, parsed.digest
 
 
 def images_lock(images: t.Iterable[str]) -> tuple[bytes, list[str]]:

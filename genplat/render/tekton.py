@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import typing as t
 
+from .._images import parse_image
 from .._objects import RenderedObject
 from .._resolve import Service, TenantTarget
 from ._base import BundleContext, platform_object, tenant_labels, tenant_object
@@ -45,11 +46,7 @@ RBAC = "rbac.authorization.k8s.io"
 
 def image_repository(image: str) -> str:
     """``ghcr.io/acme/docs:2.3.1@sha256:…`` → ``ghcr.io/acme/docs`` (a port in the host is kept)."""
-    repo = image.split("@", 1)[0]
-    head, _, last = repo.rpartition("/")
-    if ":" in last:
-        last = last.split(":", 1)[0]
-    return f"{head}/{last}" if head else last
+    return parse_image(image).name
 
 
 def built_services(tenant: TenantTarget, ctx: BundleContext) -> list[tuple[Service, dict[str, t.Any]]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
+from ..._images import parse_image
 from ..._objects import RenderedObject
 from ._context import PathT
 
@@ -69,19 +70,5 @@ def containers(ro: RenderedObject) -> t.Iterator[tuple[PathT, dict[str, t.Any], 
 
 def split_image(image: str) -> tuple[str, str, str | None, str | None]:
     """``image`` → (registry, repository, tag, digest), with Docker's defaults for short names."""
-    digest = None
-    if "@" in image:
-        image, digest = image.split("@", 1)
-    tag = None
-    slash = image.rfind("/")
-    colon = image.rfind(":")
-    if colon > slash:
-        image, tag = image[:colon], image[colon + 1:]
-    first, _, rest = image.partition("/")
-    if rest and ("." in first or ":" in first or first == "localhost"):
-        registry, repository = first, rest
-    else:
-        registry, repository = "docker.io", image
-        if "/" not in repository:
-            repository = f"library/{repository}"
-    return registry, repository, tag, digest
+    ref = parse_image(image)
+    return ref.registry, ref.repository, ref.tag, ref.digest
