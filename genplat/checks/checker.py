@@ -182,6 +182,16 @@ def check_paths(
     checker = Checker(kubernetes_version=kubernetes_version, crd_paths=crd_paths, kubeconform_binary=kubeconform_binary)
     crd_docs = [(i.ro.obj, i.ro.origin.file) for i in items
                 if i.ro.kind == "CustomResourceDefinition" and i.ro.api_version.startswith("apiextensions.k8s.io/")]
+    # Crossplane XRDs define their composite resources' CRDs: derive them, so XRs check too.
+    from ..render.crossplane import composite_crd
+
+    for i in items:
+        if i.ro.kind == "CompositeResourceDefinition" and i.ro.api_version.startswith("apiextensions.crossplane.io/"):
+            try:
+                crd_docs.append((composite_crd(i.ro.obj), i.ro.origin.file))
+            except (KeyError, TypeError, AttributeError, IndexError):
+                diags.append(Diagnostic(rule="crd-invalid", message="cannot derive the composite resource's CRD from this XRD",
+                                        file=i.ro.origin.file, line=i.ro.origin.line, object=i.ro.ref()))
     if crd_docs:
         diags.extend(checker.add_crds(crd_docs))
     diags.extend(checker.check_located(items, guardrails=guardrails, strict=strict, use_kubeconform=use_kubeconform))
