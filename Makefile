@@ -63,6 +63,8 @@ test: test-deps tools
 bench: venv
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/diff_bench.py
+	$(BIN)/python bench/check_bench.py
+	$(BIN)/python bench/emit_bench.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache

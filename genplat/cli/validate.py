@@ -1,23 +1,59 @@
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import click
 
 from .. import _api
 from ._common import format_option, report
 
 
+def _project_of(file: Path) -> Path | None:
+    """The blueprint folder a blueprint file belongs to: the nearest folder upwards with platform.yaml."""
+    for folder in file.resolve().parents:
+        if (folder / "platform.yaml").is_file():
+            return folder
+    return None
+
+
 @click.command("validate")
-@click.argument("directory", default="blueprints", type=click.Path(file_okay=True, dir_okay=True))
+@click.argument("paths", nargs=-1, type=click.Path(file_okay=True, dir_okay=True))
 @click.option("--max-file-size", type=click.IntRange(min=1), default=1024 * 1024, show_default=True,
               help="Largest blueprint file accepted, in bytes.")
 @format_option
-def command(directory: str, max_file_size: int, fmt: str | None) -> None:
+def command(paths: tuple[str, ...], max_file_size: int, fmt: str | None) -> None:
     """Check blueprints against their schemas and each other.
 
-    DIRECTORY is the blueprints folder (or a project folder that holds one).
+    PATHS is the blueprints folder (default: blueprints), a project folder that holds one, or
+    blueprint files: a file is checked with the rest of its project (the nearest folder upwards
+    holding platform.yaml) and only its own findings are reported, as a pre-commit hook wants.
     Every finding is reported with file:line:col, a rule id and a hint.
     """
-    project = _api.load_project(directory, max_file_size=max_file_size)
-    findings = _api.validate(project)
-    n = len(project.tenants) + (1 if project.platform else 0)
-    raise SystemExit(report(findings, fmt, quiet_ok=f"{n} blueprint(s) valid"))
+    targets = list(paths) or ["blueprints"]
+    for target in targets:
+        if not Path(target).exists():
+            _api.load_project(target)  # raises the usage error that explains a missing folder
+    folders = [p for p in targets if Path(p).is_dir()]
+    files = [Path(p) for p in targets if not Path(p).is_dir()]
+    if folders and files or len(folders) > 1:
+        raise click.UsageError("give one blueprint folder, or blueprint files")
+    if folders or not files:
+        project = _api.load_project(folders[0] if folders else targets[0], max_file_size=max_file_size)
+        findings = _api.validate(project)
+        n = len(project.tenants) + (1 if project.platform else 0)
+        raise SystemExit(report(findings, fmt, quiet_ok=f"{n} blueprint(s) valid"))
+    roots = {_project_of(f) for f in files}
+    if None in roots or len(roots) != 1:
+        # Files outside a project (or from several): validate them on their own.
+        project = _api.load_project(files[0], max_file_size=max_file_size) if len(files) == 1 else None
+        if project is None:
+            raise click.UsageError("blueprint files must belong to one project (a folder with platform.yaml)")
+        findings = _api.validate(project)
+        raise SystemExit(report(findings, fmt, quiet_ok="1 blueprint(s) valid"))
+    root = roots.pop()
+    assert root is not None
+    project = _api.load_project(root, max_file_size=max_file_size)
+    wanted = {os.path.normcase(os.path.abspath(f)) for f in files}
+    findings = [d for d in _api.validate(project) if d.file and os.path.normcase(os.path.abspath(d.file)) in wanted]
+    raise SystemExit(report(findings, fmt, quiet_ok=f"{len(files)} blueprint(s) valid"))

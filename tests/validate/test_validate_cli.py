@@ -283,3 +283,26 @@ def test_max_file_size_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, g
     assert result.code == 1
     [finding] = json.loads(result.stdout)["diagnostics"]
     assert (finding["file"], finding["line"], finding["rule"]) == ("platform.yaml", 1, "file-too-large")
+
+
+def test_single_files_are_checked_with_their_project(tmp_path: Path) -> None:
+    """A pre-commit hook passes changed files: each is validated against its whole project."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from genplat.cli import cli
+
+    root = Path(__file__).resolve().parents[2]
+    shutil.copytree(root / "blueprints", tmp_path / "blueprints")
+    globex = tmp_path / "blueprints/tenants/globex.yaml"
+    umbrella = tmp_path / "blueprints/tenants/umbrella.yaml"
+    r = CliRunner().invoke(cli, ["validate", str(globex)])
+    assert r.exit_code == 0, r.stdout + r.stderr
+    globex.write_text(globex.read_text().replace("tier: medium", "tier: mediun"))
+    r = CliRunner().invoke(cli, ["validate", str(globex), str(umbrella)])
+    assert r.exit_code == 1 and "unknown-tier" in r.stdout and "platform-missing" not in r.stdout
+    r = CliRunner().invoke(cli, ["validate", str(umbrella)])  # its own findings only
+    assert r.exit_code == 0, r.stdout
+    r = CliRunner().invoke(cli, ["validate", str(tmp_path / "blueprints"), str(globex)])
+    assert r.exit_code == 2
