@@ -36,5 +36,5 @@ def parse_quantity(value: t.Any) -> Fraction | None:
     if exponent is not None:
         return base * Fraction(10) ** int(exponent)
     if suffix in _BINARY:
-        return base * 1024 ** _BINARY[suffix]
+        return base * Fraction(1024) ** _BINARY[suffix]
     return base * Fraction(1000) ** _DECIMAL[suffix]

@@ -75,11 +75,13 @@ def _to_diagnostics(bp: Blueprint, error: jsonschema.ValidationError) -> list[Di
     path = list(error.absolute_path)
     kw = error.validator
     value = error.instance
+    # The keyword's value in the schema: the stub allows "unset", but errors a validator yields always have it.
+    rule_value: t.Any = error.validator_value
     schema = error.schema if isinstance(error.schema, dict) else {}
     if len(error.schema_path) >= 2 and error.schema_path[-2] == "propertyNames" and isinstance(value, str):
         # jsonschema checks property names without adding the key to the path: point at the key itself.
         if kw == "pattern":
-            return [bp.diagnostic("schema-pattern", f"key {_short(value)} does not match the pattern {error.validator_value!r}",
+            return [bp.diagnostic("schema-pattern", f"key {_short(value)} does not match the pattern {rule_value!r}",
                                   [*path, value], key=True)]
         return [bp.diagnostic("schema-" + _kebab(str(kw)), f"key {_short(value)} is not allowed here: {error.message}",
                               [*path, value], key=True)]
@@ -97,13 +99,13 @@ def _to_diagnostics(bp: Blueprint, error: jsonschema.ValidationError) -> list[Di
             for k in extras
         ]
     if kw == "required":
-        missing = [r for r in error.validator_value if isinstance(value, dict) and r not in value]
+        missing = [r for r in rule_value if isinstance(value, dict) and r not in value]
         return [
             bp.diagnostic("schema-required", f"missing required field {m!r}", path, hint=_describe(schema, m))
             for m in missing
         ]
     if kw == "type":
-        expected = error.validator_value
+        expected = rule_value
         expected_s = " or ".join(expected) if isinstance(expected, list) else str(expected)
         hint = None
         if isinstance(value, bool) and "string" in expected_s:
@@ -117,7 +119,7 @@ def _to_diagnostics(bp: Blueprint, error: jsonschema.ValidationError) -> list[Di
             bp.diagnostic("schema-type", f"expected {expected_s}, got {_type_name(value)} {_short(value)}", path, hint=hint)
         ]
     if kw in ("enum", "const"):
-        allowed = error.validator_value if kw == "enum" else [error.validator_value]
+        allowed = rule_value if kw == "enum" else [rule_value]
         return [
             bp.diagnostic(
                 "schema-enum",
@@ -127,7 +129,7 @@ def _to_diagnostics(bp: Blueprint, error: jsonschema.ValidationError) -> list[Di
             )
         ]
     if kw == "pattern":
-        if error.validator_value == _NAME_PATTERN:
+        if rule_value == _NAME_PATTERN:
             return [
                 bp.diagnostic(
                     "name-invalid",
@@ -136,20 +138,20 @@ def _to_diagnostics(bp: Blueprint, error: jsonschema.ValidationError) -> list[Di
                     hint="use lower-case letters, digits and '-', start with a letter, end with a letter or digit",
                 )
             ]
-        return [bp.diagnostic("schema-pattern", f"{_short(value)} does not match the pattern {error.validator_value!r}", path,
+        return [bp.diagnostic("schema-pattern", f"{_short(value)} does not match the pattern {rule_value!r}", path,
                               hint=schema.get("description"))]
     if kw == "maxLength" and schema.get("pattern") == _NAME_PATTERN:
-        return [bp.diagnostic("name-too-long", f"name {_short(value)} is longer than {error.validator_value} characters", path)]
+        return [bp.diagnostic("name-too-long", f"name {_short(value)} is longer than {rule_value} characters", path)]
     if kw in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         word = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than", "exclusiveMaximum": "less than"}[kw]
-        return [bp.diagnostic("schema-range", f"{_short(value)} is out of range: must be {word} {error.validator_value}", path)]
+        return [bp.diagnostic("schema-range", f"{_short(value)} is out of range: must be {word} {rule_value}", path)]
     if kw in ("minItems", "maxItems", "minLength", "maxLength", "minProperties", "uniqueItems"):
         return [bp.diagnostic("schema-size", error.message, path)]
     if kw in ("oneOf", "anyOf"):
         leaves = _leaf_errors(error)
         if leaves and leaves[0] is not error:
             return [d for leaf in leaves for d in _to_diagnostics(bp, leaf)]
-        alternatives = [sorted(s.get("required", [])) for s in error.validator_value if isinstance(s, dict)]
+        alternatives = [sorted(s.get("required", [])) for s in rule_value if isinstance(s, dict)]
         need = " or ".join("/".join(a) for a in alternatives if a)
         return [bp.diagnostic("schema-one-of", f"give exactly one of: {need}" if need else error.message, path)]
     if kw == "propertyNames":

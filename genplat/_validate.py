@@ -48,6 +48,16 @@ def _s(x: t.Any) -> str | None:
     return x if isinstance(x, str) else None
 
 
+def _by_name(items: list[t.Any]) -> dict[str, dict[str, t.Any]]:
+    """Entries by their name; entries without one are left out (a later duplicate wins)."""
+    found: dict[str, dict[str, t.Any]] = {}
+    for item in items:
+        name = _s(_d(item).get("name"))
+        if name:
+            found[name] = _d(item)
+    return found
+
+
 def validate(project: Project) -> list[Diagnostic]:
     """All findings for a loaded project: load, schema and cross-file, sorted by file and line."""
     findings = list(project.diagnostics)
@@ -94,8 +104,8 @@ class _Catalog:
             if name:
                 self.environments[name] = {_s(_d(c).get("name")) or "": _d(c) for c in _l(env.get("clusters"))}
         self.tiers: dict[str, dict[str, t.Any]] = {k: _d(v) for k, v in _d(spec.get("tiers")).items()}
-        self.offerings = {_s(_d(o).get("name")): _d(o) for o in _l(spec.get("offerings")) if _s(_d(o).get("name"))}
-        self.pipelines = {_s(_d(p).get("name")): _d(p) for p in _l(spec.get("pipelines")) if _s(_d(p).get("name"))}
+        self.offerings = _by_name(_l(spec.get("offerings")))
+        self.pipelines = _by_name(_l(spec.get("pipelines")))
         self.imagepull = bool(_d(_d(spec.get("secrets")).get("imagePullSecret")))
 
 
@@ -266,8 +276,8 @@ def _check_tenant(bp: Blueprint, cat: _Catalog, tenant_names: set[str]) -> list[
     out += _duplicates(bp, services, ("spec", "services"), "service")
     out += _duplicates(bp, resources, ("spec", "resources"), "resource")
     out += _duplicates(bp, events, ("spec", "events"), "event subscription")
-    svc_by_name = {_s(_d(s).get("name")): _d(s) for s in services if _s(_d(s).get("name"))}
-    res_by_name = {_s(_d(r).get("name")): _d(r) for r in resources if _s(_d(r).get("name"))}
+    svc_by_name = _by_name(services)
+    res_by_name = _by_name(resources)
 
     envs = _l(spec.get("environments"))
     out += _duplicates(bp, envs, ("spec", "environments"), "environment")
@@ -298,24 +308,25 @@ def _check_tenant(bp: Blueprint, cat: _Catalog, tenant_names: set[str]) -> list[
                 out.append(bp.diagnostic("unknown-cluster", f"cluster {cname!r} is not in environment {ename!r}", (*base, "clusters", ci),
                                          hint=did_you_mean(str(cname), clusters)))
         target_clusters = {c: clusters[c] for c in targets if isinstance(c, str) and c in clusters}
-        for sname in _d(env.get("services")):
-            if sname not in svc_by_name:
-                out.append(bp.diagnostic("unknown-service", f"override for service {sname!r}, which the tenant does not define",
-                                         (*base, "services", sname), key=True, hint=did_you_mean(sname, svc_by_name)))
-        for rname in _d(env.get("resources")):
-            if rname not in res_by_name:
-                out.append(bp.diagnostic("unknown-resource", f"override for resource {rname!r}, which the tenant does not define",
-                                         (*base, "resources", rname), key=True, hint=did_you_mean(rname, res_by_name)))
+        for okey in _d(env.get("services")):
+            if okey not in svc_by_name:
+                out.append(bp.diagnostic("unknown-service", f"override for service {okey!r}, which the tenant does not define",
+                                         (*base, "services", okey), key=True, hint=did_you_mean(okey, svc_by_name)))
+        for okey in _d(env.get("resources")):
+            if okey not in res_by_name:
+                out.append(bp.diagnostic("unknown-resource", f"override for resource {okey!r}, which the tenant does not define",
+                                         (*base, "resources", okey), key=True, hint=did_you_mean(okey, res_by_name)))
         tier_spec = cat.tiers.get(env_tier or tier or "")
         # Services as they are in this environment.
         for si, svc in enumerate(services):
             svc = _d(svc)
             sname = _s(svc.get("name"))
-            override = _d(_d(env.get("services")).get(sname or ""))
+            okey = sname or ""  # the override's key: a nameless service can only match "" (a None in a path crashed)
+            override = _d(_d(env.get("services")).get(okey))
             effective = deep_merge(svc, override)
-            where = (*base, "services", sname) if override else ("spec", "services", si)
+            where = (*base, "services", okey) if override else ("spec", "services", si)
             out += _check_service_bounds(bp, effective, tier_spec, env_tier or tier, ename, ("spec", "services", si), where, override)
-            out += _check_traffic(bp, effective, ("spec", "services", si) if "traffic" not in override else (*base, "services", sname))
+            out += _check_traffic(bp, effective, ("spec", "services", si) if "traffic" not in override else (*base, "services", okey))
             needs = ["services"] + (["secrets"] if svc.get("secrets") else [])
             out += _check_capabilities(bp, needs, target_clusters, ("spec", "services", si), f"service {sname!r}")
         if events:
@@ -335,9 +346,10 @@ def _check_tenant(bp: Blueprint, cat: _Catalog, tenant_names: set[str]) -> list[
                             f"offering {off.get('name')!r} has no composition for provider {prov!r} of cluster {cname!r}",
                             ("spec", "resources", ri, "offering"),
                             hint="add a composition for that provider (or a 'default' one) to the offering, or limit the tenant's clusters"))
-            override = _d(_d(_d(env.get("resources")).get(rname or "")).get("parameters"))
+            okey = rname or ""
+            override = _d(_d(_d(env.get("resources")).get(okey)).get("parameters"))
             if override:
-                out += _check_offering_params(bp, cat, res, override, (*base, "resources", rname, "parameters"), only_keys=set(override))
+                out += _check_offering_params(bp, cat, res, override, (*base, "resources", okey, "parameters"), only_keys=set(override))
         all_targets.update(target_clusters)
     # Builds run wherever Tekton is: one cluster of the tenant's is enough.
     for si, svc in enumerate(services):
@@ -364,11 +376,11 @@ def _check_tenant(bp: Blueprint, cat: _Catalog, tenant_names: set[str]) -> list[
                                              ("spec", "services", si, "build", "params", pk), key=True, hint=did_you_mean(pk, [k for k in known if k])))
     for ri, res in enumerate(resources):
         res = _d(res)
-        off = _s(res.get("offering"))
-        if off is not None and off not in cat.offerings:
-            out.append(bp.diagnostic("unknown-offering", f"offering {off!r} is not offered by the platform", ("spec", "resources", ri, "offering"),
-                                     hint=did_you_mean(off, cat.offerings)))
-        elif off is not None:
+        offering = _s(res.get("offering"))
+        if offering is not None and offering not in cat.offerings:
+            out.append(bp.diagnostic("unknown-offering", f"offering {offering!r} is not offered by the platform", ("spec", "resources", ri, "offering"),
+                                     hint=did_you_mean(offering, cat.offerings)))
+        elif offering is not None:
             out += _check_offering_params(bp, cat, res, _d(res.get("parameters")), ("spec", "resources", ri, "parameters"))
     for vi, event in enumerate(events):
         sub = _s(_d(event).get("subscriber"))

@@ -56,8 +56,11 @@ _ALLOWED_TAGS = {
 _resolver = Resolver()
 _constructor = SafeConstructor()
 
+_Parser: type[_libyaml.CParser] | None
 try:  # libyaml ships in every PyYAML wheel; the pure-Python parser is the slow fallback
-    from yaml._yaml import CParser as _Parser
+    from yaml import _yaml as _libyaml
+
+    _Parser = _libyaml.CParser
 except ImportError:  # pragma: no cover
     _Parser = None
 
@@ -252,13 +255,13 @@ class _Builder:
                 if event is None or isinstance(event, ev.StreamEndEvent):
                     break
                 if isinstance(event, ev.DocumentStartEvent):
-                    line = event.start_mark.line + 1
+                    line, column = _pos(event.start_mark)
                     if docs and not multi:
                         raise _LoadError(
                             "yaml-multiple-documents",
                             "file holds more than one YAML document",
                             line,
-                            event.start_mark.column + 1,
+                            column,
                             hint="put each blueprint in a file of its own",
                         )
                     doc = self._document(parser, line)
@@ -423,7 +426,7 @@ class _Builder:
         if tag is None or tag == "!":
             if tag == "!" or event.style:  # quoted or block scalar: always a string
                 return _short(event.value)
-            tag = _resolver.resolve(ScalarNode, event.value, event.implicit)
+            tag = _resolver.resolve(ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]  # PyYAML's stub leaves resolve() untyped
         kind = _ALLOWED_TAGS.get(tag)
         if kind is None or kind in ("map", "seq"):
             raise _LoadError(

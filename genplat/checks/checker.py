@@ -50,7 +50,7 @@ class Checker:
 
     def add_crds(self, documents: t.Iterable[tuple[dict[str, t.Any], str]]) -> list[Diagnostic]:
         """Also use CRDs met among the objects under check (a folder holding CRDs and their resources)."""
-        diags = []
+        diags: list[Diagnostic] = []
         for doc, source in documents:
             versions, problems = convert_crd(doc, source)
             for v in versions:
@@ -123,6 +123,10 @@ class Checker:
     def _guardrails(self, items: t.Sequence[Located], context: GuardrailContext | None,
                     report_disabled: bool) -> t.Iterator[Diagnostic]:
         by_id = {id(i.ro): i for i in items}
+        file: str | None
+        line: int | None
+        col: int | None
+        ref: str | None
         for rule, severity, finding in run_guardrails([i.ro for i in items], context, cluster_scoped=self.cluster_scoped,
                                                       report_disabled=report_disabled):
             if finding.obj is not None:

@@ -213,7 +213,7 @@ def convert_crd(doc: dict[str, t.Any], source: str) -> tuple[list[CrdVersion], l
     kind = names.get("kind") if isinstance(names, dict) else None
     if not isinstance(group, str) or not isinstance(kind, str):
         return [], ["CRD lacks spec.group or spec.names.kind"]
-    scope = spec.get("scope") if spec.get("scope") in ("Namespaced", "Cluster") else "Namespaced"
+    scope: str = spec["scope"] if spec.get("scope") in ("Namespaced", "Cluster") else "Namespaced"
     out: list[CrdVersion] = []
     problems: list[str] = []
     legacy = (spec.get("validation") or {}).get("openAPIV3Schema") if isinstance(spec.get("validation"), dict) else None

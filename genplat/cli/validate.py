@@ -46,10 +46,10 @@ def command(paths: tuple[str, ...], max_file_size: int, fmt: str | None) -> None
     roots = {_project_of(f) for f in files}
     if None in roots or len(roots) != 1:
         # Files outside a project (or from several): validate them on their own.
-        project = _api.load_project(files[0], max_file_size=max_file_size) if len(files) == 1 else None
-        if project is None:
+        lone = _api.load_project(files[0], max_file_size=max_file_size) if len(files) == 1 else None
+        if lone is None:
             raise click.UsageError("blueprint files must belong to one project (a folder with platform.yaml)")
-        findings = _api.validate(project)
+        findings = _api.validate(lone)
         raise SystemExit(report(findings, fmt, quiet_ok="1 blueprint(s) valid"))
     root = roots.pop()
     assert root is not None

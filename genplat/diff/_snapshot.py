@@ -108,7 +108,7 @@ def _key_text(key: t.Any) -> str:
     return "null" if key is None else str(key)
 
 
-class _Loader(yaml.CSafeLoader):  # type: ignore[misc, name-defined]
+class _Loader(yaml.CSafeLoader):
     """libyaml, read the way Kubernetes reads manifests, and refusing what genplat never writes.
 
     Timestamps and binaries stay strings; keys are strings; anchors and aliases are refused (a few
@@ -136,8 +136,10 @@ class _Loader(yaml.CSafeLoader):  # type: ignore[misc, name-defined]
         return mapping
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
-_Loader.add_constructor("tag:yaml.org,2002:binary", yaml.SafeLoader.construct_yaml_str)
+# Annotated so the stub's add_constructor sees a constructor for _Loader (it is one: _Loader is a SafeConstructor).
+_as_str: t.Callable[[_Loader, yaml.Node], str] = yaml.SafeLoader.construct_yaml_str
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_str)
+_Loader.add_constructor("tag:yaml.org,2002:binary", _as_str)
 
 _DOC_START = re.compile(r"^---(?:[ \t].*)?$", re.M)
 _SOURCE = re.compile(r"^#\s*source:\s*(.*?)\s*$")

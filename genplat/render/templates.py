@@ -79,7 +79,7 @@ def render_template(tpl: Template, context: dict[str, t.Any], *, bundle: str, fi
     except jinja2.UndefinedError as exc:
         return [], [Diagnostic(rule="template-error", message=f"template uses an undefined value: {exc.message}", file=tpl.file, line=1, column=1,
                                hint="check the names against docs/templates.md")]
-    except jinja2.sandbox.SecurityError as exc:
+    except jinja2.exceptions.SecurityError as exc:  # what the sandbox raises
         return [], [Diagnostic(rule="template-error", message=f"template did something the sandbox forbids: {exc}", file=tpl.file, line=1, column=1)]
     except Exception as exc:  # a template is user code: any error it raises is a finding about it
         return [], [Diagnostic(rule="template-error", message=f"template failed: {type(exc).__name__}: {exc}", file=tpl.file, line=1, column=1)]

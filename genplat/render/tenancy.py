@@ -36,7 +36,7 @@ def namespace(ctx: BundleContext, tenant: TenantTarget) -> RenderedObject:
     for mode in ("enforce", "audit", "warn"):
         labels[f"pod-security.kubernetes.io/{mode}"] = ctx.platform.pod_security[mode]
         labels[f"pod-security.kubernetes.io/{mode}-version"] = version
-    obj = {"apiVersion": "v1", "kind": "Namespace", "metadata": meta(tenant.namespace, labels=labels)}
+    obj: dict[str, t.Any] = {"apiVersion": "v1", "kind": "Namespace", "metadata": meta(tenant.namespace, labels=labels)}
     if tenant.description:
         obj["metadata"]["annotations"] = {"genplat.dev/description": tenant.description}
     return RenderedObject(obj, tenant.origin, bundle=tenant.cluster.bundle, file=f"tenants/{tenant.name}.yaml", tenant=tenant.name)

@@ -54,16 +54,17 @@ def pod_specs(ro: RenderedObject) -> t.Iterator[tuple[PathT, dict[str, t.Any]]]:
 def containers(ro: RenderedObject) -> t.Iterator[tuple[PathT, dict[str, t.Any], dict[str, t.Any]]]:
     """(path, container, pod-level securityContext) for every container the object would run."""
     for path, spec in pod_specs(ro):
-        pod_sc = spec.get("securityContext") if isinstance(spec.get("securityContext"), dict) else {}
+        found = spec.get("securityContext")
+        pod_sc: dict[str, t.Any] = found if isinstance(found, dict) else {}
         for key in _CONTAINER_LISTS:
             for i, c in enumerate(spec.get(key) or []):
                 if isinstance(c, dict):
                     yield path + (key, i), c, pod_sc
     if ro.kind in ("Task", "ClusterTask") and ro.api_version.startswith("tekton.dev/"):
-        spec = ro.obj.get("spec")
-        if isinstance(spec, dict):
+        task_spec = ro.obj.get("spec")
+        if isinstance(task_spec, dict):
             for key in _TEKTON_LISTS:
-                for i, c in enumerate(spec.get(key) or []):
+                for i, c in enumerate(task_spec.get(key) or []):
                     if isinstance(c, dict):
                         yield ("spec", key, i), c, {}
 

@@ -21,7 +21,8 @@ def check(view: View) -> t.Iterator[Finding]:
     for w in view.workloads:
         ro = w.ro
         for path, c, pod_sc in w.containers:
-            sc = c.get("securityContext") if isinstance(c.get("securityContext"), dict) else {}
+            found = c.get("securityContext")
+            sc: dict[str, t.Any] = found if isinstance(found, dict) else {}
             name = c.get("name")
             for field, bad, text in (("runAsUser", 0, "runs as user 0 (root)"), ("runAsNonRoot", False, "allows root (runAsNonRoot: false)")):
                 if field in sc:
