@@ -127,7 +127,7 @@ def build(options: BuildOptions) -> BuildResult:
     findings.extend(template_findings)
     if options.crds:
         platform = dataclasses.replace(platform, crds=[*platform.crds, *(str(p.resolve()) for p in options.crds)])
-    checker = _make_checker(platform, display_root) if options.run_checks else None
+    checker = _make_checker(platform, display_root, bundles) if options.run_checks else None
     renderer = Renderer(platform, templates, split=options.split, display_root=display_root, checker=checker)
     files, images, objects = _render(renderer, bundles, timer, findings, jobs)
     result.objects = objects
@@ -317,8 +317,9 @@ def _managed(path: str) -> bool:
     return not path.split("/", 1)[0].startswith(".")
 
 
-def _make_checker(platform: PlatformModel, display_root: Path) -> t.Callable[[list[t.Any]], list[Diagnostic]]:
+def _make_checker(platform: PlatformModel, display_root: Path,
+                  bundles: dict[str, list[TenantTarget]]) -> t.Callable[[list[t.Any]], list[Diagnostic]]:
     """Schema and guardrail checks on rendered objects, from genplat.checks."""
     from .checks import make_build_checker
 
-    return t.cast("t.Callable[[list[t.Any]], list[Diagnostic]]", make_build_checker(platform, display_root))
+    return t.cast("t.Callable[[list[t.Any]], list[Diagnostic]]", make_build_checker(platform, display_root, bundles=bundles))

@@ -115,6 +115,19 @@ class TenantTarget:
     origin: Origin  # the tenant blueprint's metadata.name
     origins: dict[str, Origin]
     blueprint: Blueprint = dataclasses.field(repr=False)
+    # Builds run apart from the workloads, at the Pod Security level their pipeline templates allow
+    # (kaniko runs as root): set when the tenant builds on this cluster.
+    build_namespace: str | None = None
+    build_pod_security: str | None = None
+
+    def for_builds(self) -> TenantTarget:
+        """The same tenant with its build namespace as its namespace (what the Tekton renderer uses)."""
+        assert self.build_namespace is not None
+        return dataclasses.replace(self, namespace=self.build_namespace)
+
+
+# Pod Security levels from least to most strict.
+POD_SECURITY_LEVELS = ("privileged", "baseline", "restricted")
 
 
 @dataclasses.dataclass(slots=True)
@@ -212,8 +225,11 @@ def tenant_targets(platform: PlatformModel, tenant: Blueprint, peers: t.Mapping[
                 peer_bp = peers.get(peer)
                 if peer_bp is not None and any(e.get("name") == ename for e in peer_bp.spec.get("environments", [])):
                     allow.append(f"{peer}-{ename}")
+            build_level = _build_pod_security(platform, services, cluster)
             out.append(
                 TenantTarget(
+                    build_namespace=f"{tenant.name}-{ename}-build" if build_level else None,
+                    build_pod_security=build_level,
                     name=tenant.name,
                     environment=ename,
                     cluster=cluster,
@@ -234,6 +250,17 @@ def tenant_targets(platform: PlatformModel, tenant: Blueprint, peers: t.Mapping[
                 )
             )
     return out
+
+
+def _build_pod_security(platform: PlatformModel, services: list[Service], cluster: Cluster) -> str | None:
+    """The least strict Pod Security level among the pipeline templates the tenant builds with here."""
+    if not cluster.has("tekton"):
+        return None
+    levels = [
+        platform.pipelines[s.build["pipeline"]].get("podSecurity", platform.pod_security["enforce"])
+        for s in services if s.build and s.build.get("pipeline") in platform.pipelines
+    ]
+    return min(levels, key=POD_SECURITY_LEVELS.index) if levels else None
 
 
 def _service(tenant: Blueprint, svc: dict[str, t.Any], si: int, env: dict[str, t.Any], env_path: tuple[str | int, ...]) -> Service:

@@ -308,6 +308,11 @@ def _check_tenant(bp: Blueprint, cat: _Catalog, tenant_names: set[str]) -> list[
                 out.append(bp.diagnostic("unknown-cluster", f"cluster {cname!r} is not in environment {ename!r}", (*base, "clusters", ci),
                                          hint=did_you_mean(str(cname), clusters)))
         target_clusters = {c: clusters[c] for c in targets if isinstance(c, str) and c in clusters}
+        builds = any(_d(s).get("build") for s in services)
+        if name and builds and any("tekton" in _l(c.get("capabilities")) for c in target_clusters.values()) \
+                and len(namespace) <= MAX_LABEL < len(f"{namespace}-build"):
+            out.append(bp.diagnostic("name-too-long", f"build namespace '{namespace}-build' would be {len(namespace) + 6} characters, over {MAX_LABEL}",
+                                     ("metadata", "name"), hint="shorten the tenant name: builds run in <tenant>-<environment>-build"))
         for okey in _d(env.get("services")):
             if okey not in svc_by_name:
                 out.append(bp.diagnostic("unknown-service", f"override for service {okey!r}, which the tenant does not define",

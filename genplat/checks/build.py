@@ -22,7 +22,7 @@ from .guardrails import GuardrailContext
 from .kubeconform import find_kubeconform
 
 if t.TYPE_CHECKING:
-    from .._resolve import PlatformModel
+    from .._resolve import PlatformModel, TenantTarget
 
 # Policy switch → the rules it turns off when false.
 _SWITCHES = {
@@ -56,19 +56,46 @@ def guardrail_context(platform: PlatformModel) -> GuardrailContext:
     )
 
 
+def namespaces_of(platform: PlatformModel, bundles: t.Mapping[str, t.Sequence[TenantTarget]]
+                  ) -> tuple[dict[tuple[str, str], set[str]], dict[str, dict[str, str]]]:
+    """(tenant, bundle) → the namespaces the tenant owns there, and the Pod Security levels of the
+    namespaces the platform set apart (build namespaces, at their pipeline template's level)."""
+    owned: dict[tuple[str, str], set[str]] = {}
+    levels: dict[str, dict[str, str]] = {}
+    for bundle, targets in bundles.items():
+        for target in targets:
+            names = {target.namespace}
+            if target.build_namespace is not None and target.build_pod_security is not None:
+                names.add(target.build_namespace)
+                levels[target.build_namespace] = {**platform.pod_security, "enforce": target.build_pod_security}
+            owned[(target.name, bundle)] = names
+    return owned, levels
+
+
 def make_build_checker(
     platform: PlatformModel,
     display_root: Path,
     *,
     tenant_namespaces: t.Callable[[str, str | None], set[str]] = default_tenant_namespaces,
+    bundles: t.Mapping[str, t.Sequence[TenantTarget]] | None = None,
 ) -> t.Callable[[list[RenderedObject]], list[Diagnostic]]:
+    """The check the build runs on each group of rendered objects. With ``bundles`` (the resolved
+    placements), tenants' namespaces and set-apart Pod Security levels come from them."""
+    if bundles is not None:
+        owned_by, levels = namespaces_of(platform, bundles)
+        fallback = tenant_namespaces
+
+        def tenant_namespaces(tenant: str, bundle: str | None) -> set[str]:
+            return owned_by.get((tenant, bundle or ""), set()) or fallback(tenant, bundle)
+    else:
+        levels = {}
     base = Path(platform.blueprint.file).parent
     crd_paths = [base / p for p in platform.crds]
     use_kubeconform = platform.validator == "kubeconform"
     if use_kubeconform:
         find_kubeconform()  # fail before rendering anything, with exit 2
     checker = get_checker(kubernetes_version=platform.kubernetes_version, crd_paths=crd_paths)
-    context = guardrail_context(platform)
+    context = dataclasses.replace(guardrail_context(platform), namespace_pod_security=levels)
     first = [True]
     xrds: set[tuple[str, str, str]] = set()
     out_setup: list[Diagnostic] = []

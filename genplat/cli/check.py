@@ -30,7 +30,7 @@ def guardrails_from_blueprints(directory: Path) -> GuardrailContext:
     from .. import _api
     from .._errors import FindingsError, UsageError
     from .._resolve import resolve
-    from ..checks.build import default_tenant_namespaces, guardrail_context
+    from ..checks.build import guardrail_context, namespaces_of
 
     project = _api.load_project(str(directory))
     findings = [d for d in _api.validate(project) if d.is_error]
@@ -39,14 +39,11 @@ def guardrails_from_blueprints(directory: Path) -> GuardrailContext:
     if project.platform is None:
         raise UsageError(f"no platform blueprint under {directory}", hint="point --blueprints at the blueprints folder")
     platform, targets = resolve(project)
-    ctx = guardrail_context(platform)
+    by_placement, levels = namespaces_of(platform, targets)
     owned: dict[str, set[str]] = {}
-    for name, placements in targets.items():
-        for target in placements:
-            owned.setdefault(name, set()).add(target.namespace)
-    for name in owned:
-        owned[name] |= default_tenant_namespaces(name, None)
-    return dataclasses.replace(ctx, tenant_namespaces=owned)
+    for (name, _bundle), namespaces in by_placement.items():
+        owned.setdefault(name, set()).update(namespaces)
+    return dataclasses.replace(guardrail_context(platform), tenant_namespaces=owned, namespace_pod_security=levels)
 
 
 def execute(opts: CheckOptions) -> list:  # type: ignore[type-arg]

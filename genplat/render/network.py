@@ -28,9 +28,15 @@ def system_namespaces(ctx: BundleContext) -> list[str]:
 def render(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
     if not ctx.platform.policies.get("defaultDenyNetwork", True):
         return []
-    origin = ctx.platform.origin(("spec", "policies", "defaultDenyNetwork")) if "defaultDenyNetwork" in ctx.platform.policies \
-        else ctx.platform.origin(("spec", "policies"))
-    out = [
+    out = _workload_policies(ctx, tenant)
+    if tenant.build_namespace is not None:
+        out.extend(_build_policies(ctx, tenant.for_builds()))
+    return out
+
+
+def _base_policies(ctx: BundleContext, tenant: TenantTarget, origin: t.Any) -> list[RenderedObject]:
+    """Deny everything, then allow DNS and traffic inside the namespace."""
+    return [
         tenant_object(tenant, "networking.k8s.io/v1", "NetworkPolicy", "default-deny", origin,
                       spec={"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
         tenant_object(tenant, "networking.k8s.io/v1", "NetworkPolicy", "allow-dns", origin, spec={
@@ -48,6 +54,27 @@ def render(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
             "egress": [{"to": [{"podSelector": {}}]}],
         }),
     ]
+
+
+def _origin(ctx: BundleContext) -> t.Any:
+    return ctx.platform.origin(("spec", "policies", "defaultDenyNetwork")) if "defaultDenyNetwork" in ctx.platform.policies \
+        else ctx.platform.origin(("spec", "policies"))
+
+
+def _build_policies(ctx: BundleContext, build: TenantTarget) -> list[RenderedObject]:
+    """The build namespace: the base policies, and webhooks in from the ingress controllers (EventListeners).
+    What builds reach outside (git, registries) is opened by the Tekton renderer."""
+    out = _base_policies(ctx, build, _origin(ctx))
+    if ctx.platform.ingress_namespaces:
+        out.append(tenant_object(build, "networking.k8s.io/v1", "NetworkPolicy", "allow-platform", _origin(ctx), spec={
+            "podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{"from": [_namespaces(ctx.platform.ingress_namespaces)]}],
+        }))
+    return out
+
+
+def _workload_policies(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
+    origin = _origin(ctx)
+    out = _base_policies(ctx, tenant, origin)
     system = system_namespaces(ctx)
     if system:
         spec: dict[str, t.Any] = {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{"from": [_namespaces(system)]}]}

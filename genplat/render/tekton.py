@@ -1,6 +1,7 @@
 """Tekton: a Pipeline per built service from the platform's template, its ServiceAccount, and push triggers.
 
-Per tenant namespace, on clusters with the ``tekton`` capability:
+In the tenant's build namespace ``<tenant>-<env>-build`` (see :mod:`genplat.render.tenancy`), on
+clusters with the ``tekton`` capability:
 
 * ``Pipeline <service>-build`` (tekton.dev/v1): params ``repo-url``, ``revision``, ``image`` plus the
   template's own (tenant values over template defaults), the template's workspaces, and its tasks with
@@ -157,10 +158,19 @@ def pipeline_run(ctx: BundleContext, tenant: TenantTarget, svc: Service, templat
             "workspaces": [workspace_binding(ctx, w["name"]) for w in template["workspaces"]],
             "taskRunTemplate": {
                 "serviceAccountName": BUILD_SERVICE_ACCOUNT,
-                "podTemplate": {"securityContext": dict(POD_SECURITY_CONTEXT)},
+                "podTemplate": {"securityContext": pod_security_context(template, ctx)},
             },
         },
     }
+
+
+def pod_security_context(template: dict[str, t.Any], ctx: BundleContext) -> dict[str, t.Any]:
+    """Restricted settings for TaskRun pods, unless the template runs at a weaker level: then builders
+    that run as root (kaniko) must be allowed to, so only the seccomp profile is kept."""
+    level = template.get("podSecurity", ctx.platform.pod_security["enforce"])
+    if level == "restricted":
+        return dict(POD_SECURITY_CONTEXT)
+    return {"seccompProfile": {"type": "RuntimeDefault"}}
 
 
 def cel_filter(branch: str) -> str:
@@ -203,11 +213,13 @@ def _pod_selector(key: str) -> dict[str, t.Any]:
 
 
 def render_tenant(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
-    if not ctx.cluster.has(CAPABILITY):
+    if not ctx.cluster.has(CAPABILITY) or tenant.build_namespace is None:
         return []
     built = built_services(tenant, ctx)
     if not built:
         return []
+    # Everything below lives in the tenant's build namespace (see genplat.render.tenancy.build_namespace).
+    tenant = tenant.for_builds()
     first = built[0][0].origins["build"]
     pull = ctx.platform.secrets.get("imagePullSecret")
     sa_body: dict[str, t.Any] = {"automountServiceAccountToken": False}
@@ -247,7 +259,8 @@ def render_platform(ctx: BundleContext) -> list[RenderedObject]:
     subjects = []
     for tenant in ctx.tenants:
         if any(triggers_enabled(tpl) for _, tpl in built_services(tenant, ctx)):
-            subjects.append({"kind": "ServiceAccount", "name": TRIGGERS_SERVICE_ACCOUNT, "namespace": tenant.namespace})
+            subjects.append({"kind": "ServiceAccount", "name": TRIGGERS_SERVICE_ACCOUNT,
+                             "namespace": tenant.build_namespace or tenant.namespace})
     if not subjects:
         return []
     origin = next((ctx.platform.origin(("spec", "pipelines", i, "triggers"))

@@ -27,14 +27,39 @@ def render(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
     if pull and ctx.cluster.has("external-secrets"):
         out.append(image_pull_secret(ctx, tenant, pull))
     out.extend(role_bindings(tenant))
+    if tenant.build_namespace is not None:
+        out.extend(build_namespace(ctx, tenant))
     return out
 
 
-def namespace(ctx: BundleContext, tenant: TenantTarget) -> RenderedObject:
+def build_namespace(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
+    """``<tenant>-<env>-build``: where the tenant's pipelines run, apart from its workloads.
+
+    Builders often need more than restricted Pod Security allows (kaniko runs as root), and build pods
+    hold push credentials and run the tenant's Dockerfiles: a namespace of their own gives them the
+    level their pipeline template asks for (``enforce``; ``audit`` and ``warn`` stay at the platform's
+    levels so weaker pods stay visible), the tier's quota and limits, the same people's access, and the
+    image pull secret. Tekton's own objects and NetworkPolicies for it come from the Tekton and network
+    renderers.
+    """
+    build = tenant.for_builds()
+    out = [namespace(ctx, build, enforce=tenant.build_pod_security, purpose="build"),
+           resource_quota(build), limit_range(build)]
+    pull = ctx.platform.secrets.get("imagePullSecret")
+    if pull and ctx.cluster.has("external-secrets"):
+        out.append(image_pull_secret(ctx, build, pull))
+    out.extend(role_bindings(build))
+    return out
+
+
+def namespace(ctx: BundleContext, tenant: TenantTarget, *, enforce: str | None = None, purpose: str | None = None) -> RenderedObject:
     labels = tenant_labels(tenant)
+    if purpose is not None:
+        labels["genplat.dev/purpose"] = purpose
     version = f"v{ctx.platform.kubernetes_version}"
     for mode in ("enforce", "audit", "warn"):
-        labels[f"pod-security.kubernetes.io/{mode}"] = ctx.platform.pod_security[mode]
+        level = enforce if mode == "enforce" and enforce is not None else ctx.platform.pod_security[mode]
+        labels[f"pod-security.kubernetes.io/{mode}"] = level
         labels[f"pod-security.kubernetes.io/{mode}-version"] = version
     obj: dict[str, t.Any] = {"apiVersion": "v1", "kind": "Namespace", "metadata": meta(tenant.namespace, labels=labels)}
     if tenant.description:

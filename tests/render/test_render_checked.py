@@ -12,7 +12,7 @@ import pytest
 from genplat._diagnostics import Severity
 from genplat._objects import RenderedObject
 from genplat.checks import Checker
-from genplat.checks.build import guardrail_context
+from genplat.checks.build import guardrail_context, namespaces_of
 from genplat.render import crossplane
 
 from .conftest import CRD_FOLDERS, CRDS, Rendered, render_all, with_platform
@@ -29,10 +29,11 @@ def check(rendered: Rendered) -> list[t.Any]:
     checker = Checker(kubernetes_version=rendered.platform.kubernetes_version, crd_paths=[CRDS / f for f in CRD_FOLDERS])
     xrds = {o.name: o.obj for objs in rendered.objects.values() for o in objs if o.kind == "CompositeResourceDefinition"}
     checker.add_crds((crossplane.composite_crd(x), f"xrd {name}") for name, x in xrds.items())
-    context = guardrail_context(rendered.platform)
+    by_placement, levels = namespaces_of(rendered.platform, rendered.bundles)
+    context = dataclasses.replace(guardrail_context(rendered.platform), namespace_pod_security=levels)
     out = []
     for bundle, objects in rendered.objects.items():
-        owned = {tt.name: {tt.namespace} for tt in rendered.bundles[bundle]}
+        owned = {tt.name: by_placement[(tt.name, bundle)] for tt in rendered.bundles[bundle]}
         out.extend(checker.check(objects, guardrails=dataclasses.replace(context, tenant_namespaces=owned), strict=True))
         # The PipelineRun a TriggerTemplate creates is checked against the PipelineRun CRD too.
         runs = [RenderedObject(r, o.origin, bundle=bundle, file=o.file, tenant=o.tenant)

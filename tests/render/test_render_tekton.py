@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
+import genplat
+from genplat._resolve import resolve
 from genplat.render import tekton
 
-from .conftest import Rendered, with_platform
+from .conftest import EXAMPLES, Rendered, render_all, with_platform
 
 DEV = "dev/dev-eu"
-NS = "tools-dev"
+NS = "tools-dev-build"  # builds run in the tenant's build namespace
 
 
 def test_pipeline_params_workspaces_and_task_order(examples: Rendered) -> None:
@@ -104,3 +109,42 @@ def test_no_triggers_when_template_disables_them(examples: Rendered) -> None:
 ])
 def test_image_repository(image: str, repo: str) -> None:
     assert tekton.image_repository(image) == repo
+
+
+def test_builds_get_a_namespace_at_the_templates_pod_security_level(examples: Rendered) -> None:
+    ns = examples.one(DEV, "Namespace", NS)
+    labels = ns["metadata"]["labels"]
+    assert labels["genplat.dev/purpose"] == "build" and labels["genplat.dev/tenant"] == "tools"
+    assert labels["pod-security.kubernetes.io/enforce"] == "baseline"  # container-build: kaniko runs as root
+    assert labels["pod-security.kubernetes.io/audit"] == "restricted"  # weaker pods stay visible
+    assert labels["pod-security.kubernetes.io/warn"] == "restricted"
+    workloads = examples.one(DEV, "Namespace", "tools-dev")["metadata"]["labels"]
+    assert workloads["pod-security.kubernetes.io/enforce"] == "restricted"
+    for kind, name in (("ResourceQuota", "tenant-quota"), ("LimitRange", "tenant-limits"), ("RoleBinding", "tenant-developers"),
+                       ("ExternalSecret", "acme-registry"), ("NetworkPolicy", "default-deny"), ("NetworkPolicy", "allow-dns")):
+        assert examples.one(DEV, kind, name, NS)
+    # Workloads never land in the build namespace, builds never in the workload namespace.
+    assert not examples.find(DEV, "Service", None, NS)
+    assert not examples.find(DEV, "Pipeline", None, "tools-dev")
+    # Tenants that do not build get no build namespace.
+    assert not examples.find(DEV, "Namespace", "globex-dev-build")
+
+
+def _examples_with(tmp_path: Path, old: str, new: str) -> Rendered:
+    shutil.copytree(EXAMPLES, tmp_path / "blueprints")
+    platform = tmp_path / "blueprints" / "platform.yaml"
+    assert old in platform.read_text()
+    platform.write_text(platform.read_text().replace(old, new))
+    return render_all(*resolve(genplat.load_project(tmp_path / "blueprints")))
+
+
+def test_taskrun_pods_may_run_as_root_only_below_restricted(examples: Rendered, tmp_path: Path) -> None:
+    tt = examples.one(DEV, "TriggerTemplate", "docs-build", NS)
+    (run,) = tt["spec"]["resourcetemplates"]
+    sc = run["spec"]["taskRunTemplate"]["podTemplate"]["securityContext"]
+    assert sc == {"seccompProfile": {"type": "RuntimeDefault"}}  # baseline template: kaniko may run as root
+    restricted = _examples_with(tmp_path, "podSecurity: baseline", "podSecurity: restricted")
+    tt = restricted.one(DEV, "TriggerTemplate", "docs-build", NS)
+    sc = tt["spec"]["resourcetemplates"][0]["spec"]["taskRunTemplate"]["podTemplate"]["securityContext"]
+    assert sc["runAsNonRoot"] is True
+    assert restricted.one(DEV, "Namespace", NS)["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"

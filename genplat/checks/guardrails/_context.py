@@ -20,7 +20,9 @@ class GuardrailContext:
     """Platform settings the build fills in from the blueprints.
 
     ``tenant_namespaces`` maps each tenant to the namespaces it owns; ``pod_security`` maps a Pod
-    Security mode (enforce/audit/warn) to the level every tenant namespace must carry at least;
+    Security mode (enforce/audit/warn) to the level every tenant namespace must carry at least, and
+    ``namespace_pod_security`` replaces it for the namespaces the platform chose otherwise (tenant
+    build namespaces run at their pipeline template's level);
     ``required_labels`` are label keys every tenant pod must carry;
     ``disabled`` maps a rule id to the reason it is switched off for this platform;
     ``allowed_registries`` are registry hosts or host/path prefixes images may come from (empty: the
@@ -30,6 +32,7 @@ class GuardrailContext:
     allowed_registries: tuple[str, ...] = ()
     pod_security: t.Mapping[str, str] = dataclasses.field(default_factory=lambda: {"enforce": "restricted"})
     tenant_namespaces: t.Mapping[str, t.AbstractSet[str]] = dataclasses.field(default_factory=dict)
+    namespace_pod_security: t.Mapping[str, t.Mapping[str, str]] = dataclasses.field(default_factory=dict)
     disabled: t.Mapping[str, str] = dataclasses.field(default_factory=dict)
     required_labels: tuple[str, ...] = ()
 

@@ -2,7 +2,8 @@
 
 For each mode the platform sets (``enforce``, ``audit``, ``warn``) the Namespace must have
 ``pod-security.kubernetes.io/<mode>: <level>`` at that level or a stricter one
-(privileged < baseline < restricted). A tenant namespace with no ``Namespace`` object in the output
+(privileged < baseline < restricted); a namespace the platform set apart (a tenant's build
+namespace, at its pipeline template's level) is held to the levels chosen for it. A tenant namespace with no ``Namespace`` object in the output
 is reported too: its labels cannot be checked. Needs the blueprints.
 """
 
@@ -30,7 +31,7 @@ def check(view: View) -> t.Iterator[Finding]:
                           "let genplat render the tenant's Namespace", f"Namespace/{ns}")
             continue
         labels = (obj.obj.get("metadata") or {}).get("labels") or {}
-        for mode, level in sorted(ctx.pod_security.items()):
+        for mode, level in sorted((ctx.namespace_pod_security.get(ns) or ctx.pod_security).items()):
             key = f"pod-security.kubernetes.io/{mode}"
             have = labels.get(key) if isinstance(labels, dict) else None
             if have is None:
