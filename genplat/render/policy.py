@@ -8,20 +8,26 @@ from .._objects import RenderedObject
 from ._base import TENANT_LABEL, BundleContext, platform_object
 
 FILE = "kyverno.yaml"
+PURPOSE_LABEL = "genplat.dev/purpose"
 
 
 def _rule(name: str, message: str, pattern: dict[str, t.Any] | None = None, deny: dict[str, t.Any] | None = None,
-          foreach: list[dict[str, t.Any]] | None = None) -> dict[str, t.Any]:
+          foreach: list[dict[str, t.Any]] | None = None, *, workloads_only: bool = False) -> dict[str, t.Any]:
     validate: dict[str, t.Any] = {"failureAction": "Enforce", "message": message}
     if pattern is not None:
         validate["pattern"] = pattern
     if foreach is not None:
         validate["foreach"] = foreach
+    selector = [{"key": TENANT_LABEL, "operator": "Exists"}]
+    if workloads_only:
+        # Build namespaces run the builder images the platform's pipeline templates name (kaniko,
+        # git-clone from the Tekton catalog), not tenant images: the registry list is for workloads.
+        selector.append({"key": PURPOSE_LABEL, "operator": "NotIn", "values": ["build"]})
     return {
         "name": name,
         "match": {"any": [{"resources": {
             "kinds": ["Pod"],
-            "namespaceSelector": {"matchExpressions": [{"key": TENANT_LABEL, "operator": "Exists"}]},
+            "namespaceSelector": {"matchExpressions": selector},
         }}]},
         "validate": validate,
     }
@@ -51,7 +57,7 @@ def render(ctx: BundleContext) -> list[RenderedObject]:
         allowed = " | ".join(f"{r.rstrip('/')}/*" for r in registries)
         out.append(_policy(ctx, "genplat-allowed-registries", "Allowed image registries", (*base, "allowedRegistries"), [
             _rule(f"allowed-registries-{c.lower()}", f"Images must come from: {', '.join(registries)}.",
-                  pattern={"spec": {f"=({c})": [{"image": allowed}]}}) for c in containers
+                  pattern={"spec": {f"=({c})": [{"image": allowed}]}}, workloads_only=True) for c in containers
         ]))
     if p.get("forbidLatest", True):
         out.append(_policy(ctx, "genplat-disallow-latest-tag", "Disallow :latest and untagged images", (*base, "forbidLatest") if "forbidLatest" in p else base, [
