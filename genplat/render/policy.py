@@ -18,7 +18,7 @@ def _rule(name: str, message: str, pattern: dict[str, t.Any] | None = None, deny
         validate["pattern"] = pattern
     if foreach is not None:
         validate["foreach"] = foreach
-    selector = [{"key": TENANT_LABEL, "operator": "Exists"}]
+    selector: list[dict[str, t.Any]] = [{"key": TENANT_LABEL, "operator": "Exists"}]
     if workloads_only:
         # Build namespaces run the builder images the platform's pipeline templates name (kaniko,
         # git-clone from the Tekton catalog), not tenant images: the registry list is for workloads.
