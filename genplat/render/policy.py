@@ -21,7 +21,8 @@ def _rule(name: str, message: str, pattern: dict[str, t.Any] | None = None, deny
     selector: list[dict[str, t.Any]] = [{"key": TENANT_LABEL, "operator": "Exists"}]
     if workloads_only:
         # Build namespaces run the builder images the platform's pipeline templates name (kaniko,
-        # git-clone from the Tekton catalog), not tenant images: the registry list is for workloads.
+        # git-clone from the Tekton catalog), not tenant images, and pods Tekton's controller labels
+        # itself (the affinity assistant): registry and label lists are for workloads.
         selector.append({"key": PURPOSE_LABEL, "operator": "NotIn", "values": ["build"]})
     return {
         "name": name,
@@ -75,6 +76,6 @@ def render(ctx: BundleContext) -> list[RenderedObject]:
     if labels:
         out.append(_policy(ctx, "genplat-require-labels", "Require labels", (*base, "requiredLabels"), [
             _rule("required-labels", f"Pods need the labels: {', '.join(labels)}.",
-                  pattern={"metadata": {"labels": {k: "?*" for k in labels}}}),
+                  pattern={"metadata": {"labels": {k: "?*" for k in labels}}}, workloads_only=True),
         ]))
     return out

@@ -22,6 +22,8 @@ def test_policies_match_tenant_pods_and_registries_spare_build_namespaces(exampl
                                    {"key": "genplat.dev/purpose", "operator": "NotIn", "values": ["build"]}]
     pattern = registries["spec"]["rules"][0]["validate"]["pattern"]
     assert pattern == {"spec": {"=(containers)": [{"image": "ghcr.io/acme/* | registry.acme.example/*"}]}}
+    (labels,) = examples.one(DEV, "ClusterPolicy", "genplat-require-labels")["spec"]["rules"]
+    assert _selector(labels)[-1] == {"key": "genplat.dev/purpose", "operator": "NotIn", "values": ["build"]}
     privileged = examples.one(DEV, "ClusterPolicy", "genplat-disallow-privileged")
     for rule in privileged["spec"]["rules"]:  # every other rule covers build namespaces too
         assert _selector(rule) == [{"key": "genplat.dev/tenant", "operator": "Exists"}]
