@@ -21,7 +21,7 @@ from ._common import format_option, report
 @click.option("--crds", "crds", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="CRD file or folder to check custom resources against (repeatable; adds to crds: in the platform blueprint).")
 @click.option("--full", is_flag=True,
-              help="Render everything even when out/genplat.lock.json shows the inputs unchanged.")
+              help="Render everything even when the inputs are unchanged since the last build (out/.genplat/state.json).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes for large builds (default: one per CPU, at most 8; 1 renders in process).")
 @click.option("--timings", is_flag=True, help="Print the time each phase took.")
@@ -31,8 +31,10 @@ def command(project: str, out_dir: Path | None, check_only: bool, split: str, ma
 
     \b
     out/<env>/<cluster>/          one bundle per cluster (kustomization.yaml at its root)
-    out/genplat.lock.json         every bundle's files with sha256
-    Nothing is written unless every check passes; unchanged files are left alone.
+    out/_gitops/                  Flux / kapp-controller wiring, pinned by each bundle's OCI digest
+    out/genplat.lock.json         every bundle's files with sha256, content hash and OCI digests
+    Every object is checked (Kubernetes and CRD schemas, tenant guardrails) before anything is
+    written; nothing is written unless every check passes; unchanged files are left alone.
     """
     result = build(BuildOptions(project=Path(project), out_dir=out_dir, check_only=check_only, split=split, max_file_size=max_file_size,
                                   crds=tuple(crds), incremental=not full, jobs=jobs))
