@@ -35,6 +35,8 @@ from ._diagnostics import Diagnostic, json_path
 DEFAULT_MAX_BYTES = 1024 * 1024
 DEFAULT_MAX_NODES = 200_000
 DEFAULT_MAX_DEPTH = 64
+# Values aliases may add, whatever the node budget: legitimate YAML reuses a few small anchors.
+DEFAULT_MAX_ALIAS_NODES = 200_000
 
 Path = tuple[t.Union[str, int], ...]
 
@@ -184,7 +186,7 @@ def load_documents(
     except _LoadError as exc:
         return [], [
             Diagnostic(rule=exc.rule, message=exc.message, file=file, line=exc.line, column=exc.column,
-                       path=json_path(exc.path), hint=exc.hint)
+                       path=_short_path(exc.path), hint=exc.hint)
         ]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -217,6 +219,14 @@ def _clamp(text: str, pos: tuple[int, int]) -> tuple[int, int]:
     if pos[0] <= len(lines):
         return pos
     return len(lines), len(lines[-1]) + 1
+
+
+def _short_path(path: Path) -> str:
+    """A JSON path for a message: the first and last steps of a very deep one (a nesting bomb's path
+    would otherwise fill the screen)."""
+    if len(path) <= 16:
+        return json_path(path)
+    return f"{json_path(path[:8])}…({len(path) - 12} more)…{json_path(path[-4:])}"
 
 
 def _pos(mark: t.Any) -> tuple[int, int]:
@@ -281,6 +291,7 @@ class _Builder:
         anchors: dict[str, tuple[t.Any, int]] = {}
         stack: list[_Frame] = []
         nodes = 0
+        aliased = 0  # values added by aliases: bounded on their own, so a bomb stops early
         result: t.Any = None
         done = False
 
@@ -378,10 +389,12 @@ class _Builder:
                     raise _LoadError("yaml-syntax", f"unknown alias *{event.anchor}", *pos, depth_path)
                 value, size = anchors[event.anchor]
                 nodes += size
-                if nodes > self.max_nodes:
+                aliased += size
+                limit = min(self.max_nodes, DEFAULT_MAX_ALIAS_NODES)
+                if nodes > self.max_nodes or aliased > limit:
                     raise _LoadError(
                         "yaml-alias-limit",
-                        f"aliases expand to more than {self.max_nodes:,} values",
+                        f"aliases expand to more than {limit:,} values",
                         *pos,
                         depth_path,
                         hint="this looks like an alias bomb ('billion laughs'); write the values out or use fewer aliases",
@@ -418,7 +431,7 @@ class _Builder:
                 f"tag {tag!r} is not allowed",
                 *_pos(event.start_mark),
                 path,
-                hint="blueprints are plain data: remove the tag",
+                hint="genplat reads plain data: remove the tag",
             )
 
     def _scalar(self, event: t.Any, path: Path, *, key: bool = False) -> t.Any:
@@ -434,7 +447,7 @@ class _Builder:
                 f"tag {tag!r} is not allowed",
                 *_pos(event.start_mark),
                 path,
-                hint="blueprints are plain data: remove the tag",
+                hint="genplat reads plain data: remove the tag",
             )
         if kind == "str":
             return _short(event.value)
