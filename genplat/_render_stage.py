@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import time
 import typing as t
 from pathlib import Path
@@ -149,9 +150,15 @@ class Renderer:
 
 
 def object_file(group_file: str, o: RenderedObject) -> str:
+    """``tenants/<tenant>/<kind>_<namespace>_<name>.yaml``. Names come from templates too, so anything
+    but DNS-name characters becomes ``_``: a name can never add a folder or climb out of one."""
     folder = group_file.rsplit(".", 1)[0]
-    ns = f"{o.namespace}_" if o.namespace else ""
-    return f"{folder}/{o.kind.lower()}_{ns}{o.name}.yaml"
+    ns = f"{_safe(o.namespace)}_" if o.namespace else ""
+    return f"{folder}/{_safe(o.kind.lower())}_{ns}{_safe(o.name)}.yaml"
+
+
+def _safe(part: str) -> str:
+    return re.sub(r"[^a-z0-9.-]", "_", part).replace("..", "__") or "_"
 
 
 def template_context(ctx: BundleContext, tenant: TenantTarget | None) -> dict[str, t.Any]:

@@ -74,3 +74,15 @@ def test_composite_resources_are_checked_against_the_rendered_xrd(project: Path)
     code, out = build(project)
     assert code == 1, out
     assert "PostgresInstance/initech-dev/reports-db" in out and "spec.parameters.storageGB" in out
+
+
+def test_template_object_names_cannot_escape_in_per_object_output(project: Path) -> None:
+    tdir = project / "blueprints/templates/platform"
+    tdir.mkdir(parents=True)
+    (tdir / "evil.yaml.j2").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ../../../escaped\n  namespace: default\n")
+    r = CliRunner().invoke(cli, ["build", str(project), "--split", "per-object"])
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert not list(project.rglob("escaped.yaml"))  # no file anywhere under that name
+    names = [p.name for p in (project / "out/dev/dev-eu/platform/templates").iterdir()]
+    assert len(names) == 1 and names[0].startswith("configmap_default_") and names[0].endswith("_escaped.yaml")
+    assert ".." not in names[0]
