@@ -31,6 +31,8 @@ CAPABILITY_FOR = {
 }
 
 _SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY)", re.I)
+# Names that say where a secret is or how it is used, not what it is: TOKEN_URL, SECRET_NAME, API_KEY_HEADER.
+_SECRET_POINTER = re.compile(r"[_-]?(URL|URI|ENDPOINT|HOST|PATH|FILE|DIR|NAME|HEADER|TTL|TIMEOUT|EXPIRY|LENGTH|TYPE|MODE|ENABLED)$", re.I)
 # A Tekton parameter or context reference, e.g. $(params.token): it names a value, it is not one.
 _REFERENCE = re.compile(r"\$\([A-Za-z0-9_.\-\[\]'\"]+\)")
 _SECRET_VALUE = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{30,}|\bxox[abp]-[A-Za-z0-9-]{10,}")
@@ -523,7 +525,7 @@ def _inline_secrets(bp: Blueprint, node: t.Any, path: tuple[str | int, ...]) -> 
                                          key=True, hint="store the value in the secret store and give its key"))
                 continue
             if len(path) >= 1 and path[-1] in ("env", "parameters", "params") and isinstance(key, str) and _SECRET_NAME.search(key) \
-                    and isinstance(value, str) and value and not _REFERENCE.fullmatch(value):
+                    and not _SECRET_POINTER.search(key) and isinstance(value, str) and value and not _REFERENCE.fullmatch(value):
                 out.append(bp.diagnostic("inline-secret", f"{key!r} looks like a secret written inline", here,
                                          hint="put the value in the secret store and reference it under services[].secrets"))
                 continue
