@@ -221,6 +221,11 @@ def _clamp(text: str, pos: tuple[int, int]) -> tuple[int, int]:
     return len(lines), len(lines[-1]) + 1
 
 
+def _tag_text(tag: str) -> str:
+    """A tag as it was written: ``!!python/object`` rather than ``tag:yaml.org,2002:python/object``."""
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
 def _short_path(path: Path) -> str:
     """A JSON path for a message: the first and last steps of a very deep one (a nesting bomb's path
     would otherwise fill the screen)."""
@@ -428,7 +433,7 @@ class _Builder:
         if _ALLOWED_TAGS.get(tag) != kind:
             raise _LoadError(
                 "yaml-tag",
-                f"tag {tag!r} is not allowed",
+                f"tag {_tag_text(tag)} is not allowed",
                 *_pos(event.start_mark),
                 path,
                 hint="genplat reads plain data: remove the tag",
@@ -444,7 +449,7 @@ class _Builder:
         if kind is None or kind in ("map", "seq"):
             raise _LoadError(
                 "yaml-tag",
-                f"tag {tag!r} is not allowed",
+                f"tag {_tag_text(tag)} is not allowed",
                 *_pos(event.start_mark),
                 path,
                 hint="genplat reads plain data: remove the tag",
