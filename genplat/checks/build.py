@@ -6,7 +6,9 @@ rendered objects (the platform's, then each tenant's, per bundle). It reads from
 (``kubeconform`` delegates schema checks; a missing binary stops the build with exit 2 before any
 rendering), ``policies.podSecurity``, ``policies.allowedRegistries``, ``policies.requiredLabels``,
 ``policies.guardrails.disabled`` and the ``forbidLatest``/``forbidPrivileged``/``defaultDenyNetwork``
-switches (false switches the matching rules off, with that as the reason).
+switches (false switches the matching rules off, with that as the reason). Given the resolved
+placements (``bundles=``), each tenant's namespaces are its workload namespace and, when it builds, its
+build namespace, which is held to the Pod Security level its pipeline templates chose.
 """
 
 from __future__ import annotations
