@@ -50,10 +50,10 @@ class Blueprint:
         return spec if isinstance(spec, dict) else {}
 
     def origin(self, path: t.Sequence[str | int] = (), *, key: bool = False) -> Origin:
-        from ._diagnostics import json_path
+        from ._diagnostics import anchor_path, json_path
 
         line, column = self.doc.locate(path, key=key)
-        return Origin(self.file, line, column, json_path(path))
+        return Origin(self.file, line, column, json_path(path), anchor_path(path, self.data))
 
     def diagnostic(
         self, rule: str, message: str, path: t.Sequence[str | int] = (), *, hint: str | None = None, key: bool = False

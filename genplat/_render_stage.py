@@ -135,7 +135,8 @@ class Renderer:
         return out
 
     def _source(self, o: RenderedObject) -> str:
-        """``file:line`` relative to the project, the same from any working directory."""
+        """``file#anchor`` relative to the project, the same from any working directory. The anchor names
+        the value by keys and item names (never a line), so unrelated blueprint edits keep the bytes."""
         f = o.origin.file
         rel = self._sources.get(f)
         if rel is None:
@@ -146,7 +147,7 @@ class Renderer:
                 rel = f
             rel = Path(rel).as_posix()
             self._sources[f] = rel
-        return f"{rel}:{o.origin.line}" if o.origin.line else rel
+        return f"{rel}#{o.origin.anchor}" if o.origin.anchor else rel
 
 
 def object_file(group_file: str, o: RenderedObject) -> str:

@@ -95,7 +95,7 @@ def render_template(tpl: Template, context: dict[str, t.Any], *, bundle: str, fi
             problems.append(Diagnostic(rule="template-object", message="each template document must be an object with apiVersion, kind and metadata.name",
                                        file=tpl.file, line=doc.line, column=1))
             continue
-        out.append(RenderedObject(data, Origin(tpl.file, doc.line), bundle=bundle, file=file, tenant=tenant))
+        out.append(RenderedObject(data, Origin(tpl.file, doc.line, anchor=_template_anchor(data)), bundle=bundle, file=file, tenant=tenant))
     return out, problems
 
 
@@ -108,3 +108,10 @@ def merge(builtin: list[RenderedObject], extra: list[RenderedObject]) -> list[Re
     out = [replacing.pop(key(o), o) for o in builtin]
     out.extend(o for o in extra if key(o) in replacing)
     return out
+
+
+def _template_anchor(data: dict[str, t.Any]) -> str:
+    """A template object's anchor: its kind, namespace and name (its line moves with the template's context)."""
+    meta = data["metadata"]
+    ns = meta.get("namespace")
+    return f"{data['kind']}/{ns}/{meta['name']}" if ns else f"{data['kind']}/{meta['name']}"
