@@ -129,7 +129,7 @@ def build(options: BuildOptions) -> BuildResult:
         platform = dataclasses.replace(platform, crds=[*platform.crds, *(str(p.resolve()) for p in options.crds)])
     checker = _make_checker(platform, display_root, bundles) if options.run_checks else None
     renderer = Renderer(platform, templates, split=options.split, display_root=display_root, checker=checker)
-    files, images, objects = _render(renderer, bundles, timer, findings, jobs)
+    files, images, objects, access = _render(renderer, bundles, timer, findings, jobs)
     result.objects = objects
     result.bundles = list(bundles)
     result.diagnostics = _tidy(findings)
@@ -139,7 +139,7 @@ def build(options: BuildOptions) -> BuildResult:
 
     by_bundle = {b: files.bundle_view(b) for b in bundles}
     with timer.phase("package"):
-        digests, gitops, warnings = _package(platform, by_bundle, images, jobs)
+        digests, gitops, warnings = _package(platform, by_bundle, images, access, jobs)
     findings.extend(warnings)
     result.diagnostics = _tidy(findings)
     files.update(gitops)
@@ -162,7 +162,7 @@ def build(options: BuildOptions) -> BuildResult:
 
 
 def _render(renderer: Renderer, bundles: dict[str, list[TenantTarget]], timer: _Timer, findings: list[Diagnostic],
-            jobs: int) -> tuple[RenderedFiles, dict[str, list[str]], int]:
+            jobs: int) -> tuple[RenderedFiles, dict[str, list[str]], int, dict[str, tuple[set[tuple[str, str]], set[tuple[str, str]]]]]:
     """Every bundle's files. Platform objects render first, in process, so the checker's one-time notes
     and the CRDs it derives from rendered XRDs exist before any worker forks."""
     contexts = {bundle: renderer.context(bundle, tenants) for bundle, tenants in bundles.items()}
@@ -173,6 +173,9 @@ def _render(renderer: Renderer, bundles: dict[str, list[TenantTarget]], timer: _
     workers = _parallel.parallel(chunk_jobs, work)
     files = RenderedFiles()
     images: dict[str, set[str]] = {bundle: set() for bundle in bundles}
+    patterns: dict[str, set[str]] = {bundle: set() for bundle in bundles}
+    kinds: dict[str, set[tuple[str, str]]] = {bundle: set() for bundle in bundles}
+    role_refs: dict[str, set[tuple[str, str]]] = {bundle: set() for bundle in bundles}
     shared: dict[str, list[t.Any]] = {bundle: [] for bundle in bundles}
     names: dict[str, list[str]] = {bundle: [] for bundle in bundles}
     objects = 0
@@ -182,6 +185,9 @@ def _render(renderer: Renderer, bundles: dict[str, list[TenantTarget]], timer: _
         timer.add(part.timings)
         findings.extend(part.findings)
         images[bundle] |= part.images
+        patterns[bundle] |= part.patterns
+        kinds[bundle] |= part.kinds
+        role_refs[bundle] |= part.role_refs
         shared[bundle].extend(part.shared)
         objects += part.objects
         for path, data in part.files:
@@ -209,12 +215,38 @@ def _render(renderer: Renderer, bundles: dict[str, list[TenantTarget]], timer: _
                 for path, data in renderer.emit(file, objs):
                     names[bundle].append(path)
                     files[f"{bundle}/{path}"] = data
-            files[f"{bundle}/kustomization.yaml"] = dump_documents([(None, {
-                "apiVersion": "kustomize.config.k8s.io/v1beta1",
-                "kind": "Kustomization",
-                "resources": sorted(names[bundle]),
-            })]).encode("utf-8")
-    return files, {b: sorted(i) for b, i in images.items()}, objects
+            for path, data in bundle_build_files(names[bundle]).items():
+                files[f"{bundle}/{path}"] = data
+            cluster = renderer.context(bundle, []).cluster
+            if cluster.gitops == "kapp-controller":
+                for path, data in kapp_bundle_files(images[bundle], patterns[bundle]).items():
+                    files[f"{bundle}/{path}"] = data
+    return files, {b: sorted(i) for b, i in images.items()}, objects, {b: (kinds[b], role_refs[b]) for b in bundles}
+
+
+def bundle_build_files(names: t.Iterable[str]) -> dict[str, bytes]:
+    """One kustomization.yaml per layer folder (what each Flux Kustomization builds) and one at the
+    bundle root naming both layers (for plain ``kustomize build``)."""
+    from .render.delivery import LAYERS
+
+    def kustomization(resources: list[str]) -> bytes:
+        return dump_documents([(None, {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+                                       "resources": resources})]).encode("utf-8")
+
+    out = {"kustomization.yaml": kustomization(list(LAYERS))}
+    for layer in LAYERS:
+        out[f"{layer}/kustomization.yaml"] = kustomization(
+            sorted(n.split("/", 1)[1] for n in names if n.split("/", 1)[0] == layer))
+    return out
+
+
+def kapp_bundle_files(images: t.Iterable[str], patterns: t.Iterable[str]) -> dict[str, bytes]:
+    """kbld's and kapp's configuration, beside the layers of a kapp-delivered bundle (the App's ytt step
+    passes them on; kbld and kapp consume them and deploy neither)."""
+    from .oci._kapp import kapp_config, kbld_config
+
+    return {"kbld-config.yaml": dump_documents([(None, kbld_config(patterns))]).encode("utf-8"),
+            "kapp-config.yaml": dump_documents([(None, kapp_config())]).encode("utf-8")}
 
 
 def _tenant_chunk(item: tuple[str, int]) -> ChunkResult:
@@ -239,7 +271,7 @@ def _tidy(findings: list[Diagnostic]) -> list[Diagnostic]:
 
 
 def _package(platform: PlatformModel, by_bundle: t.Mapping[str, t.Mapping[str, bytes]], images: dict[str, list[str]],
-             jobs: int) -> tuple[dict[str, dict[str, str]], dict[str, bytes], list[Diagnostic]]:
+             access: t.Mapping[str, tuple[set[tuple[str, str]], set[tuple[str, str]]]], jobs: int) -> tuple[dict[str, dict[str, str]], dict[str, bytes], list[Diagnostic]]:
     """OCI digests of every bundle, known before any push, and the GitOps wiring pinned to them.
 
     Each cluster gets the wiring of its own controller (``gitops`` in the platform blueprint, else
@@ -270,10 +302,12 @@ def _package(platform: PlatformModel, by_bundle: t.Mapping[str, t.Mapping[str, b
                                            severity=Severity.WARNING, object=cluster.bundle,
                                            hint="pin images by digest (repo:tag@sha256:…) so imgpkg can relocate them"))
     out: dict[str, bytes] = {}
+    bundle_of = {f"{c.environment}-{c.name}": c.bundle for c in platform.clusters}
     for fmt, pinned in wiring.items():
         if not pinned:
             continue
-        rendered = render_gitops(pinned, registry=platform.registry, insecure=platform.registry_insecure, fmt=fmt)  # type: ignore[arg-type]
+        rendered = render_gitops(pinned, registry=platform.registry, insecure=platform.registry_insecure, fmt=fmt,  # type: ignore[arg-type]
+                                 access={n: access[bundle_of[n]] for n in pinned if bundle_of[n] in access})
         for path, objs in sorted(rendered.items()):
             out[f"_gitops/{path}"] = dump_documents((None, o) for o in objs).encode("utf-8")
     return digests, out, warnings

@@ -69,8 +69,11 @@ def read_output(path: str | os.PathLike[str], *, label: str | None = None) -> Sn
 def snapshot_from_files(files: t.Mapping[str, bytes], label: str) -> Snapshot:
     """Group an output folder's files ({relative path: bytes}) into bundles."""
     visible = {p: d for p, d in files.items() if not any(part.startswith((".", "_")) for part in p.split("/")[:-1])}
-    roots = sorted({p.rpartition("/")[0] for p in visible if p.rpartition("/")[2] in (KUSTOMIZATION, "kustomization.yml")},
-                   key=lambda r: -r.count("/") - (1 if r else 0))
+    found = {p.rpartition("/")[0] for p in visible if p.rpartition("/")[2] in (KUSTOMIZATION, "kustomization.yml")}
+    # A bundle's layer folders (platform/, tenants/) have kustomization files of their own: a folder
+    # below another bundle root is part of that bundle, not a bundle.
+    nested = {r for r in found if any(r.startswith(o + "/") for o in found if o)}
+    roots = sorted(found - nested, key=lambda r: -r.count("/") - (1 if r else 0))
     out: dict[tuple[str, str], bytes] = {}
     for p, data in visible.items():
         if not _is_yaml(p.rpartition("/")[2]):

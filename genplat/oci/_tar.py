@@ -107,7 +107,8 @@ def write_tar(files: t.Mapping[str, bytes], sink: t.Any, *, executable: t.Collec
     if clash:
         raise GenplatError(f"bundle path {sorted(clash)[0]!r} is both a file and a folder")
     # PAX keeps long and non-ASCII names exact; with integer mtime 0 it adds no time records.
-    with tarfile.open(fileobj=sink, mode="w", format=tarfile.PAX_FORMAT) as tar:
+    out = _EndAtMarker(sink)
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
         # Sorting by path components keeps each folder right before its contents.
         for name in sorted(dirs | set(names), key=lambda n: n.split("/")):
             info = tarfile.TarInfo(name)
@@ -123,6 +124,28 @@ def write_tar(files: t.Mapping[str, bytes], sink: t.Any, *, executable: t.Collec
                 info.size = len(data)
                 info.mode = 0o755 if names[name] in executable else 0o644
                 tar.addfile(info, io.BytesIO(data))
+        out.end()
+
+
+class _EndAtMarker:
+    """The archive ends at its two zero blocks, as Go's archive/tar writes it: tarfile would pad to a
+    10 KiB record, bytes a Go tar reader never reads, so a digest of what it read (oras checks
+    ``io.deis.oras.content.digest`` that way) would not match the layer's."""
+
+    def __init__(self, sink: t.Any) -> None:
+        self._sink, self._ended = sink, False
+
+    def write(self, data: bytes) -> int:
+        if not self._ended:
+            self._sink.write(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return int(self._sink.tell())
+
+    def end(self) -> None:
+        self._sink.write(b"\0" * (2 * tarfile.BLOCKSIZE))
+        self._ended = True
 
 
 # magic, CM=deflate, FLG=0, MTIME=0, XFL=0, OS=255 (unknown)

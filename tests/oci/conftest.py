@@ -104,9 +104,14 @@ spec:
     }
     for tn in tenants:
         files[f"tenants/{tn}.yaml"] = _tenant_yaml(tn, env)
-    resources = "".join(f"- {p}\n" for p in sorted(files))
+    # As genplat build lays a bundle out: one kustomization per layer folder, the root names the layers.
+    for layer in ("platform", "tenants"):
+        resources = "".join(f"- {p.split('/', 1)[1]}\n" for p in sorted(files) if p.startswith(layer + "/"))
+        files[f"{layer}/kustomization.yaml"] = (
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n" + resources
+        ).encode()
     files["kustomization.yaml"] = (
-        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n" + resources
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- platform\n- tenants\n"
     ).encode()
     return files
 

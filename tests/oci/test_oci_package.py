@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import os
@@ -33,11 +34,17 @@ def test_flux_artifact_shape() -> None:
     manifest = json.loads(art.manifest.data)
     assert manifest["mediaType"] == OCI_MANIFEST and art.manifest.media_type == OCI_MANIFEST
     assert manifest["config"] == {"mediaType": FLUX_CONFIG, "digest": art.config.digest, "size": art.config.size}
-    assert manifest["layers"] == [{"mediaType": FLUX_LAYER, "digest": art.layer.digest, "size": art.layer.size}]
+    tar_digest = "sha256:" + hashlib.sha256(gzip.decompress(art.layer.data)).hexdigest()
+    # The title (and oras' unpack mark) make `oras pull` write the bundle's files into its folder.
+    assert manifest["layers"] == [{"mediaType": FLUX_LAYER, "digest": art.layer.digest, "size": art.layer.size,
+                                   "annotations": {"org.opencontainers.image.title": ".",
+                                                   "io.deis.oras.content.digest": tar_digest,
+                                                   "io.deis.oras.content.unpack": "true"}}]
     assert "annotations" not in manifest
     names = [m.name for m in _members(art.layer.data)]
-    assert names == ["kustomization.yaml", "platform", "platform/namespaces.yaml", "platform/quota.yaml",
-                     "tenants", "tenants/alpha.yaml", "tenants/beta.yaml"]
+    assert names == ["kustomization.yaml", "platform", "platform/kustomization.yaml", "platform/namespaces.yaml",
+                     "platform/quota.yaml", "tenants", "tenants/alpha.yaml", "tenants/beta.yaml",
+                     "tenants/kustomization.yaml"]
 
 
 def test_tar_metadata_is_fixed() -> None:
