@@ -172,7 +172,7 @@ def find_images(files: t.Mapping[str, bytes]) -> list[str]:
             continue
         try:
             for doc in yaml.load_all(files[name], Loader=_LOADER):
-                if isinstance(doc, dict) and doc.get("kind") in _PATTERN_KINDS:
+                if isinstance(doc, dict) and (doc.get("kind") in _PATTERN_KINDS or _is_tool_config(doc)):
                     continue
                 walk(doc)
         except yaml.YAMLError as exc:
@@ -181,6 +181,11 @@ def find_images(files: t.Mapping[str, bytes]) -> list[str]:
 
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _is_tool_config(doc: dict[str, t.Any]) -> bool:
+    """kbld's and kapp's own Config documents (their ``image`` keys are matchers, not images)."""
+    return doc.get("kind") == "Config" and str(doc.get("apiVersion", "")).startswith(("kbld.k14s.io/", "kapp.k14s.io/"))
 
 
 def images_in(obj: t.Any) -> set[str]:

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from genplat import GenplatError
+from genplat.oci._layout import read_referrers
 from genplat.oci import (DOCKER_LAYER, FLUX_CONFIG, FLUX_LAYER, IMAGES_LOCK_PATH,
                          OCI_CONFIG, OCI_MANIFEST, LayoutRef, UnsafeArchiveError, extract_artifact, fetch_artifact, find_images,
                          package_bundle, read_layout, read_targz, write_layout)
@@ -208,7 +209,7 @@ def test_package_text_output_and_pull_from_layout(tmp_path: Path) -> None:
     proc = run_genplat("package", "--format", "imgpkg", cwd=tmp_path / "p")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert len(lines) == 3 and lines[0].split()[0] == "dev-eu1" and lines[0].split()[1].startswith("sha256:")
+    assert len(lines) == 3 and lines[0].split()[:2] == ["dev-eu1", "imgpkg"] and lines[0].split()[2].startswith("sha256:")
     assert "not pinned by digest" in proc.stderr and UNPINNED in proc.stderr
     pull = run_genplat("pull", "oci:out/.oci:prod-us1", "-o", "b", cwd=tmp_path / "p")
     assert pull.returncode == 0, pull.stderr
@@ -252,11 +253,21 @@ def test_provenance_flag(tmp_path: Path) -> None:
     prov = run_genplat("package", "--provenance", "--output-format", "json", cwd=root,
                        env={"SOURCE_DATE_EPOCH": "86400"})
     assert prov.returncode == 0, prov.stderr
-    assert plain["bundles"][0]["digest"] != json.loads(prov.stdout)["bundles"][0]["digest"]
-    ann = json.loads(read_layout(root / "out" / ".oci")["dev-eu1"].manifest.data)["annotations"]
-    assert ann == {"org.opencontainers.image.source": "https://git.example.invalid/acme/p.git",
-                   "org.opencontainers.image.revision": f"main@sha1:{sha}",
-                   "org.opencontainers.image.created": "1970-01-02T00:00:00Z"}
+    # Provenance never changes what is pinned: the bundles keep their digests and manifests.
+    packaged = json.loads(prov.stdout)["bundles"]
+    assert [b["digest"] for b in plain["bundles"]] == [b["digest"] for b in packaged]
+    art = read_layout(root / "out" / ".oci")["dev-eu1"]
+    assert "annotations" not in json.loads(art.manifest.data)
+    # It is a referrer beside the bundle: subject = the bundle's manifest, annotations = provenance.
+    ref = read_referrers(root / "out" / ".oci")["dev-eu1"]
+    assert ref.digest == packaged[0]["provenance"]
+    doc = json.loads(ref.data)
+    assert doc["subject"] == art.manifest.descriptor()
+    assert doc["artifactType"] == "application/vnd.genplat.provenance.v1+json"
+    assert doc["annotations"] == {"org.opencontainers.image.source": "https://git.example.invalid/acme/p.git",
+                                  "org.opencontainers.image.revision": f"main@sha1:{sha}",
+                                  "org.opencontainers.image.created": "1970-01-02T00:00:00Z"}
+    assert set(read_layout(root / "out" / ".oci")) == {"dev-eu1", "prod-eu1", "prod-us1"}  # no extra tags
 
 
 def test_package_without_bundles_is_a_usage_error(tmp_path: Path) -> None:
