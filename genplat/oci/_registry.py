@@ -314,7 +314,7 @@ class RegistryClient:
                                     f"not {manifest.digest}; it rewrote the bytes")
         self._retrying(f"put manifest {repo}:{reference}", op)
 
-    def get_manifest(self, repo: str, reference: str) -> Blob:
+    def get_manifest(self, repo: str, reference: str, *, index_ok: bool = False) -> Blob:
         scope = f"repository:{repo}:pull"
 
         def op(deadline: float) -> Blob:
@@ -330,7 +330,7 @@ class RegistryClient:
             if expected and expected != digest:
                 raise RegistryError(f"manifest {repo}:{reference} from registry {self.host} has digest {digest}, "
                                     f"expected {expected}; refusing it")
-            if media in (OCI_INDEX, DOCKER_MANIFEST_LIST):
+            if media in (OCI_INDEX, DOCKER_MANIFEST_LIST) and not index_ok:
                 raise RegistryError(f"{repo}:{reference} is an image index, not a bundle")
             return Blob(media or OCI_MANIFEST, data, digest)
         return t.cast(Blob, self._retrying(f"get manifest {repo}:{reference}", op))

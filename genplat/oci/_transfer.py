@@ -64,7 +64,7 @@ def push_referrer(client: RegistryClient, repo: str, subject: Artifact, manifest
         client.put_manifest(repo, manifest.digest, manifest)
         client.stats.manifests_uploaded += 1
     tag = fallback_tag(subject.digest)
-    existing = client.get_manifest(repo, tag).data if client.manifest_digest(repo, tag, push=True) else None
+    existing = client.get_manifest(repo, tag, index_ok=True).data if client.manifest_digest(repo, tag, push=True) else None
     index = merged_index(existing, referrer_descriptor(manifest))
     if index is not None:
         client.put_manifest(repo, tag, index)
