@@ -81,8 +81,13 @@ def _out_dir(where: str | None, project_dir: str | None) -> Path:
     """OUT_DIR as given (a folder of bundles, as before), else the out/ of the project found."""
     from ._common import find_project, out_of, resolve_project
 
-    if where is not None and find_project(Path(where)) is None or where is not None and Path(where).name == "out":
-        return Path(where)
+    if where is not None:
+        given = Path(where)
+        holds_bundles = (given / "genplat.lock.json").is_file() or any(given.glob("*/*/kustomization.yaml"))
+        if holds_bundles or find_project(given) is None:
+            return given
+    if where is None and project_dir is None and find_project(Path(".")) is None:
+        return Path("out")  # an out/ folder on its own (say, a CI artifact), as before
     return out_of(resolve_project(project_dir, where))
 
 
