@@ -84,7 +84,7 @@ def _read_value(text: str, expected: set[str]) -> t.Any:
     return value
 
 
-def _needs_quotes(value: str) -> bool:
+def needs_quotes(value: str) -> bool:
     if value == "":
         return True
     try:
@@ -99,7 +99,7 @@ def _styled(old: t.Any, new: t.Any) -> t.Any:
         return new
     if isinstance(old, (DoubleQuotedScalarString, SingleQuotedScalarString)):
         return type(old)(new)
-    return DoubleQuotedScalarString(new) if _needs_quotes(new) else new
+    return DoubleQuotedScalarString(new) if needs_quotes(new) else new
 
 
 def _names(items: list[t.Any]) -> str:

@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import difflib
 import io
+import re
 import typing as t
 
 from ruamel.yaml import YAML
-from ruamel.yaml.util import load_yaml_guess_indent
+
+_KEY_LINE = re.compile(r"^( *)[^\s#-][^#]*:\s*(#.*)?$")
+_DASH_LINE = re.compile(r"^( *)- ")
+
+
+def guess_sequence_indent(text: str) -> tuple[int, int]:
+    """(sequence, offset) for ruamel's ``indent()``, from the first block sequence under a key: the
+    dash's distance from the key is the offset, and the item's content sits two further in. A text
+    scan rather than ruamel's own guess, which parses the whole document once more."""
+    lines = text.splitlines()
+    for above, below in zip(lines, lines[1:]):
+        key, dash = _KEY_LINE.match(above), _DASH_LINE.match(below)
+        if key and dash and len(dash.group(1)) >= len(key.group(1)):
+            offset = len(dash.group(1)) - len(key.group(1))
+            return offset + 2, offset
+    return 4, 2
 
 
 class RoundTrip:
@@ -15,11 +31,8 @@ class RoundTrip:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        try:
-            _, sequence, offset = load_yaml_guess_indent(text)
-        except Exception:  # guessing is best effort; the real load below reports errors
-            sequence, offset = 4, 2
-        self.yaml = self.make(sequence=sequence or 4, offset=offset if offset is not None else 2)
+        sequence, offset = guess_sequence_indent(text)
+        self.yaml = self.make(sequence=sequence, offset=offset)
         self.data: t.Any = self.yaml.load(text)
 
     @staticmethod

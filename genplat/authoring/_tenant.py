@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import typing as t
 
 from .._project import Project
+from ._edit import needs_quotes
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -27,8 +29,8 @@ class TenantRequest:
 
 def _scalar(value: t.Any) -> str:
     """A YAML flow scalar for ``value`` (JSON is valid YAML; plain where that reads back the same)."""
-    if isinstance(value, str) and value and value.replace("-", "").replace(".", "").replace("/", "").replace("_", "").isalnum() \
-            and not value[0].isdigit() and value.lower() not in ("true", "false", "null", "yes", "no", "on", "off", "y", "n"):
+    if isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/@:+-]*", value) and not needs_quotes(value) \
+            and value.lower() not in ("yes", "no", "on", "off", "y", "n"):  # YAML 1.1 readers take those for booleans
         return value
     return json.dumps(value, ensure_ascii=False)
 
