@@ -108,7 +108,7 @@ def write_tar(files: t.Mapping[str, bytes], sink: t.Any, *, executable: t.Collec
         raise GenplatError(f"bundle path {sorted(clash)[0]!r} is both a file and a folder")
     # PAX keeps long and non-ASCII names exact; with integer mtime 0 it adds no time records.
     out = _EndAtMarker(sink)
-    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
+    with tarfile.open(fileobj=t.cast(t.IO[bytes], out), mode="w", format=tarfile.PAX_FORMAT) as tar:
         # Sorting by path components keeps each folder right before its contents.
         for name in sorted(dirs | set(names), key=lambda n: n.split("/")):
             info = tarfile.TarInfo(name)
