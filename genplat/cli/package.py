@@ -146,7 +146,8 @@ def command(where: str | None, project_dir: str | None, bundle_format: str | Non
         for warning in art.warnings:
             click.echo(f"genplat: warning: {name}: {warning}", err=True)
     if output == "json":
-        doc = {"version": 1, "format": kind, "layout": str(layout),
+        used = {a.format for a in artifacts.values()}
+        doc = {"version": 1, "format": used.pop() if len(used) == 1 else "mixed", "layout": str(layout),
                "bundles": [{"name": n, "format": a.format, "digest": a.digest, "ref": f"oci:{layout}:{n}",
                             "provenance": referrers[n].digest if n in referrers else None,
                             "warnings": list(a.warnings)}
@@ -155,4 +156,4 @@ def command(where: str | None, project_dir: str | None, bundle_format: str | Non
     else:
         width = max(len(n) for n in artifacts)
         for name, art in artifacts.items():
-            click.echo(f"{name:<{width}}  {art.format:<6}  {art.digest}")
+            click.echo(f"{name:<{width}}  {art.digest}")

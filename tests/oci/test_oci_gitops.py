@@ -166,3 +166,37 @@ def test_kapp_template_runs_with_ytt(tmp_path: Path) -> None:
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     kinds = [d["kind"] for d in yaml.safe_load_all(out) if d]
     assert "Kustomization" not in kinds and kinds.count("Deployment") == 6
+
+
+def _check(tmp_path: Path, docs: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
+    import json
+    import subprocess
+    import sys
+
+    from genplat._emit import dump_documents
+
+    path = tmp_path / "wiring.yaml"
+    path.write_text(dump_documents((None, d) for d in docs))
+    proc = subprocess.run([str(Path(sys.executable).with_name("genplat")), "check", str(path), "--format", "json"],
+                          capture_output=True, text=True, timeout=120)
+    return [d for d in json.loads(proc.stdout)["diagnostics"] if d["rule"].startswith("guardrail/rbac")]
+
+
+def test_kapp_deployer_rbac_is_scoped_and_passes_the_rbac_guardrails(tmp_path: Path) -> None:
+    kinds = {("v1", "Namespace"), ("serving.knative.dev/v1", "Service"), ("kyverno.io/v1", "ClusterPolicy"),
+             ("rbac.authorization.k8s.io/v1", "RoleBinding")}
+    docs = render_gitops(DIGESTS, registry="r.example/p", fmt="imgpkg",
+                         access={"prod-us1": (kinds, {("ClusterRole", "edit")})})["kapp/prod-us1.yaml"]
+    (role,) = _by_kind(docs, "ClusterRole")
+    granted = {(g, r) for rule in role["rules"] for g in rule["apiGroups"] for r in rule["resources"]}
+    assert granted == {("", "namespaces"), ("serving.knative.dev", "services"), ("kyverno.io", "clusterpolicies"),
+                       ("rbac.authorization.k8s.io", "rolebindings"), ("rbac.authorization.k8s.io", "clusterroles")}
+    (bind,) = [r for r in role["rules"] if r["verbs"] == ["bind"]]
+    assert bind["resourceNames"] == ["edit"]  # binding the tenants' role, nothing else
+    (crb,) = _by_kind(docs, "ClusterRoleBinding")
+    assert crb["roleRef"]["name"] == role["metadata"]["name"] != "cluster-admin"
+    assert crb["subjects"] == [{"kind": "ServiceAccount", "name": "genplat-deployer", "namespace": "kapp-controller"}]
+    assert _check(tmp_path, docs) == []
+    # The guardrails do look at it: a wildcard would be flagged.
+    role["rules"][0]["verbs"] = ["*"]
+    assert [d["rule"] for d in _check(tmp_path, docs)] == ["guardrail/rbac-wildcard", "guardrail/rbac-wildcard"]
