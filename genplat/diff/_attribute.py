@@ -52,6 +52,7 @@ class _Attributor:
         self.tenants = sorted({*(base.tenants if base else ()), *(head.tenants if head else ()),
                                *(o.tenant for o in result.objects if o.tenant)}, key=len, reverse=True)
         # allow-from-peers objects by (bundle, namespace): the fallback when no blueprints say who allowed whom
+        self.new_bundles = set(result.bundles_added) | set(result.bundles_removed)
         self.from_peers = {(o.key.bundle, o.key.namespace): o for o in result.objects
                            if o.key.kind == "NetworkPolicy" and o.key.name == "allow-from-peers"}
 
@@ -73,6 +74,10 @@ class _Attributor:
             found = self._tier(o.tenant)
             if found is not None:
                 return found
+        if o.status in ("added", "removed"):
+            found = self._arrival(o)
+            if found is not None:
+                return found
         if k.kind == "Namespace" and o.status == "changed" and all(
                 "pod-security.kubernetes.io" in str(c.path) for c in o.changes):
             found = next((i.cause for i in self.items if i.topic == "policy" and i.cause.path.startswith(
@@ -85,6 +90,27 @@ class _Attributor:
             if around:
                 return max(around, key=lambda i: len(i.cause.path)).cause
         return src
+
+    def _arrival(self, o: ObjectDiff) -> Cause | None:
+        """Objects of a new (or removed) bundle come with its environment or cluster; a tenant's
+        namespace comes with the tenant, or with the tenant joining (leaving) an environment."""
+        k = o.key
+        env, _, cluster = k.bundle.partition("/")
+        if k.kind == "Namespace" and k.group == "" and o.tenant:
+            for i in self.items:
+                if i.tenant != o.tenant:
+                    continue
+                if i.topic == "tenant" and i.cause.path == "metadata.name":
+                    return i.cause
+                if i.topic == "environment" and i.cause.path == f"spec.environments[{env}]":
+                    return i.cause
+        if k.bundle in self.new_bundles:
+            paths = (f"spec.environments[{env}].clusters[{cluster}]", f"spec.environments[{env}]")
+            for want in paths:
+                item = next((i for i in self.items if i.tenant is None and i.cause.path == want), None)
+                if item is not None:
+                    return item.cause
+        return None
 
     def _tier(self, tenant: str) -> Cause | None:
         own = next((i for i in self.items if i.topic == "tier" and i.tenant == tenant), None)

@@ -132,13 +132,14 @@ def resolve_source(source: str, blueprints: Blueprints | None) -> Cause:
 
 
 def _path_at_line(bp: Blueprint, line: int) -> str:
-    """The deepest mapping key path whose value starts on ``line`` (``file:line`` sources carry no path)."""
+    """The shortest path whose value starts on ``line`` (``file:line`` sources carry no path): the
+    key written there, not an item of a flow list on the same line."""
     best: Path_ | None = None
     stack: list[tuple[Path_, t.Any]] = [((), bp.data)]
     while stack:
         path, node = stack.pop()
         if path and bp.doc.positions.get(path) is not None and bp.doc.locate(path)[0] == line:
-            if best is None or len(path) > len(best):
+            if best is None or len(path) < len(best):
                 best = path
         items: t.Iterable[tuple[str | int, t.Any]] = (
             node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ())

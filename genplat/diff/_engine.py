@@ -181,6 +181,10 @@ def _summarise(result: DiffResult, base: Snapshot, head: Snapshot) -> None:
                                         for side, snap in missing) + "; summary from the rendered objects"
         result.summary = from_objects(result.objects)
     attribute(result, base.blueprints, head.blueprints)
+    # A guardrail turned off in the blueprints is one flag; the enforcing objects it removes are not more.
+    off = {(r.cause.file, r.cause.path) for r in result.risks if r.key is None and r.cause is not None}
+    result.risks = [r for r in result.risks if not (r.rule == "protected-removed" and r.cause is not None
+                                                    and (r.cause.file, r.cause.path) in off)]
 
 
 __all__ = ["DiffInputError", "diff_snapshots"]

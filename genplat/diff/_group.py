@@ -54,7 +54,25 @@ class Group:
 
     @property
     def places(self) -> list[tuple[str, str]]:
-        return [(o.key.bundle, o.key.namespace) for o in self.objects]
+        """(bundle, where in it): the namespace, the object's name when names differ or it has none."""
+        names = {o.key.name for o in self.objects}
+        out = []
+        for o in self.objects:
+            k = o.key
+            inside = k.name if not k.namespace else (f"{k.namespace}/{k.name}" if len(names) > 1 else k.namespace)
+            out.append((k.bundle, inside if len(names) > 1 or k.namespace else ""))
+        return out
+
+    @property
+    def name(self) -> str | None:
+        """The objects' common name, or None when the group holds several names."""
+        names = {o.key.name for o in self.objects}
+        return names.pop() if len(names) == 1 else None
+
+    @property
+    def tenant(self) -> str | None:
+        tenants = {o.tenant for o in self.objects}
+        return tenants.pop() if len(tenants) == 1 else None
 
 
 def _change_sig(o: ObjectDiff) -> str:
@@ -79,6 +97,10 @@ def _signature(o: ObjectDiff) -> tuple[t.Any, ...]:
     if o.status in ("moved", "renamed") and o.base is not None and o.head is not None:
         where = (o.base.key.bundle == k.bundle and o.base.file or "", o.base.key.name)
     body = _object_sig(o) if o.status in ("added", "removed") else _change_sig(o)
+    if o.status == "changed" and o.cause is not None and o.cause.path:
+        # The same change of objects with different names, caused by one blueprint value (every
+        # tenant Namespace's Pod Security label): one group.
+        return (o.status, k.api_version, k.kind, body, str(o.cause), o.cause.path, o.cause.note)
     cause = str(o.cause) if o.cause is not None else ""
     return (o.status, k.api_version, k.kind, k.name, o.tenant or "", where, body, cause)
 

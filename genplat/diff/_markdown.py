@@ -82,9 +82,9 @@ def _group_details(g: Group) -> str:
     extra = previous(o)
     cause = cause_text(o.cause) or (o.doc.source or "")
     where = f"{o.doc.file}:{o.doc.line}" if len(g.objects) == 1 else f"{len(g.objects)} places"
-    name = f"{kind_text(o.key)} {o.key.name}"
+    name = f"{kind_text(o.key)} {g.name}" if g.name is not None else f"{kind_text(o.key)} ×{len(g.objects)}"
     summary = (f"<b>{SYMBOL[o.status]} {o.status}</b> {_code(name)}"
-               + (f" · tenant {html.escape(o.tenant)}" if o.tenant else "")
+               + (f" · tenant {html.escape(g.tenant)}" if g.tenant else "")
                + f" · {html.escape(where)}" + (f" · {html.escape(extra)}" if extra else "")
                + (f" ← {_code(cause)}" if cause else ""))
     body_lines = [f"In {_places(g.places)}."]
@@ -107,7 +107,7 @@ def _block_details(b: Block) -> str:
     bundles = ", ".join(_code(x) for x in b.bundles)
     kinds = ", ".join(f"{n} {html.escape(k)}" for k, n in b.kinds)
     cause = cause_text(b.cause)
-    summary = (f"<b>{SYMBOL[b.status]} {html.escape(who)} {verb}</b> in {bundles}: {len(b.objects)} objects "
+    summary = (f"<b>{SYMBOL[b.status]} {html.escape(who)}: {len(b.objects)} objects {verb}</b> in {bundles} "
                f"({kinds})" + (f" ← {_code(cause)}" if cause else ""))
     rows = [f"- `{_cell(object_text(o.key))}` · `{o.key.bundle}/{o.doc.file}:{o.doc.line}`" for o in b.objects]
     return f"<details>\n<summary>{summary}</summary>\n\n" + "\n".join(rows) + "\n\n</details>"
@@ -161,7 +161,7 @@ def format_markdown(result: DiffResult, *, max_chars: int = GITHUB_COMMENT_LIMIT
     def fits(text: str, share: float = 1.0) -> bool:
         return len(text) + 2 <= (limit - used) * share
 
-    if result.summary or result.summary_note:
+    if result.summary or (result.summary_note and result.objects):
         lines = ["#### Blueprint changes", ""]
         if result.summary_note:
             lines.append(f"*{_cell(result.summary_note)}.*")

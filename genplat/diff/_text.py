@@ -129,7 +129,7 @@ def format_text(result: DiffResult, *, color: bool = False) -> str:
     lines = [style(f"genplat diff: {result.base.label} → {result.head.label}", bold=True), summary_line(result)]
     for w in result.warnings:
         lines.append(style(f"warning: {w}", fg="yellow"))
-    if result.summary or result.summary_note:
+    if result.summary or (result.summary_note and result.objects):
         lines += ["", style("Blueprint changes:", bold=True)]
         if result.summary_note:
             lines.append(f"  ({result.summary_note})")
