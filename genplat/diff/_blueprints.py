@@ -132,14 +132,18 @@ def resolve_source(source: str, blueprints: Blueprints | None) -> Cause:
 
 
 def _path_at_line(bp: Blueprint, line: int) -> str:
-    """The shortest path whose value starts on ``line`` (``file:line`` sources carry no path): the
-    key written there, not an item of a flow list on the same line."""
+    """The shortest path written on ``line`` (``file:line`` sources carry no path): a mapping key on
+    that line, or a list item starting there — not the list or mapping whose first item it is."""
     best: Path_ | None = None
     stack: list[tuple[Path_, t.Any]] = [((), bp.data)]
     while stack:
         path, node = stack.pop()
-        if path and bp.doc.positions.get(path) is not None and bp.doc.locate(path)[0] == line:
-            if best is None or len(path) < len(best):
+        if path and (best is None or len(path) < len(best)):
+            if isinstance(path[-1], int):
+                here = bp.doc.positions.get(path)
+            else:
+                here = bp.doc.key_positions.get(path)
+            if here is not None and here[0] == line:
                 best = path
         items: t.Iterable[tuple[str | int, t.Any]] = (
             node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ())
