@@ -23,7 +23,7 @@ pytestmark = pytest.mark.registry
 
 def _package(root: Path, fmt: str) -> dict[str, str]:
     write_out_dir(root)
-    proc = run_genplat("package", "--format", fmt, "--output-format", "json", cwd=root)
+    proc = run_genplat("package", "--bundle-format", fmt, "--format", "json", cwd=root)
     assert proc.returncode == 0, proc.stderr
     return {b["name"]: b["digest"] for b in json.loads(proc.stdout)["bundles"]}
 
