@@ -27,6 +27,9 @@ from ._model import Document, ObjectKey
 
 YAML_SUFFIXES = (".yaml", ".yml")
 KUSTOMIZATION = "kustomization.yaml"
+# Configuration documents of the tools kapp-controller runs (kbld-config.yaml, kapp-config.yaml in a
+# kapp-delivered bundle): derived from the objects, consumed by kbld and kapp, not cluster objects.
+TOOL_CONFIG_GROUPS = ("kbld.k14s.io/", "kapp.k14s.io/")
 # Above this many "[" and "{" a file goes to the slower loader that limits nesting depth.
 _FLOW_BRACKET_LIMIT = 2000
 
@@ -41,6 +44,10 @@ class Snapshot:
 
     files: dict[tuple[str, str], bytes]
     label: str = ""
+    # The side's blueprints (genplat.diff._blueprints.Blueprints) when it has any, else None and
+    # ``no_blueprints`` says why ("an output folder", "an OCI bundle").
+    blueprints: t.Any = None
+    no_blueprints: str = "an output folder"
 
     @property
     def bundles(self) -> list[str]:
@@ -224,6 +231,8 @@ def parse_file(bundle: str, path: str, raw: bytes, *, warnings: list[str]) -> li
         meta: dict[str, t.Any] = raw_meta if isinstance(raw_meta, dict) else {}
         if not isinstance(api_version, str) or not isinstance(kind, str):
             warnings.append(f"{where}:{line}: document has no apiVersion or kind; skipped")
+            continue
+        if api_version.startswith(TOOL_CONFIG_GROUPS):  # kbld's and kapp's own configuration, never applied
             continue
         name, ns = meta.get("name"), meta.get("namespace")
         key = ObjectKey(bundle, api_version, kind, "" if ns is None else str(ns), "" if name is None else str(name))
