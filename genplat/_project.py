@@ -106,12 +106,16 @@ def blueprint_files(root: Path) -> list[Path]:
 PARSE_CHUNK = 500
 
 
-def _read(file: Path, max_file_size: int) -> tuple[str, list[YamlDocument] | None, list[Diagnostic]]:
-    display = _display(file)
+def _read(file: Path, max_file_size: int, root: Path | None = None) -> tuple[str, list[YamlDocument] | None, list[Diagnostic]]:
+    from .safeio import InputError, escape_name, read_input
+
+    display = escape_name(_display(file))
     try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        return display, None, [Diagnostic(rule="file-unreadable", message=f"cannot read file: {exc.strerror}", file=display)]
+        # Regular files only (a FIFO or /dev/zero is a finding, never a hang), within the size
+        # limit, and inside the project folder when it is a symlink.
+        raw = read_input(file, max_bytes=max_file_size, within=root)
+    except InputError as exc:
+        return display, None, [Diagnostic(rule=exc.rule, message=exc.message, file=display, line=1, column=1, hint=exc.hint)]
     docs, diags = load_documents(raw, display, max_bytes=max_file_size)
     return display, docs, diags
 
@@ -120,16 +124,17 @@ def _read_chunk(item: tuple[int, int]) -> list[tuple[str, list[YamlDocument] | N
     from ._parallel import state
 
     shared = state()
-    return [_read(f, shared["max"]) for f in shared["files"][item[0]:item[1]]]
+    return [_read(f, shared["max"], shared["root"]) for f in shared["files"][item[0]:item[1]]]
 
 
-def _read_all(files: list[Path], max_file_size: int, jobs: int) -> list[tuple[str, list[YamlDocument] | None, list[Diagnostic]]]:
+def _read_all(files: list[Path], max_file_size: int, jobs: int,
+              root: Path | None = None) -> list[tuple[str, list[YamlDocument] | None, list[Diagnostic]]]:
     from ._parallel import fork_map
 
     if jobs <= 1 or len(files) < 2 * PARSE_CHUNK:
-        return [_read(f, max_file_size) for f in files]
+        return [_read(f, max_file_size, root) for f in files]
     ranges = [(i, min(i + PARSE_CHUNK, len(files))) for i in range(0, len(files), PARSE_CHUNK)]
-    parts = fork_map(_read_chunk, ranges, jobs=jobs, shared={"files": files, "max": max_file_size})
+    parts = fork_map(_read_chunk, ranges, jobs=jobs, shared={"files": files, "max": max_file_size, "root": root})
     return [entry for part in parts for entry in part]
 
 
@@ -150,7 +155,7 @@ def load_project(path: str | os.PathLike[str], *, max_file_size: int = DEFAULT_M
     tenants: list[Blueprint] = []
     others: list[Blueprint] = []
     unloaded = 0  # files that could not be read or parsed: one of them may be the platform
-    for display, docs, diags in _read_all(files, max_file_size, jobs):
+    for display, docs, diags in _read_all(files, max_file_size, jobs, root if given.is_dir() else None):
         diagnostics.extend(diags)
         if docs is None:
             unloaded += 1

@@ -37,7 +37,8 @@ def command(project: str, out_dir: Path | None, check_only: bool, split: str, ma
     written; nothing is written unless every check passes; unchanged files are left alone.
     """
     result = build(BuildOptions(project=Path(project), out_dir=out_dir, check_only=check_only, split=split, max_file_size=max_file_size,
-                                  crds=tuple(crds), incremental=not full, jobs=jobs))
+                                  crds=tuple(crds), incremental=not full, jobs=jobs,
+                                  on_wait=lambda message: click.echo(f"genplat: {message}", err=True)))
     code = report(result.diagnostics, fmt)
     if code:
         click.echo("build failed: nothing was written", err=True)

@@ -23,8 +23,10 @@ import jinja2.sandbox
 from .._diagnostics import Diagnostic
 from .._objects import Origin, RenderedObject
 from .._yaml import load_documents
+from ..safeio import InputError, escape_name, read_input
 
 SCOPES = ("platform", "tenant")
+MAX_TEMPLATE_BYTES = 1 << 20
 
 
 def _as_yaml_scalar(value: t.Any) -> str:
@@ -62,12 +64,15 @@ def load_templates(templates_dir: Path | None, display_root: Path) -> tuple[Temp
         if not folder.is_dir():
             continue
         for path in sorted(folder.glob("*.j2")):
-            display = path.relative_to(display_root).as_posix()
+            display = escape_name(path.relative_to(display_root).as_posix())
             try:
-                items.append(Template(scope, display, env.from_string(path.read_text("utf-8"))))
+                source = read_input(path, max_bytes=MAX_TEMPLATE_BYTES, within=templates_dir).decode("utf-8")
+                items.append(Template(scope, display, env.from_string(source)))
             except jinja2.TemplateSyntaxError as exc:
                 diags.append(Diagnostic(rule="template-syntax", message=f"template syntax error: {exc.message}", file=display,
                                         line=exc.lineno, column=1))
+            except InputError as exc:
+                diags.append(Diagnostic(rule="template-syntax", message=f"cannot read template: {exc.message}", file=display, line=1, column=1))
             except (OSError, UnicodeDecodeError) as exc:
                 diags.append(Diagnostic(rule="template-syntax", message=f"cannot read template: {exc}", file=display, line=1, column=1))
     return Templates(items), diags
