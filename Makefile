@@ -3,40 +3,39 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-TOOLS := $(CURDIR)/.tools
-export PATH := $(TOOLS)/bin:$(PATH)
+
+UPSTREAM := $(PYTHON) tools/upstream.py
 
 # Debian packages the test suite drives for real (registry, independent OCI client).
 DEBIAN_TEST_PACKAGES := docker-registry skopeo
 
-# Go tools the suite drives as real consumers (package@version; one binary each, into $(TOOLS)/bin).
-# Built in a scratch module rather than `go install pkg@version`: carvel.dev modules have no version
-# list on the module proxy (go install's deprecation lookup fails) nor checksum-database entries.
-GO_TOOLS := carvel.dev/imgpkg/cmd/imgpkg@v0.44.2 carvel.dev/ytt/cmd/ytt@v0.52.0 \
-  github.com/yannh/kubeconform/cmd/kubeconform@v0.8.0
-GO_NOSUMDB := carvel.dev
+.PHONY: run test bench venv lock test-deps tools crds clean
 
-.PHONY: run test bench venv test-deps tools clean
-
-$(BIN)/genplat: pyproject.toml
+# Exact, hashed versions from the committed lock (requirements/*.txt, made by `make lock`); genplat
+# itself is installed from the checkout without build isolation, so its build backend is locked too.
+$(BIN)/genplat: pyproject.toml requirements/build.txt requirements/test.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/build.txt -r requirements/test.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
 venv: $(BIN)/genplat
 
-# The upstream CRDs beside the project (../shared/crds) when present: custom resources are then
-# checked against them too; without it they are reported as "not validated" (a warning).
-CRDS := $(wildcard ../shared/crds)
-CRDS_FLAG := $(if $(CRDS),--crds $(CRDS),)
+# Refresh the locks to the newest versions pyproject.toml's ranges allow (commit the result).
+LOCK := $(BIN)/uv pip compile --generate-hashes --universal --python-version 3.11 --upgrade --quiet
+lock: venv
+	$(LOCK) requirements/build.in -o requirements/build.txt
+	$(LOCK) pyproject.toml --extra test -o requirements/test.txt
+	$(LOCK) pyproject.toml -o requirements/runtime.txt
 
+# `make run` checks custom resources against the pinned upstream CRDs (tools/upstream.toml) when Go is
+# there to fetch them; without Go, upstream.py says what it skipped.
 run: venv
 	$(BIN)/genplat validate blueprints
-	$(BIN)/genplat build $(CRDS_FLAG)
+	$(BIN)/genplat build $$($(UPSTREAM) crd-flags)
 	$(BIN)/genplat package
 
-test-deps: venv
+test-deps: venv crds tools
 	@missing=""; for p in $(DEBIAN_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
@@ -44,20 +43,18 @@ test-deps: venv
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-tools:
-	@if ! command -v go >/dev/null 2>&1; then echo "go not found: skipping $(GO_TOOLS)"; exit 0; fi; \
-	mkdir -p $(TOOLS)/bin; \
-	for spec in $(GO_TOOLS); do \
-	  pkg=$${spec%@*}; ver=$${spec#*@}; bin=$${pkg##*/}; mod=$${pkg%%/cmd/*}; \
-	  [ "$$(cat $(TOOLS)/bin/.$$bin.version 2>/dev/null)" = "$$spec" ] && [ -x $(TOOLS)/bin/$$bin ] && continue; \
-	  echo "building $$spec"; work=$$(mktemp -d); \
-	  ( cd $$work && go mod init genplat.local/tools >/dev/null 2>&1 && go mod edit -require=$$mod@$$ver && \
-	    GONOSUMDB=$(GO_NOSUMDB) GOFLAGS=-mod=mod go build -o $(TOOLS)/bin/$$bin $$pkg ) || { rm -rf $$work; exit 1; }; \
-	  rm -rf $$work; echo "$$spec" > $(TOOLS)/bin/.$$bin.version; \
-	done
+# Upstream CRDs at release versions, as Go modules in the module cache.
+crds:
+	@if command -v go >/dev/null 2>&1; then $(UPSTREAM) crds >/dev/null; \
+	elif [ "$$GENPLAT_REQUIRE_TOOLS" = 1 ]; then echo "go not found: the upstream CRDs cannot be fetched" >&2; exit 1; \
+	else echo "go not found: skipping the upstream CRDs (tests that need them skip)"; fi
 
-test: test-deps tools
-	$(BIN)/genplat build --check $(CRDS_FLAG)
+# The pinned Go tools, built once per machine into the cache outside the clone (tools/upstream.py).
+tools:
+	@$(UPSTREAM) build
+
+test: test-deps
+	$(BIN)/genplat build --check $$($(UPSTREAM) crd-flags)
 	$(BIN)/python -m pytest -q
 
 bench: venv
@@ -67,4 +64,4 @@ bench: venv
 	$(BIN)/python bench/emit_bench.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .pytest_cache
+	rm -rf $(VENV) .pytest_cache

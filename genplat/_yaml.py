@@ -262,7 +262,20 @@ class _Builder:
         self.max_depth = max_depth
 
     def run(self, text: str, *, multi: bool) -> list[YamlDocument]:
-        parser = _Parser(text) if _Parser is not None else yaml.SafeLoader(text)
+        if _Parser is None:
+            return self._run(yaml.SafeLoader(text), multi=multi)
+        try:
+            return self._run(_Parser(text), multi=multi)
+        except yaml.MarkedYAMLError as exc:
+            # libyaml 0.2.5 (bundled in PyYAML >= 6.0.4 wheels) stops at 1,000 nested levels with an error
+            # of its own, raised while it scans ahead, before genplat's lower limit is reached in the
+            # events. The pure-Python parser has no such limit and is just as iterative, so the same text
+            # is parsed again with it: the finding is then genplat's own, where its limit is crossed.
+            if "nesting depth" not in str(exc.problem or ""):
+                raise
+            return self._run(yaml.SafeLoader(text), multi=multi)
+
+    def _run(self, parser: t.Any, *, multi: bool) -> list[YamlDocument]:
         docs: list[YamlDocument] = []
         try:
             while True:

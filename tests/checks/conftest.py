@@ -11,9 +11,9 @@ import pytest
 
 from genplat import Origin, RenderedObject
 from genplat.checks import Checker
+from upstream_parts import crd_files
 
 REPO = Path(__file__).resolve().parents[2]
-CRDS = REPO.parent / "shared" / "crds"
 K8S = "1.33"
 
 
@@ -32,22 +32,10 @@ def _cache_dir(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def checker(_cache_dir: Path) -> Checker:
-    if not CRDS.is_dir():
-        pytest.fail(f"upstream CRDs not found at {CRDS}")
-    return Checker(kubernetes_version=K8S, crd_paths=[CRDS])
+    return Checker(kubernetes_version=K8S, crd_paths=crd_files())
 
 
 def rendered(obj: dict[str, t.Any], *, tenant: str | None = None, line: int = 7) -> RenderedObject:
     return RenderedObject(obj, Origin("blueprints/tenants/x.yaml", line, 3), bundle="dev/eu", file="tenants/x.yaml", tenant=tenant)
 
 
-def kubeconform_binary() -> str | None:
-    found = shutil.which("kubeconform")
-    if found:
-        return found
-    local = REPO / ".tools" / "bin" / "kubeconform"
-    return str(local) if local.is_file() else None
-
-
-def require_tools() -> bool:
-    return os.environ.get("GENPLAT_REQUIRE_TOOLS") == "1"

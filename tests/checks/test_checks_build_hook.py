@@ -12,14 +12,16 @@ from genplat._api import load_project
 from genplat._resolve import resolve
 from genplat.checks import guardrail_context, make_build_checker
 
-from .conftest import CRDS, REPO, rendered
+from upstream_parts import crd_files
+
+from .conftest import REPO, rendered
 
 
 @pytest.fixture(scope="module")
 def platform():  # type: ignore[no-untyped-def]
     project = load_project(str(REPO / "blueprints"))
     model, _targets = resolve(project)
-    return dataclasses.replace(model, crds=[str(CRDS)])
+    return dataclasses.replace(model, crds=[str(f) for f in crd_files()])
 
 
 def test_context_from_platform(platform) -> None:  # type: ignore[no-untyped-def]

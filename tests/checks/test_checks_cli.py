@@ -12,7 +12,9 @@ import pytest
 
 from tests.conftest import run_genplat
 
-from .conftest import CRDS, K8S, kubeconform_binary, require_tools
+from upstream_parts import crd_file, crd_flags, tool
+
+from .conftest import K8S
 
 MIXED = {
     "apps/api.yaml": """\
@@ -88,7 +90,7 @@ def brief(diags: list[dict[str, object]]) -> set[tuple[object, ...]]:
 
 
 def test_mixed_folder(mixed: Path) -> None:
-    code, diags, _ = check_json(str(mixed), "--crds", str(CRDS))
+    code, diags, _ = check_json(str(mixed), *crd_flags())
     assert code == 1
     got = brief(diags)
     expected = {
@@ -118,7 +120,7 @@ def test_unknown_kind_is_a_warning_unless_strict(tmp_path: Path) -> None:
 
 
 def test_crds_among_the_inputs_are_used(tmp_path: Path) -> None:
-    shutil.copy(CRDS / "cert-manager_cert-manager" / "deploy__crds__cert-manager.io_certificates.yaml", tmp_path / "crd.yaml")
+    shutil.copy(crd_file("cert-manager", "cert-manager.io_certificates.yaml"), tmp_path / "crd.yaml")
     (tmp_path / "cert.yaml").write_text(MIXED["list.yaml"])
     code, diags, _ = check_json(str(tmp_path))
     assert code == 1
@@ -152,7 +154,7 @@ def test_bad_yaml_and_bad_version_are_reported(tmp_path: Path) -> None:
 
 def test_schemas_export_layout(tmp_path: Path) -> None:
     out = tmp_path / "schemas"
-    res = run_genplat("schemas", "export", str(out), "--crds", str(CRDS / "tektoncd_pipeline"), "--kubernetes", "--kubernetes-version", K8S)
+    res = run_genplat("schemas", "export", str(out), *crd_flags("tekton-pipeline"), "--kubernetes", "--kubernetes-version", K8S)
     assert res.code == 0, res.stderr
     pipeline = json.loads((out / "tekton.dev" / "pipeline_v1.json").read_text())
     assert pipeline["properties"]["kind"]["enum"] == ["Pipeline"]
@@ -174,19 +176,14 @@ def _walk_refs(node: object) -> list[str]:
 
 
 def _kubeconform() -> str:
-    found = kubeconform_binary()
-    if found is None:
-        if require_tools():
-            pytest.fail("kubeconform is required (GENPLAT_REQUIRE_TOOLS=1) but not found; run `make tools`")
-        pytest.skip("kubeconform not installed (make tools)")
-    return found
+    return tool("kubeconform")
 
 
 @pytest.mark.tools
 def test_kubeconform_delegation_maps_results_back(mixed: Path) -> None:
     binary = _kubeconform()
     env = {"PATH": f"{Path(binary).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    code, diags, stderr = check_json(str(mixed), "--crds", str(CRDS), "--kubeconform", env=env)
+    code, diags, stderr = check_json(str(mixed), *crd_flags(), "--kubeconform", env=env)
     assert code == 1, stderr
     got = brief(diags)
     # The same objects and places as the built-in validator; messages are kubeconform's.
@@ -205,7 +202,7 @@ def test_kubeconform_delegation_maps_results_back(mixed: Path) -> None:
 def test_exported_schemas_work_with_kubeconform_directly(tmp_path: Path) -> None:
     binary = _kubeconform()
     out = tmp_path / "schemas"
-    res = run_genplat("schemas", "export", str(out), "--crds", str(CRDS / "fluxcd_kustomize-controller"), "--kubernetes",
+    res = run_genplat("schemas", "export", str(out), *crd_flags("flux-kustomize"), "--kubernetes",
                       "--kubernetes-version", K8S)
     assert res.code == 0, res.stderr
     manifest = tmp_path / "m.yaml"

@@ -12,7 +12,7 @@ import pytest
 from genplat.checks import _cache
 from genplat.checks.crd_schema import convert_crd, load_crd_file, root_schema
 
-from .conftest import CRDS
+from upstream_parts import crd_file
 
 
 def valid(openapi: dict[str, t.Any], obj: dict[str, t.Any]) -> bool:
@@ -95,7 +95,7 @@ def test_only_served_versions() -> None:
 
 def test_cache_hit_corruption_and_atomicity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GENPLAT_CACHE_DIR", str(tmp_path / "cache"))
-    crd = CRDS / "fluxcd_source-controller" / "config__crd__bases__source.toolkit.fluxcd.io_ocirepositories.yaml"
+    crd = crd_file("flux-source", "source.toolkit.fluxcd.io_ocirepositories.yaml")
     first, diags = load_crd_file(crd)
     assert first and not diags
     entries = list((tmp_path / "cache").rglob("*.json"))
@@ -117,7 +117,7 @@ def test_unwritable_cache_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyP
     blocker = tmp_path / "file"
     blocker.write_text("")
     monkeypatch.setenv("GENPLAT_CACHE_DIR", str(blocker / "sub"))  # below a file: mkdir fails
-    versions, diags = load_crd_file(CRDS / "knative_eventing" / "config__core__resources__broker.yaml")
+    versions, diags = load_crd_file(crd_file("knative-eventing", "broker.yaml"))
     assert versions and not diags
     assert _cache.read_json(blocker / "sub" / "x.json") is None
 

@@ -19,21 +19,16 @@ from pathlib import Path
 import pytest
 import requests
 
+from upstream_parts import tool
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED = REPO_ROOT.parent / "shared"
-TOOLS_BIN = REPO_ROOT / ".tools" / "bin"
 GENPLAT = Path(sys.executable).with_name("genplat")
 TEST_USER, TEST_PASSWORD = "genplat-ci", "s3cret-Pa55-do-not-print"
 
 
 def require_tool(name: str) -> str:
-    """Path to ``name`` (also looked up in .tools/bin), or skip — fail when GENPLAT_REQUIRE_TOOLS=1."""
-    path = shutil.which(name) or shutil.which(name, path=str(TOOLS_BIN))
-    if path:
-        return path
-    if os.environ.get("GENPLAT_REQUIRE_TOOLS") == "1":
-        pytest.fail(f"{name} is required (GENPLAT_REQUIRE_TOOLS=1) but not installed; run `make tools test-deps`")
-    pytest.skip(f"{name} not installed")
+    """Path to ``name`` (a pinned Go tool from the cache, or on PATH), or skip — fail when GENPLAT_REQUIRE_TOOLS=1."""
+    return tool(name)
 
 
 def run_genplat(*args: str, cwd: Path, env: dict[str, str] | None = None, input: str | None = None,

@@ -1,4 +1,4 @@
-"""The GitOps wiring validates against the upstream CRDs (../shared/crds) and pins digests."""
+"""The GitOps wiring validates against the pinned upstream CRDs and pins digests."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ import yaml
 from genplat import GenplatError
 from genplat.oci import package_bundle, render_gitops
 
-from .conftest import SHARED, bundle_files
+from upstream_parts import crd_file, tool
+
+from .conftest import bundle_files
 
 CRD_FILES = {
-    ("source.toolkit.fluxcd.io/v1", "OCIRepository"):
-        "fluxcd_source-controller/config__crd__bases__source.toolkit.fluxcd.io_ocirepositories.yaml",
-    ("kustomize.toolkit.fluxcd.io/v1", "Kustomization"):
-        "fluxcd_kustomize-controller/config__crd__bases__kustomize.toolkit.fluxcd.io_kustomizations.yaml",
-    ("kappctrl.k14s.io/v1alpha1", "App"): "carvel-dev_kapp-controller/config__config__crds.yml",
+    ("source.toolkit.fluxcd.io/v1", "OCIRepository"): ("flux-source", "source.toolkit.fluxcd.io_ocirepositories.yaml"),
+    ("kustomize.toolkit.fluxcd.io/v1", "Kustomization"): ("flux-kustomize", "kustomize.toolkit.fluxcd.io_kustomizations.yaml"),
+    ("kappctrl.k14s.io/v1alpha1", "App"): ("kapp-controller", "kappctrl.k14s.io_apps.yaml"),
 }
 
 
@@ -44,9 +44,7 @@ def _strict(schema: t.Any) -> t.Any:
 
 
 def _schema(api_version: str, kind: str) -> dict[str, t.Any]:
-    path = SHARED / "crds" / CRD_FILES[(api_version, kind)]
-    if not path.is_file():
-        pytest.skip(f"{path} not present")
+    path = crd_file(*CRD_FILES[(api_version, kind)])
     group, version = api_version.split("/")
     for doc in yaml.safe_load_all(path.read_text()):
         if doc and doc["spec"]["group"] == group and doc["spec"]["names"]["kind"] == kind:
@@ -119,10 +117,7 @@ def test_kapp_template_runs_with_ytt(tmp_path: Path) -> None:
     import shutil
     import subprocess
 
-    from .conftest import TOOLS_BIN
-    ytt = shutil.which("ytt") or shutil.which("ytt", path=str(TOOLS_BIN))
-    if ytt is None:
-        pytest.skip("ytt not installed (optional)")
+    ytt = tool("ytt")
     from genplat.oci import extract_artifact
     art = package_bundle(bundle_files("dev", "eu1"), fmt="imgpkg")
     extract_artifact(art, tmp_path / "b")

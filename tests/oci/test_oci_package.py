@@ -217,9 +217,9 @@ def test_reproducible_across_umask_and_tz(tmp_path: Path) -> None:
     digests = []
     for i, (umask, tz) in enumerate([("0022", "UTC"), ("0077", "Pacific/Chatham")]):
         root = tmp_path / f"clone{i}"
-        script = ("import os,sys; os.umask(int(sys.argv[1], 8)); sys.path.insert(0, sys.argv[3]);"
+        script = ("import os,sys; os.umask(int(sys.argv[1], 8)); sys.path[:0] = sys.argv[3:5];"
                   "from conftest import write_out_dir; from pathlib import Path; write_out_dir(Path(sys.argv[2]))")
-        subprocess.run([sys.executable, "-c", script, umask, str(root), str(Path(__file__).parent)],
+        subprocess.run([sys.executable, "-c", script, umask, str(root), str(Path(__file__).parent), str(Path(__file__).parents[1])],
                        check=True, env={**os.environ, "TZ": tz})
         if i:  # other file times too, as on a clone made minutes later
             for path in (root / "out").rglob("*"):

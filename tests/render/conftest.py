@@ -16,9 +16,8 @@ from genplat.render._base import BundleContext
 
 REPO = Path(__file__).resolve().parent.parent.parent
 EXAMPLES = REPO / "blueprints"
-CRDS = REPO.parent / "shared" / "crds"
-CRD_FOLDERS = ("crossplane_crossplane", "tektoncd_pipeline", "tektoncd_triggers", "knative_serving", "knative_eventing",
-               "external-secrets_external-secrets", "kyverno_kyverno")
+CRD_PROJECTS = ("crossplane", "tekton-pipeline", "tekton-triggers", "knative-serving", "knative-eventing",
+                "external-secrets", "kyverno")
 
 
 @dataclasses.dataclass

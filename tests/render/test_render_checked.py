@@ -1,4 +1,4 @@
-"""Every rendered object passes the upstream CRDs (../shared/crds), the Kubernetes schemas and the guardrails;
+"""Every rendered object passes the upstream CRDs (pinned releases), the Kubernetes schemas and the guardrails;
 and each family appears only on clusters with its capability."""
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from genplat.checks import Checker
 from genplat.checks.build import guardrail_context, namespaces_of
 from genplat.render import crossplane
 
-from .conftest import CRD_FOLDERS, CRDS, Rendered, render_all, with_platform
+from upstream_parts import crd_files
+
+from .conftest import CRD_PROJECTS, Rendered, render_all, with_platform
 
 FAMILY_KINDS = {
     "crossplane": {"CompositeResourceDefinition", "Composition", "Function", "PostgresInstance", "DedicatedCluster", "VirtualCluster"},
@@ -26,7 +28,7 @@ FAMILY_KINDS = {
 
 
 def check(rendered: Rendered) -> list[t.Any]:
-    checker = Checker(kubernetes_version=rendered.platform.kubernetes_version, crd_paths=[CRDS / f for f in CRD_FOLDERS])
+    checker = Checker(kubernetes_version=rendered.platform.kubernetes_version, crd_paths=[f for p in CRD_PROJECTS for f in crd_files(p)])
     xrds = {o.name: o.obj for objs in rendered.objects.values() for o in objs if o.kind == "CompositeResourceDefinition"}
     checker.add_crds((crossplane.composite_crd(x), f"xrd {name}") for name, x in xrds.items())
     by_placement, levels = namespaces_of(rendered.platform, rendered.bundles)
