@@ -352,6 +352,8 @@ class RegistryClient:
             if resp.status_code not in (200, 201):
                 raise self._unexpected(resp, f"put manifest {repo}:{reference}")
             got = resp.headers.get("Docker-Content-Digest")
+            if got and not re.fullmatch(r"sha256:[0-9a-f]{64}", got):  # a connection cut inside the headers
+                raise _Transient("truncated answer")
             if got and got != manifest.digest:
                 raise RegistryError(f"registry {self.host} stored manifest {repo}:{reference} as {got}, "
                                     f"not {manifest.digest}; it rewrote the bytes")
