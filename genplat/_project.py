@@ -115,7 +115,9 @@ def _read(file: Path, max_file_size: int, root: Path | None = None) -> tuple[str
         # limit, and inside the project folder when it is a symlink.
         raw = read_input(file, max_bytes=max_file_size, within=root)
     except InputError as exc:
-        return display, None, [Diagnostic(rule=exc.rule, message=exc.message, file=display, line=1, column=1, hint=exc.hint)]
+        at = (1, 1) if exc.rule == "file-too-large" else (None, None)  # unreadable: the whole file
+        return display, None, [Diagnostic(rule=exc.rule, message=exc.message, file=display, line=at[0], column=at[1],
+                                          hint=exc.hint)]
     docs, diags = load_documents(raw, display, max_bytes=max_file_size)
     return display, docs, diags
 
