@@ -106,14 +106,16 @@ def blueprint_files(root: Path) -> list[Path]:
 PARSE_CHUNK = 500
 
 
-def _read(file: Path, max_file_size: int, root: Path | None = None) -> tuple[str, list[YamlDocument] | None, list[Diagnostic]]:
+def _read(file: Path, max_file_size: int, overrides: t.Mapping[Path, bytes] | None = None, root: Path | None = None
+          ) -> tuple[str, list[YamlDocument] | None, list[Diagnostic]]:
     from .safeio import InputError, escape_name, read_input
 
     display = escape_name(_display(file))
     try:
         # Regular files only (a FIFO or /dev/zero is a finding, never a hang), within the size
         # limit, and inside the project folder when it is a symlink.
-        raw = read_input(file, max_bytes=max_file_size, within=root)
+        raw = overrides[file.resolve()] if overrides and file.resolve() in overrides else \
+            read_input(file, max_bytes=max_file_size, within=root)
     except InputError as exc:
         at = (1, 1) if exc.rule == "file-too-large" else (None, None)  # unreadable: the whole file
         return display, None, [Diagnostic(rule=exc.rule, message=exc.message, file=display, line=at[0], column=at[1],
@@ -126,7 +128,7 @@ def _read_chunk(item: tuple[int, int]) -> list[tuple[str, list[YamlDocument] | N
     from ._parallel import state
 
     shared = state()
-    return [_read(f, shared["max"], shared["root"]) for f in shared["files"][item[0]:item[1]]]
+    return [_read(f, shared["max"], root=shared["root"]) for f in shared["files"][item[0]:item[1]]]
 
 
 def _read_all(files: list[Path], max_file_size: int, jobs: int,
@@ -134,16 +136,19 @@ def _read_all(files: list[Path], max_file_size: int, jobs: int,
     from ._parallel import fork_map
 
     if jobs <= 1 or len(files) < 2 * PARSE_CHUNK:
-        return [_read(f, max_file_size, root) for f in files]
+        return [_read(f, max_file_size, root=root) for f in files]
     ranges = [(i, min(i + PARSE_CHUNK, len(files))) for i in range(0, len(files), PARSE_CHUNK)]
     parts = fork_map(_read_chunk, ranges, jobs=jobs, shared={"files": files, "max": max_file_size, "root": root})
     return [entry for part in parts for entry in part]
 
 
-def load_project(path: str | os.PathLike[str], *, max_file_size: int = DEFAULT_MAX_BYTES, jobs: int = 1) -> Project:
+def load_project(path: str | os.PathLike[str], *, max_file_size: int = DEFAULT_MAX_BYTES, jobs: int = 1,
+                 overrides: t.Mapping[Path, bytes] | None = None) -> Project:
     """Read every blueprint under ``path``. Never raises for bad input: findings go in ``diagnostics``.
 
     With ``jobs`` > 1, large projects are parsed by that many forked workers (same result, in order).
+    ``overrides`` (resolved path → bytes) are read instead of those files, and count as present when they
+    are not on disk yet: authoring commands validate an edit this way before writing it.
     """
     from ._errors import UsageError
 
@@ -152,12 +157,19 @@ def load_project(path: str | os.PathLike[str], *, max_file_size: int = DEFAULT_M
         raise UsageError(f"{given}: no such folder", hint="pass the folder that holds platform.yaml")
     root = find_blueprint_root(given) if given.is_dir() else given.parent
     files = blueprint_files(root) if given.is_dir() else [given]
+    if overrides:
+        known = {f.resolve() for f in files}
+        base = root.resolve()
+        files += sorted(p for p in overrides if p not in known and given.is_dir() and p.is_relative_to(base))
     diagnostics: list[Diagnostic] = []
     platforms: list[Blueprint] = []
     tenants: list[Blueprint] = []
     others: list[Blueprint] = []
     unloaded = 0  # files that could not be read or parsed: one of them may be the platform
-    for display, docs, diags in _read_all(files, max_file_size, jobs, root if given.is_dir() else None):
+    within = root if given.is_dir() else None
+    read = [_read(f, max_file_size, overrides, within) for f in files] if overrides else \
+        _read_all(files, max_file_size, jobs, within)
+    for display, docs, diags in read:
         diagnostics.extend(diags)
         if docs is None:
             unloaded += 1

@@ -391,11 +391,8 @@ def _apply(plan: _Plan, todo: list[str], staged: list[str], tmp: str) -> None:
             journal.undo.append(("rmdir", root, ""))
         for rel in plan.extra_files:
             move_aside(os.path.join(root, rel))
-        for rel in plan.remove_dirs:
-            path = os.path.join(root, rel)
-            mode = stat.S_IMODE(os.lstat(path).st_mode)
-            os.rmdir(path)
-            journal.undo.append(("mkdir", path, mode))
+        for rel in plan.remove_dirs:  # emptied above; moved aside, so an undo brings back the same folder
+            move_aside(os.path.join(root, rel))
         for rel in plan.make_dirs:
             path = os.path.join(root, rel)
             _make_dir(path)

@@ -102,7 +102,7 @@ def render_template(tpl: Template, context: dict[str, t.Any], *, bundle: str, fi
         return [], [Diagnostic(rule="template-error", file=tpl.file, line=_template_line(exc, tpl.file), column=1,
                                message=(f"template did something the sandbox forbids: {exc.message}" if forbidden
                                         else f"template uses an undefined value: {exc.message}"),
-                               hint=None if forbidden else "the context holds platform, cluster, tenant and namespace (README.md, Templates)")]
+                               hint=None if forbidden else "the context holds platform, cluster, tenant and namespace (docs/templates.md)")]
     except jinja2.exceptions.SecurityError as exc:  # what the sandbox and its limits raise
         return [], [Diagnostic(rule="template-error", message=f"template did something the sandbox forbids: {exc}", file=tpl.file,
                                line=_template_line(exc, tpl.file), column=1)]
