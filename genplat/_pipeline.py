@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import _parallel
 from ._diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics
+from ._errors import GenplatError
 from ._emit import dump_documents
 from ._outputs import RenderedFiles
 from ._project import Project, find_blueprint_root, load_project
@@ -41,6 +42,8 @@ class BuildOptions:
     # Stop early when the inputs are those of the last build and out/ is as it left it.
     incremental: bool = True
     jobs: int | None = None  # worker processes; None: one per CPU (at most 8)
+    # Told once when another build holds the output folder's lock (this one then waits for it).
+    on_wait: t.Callable[[str], None] | None = None
 
 
 @dataclasses.dataclass(slots=True)
@@ -102,6 +105,14 @@ def build(options: BuildOptions) -> BuildResult:
     timer = _Timer(timings)
     jobs = options.jobs or _parallel.default_jobs()
     fingerprint = None
+    from ._write import recover_output
+    from .safeio import check_output_folder
+
+    # Before anything reads out/: refuse a folder genplat must not write (symlink, someone else's),
+    # and finish a commit an earlier run could not (kill -9, power loss).
+    planned_out = _planned_out_dir(options)
+    check_output_folder(planned_out, writing=not options.check_only)
+    recover_output(planned_out, on_wait=options.on_wait)
     if options.incremental:
         from ._fingerprint import output_matches, read_state
 
@@ -152,12 +163,14 @@ def build(options: BuildOptions) -> BuildResult:
             diff = diff_tree(out_dir, files, managed=_managed)
             result.stale, result.missing, result.extra = list(diff.stale), list(diff.missing), list(diff.extra)
         else:
-            written = write_tree(out_dir, files, managed=_managed)
-            result.written, result.removed, result.unchanged = list(written.written), list(written.removed), len(written.unchanged)
-            if fingerprint is not None:
-                from ._fingerprint import save_state
+            def record() -> None:
+                if fingerprint is not None:
+                    from ._fingerprint import save_state
 
-                save_state(out_dir, fingerprint, files)
+                    save_state(out_dir, fingerprint, files)
+
+            written = write_tree(out_dir, files, managed=_managed, on_wait=options.on_wait, after_commit=record)
+            result.written, result.removed, result.unchanged = list(written.written), list(written.removed), len(written.unchanged)
     return result
 
 
@@ -322,27 +335,39 @@ def _bundle_digest(item: tuple[str, str]) -> tuple[str, tuple[str, ...]]:
     return bundle_digest(shared["files"][bundle], fmt=fmt, images=images)  # type: ignore[arg-type]
 
 
+def _planned_out_dir(options: BuildOptions) -> Path:
+    """The output folder a build of ``options`` writes, known before the project is loaded."""
+    if options.out_dir is not None:
+        return options.out_dir
+    given = Path(options.project)
+    root = find_blueprint_root(given) if given.is_dir() else given.parent
+    return (root.parent if root.name == "blueprints" else root) / "out"
+
+
 def _fingerprint(options: BuildOptions) -> tuple[str | None, Path]:
     """The inputs' fingerprint and the output folder, without loading the project."""
     from ._fingerprint import input_fingerprint
     from ._yaml import load_documents
 
+    from .safeio import read_input
+
     given = Path(options.project)
     root = find_blueprint_root(given) if given.is_dir() else given.parent
-    out_dir = options.out_dir or ((root.parent if root.name == "blueprints" else root) / "out")
+    out_dir = _planned_out_dir(options)
     crds = list(options.crds)
     platform_file = root / "platform.yaml"
     try:
-        docs, _ = load_documents(platform_file.read_bytes(), str(platform_file))
+        docs, _ = load_documents(read_input(platform_file, max_bytes=options.max_file_size), str(platform_file))
         spec = docs[0].data.get("spec") if docs and isinstance(docs[0].data, dict) else None
         listed = spec.get("crds") if isinstance(spec, dict) else None
         crds += [platform_file.parent / str(p) for p in listed or [] if isinstance(p, str)]
-    except OSError:
+    except (OSError, GenplatError):  # the load stage reports it
         pass
     try:
         key = {"split": options.split, "checks": options.run_checks, "max": options.max_file_size}
-        return input_fingerprint(root, crds=[c for c in crds if c.exists()], options=key), out_dir
-    except OSError:
+        return input_fingerprint(root, crds=[c for c in crds if c.exists()], options=key,
+                                 max_file_size=options.max_file_size), out_dir
+    except (OSError, GenplatError):  # a file that cannot be read safely: the full build reports it
         return None, out_dir
 
 
