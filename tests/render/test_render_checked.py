@@ -75,9 +75,7 @@ def _kinds(rendered: Rendered, bundle: str) -> set[str]:
 def test_capability_gating_in_examples(examples: Rendered) -> None:
     # prod-eu: no tekton (tools builds only in dev); prod-us: neither tekton nor crossplane.
     assert not _kinds(examples, "prod/prod-eu") & FAMILY_KINDS["tekton"]
-    # initech's sandbox (a VirtualCluster) is ordered in dev only.
-    assert _kinds(examples, "prod/prod-eu") >= FAMILY_KINDS["crossplane"] - {"VirtualCluster"}
-    assert "VirtualCluster" not in _kinds(examples, "prod/prod-eu")
+    assert _kinds(examples, "prod/prod-eu") >= FAMILY_KINDS["crossplane"]
     assert not _kinds(examples, "prod/prod-us") & (FAMILY_KINDS["tekton"] | FAMILY_KINDS["crossplane"])
     assert {"Service", "Broker", "Trigger"} <= _kinds(examples, "prod/prod-us")
     assert _kinds(examples, "dev/dev-eu") >= set().union(*FAMILY_KINDS.values())
