@@ -36,8 +36,8 @@ def check_services(bp: Blueprint, platform: Blueprint, environments: t.Collectio
             continue
         base: Path = ("spec", "environments", ei)
         for rname in d(env.get("resources")):
-            res = resources.get(rname)
-            if res is not None and not _ordered_in(res, ename):
+            ordered = resources.get(rname)
+            if ordered is not None and not _ordered_in(ordered, ename):
                 out.append(bp.diagnostic("unknown-resource", f"override for resource {rname!r}, which is not ordered in environment {ename!r}",
                                          (*base, "resources", rname), key=True,
                                          hint=f"add {ename!r} to the resource's environments, or remove this override"))
