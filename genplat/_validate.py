@@ -85,6 +85,9 @@ def validate(project: Project) -> list[Diagnostic]:
     # A wrong apiVersion or kind is reported once by the loader (blueprint-*), not again by the schema's const.
     header_spots = {(d.file, d.path) for d in findings if d.rule in ("blueprint-api-version", "blueprint-kind")}
     findings = [d for d in findings if not (d.rule.startswith("schema-") and (d.file, d.path) in header_spots)]
+    from . import preflight  # guardrails on blueprint values, so validate fails wherever build would
+
+    findings = preflight.tidy(project, [*findings, *preflight.check(project)])
     return sort_diagnostics(_dedupe(findings))
 
 
