@@ -4,7 +4,8 @@ Workers and long-running services that must not scale to zero become, from the s
 fields (image, port, env, secrets, resources, scaling, probes) in the tenant's namespace:
 
 * ``Deployment <service>``: the same container as a Knative revision gets (env, connection details,
-  secrets, resources, probes on the named port ``http``), the ``workload`` ServiceAccount, restricted
+  secrets, resources — those left out taken from the tier's LimitRange defaults, so admission
+  policies that judge pod templates see them — probes on the named port ``http``), the ``workload`` ServiceAccount, restricted
   Pod Security settings at pod and container level and the platform's required pod labels. No
   ``replicas``: the HorizontalPodAutoscaler owns the count, so GitOps does not reset it.
 * ``Service <service>`` (ClusterIP): port 80 to the container's port, so callers use the same URL
@@ -21,6 +22,7 @@ they hold for these pods exactly as for Knative's.
 
 from __future__ import annotations
 
+import dataclasses
 import typing as t
 
 from .._objects import RenderedObject
@@ -48,8 +50,22 @@ def _labels(tenant: TenantTarget, svc: Service) -> dict[str, str]:
     return labels
 
 
+def _with_tier_defaults(tenant: TenantTarget, svc: Service) -> Service:
+    """Requests and limits the service leaves out, from the tier's LimitRange defaults.
+
+    The LimitRange fills them into Pods, but admission policies (Kyverno's rules for Pods also check
+    Deployments' pod templates) judge the Deployment before any Pod exists: the template carries them.
+    """
+    tier = tenant.tier.get("container", {})
+    filled = {part: dict(svc.resources.get(part) or {}) for part in ("requests", "limits")}
+    for part, source in (("requests", "defaultRequest"), ("limits", "default")):
+        for k, v in (tier.get(source) or {}).items():
+            filled[part].setdefault(k, v)
+    return dataclasses.replace(svc, resources={k: v for k, v in filled.items() if v})
+
+
 def deployment(ctx: BundleContext, tenant: TenantTarget, svc: Service) -> RenderedObject:
-    c = container(svc, probe_port=True)
+    c = container(_with_tier_defaults(tenant, svc), probe_port=True)
     c["ports"] = [{"name": PORT_NAME, "containerPort": svc.port, "protocol": "TCP"}]
     template = {
         "metadata": {"labels": pod_labels(ctx, tenant, svc)},

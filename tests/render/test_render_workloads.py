@@ -195,3 +195,13 @@ def test_examples_file_holds_them(examples: Rendered) -> None:
     for kind in ("Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress", "Certificate"):
         assert f"\nkind: {kind}\n" in text
     assert Path(REPO / "blueprints" / "tenants" / "initech.yaml").read_text("utf-8").count("fromResource: reports-db") == 4
+
+
+def test_deployment_without_resources_gets_the_tiers_defaults(examples: Rendered) -> None:
+    bundles = {b: [dataclasses.replace(tt, services=[dataclasses.replace(s, resources={"limits": {"memory": "1Gi"}})
+                                                    if s.name == "report-worker" else s for s in tt.services])
+                   for tt in ts] for b, ts in examples.bundles.items()}
+    r = render_all(examples.platform, bundles)
+    (c,) = r.one(DEV, "Deployment", "report-worker", NS)["spec"]["template"]["spec"]["containers"]
+    # initech's tier (large): defaultRequest 500m/512Mi, default 2/2Gi; the service's own limit wins.
+    assert c["resources"] == {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"memory": "1Gi", "cpu": "2"}}
