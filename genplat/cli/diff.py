@@ -36,8 +36,8 @@ def command(base: str, head: str | None, fmt: str, exit_code: bool, project: Pat
     """Compare the rendered output of BASE and HEAD, object by object.
 
     \b
-    Each side is an output folder, a git revision (the blueprints at that revision are rendered in
-    memory; your working tree, index and HEAD are never touched), or an OCI bundle
+    Each side is an output folder, a project folder or a git revision (their blueprints are rendered
+    in memory and compared for the summary; your working tree, index and HEAD are never touched), or an OCI bundle
     (registry/repo@sha256:…, registry/repo:tag, oci:LAYOUT:TAG). Prefix dir: or git: when a name
     is ambiguous. BASE defaults to HEAD (the last commit), HEAD to the working tree as it is now,
     so `genplat diff` alone shows what your uncommitted edits do.

@@ -8,8 +8,8 @@ rather than once per environment the value renders into. Each finding uses the r
 uses (``guardrail/image-tag``, ``guardrail/image-registry``), and the same platform switches turn
 it off (``policies.forbidLatest: false``, ``policies.guardrails.disabled``, no ``allowedRegistries``).
 
-Modules: ``images`` (tenant service images: pinned tags, allowed registries), ``quantities``
-(values that must parse as Kubernetes quantities), ``platform``
+Quantities are judged by :mod:`genplat._validate_server` (``quantity-invalid``), as the API server
+parses them. Modules: ``images`` (tenant service images: pinned tags, allowed registries), ``platform``
 (a ``kubernetesVersion`` genplat has schemas for; a secret store when secrets are fetched), ``once``
 (no findings that are consequences of a file that did not load; one finding per value, not per
 environment).
@@ -20,7 +20,7 @@ from __future__ import annotations
 import typing as t
 
 from .._diagnostics import Diagnostic
-from . import images, platform, quantities
+from . import images, platform
 from .once import drop_consequences, merge_environments
 
 if t.TYPE_CHECKING:
@@ -31,7 +31,7 @@ def check(project: Project) -> list[Diagnostic]:
     """Findings for the project's blueprint values (none while there is no platform blueprint)."""
     if project.platform is None:
         return []
-    return [*platform.check(project), *images.check(project), *quantities.check(project)]
+    return [*platform.check(project), *images.check(project)]
 
 
 def tidy(project: Project, findings: list[Diagnostic]) -> list[Diagnostic]:
