@@ -43,7 +43,7 @@ class FieldOrigins(t.Mapping[str, Origin]):
     there is one). Computed on access: a build of 10,000 tenants asks for few of them."""
 
     __slots__ = ("_blueprint", "_base", "_override_base", "_overridden")
-    FIELDS = ("image", "port", "env", "secrets", "scaling", "resources", "traffic", "visibility", "build")
+    FIELDS = ("image", "port", "env", "secrets", "scaling", "resources", "traffic", "visibility", "build", "workload", "probes")
 
     def __init__(self, blueprint: Blueprint, base: tuple[str | int, ...], override_base: tuple[str | int, ...],
                  overridden: frozenset[str]) -> None:
@@ -76,6 +76,11 @@ class Service:
     origin: Origin
     # Field name → where its effective value was written (the override when there is one).
     origins: t.Mapping[str, Origin]
+    # "knative" (a Knative Service) or "deployment" (Deployment, Service, HPA, PDB: genplat.render.deployment).
+    workload: str = "knative"
+    probes: dict[str, dict[str, t.Any]] = dataclasses.field(default_factory=dict)
+    # Environment variables read from a resource's connection Secret: (variable, resource, key), blueprint order.
+    connections: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(slots=True)
@@ -84,6 +89,8 @@ class Resource:
     offering: str
     parameters: dict[str, t.Any]  # with the offering's defaults applied
     origin: Origin
+    # Keys the offering publishes in the resource's connection Secret (see connection_secret_name).
+    connection_keys: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(slots=True)
@@ -119,6 +126,11 @@ class TenantTarget:
     # (kaniko runs as root): set when the tenant builds on this cluster.
     build_namespace: str | None = None
     build_pod_security: str | None = None
+    # What the build namespace gets: quota, container limits and workspace size from the pipeline
+    # templates the tenant builds with (largest of each), the tenant's overrides over them; and the
+    # tenant's own push credentials (spec.builds.pushSecret). Empty when the templates declare none.
+    build_resources: dict[str, t.Any] = dataclasses.field(default_factory=dict)
+    build_push_secret: dict[str, str] | None = None
 
     def for_builds(self) -> TenantTarget:
         """The same tenant with its build namespace as its namespace (what the Tekton renderer uses)."""
@@ -210,12 +222,15 @@ def tenant_targets(platform: PlatformModel, tenant: Blueprint, peers: t.Mapping[
             services = [_service(tenant, svc, si, env, env_path) for si, svc in enumerate(spec.get("services") or [])]
             resources = []
             for ri, res in enumerate(spec.get("resources") or []):
+                if res.get("environments") and ename not in res["environments"]:
+                    continue
                 off = offerings[res["offering"]]
                 params = {k: v["default"] for k, v in (off.get("parameters") or {}).items() if "default" in v}
                 params.update(res.get("parameters") or {})
                 override = ((env.get("resources") or {}).get(res["name"]) or {}).get("parameters") or {}
                 params.update(override)
-                resources.append(Resource(res["name"], res["offering"], params, tenant.origin(("spec", "resources", ri))))
+                resources.append(Resource(res["name"], res["offering"], params, tenant.origin(("spec", "resources", ri)),
+                                          tuple(off.get("connectionDetails") or ())))
             events = [
                 Event(e["name"], e.get("broker", "default"), dict(e.get("filter") or {}), e["subscriber"], tenant.origin(("spec", "events", vi)))
                 for vi, e in enumerate(spec.get("events") or [])
@@ -226,8 +241,12 @@ def tenant_targets(platform: PlatformModel, tenant: Blueprint, peers: t.Mapping[
                 if peer_bp is not None and any(e.get("name") == ename for e in peer_bp.spec.get("environments", [])):
                     allow.append(f"{peer}-{ename}")
             build_level = _build_pod_security(platform, services, cluster)
+            builds = spec.get("builds") or {}
+            origins["builds"] = tenant.origin(("spec", "builds") if builds else ("spec",))
             out.append(
                 TenantTarget(
+                    build_resources=build_resources(platform, services, builds) if build_level else {},
+                    build_push_secret=builds.get("pushSecret"),
                     build_namespace=f"{tenant.name}-{ename}-build" if build_level else None,
                     build_pod_security=build_level,
                     name=tenant.name,
@@ -263,16 +282,62 @@ def _build_pod_security(platform: PlatformModel, services: list[Service], cluste
     return min(levels, key=POD_SECURITY_LEVELS.index) if levels else None
 
 
+def build_resources(platform: PlatformModel, services: list[Service], builds: dict[str, t.Any]) -> dict[str, t.Any]:
+    """Quota, container limits and workspace size of a tenant's build namespace.
+
+    The largest value of each key among the pipeline templates the tenant builds with (one namespace
+    runs them all), then the tenant's ``spec.builds`` overrides; validation keeps both within the
+    platform's ``builds.ceiling``. Keys no template sets stay absent (the tier's apply).
+    """
+    from ._quantity import parse_quantity
+
+    def bigger(a: t.Any, b: t.Any) -> t.Any:
+        qa, qb = parse_quantity(a), parse_quantity(b)
+        return b if qa is None or (qb is not None and qb > qa) else a
+
+    quota: dict[str, t.Any] = {}
+    container: dict[str, dict[str, t.Any]] = {}
+    workspace: t.Any = None
+    for svc in services:
+        template = platform.pipelines.get((svc.build or {}).get("pipeline", ""))
+        res = (template or {}).get("resources") or {}
+        for k, v in (res.get("quota") or {}).items():
+            quota[k] = bigger(quota[k], v) if k in quota else v
+        for part, values in (res.get("container") or {}).items():
+            have = container.setdefault(part, {})
+            for k, v in values.items():
+                have[k] = bigger(have[k], v) if k in have else v
+        if res.get("workspace") is not None:
+            workspace = res["workspace"] if workspace is None else bigger(workspace, res["workspace"])
+    quota.update(builds.get("quota") or {})
+    for part, values in (builds.get("container") or {}).items():
+        container.setdefault(part, {}).update(values)
+    if builds.get("workspace") is not None:
+        workspace = builds["workspace"]
+    out: dict[str, t.Any] = {}
+    if quota:
+        out["quota"] = quota
+    if container:
+        out["container"] = container
+    if workspace is not None:
+        out["workspace"] = workspace
+    return out
+
+
 def _service(tenant: Blueprint, svc: dict[str, t.Any], si: int, env: dict[str, t.Any], env_path: tuple[str | int, ...]) -> Service:
     base = ("spec", "services", si)
     override = (env.get("services") or {}).get(svc["name"]) or {}
     eff = deep_merge(svc, override)
     origins = FieldOrigins(tenant, base, (*env_path, "services", svc["name"]), frozenset(override))
+    env = eff.get("env") or {}
     return Service(
         name=svc["name"],
         image=eff["image"],
         port=int(eff.get("port", DEFAULT_PORT)),
-        env={k: _env_str(v) for k, v in (eff.get("env") or {}).items()},
+        env={k: _env_str(v) for k, v in env.items() if not isinstance(v, dict)},
+        connections=[(k, v["fromResource"], v["key"]) for k, v in env.items() if isinstance(v, dict)],
+        workload=eff.get("workload", "knative"),
+        probes=eff.get("probes") or {},
         # Shared with the blueprint data, not copied (10,000 tenants): renderers build new objects.
         secrets=eff.get("secrets") or [],
         scaling=eff.get("scaling") or {},

@@ -72,11 +72,17 @@ def validate(project: Project) -> list[Diagnostic]:
             findings.extend(server_rules(bp, load_schema(schema), tenant=bp.kind == "Tenant"))
     findings.extend(_inline_secrets_all(blueprints))
     if project.platform is not None:
+        from .wiring import check_offerings, check_platform_builds, check_services, check_tenant_builds
+
         findings.extend(_check_platform(project.platform))
+        findings.extend(check_offerings(project.platform))
+        findings.extend(check_platform_builds(project.platform))
         catalog = _Catalog(project.platform)
         names = _tenant_names(project, findings)
         for bp in project.tenants:
             findings.extend(_check_tenant(bp, catalog, names))
+            findings.extend(check_services(bp, project.platform, catalog.environments))
+            findings.extend(check_tenant_builds(bp, project.platform))
     # An unknown-field finding for a secret value is the same problem as inline-secret: keep the clearer one.
     secret_spots = {(d.file, d.path) for d in findings if d.rule == "inline-secret"}
     findings = [d for d in findings if not (d.rule == "schema-unknown-field" and (d.file, d.path) in secret_spots)]
@@ -344,13 +350,16 @@ def _check_tenant(bp: Blueprint, cat: _Catalog, tenant_names: set[str]) -> list[
             where = (*base, "services", okey) if override else ("spec", "services", si)
             out += _check_service_bounds(bp, effective, tier_spec, env_tier or tier, ename, ("spec", "services", si), where, override)
             out += _check_traffic(bp, effective, ("spec", "services", si) if "traffic" not in override else (*base, "services", okey))
-            needs = ["services"] + (["secrets"] if svc.get("secrets") else [])
+            # A Deployment workload needs no Knative: only what its secrets need.
+            needs = ([] if effective.get("workload") == "deployment" else ["services"]) + (["secrets"] if svc.get("secrets") else [])
             out += _check_capabilities(bp, needs, target_clusters, ("spec", "services", si), f"service {sname!r}")
         if events:
             out += _check_capabilities(bp, ["events"], target_clusters, ("spec", "events"), "an event subscription")
         for ri, res in enumerate(resources):
             res = _d(res)
             rname = _s(res.get("name"))
+            if _l(res.get("environments")) and ename not in _l(res.get("environments")):
+                continue  # not ordered here
             out += _check_capabilities(bp, ["resources"], target_clusters, ("spec", "resources", ri), f"resource {rname!r}")
             off = cat.offerings.get(_s(res.get("offering")) or "")
             if off is not None:

@@ -52,6 +52,14 @@ def _secret_store(project: Project) -> list[Diagnostic]:
             if isinstance(svc, dict) and svc.get("secrets"):
                 out.append(bp.diagnostic("secret-store-missing", f"service {svc.get('name')!r} references secrets, but the platform names no secret store",
                                          ("spec", "services", i, "secrets"), hint=hint))
+            build = svc.get("build") if isinstance(svc, dict) else None
+            if isinstance(build, dict) and build.get("pushSecret"):
+                out.append(bp.diagnostic("secret-store-missing", f"service {svc.get('name')!r} pushes with credentials from the secret store, "
+                                         "but the platform names no secret store", ("spec", "services", i, "build", "pushSecret"), hint=hint))
+        builds = bp.spec.get("builds")
+        if isinstance(builds, dict) and builds.get("pushSecret"):
+            out.append(bp.diagnostic("secret-store-missing", "the tenant's push credentials come from the secret store, but the platform names no secret store",
+                                     ("spec", "builds", "pushSecret"), hint=hint))
     return out
 
 

@@ -11,7 +11,7 @@ import typing as t
 
 from .._objects import RenderedObject
 from .._resolve import TenantTarget
-from . import crossplane, knative, network, policy, secrets, tekton, tenancy
+from . import builds, crossplane, deployment, knative, network, policy, secrets, tekton, tenancy
 from ._base import BundleContext
 
 TenantRenderer = t.Callable[[BundleContext, TenantTarget], list[RenderedObject]]
@@ -25,6 +25,8 @@ TENANT_RENDERERS: dict[str, TenantRenderer] = {
     "tekton": tekton.render_tenant,
     "knative-serving": knative.render_serving,
     "knative-eventing": knative.render_eventing,
+    "deployment": deployment.render,
+    "builds": builds.render_tenant,
 }
 PLATFORM_RENDERERS: dict[str, PlatformRenderer] = {
     "policy": policy.render,
@@ -38,7 +40,8 @@ KIND_ORDER = [
     "ServiceAccount", "ResourceQuota", "LimitRange", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding",
     "NetworkPolicy", "ExternalSecret", "ConfigMap", "Secret",
     "Task", "Pipeline", "TriggerBinding", "TriggerTemplate", "EventListener",
-    "Service", "Broker", "Trigger",
+    "Certificate", "Ingress",
+    "Service", "Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Broker", "Trigger",
     # Composite resources (v2) and claims (v1) have the offerings' own kinds: they sort after these, by kind.
 ]
 _RANK = {k: i for i, k in enumerate(KIND_ORDER)}

@@ -10,6 +10,17 @@ Naming convention (documented in docs/blueprints.md):
 One Composition per provider, named ``<offering>-<provider>`` and labelled ``provider: <provider>``; the
 tenant's XR/claim selects it with ``compositionSelector.matchLabels.provider`` (the cluster's provider, or
 ``default`` when the offering has no composition for that provider).
+
+Connection details (``offerings[].connectionDetails``, filled by the composed resources'
+``connectionDetails``) land in the Secret ``<resource>-connection`` in the tenant's namespace
+(:func:`genplat.render.connections.connection_secret_name`):
+
+* v2: the function composes that Secret itself (function-patch-and-transform v0.10 or later), named by
+  the input's ``writeConnectionSecretToRef``; each composed resource that contributes keys of its own
+  connection secret writes that secret as ``<xr>-<resource>-connection`` beside it.
+* v1: the XRD lists ``connectionSecretKeys``, the Composition writes XR secrets to
+  ``crossplane-system`` (composed resources there too, named by the XR's uid), and the claim's
+  ``writeConnectionSecretToRef`` brings the keys into the tenant's namespace.
 """
 
 from __future__ import annotations
@@ -21,6 +32,7 @@ import typing as t
 from .._objects import RenderedObject
 from .._resolve import Resource, TenantTarget
 from ._base import BundleContext, platform_object, tenant_object
+from .connections import CONNECTION_SUFFIX, connection_secret_name
 
 FILE = "crossplane.yaml"
 CAPABILITY = "crossplane"
@@ -39,6 +51,8 @@ V1_CLAIM_FIELDS = {
     "metadata.name": "metadata.labels[crossplane.io/claim-name]",
 }
 _SCHEMA_KEYS = ("type", "description", "enum", "default", "minimum", "maximum", "pattern")
+# Where Crossplane v1 keeps cluster-scoped XRs' and composed resources' connection secrets.
+V1_SECRETS_NAMESPACE = "crossplane-system"
 
 
 def api_mode(ctx: BundleContext) -> str:
@@ -72,11 +86,12 @@ def function_name(ctx: BundleContext) -> str:
 
 
 def render_platform(ctx: BundleContext) -> list[RenderedObject]:
-    if not ctx.cluster.has(CAPABILITY) or not ctx.platform.offerings:
+    if not ctx.cluster.has(CAPABILITY):
         return []
     mode = api_mode(ctx)
     out: list[RenderedObject] = []
     fn = ctx.platform.crossplane.get("function")
+    # A declared function stays installed without offerings: other compositions may still run it.
     if fn:
         out.append(platform_object(ctx, FUNCTION_API, "Function", fn["name"], ctx.platform.origin(("spec", "crossplane", "function")),
                                    FILE, spec={"package": fn["package"]}))
@@ -130,6 +145,8 @@ def xrd(ctx: BundleContext, offering: dict[str, t.Any], oi: int, mode: str) -> R
         spec["scope"] = "Namespaced"
     if any(c.get("provider") == DEFAULT_PROVIDER for c in offering.get("compositions") or []):
         spec["defaultCompositionRef"] = {"name": composition_name(offering, DEFAULT_PROVIDER)}
+    if mode == "v1" and offering.get("connectionDetails"):
+        spec["connectionSecretKeys"] = list(offering["connectionDetails"])
     spec["versions"] = [version]
     obj = platform_object(ctx, XRD_API["v1" if mode == "v1" else "v2"], "CompositeResourceDefinition",
                           f"{n['xr_plural']}.{offering['group']}", ctx.platform.origin(("spec", "offerings", oi)), FILE, spec=spec)
@@ -151,22 +168,59 @@ def composition(ctx: BundleContext, offering: dict[str, t.Any], oi: int, comp: d
         if keep:
             _orphan_on_delete(item["base"])
         patches = [patch(p, params, mode) for p in res.get("patches") or []]
+        details = [connection_detail(d) for d in res.get("connectionDetails") or []]
+        if any("fromConnectionSecretKey" in d for d in details):
+            patches += own_connection_secret(item["base"], res["name"], mode)
         if patches:
             item["patches"] = patches
+        if details:
+            item["connectionDetails"] = details
         resources.append(item)
-    spec = {
+    fn_input: dict[str, t.Any] = {"apiVersion": PT_INPUT_API, "kind": "Resources"}
+    if mode != "v1" and offering.get("connectionDetails"):
+        # The function composes the XR's connection Secret (v2 XRs have none of their own).
+        fn_input["writeConnectionSecretToRef"] = {"patches": [{
+            "type": "FromCompositeFieldPath", "fromFieldPath": "metadata.name", "toFieldPath": "name",
+            "transforms": [{"type": "string", "string": {"type": "Format", "fmt": f"%s{CONNECTION_SUFFIX}"}}],
+        }]}
+    fn_input["resources"] = resources
+    spec: dict[str, t.Any] = {
         "compositeTypeRef": {"apiVersion": f"{offering['group']}/{XR_VERSION}", "kind": n["xr_kind"]},
         "mode": "Pipeline",
         "pipeline": [{
             "step": "patch-and-transform",
             "functionRef": {"name": function_name(ctx)},
-            "input": {"apiVersion": PT_INPUT_API, "kind": "Resources", "resources": resources},
+            "input": fn_input,
         }],
     }
+    if mode == "v1" and offering.get("connectionDetails"):
+        spec = {"writeConnectionSecretsToNamespace": V1_SECRETS_NAMESPACE, **spec}
     obj = platform_object(ctx, COMPOSITION_API, "Composition", composition_name(offering, comp["provider"]),
                           ctx.platform.origin(("spec", "offerings", oi, "compositions", ci)), FILE, spec=spec)
     obj.obj["metadata"]["labels"].update({PROVIDER_LABEL: comp["provider"], OFFERING_LABEL: offering["name"]})
     return obj
+
+
+def connection_detail(d: dict[str, t.Any]) -> dict[str, t.Any]:
+    """A blueprint connection detail → function-patch-and-transform's, with its type spelled out."""
+    for field, kind in (("fromConnectionSecretKey", "FromConnectionSecretKey"), ("fromFieldPath", "FromFieldPath"), ("value", "FromValue")):
+        if field in d:
+            return {"name": d["name"], "type": kind, field: str(d[field])}
+    raise ValueError(f"connection detail {d.get('name')!r} has no source")  # the schema requires one
+
+
+def own_connection_secret(base: dict[str, t.Any], resource: str, mode: str) -> list[dict[str, t.Any]]:
+    """Patches that make a composed resource write its own connection secret where the function reads it."""
+    ref = (base.get("spec") or {}).get("writeConnectionSecretToRef")
+    if isinstance(ref, dict) and ref.get("name"):
+        return []  # the platform named it itself
+    if mode == "v1":
+        base.setdefault("spec", {})["writeConnectionSecretToRef"] = {"namespace": V1_SECRETS_NAMESPACE}
+        source, fmt = "metadata.uid", f"%s-{resource}"
+    else:
+        source, fmt = "metadata.name", f"%s-{resource}{CONNECTION_SUFFIX}"
+    return [{"type": "FromCompositeFieldPath", "fromFieldPath": source, "toFieldPath": "spec.writeConnectionSecretToRef.name",
+             "transforms": [{"type": "string", "string": {"type": "Format", "fmt": fmt}}]}]
 
 
 def from_field_path(source: str, params: dict[str, t.Any], mode: str) -> str:
@@ -253,6 +307,8 @@ def composite(ctx: BundleContext, tenant: TenantTarget, res: Resource, offering:
     spec: dict[str, t.Any] = {"parameters": copy.deepcopy(res.parameters)}
     if mode == "v1":
         spec["compositionSelector"] = selector
+        if offering.get("connectionDetails"):
+            spec["writeConnectionSecretToRef"] = {"name": connection_secret_name(res.name)}
         kind = n["claim_kind"]
     else:
         # v2 keeps Crossplane's own machinery under spec.crossplane.

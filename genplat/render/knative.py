@@ -17,6 +17,7 @@ import typing as t
 from .._objects import RenderedObject
 from .._resolve import Service, TenantTarget
 from ._base import BundleContext, tenant_labels, tenant_object
+from .connections import connection_env
 from .secrets import secret_name
 from .tenancy import WORKLOAD_SERVICE_ACCOUNT
 
@@ -75,8 +76,27 @@ def autoscaling(tenant: TenantTarget, svc: Service) -> dict[str, str]:
     return out
 
 
-def container(svc: Service) -> dict[str, t.Any]:
+PROBE_FIELDS = ("initialDelaySeconds", "periodSeconds", "timeoutSeconds", "failureThreshold")
+
+
+def probes(svc: Service, *, port: bool) -> dict[str, t.Any]:
+    """``readinessProbe``/``livenessProbe``/``startupProbe`` as HTTP GETs on the service's port (Knative
+    probes the port it routes to and wants it left out; a Deployment's probes name it)."""
+    out: dict[str, t.Any] = {}
+    for kind in ("readiness", "liveness", "startup"):
+        p = svc.probes.get(kind)
+        if not p:
+            continue
+        get: dict[str, t.Any] = {"path": p["path"]}
+        if port:
+            get["port"] = svc.port
+        out[f"{kind}Probe"] = {"httpGet": get, **{k: p[k] for k in PROBE_FIELDS if k in p}}
+    return out
+
+
+def container(svc: Service, *, probe_port: bool = False) -> dict[str, t.Any]:
     env: list[dict[str, t.Any]] = [{"name": k, "value": v} for k, v in svc.env.items()]  # blueprint order
+    env.extend(connection_env(svc))
     for ref in svc.secrets:
         env.append({"name": ref["env"], "valueFrom": {"secretKeyRef": {"name": secret_name(svc, ref["env"]), "key": ref["env"]}}})
     c: dict[str, t.Any] = {"name": svc.name, "image": svc.image, "ports": [{"containerPort": svc.port}]}
@@ -85,6 +105,7 @@ def container(svc: Service) -> dict[str, t.Any]:
     resources = {part: {k: str(v) for k, v in svc.resources[part].items()} for part in ("requests", "limits") if svc.resources.get(part)}
     if resources:
         c["resources"] = resources
+    c.update(probes(svc, port=probe_port))
     c["securityContext"] = security_context()
     return c
 
@@ -130,12 +151,23 @@ def service(ctx: BundleContext, tenant: TenantTarget, svc: Service) -> RenderedO
 def render_serving(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
     if not ctx.cluster.has("knative-serving"):
         return []
-    return [service(ctx, tenant, svc) for svc in tenant.services]
+    return [service(ctx, tenant, svc) for svc in tenant.services if svc.workload == "knative"]
+
+
+def subscriber_ref(tenant: TenantTarget, name: str) -> dict[str, str]:
+    """A Trigger's subscriber: the Knative Service, or for a Deployment workload its core Service."""
+    workload = next((s.workload for s in tenant.services if s.name == name), "knative")
+    if workload == "deployment":
+        return {"apiVersion": "v1", "kind": "Service", "name": name}
+    return {"apiVersion": SERVING_API, "kind": "Service", "name": name}
 
 
 def render_eventing(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
-    # Subscribers are Knative Services, so Triggers need Serving on the cluster as well.
-    if not tenant.events or not ctx.cluster.has("knative-eventing") or not ctx.cluster.has("knative-serving"):
+    # Knative subscribers are Knative Services, so their Triggers need Serving on the cluster as well.
+    if not tenant.events or not ctx.cluster.has("knative-eventing"):
+        return []
+    workloads = {s.name: s.workload for s in tenant.services}
+    if not ctx.cluster.has("knative-serving") and any(workloads.get(e.subscriber) != "deployment" for e in tenant.events):
         return []
     out: list[RenderedObject] = []
     brokers: set[str] = set()
@@ -146,6 +178,6 @@ def render_eventing(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedOb
         spec: dict[str, t.Any] = {"broker": event.broker}
         if event.filter:
             spec["filter"] = {"attributes": dict(event.filter)}
-        spec["subscriber"] = {"ref": {"apiVersion": SERVING_API, "kind": "Service", "name": event.subscriber}}
+        spec["subscriber"] = {"ref": subscriber_ref(tenant, event.subscriber)}
         out.append(tenant_object(tenant, EVENTING_API, "Trigger", event.name, event.origin, spec=spec))
     return out

@@ -28,6 +28,7 @@ from .._images import parse_image
 from .._objects import RenderedObject
 from .._resolve import Service, TenantTarget
 from ._base import BundleContext, platform_object, tenant_labels, tenant_object
+from .builds import workspace_binding
 
 PIPELINE_API = "tekton.dev/v1"
 TRIGGERS_API = "triggers.tekton.dev/v1beta1"
@@ -39,7 +40,6 @@ EL_ROLE = "tekton-triggers-eventlistener-roles"
 EL_CLUSTER_ROLE = "tekton-triggers-eventlistener-clusterroles"
 NAME_LABEL = "app.kubernetes.io/name"
 TEMPLATE_LABEL = "genplat.dev/pipeline-template"
-WORKSPACE_SIZE = "1Gi"
 # Restricted Pod Security for TaskRun pods (Tekton's own containers need the set-security-context flag).
 POD_SECURITY_CONTEXT = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
 RBAC = "rbac.authorization.k8s.io"
@@ -128,19 +128,6 @@ def _tag(revision: str) -> str:
     return tag or "build"
 
 
-def workspace_binding(ctx: BundleContext, name: str) -> dict[str, t.Any]:
-    """How a PipelineRun binds a template workspace (the template does not say; see the module docstring)."""
-    pull = ctx.platform.secrets.get("imagePullSecret")
-    if re.search(r"docker|registry", name):
-        # Registry credentials: the platform's pull secret, its .dockerconfigjson mounted as config.json.
-        if pull:
-            return {"name": name, "secret": {"secretName": pull["name"], "items": [{"key": ".dockerconfigjson", "path": "config.json"}]}}
-        return {"name": name, "emptyDir": {}}
-    # Anything else is shared between tasks (separate pods), so it needs a volume: one PVC per run.
-    return {"name": name, "volumeClaimTemplate": {"spec": {
-        "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": WORKSPACE_SIZE}}}}}
-
-
 def pipeline_run(ctx: BundleContext, tenant: TenantTarget, svc: Service, template: dict[str, t.Any]) -> dict[str, t.Any]:
     build = svc.build or {}
     labels = build_labels(tenant, svc, template)
@@ -155,7 +142,7 @@ def pipeline_run(ctx: BundleContext, tenant: TenantTarget, svc: Service, templat
                 {"name": "revision", "value": "$(tt.params.revision)"},
                 {"name": "image", "value": f"{image_repository(svc.image)}:$(tt.params.revision)"},
             ],
-            "workspaces": [workspace_binding(ctx, w["name"]) for w in template["workspaces"]],
+            "workspaces": [workspace_binding(tenant, svc, w) for w in template["workspaces"]],
             "taskRunTemplate": {
                 "serviceAccountName": BUILD_SERVICE_ACCOUNT,
                 "podTemplate": {"securityContext": pod_security_context(template, ctx)},

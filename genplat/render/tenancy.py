@@ -43,13 +43,33 @@ def build_namespace(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedOb
     renderers.
     """
     build = tenant.for_builds()
+    # The pipeline templates' own build resources (and the tenant's overrides) over the tier's.
+    res = tenant.build_resources
+    origin = build_resources_origin(ctx, tenant) if res else tenant.origins["tier"]
+    quota = {**tenant.tier.get("quota", {}), **(res.get("quota") or {})}
+    container = {part: {**tenant.tier.get("container", {}).get(part, {}), **(res.get("container") or {}).get(part, {})}
+                 for part in ("defaultRequest", "default", "max")}
     out = [namespace(ctx, build, enforce=tenant.build_pod_security, purpose="build"),
-           resource_quota(build), limit_range(build)]
+           resource_quota(build, quota=quota, origin=origin), limit_range(build, container=container, origin=origin)]
     pull = ctx.platform.secrets.get("imagePullSecret")
     if pull and ctx.cluster.has("external-secrets"):
         out.append(image_pull_secret(ctx, build, pull))
     out.extend(role_bindings(build))
     return out
+
+
+def build_resources_origin(ctx: BundleContext, tenant: TenantTarget) -> t.Any:
+    """Where a build namespace's sizes come from: the tenant's spec.builds when it overrides them,
+    else the first pipeline template (of the tenant's builds) that declares resources."""
+    builds = tenant.blueprint.spec.get("builds") or {}
+    if any(k in builds for k in ("quota", "container", "workspace")):
+        return tenant.origins["builds"]
+    names = list(ctx.platform.pipelines)
+    for svc in tenant.services:
+        name = (svc.build or {}).get("pipeline")
+        if name in ctx.platform.pipelines and ctx.platform.pipelines[name].get("resources"):
+            return ctx.platform.origin(("spec", "pipelines", names.index(name), "resources"))
+    return tenant.origins["tier"]
 
 
 def namespace(ctx: BundleContext, tenant: TenantTarget, *, enforce: str | None = None, purpose: str | None = None) -> RenderedObject:
@@ -67,8 +87,9 @@ def namespace(ctx: BundleContext, tenant: TenantTarget, *, enforce: str | None =
     return RenderedObject(obj, tenant.origin, bundle=tenant.cluster.bundle, file=f"tenants/{tenant.name}.yaml", tenant=tenant.name)
 
 
-def resource_quota(tenant: TenantTarget, cluster: Cluster | None = None) -> RenderedObject:
-    quota = tenant.tier.get("quota", {})
+def resource_quota(tenant: TenantTarget, cluster: Cluster | None = None, *, quota: dict[str, t.Any] | None = None,
+                   origin: t.Any = None) -> RenderedObject:
+    quota = tenant.tier.get("quota", {}) if quota is None else quota
     hard: dict[str, str] = {}
     for key, k8s in QUOTA_KEYS:
         if key in quota:
@@ -82,18 +103,18 @@ def resource_quota(tenant: TenantTarget, cluster: Cluster | None = None) -> Rend
     hard.setdefault("requests.cpu", quantity(quota["cpu"]))
     hard.setdefault("requests.memory", quantity(quota["memory"]))
     hard = dict(sorted(hard.items()))
-    return tenant_object(tenant, "v1", "ResourceQuota", "tenant-quota", tenant.origins["tier"], spec={"hard": hard})
+    return tenant_object(tenant, "v1", "ResourceQuota", "tenant-quota", origin or tenant.origins["tier"], spec={"hard": hard})
 
 
-def limit_range(tenant: TenantTarget) -> RenderedObject:
-    c = tenant.tier.get("container", {})
+def limit_range(tenant: TenantTarget, *, container: dict[str, t.Any] | None = None, origin: t.Any = None) -> RenderedObject:
+    c = tenant.tier.get("container", {}) if container is None else container
     limit = {
         "type": "Container",
         "default": {k: quantity(v) for k, v in c.get("default", {}).items()},
         "defaultRequest": {k: quantity(v) for k, v in c.get("defaultRequest", {}).items()},
         "max": {k: quantity(v) for k, v in c.get("max", {}).items()},
     }
-    return tenant_object(tenant, "v1", "LimitRange", "tenant-limits", tenant.origins["tier"], spec={"limits": [limit]})
+    return tenant_object(tenant, "v1", "LimitRange", "tenant-limits", origin or tenant.origins["tier"], spec={"limits": [limit]})
 
 
 def service_account(ctx: BundleContext, tenant: TenantTarget) -> RenderedObject:

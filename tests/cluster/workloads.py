@@ -6,7 +6,8 @@ deploy.go, queue.go; tektoncd/pipeline v1.6 ``pkg/pod/pod.go``), keeping what ad
 containers (Knative's queue-proxy and Tekton's init containers included), their security contexts,
 ports, env, resources, volumes, the service account and the pod security context. Tekton runs the
 catalog Tasks the platform's pipelines reference through the bundles resolver (not reachable offline):
-their steps are written here from tektoncd/catalog's git-clone 0.9 and kaniko 0.7.
+their steps are written here from tektoncd/catalog's git-clone 0.9, kaniko 0.7 and maven 0.3 (the last
+through the hub resolver).
 """
 
 from __future__ import annotations
@@ -66,6 +67,11 @@ CATALOG_STEPS: dict[str, list[dict[str, t.Any]]] = {
                {"name": "write-url", "script": True,
                 "image": "docker.io/library/bash:5.1.4@sha256:c523c636b722339f41b6a431b44588ab2f762c5de5ec3bd7964420ff982fb1d9"}],
 }
+CATALOG_STEPS["maven"] = [
+    {"name": "mvn-settings", "image": "registry.access.redhat.com/ubi8/ubi-minimal:8.2", "script": True},
+    {"name": "mvn-goals", "script": False,
+     "image": "gcr.io/cloud-builders/mvn@sha256:57523fc43394d6d9d2414ee8d1c85ed7a13460cbb268c3cd16d28cfb3859e641"},
+]
 ENTRYPOINT_IMAGE = "ghcr.io/tektoncd/pipeline/entrypoint-bff0a22da108bc2f16c818c97641a296@sha256:" + "1" * 64
 SHELL_IMAGE = "cgr.dev/chainguard/busybox@sha256:" + "2" * 64
 _INTERNAL = ["tekton-internal-workspace", "tekton-internal-home", "tekton-internal-results", "tekton-internal-steps",

@@ -16,7 +16,7 @@ from genplat.render._base import BundleContext
 
 REPO = Path(__file__).resolve().parent.parent.parent
 EXAMPLES = REPO / "blueprints"
-CRD_PROJECTS = ("crossplane", "tekton-pipeline", "tekton-triggers", "knative-serving", "knative-eventing",
+CRD_PROJECTS = ("crossplane", "tekton-pipeline", "tekton-triggers", "knative-serving", "knative-eventing", "cert-manager",
                 "external-secrets", "kyverno")
 
 

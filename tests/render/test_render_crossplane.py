@@ -101,7 +101,7 @@ def test_math_transform_and_ordering() -> None:
 def test_function_pinned_by_platform(examples: Rendered) -> None:
     fn = examples.one(DEV, "Function", "function-patch-and-transform")
     assert fn["apiVersion"] == "pkg.crossplane.io/v1"
-    assert fn["spec"] == {"package": "xpkg.crossplane.io/crossplane-contrib/function-patch-and-transform:v0.8.2"}
+    assert fn["spec"] == {"package": "xpkg.crossplane.io/crossplane-contrib/function-patch-and-transform:v0.10.0"}
     found = examples.find(DEV, "Function")
     assert found[0].file == "platform/crossplane.yaml"
     assert str(found[0].origin).startswith(str(examples.platform.blueprint.file))

@@ -70,13 +70,15 @@ def test_triggers_filter_push_to_branch(examples: Rendered) -> None:
         "repo-url": "https://github.com/acme/docs", "revision": "$(tt.params.revision)",
         "image": "ghcr.io/acme/docs:$(tt.params.revision)"}
     ws = {w["name"]: w for w in run["spec"]["workspaces"]}
-    assert ws["docker-config"]["secret"] == {"secretName": "acme-registry", "items": [{"key": ".dockerconfigjson", "path": "config.json"}]}
+    # The tenant's own push credentials (spec.builds.pushSecret), not the platform's pull secret.
+    assert ws["docker-config"]["secret"] == {"secretName": "registry-push", "items": [{"key": ".dockerconfigjson", "path": "config.json"}]}
     assert "volumeClaimTemplate" in ws["source"]
     assert run["spec"]["taskRunTemplate"]["serviceAccountName"] == "build"
     rb = examples.one(DEV, "RoleBinding", "build-triggers", NS)
     assert rb["roleRef"]["name"] == "tekton-triggers-eventlistener-roles"
     crb = examples.one(DEV, "ClusterRoleBinding", "genplat-tekton-triggers")
-    assert crb["subjects"] == [{"kind": "ServiceAccount", "name": "build-triggers", "namespace": NS}]
+    assert crb["subjects"] == [{"kind": "ServiceAccount", "name": "build-triggers", "namespace": ns}
+                               for ns in ("initech-dev-build", NS)]  # initech's report-worker builds too
 
 
 def test_branch_with_quote_is_escaped() -> None:
