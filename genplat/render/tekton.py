@@ -9,7 +9,9 @@ clusters with the ``tekton`` capability:
 * ``ServiceAccount build`` the runs use, with the platform's image pull secret.
 * When the template enables triggers: ``TriggerBinding <service>-push`` (revision = the pushed commit),
   ``TriggerTemplate <service>-build`` (an inline PipelineRun), ``EventListener <service>-push`` whose CEL
-  interceptor passes only pushes to the configured branch, run as ``ServiceAccount build-triggers``
+  interceptor passes only pushes to the configured branch, whose sink container is sized with the
+  tier's container defaults (Triggers reads ``kubernetesResource…containers[0].resources`` only), run
+  as ``ServiceAccount build-triggers``
   (RoleBinding here, ClusterRoleBinding in the platform part: :func:`render_platform`).
 * NetworkPolicies (under default-deny) for what builds and listeners need: TaskRun pods reach git hosts
   and registries (TCP 443 and 22), EventListener pods reach the API server (TCP 443 and 6443).
@@ -43,6 +45,8 @@ WORKSPACE_SIZE = "1Gi"
 # Restricted Pod Security for TaskRun pods (Tekton's own containers need the set-security-context flag).
 POD_SECURITY_CONTEXT = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
 RBAC = "rbac.authorization.k8s.io"
+# The sink's size when the tier sets no container defaults.
+LISTENER_RESOURCES = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}}
 
 
 def image_repository(image: str) -> str:
@@ -202,10 +206,23 @@ def triggers(ctx: BundleContext, tenant: TenantTarget, svc: Service, template: d
             "bindings": [{"ref": binding.name}],
             "template": {"ref": tt.name},
         }],
-        # The listener's pod needs the platform's required labels too.
-        "resources": {"kubernetesResource": {"spec": {"template": {"metadata": {"labels": el_labels}}}}},
+        # The listener's pod needs the platform's required labels too, and its sink container explicit
+        # resources: Triggers sizes it only from containers[0] here, and a LimitRange does not default
+        # the Deployment it makes (admission checks its template).
+        "resources": {"kubernetesResource": {"spec": {"template": {
+            "metadata": {"labels": el_labels},
+            "spec": {"containers": [{"resources": listener_resources(tenant)}]},
+        }}}},
     })
     return [binding, tt, listener]
+
+
+def listener_resources(tenant: TenantTarget) -> dict[str, dict[str, str]]:
+    """The EventListener sink's requests and limits: the tier's container defaults (its LimitRange's)."""
+    c = tenant.tier.get("container") or {}
+    requests = {**LISTENER_RESOURCES["requests"], **{k: str(v) for k, v in (c.get("defaultRequest") or {}).items()}}
+    limits = {**LISTENER_RESOURCES["limits"], **{k: str(v) for k, v in (c.get("default") or {}).items()}}
+    return {"requests": dict(sorted(requests.items())), "limits": dict(sorted(limits.items()))}
 
 
 def _pod_selector(key: str) -> dict[str, t.Any]:
