@@ -71,6 +71,15 @@ TEKTON_RUNS = (Target("tekton.dev", "taskruns", "TaskRun", "tekton"), Target("te
 TRIGGERS = (Target("triggers.tekton.dev", "eventlisteners", "EventListener", "tekton", "v1beta1"),)
 
 
+ALL_TARGETS = PODS + KNATIVE + TEKTON_DEFINITIONS + TEKTON_RUNS + TRIGGERS
+_TARGET_KINDS = {(tg.group, tg.kind) for tg in ALL_TARGETS}
+
+
+def is_target(obj: dict[str, t.Any]) -> bool:
+    """Whether the admission policies match the object's kind (at some rule)."""
+    return (_group(obj), obj.get("kind")) in _TARGET_KINDS
+
+
 def _get(obj: t.Any, path: PathT) -> t.Any:
     for part in path:
         if isinstance(obj, dict) and isinstance(part, str):

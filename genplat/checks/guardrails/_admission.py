@@ -10,7 +10,7 @@ from __future__ import annotations
 import typing as t
 
 from ...policy import RULES, PolicySettings
-from ...policy._workloads import PathT, pod_spec_path, task_specs
+from ...policy._workloads import PathT, is_target
 from ._context import Finding, View
 
 _SHIMS: tuple[tuple[PathT, str, str], ...] = (
@@ -21,7 +21,7 @@ _SHIMS: tuple[tuple[PathT, str, str], ...] = (
 
 def as_model(obj: dict[str, t.Any]) -> dict[str, t.Any] | None:
     """The object as the rule model walks it: itself, a stand-in of a known kind, or None (no pods)."""
-    if pod_spec_path(obj) is not None or task_specs(obj) or (obj.get("kind") == "StepAction"):
+    if is_target(obj):
         return obj
     for path, api, kind in _SHIMS:
         node: t.Any = obj
