@@ -45,6 +45,9 @@ WORKSPACE_SIZE = "1Gi"
 # Restricted Pod Security for TaskRun pods (Tekton's own containers need the set-security-context flag).
 POD_SECURITY_CONTEXT = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
 RBAC = "rbac.authorization.k8s.io"
+# Labels Tekton Triggers v0.34 puts on every EventListener's objects and selects its pods by
+# (pkg/reconciler/eventlistener/resources: DefaultStaticResourceLabels, GenerateLabels).
+TRIGGERS_STATIC_LABELS = ("app.kubernetes.io/managed-by", "app.kubernetes.io/part-of", "eventlistener")
 # The sink's size when the tier sets no container defaults.
 LISTENER_RESOURCES = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}}
 
@@ -195,6 +198,10 @@ def triggers(ctx: BundleContext, tenant: TenantTarget, svc: Service, template: d
     })
     el_labels = build_labels(tenant, svc, template)
     el_labels[NAME_LABEL] = f"{svc.name}-push"
+    # Triggers selects the sink's pods by its static labels, and template labels win over them on the
+    # pods (knative.dev/pkg kmeta.UnionMaps): setting one here would leave its Deployment unselectable.
+    for key in TRIGGERS_STATIC_LABELS:
+        el_labels.pop(key, None)
     listener = tenant_object(tenant, TRIGGERS_API, "EventListener", f"{svc.name}-push", origin, spec={
         "serviceAccountName": TRIGGERS_SERVICE_ACCOUNT,
         "triggers": [{

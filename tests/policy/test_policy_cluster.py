@@ -17,12 +17,14 @@ import pytest
 import yaml
 
 from genplat._objects import RenderedObject
+from genplat.render.crossplane import composite_crd
 
 from . import corpus, derived
 
 pytestmark = pytest.mark.cluster
 OUT = corpus.REPO / "out"
 ADMISSION = ("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding")
+CORE_PODS = ("v1", "apps/v1", "batch/v1")
 
 
 def _namespace(name: str, labels: t.Mapping[str, str]) -> dict[str, t.Any]:
@@ -40,8 +42,9 @@ def _install(cp: t.Any, policies: t.Sequence[RenderedObject]) -> t.Callable[[], 
     cp.apply(docs)
     probe_ns = "policy-probe"
     cp.apply([_namespace(probe_ns, {"genplat.dev/tenant": "probe"})])
-    probe = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "probe", "namespace": probe_ns},
-             "spec": {"containers": [{"name": "c", "image": "docker.io/evil/probe:latest", "securityContext": {"privileged": True}}]}}
+    probe = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "probe", "namespace": probe_ns},
+             "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {"metadata": {"labels": {"a": "b"}}, "spec": {
+                 "containers": [{"name": "c", "image": "docker.io/evil/probe:latest"}]}}}}
     deadline = time.monotonic() + 60
     names = {d["metadata"]["name"] for d in docs if d["kind"] == "ValidatingAdmissionPolicy"}
     while True:  # the admission plugin picks new policies up from its informer, a moment later
@@ -95,7 +98,11 @@ def test_server_judges_the_corpus(corpus_cluster: tuple[t.Any, dict[str, str]], 
     else:
         result = cp.apply_one(obj)
         error, stored = result.error, result.obj
-    if case.refused:
+    if case.refused and case.rule == "guardrail/privileged" and obj["apiVersion"] in CORE_PODS:
+        # The fixture's server runs with --allow-privileged=false: its own validation refuses privileged
+        # pod templates before admission runs (the Kyverno CLI judges these; the TaskRun case here).
+        assert error is not None and "privileged: Forbidden: disallowed by cluster policy" in error, error
+    elif case.refused:
         assert error is not None, f"{case.name} was admitted"
         refusing = {rule for name, rule in names.items() if f"ValidatingAdmissionPolicy '{name}'" in error}
         assert refusing == {case.rule}, error
@@ -126,14 +133,21 @@ def test_example_bundles_and_what_controllers_make_of_them_are_admitted(control_
         judged = 0
         for bundle in bundles:
             docs = [d for d in _bundle_docs(bundle) if d["kind"] not in ADMISSION or bundle.name == "prod-us"]
+            # No Crossplane runs: stand in for it, making the composite resources' CRDs from the XRDs.
+            xrds = [d for d in docs if d["kind"] == "CompositeResourceDefinition"]
+            if xrds:
+                cp.install_crds([composite_crd(d) for d in xrds])
             cp.apply(docs)
             made = derived.derive(docs)
             namespaces = sorted({d["metadata"]["namespace"] for d in made})
             cp.apply([_service_account(ns) for ns in namespaces])
-            results = cp.apply(made)
+            results = cp.apply(made, check=False)
             judged += len(results)
             for r in results:
-                assert r.obj is not None and r.obj["metadata"].get("uid"), r.key
+                assert r.error is None and r.obj is not None and r.obj["metadata"].get("uid"), (r.key, r.error)
+                # Build namespaces enforce their template's level but warn at the platform's (kaniko runs as root).
+                for w in r.warnings:
+                    assert r.key.split()[-1].split("/")[0].endswith("-build") and "PodSecurity" in w, (r.key, w)
         assert judged >= 30
     finally:
         cleanup()
