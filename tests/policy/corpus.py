@@ -98,3 +98,19 @@ def policy_names(objects: t.Sequence[RenderedObject]) -> dict[str, str]:
     """Policy name → the rule it enforces (from its genplat.dev/rule annotation)."""
     return {o.name: o.obj["metadata"]["annotations"]["genplat.dev/rule"] for o in objects
             if o.kind in ("ValidatingPolicy", "ClusterPolicy", "ValidatingAdmissionPolicy")}
+
+
+@functools.cache
+def example_objects() -> tuple[RenderedObject, ...]:
+    """Everything the example blueprints render, every bundle (as ``genplat build`` does)."""
+    from genplat.render import render_platform, render_tenant
+
+    model, bundles = resolve(genplat.load_project(REPO / "blueprints"))
+    out: list[RenderedObject] = []
+    for bundle, tenants in bundles.items():
+        cluster = next(c for c in model.clusters if c.bundle == bundle)
+        ctx = BundleContext(model, cluster, tenants)
+        out += render_platform(ctx)
+        for tenant in tenants:
+            out += render_tenant(ctx, tenant)
+    return tuple(out)
