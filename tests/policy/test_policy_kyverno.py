@@ -8,8 +8,10 @@ values file (``namespaceSelector``): without them no namespace-selected policy m
 * the violation corpus: each ``fail-*`` object refused by its rule's policy alone, each ``pass-*``
   admitted, for the default ValidatingPolicy form (with ``--warnings-as-errors``: no deprecation
   warning) and the ClusterPolicy form for older Kyverno;
-* every object the examples render, and everything the controllers make of them (``derived.py``),
-  against the policies rendered for their own cluster: all admitted, every workload matched.
+* every object the examples render of a kind the policies match (the CLI panics on two resources
+  with one namespace/name, which other kinds share: ServiceAccount and RoleBinding ``build-triggers``),
+  and everything the controllers make of them (``derived.py``), against the policies rendered for
+  their own cluster: all admitted, every one matched by each policy meant for its kind.
 """
 
 from __future__ import annotations
