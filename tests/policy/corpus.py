@@ -80,10 +80,14 @@ def platform() -> PlatformModel:
     return dataclasses.replace(base, policies=policies)
 
 
-def rendered_policies(*, kyverno: str | None, examples: bool = False) -> list[RenderedObject]:
-    """The corpus policies (``examples``: the example platform's own) for a cluster with every capability:
-    ``kyverno`` ValidatingPolicy/ClusterPolicy, or None for native admission."""
+def rendered_policies(*, kyverno: str | None, examples: bool = False,
+                      policies: t.Mapping[str, t.Any] | None = None) -> list[RenderedObject]:
+    """The corpus policies (``examples``: the example platform's own; ``policies``: these settings) for
+    a cluster with every capability: ``kyverno`` ValidatingPolicy/ClusterPolicy, or None for native
+    admission."""
     model = example_platform() if examples else platform()
+    if policies is not None:
+        model = dataclasses.replace(model, policies=dict(policies))
     cluster = next(c for c in model.clusters if c.name == "dev-eu")
     caps = set(cluster.capabilities) - {"kyverno"}
     if kyverno is not None:
