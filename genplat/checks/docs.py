@@ -74,6 +74,57 @@ ENFORCEMENT = """
     (the pipeline template's `podSecurity`, baseline in the examples) allows.
 """
 
+WHERE_CHECKS_RUN = """\
+## Where each check runs
+
+**Offline, in every `genplat validate`, `build` and `check`** (no cluster, no network): the blueprints'
+schemas and rules (docs/rules.md), including the rules that repeat what the API server and Knative's
+webhook would refuse (labels, annotation size, quantities, duplicate env entries, colliding secret
+names, Knative's reserved ports, variables and container name); every rendered object against the
+Kubernetes OpenAPI schemas of the platform's version and the pinned upstream CRDs, made strict as
+above, with non-nullable nulls pruned first as the server prunes them; composite resources against the
+CRD derived from their XRD (a version without a schema is valid, as the API server takes it); the
+guardrail rules below; kubeconform when asked.
+
+**Against a real API server, in the test suite** (`tests/cluster`, marker `cluster`: kube-apiserver
+v1.35.4 and etcd v3.6.5 built from the pinned sources, RBAC, the default admission plugins with
+PodSecurity, ResourceQuota, LimitRanger, ServiceAccount and ValidatingAdmissionPolicy, every pinned CRD
+installed and Established):
+- every example bundle and a generated 36-tenant project, through `kubectl kustomize`, applied
+  server-side with strict field validation in kustomize-controller's order (CRDs and Namespaces
+  first): zero refusals, zero warnings, and a second apply changes nothing (the comparison
+  `kubectl diff --server-side` makes); the server runs the CRDs' CEL rules (`x-kubernetes-validations`),
+  which genplat does not run offline;
+- the GitOps wiring (`out/_gitops`) against the Flux and kapp-controller CRDs in their namespaces;
+- the Pods that Knative (revision with queue-proxy) and Tekton (task pods with their init containers)
+  would create, dry-run created in their namespaces: each meets its namespace's enforced Pod Security
+  level without a warning;
+- each server-mirroring validate rule against the objects its inputs become, value by value
+  (`test_server_agrees.py`): genplat refuses exactly what the server refuses.
+- the guardrails' ValidatingAdmissionPolicies (`tests/policy`): every case of the violation corpus
+  (`tests/policy/corpus`) refused by its rule's policy with its message, every compliant case admitted
+  and stored, every example bundle and the objects Knative, Tekton and Triggers would make of it
+  admitted (the server runs with `--allow-privileged=false`, so it refuses privileged pod templates
+  itself before admission; the Tekton case and the Kyverno CLI cover those).
+
+**With the Kyverno CLI** (v1.19.1, pinned, `tests/policy`): the rendered Kyverno policies in both
+forms against the same corpus, each case matched by the policies meant for its kind and refused by its
+rule alone; every example object of a matched kind and the controller-made objects admitted, with
+`--warnings-as-errors`; genplat's gate gives the same verdicts on the corpus and on a batch of tricky
+image references.
+
+**What no test covers**: admission webhooks (Knative's, Tekton's, Crossplane's, Kyverno's own
+admission controller, external-secrets', cert-manager's) do not run on the test control plane; only their CRDs' schemas and
+CEL rules are enforced, and Knative's reservations are checked against Knative's source, not its webhook.
+Controllers do not run either: nothing reconciles, so Knative makes no Deployments, Tekton no Pods (the
+policy tests model what they would make, `tests/policy/derived.py`),
+Crossplane composes nothing and derives no CRDs (the tests install genplat's own derivation in its place;
+Crossplane v2.1 itself does not establish an XRD version without a schema), Flux and kapp-controller pull
+no bundles (the OCI tests cover fetching with their clients), external-secrets fetches no secret.
+Scheduling, the kubelet, image pulls and the effect of NetworkPolicies are untested; kapp-controller's
+App CRD is a stand-in written from its documented API.
+"""
+
 
 def render() -> str:
     out = ["# Output checks", "",
@@ -95,6 +146,7 @@ def render() -> str:
     out += ["", "### Where each rule is enforced", "", inspect.cleandoc(ENFORCEMENT), "", *enforcement_table()]
     for rid, m in RULES.items():
         out += ["", f"### `{rid}`", "", inspect.cleandoc(m.__doc__ or "")]
+    out += ["", WHERE_CHECKS_RUN.rstrip("\n")]
     return "\n".join(out) + "\n"
 
 

@@ -15,12 +15,19 @@ from __future__ import annotations
 import typing as t
 
 from ..._diagnostics import Severity
+from ...policy._rules import full_ref
 from . import _admission
 from ._context import Finding, View
 
 ID = "guardrail/image-registry"
 SEVERITY = Severity.ERROR
 NEEDS_BLUEPRINT = True
+
+
+def allowed(image: str, registries: t.Iterable[str]) -> bool:
+    """Whether ``image`` comes from one of ``registries`` (what the rule model's check asks of tenants)."""
+    ref = full_ref(image)
+    return any(ref == r.rstrip("/") or ref.startswith(r.rstrip("/") + "/") for r in registries)
 
 
 def check(view: View) -> t.Iterator[Finding]:
