@@ -32,11 +32,12 @@ Obj = dict[str, t.Any]
 
 # Upstream defaults, as released (the platform declares the same repositories in policies.platformImages).
 QUEUE_IMAGE = "gcr.io/knative-releases/knative.dev/serving/cmd/queue@sha256:" + "5" * 64
-ENTRYPOINT_IMAGE = "gcr.io/tekton-releases/github.com/tektoncd/pipeline/cmd/entrypoint:v1.6.0@sha256:" + "e" * 64
-NOP_IMAGE = "gcr.io/tekton-releases/github.com/tektoncd/pipeline/cmd/nop:v1.6.0@sha256:" + "0" * 64
+# Tekton releases its images with ko to ghcr.io as <repository>/<command>-<md5 of its import path>.
+ENTRYPOINT_IMAGE = "ghcr.io/tektoncd/pipeline/entrypoint-bff0a22da108bc2f16c818c97641a296:v1.6.0@sha256:" + "e" * 64
+NOP_IMAGE = "ghcr.io/tektoncd/pipeline/nop-8eac7c133edad5df719dc37b36b62482:v1.6.0@sha256:" + "0" * 64
 # config/controller.yaml of Tekton Pipelines v1.6.0 (-shell-image).
 SHELL_IMAGE = "cgr.dev/chainguard/busybox@sha256:19f02276bf8dbdd62f069b922f10c65262cc34b710eea26ff928129a736be791"
-SINK_IMAGE = "gcr.io/tekton-releases/github.com/tektoncd/triggers/cmd/eventlistenersink:v0.34.0@sha256:" + "7" * 64
+SINK_IMAGE = "ghcr.io/tektoncd/triggers/eventlistenersink-7ad1faa98cddbcb0c24990303b220bb8:v0.34.0@sha256:" + "7" * 64
 # The Tekton catalog tasks the platform's container-build template resolves (git-clone, kaniko).
 CATALOG_STEPS = {
     "git-clone": [{"name": "clone", "image": "gcr.io/tekton-releases/github.com/tektoncd/pipeline/cmd/git-init:v0.40.2"}],

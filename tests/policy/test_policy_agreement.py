@@ -31,7 +31,7 @@ IMAGES = [
     "registry.acme.example:5000/x:1", "registry.acme.example", "registry.acme.example.evil.io/x:1",
     "gcr.io/knative-releases/knative.dev/serving/cmd/queue" + D, "gcr.io/knative-releases/knative.dev/serving/cmd/queue:v1",
     "gcr.io/knative-releases/knative.dev/serving/cmd/queue-x" + D,
-    "gcr.io/kaniko-project/executor:v1.23.2", "gcr.io/tekton-releases/github.com/tektoncd/pipeline/cmd/nop" + D,
+    "gcr.io/kaniko-project/executor:v1.23.2", "ghcr.io/tektoncd/pipeline/nop-8eac7c133edad5df719dc37b36b62482" + D,
 ]
 CONTAINERS = ["app", "queue-proxy", "sidecar-x"]
 SETTINGS = {
@@ -40,7 +40,7 @@ SETTINGS = {
     "platformImages": [
         {"name": "queue", "image": "gcr.io/knative-releases/knative.dev/serving/cmd/queue", "containers": ["queue-proxy"], "namespaces": "workload"},
         {"name": "kaniko", "image": "gcr.io/kaniko-project/executor", "containers": ["sidecar-x"], "namespaces": "build"},
-        {"name": "nop", "image": "gcr.io/tekton-releases/github.com/tektoncd/pipeline/cmd/nop", "containers": ["affinity-assistant", "sidecar-*"]},
+        {"name": "nop", "image": "ghcr.io/tektoncd/pipeline/nop-8eac7c133edad5df719dc37b36b62482", "containers": ["affinity-assistant", "sidecar-*"]},
     ],
 }
 RULES = ("guardrail/image-registry", "guardrail/image-tag")
