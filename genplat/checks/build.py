@@ -5,10 +5,10 @@ rendered objects (the platform's, then each tenant's, per bundle). It reads from
 ``kubernetesVersion``, ``crds`` (paths relative to the platform blueprint), ``validator``
 (``kubeconform`` delegates schema checks; a missing binary stops the build with exit 2 before any
 rendering), ``policies.podSecurity``, ``policies.allowedRegistries``, ``policies.requiredLabels``,
-``policies.guardrails.disabled`` and the ``forbidLatest``/``forbidPrivileged``/``defaultDenyNetwork``
-switches (false switches the matching rules off, with that as the reason). Given the resolved
-placements (``bundles=``), each tenant's namespaces are its workload namespace and, when it builds, its
-build namespace, which is held to the Pod Security level its pipeline templates chose.
+``policies.platformImages``, ``policies.guardrails.disabled`` and the
+``forbidLatest``/``forbidPrivileged``/``defaultDenyNetwork``/``requireLimits`` switches (false switches
+the matching rules off, with that as the reason). Given the resolved placements (``bundles=``), each
+tenant's namespaces are its workload namespace and, when it builds, its build namespace, which is held to the Pod Security level its pipeline templates chose.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .._diagnostics import Diagnostic
 from .._objects import RenderedObject
+from ..policy import settings_from
 from .checker import get_checker
 from .guardrails import GuardrailContext
 from .kubeconform import find_kubeconform
@@ -31,6 +32,7 @@ _SWITCHES = {
     "forbidLatest": ("guardrail/image-tag",),
     "forbidPrivileged": ("guardrail/privileged", "guardrail/host-namespaces"),
     "defaultDenyNetwork": ("guardrail/namespace-default-deny",),
+    "requireLimits": ("guardrail/container-resources",),
 }
 
 
@@ -55,6 +57,7 @@ def guardrail_context(platform: PlatformModel) -> GuardrailContext:
         pod_security=dict(platform.pod_security),
         disabled=disabled,
         required_labels=tuple(policies.get("requiredLabels") or ()),
+        platform_images=settings_from(policies).platform_images,
     )
 
 
@@ -97,7 +100,8 @@ def make_build_checker(
     if use_kubeconform:
         find_kubeconform()  # fail before rendering anything, with exit 2
     checker = get_checker(kubernetes_version=platform.kubernetes_version, crd_paths=crd_paths)
-    context = dataclasses.replace(guardrail_context(platform), namespace_pod_security=levels)
+    context = dataclasses.replace(guardrail_context(platform), namespace_pod_security=levels,
+                                  build_namespaces=frozenset(levels))
     first = [True]
     xrds: set[tuple[str, str, str]] = set()
     out_setup: list[Diagnostic] = []

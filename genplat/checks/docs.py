@@ -5,7 +5,25 @@ from __future__ import annotations
 import inspect
 
 from . import crd_schema, schema
+from ..policy import POD_SECURITY
+from ..policy import RULES as ADMISSION
 from .guardrails import RULES
+
+ENFORCEMENT_HEADER = "| rule | build | Kyverno | ValidatingAdmissionPolicy | Pod Security |"
+
+
+def enforcement_table() -> list[str]:
+    """One row per guardrail: where it is enforced (the build gate, the rendered admission policies,
+    Pod Security Admission at the level that covers it)."""
+    rows = [ENFORCEMENT_HEADER, "|---|---|---|---|---|"]
+    for rid in RULES:
+        admitted = f"`{ADMISSION[rid].policy_name}`" if rid in ADMISSION else "—"
+        if rid == "guardrail/image-registry":  # one policy per namespace purpose when platform images are scoped
+            admitted += " (`-workload`, `-build`)"
+        level = POD_SECURITY.get(rid)
+        psa = "—" if level is None else level if level == "restricted" else f"{level} and stricter"
+        rows.append(f"| `{rid}` | yes | {admitted} | {admitted} | {psa} |")
+    return rows
 
 SCHEMA_RULES = [
     ("schema-unknown-field", "error", "A field the schema does not list (a typo, or a field of another API version)."),
@@ -21,6 +39,40 @@ SCHEMA_RULES = [
     ("kubernetes-version", "warning", "The Kubernetes version asked for is newer than the schemas shipped."),
 ]
 
+
+ENFORCEMENT = """
+    genplat's build gate runs every rule on the rendered output. The rules that concern what a tenant
+    pod runs are also rendered as admission policies from the same rule model (`genplat/policy/`), so
+    a tenant who applies objects by hand meets them in the cluster: as Kyverno `ValidatingPolicy`
+    objects (`platform/kyverno.yaml`) on clusters with the `kyverno` capability, as native
+    `ValidatingAdmissionPolicy` + `ValidatingAdmissionPolicyBinding` pairs (`platform/admission.yaml`)
+    on clusters without it. Each policy matches tenant namespaces (label `genplat.dev/tenant`), on
+    CREATE and UPDATE, for Pods (and `pods/ephemeralcontainers`), PodTemplates, ReplicationControllers,
+    Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs, Knative
+    Services/Configurations/Revisions (clusters with `knative-serving`), and Tekton
+    Tasks/TaskRuns/Pipelines/PipelineRuns/StepActions and Triggers EventListeners (clusters with
+    `tekton`), each rule the kinds it concerns. The CEL of a rule is written once and used by every
+    form; the message of a refusal starts with the rule id. A rule switched off in the platform is not
+    rendered either. Pod Security Admission (namespace labels from `policies.podSecurity`) covers some
+    rules too, at the level given.
+
+    Kyverno: `policies.kyverno.policyKind` picks `ValidatingPolicy` (`policies.kyverno.io/v1`, the
+    default, for Kyverno 1.17 and later) or `ClusterPolicy` (`kyverno.io/v1` with `validate.cel`, for
+    Kyverno 1.11 to 1.16; Kyverno 1.17 and later warn that this API is deprecated). Kinds are matched
+    explicitly, so Kyverno's autogen for pod controllers is off.
+
+    Platform images: Knative's `queue-proxy`, Tekton's init containers (`prepare`, `place-scripts`,
+    `working-dir-initializer`), its affinity assistant and sidecar stopper, the EventListener sink and
+    the pipeline templates' builder steps run images outside the tenants' registries. They are declared
+    in `policies.platformImages`, each with the container names (in the pod, `step-<name>` for Tekton
+    steps) and the namespaces (`workload`, `build` or `all`) it may run in; the registry rule then
+    renders one policy for workload namespaces and one for build namespaces. A declared image is
+    allowed nowhere else, and the tenant allowlist stays as it is. Exceptions are by container name
+    and namespace purpose, not by pod labels: tenants hold `edit` in their build namespaces and could
+    set any label on a pod of their own, so a label-based exception would lift the rule for them too.
+    Nothing else is lifted in build namespaces; kaniko runs as root, which their Pod Security level
+    (the pipeline template's `podSecurity`, baseline in the examples) allows.
+"""
 
 WHERE_CHECKS_RUN = """\
 ## Where each check runs
@@ -49,11 +101,23 @@ installed and Established):
   level without a warning;
 - each server-mirroring validate rule against the objects its inputs become, value by value
   (`test_server_agrees.py`): genplat refuses exactly what the server refuses.
+- the guardrails' ValidatingAdmissionPolicies (`tests/policy`): every case of the violation corpus
+  (`tests/policy/corpus`) refused by its rule's policy with its message, every compliant case admitted
+  and stored, every example bundle and the objects Knative, Tekton and Triggers would make of it
+  admitted (the server runs with `--allow-privileged=false`, so it refuses privileged pod templates
+  itself before admission; the Tekton case and the Kyverno CLI cover those).
 
-**What no test covers**: admission webhooks (Knative's, Tekton's, Crossplane's, Kyverno's,
-external-secrets', cert-manager's) do not run on the test control plane; only their CRDs' schemas and
+**With the Kyverno CLI** (v1.19.1, pinned, `tests/policy`): the rendered Kyverno policies in both
+forms against the same corpus, each case matched by the policies meant for its kind and refused by its
+rule alone; every example object of a matched kind and the controller-made objects admitted, with
+`--warnings-as-errors`; genplat's gate gives the same verdicts on the corpus and on a batch of tricky
+image references.
+
+**What no test covers**: admission webhooks (Knative's, Tekton's, Crossplane's, Kyverno's own
+admission controller, external-secrets', cert-manager's) do not run on the test control plane; only their CRDs' schemas and
 CEL rules are enforced, and Knative's reservations are checked against Knative's source, not its webhook.
-Controllers do not run either: nothing reconciles, so Knative makes no Deployments, Tekton no Pods,
+Controllers do not run either: nothing reconciles, so Knative makes no Deployments, Tekton no Pods (the
+policy tests model what they would make, `tests/policy/derived.py`),
 Crossplane composes nothing and derives no CRDs (the tests install genplat's own derivation in its place;
 Crossplane v2.1 itself does not establish an XRD version without a schema), Flux and kapp-controller pull
 no bundles (the OCI tests cover fetching with their clients), external-secrets fetches no secret.
@@ -79,6 +143,7 @@ def render() -> str:
             "| rule | severity | needs |", "|---|---|---|"]
     for rid, m in RULES.items():
         out.append(f"| `{rid}` | {m.SEVERITY.value} | {'blueprints' if m.NEEDS_BLUEPRINT else '—'} |")
+    out += ["", "### Where each rule is enforced", "", inspect.cleandoc(ENFORCEMENT), "", *enforcement_table()]
     for rid, m in RULES.items():
         out += ["", f"### `{rid}`", "", inspect.cleandoc(m.__doc__ or "")]
     out += ["", WHERE_CHECKS_RUN.rstrip("\n")]

@@ -43,7 +43,8 @@ def guardrails_from_blueprints(directory: Path) -> GuardrailContext:
     owned: dict[str, set[str]] = {}
     for (name, _bundle), namespaces in by_placement.items():
         owned.setdefault(name, set()).update(namespaces)
-    return dataclasses.replace(guardrail_context(platform), tenant_namespaces=owned, namespace_pod_security=levels)
+    return dataclasses.replace(guardrail_context(platform), tenant_namespaces=owned, namespace_pod_security=levels,
+                               build_namespaces=frozenset(levels))
 
 
 def execute(opts: CheckOptions) -> list:  # type: ignore[type-arg]

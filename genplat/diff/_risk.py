@@ -68,7 +68,7 @@ _ROLE_RANK = {"view": 1, "edit": 2, "admin": 3, "cluster-admin": 4}
 # The roles genplat grants tenants in their own namespaces (access.admins/developers/viewers).
 STANDARD_ROLES = ("admin", "edit", "view")
 # Objects that enforce the platform's guardrails: deleting one silently lifts a restriction.
-PROTECTED = {("kyverno.io", "ClusterPolicy"), ("kyverno.io", "Policy"),
+PROTECTED = {("kyverno.io", "ClusterPolicy"), ("kyverno.io", "Policy"), ("policies.kyverno.io", "ValidatingPolicy"),
              ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
              ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"),
              ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),

@@ -49,7 +49,7 @@ def check(project: Project) -> list[Diagnostic]:
             if image_tag.ID not in off:
                 _registry, _repo, tag, digest = split_image(image)
                 hint = "pin a version tag or a digest (image@sha256:…)"
-                if not digest and tag is None:
+                if not digest and not tag:  # a trailing ':' is no tag either (as the policies' CEL reads it)
                     out.append(bp.diagnostic(image_tag.ID, f"image {image!r} has no tag", path, hint=hint))
                 elif not digest and tag == "latest":
                     out.append(bp.diagnostic(image_tag.ID, f"image {image!r} uses the 'latest' tag", path, hint=hint))

@@ -37,6 +37,7 @@ PLATFORM_RENDERERS: dict[str, PlatformRenderer] = {
 # Objects that others depend on come first, so a reader (and kubectl apply) meets them in order.
 KIND_ORDER = [
     "Namespace", "CustomResourceDefinition", "CompositeResourceDefinition", "Function", "Composition", "ClusterPolicy",
+    "ValidatingPolicy", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
     "ServiceAccount", "ResourceQuota", "LimitRange", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding",
     "NetworkPolicy", "ExternalSecret", "ConfigMap", "Secret",
     "Task", "Pipeline", "TriggerBinding", "TriggerTemplate", "EventListener",

@@ -1,81 +1,74 @@
-"""Kyverno ClusterPolicies from the platform's policy baseline, enforced in tenant namespaces only."""
+"""Tenant guardrails as admission policies, from the rule model (:mod:`genplat.policy`).
+
+A cluster with the ``kyverno`` capability gets Kyverno policies in ``platform/kyverno.yaml``:
+``policies.kyverno.io/v1`` ValidatingPolicy by default, ``kyverno.io/v1`` ClusterPolicy when
+``policies.kyverno.policyKind`` is ``ClusterPolicy`` (Kyverno older than 1.17). A cluster without it
+gets the same rules as native ValidatingAdmissionPolicy + ValidatingAdmissionPolicyBinding pairs in
+``platform/admission.yaml``, so a guardrail never disappears because a cluster runs no policy engine.
+Rules switched off in the platform (``forbidLatest: false`` …, ``policies.guardrails.disabled``) are
+not rendered, as the build gate does not run them. Only kinds the cluster's capabilities bring are
+matched (Kyverno refuses policies naming kinds it cannot find).
+"""
 
 from __future__ import annotations
 
 import typing as t
 
 from .._objects import RenderedObject
-from ._base import TENANT_LABEL, BundleContext, platform_object
+from ..policy import RULES, AdmissionRule, settings_from
+from ..policy.forms import RULE_ANNOTATION, admission_binding, admission_policy, cluster_policy, validating_policy
+from ._base import BundleContext, platform_object
 
-FILE = "kyverno.yaml"
-PURPOSE_LABEL = "genplat.dev/purpose"
-
-
-def _rule(name: str, message: str, pattern: dict[str, t.Any] | None = None, deny: dict[str, t.Any] | None = None,
-          foreach: list[dict[str, t.Any]] | None = None, *, workloads_only: bool = False) -> dict[str, t.Any]:
-    validate: dict[str, t.Any] = {"failureAction": "Enforce", "message": message}
-    if pattern is not None:
-        validate["pattern"] = pattern
-    if foreach is not None:
-        validate["foreach"] = foreach
-    selector: list[dict[str, t.Any]] = [{"key": TENANT_LABEL, "operator": "Exists"}]
-    if workloads_only:
-        # Build namespaces run the builder images the platform's pipeline templates name (kaniko,
-        # git-clone from the Tekton catalog), not tenant images, and pods Tekton's controller labels
-        # itself (the affinity assistant): registry and label lists are for workloads.
-        selector.append({"key": PURPOSE_LABEL, "operator": "NotIn", "values": ["build"]})
-    return {
-        "name": name,
-        "match": {"any": [{"resources": {
-            "kinds": ["Pod"],
-            "namespaceSelector": {"matchExpressions": selector},
-        }}]},
-        "validate": validate,
-    }
+KYVERNO_FILE = "kyverno.yaml"
+NATIVE_FILE = "admission.yaml"
+# The platform setting behind each rule, for the objects' origin.
+SETTING = {"guardrail/image-registry": "allowedRegistries", "guardrail/image-tag": "forbidLatest",
+           "guardrail/privileged": "forbidPrivileged", "guardrail/host-namespaces": "forbidPrivileged",
+           "guardrail/container-resources": "requireLimits", "guardrail/pod-labels": "requiredLabels"}
+ADMISSION_API = "admissionregistration.k8s.io/v1"
 
 
-def _policy(ctx: BundleContext, name: str, title: str, path: t.Sequence[str | int], rules: list[dict[str, t.Any]]) -> RenderedObject:
-    obj = platform_object(ctx, "kyverno.io/v1", "ClusterPolicy", name, ctx.platform.origin(path), FILE,
-                          spec={"background": True, "rules": rules})
-    obj.obj["metadata"]["annotations"] = {"policies.kyverno.io/title": title}
-    return obj
+def _disabled(policies: t.Mapping[str, t.Any]) -> set[str]:
+    entries = (policies.get("guardrails") or {}).get("disabled") or []
+    return {e["rule"] for e in entries if isinstance(e, dict) and isinstance(e.get("rule"), str)}
+
+
+def _origin_path(policies: t.Mapping[str, t.Any], rule: AdmissionRule) -> tuple[str, ...]:
+    key = SETTING[rule.id]
+    return ("spec", "policies", key) if key in policies else ("spec", "policies")
 
 
 def render(ctx: BundleContext) -> list[RenderedObject]:
-    if not ctx.cluster.has("kyverno"):
-        return []
-    p = ctx.platform.policies
-    base = ("spec", "policies")
-    out = []
-    containers = ["containers", "initContainers"]
-    if p.get("requireLimits", True):
-        out.append(_policy(ctx, "genplat-require-requests-limits", "Require requests and limits", (*base, "requireLimits") if "requireLimits" in p else base, [
-            _rule("requests-and-limits", "CPU and memory requests and limits are required.", pattern={"spec": {"containers": [
-                {"resources": {"requests": {"cpu": "?*", "memory": "?*"}, "limits": {"cpu": "?*", "memory": "?*"}}}]}}),
-        ]))
-    registries = p.get("allowedRegistries") or []
-    if registries:
-        allowed = " | ".join(f"{r.rstrip('/')}/*" for r in registries)
-        out.append(_policy(ctx, "genplat-allowed-registries", "Allowed image registries", (*base, "allowedRegistries"), [
-            _rule(f"allowed-registries-{c.lower()}", f"Images must come from: {', '.join(registries)}.",
-                  pattern={"spec": {f"=({c})": [{"image": allowed}]}}, workloads_only=True) for c in containers
-        ]))
-    if p.get("forbidLatest", True):
-        out.append(_policy(ctx, "genplat-disallow-latest-tag", "Disallow :latest and untagged images", (*base, "forbidLatest") if "forbidLatest" in p else base, [
-            _rule("require-image-tag", "Images need a tag or digest.", pattern={"spec": {"containers": [{"image": "*:* | *@sha256:*"}]}}),
-            _rule("disallow-latest", "The :latest tag is not allowed.", pattern={"spec": {"containers": [{"image": "!*:latest"}]}}),
-        ]))
-    if p.get("forbidPrivileged", True):
-        out.append(_policy(ctx, "genplat-disallow-privileged", "Disallow privileged and host-namespace pods", (*base, "forbidPrivileged") if "forbidPrivileged" in p else base, [
-            _rule("host-namespaces", "Host namespaces are not allowed.",
-                  pattern={"spec": {"=(hostNetwork)": False, "=(hostPID)": False, "=(hostIPC)": False}}),
-            _rule("privileged-containers", "Privileged containers are not allowed.",
-                  pattern={"spec": {"containers": [{"=(securityContext)": {"=(privileged)": False}}]}}),
-        ]))
-    labels = p.get("requiredLabels") or []
-    if labels:
-        out.append(_policy(ctx, "genplat-require-labels", "Require labels", (*base, "requiredLabels"), [
-            _rule("required-labels", f"Pods need the labels: {', '.join(labels)}.",
-                  pattern={"metadata": {"labels": {k: "?*" for k in labels}}}, workloads_only=True),
-        ]))
+    policies = ctx.platform.policies
+    settings = settings_from(policies)
+    off = _disabled(policies)
+    kyverno = ctx.cluster.has("kyverno")
+    out: list[RenderedObject] = []
+    for rule in RULES.values():
+        if rule.id in off or not rule.enabled(settings):
+            continue
+        targets = [tg for tg in rule.targets if tg.capability is None or ctx.cluster.has(tg.capability)]
+        origin = ctx.platform.origin(_origin_path(policies, rule))
+        for variant in rule.variants(settings):
+            name = rule.policy_name + variant.suffix
+            annotations = {RULE_ANNOTATION: rule.id}
+            if kyverno:
+                annotations["policies.kyverno.io/title"] = rule.title
+            if kyverno and settings.kyverno_kind == "ClusterPolicy":
+                obj = platform_object(ctx, "kyverno.io/v1", "ClusterPolicy", name, origin, KYVERNO_FILE,
+                                      spec=cluster_policy(rule, variant, targets))
+                # Every kind is matched explicitly: Kyverno's own rules for pod controllers would double them.
+                annotations["pod-policies.kyverno.io/autogen-controllers"] = "none"
+            elif kyverno:
+                obj = platform_object(ctx, "policies.kyverno.io/v1", "ValidatingPolicy", name, origin, KYVERNO_FILE,
+                                      spec=validating_policy(rule, variant, targets))
+            else:
+                obj = platform_object(ctx, ADMISSION_API, "ValidatingAdmissionPolicy", name, origin, NATIVE_FILE,
+                                      spec=admission_policy(rule, variant, targets))
+                binding = platform_object(ctx, ADMISSION_API, "ValidatingAdmissionPolicyBinding", name, origin, NATIVE_FILE,
+                                          spec=admission_binding(name, variant))
+                binding.obj["metadata"]["annotations"] = {RULE_ANNOTATION: rule.id}
+                out.append(binding)
+            obj.obj["metadata"]["annotations"] = annotations
+            out.append(obj)
     return out

@@ -9,7 +9,9 @@ clusters with the ``tekton`` capability:
 * ``ServiceAccount build`` the runs use, with the platform's image pull secret.
 * When the template enables triggers: ``TriggerBinding <service>-push`` (revision = the pushed commit),
   ``TriggerTemplate <service>-build`` (an inline PipelineRun), ``EventListener <service>-push`` whose CEL
-  interceptor passes only pushes to the configured branch, run as ``ServiceAccount build-triggers``
+  interceptor passes only pushes to the configured branch, whose sink container is sized with the
+  tier's container defaults (Triggers reads ``kubernetesResource…containers[0].resources`` only), run
+  as ``ServiceAccount build-triggers``
   (RoleBinding here, ClusterRoleBinding in the platform part: :func:`render_platform`).
 * NetworkPolicies (under default-deny) for what builds and listeners need: TaskRun pods reach git hosts
   and registries (TCP 443 and 22), EventListener pods reach the API server (TCP 443 and 6443).
@@ -43,6 +45,11 @@ TEMPLATE_LABEL = "genplat.dev/pipeline-template"
 # Restricted Pod Security for TaskRun pods (Tekton's own containers need the set-security-context flag).
 POD_SECURITY_CONTEXT = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
 RBAC = "rbac.authorization.k8s.io"
+# Labels Tekton Triggers v0.34 puts on every EventListener's objects and selects its pods by
+# (pkg/reconciler/eventlistener/resources: DefaultStaticResourceLabels, GenerateLabels).
+TRIGGERS_STATIC_LABELS = ("app.kubernetes.io/managed-by", "app.kubernetes.io/part-of", "eventlistener")
+# The sink's size when the tier sets no container defaults.
+LISTENER_RESOURCES = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}}
 
 
 def image_repository(image: str) -> str:
@@ -178,6 +185,10 @@ def triggers(ctx: BundleContext, tenant: TenantTarget, svc: Service, template: d
     })
     el_labels = build_labels(tenant, svc, template)
     el_labels[NAME_LABEL] = f"{svc.name}-push"
+    # Triggers selects the sink's pods by its static labels, and template labels win over them on the
+    # pods (knative.dev/pkg kmeta.UnionMaps): setting one here would leave its Deployment unselectable.
+    for key in TRIGGERS_STATIC_LABELS:
+        el_labels.pop(key, None)
     listener = tenant_object(tenant, TRIGGERS_API, "EventListener", f"{svc.name}-push", origin, spec={
         "serviceAccountName": TRIGGERS_SERVICE_ACCOUNT,
         "triggers": [{
@@ -189,10 +200,23 @@ def triggers(ctx: BundleContext, tenant: TenantTarget, svc: Service, template: d
             "bindings": [{"ref": binding.name}],
             "template": {"ref": tt.name},
         }],
-        # The listener's pod needs the platform's required labels too.
-        "resources": {"kubernetesResource": {"spec": {"template": {"metadata": {"labels": el_labels}}}}},
+        # The listener's pod needs the platform's required labels too, and its sink container explicit
+        # resources: Triggers sizes it only from containers[0] here, and a LimitRange does not default
+        # the Deployment it makes (admission checks its template).
+        "resources": {"kubernetesResource": {"spec": {"template": {
+            "metadata": {"labels": el_labels},
+            "spec": {"containers": [{"resources": listener_resources(tenant)}]},
+        }}}},
     })
     return [binding, tt, listener]
+
+
+def listener_resources(tenant: TenantTarget) -> dict[str, dict[str, str]]:
+    """The EventListener sink's requests and limits: the tier's container defaults (its LimitRange's)."""
+    c = tenant.tier.get("container") or {}
+    requests = {**LISTENER_RESOURCES["requests"], **{k: str(v) for k, v in (c.get("defaultRequest") or {}).items()}}
+    limits = {**LISTENER_RESOURCES["limits"], **{k: str(v) for k, v in (c.get("default") or {}).items()}}
+    return {"requests": dict(sorted(requests.items())), "limits": dict(sorted(limits.items()))}
 
 
 def _pod_selector(key: str) -> dict[str, t.Any]:

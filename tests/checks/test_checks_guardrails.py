@@ -44,7 +44,8 @@ def deny(**spec: t.Any) -> dict[str, t.Any]:
 
 def deployment(container: dict[str, t.Any] | None = None, pod: dict[str, t.Any] | None = None,
                labels: dict[str, str] | None = None) -> dict[str, t.Any]:
-    c = {"name": "api", "image": "ghcr.io/acme/api:1.2.3", "securityContext": {"runAsNonRoot": True}}
+    c = {"name": "api", "image": "ghcr.io/acme/api:1.2.3", "securityContext": {"runAsNonRoot": True},
+         "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "1", "memory": "256Mi"}}}
     c.update(container or {})
     spec: dict[str, t.Any] = {"containers": [c]}
     spec.update(pod or {})
@@ -97,6 +98,7 @@ VIOLATIONS: dict[str, t.Callable[[], list[dict[str, t.Any]]]] = {
     "guardrail/root-user": lambda: swap(clean_tenant(), "Deployment", deployment({"securityContext": {"runAsUser": 0}})),
     "guardrail/image-registry": lambda: swap(clean_tenant(), "Deployment", deployment({"image": "docker.io/evil/miner:1.0"})),
     "guardrail/image-tag": lambda: swap(clean_tenant(), "Deployment", deployment({"image": "ghcr.io/acme/api:latest"})),
+    "guardrail/container-resources": lambda: swap(clean_tenant(), "Deployment", deployment({"resources": {"requests": {"cpu": "1"}}})),
     "guardrail/secret-data": lambda: clean_tenant() + [{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": NS},
                                                         "stringData": {"password": "hunter2"}}],
     "guardrail/tenant-namespace": lambda: clean_tenant() + [{"apiVersion": "v1", "kind": "ConfigMap",
@@ -147,6 +149,7 @@ def test_root_from_pod_security_context_and_container_override() -> None:
 @pytest.mark.parametrize("image,ok", [
     ("ghcr.io/acme/api:1.0", True), ("ghcr.io/acme/api@sha256:" + "a" * 64, True), ("nginx", False),
     ("nginx:latest", False), ("localhost:5000/x:latest", False), ("registry.acme.io:443/x", False),
+    ("localhost:5000/builder", False), ("localhost:5000/builder:1.0", True),
 ])
 def test_image_tags(image: str, ok: bool) -> None:
     got = [f for f in findings([deployment({"image": image})], None) if f[0] == "guardrail/image-tag"]

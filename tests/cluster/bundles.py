@@ -17,12 +17,9 @@ from control_plane import Applied, ApplyFailed, ControlPlane, load_yaml
 from upstream_parts import tool
 
 # Warnings the server returns today that another issue removes. Each entry must still be seen (the
-# tripwire in ``assert_clean``), so the allowance goes as soon as its cause does.
-# - issue 13 renders policies.kyverno.io ValidatingPolicy by default instead of kyverno.io/v1 ClusterPolicy,
-#   whose CRD (Kyverno v1.19) carries a deprecationWarning.
-KNOWN_WARNINGS: dict[tuple[str, str], str] = {
-    ("kyverno.io/v1", "ClusterPolicy"): "kyverno.io/v1 ClusterPolicy is deprecated",
-}
+# tripwire in ``assert_clean``), so the allowance goes as soon as its cause does. (None today: the
+# guardrails render as policies.kyverno.io ValidatingPolicy, whose CRD carries no deprecationWarning.)
+KNOWN_WARNINGS: dict[tuple[str, str], str] = {}
 
 
 def kustomize(folder: Path) -> list[dict[str, t.Any]]:

@@ -114,9 +114,16 @@ EXPECTED: dict[str, tuple[list[tuple[t.Any, ...]] | None, list[tuple[t.Any, ...]
         [(status, b, kind, ns, name) for b, envs in (("dev/dev-eu", ("dev",)), ("prod/prod-eu", ("prod",)),
                                                      ("prod/prod-us", ("prod",)))
          for status, kind, ns, name in (
-             [("changed", "ClusterPolicy", None, "genplat-allowed-registries"),
-              ("removed", "ClusterPolicy", None, "genplat-disallow-latest-tag"),
-              ("removed", "ClusterPolicy", None, "genplat-require-requests-limits")]
+             ([("removed", "ValidatingPolicy", None, "genplat-container-resources"),
+               ("changed", "ValidatingPolicy", None, "genplat-image-registry-build"),
+               ("changed", "ValidatingPolicy", None, "genplat-image-registry-workload"),
+               ("removed", "ValidatingPolicy", None, "genplat-image-tag")] if b != "prod/prod-us" else
+              [("removed", "ValidatingAdmissionPolicy", None, "genplat-container-resources"),
+               ("changed", "ValidatingAdmissionPolicy", None, "genplat-image-registry-build"),
+               ("changed", "ValidatingAdmissionPolicy", None, "genplat-image-registry-workload"),
+               ("removed", "ValidatingAdmissionPolicy", None, "genplat-image-tag"),
+               ("removed", "ValidatingAdmissionPolicyBinding", None, "genplat-container-resources"),
+               ("removed", "ValidatingAdmissionPolicyBinding", None, "genplat-image-tag")])
              + [x for env in envs for x in (
                  [("changed", "Namespace", None, f"globex-{env}"),
                   ("changed", "NetworkPolicy", f"globex-{env}", "allow-from-peers")]
@@ -198,16 +205,25 @@ SUMMARY = {
                        "blueprints/tenants/globex.yaml", 34)],
     "new-environment": [
         ("new environment staging: 1 cluster (staging-eu), 3 tenants (globex, tools, umbrella)",
-         "blueprints/platform.yaml", 28),
+         "blueprints/platform.yaml", 29),
         ("tenant globex joins environment staging", "blueprints/tenants/globex.yaml", 22),
         ("tenant tools joins environment staging", "blueprints/tenants/tools.yaml", 20),
         ("tenant umbrella joins environment staging", "blueprints/tenants/umbrella.yaml", 17)],
+<<<<<<< HEAD
     "removed-offering": [("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 192),
                          ("tenant initech: resource sandbox removed", "blueprints/tenants/initech.yaml", 65)],
     "loosened-policy": [("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 306),
                         ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 307),
                         ("policy requireLimits: true → false", "blueprints/platform.yaml", 308),
                         ("policy forbidLatest: true → false", "blueprints/platform.yaml", 309),
+=======
+    "removed-offering": [("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 174),
+                         ("tenant initech: resource sandbox removed", "blueprints/tenants/initech.yaml", 39)],
+    "loosened-policy": [("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 229),
+                        ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 230),
+                        ("policy requireLimits: true → false", "blueprints/platform.yaml", 231),
+                        ("policy forbidLatest: true → false", "blueprints/platform.yaml", 232),
+>>>>>>> issue-13
                         ("tenant globex: allowFrom + tools (tools may now call globex)",
                          "blueprints/tenants/globex.yaml", 37)],
 }
@@ -247,8 +263,13 @@ def test_summary_lines_point_at_the_edited_value() -> None:
     """The file:line of each summary item is where the edit is (found by text search, not by genplat)."""
     assert _line_of("tier-move", "blueprints/tenants/umbrella.yaml", "tier: large") == 9
     assert _line_of("changed-image", "blueprints/tenants/globex.yaml", ex.NEW_CHECKOUT) == 24
+<<<<<<< HEAD
     assert _line_of("new-environment", "blueprints/platform.yaml", "- name: staging") == 28
     assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 307
+=======
+    assert _line_of("new-environment", "blueprints/platform.yaml", "- name: staging") == 29
+    assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 230
+>>>>>>> issue-13
     assert _line_of("loosened-policy", "blueprints/tenants/globex.yaml", "allowFrom: [initech, tools]") == 37
     assert _line_of("new-tenant", "blueprints/tenants/hooli.yaml", "name: hooli") == 5
 
@@ -283,7 +304,7 @@ def test_new_environment_is_one_block_per_tenant() -> None:
     assert {o["bundle"] for o in report["objects"]} == {"staging/staging-eu"}
     blocks = [(g["type"], g["tenant"], sum(g["kinds"].values()), g["cause"]["file"], g["cause"]["line"])
               for g in report["groups"]]
-    assert blocks == [("platform", None, 5, "blueprints/platform.yaml", 28),
+    assert blocks == [("platform", None, 7, "blueprints/platform.yaml", 29),
                       ("tenant", "globex", 14, "blueprints/tenants/globex.yaml", 22),
                       ("tenant", "tools", 13, "blueprints/tenants/tools.yaml", 20),
                       ("tenant", "umbrella", 17, "blueprints/tenants/umbrella.yaml", 17)]
@@ -306,9 +327,15 @@ def test_loosened_policy_flags() -> None:
     blueprint_level = [(r["rule"], r["cause"]["file"], r["cause"]["line"], r["cause"]["path"])
                        for r in risks if r["kind"] is None]
     assert blueprint_level == [
+<<<<<<< HEAD
         ("allowlist-widened", "blueprints/platform.yaml", 307, "spec.policies.allowedRegistries"),
         ("guardrail-disabled", "blueprints/platform.yaml", 309, "spec.policies.forbidLatest"),
         ("guardrail-disabled", "blueprints/platform.yaml", 308, "spec.policies.requireLimits")]
+=======
+        ("allowlist-widened", "blueprints/platform.yaml", 230, "spec.policies.allowedRegistries"),
+        ("guardrail-disabled", "blueprints/platform.yaml", 232, "spec.policies.forbidLatest"),
+        ("guardrail-disabled", "blueprints/platform.yaml", 231, "spec.policies.requireLimits")]
+>>>>>>> issue-13
     psa = {r["cause"]["path"] for r in risks if r["rule"] == "pod-security-lowered"}
     assert psa == {"spec.policies.podSecurity.enforce"}
     # The removed Kyverno policies are what forbidLatest/requireLimits turned off: no second flag each.

@@ -15,6 +15,7 @@ import typing as t
 from ..._diagnostics import Severity
 from ..._objects import RenderedObject
 from . import (
+    container_resources,
     host_namespaces,
     image_registry,
     image_tag,
@@ -37,6 +38,7 @@ RULES: dict[str, types.ModuleType] = {
     for m in (
         namespace_quota, namespace_limitrange, namespace_default_deny, namespace_pod_security, pod_labels,
         rbac_cluster_admin, rbac_wildcard, privileged, host_namespaces, root_user, image_registry, image_tag,
+        container_resources,
         secret_data, tenant_namespace,
     )
 }

@@ -7,6 +7,7 @@ import typing as t
 
 from ..._diagnostics import Severity
 from ..._objects import RenderedObject
+from ...policy import PlatformImage
 
 PathT = tuple[t.Union[str, int], ...]
 
@@ -26,7 +27,10 @@ class GuardrailContext:
     ``required_labels`` are label keys every tenant pod must carry;
     ``disabled`` maps a rule id to the reason it is switched off for this platform;
     ``allowed_registries`` are registry hosts or host/path prefixes images may come from (empty: the
-    ``guardrail/image-registry`` rule has nothing to enforce and reports that once).
+    ``guardrail/image-registry`` rule has nothing to enforce and reports that once);
+    ``platform_images`` the images the platform's controllers put into tenant pods
+    (``policies.platformImages``) and ``build_namespaces`` the tenants' build namespaces (where the
+    ``build``-scoped ones may run).
     """
 
     allowed_registries: tuple[str, ...] = ()
@@ -35,6 +39,8 @@ class GuardrailContext:
     namespace_pod_security: t.Mapping[str, t.Mapping[str, str]] = dataclasses.field(default_factory=dict)
     disabled: t.Mapping[str, str] = dataclasses.field(default_factory=dict)
     required_labels: tuple[str, ...] = ()
+    platform_images: tuple[PlatformImage, ...] = ()
+    build_namespaces: frozenset[str] = frozenset()
 
     def tenant_of_namespace(self, namespace: str | None) -> str | None:
         if namespace is None:

@@ -1,7 +1,8 @@
 """No pod shares the host's network, PID or IPC namespace.
 
 ``hostNetwork``, ``hostPID`` and ``hostIPC`` let a pod see and reach the node's processes and traffic.
-Checked in every pod template (see ``guardrail/privileged`` for the kinds covered).
+Checked in every pod template (see ``guardrail/privileged`` for the kinds covered) and in the pod
+templates of Tekton TaskRuns and PipelineRuns (``hostNetwork``).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import typing as t
 
 from ..._diagnostics import Severity
+from . import _admission
 from ._context import Finding, View
 
 ID = "guardrail/host-namespaces"
@@ -17,9 +19,4 @@ NEEDS_BLUEPRINT = False
 
 
 def check(view: View) -> t.Iterator[Finding]:
-    for w in view.workloads:
-        ro = w.ro
-        for path, spec in w.pod_specs:
-            for field in ("hostNetwork", "hostPID", "hostIPC"):
-                if spec.get(field) is True:
-                    yield Finding(ro, f"pod uses {field}", path + (field,), f"remove {field}: true")
+    yield from _admission.run(view, ID, "remove it (or set it to false)", tenants_only=False)

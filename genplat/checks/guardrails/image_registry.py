@@ -1,8 +1,13 @@
 """Tenant images come only from the platform's allowed registries (``policies.allowedRegistries``).
 
 An entry is a registry host (``ghcr.io``) or a host and path prefix (``ghcr.io/acme``); short names
-like ``nginx`` mean ``docker.io/library/nginx``, as in Docker. Needs the platform blueprint's
-list; with none given the rule is reported as switched off.
+like ``nginx`` mean ``docker.io/library/nginx``, as in Docker. Images the platform itself puts into
+tenant pods (Knative's ``queue-proxy``, Tekton's ``prepare``/``place-scripts`` init containers, the
+EventListener sink, the pipeline templates' builder steps) are declared apart, each with the container
+names and namespaces it may run in (``policies.platformImages``), so they never widen what tenants may
+run. Checked on every container, init, ephemeral container, Tekton step, sidecar and step template of
+tenant objects (see ``guardrail/privileged`` for the kinds). Needs the platform blueprint's list; with
+none given the rule is reported as switched off.
 """
 
 from __future__ import annotations
@@ -10,8 +15,9 @@ from __future__ import annotations
 import typing as t
 
 from ..._diagnostics import Severity
+from ...policy._rules import full_ref
+from . import _admission
 from ._context import Finding, View
-from ._pods import split_image
 
 ID = "guardrail/image-registry"
 SEVERITY = Severity.ERROR
@@ -19,28 +25,14 @@ NEEDS_BLUEPRINT = True
 
 
 def allowed(image: str, registries: t.Iterable[str]) -> bool:
-    registry, repository, _tag, _digest = split_image(image)
-    full = f"{registry}/{repository}"
-    for entry in registries:
-        entry = entry.rstrip("/")
-        if full == entry or full.startswith(entry + "/"):
-            return True
-    return False
+    """Whether ``image`` comes from one of ``registries`` (what the rule model's check asks of tenants)."""
+    ref = full_ref(image)
+    return any(ref == r.rstrip("/") or ref.startswith(r.rstrip("/") + "/") for r in registries)
 
 
 def check(view: View) -> t.Iterator[Finding]:
     ctx = view.context
-    if ctx is None:
+    if ctx is None or not ctx.allowed_registries:  # run_guardrails reports the rule as off
         return
-    if not ctx.allowed_registries:  # run_guardrails reports the rule as off
-        return
-    shown = ", ".join(ctx.allowed_registries)
-    for w in view.workloads:
-        ro = w.ro
-        if not view.tenant_owned(ro):
-            continue
-        for path, c, _ in w.containers:
-            image = c.get("image")
-            if isinstance(image, str) and image and not allowed(image, ctx.allowed_registries):
-                yield Finding(ro, f"image {image!r} is not from an allowed registry", path + ("image",),
-                              f"allowed: {shown}")
+    hint = f"allowed: {', '.join(ctx.allowed_registries)}"
+    yield from _admission.run(view, ID, hint, tenants_only=True)

@@ -1,10 +1,12 @@
 """No privileged containers.
 
 ``securityContext.privileged: true`` gives a container every capability and the host's devices. Checked
-in every pod template: Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs,
-PodTemplates, Knative Services/Configurations/Revisions, Tekton Task steps and any other kind with a
-``spec.template.spec`` pod spec. Applies to every object (platform components that truly need it can
-have the rule switched off with a reason).
+on ``containers``, ``initContainers`` and ``ephemeralContainers`` of every pod template: Pods,
+Deployments, StatefulSets, DaemonSets, ReplicaSets, ReplicationControllers, Jobs, CronJobs,
+PodTemplates, Knative Services/Configurations/Revisions, Tekton Triggers EventListeners, any other kind
+with a ``spec.template.spec`` pod spec; and on the steps, sidecars and step templates of Tekton Tasks,
+TaskRuns, Pipelines, PipelineRuns (embedded task specs) and StepActions. Applies to every object
+(platform components that truly need it can have the rule switched off with a reason).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import typing as t
 
 from ..._diagnostics import Severity
+from . import _admission
 from ._context import Finding, View
 
 ID = "guardrail/privileged"
@@ -20,10 +23,4 @@ NEEDS_BLUEPRINT = False
 
 
 def check(view: View) -> t.Iterator[Finding]:
-    for w in view.workloads:
-        ro = w.ro
-        for path, c, _pod_sc in w.containers:
-            sc = c.get("securityContext")
-            if isinstance(sc, dict) and sc.get("privileged") is True:
-                yield Finding(ro, f"container {c.get('name')!r} runs privileged", path + ("securityContext", "privileged"),
-                              "drop privileged; grant only the capabilities the container needs")
+    yield from _admission.run(view, ID, "drop privileged; grant only the capabilities the container needs", tenants_only=False)
