@@ -209,21 +209,12 @@ SUMMARY = {
         ("tenant globex joins environment staging", "blueprints/tenants/globex.yaml", 22),
         ("tenant tools joins environment staging", "blueprints/tenants/tools.yaml", 20),
         ("tenant umbrella joins environment staging", "blueprints/tenants/umbrella.yaml", 17)],
-<<<<<<< HEAD
-    "removed-offering": [("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 192),
+    "removed-offering": [("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 193),
                          ("tenant initech: resource sandbox removed", "blueprints/tenants/initech.yaml", 65)],
-    "loosened-policy": [("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 306),
-                        ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 307),
-                        ("policy requireLimits: true → false", "blueprints/platform.yaml", 308),
-                        ("policy forbidLatest: true → false", "blueprints/platform.yaml", 309),
-=======
-    "removed-offering": [("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 174),
-                         ("tenant initech: resource sandbox removed", "blueprints/tenants/initech.yaml", 39)],
-    "loosened-policy": [("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 229),
-                        ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 230),
-                        ("policy requireLimits: true → false", "blueprints/platform.yaml", 231),
-                        ("policy forbidLatest: true → false", "blueprints/platform.yaml", 232),
->>>>>>> issue-13
+    "loosened-policy": [("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 307),
+                        ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 308),
+                        ("policy requireLimits: true → false", "blueprints/platform.yaml", 309),
+                        ("policy forbidLatest: true → false", "blueprints/platform.yaml", 310),
                         ("tenant globex: allowFrom + tools (tools may now call globex)",
                          "blueprints/tenants/globex.yaml", 37)],
 }
@@ -263,13 +254,8 @@ def test_summary_lines_point_at_the_edited_value() -> None:
     """The file:line of each summary item is where the edit is (found by text search, not by genplat)."""
     assert _line_of("tier-move", "blueprints/tenants/umbrella.yaml", "tier: large") == 9
     assert _line_of("changed-image", "blueprints/tenants/globex.yaml", ex.NEW_CHECKOUT) == 24
-<<<<<<< HEAD
-    assert _line_of("new-environment", "blueprints/platform.yaml", "- name: staging") == 28
-    assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 307
-=======
     assert _line_of("new-environment", "blueprints/platform.yaml", "- name: staging") == 29
-    assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 230
->>>>>>> issue-13
+    assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 308
     assert _line_of("loosened-policy", "blueprints/tenants/globex.yaml", "allowFrom: [initech, tools]") == 37
     assert _line_of("new-tenant", "blueprints/tenants/hooli.yaml", "name: hooli") == 5
 
@@ -327,15 +313,9 @@ def test_loosened_policy_flags() -> None:
     blueprint_level = [(r["rule"], r["cause"]["file"], r["cause"]["line"], r["cause"]["path"])
                        for r in risks if r["kind"] is None]
     assert blueprint_level == [
-<<<<<<< HEAD
-        ("allowlist-widened", "blueprints/platform.yaml", 307, "spec.policies.allowedRegistries"),
-        ("guardrail-disabled", "blueprints/platform.yaml", 309, "spec.policies.forbidLatest"),
-        ("guardrail-disabled", "blueprints/platform.yaml", 308, "spec.policies.requireLimits")]
-=======
-        ("allowlist-widened", "blueprints/platform.yaml", 230, "spec.policies.allowedRegistries"),
-        ("guardrail-disabled", "blueprints/platform.yaml", 232, "spec.policies.forbidLatest"),
-        ("guardrail-disabled", "blueprints/platform.yaml", 231, "spec.policies.requireLimits")]
->>>>>>> issue-13
+        ("allowlist-widened", "blueprints/platform.yaml", 308, "spec.policies.allowedRegistries"),
+        ("guardrail-disabled", "blueprints/platform.yaml", 310, "spec.policies.forbidLatest"),
+        ("guardrail-disabled", "blueprints/platform.yaml", 309, "spec.policies.requireLimits")]
     psa = {r["cause"]["path"] for r in risks if r["rule"] == "pod-security-lowered"}
     assert psa == {"spec.policies.podSecurity.enforce"}
     # The removed Kyverno policies are what forbidLatest/requireLimits turned off: no second flag each.
