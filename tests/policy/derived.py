@@ -38,7 +38,7 @@ NOP_IMAGE = "ghcr.io/tektoncd/pipeline/nop-8eac7c133edad5df719dc37b36b62482:v1.6
 # config/controller.yaml of Tekton Pipelines v1.6.0 (-shell-image).
 SHELL_IMAGE = "cgr.dev/chainguard/busybox@sha256:19f02276bf8dbdd62f069b922f10c65262cc34b710eea26ff928129a736be791"
 SINK_IMAGE = "ghcr.io/tektoncd/triggers/eventlistenersink-7ad1faa98cddbcb0c24990303b220bb8:v0.34.0@sha256:" + "7" * 64
-# The Tekton catalog tasks the platform's container-build template resolves (git-clone, kaniko).
+# The Tekton catalog tasks the platform's pipeline templates resolve (git-clone, kaniko, maven).
 CATALOG_STEPS = {
     "git-clone": [{"name": "clone", "image": "gcr.io/tekton-releases/github.com/tektoncd/pipeline/cmd/git-init:v0.40.2"}],
     "kaniko": [
@@ -46,6 +46,11 @@ CATALOG_STEPS = {
          "c6166717f7fe0b7da44908c986137ecfeab21f31ec3992f6e128fff8a94be8a5"},
         {"name": "write-url", "image": "docker.io/library/bash:5.1.4@sha256:"
          "c523c636b722339f41b6a431b44588ab2f762c5de5ec3bd7964420ff982fb1d9", "script": "echo url"},
+    ],
+    "maven": [
+        {"name": "mvn-settings", "image": "registry.access.redhat.com/ubi8/ubi-minimal:8.2", "script": "cat settings"},
+        {"name": "mvn-goals", "image": "gcr.io/cloud-builders/mvn@sha256:"
+         "57523fc43394d6d9d2414ee8d1c85ed7a13460cbb268c3cd16d28cfb3859e641"},
     ],
 }
 RESTRICTED = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "runAsNonRoot": True,

@@ -85,8 +85,10 @@ def test_switched_off_rules_are_not_rendered(examples: Rendered) -> None:
 
 
 def test_event_listeners_size_their_sink(examples: Rendered) -> None:
-    (el,) = examples.find(DEV, "EventListener")
-    template = el.obj["spec"]["resources"]["kubernetesResource"]["spec"]["template"]
-    (c,) = template["spec"]["containers"]
-    assert set(c["resources"]) == {"requests", "limits"}
-    assert set(c["resources"]["requests"]) == set(c["resources"]["limits"]) == {"cpu", "memory"}
+    listeners = examples.find(DEV, "EventListener")
+    assert listeners
+    for el in listeners:
+        template = el.obj["spec"]["resources"]["kubernetesResource"]["spec"]["template"]
+        (c,) = template["spec"]["containers"]
+        assert set(c["resources"]) == {"requests", "limits"}
+        assert set(c["resources"]["requests"]) == set(c["resources"]["limits"]) == {"cpu", "memory"}
