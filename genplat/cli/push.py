@@ -68,10 +68,17 @@ def blueprint_registry(blueprints: Path) -> str | None:
 @click.option("--blueprints", type=click.Path(path_type=Path), default=Path("blueprints"), show_default=True,
               help="Where to find the platform blueprint for the default registry.")
 @registry_options
+@click.option("--sign", "sign_", is_flag=True,
+              help="Sign each pushed bundle in the registry with --key (see `genplat sign`).")
+@click.option("--key", "key_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              envvar="GENPLAT_SIGNING_KEY", help="Signing key for --sign (cosign key or PEM PKCS#8).")
+@click.option("--scheme", type=click.Choice(["legacy", "sigstore-bundle"]), default="legacy", show_default=True,
+              help="Signature scheme for --sign.")
+@click.option("--attest/--no-attest", default=True, show_default=True, help="With --sign: SBOM and provenance too.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def command(bundles: tuple[str, ...], registry: str | None, tag: str, layout: Path, blueprints: Path,
             insecure: bool, ca_file: str | None, username: str | None, password_stdin: bool, timeout: float,
-            output_format: str) -> None:
+            sign_: bool, key_path: Path | None, scheme: str, attest: bool, output_format: str) -> None:
     """Push packaged bundles (all, or the BUNDLES named) to <registry>/<env>-<cluster>:<tag>.
 
     Blobs and manifests the registry already has are not sent again; the tag moves only after every
@@ -84,11 +91,19 @@ def command(bundles: tuple[str, ...], registry: str | None, tag: str, layout: Pa
     host, prefix = split_registry(registry)
     client = make_client(host, insecure=insecure, ca_file=ca_file, username=username,
                          password_stdin=password_stdin, timeout=timeout)
+    from . import _push_sign
+
+    signer = _push_sign.prepare(sign_, key_path)
     results = push_layout(client, layout, path_prefix=prefix, tag=tag, only=bundles)
+    signed = _push_sign.after_push(client, layout, results, path_prefix=prefix, signer=signer, scheme=scheme,
+                                   attest=attest, blueprints=blueprints)
     if output_format == "json":
-        click.echo(json.dumps({"version": 1, "pushed": [r.to_dict() for r in results]}, indent=2))
+        click.echo(json.dumps({"version": 1, "pushed": [r.to_dict() for r in results],
+                               **({"signed": [r.to_dict() for r in signed.signed]} if signer else {}),
+                               "attachments_written": signed.written}, indent=2))
     else:
         for r in results:
             note = "unchanged" if not (r.blobs_uploaded or r.manifest_uploaded or r.tag_moved) else \
                 f"{r.blobs_uploaded} blob(s) uploaded"
             click.echo(f"{r.ref}@{r.digest}  ({note})")
+        _push_sign.report(signed)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 import typing as t
@@ -20,6 +21,8 @@ from ._tar import _swap_into_place
 
 REF_NAME = "org.opencontainers.image.ref.name"
 LAYOUT_FILE = {"imageLayoutVersion": "1.0.0"}
+#: Tags of signatures and attestations (``genplat sign``): attachments of a bundle, not bundles.
+ATTACHMENT_TAG = re.compile(r"^sha256-[0-9a-f]{64}(\.sig|\.att)?$")
 
 
 def _blob_path(root: Path, digest: str) -> Path:
@@ -112,7 +115,7 @@ def read_layout(layout_dir: str | os.PathLike[str]) -> dict[str, Artifact]:
     out: dict[str, Artifact] = {}
     for desc in index.get("manifests", []):
         tag = (desc.get("annotations") or {}).get(REF_NAME)
-        if not tag or desc.get("mediaType") not in (OCI_MANIFEST, DOCKER_MANIFEST):
+        if not tag or desc.get("mediaType") not in (OCI_MANIFEST, DOCKER_MANIFEST) or ATTACHMENT_TAG.match(tag):
             continue
         manifest = read_blob(root, desc["digest"], desc["mediaType"])
         out[tag] = artifact_from_manifest(manifest, lambda d, m: read_blob(root, d, m))
