@@ -273,7 +273,8 @@ def _package(platform: PlatformModel, by_bundle: t.Mapping[str, t.Mapping[str, b
     for fmt, pinned in wiring.items():
         if not pinned:
             continue
-        rendered = render_gitops(pinned, registry=platform.registry, insecure=platform.registry_insecure, fmt=fmt)  # type: ignore[arg-type]
+        rendered = render_gitops(pinned, registry=platform.registry, insecure=platform.registry_insecure, fmt=fmt,  # type: ignore[arg-type]
+                                 verify_key=platform.signing_public_key)
         for path, objs in sorted(rendered.items()):
             out[f"_gitops/{path}"] = dump_documents((None, o) for o in objs).encode("utf-8")
     return digests, out, warnings

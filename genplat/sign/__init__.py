@@ -24,8 +24,9 @@ from ._attest import (COSIGN_TYPES, CYCLONEDX_PREDICATE, SLSA_V1_PREDICATE, Sour
                       sbom)
 from ._bundles import attestations_for, push_attachments, sign_layout, sign_remote, verify_ref
 from ._formats import ATTACHMENT_TAG_RE, SCHEMES, Scheme, att_tag, referrers_tag, sig_tag, simple_signing_payload
+from .._pem import is_public_key_pem
 from ._keys import (DETERMINISTIC, ENV_PASSWORD, KeyFileError, PublicKey, SigningKey, encrypt_cosign_key,
-                    is_public_key_pem, load_public_key, load_signing_key, parse_public_key)
+                    load_public_key, load_signing_key, parse_public_key)
 from ._sign import SignResult, copy_attachments, sign_digest
 from ._store import LayoutStore, RegistryStore, Store
 from ._verify import Verdict, verify

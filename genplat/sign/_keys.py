@@ -242,24 +242,6 @@ def load_public_key(path: str | os.PathLike[str]) -> PublicKey:
     return parse_public_key(_read(Path(path)), str(path))
 
 
-def is_public_key_pem(data: bytes) -> bool:
-    """True when ``data`` is only PEM public keys (public material, safe in a Secret in Git)."""
-    blocks = _pem_blocks(data)
-    if not blocks or any(kind != "PUBLIC KEY" for kind, _ in blocks):
-        return False
-    try:
-        for _, body in blocks:
-            serialization.load_der_public_key(body)
-    except (ValueError, UnsupportedAlgorithm):
-        return False
-    rest = data.decode("ascii", errors="replace")
-    return all(line.startswith("-----") or not line.strip() or _b64line(line) for line in rest.splitlines())
-
-
-def _b64line(line: str) -> bool:
-    return all(c.isalnum() or c in "+/=" for c in line.strip())
-
-
 def env_password() -> bytes | None:
     value = os.environ.get(ENV_PASSWORD)
     return value.encode() if value is not None else None
