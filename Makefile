@@ -9,7 +9,7 @@ UPSTREAM := $(PYTHON) tools/upstream.py
 # Debian packages the test suite drives for real (registry, independent OCI client).
 DEBIAN_TEST_PACKAGES := docker-registry skopeo
 
-.PHONY: run test bench venv lock test-deps tools crds clean
+.PHONY: run test test-latest bench venv lock test-deps tools crds wheels clean
 
 # Exact, hashed versions from the committed lock (requirements/*.txt, made by `make lock`); genplat
 # itself is installed from the checkout without build isolation, so its build backend is locked too.
@@ -28,6 +28,17 @@ lock: venv
 	$(LOCK) pyproject.toml --extra test -o requirements/test.txt
 	$(LOCK) pyproject.toml -o requirements/runtime.txt
 
+# The suite against the newest versions pyproject.toml's ranges allow, so drift shows before users hit it.
+LATEST := .venv-latest
+test-latest: test-deps
+	rm -rf $(LATEST)
+	$(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/pip install --quiet --disable-pip-version-check --upgrade -e '.[test]'
+	@echo "moved from the lock:"; $(LATEST)/bin/python tools/upstream.py moved requirements/test.txt | sed 's/^/  /'
+	@$(LATEST)/bin/python -m pytest -q -p no:cacheprovider || { \
+	  echo "make test-latest: the suite fails with the newest versions the ranges allow; the dependencies that"; \
+	  echo "moved from the lock are listed above: pin an upper bound in pyproject.toml or adapt genplat."; exit 1; }
+
 # `make run` checks custom resources against the pinned upstream CRDs (tools/upstream.toml) when Go is
 # there to fetch them; without Go, upstream.py says what it skipped.
 run: venv
@@ -35,13 +46,19 @@ run: venv
 	$(BIN)/genplat build $$($(UPSTREAM) crd-flags)
 	$(BIN)/genplat package
 
-test-deps: venv crds tools
+test-deps: venv crds tools wheels
 	@missing=""; for p in $(DEBIAN_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
+
+# The locked runtime wheels, hash-checked, for the test that installs genplat's wheel into a fresh
+# virtualenv offline (as `pip install genplat` would, without reaching PyPI from a test).
+wheels: venv
+	@$(BIN)/pip download --quiet --disable-pip-version-check --require-hashes --no-deps \
+	  -r requirements/runtime.txt -d "$$($(UPSTREAM) wheelhouse)"
 
 # Upstream CRDs at release versions, as Go modules in the module cache.
 crds:
@@ -64,4 +81,4 @@ bench: venv
 	$(BIN)/python bench/emit_bench.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(LATEST) .pytest_cache

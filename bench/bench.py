@@ -25,7 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # The upstream CRDs beside the project: custom resources are then schema-checked as in real use.
-CRDS = ROOT.parent / "shared" / "crds"
+sys.path.insert(0, str(ROOT / "tools"))
+import upstream  # noqa: E402  (tools/upstream.py: the pinned upstream CRDs)
 PHASES = ("fingerprint", "load", "validate", "resolve", "render", "check", "emit", "package", "write")
 DIGEST = "c7761e58969f7edd498186641b2021e8477e1bcd230de4cf3435242da4a40d14"
 
@@ -111,7 +112,7 @@ print(json.dumps({"wall": wall, "timings": r.timings, "objects": r.objects, "fil
 
 
 def run(project: Path, mode: str) -> dict:
-    crds = [str(CRDS)] if CRDS.is_dir() else []
+    crds = [str(p) for p in upstream.crd_files()] if upstream.have_go() else []
     out = subprocess.run([sys.executable, "-c", CHILD, str(project), mode, *crds], check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 

@@ -1,6 +1,6 @@
 """Throughput of genplat's output checks (schemas + guardrails) on realistic rendered objects.
 
-    .venv/bin/python bench/check_bench.py [--objects 50000] [--crds ../shared/crds]
+    .venv/bin/python bench/check_bench.py [--objects 50000] [--crds PATH …]  (default: the pinned upstream CRDs)
 
 Prints objects/s for: schema validation alone (jsonschema-rs, compiled once per kind), the guardrail
 gate alone, both together as ``genplat build`` runs them, and, for comparison, the pure-Python
@@ -64,17 +64,21 @@ def rate(n: int, seconds: float) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--objects", type=int, default=50_000)
-    ap.add_argument("--crds", default=str(REPO.parent / "shared" / "crds"))
+    ap.add_argument("--crds", action="append", help="CRD file or folder (repeatable)")
     ap.add_argument("--kubernetes-version", default="1.33")
     args = ap.parse_args()
+    sys.path.insert(0, str(REPO / "tools"))
+    import upstream  # tools/upstream.py: the pinned upstream CRDs
+
+    crd_paths = [Path(p) for p in args.crds] if args.crds else upstream.crd_files()
 
     with tempfile.TemporaryDirectory() as cache:
         os.environ["GENPLAT_CACHE_DIR"] = cache
         t0 = time.perf_counter()
-        Checker(kubernetes_version=args.kubernetes_version, crd_paths=[Path(args.crds)])
+        Checker(kubernetes_version=args.kubernetes_version, crd_paths=crd_paths)
         cold = time.perf_counter() - t0
         t0 = time.perf_counter()
-        checker = Checker(kubernetes_version=args.kubernetes_version, crd_paths=[Path(args.crds)])
+        checker = Checker(kubernetes_version=args.kubernetes_version, crd_paths=crd_paths)
         warm = time.perf_counter() - t0
     print(f"CRD load, cold (YAML + convert):     {cold * 1000:8.1f} ms  ({len(checker.index.crds.versions)} served versions)")
     print(f"CRD load, warm (content-hash cache): {warm * 1000:8.1f} ms")

@@ -25,11 +25,7 @@ _PACKAGE = Path(__file__).resolve().parent
 def code_fingerprint() -> str:
     """sha256 over genplat's Python sources and shipped data (schemas, templates)."""
     h = hashlib.sha256()
-    roots = [_PACKAGE]
-    import genplat.schemas as schemas  # the schemas live outside the package folder in a checkout
-
-    roots.extend(Path(p).resolve() for p in schemas.__path__)
-    for root in roots:
+    for root in [_PACKAGE]:
         for path in sorted(root.rglob("*")):
             if path.is_file() and path.suffix in (".py", ".json", ".j2", ".yaml") and "__pycache__" not in path.parts:
                 h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")

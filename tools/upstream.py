@@ -7,6 +7,8 @@ Standard library only: the Makefile runs it before any virtualenv exists, and te
     python3 tools/upstream.py crd-flags     # the same as `--crds FILE` arguments (nothing without Go)
     python3 tools/upstream.py build [NAME…] # build missing tools into the cache (all by default)
     python3 tools/upstream.py path NAME     # the cached binary of NAME, or exit 1
+    python3 tools/upstream.py wheelhouse    # the folder of locked runtime wheels (tests install the wheel offline)
+    python upstream.py moved LOCK           # packages this interpreter has at other versions than LOCK pins
 
 Tools are built once per machine into ``$GENPLAT_TOOLS_CACHE`` (default
 ``${XDG_CACHE_HOME:-~/.cache}/genplat-tools``), one folder per tool, version and recipe hash, so a
@@ -203,6 +205,31 @@ def build(name: str, *, log: t.TextIO = sys.stderr) -> Path:
         return target / name
 
 
+def wheelhouse() -> Path:
+    """Where `make test-deps` downloads the locked runtime wheels, so a test can install genplat's own
+    wheel into a fresh virtualenv without the network."""
+    return cache_root() / "wheels"
+
+
+def moved(lock: Path) -> list[str]:
+    """``name locked → installed`` for each package the running interpreter has at another version than
+    the lock file pins (what `make test-latest` names when the newest versions break the suite)."""
+    import re
+    from importlib import metadata
+
+    def norm(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    pinned = {norm(name): version
+              for name, version in re.findall(r"^([A-Za-z0-9_.\-]+)==([^\s;\\]+)", lock.read_text(), re.M)}
+    out = []
+    for dist in metadata.distributions():
+        name = norm(dist.metadata["Name"] or "")
+        if name in pinned and pinned[name] != dist.version:
+            out.append(f"{name} {pinned[name]} → {dist.version}")
+    return sorted(set(out))
+
+
 # ---- CLI ------------------------------------------------------------------------------------------
 
 def _required() -> bool:
@@ -231,6 +258,11 @@ def main(argv: list[str]) -> int:
                 return 0
             for name in args or list(spec()["tools"]):
                 build(name)
+        elif cmd == "moved":
+            changed = moved(Path(args[0]))
+            print("\n".join(changed) if changed else "(none: every locked package is at its locked version)")
+        elif cmd == "wheelhouse":
+            print(wheelhouse())
         elif cmd == "path":
             if len(args) != 1:
                 print("usage: upstream.py path NAME", file=sys.stderr)

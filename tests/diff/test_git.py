@@ -129,7 +129,7 @@ def test_cli_default_sides_in_a_fresh_copy_of_the_project(tmp_path: Path, genpla
     commit's blueprints against the edited working tree, both rendered; nothing in the repository moves."""
     r = tmp_path / "project"
     r.mkdir()
-    for name in ("blueprints", "schemas", "out"):
+    for name in ("blueprints", "out"):
         shutil.copytree(REPO / name, r / name)
     git(r, "init", "-q", "-b", "main")
     git(r, "add", "-A")

@@ -38,7 +38,7 @@ def test_schema_command_prints_a_valid_draft_2020_12_schema(kind: str, genplat_c
     assert schema["$schema"] == DRAFT
     jsonschema.Draft202012Validator.check_schema(schema)
     # What the command prints is the file editors are pointed at.
-    assert schema == json.loads((REPO / "schemas" / f"{kind}.schema.json").read_text("utf-8"))
+    assert schema == json.loads((REPO / "genplat" / "schemas" / f"{kind}.schema.json").read_text("utf-8"))
     assert schema["properties"]["kind"]["const"] == KINDS[kind]
     assert schema["properties"]["apiVersion"]["const"] == "genplat.dev/v1alpha1"
 
@@ -49,7 +49,7 @@ def test_schema_command_refuses_other_kinds(genplat_cli: t.Any) -> None:
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_every_property_has_a_description(kind: str) -> None:
-    schema = json.loads((REPO / "schemas" / f"{kind}.schema.json").read_text("utf-8"))
+    schema = json.loads((REPO / "genplat" / "schemas" / f"{kind}.schema.json").read_text("utf-8"))
     assert schema.get("description")
     missing = []
     for where, sub in _walk(schema):
@@ -65,7 +65,7 @@ def test_every_property_has_a_description(kind: str) -> None:
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_unknown_fields_are_errors(kind: str) -> None:
     """Every object with declared properties is closed: a misspelt field cannot pass silently."""
-    schema = json.loads((REPO / "schemas" / f"{kind}.schema.json").read_text("utf-8"))
+    schema = json.loads((REPO / "genplat" / "schemas" / f"{kind}.schema.json").read_text("utf-8"))
     open_objects = [where for where, sub in _walk(schema) if "properties" in sub and sub.get("additionalProperties") is not False]
     assert open_objects == OPEN_ON_PURPOSE.get(kind, [])
 
@@ -88,7 +88,7 @@ def test_examples_carry_a_modeline_to_their_schema(rel: str) -> None:
     assert first.startswith(prefix), first
     target = (path.parent / first[len(prefix):].strip()).resolve()
     kind = yaml.safe_load(text)["kind"]
-    assert target == (REPO / "schemas" / f"{kind.lower()}.schema.json").resolve()
+    assert target == (REPO / "genplat" / "schemas" / f"{kind.lower()}.schema.json").resolve()
     assert target.is_file()
 
 
@@ -96,5 +96,5 @@ def test_examples_carry_a_modeline_to_their_schema(rel: str) -> None:
 def test_examples_are_valid_against_the_schema_alone(rel: str) -> None:
     """Independent of genplat's own validator: plain jsonschema on the plain data."""
     data = yaml.safe_load((REPO / rel).read_text("utf-8"))
-    schema = json.loads((REPO / "schemas" / f"{data['kind'].lower()}.schema.json").read_text("utf-8"))
+    schema = json.loads((REPO / "genplat" / "schemas" / f"{data['kind'].lower()}.schema.json").read_text("utf-8"))
     jsonschema.Draft202012Validator(schema).validate(data)
