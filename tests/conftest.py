@@ -1,4 +1,25 @@
-"""Shared fixtures. Keep this small: area-specific helpers live next to their tests."""
+"""Shared fixtures. Keep this small: area-specific helpers live next to their tests.
+
+``control_plane`` (session scope) is a real Kubernetes API: pinned etcd + kube-apiserver (tools/upstream.toml)
+started on free loopback ports with a CA made for the session, token auth (an admin in ``system:masters``),
+``--authorization-mode=RBAC`` and the default admission plugins (PodSecurity included); every pinned
+upstream CRD (``upstream_parts.crd_files()``) is installed and Established before the first test gets it.
+It starts once per session (about 5 s + 40 s for the CRDs) and stops at the end. Any test that asks for it
+is marked ``cluster`` (``pytest -m cluster`` / ``-m "not cluster"``). Missing binaries skip, or fail under
+``GENPLAT_REQUIRE_TOOLS=1``. The client (tests/control_plane.py says more)::
+
+    results = control_plane.apply(docs)                 # server-side apply, fieldValidation=Strict;
+                                                        # raises ApplyFailed on any refusal or warning
+    results = control_plane.apply(docs, dry_run=True, check=False)   # inspect r.error / r.warnings
+    for obj, warnings in results: ...
+    control_plane.diff(docs)                            # [] when a re-apply changes nothing
+    control_plane.get("v1", "Namespace", "acme"); control_plane.delete(...)
+    control_plane.install_crds(docs)                    # e.g. CRDs derived from XRDs
+    control_plane.url, .token, .ca_file, .kubeconfig    # for kubectl or another client
+
+Nothing reconciles (no controller-manager, scheduler or kubelet); namespaces cannot be deleted for good, so
+tests use names of their own.
+"""
 
 from __future__ import annotations
 
@@ -38,6 +59,28 @@ def run_genplat(*args: str, env: t.Mapping[str, str | None] | None = None) -> Cl
         else:  # pragma: no cover - main always exits
             code = 0
         return CliResult(code, out.getvalue().decode("utf-8", "replace"), err.getvalue().decode("utf-8", "replace"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "control_plane" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.cluster)
+
+
+@pytest.fixture(scope="session")
+def control_plane(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[t.Any]:
+    """The session's real kube-apiserver with the pinned upstream CRDs (see the module docstring)."""
+    from control_plane import ControlPlane, load_yaml
+    from upstream_parts import crd_files, tool
+
+    etcd, apiserver = tool("etcd"), tool("kube-apiserver")
+    files = crd_files()
+    cp = ControlPlane.start(tmp_path_factory.mktemp("control-plane"), etcd=etcd, kube_apiserver=apiserver)
+    try:
+        cp.install_crds([doc for f in files for doc in load_yaml(f.read_text("utf-8"))])
+        yield cp
+    finally:
+        cp.stop()
 
 
 @pytest.fixture
