@@ -285,20 +285,26 @@ def test_cosign_v3_accepts_the_sigstore_bundle_format(registry: Registry, keys: 
     assert genplat_verify(target, keys["other.pub"]).returncode == 1
 
 
-@pytest.mark.parametrize("version", COSIGNS)
-def test_genplat_verifies_what_cosign_signs(version: str, registry: Registry, keys: dict[str, Path],
+@pytest.mark.parametrize("version,scheme", [("cosign-v2", "legacy"), ("cosign-v3", "legacy"),
+                                            ("cosign-v3", "sigstore-bundle")])
+def test_genplat_verifies_what_cosign_signs(version: str, scheme: str, registry: Registry, keys: dict[str, Path],
                                             published: dict[str, t.Any], tmp_path: Path) -> None:
     client = _client(registry)
     name, digest = sorted(published["bundles"].items())[1]
-    dst = f"cosigned/{version}"
+    dst = f"cosigned/{version}-{scheme}"
     _copy(client, f"signed/{name}", dst, digest)
     target = ref(registry, dst, digest)
-    extra = ["--tlog-upload=false"] + (["--use-signing-config=false", "--new-bundle-format=false"]
-                                       if version == "cosign-v3" else [])
+    extra = ["--tlog-upload=false"]
+    if version == "cosign-v3":
+        extra += ["--use-signing-config=false", f"--new-bundle-format={'true' if scheme != 'legacy' else 'false'}"]
     run = cosign(version, "sign", "--key", str(keys["signer.key"]), *extra, "--allow-insecure-registry",
                  "--allow-http-registry", target)
     assert run.returncode == 0, run.stderr
-    assert genplat_verify(target, keys["signer.pub"]).returncode == 0
+    if scheme != "legacy":
+        assert client.find_manifest(dst, fmt.sig_tag(digest)) is None
+        assert client.find_manifest(dst, fmt.referrers_tag(digest)) is not None
+    ok = genplat_verify(target, keys["signer.pub"])
+    assert ok.returncode == 0, ok.stderr
     assert genplat_verify(target, keys["other.pub"]).returncode == 1
 
 
