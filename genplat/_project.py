@@ -106,10 +106,11 @@ def blueprint_files(root: Path) -> list[Path]:
 PARSE_CHUNK = 500
 
 
-def _read(file: Path, max_file_size: int) -> tuple[str, list[YamlDocument] | None, list[Diagnostic]]:
+def _read(file: Path, max_file_size: int, overrides: t.Mapping[Path, bytes] | None = None
+          ) -> tuple[str, list[YamlDocument] | None, list[Diagnostic]]:
     display = _display(file)
     try:
-        raw = file.read_bytes()
+        raw = overrides[file.resolve()] if overrides and file.resolve() in overrides else file.read_bytes()
     except OSError as exc:
         return display, None, [Diagnostic(rule="file-unreadable", message=f"cannot read file: {exc.strerror}", file=display)]
     docs, diags = load_documents(raw, display, max_bytes=max_file_size)
@@ -133,10 +134,13 @@ def _read_all(files: list[Path], max_file_size: int, jobs: int) -> list[tuple[st
     return [entry for part in parts for entry in part]
 
 
-def load_project(path: str | os.PathLike[str], *, max_file_size: int = DEFAULT_MAX_BYTES, jobs: int = 1) -> Project:
+def load_project(path: str | os.PathLike[str], *, max_file_size: int = DEFAULT_MAX_BYTES, jobs: int = 1,
+                 overrides: t.Mapping[Path, bytes] | None = None) -> Project:
     """Read every blueprint under ``path``. Never raises for bad input: findings go in ``diagnostics``.
 
     With ``jobs`` > 1, large projects are parsed by that many forked workers (same result, in order).
+    ``overrides`` (resolved path → bytes) are read instead of those files, and count as present when they
+    are not on disk yet: authoring commands validate an edit this way before writing it.
     """
     from ._errors import UsageError
 
@@ -145,12 +149,17 @@ def load_project(path: str | os.PathLike[str], *, max_file_size: int = DEFAULT_M
         raise UsageError(f"{given}: no such folder", hint="pass the folder that holds platform.yaml")
     root = find_blueprint_root(given) if given.is_dir() else given.parent
     files = blueprint_files(root) if given.is_dir() else [given]
+    if overrides:
+        known = {f.resolve() for f in files}
+        base = root.resolve()
+        files += sorted(p for p in overrides if p not in known and given.is_dir() and p.is_relative_to(base))
     diagnostics: list[Diagnostic] = []
     platforms: list[Blueprint] = []
     tenants: list[Blueprint] = []
     others: list[Blueprint] = []
     unloaded = 0  # files that could not be read or parsed: one of them may be the platform
-    for display, docs, diags in _read_all(files, max_file_size, jobs):
+    read = [_read(f, max_file_size, overrides) for f in files] if overrides else _read_all(files, max_file_size, jobs)
+    for display, docs, diags in read:
         diagnostics.extend(diags)
         if docs is None:
             unloaded += 1

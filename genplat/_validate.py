@@ -14,8 +14,9 @@ from ._diagnostics import Diagnostic, Severity, sort_diagnostics
 from ._merge import deep_merge
 from ._project import Blueprint, Project
 from ._quantity import parse_quantity
-from ._schema import validate_blueprint
+from ._schema import SCHEMA_NAMES, load_schema, validate_blueprint
 from ._suggest import did_you_mean
+from ._validate_server import check_blueprint as server_rules
 
 RESERVED_NAMES = re.compile(r"^(kube-.*|default|flux-system|crossplane-system|tekton-.*|knative-.*|kyverno|cert-manager|genplat-.*)$")
 MAX_LABEL = 63
@@ -67,6 +68,9 @@ def validate(project: Project) -> list[Diagnostic]:
     blueprints = ([project.platform] if project.platform else []) + project.tenants
     for bp in blueprints:
         findings.extend(validate_blueprint(bp))
+        schema = SCHEMA_NAMES.get(bp.kind or "")
+        if schema:
+            findings.extend(server_rules(bp, load_schema(schema), tenant=bp.kind == "Tenant"))
     findings.extend(_inline_secrets_all(blueprints))
     if project.platform is not None:
         findings.extend(_check_platform(project.platform))
@@ -81,6 +85,12 @@ def validate(project: Project) -> list[Diagnostic]:
     # A wrong apiVersion or kind is reported once by the loader (blueprint-*), not again by the schema's const.
     header_spots = {(d.file, d.path) for d in findings if d.rule in ("blueprint-api-version", "blueprint-kind")}
     findings = [d for d in findings if not (d.rule.startswith("schema-") and (d.file, d.path) in header_spots)]
+    from . import preflight  # guardrails on blueprint values, so validate fails wherever build would
+
+    findings = preflight.tidy(project, [*findings, *preflight.check(project)])
+    # A quantity the schema's pattern refuses is reported once, with the server's reading and a hint.
+    quantity_spots = {(d.file, d.path) for d in findings if d.rule == "quantity-invalid"}
+    findings = [d for d in findings if not (d.rule.startswith("schema-") and (d.file, d.path) in quantity_spots)]
     return sort_diagnostics(_dedupe(findings))
 
 

@@ -10,9 +10,10 @@ the converted schema is *stricter* than pruning and as strict as ``kubectl apply
   property must not forbid the others;
 * ``apiVersion`` and ``kind`` are required and pinned to the CRD's group/version and kind;
 * ``metadata`` is checked as ObjectMeta: known fields only, labels and annotations are string maps;
-* ``nullable: true`` adds ``null`` to the type (and to an ``enum``). A null *property* value is also
-  accepted where not nullable, because the API server prunes such nulls (documented under "Defaulting
-  and Nullable"); in lists and map values null stays an error unless nullable;
+* ``nullable: true`` adds ``null`` to the type (and to an ``enum``). A null *property* value where the
+  field is not nullable is dropped before validation (:func:`prune_nulls`), as the API server prunes it
+  (documented under "Defaulting and Nullable"): so a required field given as null is reported missing;
+  in lists and map values null stays an error unless nullable;
 * ``x-kubernetes-int-or-string`` becomes ``type: [integer, string]``;
 * ``x-kubernetes-embedded-resource`` requires ``apiVersion`` and ``kind`` and checks ``metadata``;
 * a required field that has a ``default`` is not demanded: the API server fills it in first;
@@ -39,7 +40,7 @@ from .._diagnostics import Diagnostic
 from . import _cache
 
 # Part of every cache key: bump it whenever the conversion below changes its output.
-CONVERTER_VERSION = "3"
+CONVERTER_VERSION = "4"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -148,16 +149,37 @@ def convert_schema(schema: t.Any, *, branch: bool = False) -> dict[str, t.Any]:
 
 
 def _property(schema: t.Any, *, branch: bool) -> dict[str, t.Any]:
-    """A property value: null is pruned by the API server, so it is accepted (see module docstring)."""
-    out = convert_schema(schema, branch=branch)
-    typ = out.get("type")
-    if isinstance(typ, str):
-        out["type"] = [typ, "null"]
-    elif isinstance(typ, list) and "null" not in typ:
-        out["type"] = [*typ, "null"]
-    if "enum" in out and None not in out["enum"]:
-        out["enum"] = [*out["enum"], None]
-    return out
+    """A property value (a null where it is not nullable is pruned first: see :func:`prune_nulls`)."""
+    return convert_schema(schema, branch=branch)
+
+
+def _accepts_null(schema: dict[str, t.Any]) -> bool:
+    typ = schema.get("type")
+    return "type" not in schema or typ == "null" or (isinstance(typ, list) and "null" in typ)
+
+
+def prune_nulls(value: t.Any, schema: t.Any) -> t.Any:
+    """``value`` without the null properties the API server prunes: fields whose (converted) schema does not
+    accept null. Walks properties and list items; leaves everything else as it is (a copy where changed)."""
+    if not isinstance(schema, dict):
+        return value
+    if isinstance(value, dict):
+        props = schema.get("properties")
+        out = {}
+        changed = False
+        for key, item in value.items():
+            sub = props.get(key) if isinstance(props, dict) else None  # map values (extra): nulls stay
+            if item is None and isinstance(sub, dict) and not _accepts_null(sub):
+                changed = True
+                continue
+            new = prune_nulls(item, sub) if isinstance(sub, dict) else item
+            changed = changed or new is not item
+            out[key] = new
+        return out if changed else value
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        new_items = [prune_nulls(x, schema["items"]) for x in value]
+        return new_items if any(a is not b for a, b in zip(new_items, value)) else value
+    return value
 
 
 def _merge_meta(crd_meta: t.Any) -> dict[str, t.Any]:

@@ -20,7 +20,7 @@ from pathlib import Path
 import jsonschema_rs
 
 from .._suggest import did_you_mean
-from .crd_schema import CrdSet, load_crds
+from .crd_schema import CrdSet, load_crds, prune_nulls
 from .kubernetes import DEFINITIONS_URI, KubernetesSchemas, split_api_version
 
 PathT = tuple[t.Union[str, int], ...]
@@ -42,6 +42,7 @@ class _Entry:
     validator: t.Any
     schema: dict[str, t.Any]
     source: str  # "kubernetes 1.33" or the CRD file
+    crd: bool = False
 
 
 class SchemaIndex:
@@ -66,7 +67,7 @@ class SchemaIndex:
         found: _Entry | None = None
         crd = self.crds.get(group, version, kind) if group else None
         if crd is not None:  # a CRD the user gave wins over a built-in of the same name
-            found = _Entry(jsonschema_rs.validator_for(crd.schema), crd.schema, crd.source)
+            found = _Entry(jsonschema_rs.validator_for(crd.schema), crd.schema, crd.source, crd=True)
         else:
             schema = self.kubernetes.schema(api_version, kind)
             if schema is not None:
@@ -96,6 +97,8 @@ class SchemaIndex:
                     "schema-version", f"{kind} is not served as {api_version}", ("apiVersion",),
                     f"the CRD serves {', '.join(f'{group}/{v}' for v in served)}")]
             return False, []
+        if found.crd:  # the API server prunes non-nullable nulls of custom resources before it validates
+            obj = prune_nulls(obj, found.schema)
         if found.validator.is_valid(obj):
             return True, []
         return True, [self._finding(e, found) for e in found.validator.iter_errors(obj)]

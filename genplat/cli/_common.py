@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import typing as t
 
+from pathlib import Path
+
 import click
 
 from .._diagnostics import Diagnostic, has_errors
+from .._errors import UsageError
 from .._report import REPORTERS
 
 
@@ -39,3 +42,54 @@ def report(diagnostics: list[Diagnostic], fmt: str | None, *, quiet_ok: str | No
         if not diagnostics and quiet_ok:
             click.echo(quiet_ok, err=True)
     return 1 if has_errors(diagnostics) else 0
+
+
+# --- The project, found as git finds a repository -------------------------------------------------
+
+PROJECT_HELP = "The project (a folder holding blueprints/, or inside one) [default: found upwards from here]."
+
+
+def find_project(start: Path) -> Path | None:
+    """The project at or above ``start``: the nearest folder holding ``blueprints/platform.yaml``, or a
+    blueprints folder itself (one holding ``platform.yaml``; its parent when it is named ``blueprints``)."""
+    here = start.resolve()
+    for folder in (here, *here.parents):
+        if (folder / "blueprints" / "platform.yaml").is_file():
+            return folder
+        if (folder / "platform.yaml").is_file():
+            return folder.parent if folder.name == "blueprints" else folder
+    return None
+
+
+def project_option(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+    return click.option("-C", "--project", "project_dir", default=None, metavar="DIR",
+                        type=click.Path(exists=True, file_okay=False), help=PROJECT_HELP)(f)
+
+
+def resolve_project(explicit: str | None = None, positional: str | None = None) -> Path:
+    """The project folder from ``-C DIR``, a positional argument, or the working folder (in that order),
+    searching upwards from it. Paths stay relative to the working folder when they were, so findings do."""
+    if explicit and positional and Path(explicit).resolve() != Path(positional).resolve():
+        raise click.UsageError("give the project once: -C DIR or as an argument, not both")
+    given = explicit or positional
+    start = Path(given) if given else Path(".")
+    if given and not start.exists():
+        raise UsageError(f"{given}: no such folder", hint="pass a folder inside a genplat project")
+    found = find_project(start)
+    if found is None:
+        where = f"{given}" if given else "the working folder"
+        raise UsageError(f"no genplat project at or above {where} (no blueprints/platform.yaml)",
+                         hint="run `genplat init` to start one, or pass -C DIR")
+    try:
+        rel = Path(os.path.relpath(found))
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return found
+    return rel if not str(rel).startswith("..") or len(rel.parts) < 4 else found
+
+
+def blueprints_of(project: Path) -> Path:
+    return project / "blueprints" if (project / "blueprints" / "platform.yaml").is_file() else project
+
+
+def out_of(project: Path) -> Path:
+    return (project.parent if project.name == "blueprints" else project) / "out"

@@ -9,10 +9,18 @@ import click
 
 from .._errors import GenplatError
 
-# Command name → module (inside genplat.cli) that defines a click command called ``command``.
+# Command name → module (inside genplat.cli) that defines a click command called ``command``
+# (``module:attribute`` when the module defines several).
 COMMANDS: dict[str, str] = {
+    "init": "init",
+    "tenant": "tenant",
+    "set": "edit",
+    "set-image": "edit:set_image_command",
+    "fmt": "fmt",
     "validate": "validate",
+    "render": "render",
     "build": "build",
+    "completion": "completion",
     "schema": "schema",
     "check": "check",
     "schemas": "schemas",
@@ -35,7 +43,8 @@ class _LazyGroup(click.Group):
         module = COMMANDS.get(cmd_name)
         if module is None:
             return None
-        return t.cast(click.Command, importlib.import_module(f"genplat.cli.{module}").command)
+        name, _, attr = module.partition(":")
+        return t.cast(click.Command, getattr(importlib.import_module(f"genplat.cli.{name}"), attr or "command"))
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -5,13 +5,14 @@ from pathlib import Path
 import click
 
 from .._pipeline import SPLITS, BuildOptions, build
-from ._common import format_option, report
+from ._common import format_option, project_option, report, resolve_project
 
 
 @click.command("build")
-@click.argument("project", default=".", type=click.Path(exists=True, file_okay=False))
+@click.argument("project", required=False, type=click.Path(exists=True, file_okay=False))
+@project_option
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default: out/ beside blueprints/).")
+              help="Output folder (default: out/ beside blueprints/); '-' writes the manifests to stdout, as `genplat render`.")
 @click.option("--check", "check_only", is_flag=True,
               help="Write nothing; exit 1 and list stale, missing and extra files when out/ differs from the blueprints.")
 @click.option("--split", type=click.Choice(SPLITS), default="per-tenant", show_default=True,
@@ -26,8 +27,11 @@ from ._common import format_option, report
               help="Worker processes for large builds (default: one per CPU, at most 8; 1 renders in process).")
 @click.option("--timings", is_flag=True, help="Print the time each phase took.")
 @format_option
-def command(project: str, out_dir: Path | None, check_only: bool, split: str, max_file_size: int, crds: tuple[Path, ...], full: bool, jobs: int | None, timings: bool, fmt: str | None) -> None:
-    """Render the blueprints in PROJECT into checked bundles under out/.
+def command(project: str | None, project_dir: str | None, out_dir: Path | None, check_only: bool, split: str, max_file_size: int, crds: tuple[Path, ...], full: bool, jobs: int | None, timings: bool, fmt: str | None) -> None:
+    """Render the blueprints of the project into checked bundles under out/.
+
+    The project is PROJECT or -C DIR, or found upwards from the working folder (as git finds a
+    repository), so the command works from any folder inside it.
 
     \b
     out/<env>/<cluster>/          one bundle per cluster (kustomization.yaml at its root)
@@ -36,7 +40,14 @@ def command(project: str, out_dir: Path | None, check_only: bool, split: str, ma
     Every object is checked (Kubernetes and CRD schemas, tenant guardrails) before anything is
     written; nothing is written unless every check passes; unchanged files are left alone.
     """
-    result = build(BuildOptions(project=Path(project), out_dir=out_dir, check_only=check_only, split=split, max_file_size=max_file_size,
+    root = resolve_project(project_dir, project)
+    if out_dir is not None and str(out_dir) == "-":
+        if check_only:
+            raise click.UsageError("--check compares with an output folder; it cannot be combined with -o -")
+        from .render import render_to_stdout
+
+        raise SystemExit(render_to_stdout(root, crds=tuple(crds), split=split, max_file_size=max_file_size, jobs=jobs, fmt=fmt))
+    result = build(BuildOptions(project=root, out_dir=out_dir, check_only=check_only, split=split, max_file_size=max_file_size,
                                   crds=tuple(crds), incremental=not full, jobs=jobs))
     code = report(result.diagnostics, fmt)
     if code:

@@ -10,7 +10,7 @@ import click
 from ..checks.checker import check_paths
 from ..checks.guardrails import GuardrailContext
 from ..checks.kubernetes import available_versions, default_version
-from ._common import format_option, report
+from ._common import find_project, format_option, out_of, project_option, report, resolve_project
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,6 +54,7 @@ def execute(opts: CheckOptions) -> list:  # type: ignore[type-arg]
 
 @click.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@project_option
 @click.option("--crds", "crds", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="CRD file or folder to check custom resources against (repeatable).")
 @click.option("--kubernetes-version", default=None, metavar="X.Y",
@@ -64,9 +65,11 @@ def execute(opts: CheckOptions) -> list:  # type: ignore[type-arg]
 @click.option("--blueprints", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Blueprints folder: apply every guardrail rule with the platform's settings.")
 @format_option
-def command(paths: tuple[Path, ...], crds: tuple[Path, ...], kubernetes_version: str | None, kubeconform: bool,
+def command(paths: tuple[Path, ...], project_dir: str | None, crds: tuple[Path, ...], kubernetes_version: str | None, kubeconform: bool,
             strict: bool, blueprints: Path | None, fmt: str | None) -> None:
-    """Check manifests in PATHS (files or folders; default: out/) offline.
+    """Check manifests in PATHS (files or folders; default: the project's out/) offline.
+
+    The project is -C DIR or found upwards from the working folder, as for every command.
 
     \b
     Reads multi-document YAML, JSON and *List kinds. Checks every object against the Kubernetes
@@ -76,9 +79,10 @@ def command(paths: tuple[Path, ...], crds: tuple[Path, ...], kubernetes_version:
     Exit codes: 0 clean, 1 findings, 2 usage error (or kubeconform asked for but missing).
     """
     if not paths:
-        default = Path("out")
+        root = resolve_project(project_dir) if project_dir or find_project(Path(".")) else None
+        default = out_of(root) if root is not None else Path("out")
         if not default.exists():
-            raise click.UsageError("no PATHS given and no out/ folder here")
+            raise click.UsageError(f"no PATHS given and no {default}/ folder (run `genplat build` first)")
         paths = (default,)
     opts = CheckOptions(paths, crds, kubernetes_version or default_version(), kubeconform, strict, blueprints)
     findings = execute(opts)

@@ -18,8 +18,8 @@ from .push import make_client, registry_options
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text", show_default=True,
               help="text (coloured on a terminal), markdown (a pull-request comment) or json (docs/diff.md).")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when there are differences, 0 when there are none.")
-@click.option("-C", "--project", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="The project folder (holding blueprints/).")
+@click.option("-C", "--project", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="The project (a folder holding blueprints/, or inside one) [default: found upwards from here].")
 @click.option("--out", "out_name", default="out", show_default=True, help="The output folder's name inside the project.")
 @click.option("--use-committed-output", is_flag=True,
               help="For git revisions and the working tree, compare the committed out/ folders instead of rendering "
@@ -30,14 +30,14 @@ from .push import make_client, registry_options
 @click.option("--max-chars", type=click.IntRange(min=4096), default=GITHUB_COMMENT_LIMIT, show_default=True,
               help="Markdown: stay under this many characters (GitHub's comment limit), summarising the rest.")
 @registry_options
-def command(base: str, head: str | None, fmt: str, exit_code: bool, project: Path, out_name: str,
+def command(base: str, head: str | None, fmt: str, exit_code: bool, project: Path | None, out_name: str,
             use_committed_output: bool, bundles: tuple[str, ...], color: bool | None, max_chars: int, insecure: bool,
             ca_file: str | None, username: str | None, password_stdin: bool, timeout: float) -> None:
     """Compare the rendered output of BASE and HEAD, object by object.
 
     \b
-    Each side is an output folder, a git revision (the blueprints at that revision are rendered in
-    memory; your working tree, index and HEAD are never touched), or an OCI bundle
+    Each side is an output folder, a project folder or a git revision (their blueprints are rendered
+    in memory and compared for the summary; your working tree, index and HEAD are never touched), or an OCI bundle
     (registry/repo@sha256:…, registry/repo:tag, oci:LAYOUT:TAG). Prefix dir: or git: when a name
     is ambiguous. BASE defaults to HEAD (the last commit), HEAD to the working tree as it is now,
     so `genplat diff` alone shows what your uncommitted edits do.
@@ -49,7 +49,11 @@ def command(base: str, head: str | None, fmt: str, exit_code: bool, project: Pat
         return make_client(host, insecure=insecure, ca_file=ca_file, username=username,
                            password_stdin=password_stdin, timeout=timeout)
 
-    result = diff(base, head, project=project, out_name=out_name, use_committed_output=use_committed_output,
+    from ._common import find_project, resolve_project
+
+    if project is not None or find_project(Path(".")) is not None:
+        project = resolve_project(str(project) if project is not None else None)
+    result = diff(base, head, project=project or Path("."), out_name=out_name, use_committed_output=use_committed_output,
                   bundles=bundles, client_factory=client_factory)
     if fmt == "text":
         use_color = color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from .._errors import GenplatError, UsageError
+from ._common import project_option
 from ..oci import FORMATS, Artifact, find_images, package_bundle, provenance_annotations, write_layout
 
 
@@ -76,31 +77,58 @@ def package_out_dir(out_dir: Path, *, fmt: t.Literal["flux", "imgpkg"], provenan
     return artifacts
 
 
+def _out_dir(where: str | None, project_dir: str | None) -> Path:
+    """OUT_DIR as given (a folder of bundles, as before), else the out/ of the project found."""
+    from ._common import find_project, out_of, resolve_project
+
+    if where is not None:
+        given = Path(where)
+        holds_bundles = (given / "genplat.lock.json").is_file() or any(given.glob("*/*/kustomization.yaml"))
+        if holds_bundles or find_project(given) is None:
+            return given
+    if where is None and project_dir is None and find_project(Path(".")) is None:
+        return Path("out")  # an out/ folder on its own (say, a CI artifact), as before
+    return out_of(resolve_project(project_dir, where))
+
+
 @click.command("package")
-@click.argument("out_dir", default="out", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="flux", show_default=True,
-              help="Bundle format: flux (OCIRepository) or imgpkg (kapp-controller imgpkgBundle).")
+@click.argument("where", required=False, metavar="[PROJECT|OUT_DIR]", type=click.Path(file_okay=False))
+@project_option
+@click.option("--bundle-format", "bundle_format", type=click.Choice(FORMATS), default=None,
+              help="Bundle format: flux (OCIRepository, the default) or imgpkg (kapp-controller imgpkgBundle).")
 @click.option("--output", "layout", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="OCI Image Layout to write [default: OUT_DIR/.oci].")
 @click.option("--provenance", is_flag=True,
               help="Add source/revision/created annotations from git and SOURCE_DATE_EPOCH.")
-@click.option("--output-format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="How to print the digests.")
-def command(out_dir: Path, fmt: t.Literal["flux", "imgpkg"], layout: Path | None, provenance: bool,
-            output_format: str) -> None:
-    """Package every bundle in OUT_DIR (default out/) as an OCI artifact in a local OCI layout.
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github", *FORMATS]), default=None,
+              help="Output as text (default) or json, like every command's --format. "
+                   "(Until 0.2, --format flux|imgpkg still means --bundle-format, with a warning.)")
+@click.option("--output-format", "output_format", type=click.Choice(["text", "json"]), default=None, hidden=True)
+def command(where: str | None, project_dir: str | None, bundle_format: str | None, layout: Path | None, provenance: bool,
+            fmt: str | None, output_format: str | None) -> None:
+    """Package every bundle of the project's out/ as an OCI artifact in a local OCI layout.
 
-    Each bundle out/<env>/<cluster>/ is tagged <env>-<cluster> in the layout. The digests depend only
-    on the bundle content, the format and (with --provenance) the provenance values.
+    The project is PROJECT or -C DIR, or found upwards from the working folder; an OUT_DIR folder
+    of bundles may be given instead. Each bundle out/<env>/<cluster>/ is tagged <env>-<cluster> in
+    the layout. The digests depend only on the bundle content, the format and (with --provenance)
+    the provenance values.
     """
-    artifacts = package_out_dir(out_dir, fmt=fmt, provenance=provenance)
+    if fmt in FORMATS:
+        click.echo(f"genplat: warning: --format {fmt} is now --bundle-format {fmt} (--format is the output format)", err=True)
+        if bundle_format is not None and bundle_format != fmt:
+            raise click.UsageError(f"--format {fmt} and --bundle-format {bundle_format} disagree")
+        bundle_format, fmt = fmt, None
+    output = output_format or ("json" if fmt == "json" else "text")
+    kind = t.cast('t.Literal["flux", "imgpkg"]', bundle_format or "flux")
+    out_dir = _out_dir(where, project_dir)
+    artifacts = package_out_dir(out_dir, fmt=kind, provenance=provenance)
     layout = layout or out_dir / ".oci"
     write_layout(layout, artifacts)
     for name, art in artifacts.items():
         for warning in art.warnings:
             click.echo(f"genplat: warning: {name}: {warning}", err=True)
-    if output_format == "json":
-        doc = {"version": 1, "format": fmt, "layout": str(layout),
+    if output == "json":
+        doc = {"version": 1, "format": kind, "layout": str(layout),
                "bundles": [{"name": n, "digest": a.digest, "ref": f"oci:{layout}:{n}", "warnings": list(a.warnings)}
                            for n, a in artifacts.items()]}
         click.echo(json.dumps(doc, indent=2))

@@ -63,10 +63,12 @@ def blueprint_registry(blueprints: Path) -> str | None:
 @click.option("--registry", default=None,
               help="Repository prefix host[:port][/path] [default: spec.registry of the platform blueprint].")
 @click.option("--tag", default="latest", show_default=True, help="Tag to move once everything is uploaded.")
-@click.option("--layout", type=click.Path(file_okay=False, path_type=Path), default=Path("out/.oci"),
-              show_default=True, help="OCI layout written by `genplat package`.")
-@click.option("--blueprints", type=click.Path(path_type=Path), default=Path("blueprints"), show_default=True,
-              help="Where to find the platform blueprint for the default registry.")
+@click.option("--layout", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="OCI layout written by `genplat package` [default: the project's out/.oci].")
+@click.option("--blueprints", type=click.Path(path_type=Path), default=None,
+              help="Where to find the platform blueprint for the default registry [default: the project's].")
+@click.option("-C", "--project", "project_dir", default=None, metavar="DIR", type=click.Path(exists=True, file_okay=False),
+              help="The project (a folder holding blueprints/, or inside one) [default: found upwards from here].")
 @registry_options
 @click.option("--sign", "sign_", is_flag=True,
               help="Sign each pushed bundle in the registry with --key (see `genplat sign`).")
@@ -75,8 +77,10 @@ def blueprint_registry(blueprints: Path) -> str | None:
 @click.option("--scheme", type=click.Choice(["legacy", "sigstore-bundle"]), default="legacy", show_default=True,
               help="Signature scheme for --sign.")
 @click.option("--attest/--no-attest", default=True, show_default=True, help="With --sign: SBOM and provenance too.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def command(bundles: tuple[str, ...], registry: str | None, tag: str, layout: Path, blueprints: Path,
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output as text or json.")
+def command(bundles: tuple[str, ...], registry: str | None, tag: str, layout: Path | None, blueprints: Path | None,
+            project_dir: str | None,
             insecure: bool, ca_file: str | None, username: str | None, password_stdin: bool, timeout: float,
             sign_: bool, key_path: Path | None, scheme: str, attest: bool, output_format: str) -> None:
     """Push packaged bundles (all, or the BUNDLES named) to <registry>/<env>-<cluster>:<tag>.
@@ -85,6 +89,11 @@ def command(bundles: tuple[str, ...], registry: str | None, tag: str, layout: Pa
     blob and the manifest are in. Credentials: --username with --password-stdin,
     GENPLAT_REGISTRY_USERNAME/GENPLAT_REGISTRY_PASSWORD, or Docker's config.json (credential helpers too).
     """
+    from ._common import blueprints_of, find_project, out_of, resolve_project
+
+    root = resolve_project(project_dir) if project_dir or find_project(Path(".")) else None
+    layout = layout or (out_of(root) if root is not None else Path("out")) / ".oci"
+    blueprints = blueprints or (blueprints_of(root) if root is not None else Path("blueprints"))
     registry = registry or blueprint_registry(blueprints)
     if not registry:
         raise UsageError("no registry: pass --registry or set spec.registry in the platform blueprint")

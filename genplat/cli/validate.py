@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from .. import _api
-from ._common import format_option, report
+from ._common import blueprints_of, find_project, format_option, project_option, report, resolve_project
 
 
 def _project_of(file: Path) -> Path | None:
@@ -19,18 +19,23 @@ def _project_of(file: Path) -> Path | None:
 
 @click.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(file_okay=True, dir_okay=True))
+@project_option
 @click.option("--max-file-size", type=click.IntRange(min=1), default=1024 * 1024, show_default=True,
               help="Largest blueprint file accepted, in bytes.")
 @format_option
-def command(paths: tuple[str, ...], max_file_size: int, fmt: str | None) -> None:
+def command(paths: tuple[str, ...], project_dir: str | None, max_file_size: int, fmt: str | None) -> None:
     """Check blueprints against their schemas and each other.
 
-    PATHS is the blueprints folder (default: blueprints), a project folder that holds one, or
-    blueprint files: a file is checked with the rest of its project (the nearest folder upwards
-    holding platform.yaml) and only its own findings are reported, as a pre-commit hook wants.
-    Every finding is reported with file:line:col, a rule id and a hint.
+    PATHS is a folder inside the project (default: the project found upwards from the working
+    folder, or -C DIR), or blueprint files: a file is checked with the rest of its project (the
+    nearest folder upwards holding platform.yaml) and only its own findings are reported, as a
+    pre-commit hook wants. Every finding is reported with file:line:col, a rule id and a hint.
+    The guardrails that depend only on blueprint values (allowed registries, pinned image tags,
+    a supported kubernetesVersion) run here too, so validate fails wherever build would.
     """
-    targets = list(paths) or ["blueprints"]
+    if project_dir is not None and paths:
+        raise click.UsageError("give -C DIR or PATHS, not both")
+    targets = list(paths) or [str(blueprints_of(resolve_project(project_dir)))]
     for target in targets:
         if not Path(target).exists():
             _api.load_project(target)  # raises the usage error that explains a missing folder
@@ -39,7 +44,12 @@ def command(paths: tuple[str, ...], max_file_size: int, fmt: str | None) -> None
     if folders and files or len(folders) > 1:
         raise click.UsageError("give one blueprint folder, or blueprint files")
     if folders or not files:
-        project = _api.load_project(folders[0] if folders else targets[0], max_file_size=max_file_size)
+        folder = folders[0] if folders else targets[0]
+        if not (Path(folder) / "platform.yaml").is_file() and not (Path(folder) / "blueprints").is_dir():
+            found = find_project(Path(folder))  # a folder inside the project, such as blueprints/tenants
+            if found is not None and Path(folder).resolve().is_relative_to(blueprints_of(found).resolve()):
+                folder = str(blueprints_of(resolve_project(positional=folder)))
+        project = _api.load_project(folder, max_file_size=max_file_size)
         findings = _api.validate(project)
         n = len(project.tenants) + (1 if project.platform else 0)
         raise SystemExit(report(findings, fmt, quiet_ok=f"{n} blueprint(s) valid"))

@@ -14,6 +14,7 @@ working tree (``None``), or an OCI bundle (``registry/repo@sha256:…``, ``oci:L
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import typing as t
 from pathlib import Path
@@ -39,8 +40,8 @@ FORMATS: dict[str, t.Callable[[DiffResult], str]] = {
 def _only(snap: Snapshot, patterns: t.Sequence[str]) -> Snapshot:
     if not patterns:
         return snap
-    return Snapshot({k: v for k, v in snap.files.items() if any(fnmatch.fnmatchcase(k[0], p) for p in patterns)},
-                    snap.label)
+    return dataclasses.replace(snap, files={k: v for k, v in snap.files.items()
+                                            if any(fnmatch.fnmatchcase(k[0], p) for p in patterns)})
 
 
 def diff(

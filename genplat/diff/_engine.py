@@ -19,8 +19,10 @@ import typing as t
 from collections import defaultdict
 
 from ._compare import canonical, compare
-from ._model import DiffResult, Document, ObjectDiff, ObjectKey, SideInfo
-from ._risk import assess, registry
+from ._attribute import attribute
+from ._model import DiffResult, Document, ObjectDiff, ObjectKey, Risk, SideInfo
+from ._risk import assess, registry, risk_order
+from ._summary import compare_blueprints, from_objects, policy_risks
 from ._snapshot import DiffInputError, Snapshot, parse_file
 
 _IMAGE_LINE = re.compile(rb"^[ \t-]*image:[ \t]*['\"]?([^'\"\s#]+)", re.M)
@@ -152,14 +154,37 @@ def diff_snapshots(base: Snapshot, head: Snapshot, *, base_info: SideInfo | None
     diffs.extend(added_diffs)
     diffs.sort(key=_sort_key)
     risks = assess(diffs, _Context(base, old, added_diffs))
-    return DiffResult(
+    result = DiffResult(
         base=base_info or SideInfo("dir", base.label, base.label),
         head=head_info or SideInfo("dir", head.label, head.label),
         objects=diffs,
         risks=risks,
         warnings=warnings,
         compared=compared,
+        bundles_added=sorted(set(head.bundles) - set(base.bundles)),
+        bundles_removed=sorted(set(base.bundles) - set(head.bundles)),
     )
+    _summarise(result, base, head)
+    return result
+
+
+def _summarise(result: DiffResult, base: Snapshot, head: Snapshot) -> None:
+    """The blueprint-level summary, the loosened-policy flags only blueprints show, and attribution."""
+    if base.blueprints is not None and head.blueprints is not None:
+        result.summary = compare_blueprints(base.blueprints, head.blueprints)
+        result.risks.extend(Risk(r.rule, None, r.message, r.cause)
+                            for r in policy_risks(base.blueprints, head.blueprints))
+        result.risks.sort(key=risk_order)
+    else:
+        missing = [(side, snap) for side, snap in (("base", base), ("head", head)) if snap.blueprints is None]
+        result.summary_note = "; ".join(f"{side} ({snap.label}) has no blueprints: {snap.no_blueprints}"
+                                        for side, snap in missing) + "; summary from the rendered objects"
+        result.summary = from_objects(result.objects)
+    attribute(result, base.blueprints, head.blueprints)
+    # A guardrail turned off in the blueprints is one flag; the enforcing objects it removes are not more.
+    off = {(r.cause.file, r.cause.path) for r in result.risks if r.key is None and r.cause is not None}
+    result.risks = [r for r in result.risks if not (r.rule == "protected-removed" and r.cause is not None
+                                                    and (r.cause.file, r.cause.path) in off)]
 
 
 __all__ = ["DiffInputError", "diff_snapshots"]

@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import typing as t
 
-from ._model import Change, DiffResult, Document, ObjectDiff, SideInfo
+from ._group import group
+from ._model import Change, DiffResult, Document, ObjectDiff, Risk, SideInfo
 from ._risk import RULES
+from ._summary import list_delta
 from ._values import kind_text, object_text, path_segments, path_text, shown
 
 VERSION = 1
@@ -33,7 +35,24 @@ def _change(c: Change) -> dict[str, t.Any]:
     if c.op != "remove":
         out["new"] = shown(c.new)
     out["masked"] = c.masked
+    delta = list_delta(c.old, c.new) if c.op == "change" else None
+    if delta is not None:  # a list of plain values: the items that came and went
+        out["items"] = {"added": shown(delta[0]), "removed": shown(delta[1])}
     return out
+
+
+def _cause(c: t.Any) -> dict[str, t.Any] | None:
+    if c is None:
+        return None
+    return {"file": c.file, "line": c.line, "path": c.path or None, "note": c.note or None}
+
+
+def _risk(r: Risk) -> dict[str, t.Any]:
+    k = r.key
+    return {"rule": r.rule, "title": RULES[r.rule], "bundle": k.bundle if k else None,
+            "apiVersion": k.api_version if k else None, "kind": k.kind if k else None,
+            "kindDisplay": kind_text(k) if k else None, "namespace": (k.namespace or None) if k else None,
+            "name": k.name if k else None, "message": r.message, "cause": _cause(r.cause)}
 
 
 def _object(o: ObjectDiff) -> dict[str, t.Any]:
@@ -50,9 +69,28 @@ def _object(o: ObjectDiff) -> dict[str, t.Any]:
         "base": _location(o.base),
         "head": _location(o.head),
         "changes": [_change(c) for c in o.changes],
+        "cause": _cause(o.cause),
     }
     if o.status in ("added", "removed"):
         out["object"] = shown(o.doc.obj)
+    return out
+
+
+def _groups(result: DiffResult) -> list[dict[str, t.Any]]:
+    """Blocks (a tenant or bundle that comes or goes) and groups (one change in several places),
+    naming their objects by index into ``objects``."""
+    index = {id(o): i for i, o in enumerate(result.objects)}
+    blocks, groups = group(result)
+    out: list[dict[str, t.Any]] = []
+    for b in blocks:
+        out.append({"type": "tenant" if b.tenant else "platform", "status": b.status, "tenant": b.tenant,
+                    "bundles": b.bundles, "kinds": dict(b.kinds), "cause": _cause(b.cause),
+                    "objects": [index[id(o)] for o in b.objects]})
+    for g in groups:
+        o = g.first
+        out.append({"type": "object", "status": o.status, "tenant": o.tenant, "kind": o.key.kind, "name": o.key.name,
+                    "places": [{"bundle": bd, "namespace": ns or None} for bd, ns in g.places],
+                    "cause": _cause(o.cause), "objects": [index[id(x)] for x in g.objects]})
     return out
 
 
@@ -65,10 +103,12 @@ def to_dict(result: DiffResult) -> dict[str, t.Any]:
         "differences": result.has_differences,
         "summary": {**counts, "total": sum(counts.values()), "risks": len(result.risks),
                     "bundles": sorted({o.key.bundle for o in result.objects})},
-        "risks": [{"rule": r.rule, "title": RULES[r.rule], "bundle": r.key.bundle, "apiVersion": r.key.api_version,
-                   "kind": r.key.kind, "kindDisplay": kind_text(r.key), "namespace": r.key.namespace or None,
-                   "name": r.key.name, "message": r.message} for r in result.risks],
+        "blueprints": {"compared": not result.summary_note, "note": result.summary_note or None,
+                       "changes": [{"topic": i.topic, "text": i.text, "tenant": i.tenant, **(_cause(i.cause) or {})}
+                                   for i in result.summary]},
+        "risks": [_risk(r) for r in result.risks],
         "objects": [_object(o) for o in result.objects],
+        "groups": _groups(result),
         "warnings": list(result.warnings),
     }
 

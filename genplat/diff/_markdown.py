@@ -1,9 +1,11 @@
-"""``--format markdown``: a pull-request comment.
+"""``--format markdown``: a pull-request comment (the report side of the diff).
 
-Layout: a hidden marker (so CI finds and updates its one comment), the summary line, risk flags,
-a table per bundle and tenant, then one collapsible ``<details>`` per object. GitHub refuses
-comments over 65,536 characters, so everything is added in that order while it fits; what does
-not fit is summarised ("…and 12 more objects") instead of cut mid-block.
+Layout: a hidden marker (so CI finds and updates its one comment), the summary line, what changed
+in the blueprints (each with its file:line), risk flags (identical ones once, with their bundles),
+then the objects: a tenant or bundle that comes or goes is one fold with counts per kind, and an
+object change identical in several places is one fold with the list of places. GitHub refuses
+comments over 65,536 characters, so everything is added in that order while it fits; what does not
+fit is summarised ("…and 12 more") instead of cut mid-block.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import re
 import typing as t
 from collections import defaultdict
 
-from ._model import STATUSES, Change, DiffResult, ObjectDiff, ObjectKey
+from ._group import Block, Group, group, places_text
+from ._model import STATUSES, Change, DiffResult, ObjectKey
 from ._risk import RULES
-from ._text import SYMBOL, previous, summary_line, where
-from ._values import object_text, path_text, scalar_text, yaml_lines
+from ._summary import list_delta
+from ._text import SYMBOL, RiskGroup, cause_text, group_risks, previous, summary_line
+from ._values import kind_text, object_text, path_text, scalar_text, yaml_lines
 
 MARKER = "<!-- genplat-diff -->"
 GITHUB_COMMENT_LIMIT = 65_536
@@ -28,6 +32,8 @@ _TAIL_RESERVE = 1000
 # a huge list of either cannot crowd out everything after it.
 _RISK_SHARE = 0.4
 _TABLE_SHARE = 0.5
+# The per-bundle table only helps when the change spans many places.
+_TABLE_MIN_ROWS = 3
 
 
 def _fence(lines: list[str], lang: str) -> str:
@@ -50,6 +56,12 @@ def change_block(changes: list[Change]) -> list[str]:
     out: list[str] = []
     for c in changes:
         out.append(f"@@ {path_text(c.path)} @@")
+        delta = list_delta(c.old, c.new) if c.op == "change" else None
+        if delta is not None:  # a list of plain values: only the items that came or went
+            out += [f"- {scalar_text(v)}" for v in delta[1]] + [f"+ {scalar_text(v)}" for v in delta[0]]
+            if not delta[0] and not delta[1]:
+                out.append(f"  (reordered: {', '.join(scalar_text(v) for v in c.new)})")
+            continue
         if c.op in ("remove", "change"):
             out += _value_lines("-", c.old)
         if c.op in ("add", "change"):
@@ -57,21 +69,48 @@ def change_block(changes: list[Change]) -> list[str]:
     return out
 
 
-def _details(o: ObjectDiff) -> str:
+def _code(text: str) -> str:
+    return f"<code>{html.escape(text)}</code>"
+
+
+def _places(bundles_ns: list[tuple[str, str]]) -> str:
+    return "; ".join(html.escape(p) for p in places_text(bundles_ns))
+
+
+def _group_details(g: Group) -> str:
+    o = g.first
     extra = previous(o)
-    summary = (f"<b>{SYMBOL[o.status]} {o.status}</b> <code>{html.escape(o.key.bundle)}</code> "
-               f"<code>{html.escape(object_text(o.key))}</code> · {html.escape(where(o))}"
-               + (f" · {html.escape(extra)}" if extra else ""))
+    cause = cause_text(o.cause) or (o.doc.source or "")
+    where = f"{o.doc.file}:{o.doc.line}" if len(g.objects) == 1 else f"{len(g.objects)} places"
+    name = f"{kind_text(o.key)} {g.name}" if g.name is not None else f"{kind_text(o.key)} ×{len(g.objects)}"
+    summary = (f"<b>{SYMBOL[o.status]} {o.status}</b> {_code(name)}"
+               + (f" · tenant {html.escape(g.tenant)}" if g.tenant else "")
+               + f" · {html.escape(where)}" + (f" · {html.escape(extra)}" if extra else "")
+               + (f" ← {_code(cause)}" if cause else ""))
+    body_lines = [f"In {_places(g.places)}."]
     if o.status in ("added", "removed"):
         lines = yaml_lines(o.doc.obj)
         if len(lines) > MAX_MANIFEST_LINES:
             lines = lines[:MAX_MANIFEST_LINES] + [f"# … {len(lines) - MAX_MANIFEST_LINES} more lines"]
-        body = _fence(lines, "yaml")
+        body_lines.append(_fence(lines, "yaml"))
     elif o.changes:
-        body = _fence(change_block(o.changes), "diff")
+        body_lines.append(_fence(change_block(o.changes), "diff"))
     else:
-        body = "No field changes."
+        body_lines.append("No field changes.")
+    body = "\n\n".join(body_lines)
     return f"<details>\n<summary>{summary}</summary>\n\n{body}\n\n</details>"
+
+
+def _block_details(b: Block) -> str:
+    who = f"tenant {b.tenant}" if b.tenant else "platform objects"
+    verb = "added" if b.status == "added" else "removed"
+    bundles = ", ".join(_code(x) for x in b.bundles)
+    kinds = ", ".join(f"{n} {html.escape(k)}" for k, n in b.kinds)
+    cause = cause_text(b.cause)
+    summary = (f"<b>{SYMBOL[b.status]} {html.escape(who)}: {len(b.objects)} objects {verb}</b> in {bundles} "
+               f"({kinds})" + (f" ← {_code(cause)}" if cause else ""))
+    rows = [f"- `{_cell(object_text(o.key))}` · `{o.key.bundle}/{o.doc.file}:{o.doc.line}`" for o in b.objects]
+    return f"<details>\n<summary>{summary}</summary>\n\n" + "\n".join(rows) + "\n\n</details>"
 
 
 def _group_rows(result: DiffResult) -> list[tuple[str, str, dict[str, int]]]:
@@ -89,7 +128,8 @@ def _group_rows(result: DiffResult) -> list[tuple[str, str, dict[str, int]]]:
             if d is not None:
                 tenant_of.setdefault(d.key, o.tenant)
     for r in result.risks:
-        rows[(r.key.bundle, tenant_of.get(r.key) or "")]["risks"] += 1
+        if r.key is not None:
+            rows[(r.key.bundle, tenant_of.get(r.key) or "")]["risks"] += 1
     return [(b, tn, c) for (b, tn), c in sorted(rows.items())]
 
 
@@ -97,6 +137,14 @@ def _row(bundle: str, tenant: str, c: dict[str, int]) -> str:
     who = _cell(tenant) if tenant else "*platform*"
     return (f"| `{bundle}` | {who} | {c['added']} | {c['changed']} | {c['removed']} | "
             f"{c['renamed'] + c['moved']} | {c['risks']} |")
+
+
+def _risk_line(g: RiskGroup) -> str:
+    cause = cause_text(g.cause)
+    if g.blueprint_level:
+        return f"- **{RULES[g.rule]}** · `{_cell(cause)}` — {_cell(g.message_text())}"
+    return (f"- **{RULES[g.rule]}** · `{_cell(g.objects_text())}` in {_cell(g.places_text())} — "
+            f"{_cell(g.message_text())}" + (f" ← `{_cell(cause)}`" if cause else ""))
 
 
 def format_markdown(result: DiffResult, *, max_chars: int = GITHUB_COMMENT_LIMIT) -> str:
@@ -107,60 +155,76 @@ def format_markdown(result: DiffResult, *, max_chars: int = GITHUB_COMMENT_LIMIT
     ]
     for w in result.warnings:
         parts.append(f"> **Warning:** {_cell(w)}")
-    if not result.objects:
-        parts.append("The rendered output is the same on both sides.")
-        return "\n\n".join(parts) + "\n"
-
     used = sum(len(p) + 2 for p in parts)
     limit = max_chars - _TAIL_RESERVE
 
     def fits(text: str, share: float = 1.0) -> bool:
         return len(text) + 2 <= (limit - used) * share
 
+    if result.summary or (result.summary_note and result.objects):
+        lines = ["#### Blueprint changes", ""]
+        if result.summary_note:
+            lines.append(f"*{_cell(result.summary_note)}.*")
+            lines.append("")
+        for i, item in enumerate(result.summary):
+            line = f"- {_cell(item.text)} · `{_cell(str(item.cause))}`"
+            if not fits("\n".join(lines + [line]), _RISK_SHARE):
+                lines.append(f"- …and {len(result.summary) - i} more blueprint changes")
+                break
+            lines.append(line)
+        block = "\n".join(lines)
+        parts.append(block)
+        used += len(block) + 2
+    if not result.objects and not result.risks:
+        parts.append("The rendered output is the same on both sides.")
+        return "\n\n".join(parts) + "\n"
+
     if result.risks:
-        lines = [f"#### ⚠️ Risk flags ({len(result.risks)})", ""]
+        grouped = group_risks(result.risks)
+        lines = [f"#### ⚠️ Risk flags ({len(grouped)})", ""]
         shown = 0
-        for r in result.risks:
-            line = (f"- **{RULES[r.rule]}** · `{r.key.bundle}` · `{_cell(object_text(r.key))}` — "
-                    f"{_cell(r.message)}")
+        for g in grouped:
+            line = _risk_line(g)
             if not fits("\n".join(lines + [line]), _RISK_SHARE):
                 break
             lines.append(line)
             shown += 1
-        if shown < len(result.risks):
-            lines.append(f"- …and {len(result.risks) - shown} more risk flags (run `genplat diff` to see all)")
+        if shown < len(grouped):
+            lines.append(f"- …and {len(grouped) - shown} more risk flags (run `genplat diff` to see all)")
         block = "\n".join(lines)
         parts.append(block)
         used += len(block) + 2
 
     rows = _group_rows(result)
-    table = ["#### Changes by bundle and tenant", "",
-             "| Bundle | Tenant | Added | Changed | Removed | Moved or renamed | Risks |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
-    for i, (bundle, tenant, counts) in enumerate(rows):
-        line = _row(bundle, tenant, counts)
-        if not fits("\n".join(table + [line]), _TABLE_SHARE):
-            rest = rows[i:]
-            total = {k: sum(c[k] for _, _, c in rest) for k in rows[0][2]}
-            table.append(_row(f"…{len(rest)} more", "", total).replace("`…", "…").replace("more`", "more"))
-            break
-        table.append(line)
-    block = "\n".join(table)
-    parts.append(block)
-    used += len(block) + 2
-
-    parts.append("#### Objects")
-    used += len(parts[-1]) + 2
-    left = 0
-    for i, o in enumerate(result.objects):
-        block = _details(o)
-        if not fits(block):
-            left = len(result.objects) - i
-            break
+    if len(rows) > _TABLE_MIN_ROWS:
+        table = ["#### Changes by bundle and tenant", "",
+                 "| Bundle | Tenant | Added | Changed | Removed | Moved or renamed | Risks |",
+                 "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+        for i, (bundle, tenant, counts) in enumerate(rows):
+            line = _row(bundle, tenant, counts)
+            if not fits("\n".join(table + [line]), _TABLE_SHARE):
+                rest = rows[i:]
+                total = {k: sum(c[k] for _, _, c in rest) for k in rows[0][2]}
+                table.append(_row(f"…{len(rest)} more", "", total).replace("`…", "…").replace("more`", "more"))
+                break
+            table.append(line)
+        block = "\n".join(table)
         parts.append(block)
         used += len(block) + 2
+
+    blocks, groups = group(result)
+    parts.append("#### Objects")
+    used += len(parts[-1]) + 2
+    pieces = [_block_details(b) for b in blocks] + [_group_details(g) for g in groups]
+    left = 0
+    for i, piece in enumerate(pieces):
+        if not fits(piece):
+            left = len(pieces) - i
+            break
+        parts.append(piece)
+        used += len(piece) + 2
     if left:
-        parts.append(f"…and {left} more object{'s' if left != 1 else ''} not shown: this comment is limited to "
+        parts.append(f"…and {left} more change{'s' if left != 1 else ''} not shown: this comment is limited to "
                      f"{max_chars:,} characters. Run `genplat diff` locally, or `genplat diff --format json`, "
                      "for the whole report.")
     text = "\n\n".join(parts) + "\n"

@@ -112,6 +112,8 @@ class ObjectDiff:
     base: Document | None
     head: Document | None
     changes: list[Change] = dataclasses.field(default_factory=list)
+    # The blueprint value that caused the change (a genplat._blueprints.Cause), set by attribution.
+    cause: t.Any = None
 
     @property
     def doc(self) -> Document:
@@ -131,9 +133,13 @@ class ObjectDiff:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Risk:
+    """A flag on one object (``key``), or on a blueprint value alone (``key`` None: a loosened
+    platform policy, ``cause`` says where). ``cause`` is the blueprint value behind it."""
+
     rule: str
-    key: ObjectKey
+    key: ObjectKey | None
     message: str
+    cause: t.Any = None
 
 
 @dataclasses.dataclass(slots=True)
@@ -152,6 +158,13 @@ class DiffResult:
     objects: list[ObjectDiff]
     risks: list[Risk]
     warnings: list[str] = dataclasses.field(default_factory=list)
+    # What changed in the blueprints (genplat.diff._summary.SummaryItem), and why it may be partial:
+    # "" when both sides had blueprints, else which side had none (the summary then comes from objects).
+    summary: list[t.Any] = dataclasses.field(default_factory=list)
+    summary_note: str = ""
+    # Bundles only one side has (a new or removed cluster).
+    bundles_added: list[str] = dataclasses.field(default_factory=list)
+    bundles_removed: list[str] = dataclasses.field(default_factory=list)
     # Objects compared in files whose bytes differed (files with identical bytes are skipped unread).
     compared: int = 0
 

@@ -6,16 +6,27 @@ why the change is risky. The rules, in the order they are listed:
 namespace-removed        a Namespace is deleted (and with it everything inside it)
 crd-removed              a CustomResourceDefinition or a Crossplane CompositeResourceDefinition
                          (which defines an offering's XR CRD, and a claim CRD before v2) is deleted
+protected-removed        a guardrail object is deleted: a Kyverno (Cluster)Policy, a
+                         ValidatingAdmissionPolicy or its binding, an admission webhook
+                         configuration, a ResourceQuota or a LimitRange
+default-deny-removed     a deny-all NetworkPolicy (every pod, no rules) is deleted
 object-deleted           any other object is deleted; renames and moves between bundles count,
                          because Kubernetes deletes the old object and creates a new one
-rbac-widened             a new (Cluster)RoleBinding; subjects added to one; its roleRef pointing at
-                         a broader role; a (Cluster)Role granting verbs, resources or names its old
-                         rules did not cover; a new role with wildcards; an aggregationRule change
+allowlist-widened        (blueprints) spec.policies.allowedRegistries gains a registry or goes away
+guardrail-disabled       (blueprints) requireLimits, forbidLatest or forbidPrivileged turned off;
+                         requiredLabels dropped
+pod-security-lowered     a Namespace's enforced Pod Security level is lowered (or its label removed)
+rbac-widened             a binding or role grants more than before, except the standard tenant
+                         grants (a RoleBinding in a tenant's namespace to ClusterRole admin, edit
+                         or view, for users, groups or the namespace's own service accounts);
+                         ClusterRoleBindings are named cluster-wide
+network-peers-added      genplat's peer policies (allow-from-peers, allow-to-peers) open traffic to
+                         or from another tenant's namespace
 network-policy-loosened  a NetworkPolicy deleted; an ingress/egress rule that no old rule covers
                          (new peers, broader selectors or CIDRs, fewer port limits); policyTypes
                          dropped; spec.podSelector changed; a new allow policy in an existing namespace
-quota-raised             a ResourceQuota hard limit raised or dropped, or the quota deleted; a
-                         LimitRange max raised or dropped, or the LimitRange deleted
+quota-raised             a ResourceQuota hard limit raised or dropped; a LimitRange max raised or
+                         dropped
 image-registry-changed   an image now comes from a registry the object (for a new object: the
                          whole base side) did not use
 """
@@ -32,8 +43,14 @@ from .._quantity import parse_quantity
 RULES: dict[str, str] = {
     "namespace-removed": "Namespace removed",
     "crd-removed": "CRD removed",
+    "protected-removed": "Guardrail object removed",
+    "default-deny-removed": "Default-deny removed",
     "object-deleted": "Object deleted",
+    "allowlist-widened": "Registry allowlist widened",
+    "guardrail-disabled": "Policy turned off",
+    "pod-security-lowered": "Pod Security lowered",
     "rbac-widened": "RBAC widened",
+    "network-peers-added": "Network peers added",
     "network-policy-loosened": "Network policy loosened",
     "quota-raised": "Quota raised",
     "image-registry-changed": "Image from a new registry",
@@ -42,6 +59,18 @@ _ORDER = {rule: i for i, rule in enumerate(RULES)}
 
 RBAC = "rbac.authorization.k8s.io"
 _ROLE_RANK = {"view": 1, "edit": 2, "admin": 3, "cluster-admin": 4}
+# The roles genplat grants tenants in their own namespaces (access.admins/developers/viewers).
+STANDARD_ROLES = ("admin", "edit", "view")
+# Objects that enforce the platform's guardrails: deleting one silently lifts a restriction.
+PROTECTED = {("kyverno.io", "ClusterPolicy"), ("kyverno.io", "Policy"),
+             ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
+             ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"),
+             ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+             ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
+             ("", "ResourceQuota"), ("", "LimitRange")}
+PSA_LEVELS = {"privileged": 0, "baseline": 1, "restricted": 2}
+PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
+PEER_POLICIES = ("allow-from-peers", "allow-to-peers")
 
 
 class Context(t.Protocol):
@@ -75,19 +104,35 @@ def assess(diffs: t.Iterable[ObjectDiff], ctx: Context) -> list[Risk]:
         key = d.key
         group = key.group
         kind = key.kind
+        added_ns = new is not None and ctx.namespace_added(key.bundle, key.namespace)
         if group == RBAC:
-            out.extend(Risk("rbac-widened", key, m) for m in _rbac(kind, old, new))
+            if not (d.tenant and _standard_grant(kind, key.namespace, old, new)):
+                out.extend(Risk("rbac-widened", key, m) for m in _rbac(kind, old, new))
         elif group == "networking.k8s.io" and kind == "NetworkPolicy":
-            added_ns = new is not None and ctx.namespace_added(key.bundle, key.namespace)
-            out.extend(Risk("network-policy-loosened", key, m) for m in _netpol(old, new, added_ns))
+            if new is None and _default_deny(old):
+                continue  # default-deny-removed says it
+            rule = "network-peers-added" if key.name in PEER_POLICIES else "network-policy-loosened"
+            out.extend(Risk(rule, key, m) for m in _netpol(old, new, added_ns))
         elif group == "" and kind in ("ResourceQuota", "LimitRange"):
-            raised = _quota(kind, old, new)
+            raised = _quota(kind, old, new) if new is not None else []
             if raised:  # one flag per object, however many limits changed
                 out.append(Risk("quota-raised", key, "; ".join(raised)))
+        elif group == "" and kind == "Namespace" and old is not None and new is not None:
+            lowered = _pod_security(old, new)
+            if lowered:
+                out.append(Risk("pod-security-lowered", key, lowered))
         if new is not None:
             out.extend(Risk("image-registry-changed", key, m) for m in _images(old, new, ctx))
-    out.sort(key=lambda r: (_ORDER[r.rule], r.key, r.message))
+    out.sort(key=risk_order)
     return out
+
+
+_NO_KEY = ObjectKey("", "", "", "", "")
+
+
+def risk_order(r: Risk) -> tuple[t.Any, ...]:
+    """Rule order, blueprint-level flags before object flags, then object and message."""
+    return (_ORDER[r.rule], r.key is not None, r.key or _NO_KEY, r.message)
 
 
 def _ref(doc: Document) -> str:
@@ -95,9 +140,13 @@ def _ref(doc: Document) -> str:
     return f"{k.kind} {k.namespace}/{k.name}" if k.namespace else f"{k.kind} {k.name}"
 
 
-def _deleted_rule(key: ObjectKey) -> str:
+def _deleted_rule(key: ObjectKey, obj: dict[str, t.Any] | None = None) -> str:
     if key.kind == "Namespace" and key.group == "":
         return "namespace-removed"
+    if (key.group, key.kind) in PROTECTED:
+        return "protected-removed"
+    if key.group == "networking.k8s.io" and key.kind == "NetworkPolicy" and _default_deny(obj):
+        return "default-deny-removed"
     if key.kind == "CustomResourceDefinition" and key.group == "apiextensions.k8s.io":
         return "crd-removed"
     if key.kind == "CompositeResourceDefinition" and key.group == "apiextensions.crossplane.io":
@@ -109,9 +158,15 @@ def _deletions(d: ObjectDiff) -> list[Risk]:
     if d.base is None:
         return []
     key = d.base.key
-    rule = _deleted_rule(key)
+    rule = _deleted_rule(key, d.base.obj)
     extra = ""
-    if rule == "namespace-removed":
+    if rule == "protected-removed":
+        title = ((d.base.obj.get("metadata") or {}).get("annotations") or {}).get("policies.kyverno.io/title")
+        extra = f" ({title})" if title else ""
+        extra += "; the restriction it enforced no longer applies"
+    elif rule == "default-deny-removed":
+        extra = "; traffic the other policies do not allow is no longer denied"
+    elif rule == "namespace-removed":
         extra = "; everything in the namespace is deleted with it"
     elif key.kind == "CompositeResourceDefinition":
         extra = _xrd_consequence(d.base.obj)
@@ -142,7 +197,51 @@ def _xrd_consequence(obj: dict[str, t.Any]) -> str:
            f"and the resources composed for it"
 
 
+# --- Pod Security, default deny --------------------------------------------------------------------
+
+def _pod_security(old: dict[str, t.Any], new: dict[str, t.Any]) -> str:
+    def level(obj: dict[str, t.Any]) -> str:
+        labels = (obj.get("metadata") or {}).get("labels") or {}
+        return str(labels.get(PSA_ENFORCE) or "privileged")  # no label: nothing is enforced
+
+    before, after = level(old), level(new)
+    if PSA_LEVELS.get(after, 0) < PSA_LEVELS.get(before, 0):
+        return f"enforced level {before} → {after}: pods the {before} profile refuses are admitted"
+    return ""
+
+
+def _default_deny(obj: dict[str, t.Any] | None) -> bool:
+    """A policy selecting every pod with policy types and no rules: it denies all it covers."""
+    if obj is None:
+        return False
+    spec = _spec(obj)
+    return spec.get("podSelector") in ({}, None) and bool(spec.get("policyTypes")) and not spec.get(
+        "ingress") and not spec.get("egress")
+
+
 # --- RBAC -----------------------------------------------------------------------------------------
+
+def _standard_grant(kind: str, namespace: str, old: dict[str, t.Any] | None, new: dict[str, t.Any] | None) -> bool:
+    """A tenant RoleBinding to one of the standard tenant roles, for people or the namespace's own
+    service accounts, whose roleRef did not change: what every tenant gets (the summary lists who)."""
+    if kind != "RoleBinding" or new is None:
+        return False
+    ref = new.get("roleRef") or {}
+    if not isinstance(ref, dict) or ref.get("kind") != "ClusterRole" or ref.get("name") not in STANDARD_ROLES:
+        return False
+    if old is not None and _role_ref(old) != _role_ref(new):
+        return False
+    for s in new.get("subjects") or []:
+        if not isinstance(s, dict):
+            return False
+        if s.get("kind") == "ServiceAccount" and s.get("namespace", namespace) != namespace:
+            return False
+        if s.get("kind") not in ("User", "Group", "ServiceAccount"):
+            return False
+        if s.get("kind") == "Group" and str(s.get("name", "")).startswith("system:"):
+            return False
+    return True
+
 
 def _subjects(obj: dict[str, t.Any] | None) -> list[str]:
     subjects = (obj or {}).get("subjects") or []
@@ -206,12 +305,13 @@ def _rbac(kind: str, old: dict[str, t.Any] | None, new: dict[str, t.Any] | None)
         return []
     if kind in ("RoleBinding", "ClusterRoleBinding"):
         subjects = _subjects(new)
+        scope = "cluster-wide: " if kind == "ClusterRoleBinding" else ""
         if old is None:
-            return [f"grants {_role_ref(new)} to {', '.join(subjects) or 'no subjects'}"]
+            return [f"{scope}grants {_role_ref(new)} to {', '.join(subjects) or 'no subjects'}"]
         out = []
         added = sorted(set(subjects) - set(_subjects(old)))
         if added:
-            out.append(f"grants {_role_ref(new)} to more subjects: {', '.join(added)}")
+            out.append(f"{scope}grants {_role_ref(new)} to more subjects: {', '.join(added)}")
         before, after = _role_ref(old), _role_ref(new)
         if before != after:
             old_rank = _ROLE_RANK.get(before.split(" ", 1)[-1])

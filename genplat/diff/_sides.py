@@ -20,6 +20,7 @@ import typing as t
 from pathlib import Path
 
 from .._errors import GenplatError
+from ._blueprints import blueprints_from_files, blueprints_from_folder
 from ._model import SideInfo
 from ._snapshot import DiffInputError, Snapshot, _is_yaml, read_output, snapshot_from_files
 
@@ -141,17 +142,25 @@ def git_side(rev: str, sha: str, opts: SideOptions) -> tuple[Snapshot, SideInfo]
     if opts.use_committed_output:
         out_path = f"{prefix}/{opts.out_name}" if prefix else opts.out_name
         files = read_tree(root, f"{sha}:{out_path}")
+        bp_path = f"{prefix}/blueprints" if prefix else "blueprints"
+        bp_files = read_tree(root, f"{sha}:{bp_path}") or {}
+        blueprints = blueprints_from_files({f"blueprints/{p}": d for p, d in bp_files.items()})
         if files is None:
-            return Snapshot({}, label), SideInfo("git", rev, f"{label}, no {opts.out_name}/ committed")
-        return snapshot_from_files(files, label), SideInfo("git", rev, label)
+            return (Snapshot({}, label, blueprints, "no project at that revision"),
+                    SideInfo("git", rev, f"{label}, no {opts.out_name}/ committed"))
+        snap = snapshot_from_files(files, label)
+        snap.blueprints, snap.no_blueprints = blueprints, "no blueprints/ folder at that revision"
+        return snap, SideInfo("git", rev, label)
     files = read_tree(root, f"{sha}:{prefix}" if prefix else f"{sha}^{{tree}}")
     if files is None:
-        return Snapshot({}, label), SideInfo("git", rev, f"{label}, no project there")
+        return Snapshot({}, label, None, "no project at that revision"), SideInfo("git", rev, f"{label}, no project there")
+    # The output folder is not needed to render; leave it out (it can be large).
+    files = {p: d for p, d in files.items() if not p.startswith(opts.out_name + "/")}
     tmp = Path(tempfile.mkdtemp(prefix="genplat-diff-rev-"))
     try:
-        # The output folder is not needed to render; leave it out (it can be large).
-        _write_tree({p: d for p, d in files.items() if not p.startswith(opts.out_name + "/")}, tmp)
-        return Snapshot(render_project(tmp), label), SideInfo("git", rev, label)
+        _write_tree(files, tmp)
+        return (Snapshot(render_project(tmp), label, blueprints_from_files(files), "no platform blueprint"),
+                SideInfo("git", rev, label))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -162,8 +171,11 @@ def worktree_side(opts: SideOptions) -> tuple[Snapshot, SideInfo]:
         label = f"working tree ({opts.out_name}/)"
         if not out.is_dir():
             raise DiffInputError(f"{out}: no output folder", hint="run genplat build first")
-        return read_output(out, label=label), SideInfo("worktree", str(out), label)
-    return Snapshot(render_project(opts.project), "working tree"), SideInfo("worktree", str(opts.project), "working tree")
+        snap = read_output(out, label=label)
+        snap.blueprints, snap.no_blueprints = blueprints_from_folder(opts.project), "no platform blueprint"
+        return snap, SideInfo("worktree", str(out), label)
+    return (Snapshot(render_project(opts.project), "working tree", blueprints_from_folder(opts.project),
+                     "no platform blueprint"), SideInfo("worktree", str(opts.project), "working tree"))
 
 
 # --- OCI ------------------------------------------------------------------------------------------
@@ -209,7 +221,7 @@ def oci_side(spec: str, opts: SideOptions) -> tuple[Snapshot, SideInfo, str]:
             continue
         files[(name, path)] = data
     label = f"{spec}" if "@sha256:" in spec else f"{spec} ({artifact.digest[:19]})"
-    return Snapshot(files, label), SideInfo("oci", spec, label), name
+    return Snapshot(files, label, None, "an OCI bundle"), SideInfo("oci", spec, label), name
 
 
 # --- putting it together ----------------------------------------------------------------------------
@@ -233,8 +245,9 @@ def _explicit(kind: str, value: str, opts: SideOptions) -> tuple[Snapshot, SideI
     if kind == "dir":
         path = Path(value)
         if (path / "blueprints").is_dir() and not any(path.glob("*/*/kustomization.yaml")):
-            raise DiffInputError(f"{value}: a project folder, not an output folder",
-                                 hint=f"give its output folder ({Path(value) / opts.out_name})")
+            # A project folder (another checkout, a copy): its blueprints, rendered in memory.
+            return (Snapshot(render_project(path), value, blueprints_from_folder(path), "no platform blueprint"),
+                    SideInfo("project", value, value), None)
         return read_output(path, label=value), SideInfo("dir", value, value), None
     if git_repo(opts.project) is None:
         raise DiffInputError(f"{value!r} is not a folder, and {opts.project} is not in a git repository",
@@ -257,9 +270,9 @@ def align_oci(name: str, oci_snap: Snapshot, other: Snapshot, bundle: str | None
     if target is None:
         matches = [b for b in other.bundles if b.replace("/", "-") == name or b == name]
         target = matches[0] if matches else name
-    renamed = Snapshot({(target, p): d for (_, p), d in oci_snap.files.items()}, oci_snap.label)
+    renamed = dataclasses.replace(oci_snap, files={(target, p): d for (_, p), d in oci_snap.files.items()})
     if any(b == target for b in other.bundles):
-        other = Snapshot({k: v for k, v in other.files.items() if k[0] == target}, other.label)
+        other = dataclasses.replace(other, files={k: v for k, v in other.files.items() if k[0] == target})
     return renamed, other
 
 

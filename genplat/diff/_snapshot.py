@@ -41,6 +41,10 @@ class Snapshot:
 
     files: dict[tuple[str, str], bytes]
     label: str = ""
+    # The side's blueprints (genplat.diff._blueprints.Blueprints) when it has any, else None and
+    # ``no_blueprints`` says why ("an output folder", "an OCI bundle").
+    blueprints: t.Any = None
+    no_blueprints: str = "an output folder"
 
     @property
     def bundles(self) -> list[str]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import typing as t
 
 import click
 
-from ._model import Change, DiffResult, ObjectDiff
-from ._values import flow_text, object_text, path_text
+from ._model import Change, DiffResult, ObjectDiff, ObjectKey, Risk
+from ._summary import delta_text, list_delta
+from ._values import flow_text, kind_text, object_text, path_text
 
 SYMBOL = {"added": "+", "removed": "-", "changed": "~", "renamed": ">", "moved": ">"}
 _COLOUR = {"added": "green", "removed": "red", "changed": "yellow", "renamed": "cyan", "moved": "cyan"}
@@ -25,10 +27,75 @@ def summary_line(result: DiffResult) -> str:
            f"bundle{'s' if bundles != 1 else ''}: {parts}"
 
 
+def cause_text(cause: t.Any) -> str:
+    """``blueprints/tenants/umbrella.yaml:36 spec.network.allowFrom (umbrella's allowFrom lists initech)``."""
+    if cause is None:
+        return ""
+    text = str(cause) + (f" {cause.path}" if cause.path else "")
+    return text + (f" ({cause.note})" if cause.note else "")
+
+
 def where(o: ObjectDiff) -> str:
-    """The object's place in the output, and the blueprint line it came from when known."""
+    """The object's place in the output, and the blueprint value that caused the change when known."""
     d = o.doc
-    return f"{d.file}:{d.line}" + (f" ← {d.source}" if d.source else "")
+    cause = cause_text(o.cause) or d.source
+    return f"{d.file}:{d.line}" + (f" ← {cause}" if cause else "")
+
+
+@dataclasses.dataclass(slots=True)
+class RiskGroup:
+    """Flags of one rule with one cause (or, without a cause, one message about one object name),
+    shown once with every object and place they are about."""
+
+    rule: str
+    cause: t.Any
+    messages: list[str]
+    keys: list[ObjectKey]
+
+    @property
+    def blueprint_level(self) -> bool:
+        return not self.keys
+
+    def objects_text(self) -> str:
+        names = sorted({f"{kind_text(k)} {k.name}" for k in self.keys})
+        if len(self.keys) == 1:
+            return object_text(self.keys[0])
+        return ", ".join(names[:3]) + (f" (+{len(names) - 3} more)" if len(names) > 3 else "")
+
+    def places_text(self) -> str:
+        by_ns: dict[str, list[str]] = {}
+        for k in self.keys:
+            bundles = by_ns.setdefault(k.namespace, [])
+            if k.bundle not in bundles:
+                bundles.append(k.bundle)
+        if len(self.keys) == 1:
+            return self.keys[0].bundle
+        return "; ".join(", ".join(b) + (f" ({ns})" if ns else "") for ns, b in by_ns.items())
+
+    def message_text(self, limit: int = 2) -> str:
+        shown = self.messages[:limit]
+        more = len(self.messages) - len(shown)
+        return "; ".join(shown) + (f" (+{more} more)" if more else "")
+
+
+def group_risks(risks: t.Sequence[Risk]) -> list[RiskGroup]:
+    """Flags with the same rule and blueprint cause are one flag; so are flags saying the same of
+    the same object name in several places."""
+    groups: dict[tuple[t.Any, ...], RiskGroup] = {}
+    for r in risks:
+        k = r.key
+        if k is None:
+            sig: tuple[t.Any, ...] = (r.rule, r.message, str(r.cause))
+        elif r.cause is not None and r.cause.note != "output":
+            sig = (r.rule, str(r.cause), r.cause.path, r.cause.note)
+        else:
+            sig = (r.rule, r.message, k.kind, k.name)
+        g = groups.setdefault(sig, RiskGroup(r.rule, r.cause, [], []))
+        if r.message not in g.messages:
+            g.messages.append(r.message)
+        if k is not None:
+            g.keys.append(k)
+    return list(groups.values())
 
 
 def previous(o: ObjectDiff) -> str:
@@ -49,6 +116,9 @@ def change_text(c: Change) -> str:
         return f"+ {p}: {flow_text(c.new)}"
     if c.op == "remove":
         return f"- {p}: {flow_text(c.old)}"
+    delta = list_delta(c.old, c.new)
+    if delta is not None:
+        return f"  {p}: {delta_text(*delta)}"
     return f"  {p}: {flow_text(c.old)} → {flow_text(c.new)}"
 
 
@@ -59,13 +129,22 @@ def format_text(result: DiffResult, *, color: bool = False) -> str:
     lines = [style(f"genplat diff: {result.base.label} → {result.head.label}", bold=True), summary_line(result)]
     for w in result.warnings:
         lines.append(style(f"warning: {w}", fg="yellow"))
+    if result.summary or (result.summary_note and result.objects):
+        lines += ["", style("Blueprint changes:", bold=True)]
+        if result.summary_note:
+            lines.append(f"  ({result.summary_note})")
+        for item in result.summary:
+            lines.append(f"  * {item.text}  ({item.cause})")
     if result.risks:
-        lines += ["", style(f"Risk flags ({len(result.risks)}):", fg="red", bold=True)]
-        width = max(len(r.rule) for r in result.risks)
-        bundle_width = max(len(r.key.bundle) for r in result.risks)  # columns line up across bundles
-        for r in result.risks:
-            lines.append(style(f"  ! {r.rule.ljust(width)}  {r.key.bundle.ljust(bundle_width)}  {object_text(r.key)}: "
-                               f"{r.message}", fg="red"))
+        grouped = group_risks(result.risks)
+        lines += ["", style(f"Risk flags ({len(grouped)}):", fg="red", bold=True)]
+        width = max(len(g.rule) for g in grouped)
+        for g in grouped:
+            place = (cause_text(g.cause) if g.blueprint_level
+                     else f"{g.places_text()}  {g.objects_text()}")
+            why = "" if g.blueprint_level else cause_text(g.cause)
+            lines.append(style(f"  ! {g.rule.ljust(width)}  {place}: {g.message_text(limit=len(g.messages))}"
+                               + (f"  ← {why}" if why else ""), fg="red"))
     for bundle, in_bundle in itertools.groupby(result.objects, key=lambda o: o.key.bundle):
         lines += ["", style(bundle, bold=True)]
         for tenant, objs in itertools.groupby(in_bundle, key=lambda o: o.tenant):

@@ -260,14 +260,20 @@ def composite_crd(xrd_obj: dict[str, t.Any]) -> dict[str, t.Any]:
     names = spec["claimNames"] if v1 else spec["names"]
     versions = []
     for version in spec["versions"]:
-        schema = copy.deepcopy(version["schema"]["openAPIV3Schema"])
+        given = (version.get("schema") or {}).get("openAPIV3Schema") if isinstance(version.get("schema"), dict) else None
+        # The XRD API leaves a version's schema optional (the API server takes such an XRD); without one,
+        # only the machinery below is typed and the rest of spec is kept as written.
+        schema: dict[str, t.Any] = copy.deepcopy(given) if isinstance(given, dict) else {
+            "type": "object", "properties": {"spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}}
         props = schema.setdefault("properties", {}).setdefault("spec", {"type": "object"}).setdefault("properties", {})
         if v1:
             props.update(machinery)
             props["writeConnectionSecretToRef"] = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
         else:
             props["crossplane"] = {"type": "object", "properties": machinery}
-        versions.append({"name": version["name"], "served": version.get("served", True), "storage": True,
+        # Crossplane's xcrd stores the referenceable version (exactly one per XRD).
+        storage = version.get("referenceable", len(spec["versions"]) == 1)
+        versions.append({"name": version["name"], "served": version.get("served", True), "storage": bool(storage),
                          "schema": {"openAPIV3Schema": schema}})
     return {
         "apiVersion": "apiextensions.k8s.io/v1",

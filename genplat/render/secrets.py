@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
+from .._names import secret_object_name
 from .._objects import RenderedObject
 from .._resolve import Service, TenantTarget
 from ._base import BundleContext, tenant_object
@@ -11,7 +10,7 @@ from .tenancy import secret_store_ref
 
 
 def secret_name(service: Service, env_var: str) -> str:
-    return f"{service.name}-{re.sub(r'[^a-z0-9]+', '-', env_var.lower()).strip('-')}"[:253]
+    return secret_object_name(service.name, env_var)
 
 
 def render(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:

@@ -28,8 +28,8 @@ SCOPES = ("platform", "tenant")
 
 
 def _as_yaml_scalar(value: t.Any) -> str:
-    if isinstance(value, jinja2.runtime.Undefined):  # pragma: no cover - StrictUndefined raises first
-        return ""
+    if isinstance(value, jinja2.runtime.Undefined):
+        return str(value)  # StrictUndefined raises UndefinedError here: finalize sees undefined values first
     if isinstance(value, (dict, list, tuple, str, int, float, bool)) or value is None:
         return json.dumps(value, ensure_ascii=False, sort_keys=isinstance(value, dict) and False)
     return json.dumps(str(value), ensure_ascii=False)
@@ -73,16 +73,30 @@ def load_templates(templates_dir: Path | None, display_root: Path) -> tuple[Temp
     return Templates(items), diags
 
 
+def _template_line(exc: BaseException) -> int:
+    """The template line of the expression that raised: Jinja rewrites tracebacks so that the frames of
+    template code carry the template's file name ("<template>" for ours) and line numbers."""
+    line = 1
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
 def render_template(tpl: Template, context: dict[str, t.Any], *, bundle: str, file: str, tenant: str | None) -> tuple[list[RenderedObject], list[Diagnostic]]:
     try:
         text = tpl.template.render(**context)
     except jinja2.UndefinedError as exc:
-        return [], [Diagnostic(rule="template-error", message=f"template uses an undefined value: {exc.message}", file=tpl.file, line=1, column=1,
-                               hint="check the names against docs/templates.md")]
+        return [], [Diagnostic(rule="template-error", message=f"template uses an undefined value: {exc.message}", file=tpl.file,
+                               line=_template_line(exc), column=1, hint="check the names against docs/templates.md")]
     except jinja2.exceptions.SecurityError as exc:  # what the sandbox raises
-        return [], [Diagnostic(rule="template-error", message=f"template did something the sandbox forbids: {exc}", file=tpl.file, line=1, column=1)]
+        return [], [Diagnostic(rule="template-error", message=f"template did something the sandbox forbids: {exc}", file=tpl.file,
+                               line=_template_line(exc), column=1)]
     except Exception as exc:  # a template is user code: any error it raises is a finding about it
-        return [], [Diagnostic(rule="template-error", message=f"template failed: {type(exc).__name__}: {exc}", file=tpl.file, line=1, column=1)]
+        return [], [Diagnostic(rule="template-error", message=f"template failed: {type(exc).__name__}: {exc}", file=tpl.file,
+                               line=_template_line(exc), column=1)]
     docs, diags = load_documents(text, tpl.file, multi=True)
     if diags:
         return [], [dataclasses.replace(d, message=f"template output is not valid YAML: {d.message}",

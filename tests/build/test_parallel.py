@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import pytest
 
 from genplat import BuildOptions, build
 from genplat._pipeline import PARALLEL_MIN_TENANTS
@@ -49,13 +52,19 @@ def test_parallel_build_gives_the_same_bytes_and_findings(project: Path, tmp_pat
     assert serial.objects == parallel.objects > 10 * PARALLEL_MIN_TENANTS
 
 
-def test_parallel_build_reports_findings_from_workers(project: Path, tmp_path: Path) -> None:
+def test_parallel_build_reports_findings_from_workers(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     tenants = project / "blueprints/tenants"
     for i in range(PARALLEL_MIN_TENANTS + 50):
         (tenants / f"t{i:04d}.yaml").write_text(_tenant(i))
-    # An image from a registry the platform does not allow: caught by the guardrail gate in a worker.
+    # An image from a registry the platform does not allow. Validate reports it first, at the blueprint value...
     bad = tenants / "t0500.yaml"
     bad.write_text(bad.read_text().replace("ghcr.io/acme/app", "docker.io/evil/app"))
+    result = build(BuildOptions(project=project, out_dir=tmp_path / "out", jobs=2, incremental=False))
+    assert [d.file for d in result.diagnostics if d.rule == "guardrail/image-registry"] == [os.path.relpath(bad)]
+    # ...and with validate's blueprint-value checks off, the guardrail gate catches it in a worker.
+    from genplat import preflight
+
+    monkeypatch.setattr(preflight, "check", lambda project: [])
     result = build(BuildOptions(project=project, out_dir=tmp_path / "out", jobs=2, incremental=False))
     assert not result.ok
     assert any(d.rule == "guardrail/image-registry" and "t0500" in (d.object or "") for d in result.diagnostics)

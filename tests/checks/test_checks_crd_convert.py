@@ -10,14 +10,15 @@ import jsonschema_rs
 import pytest
 
 from genplat.checks import _cache
-from genplat.checks.crd_schema import convert_crd, load_crd_file, root_schema
+from genplat.checks.crd_schema import convert_crd, load_crd_file, prune_nulls, root_schema
 
 from upstream_parts import crd_file
 
 
 def valid(openapi: dict[str, t.Any], obj: dict[str, t.Any]) -> bool:
     schema = root_schema(openapi, group="acme.io", version="v1", kind="Widget")
-    return bool(jsonschema_rs.validator_for(schema).is_valid({"apiVersion": "acme.io/v1", "kind": "Widget", **obj}))
+    doc = prune_nulls({"apiVersion": "acme.io/v1", "kind": "Widget", **obj}, schema)  # as the API server does
+    return bool(jsonschema_rs.validator_for(schema).is_valid(doc))
 
 
 SPEC = {"type": "object", "properties": {"spec": {
@@ -48,6 +49,7 @@ SPEC = {"type": "object", "properties": {"spec": {
     ({"size": "s", "port": 1.5}, False),
     ({"size": "s", "note": None}, True),                    # nullable
     ({"size": "s", "mode": None}, True),                    # a null property is pruned by the API server
+    ({"size": None, "mode": "fast"}, False),                # ...so a required one given as null is missing
     ({"size": "s", "nums": [1, None]}, False),              # ...but not a null list item
     ({"size": "s", "mode": "medium"}, False),               # enum
     ({"size": "s", "tags": ["a", "a"]}, False),             # list-type set

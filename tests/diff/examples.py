@@ -1,7 +1,9 @@
-"""Pairs of outputs of the real example blueprints: build, apply one blueprint edit, build again.
+"""Pairs of sides made from the real example blueprints: the examples, and the examples after one edit.
 
 Each case is an edit of a copy of ``blueprints/`` (text replacements, so the edit reads like a
-pull request would) or, for the reordered case, an edit of the rendered output itself. The edits
+pull request would: the five day-2 changes of issue 18 — a new tenant, a tier move, a new image, a
+new environment, a removed offering — plus a traffic split and a loosened platform policy) or, for
+the reordered case, an edit of the rendered output itself. The edits
 assert that they applied, so a change of the examples fails loudly instead of giving an empty diff.
 """
 
@@ -92,6 +94,39 @@ def tier_move(project: Path) -> None:
     replace(project / "blueprints/tenants/umbrella.yaml", "  tier: medium\n", "  tier: large\n")
 
 
+STAGING = """\
+    - name: staging
+      description: Release candidates
+      clusters:
+        - name: staging-eu
+          provider: gke
+          region: europe-west1
+          capabilities: [knative-serving, knative-eventing, kyverno, external-secrets, flux]
+"""
+
+
+def new_environment(project: Path) -> None:
+    """A staging environment with one cluster; globex, tools and umbrella join it."""
+    replace(project / "blueprints/platform.yaml", "  tiers:\n", STAGING + "  tiers:\n")
+    replace(project / "blueprints/tenants/globex.yaml", "    - name: prod\n", "    - name: prod\n    - name: staging\n")
+    replace(project / "blueprints/tenants/tools.yaml", "      clusters: [prod-eu]\n",
+            "      clusters: [prod-eu]\n    - name: staging\n")
+    replace(project / "blueprints/tenants/umbrella.yaml", "    - name: prod\n", "    - name: prod\n    - name: staging\n")
+
+
+def loosened_policy(project: Path) -> None:
+    """The platform loosens its guardrails: docker.io allowed, baseline Pod Security, no limits or
+    :latest checks, and tools (an internal team) may call globex."""
+    platform = project / "blueprints/platform.yaml"
+    replace(platform, "    podSecurity: {enforce: restricted, audit: restricted, warn: restricted}\n",
+            "    podSecurity: {enforce: baseline, audit: restricted, warn: restricted}\n")
+    replace(platform, "    allowedRegistries: [ghcr.io/acme, registry.acme.example]\n",
+            "    allowedRegistries: [ghcr.io/acme, registry.acme.example, docker.io]\n")
+    replace(platform, "    requireLimits: true\n", "    requireLimits: false\n")
+    replace(platform, "    forbidLatest: true\n", "    forbidLatest: false\n")
+    replace(project / "blueprints/tenants/globex.yaml", "    allowFrom: [initech]\n", "    allowFrom: [initech, tools]\n")
+
+
 def _reverse_keys(value: t.Any) -> t.Any:
     if isinstance(value, dict):
         return {k: _reverse_keys(value[k]) for k in reversed(list(value))}
@@ -117,6 +152,8 @@ BLUEPRINT_EDITS: dict[str, t.Callable[[Path], None]] = {
     "new-tenant": new_tenant,
     "removed-offering": removed_offering,
     "tier-move": tier_move,
+    "new-environment": new_environment,
+    "loosened-policy": loosened_policy,
 }
 OUTPUT_EDITS: dict[str, t.Callable[[Path], None]] = {
     "reordered": reordered_output,
@@ -139,14 +176,17 @@ def copy_project(dest: Path) -> Path:
 
 
 def make_pair(case: str, root: Path) -> tuple[Path, Path]:
-    """``root/base`` (the examples built) and ``root/head`` (built after the case's edit)."""
-    project = copy_project(root / "project")
-    base = build(project, root / "base")
+    """``root/base`` and ``root/head``: for a blueprint edit, two project folders (the examples, and
+    the examples after the edit), which genplat diff renders in memory and whose blueprints it
+    compares; for an output edit, two output folders (no blueprints: the summary falls back)."""
     if case in OUTPUT_EDITS:
+        project = copy_project(root / "project")
+        base = build(project, root / "base")
         head = root / "head"
         shutil.copytree(base, head)
         OUTPUT_EDITS[case](head)
-    else:
-        BLUEPRINT_EDITS[case](project)
-        head = build(project, root / "head")
+        return base, head
+    base = copy_project(root / "base")
+    head = copy_project(root / "head")
+    BLUEPRINT_EDITS[case](head)
     return base, head

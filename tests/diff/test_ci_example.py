@@ -26,6 +26,9 @@ def test_example_workflow() -> None:
     assert order == sorted(order) and "--format markdown" in runs
     script = next(s["with"]["script"] for s in review["steps"] if "github-script" in s.get("uses", ""))
     assert f"'{MARKER}'" in script and "updateComment" in script and "createComment" in script
+    # Sticky: the marker finds the comment to update; a new one only when none was found.
+    assert script.index("startsWith(marker)") < script.index("updateComment") < script.index("createComment")
+    assert "--format json" in runs  # the same summary for other CI systems
     assert review["permissions"]["pull-requests"] == "write"
     runs = _runs(publish)
     order = [runs.index(c) for c in ("genplat build", "genplat package", "genplat push")]

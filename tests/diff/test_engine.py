@@ -184,10 +184,21 @@ def test_rbac_bindings() -> None:
     assert rules(run([binding("RoleBinding", "view", "devs")], [binding("RoleBinding", "edit", "devs")])) == [
         ("rbac-widened", "roleRef ClusterRole view → ClusterRole edit")]
     assert rules(run([binding("RoleBinding", "edit", "devs")], [binding("RoleBinding", "view", "devs")])) == []
-    assert rules(run([binding("RoleBinding", "view", "devs")], [binding("RoleBinding", "view", "devs", "all")])) == [
-        ("rbac-widened", "grants ClusterRole view to more subjects: Group all")]
+    # A standard tenant grant (admin/edit/view in the tenant's namespace) is in the summary, not a flag...
+    assert rules(run([binding("RoleBinding", "view", "devs")], [binding("RoleBinding", "view", "devs", "all")])) == []
+    assert rules(run([], [binding("RoleBinding", "admin", "devs")])) == []
+    # ...but the same binding outside a tenant's file, a broader role or another namespace's account is.
+    assert rules(run([binding("RoleBinding", "view", "devs")], [binding("RoleBinding", "view", "devs", "all")],
+                     path="platform/rbac.yaml")) == [("rbac-widened", "grants ClusterRole view to more subjects: Group all")]
+    assert rules(run([], [binding("RoleBinding", "cluster-admin", "devs")])) == [
+        ("rbac-widened", "grants ClusterRole cluster-admin to Group devs")]
+    foreign = binding("RoleBinding", "edit")
+    foreign["subjects"] = [{"kind": "ServiceAccount", "name": "ci", "namespace": "other"}]
+    assert rules(run([], [foreign])) == [("rbac-widened", "grants ClusterRole edit to ServiceAccount other/ci")]
     assert rules(run([], [binding("ClusterRoleBinding", "cluster-admin", "ops")])) == [
-        ("rbac-widened", "grants ClusterRole cluster-admin to Group ops")]
+        ("rbac-widened", "cluster-wide: grants ClusterRole cluster-admin to Group ops")]
+    assert rules(run([], [binding("ClusterRoleBinding", "view", "ops")])) == [
+        ("rbac-widened", "cluster-wide: grants ClusterRole view to Group ops")]
 
 
 def test_rbac_roles() -> None:
@@ -251,12 +262,13 @@ def test_image_from_new_registry() -> None:
 
 def test_markdown_stays_under_the_limit_and_summarises_the_rest() -> None:
     many = [obj("ConfigMap", f"cm-{i:04d}", data={"payload": "x" * 300}) for i in range(400)]
-    rb = [dict(binding("RoleBinding", "admin", f"g{i}"), metadata={"name": f"rb-{i}", "namespace": NS}) for i in range(400)]
+    rb = [dict(binding("RoleBinding", "cluster-admin", f"g{i}"), metadata={"name": f"rb-{i}", "namespace": NS})
+          for i in range(400)]
     result = run([], many + rb)
     text = format_markdown(result, max_chars=20_000)
     assert len(text) <= 20_000
     assert text.startswith("<!-- genplat-diff -->\n")
-    assert "more risk flags" in text and "more objects not shown" in text
+    assert "more risk flags" in text and "more changes not shown" in text
     assert text.count("<details>") == text.count("</details>")
     full = format_markdown(result)
     assert len(full) <= 65_536

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 import typing as t
 from pathlib import Path
 
@@ -63,7 +64,7 @@ def test_golden(case: str, fmt: str, pairs: t.Callable[[str], Path], genplat_cli
 # What each golden report must say, checked apart from the bytes so that regenerating the goldens
 # cannot quietly bless a wrong report: (status, bundle, kind, namespace, name) of every object, and
 # (rule, bundle, kind, name) of every risk flag.
-EXPECTED: dict[str, tuple[list[tuple[str, ...]], list[tuple[str, ...]]]] = {
+EXPECTED: dict[str, tuple[list[tuple[t.Any, ...]] | None, list[tuple[t.Any, ...]]]] = {
     "changed-image": (
         [("changed", b, "Service", ns, "checkout") for b, ns in
          (("dev/dev-eu", "globex-dev"), ("prod/prod-eu", "globex-prod"), ("prod/prod-us", "globex-prod"))],
@@ -87,8 +88,7 @@ EXPECTED: dict[str, tuple[list[tuple[str, ...]], list[tuple[str, ...]]]] = {
             ("RoleBinding", "hooli-dev", "tenant-developers"),
             ("Service", "hooli-dev", "search"),
             ("ServiceAccount", "hooli-dev", "workload"))],
-        [("rbac-widened", "dev/dev-eu", "RoleBinding", "tenant-admins"),
-         ("rbac-widened", "dev/dev-eu", "RoleBinding", "tenant-developers")],
+        [],  # a new tenant's standard bindings (admin, edit in its own namespace) are not a risk
     ),
     "removed-offering": (
         [("removed", b, kind, ns, name) for b, env in (("dev/dev-eu", "dev"), ("prod/prod-eu", "prod"))
@@ -108,6 +108,30 @@ EXPECTED: dict[str, tuple[list[tuple[str, ...]], list[tuple[str, ...]]]] = {
          for kind, name in (("LimitRange", "tenant-limits"), ("ResourceQuota", "tenant-quota"))],
     ),
     "reordered": ([], []),
+    "new-environment": (None, []),  # 49 objects: test_new_environment_is_one_block_per_tenant
+    "loosened-policy": (
+        [(status, b, kind, ns, name) for b, envs in (("dev/dev-eu", ("dev",)), ("prod/prod-eu", ("prod",)),
+                                                     ("prod/prod-us", ("prod",)))
+         for status, kind, ns, name in (
+             [("changed", "ClusterPolicy", None, "genplat-allowed-registries"),
+              ("removed", "ClusterPolicy", None, "genplat-disallow-latest-tag"),
+              ("removed", "ClusterPolicy", None, "genplat-require-requests-limits")]
+             + [x for env in envs for x in (
+                 [("changed", "Namespace", None, f"globex-{env}"),
+                  ("changed", "NetworkPolicy", f"globex-{env}", "allow-from-peers")]
+                 + ([("changed", "Namespace", None, f"initech-{env}"), ("changed", "Namespace", None, f"tools-{env}"),
+                     ("added", "NetworkPolicy", f"tools-{env}", "allow-to-peers")] if b != "prod/prod-us" else [])
+                 + [("changed", "Namespace", None, f"umbrella-{env}")])])],
+        [("allowlist-widened", None, None, None), ("guardrail-disabled", None, None, None),
+         ("guardrail-disabled", None, None, None)]
+        + [("pod-security-lowered", b, "Namespace", f"{t}-{env}") for b, env, tenants in (
+            ("dev/dev-eu", "dev", ("globex", "initech", "tools", "umbrella")),
+            ("prod/prod-eu", "prod", ("globex", "initech", "tools", "umbrella")),
+            ("prod/prod-us", "prod", ("globex", "umbrella"))) for t in tenants]
+        + [("network-peers-added", b, "NetworkPolicy", name) for b, names in (
+            ("dev/dev-eu", ("allow-from-peers", "allow-to-peers")), ("prod/prod-eu", ("allow-from-peers", "allow-to-peers")),
+            ("prod/prod-us", ("allow-from-peers",))) for name in names],
+    ),
 }
 
 
@@ -119,9 +143,10 @@ def test_every_case_has_an_expectation() -> None:
 def test_golden_json_says_what_the_edit_does(case: str) -> None:
     report = json.loads((GOLDEN / f"{case}.json").read_text(encoding="utf-8"))
     objects, risks = EXPECTED[case]
-    assert [(o["status"], o["bundle"], o["kind"], o["namespace"], o["name"]) for o in report["objects"]] == objects
+    if objects is not None:
+        assert [(o["status"], o["bundle"], o["kind"], o["namespace"], o["name"]) for o in report["objects"]] == objects
+        assert report["differences"] is bool(objects)
     assert [(r["rule"], r["bundle"], r["kind"], r["name"]) for r in report["risks"]] == risks
-    assert report["differences"] is bool(objects)
 
 
 def _changes(report: dict[str, t.Any]) -> set[tuple[str, t.Any, t.Any]]:
@@ -153,12 +178,183 @@ def test_tier_move_raises_every_quota() -> None:
     assert ("spec.hard.pods", "60", "200") in quota
 
 
-def test_risk_flags_come_first_in_text_and_markdown() -> None:
-    for case in ("new-tenant", "removed-offering", "tier-move"):
-        text = (GOLDEN / f"{case}.txt").read_text(encoding="utf-8")
-        assert text.index("Risk flags") < text.index("\ndev/dev-eu\n")
-        md = (GOLDEN / f"{case}.md").read_text(encoding="utf-8")
-        assert md.index("Risk flags") < md.index("Changes by bundle and tenant") < md.index("<details>")
+def _json(case: str) -> dict[str, t.Any]:
+    return json.loads((GOLDEN / f"{case}.json").read_text(encoding="utf-8"))
+
+
+def _md(case: str) -> str:
+    return (GOLDEN / f"{case}.md").read_text(encoding="utf-8")
+
+
+# The summary line each day-2 change must open with, and the blueprint file:line it names.
+SUMMARY = {
+    "new-tenant": [("tenant hooli added: tier small; environment dev; 1 service (search)",
+                    "blueprints/tenants/hooli.yaml", 5)],
+    "tier-move": [("tenant umbrella: tier medium → large", "blueprints/tenants/umbrella.yaml", 9)],
+    "changed-image": [("tenant globex: service checkout: image ghcr.io/acme/globex-checkout:1.5.0 → "
+                       "ghcr.io/acme/globex-checkout:1.6.0", "blueprints/tenants/globex.yaml", 24)],
+    "traffic-split": [("tenant globex: service checkout: traffic [stable].percent 80 → 50; [canary].percent 20 → 50",
+                       "blueprints/tenants/globex.yaml", 34)],
+    "new-environment": [
+        ("new environment staging: 1 cluster (staging-eu), 3 tenants (globex, tools, umbrella)",
+         "blueprints/platform.yaml", 28),
+        ("tenant globex joins environment staging", "blueprints/tenants/globex.yaml", 22),
+        ("tenant tools joins environment staging", "blueprints/tenants/tools.yaml", 20),
+        ("tenant umbrella joins environment staging", "blueprints/tenants/umbrella.yaml", 17)],
+    "removed-offering": [("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 173),
+                         ("tenant initech: resource sandbox removed", "blueprints/tenants/initech.yaml", 39)],
+    "loosened-policy": [("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 228),
+                        ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 229),
+                        ("policy requireLimits: true → false", "blueprints/platform.yaml", 230),
+                        ("policy forbidLatest: true → false", "blueprints/platform.yaml", 231),
+                        ("tenant globex: allowFrom + tools (tools may now call globex)",
+                         "blueprints/tenants/globex.yaml", 37)],
+}
+
+
+def _line_of(case: str, file: str, needle: str) -> int:
+    """The line of ``needle`` in the case's head blueprint, found independently of genplat."""
+    project = ex.copy_project(Path(tempfile.mkdtemp()) / "p")
+    try:
+        ex.BLUEPRINT_EDITS[case](project)
+        lines = (project / file).read_text(encoding="utf-8").split("\n")
+        return next(i for i, line in enumerate(lines, 1) if needle in line)
+    finally:
+        shutil.rmtree(project.parent)
+
+
+def test_every_blueprint_case_has_a_summary() -> None:
+    assert sorted(SUMMARY) == sorted(ex.BLUEPRINT_EDITS)
+
+
+@pytest.mark.parametrize("case", sorted(SUMMARY))
+def test_summary_first_in_blueprint_terms(case: str) -> None:
+    report = _json(case)
+    assert report["blueprints"]["compared"] is True
+    assert [(c["text"], c["file"], c["line"]) for c in report["blueprints"]["changes"]] == SUMMARY[case]
+    md = _md(case)
+    text = (GOLDEN / f"{case}.txt").read_text(encoding="utf-8")
+    for line, file, number in SUMMARY[case]:
+        assert f"- {line} · `{file}:{number}`" in md
+        assert f"  * {line}  ({file}:{number})" in text
+    # Summary, then risk flags, then objects.
+    order = [md.index(h) for h in ("#### Blueprint changes", "#### ⚠️ Risk flags", "#### Objects") if h in md]
+    assert order == sorted(order) and md.index("#### Blueprint changes") < md.index("<details>")
+
+
+def test_summary_lines_point_at_the_edited_value() -> None:
+    """The file:line of each summary item is where the edit is (found by text search, not by genplat)."""
+    assert _line_of("tier-move", "blueprints/tenants/umbrella.yaml", "tier: large") == 9
+    assert _line_of("changed-image", "blueprints/tenants/globex.yaml", ex.NEW_CHECKOUT) == 24
+    assert _line_of("new-environment", "blueprints/platform.yaml", "- name: staging") == 28
+    assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 229
+    assert _line_of("loosened-policy", "blueprints/tenants/globex.yaml", "allowFrom: [initech, tools]") == 37
+    assert _line_of("new-tenant", "blueprints/tenants/hooli.yaml", "name: hooli") == 5
+
+
+def test_new_tenant_is_short_and_names_its_file() -> None:
+    md = _md("new-tenant")
+    assert len(md.encode("utf-8")) < 3 * 1024
+    assert "blueprints/tenants/hooli.yaml:5" in md
+    assert "Risk flags" not in md and "rbac-widened" not in (GOLDEN / "new-tenant.txt").read_text(encoding="utf-8")
+    assert md.count("<details>") == 1  # one fold for the whole tenant
+    assert "12 objects added</b> in <code>dev/dev-eu</code> (4 NetworkPolicy, 2 RoleBinding," in md
+    groups = _json("new-tenant")["groups"]
+    assert [(g["type"], g["tenant"], g["bundles"], sum(g["kinds"].values())) for g in groups] == [
+        ("tenant", "hooli", ["dev/dev-eu"], 12)]
+
+
+def test_identical_changes_are_shown_once_with_their_places() -> None:
+    md = _md("changed-image")
+    # dev's revision names differ from prod's (they hash the environment's template): dev once, prod once.
+    assert md.count("<details>") == 2 and "In prod/prod-eu, prod/prod-us (globex-prod)." in md
+    groups = _json("changed-image")["groups"]
+    assert [[p["bundle"] for p in g["places"]] for g in groups] == [["dev/dev-eu"], ["prod/prod-eu", "prod/prod-us"]]
+    md = _md("tier-move")
+    assert md.count("<details>") == 2  # LimitRange and ResourceQuota, each once for three clusters
+    assert md.count("In dev/dev-eu (umbrella-dev); prod/prod-eu, prod/prod-us (umbrella-prod).") == 2
+    assert md.count("**Quota raised**") == 1  # one flag: one tier move
+
+
+def test_new_environment_is_one_block_per_tenant() -> None:
+    report = _json("new-environment")
+    assert {o["status"] for o in report["objects"]} == {"added"}
+    assert {o["bundle"] for o in report["objects"]} == {"staging/staging-eu"}
+    blocks = [(g["type"], g["tenant"], sum(g["kinds"].values()), g["cause"]["file"], g["cause"]["line"])
+              for g in report["groups"]]
+    assert blocks == [("platform", None, 5, "blueprints/platform.yaml", 28),
+                      ("tenant", "globex", 14, "blueprints/tenants/globex.yaml", 22),
+                      ("tenant", "tools", 13, "blueprints/tenants/tools.yaml", 20),
+                      ("tenant", "umbrella", 17, "blueprints/tenants/umbrella.yaml", 17)]
+    assert report["risks"] == [] and _md("new-environment").count("<details>") == 4
+
+
+def test_list_changes_are_item_level() -> None:
+    md = _md("loosened-policy")
+    # globex's allow-from-peers gains tools-dev: one added item, not the whole list twice.
+    block = md[md.index("<code>NetworkPolicy allow-from-peers</code>"):]
+    block = block[:block.index("</details>")]
+    assert "+ tools-dev" in block and "- initech-dev" not in block and "- - " not in md and "+ - " not in md
+    change = next(c for o in _json("loosened-policy")["objects"] if o["name"] == "allow-from-peers"
+                  and o["bundle"] == "dev/dev-eu" for c in o["changes"])
+    assert change["items"] == {"added": ["tools-dev"], "removed": []}
+
+
+def test_loosened_policy_flags() -> None:
+    risks = _json("loosened-policy")["risks"]
+    blueprint_level = [(r["rule"], r["cause"]["file"], r["cause"]["line"], r["cause"]["path"])
+                       for r in risks if r["kind"] is None]
+    assert blueprint_level == [
+        ("allowlist-widened", "blueprints/platform.yaml", 229, "spec.policies.allowedRegistries"),
+        ("guardrail-disabled", "blueprints/platform.yaml", 231, "spec.policies.forbidLatest"),
+        ("guardrail-disabled", "blueprints/platform.yaml", 230, "spec.policies.requireLimits")]
+    psa = {r["cause"]["path"] for r in risks if r["rule"] == "pod-security-lowered"}
+    assert psa == {"spec.policies.podSecurity.enforce"}
+    # The removed Kyverno policies are what forbidLatest/requireLimits turned off: no second flag each.
+    assert not [r for r in risks if r["rule"] == "protected-removed"]
+    md = _md("loosened-policy")
+    assert md.count("**Pod Security lowered**") == 1 and md.count("**Network peers added**") == 1
+
+
+def test_attribution_of_peer_policies() -> None:
+    """tools' new allow-to-peers is caused by globex's allowFrom (not by tools.yaml), and globex's
+    allow-from-peers by the same entry."""
+    for o in _json("loosened-policy")["objects"]:
+        if not (o["head"] or o["base"])["source"]:
+            continue
+        if o["kind"] == "NetworkPolicy":
+            assert (o["cause"]["file"], o["cause"]["line"], o["cause"]["path"], o["cause"]["note"]) == (
+                "blueprints/tenants/globex.yaml", 37, "spec.network.allowFrom[1]", "globex's allowFrom lists tools")
+        elif o["kind"] == "Namespace":
+            assert (o["cause"]["file"], o["cause"]["path"]) == ("blueprints/platform.yaml",
+                                                                 "spec.policies.podSecurity.enforce")
+        else:
+            assert o["cause"]["path"].startswith("spec.policies."), o
+
+
+def test_every_object_change_names_a_blueprint_value() -> None:
+    for case in SUMMARY:
+        for o in _json(case)["objects"]:
+            if not (o["head"] or o["base"])["source"]:
+                continue  # an object written without a "# source:" comment names no blueprint value
+            assert o["cause"] is not None and o["cause"]["file"].startswith("blueprints/"), (case, o["display"])
+            assert o["cause"]["line"], (case, o["display"])
+    causes = {(o["kind"], o["cause"]["path"], o["cause"]["note"]) for o in _json("tier-move")["objects"]}
+    assert causes == {("LimitRange", "spec.tier", "tier medium → large"),
+                      ("ResourceQuota", "spec.tier", "tier medium → large")}
+
+
+def test_output_folders_say_there_are_no_blueprints(pairs: t.Callable[[str], Path]) -> None:
+    root = pairs("reordered")
+    head = Path(tempfile.mkdtemp())
+    try:
+        shutil.copytree(root / "head", head / "out")
+        (head / "out" / "dev/dev-eu/tenants/umbrella.yaml").unlink()
+        result = diff(str(root / "base"), str(head / "out"))
+    finally:
+        shutil.rmtree(head)
+    assert "has no blueprints: an output folder" in result.summary_note
+    assert [i.text for i in result.summary] == ["tenant umbrella removed from dev/dev-eu (namespaces umbrella-dev)"]
 
 
 def test_reordered_file_really_differs(pairs: t.Callable[[str], Path]) -> None:
