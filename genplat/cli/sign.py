@@ -74,17 +74,21 @@ def report(results: t.Sequence[SignResult], output_format: str) -> None:
 @click.argument("targets", nargs=-1)
 @key_option
 @sign_options
-@click.option("--layout", type=click.Path(file_okay=False, path_type=Path), default=Path("out/.oci"),
-              show_default=True, help="OCI layout written by `genplat package` (offline signing).")
+@click.option("--layout", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="OCI layout written by `genplat package` (offline signing) [default: the project's out/.oci].")
 @click.option("--registry", default=None,
               help="Where the bundles will be pushed, for the signed payload [default: spec.registry].")
-@click.option("--blueprints", type=click.Path(path_type=Path), default=Path("blueprints"), show_default=True,
-              help="Blueprints (and their git checkout) the provenance describes.")
+@click.option("--blueprints", type=click.Path(path_type=Path), default=None,
+              help="Blueprints (and their git checkout) the provenance describes [default: the project's].")
+@click.option("-C", "--project", "project_dir", default=None, metavar="DIR", type=click.Path(exists=True, file_okay=False),
+              help="The project (a folder holding blueprints/, or inside one) [default: found upwards from here].")
 @registry_options
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def command(targets: tuple[str, ...], key_path: Path | None, scheme: str, attest: bool, layout: Path,
-            registry: str | None, blueprints: Path, insecure: bool, ca_file: str | None, username: str | None,
-            password_stdin: bool, timeout: float, output_format: str) -> None:
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output as text or json.")
+def command(targets: tuple[str, ...], key_path: Path | None, scheme: str, attest: bool, layout: Path | None,
+            registry: str | None, blueprints: Path | None, project_dir: str | None, insecure: bool,
+            ca_file: str | None, username: str | None, password_stdin: bool, timeout: float,
+            output_format: str) -> None:
     """Sign bundles with a cosign-compatible key-based signature of each manifest digest.
 
     \b
@@ -94,6 +98,11 @@ def command(targets: tuple[str, ...], key_path: Path | None, scheme: str, attest
     kept; signing again with the same key adds nothing. Verify with `genplat verify` or
     `cosign verify --key KEY.pub`.
     """
+    from ._common import blueprints_of, find_project, out_of, resolve_project
+
+    root = resolve_project(project_dir) if project_dir or find_project(Path(".")) else None
+    layout = layout or (out_of(root) if root is not None else Path("out")) / ".oci"
+    blueprints = blueprints or (blueprints_of(root) if root is not None else Path("blueprints"))
     key = load_key(key_path)
     remote = [tg for tg in targets if "/" in tg]
     local = [tg for tg in targets if "/" not in tg]

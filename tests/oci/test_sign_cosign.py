@@ -69,7 +69,7 @@ def published(registry: Registry, keys: dict[str, Path],
     work = tmp_path_factory.mktemp("signed")
     shutil.copytree(REPO_ROOT / "out", work / "out", ignore=shutil.ignore_patterns(".oci", ".genplat"))
     shutil.copytree(REPO_ROOT / "blueprints", work / "blueprints")
-    pkg = run_genplat("package", "out", "--output-format", "json", cwd=work)
+    pkg = run_genplat("package", "out", "--format", "json", cwd=work)
     assert pkg.returncode == 0, pkg.stderr
     bundles = {b["name"]: b["digest"] for b in json.loads(pkg.stdout)["bundles"]}
     sign = run_genplat("sign", "--key", str(keys["signer.key"]), "--registry", f"{registry.host}/signed",
@@ -83,7 +83,9 @@ def published(registry: Registry, keys: dict[str, Path],
     other = work / "unsigned"
     write_out_dir(other)
     assert run_genplat("package", "out", cwd=other).returncode == 0
-    assert run_genplat("push", "--registry", f"{registry.host}/unsigned", "--insecure", cwd=other).returncode == 0
+    pushed = run_genplat("push", "--registry", f"{registry.host}/unsigned", "--insecure", "--layout", "out/.oci",
+                         cwd=other)
+    assert pushed.returncode == 0, pushed.stderr
     return {"bundles": bundles, "deterministic": signed["deterministic"], "work": work}
 
 
