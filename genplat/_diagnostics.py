@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
+import re
 import typing as t
 
 
@@ -88,6 +89,32 @@ def _json_path(parts: tuple[str | int, ...]) -> str:
         else:
             escaped = part.replace("\\", "\\\\").replace('"', '\\"')
             out.append(f'["{escaped}"]')
+    return "".join(out)
+
+
+_ITEM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+
+
+def anchor_path(parts: t.Sequence[str | int], data: t.Any) -> str:
+    """``parts`` as a path that survives edits elsewhere: a list index becomes the item's ``name``
+    (``spec.services[checkout]``) when the item has a plain one, and stays ``[i]`` otherwise."""
+    named: list[str | int] = []
+    node = data
+    for part in parts:
+        if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
+            item = node[part]
+            name = item.get("name") if isinstance(item, dict) else None
+            named.append(f"\0{name}" if isinstance(name, str) and _ITEM_NAME.match(name) else part)
+            node = item
+        else:
+            named.append(part)
+            node = node.get(part) if isinstance(node, dict) and isinstance(part, str) else None
+    out: list[str] = []
+    for part in named:
+        if isinstance(part, str) and part.startswith("\0"):
+            out.append(f"[{part[1:]}]")
+        else:
+            out.append(_json_path((part,)) if not out or isinstance(part, int) or not _is_plain_key(part) else f".{part}")
     return "".join(out)
 
 

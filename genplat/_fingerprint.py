@@ -18,7 +18,11 @@ import os
 import typing as t
 from pathlib import Path
 
+from ._errors import GenplatError
+from .safeio import read_input
+
 _PACKAGE = Path(__file__).resolve().parent
+MAX_CRD_BYTES = 256 << 20
 
 
 @functools.cache
@@ -42,8 +46,13 @@ def _walk(root: Path) -> t.Iterator[Path]:
             yield Path(dirpath) / name
 
 
-def input_fingerprint(project_root: Path, *, crds: t.Sequence[Path], options: t.Mapping[str, t.Any]) -> str:
-    """sha256 of code, options, blueprint/template files (relative path + bytes) and CRD files."""
+def input_fingerprint(project_root: Path, *, crds: t.Sequence[Path], options: t.Mapping[str, t.Any],
+                      max_file_size: int = 1 << 20) -> str:
+    """sha256 of code, options, blueprint/template files (relative path + bytes) and CRD files.
+
+    Files are read as the load stage reads them (regular files only, bounded): a FIFO or device
+    raises :class:`~genplat.safeio.InputError` and the caller falls back to a full build, which
+    reports it."""
     h = hashlib.sha256()
     h.update(code_fingerprint().encode())
     h.update(json.dumps(dict(options), sort_keys=True, default=str).encode())
@@ -51,12 +60,12 @@ def input_fingerprint(project_root: Path, *, crds: t.Sequence[Path], options: t.
         rel = path.relative_to(project_root).as_posix()
         if any(part.startswith(".") for part in Path(rel).parts):
             continue
-        h.update(b"B" + rel.encode() + b"\0" + path.read_bytes() + b"\0")
+        h.update(b"B" + os.fsencode(rel) + b"\0" + read_input(path, max_bytes=max(max_file_size, MAX_CRD_BYTES)) + b"\0")
     for crd_root in crds:
         for path in _walk(crd_root):
             if path.suffix in (".yaml", ".yml", ".json"):
                 rel = path.relative_to(crd_root).as_posix() if crd_root.is_dir() else path.name
-                h.update(b"C" + rel.encode() + b"\0" + path.read_bytes() + b"\0")
+                h.update(b"C" + os.fsencode(rel) + b"\0" + read_input(path, max_bytes=MAX_CRD_BYTES) + b"\0")
     return "sha256:" + h.hexdigest()
 
 
@@ -105,8 +114,11 @@ def output_matches(out_dir: Path, known: t.Mapping[str, str], managed: t.Callabl
             digest = known.get(rel)
             if digest is None:
                 return False
-            with open(os.path.join(dirpath, name), "rb") as f:
-                if "sha256:" + hashlib.sha256(f.read()).hexdigest() != digest:
-                    return False
+            try:  # a symlink (even to identical bytes) or special file is not what the build wrote
+                data = read_input(os.path.join(dirpath, name), max_bytes=1 << 40, follow=False)
+            except GenplatError:
+                return False
+            if "sha256:" + hashlib.sha256(data).hexdigest() != digest:
+                return False
             seen += 1
     return seen == len(known)

@@ -1,7 +1,8 @@
 """Rendered objects: a Kubernetes object as data plus where it came from.
 
 Every stage after render passes these around. ``origin`` points back at the blueprint file and line
-whose value produced the object, so a problem found in the output can be reported against the input.
+whose value produced the object, so a problem found in the output can be reported against the input;
+its ``anchor`` names the same place by keys and list-item names, which is what output files record.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ class Origin:
     line: int | None = None
     column: int | None = None
     path: str = ""
+    #: The place by names, not positions (``spec.services[checkout]``): what output files name as their
+    #: source, so an edit elsewhere in the blueprint (a line added above) leaves the output's bytes alone.
+    anchor: str = ""
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}" if self.line is not None else self.file

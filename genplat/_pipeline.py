@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import _parallel
 from ._diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics
+from ._errors import GenplatError
 from ._emit import dump_documents
 from ._outputs import RenderedFiles
 from ._project import Project, find_blueprint_root, load_project
@@ -41,6 +42,8 @@ class BuildOptions:
     # Stop early when the inputs are those of the last build and out/ is as it left it.
     incremental: bool = True
     jobs: int | None = None  # worker processes; None: one per CPU (at most 8)
+    # Told once when another build holds the output folder's lock (this one then waits for it).
+    on_wait: t.Callable[[str], None] | None = None
 
 
 @dataclasses.dataclass(slots=True)
@@ -102,6 +105,14 @@ def build(options: BuildOptions) -> BuildResult:
     timer = _Timer(timings)
     jobs = options.jobs or _parallel.default_jobs()
     fingerprint = None
+    from ._write import recover_output
+    from .safeio import check_output_folder
+
+    # Before anything reads out/: refuse a folder genplat must not write (symlink, someone else's),
+    # and finish a commit an earlier run could not (kill -9, power loss).
+    planned_out = _planned_out_dir(options)
+    check_output_folder(planned_out, writing=not options.check_only)
+    recover_output(planned_out, on_wait=options.on_wait)
     if options.incremental:
         from ._fingerprint import output_matches, read_state
 
@@ -129,7 +140,7 @@ def build(options: BuildOptions) -> BuildResult:
         platform = dataclasses.replace(platform, crds=[*platform.crds, *(str(p.resolve()) for p in options.crds)])
     checker = _make_checker(platform, display_root, bundles) if options.run_checks else None
     renderer = Renderer(platform, templates, split=options.split, display_root=display_root, checker=checker)
-    files, images, objects = _render(renderer, bundles, timer, findings, jobs)
+    files, images, objects, access = _render(renderer, bundles, timer, findings, jobs)
     result.objects = objects
     result.bundles = list(bundles)
     result.diagnostics = _tidy(findings)
@@ -139,7 +150,7 @@ def build(options: BuildOptions) -> BuildResult:
 
     by_bundle = {b: files.bundle_view(b) for b in bundles}
     with timer.phase("package"):
-        digests, gitops, warnings = _package(platform, by_bundle, images, jobs)
+        digests, gitops, warnings = _package(platform, by_bundle, images, access, jobs)
     findings.extend(warnings)
     result.diagnostics = _tidy(findings)
     files.update(gitops)
@@ -152,17 +163,19 @@ def build(options: BuildOptions) -> BuildResult:
             diff = diff_tree(out_dir, files, managed=_managed)
             result.stale, result.missing, result.extra = list(diff.stale), list(diff.missing), list(diff.extra)
         else:
-            written = write_tree(out_dir, files, managed=_managed)
-            result.written, result.removed, result.unchanged = list(written.written), list(written.removed), len(written.unchanged)
-            if fingerprint is not None:
-                from ._fingerprint import save_state
+            def record() -> None:
+                if fingerprint is not None:
+                    from ._fingerprint import save_state
 
-                save_state(out_dir, fingerprint, files)
+                    save_state(out_dir, fingerprint, files)
+
+            written = write_tree(out_dir, files, managed=_managed, on_wait=options.on_wait, after_commit=record)
+            result.written, result.removed, result.unchanged = list(written.written), list(written.removed), len(written.unchanged)
     return result
 
 
 def _render(renderer: Renderer, bundles: dict[str, list[TenantTarget]], timer: _Timer, findings: list[Diagnostic],
-            jobs: int) -> tuple[RenderedFiles, dict[str, list[str]], int]:
+            jobs: int) -> tuple[RenderedFiles, dict[str, list[str]], int, dict[str, tuple[set[tuple[str, str]], set[tuple[str, str]]]]]:
     """Every bundle's files. Platform objects render first, in process, so the checker's one-time notes
     and the CRDs it derives from rendered XRDs exist before any worker forks."""
     contexts = {bundle: renderer.context(bundle, tenants) for bundle, tenants in bundles.items()}
@@ -173,6 +186,9 @@ def _render(renderer: Renderer, bundles: dict[str, list[TenantTarget]], timer: _
     workers = _parallel.parallel(chunk_jobs, work)
     files = RenderedFiles()
     images: dict[str, set[str]] = {bundle: set() for bundle in bundles}
+    patterns: dict[str, set[str]] = {bundle: set() for bundle in bundles}
+    kinds: dict[str, set[tuple[str, str]]] = {bundle: set() for bundle in bundles}
+    role_refs: dict[str, set[tuple[str, str]]] = {bundle: set() for bundle in bundles}
     shared: dict[str, list[t.Any]] = {bundle: [] for bundle in bundles}
     names: dict[str, list[str]] = {bundle: [] for bundle in bundles}
     objects = 0
@@ -182,6 +198,9 @@ def _render(renderer: Renderer, bundles: dict[str, list[TenantTarget]], timer: _
         timer.add(part.timings)
         findings.extend(part.findings)
         images[bundle] |= part.images
+        patterns[bundle] |= part.patterns
+        kinds[bundle] |= part.kinds
+        role_refs[bundle] |= part.role_refs
         shared[bundle].extend(part.shared)
         objects += part.objects
         for path, data in part.files:
@@ -209,12 +228,38 @@ def _render(renderer: Renderer, bundles: dict[str, list[TenantTarget]], timer: _
                 for path, data in renderer.emit(file, objs):
                     names[bundle].append(path)
                     files[f"{bundle}/{path}"] = data
-            files[f"{bundle}/kustomization.yaml"] = dump_documents([(None, {
-                "apiVersion": "kustomize.config.k8s.io/v1beta1",
-                "kind": "Kustomization",
-                "resources": sorted(names[bundle]),
-            })]).encode("utf-8")
-    return files, {b: sorted(i) for b, i in images.items()}, objects
+            for path, data in bundle_build_files(names[bundle]).items():
+                files[f"{bundle}/{path}"] = data
+            cluster = renderer.context(bundle, []).cluster
+            if cluster.gitops == "kapp-controller":
+                for path, data in kapp_bundle_files(images[bundle], patterns[bundle]).items():
+                    files[f"{bundle}/{path}"] = data
+    return files, {b: sorted(i) for b, i in images.items()}, objects, {b: (kinds[b], role_refs[b]) for b in bundles}
+
+
+def bundle_build_files(names: t.Iterable[str]) -> dict[str, bytes]:
+    """One kustomization.yaml per layer folder (what each Flux Kustomization builds) and one at the
+    bundle root naming both layers (for plain ``kustomize build``)."""
+    from .render.delivery import LAYERS
+
+    def kustomization(resources: list[str]) -> bytes:
+        return dump_documents([(None, {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+                                       "resources": resources})]).encode("utf-8")
+
+    out = {"kustomization.yaml": kustomization(list(LAYERS))}
+    for layer in LAYERS:
+        out[f"{layer}/kustomization.yaml"] = kustomization(
+            sorted(n.split("/", 1)[1] for n in names if n.split("/", 1)[0] == layer))
+    return out
+
+
+def kapp_bundle_files(images: t.Iterable[str], patterns: t.Iterable[str]) -> dict[str, bytes]:
+    """kbld's and kapp's configuration, beside the layers of a kapp-delivered bundle (the App's ytt step
+    passes them on; kbld and kapp consume them and deploy neither)."""
+    from .oci._kapp import kapp_config, kbld_config
+
+    return {"kbld-config.yaml": dump_documents([(None, kbld_config(patterns))]).encode("utf-8"),
+            "kapp-config.yaml": dump_documents([(None, kapp_config())]).encode("utf-8")}
 
 
 def _tenant_chunk(item: tuple[str, int]) -> ChunkResult:
@@ -239,7 +284,7 @@ def _tidy(findings: list[Diagnostic]) -> list[Diagnostic]:
 
 
 def _package(platform: PlatformModel, by_bundle: t.Mapping[str, t.Mapping[str, bytes]], images: dict[str, list[str]],
-             jobs: int) -> tuple[dict[str, dict[str, str]], dict[str, bytes], list[Diagnostic]]:
+             access: t.Mapping[str, tuple[set[tuple[str, str]], set[tuple[str, str]]]], jobs: int) -> tuple[dict[str, dict[str, str]], dict[str, bytes], list[Diagnostic]]:
     """OCI digests of every bundle, known before any push, and the GitOps wiring pinned to them.
 
     Each cluster gets the wiring of its own controller (``gitops`` in the platform blueprint, else
@@ -270,10 +315,12 @@ def _package(platform: PlatformModel, by_bundle: t.Mapping[str, t.Mapping[str, b
                                            severity=Severity.WARNING, object=cluster.bundle,
                                            hint="pin images by digest (repo:tag@sha256:…) so imgpkg can relocate them"))
     out: dict[str, bytes] = {}
+    bundle_of = {f"{c.environment}-{c.name}": c.bundle for c in platform.clusters}
     for fmt, pinned in wiring.items():
         if not pinned:
             continue
         rendered = render_gitops(pinned, registry=platform.registry, insecure=platform.registry_insecure, fmt=fmt,  # type: ignore[arg-type]
+                                 access={n: access[bundle_of[n]] for n in pinned if bundle_of[n] in access},
                                  verify_key=platform.signing_public_key)
         for path, objs in sorted(rendered.items()):
             out[f"_gitops/{path}"] = dump_documents((None, o) for o in objs).encode("utf-8")
@@ -289,27 +336,39 @@ def _bundle_digest(item: tuple[str, str]) -> tuple[str, tuple[str, ...]]:
     return bundle_digest(shared["files"][bundle], fmt=fmt, images=images)  # type: ignore[arg-type]
 
 
+def _planned_out_dir(options: BuildOptions) -> Path:
+    """The output folder a build of ``options`` writes, known before the project is loaded."""
+    if options.out_dir is not None:
+        return options.out_dir
+    given = Path(options.project)
+    root = find_blueprint_root(given) if given.is_dir() else given.parent
+    return (root.parent if root.name == "blueprints" else root) / "out"
+
+
 def _fingerprint(options: BuildOptions) -> tuple[str | None, Path]:
     """The inputs' fingerprint and the output folder, without loading the project."""
     from ._fingerprint import input_fingerprint
     from ._yaml import load_documents
 
+    from .safeio import read_input
+
     given = Path(options.project)
     root = find_blueprint_root(given) if given.is_dir() else given.parent
-    out_dir = options.out_dir or ((root.parent if root.name == "blueprints" else root) / "out")
+    out_dir = _planned_out_dir(options)
     crds = list(options.crds)
     platform_file = root / "platform.yaml"
     try:
-        docs, _ = load_documents(platform_file.read_bytes(), str(platform_file))
+        docs, _ = load_documents(read_input(platform_file, max_bytes=options.max_file_size), str(platform_file))
         spec = docs[0].data.get("spec") if docs and isinstance(docs[0].data, dict) else None
         listed = spec.get("crds") if isinstance(spec, dict) else None
         crds += [platform_file.parent / str(p) for p in listed or [] if isinstance(p, str)]
-    except OSError:
+    except (OSError, GenplatError):  # the load stage reports it
         pass
     try:
         key = {"split": options.split, "checks": options.run_checks, "max": options.max_file_size}
-        return input_fingerprint(root, crds=[c for c in crds if c.exists()], options=key), out_dir
-    except OSError:
+        return input_fingerprint(root, crds=[c for c in crds if c.exists()], options=key,
+                                 max_file_size=options.max_file_size), out_dir
+    except (OSError, GenplatError):  # a file that cannot be read safely: the full build reports it
         return None, out_dir
 
 

@@ -50,10 +50,10 @@ class Blueprint:
         return spec if isinstance(spec, dict) else {}
 
     def origin(self, path: t.Sequence[str | int] = (), *, key: bool = False) -> Origin:
-        from ._diagnostics import json_path
+        from ._diagnostics import anchor_path, json_path
 
         line, column = self.doc.locate(path, key=key)
-        return Origin(self.file, line, column, json_path(path))
+        return Origin(self.file, line, column, json_path(path), anchor_path(path, self.data))
 
     def diagnostic(
         self, rule: str, message: str, path: t.Sequence[str | int] = (), *, hint: str | None = None, key: bool = False
@@ -106,13 +106,20 @@ def blueprint_files(root: Path) -> list[Path]:
 PARSE_CHUNK = 500
 
 
-def _read(file: Path, max_file_size: int, overrides: t.Mapping[Path, bytes] | None = None
+def _read(file: Path, max_file_size: int, overrides: t.Mapping[Path, bytes] | None = None, root: Path | None = None
           ) -> tuple[str, list[YamlDocument] | None, list[Diagnostic]]:
-    display = _display(file)
+    from .safeio import InputError, escape_name, read_input
+
+    display = escape_name(_display(file))
     try:
-        raw = overrides[file.resolve()] if overrides and file.resolve() in overrides else file.read_bytes()
-    except OSError as exc:
-        return display, None, [Diagnostic(rule="file-unreadable", message=f"cannot read file: {exc.strerror}", file=display)]
+        # Regular files only (a FIFO or /dev/zero is a finding, never a hang), within the size
+        # limit, and inside the project folder when it is a symlink.
+        raw = overrides[file.resolve()] if overrides and file.resolve() in overrides else \
+            read_input(file, max_bytes=max_file_size, within=root)
+    except InputError as exc:
+        at = (1, 1) if exc.rule == "file-too-large" else (None, None)  # unreadable: the whole file
+        return display, None, [Diagnostic(rule=exc.rule, message=exc.message, file=display, line=at[0], column=at[1],
+                                          hint=exc.hint)]
     docs, diags = load_documents(raw, display, max_bytes=max_file_size)
     return display, docs, diags
 
@@ -121,16 +128,17 @@ def _read_chunk(item: tuple[int, int]) -> list[tuple[str, list[YamlDocument] | N
     from ._parallel import state
 
     shared = state()
-    return [_read(f, shared["max"]) for f in shared["files"][item[0]:item[1]]]
+    return [_read(f, shared["max"], root=shared["root"]) for f in shared["files"][item[0]:item[1]]]
 
 
-def _read_all(files: list[Path], max_file_size: int, jobs: int) -> list[tuple[str, list[YamlDocument] | None, list[Diagnostic]]]:
+def _read_all(files: list[Path], max_file_size: int, jobs: int,
+              root: Path | None = None) -> list[tuple[str, list[YamlDocument] | None, list[Diagnostic]]]:
     from ._parallel import fork_map
 
     if jobs <= 1 or len(files) < 2 * PARSE_CHUNK:
-        return [_read(f, max_file_size) for f in files]
+        return [_read(f, max_file_size, root=root) for f in files]
     ranges = [(i, min(i + PARSE_CHUNK, len(files))) for i in range(0, len(files), PARSE_CHUNK)]
-    parts = fork_map(_read_chunk, ranges, jobs=jobs, shared={"files": files, "max": max_file_size})
+    parts = fork_map(_read_chunk, ranges, jobs=jobs, shared={"files": files, "max": max_file_size, "root": root})
     return [entry for part in parts for entry in part]
 
 
@@ -158,7 +166,9 @@ def load_project(path: str | os.PathLike[str], *, max_file_size: int = DEFAULT_M
     tenants: list[Blueprint] = []
     others: list[Blueprint] = []
     unloaded = 0  # files that could not be read or parsed: one of them may be the platform
-    read = [_read(f, max_file_size, overrides) for f in files] if overrides else _read_all(files, max_file_size, jobs)
+    within = root if given.is_dir() else None
+    read = [_read(f, max_file_size, overrides, within) for f in files] if overrides else \
+        _read_all(files, max_file_size, jobs, within)
     for display, docs, diags in read:
         diagnostics.extend(diags)
         if docs is None:

@@ -18,8 +18,8 @@ from ._emit import dump_documents
 from ._objects import RenderedObject
 from ._outputs import compress
 from ._resolve import PlatformModel, TenantTarget
-from .oci._package import images_in
-from .render import order_key, render_platform, render_tenant
+from .oci._package import PATTERN_KINDS, image_values, images_in
+from .render import delivery, order_key, render_platform, render_tenant
 from .render._base import BundleContext
 from .render.templates import Templates, merge, render_template
 
@@ -44,6 +44,11 @@ class ChunkResult:
     objects: int
     timings: dict[str, float]
     compressed: bool = False
+    # (apiVersion, kind) of every object and (kind, name) of every roleRef: what the deployer's RBAC covers.
+    kinds: set[tuple[str, str]] = dataclasses.field(default_factory=set)
+    role_refs: set[tuple[str, str]] = dataclasses.field(default_factory=set)
+    # Values of ``image`` keys in Kyverno policies: patterns kbld must be told not to resolve.
+    patterns: set[str] = dataclasses.field(default_factory=set)
 
     def compress(self) -> ChunkResult:
         """Compressed file bytes: a worker's result crosses the pipe and waits in the parent at a tenth of the size."""
@@ -92,12 +97,22 @@ class Renderer:
     def _finish(self, ctx: BundleContext, rendered: list[tuple[TenantTarget | None, list[RenderedObject]]],
                 findings: list[Diagnostic], timings: dict[str, float]) -> ChunkResult:
         everything = [o for _, objs in rendered for o in objs]
+        delivery.annotate(ctx, everything)
         if self.checker is not None:
             start = time.perf_counter()
             findings.extend(self.checker(everything))
             timings["check"] = time.perf_counter() - start
         images: set[str] = set()
+        kinds: set[tuple[str, str]] = set()
+        role_refs: set[tuple[str, str]] = set()
+        patterns: set[str] = set()
         for o in everything:
+            kinds.add((o.api_version, o.kind))
+            if o.kind in PATTERN_KINDS:
+                patterns |= image_values(o.obj)
+            ref = o.obj.get("roleRef") if o.kind in ("RoleBinding", "ClusterRoleBinding") else None
+            if isinstance(ref, dict):
+                role_refs.add((str(ref.get("kind")), str(ref.get("name"))))
             # Template objects may be of any kind; built-in ones hold images only in workload kinds.
             if o.kind in WORKLOAD_KINDS or o.origin.file.endswith(".j2"):
                 images |= images_in(o.obj)
@@ -115,7 +130,8 @@ class Renderer:
             if own is not None and mine:
                 files.extend(self.emit(own, mine))
         timings["emit"] = time.perf_counter() - start
-        return ChunkResult(files, shared, findings, images, len(everything), timings)
+        return ChunkResult(files, shared, findings, images, len(everything), timings, kinds=kinds, role_refs=role_refs,
+                           patterns=patterns)
 
     def emit(self, file: str, objs: list[RenderedObject]) -> list[tuple[str, bytes]]:
         """Bytes of one output file (or one file per object with ``--split per-object``)."""
@@ -135,7 +151,8 @@ class Renderer:
         return out
 
     def _source(self, o: RenderedObject) -> str:
-        """``file:line`` relative to the project, the same from any working directory."""
+        """``file#anchor`` relative to the project, the same from any working directory. The anchor names
+        the value by keys and item names (never a line), so unrelated blueprint edits keep the bytes."""
         f = o.origin.file
         rel = self._sources.get(f)
         if rel is None:
@@ -146,7 +163,7 @@ class Renderer:
                 rel = f
             rel = Path(rel).as_posix()
             self._sources[f] = rel
-        return f"{rel}:{o.origin.line}" if o.origin.line else rel
+        return f"{rel}#{o.origin.anchor}" if o.origin.anchor else rel
 
 
 def object_file(group_file: str, o: RenderedObject) -> str:

@@ -8,10 +8,22 @@ The JSON document is stable and documented in ``docs/diagnostics.md``::
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import typing as t
 
 from ._diagnostics import Diagnostic, Severity, sort_diagnostics
+from .safeio import escape_name
+
+# Every text field a reporter shows goes through escape_name: a file name (or a value quoted in a
+# message) with a newline, an escape sequence or undecodable bytes stays on its line, cannot start
+# a forged finding or GitHub workflow command (``::error …``), and can always be encoded.
+_TEXT_FIELDS = ("file", "message", "path", "hint", "object")
+
+
+def _clean(d: Diagnostic) -> Diagnostic:
+    changes: dict[str, t.Any] = {f: escape_name(v) for f in _TEXT_FIELDS if isinstance(v := getattr(d, f), str) and escape_name(v) != v}
+    return dataclasses.replace(d, **changes) if changes else d
 
 JSON_FORMAT_VERSION = 1
 
@@ -27,7 +39,7 @@ def _location(d: Diagnostic) -> str:
 
 def format_text(diagnostics: t.Iterable[Diagnostic]) -> str:
     lines: list[str] = []
-    for d in sort_diagnostics(diagnostics):
+    for d in map(_clean, sort_diagnostics(diagnostics)):
         where = f" at {d.path}" if d.path else ""
         obj = f" ({d.object})" if d.object else ""
         lines.append(f"{_location(d)}: {d.severity.value}[{d.rule}]: {d.message}{where}{obj}")
@@ -44,7 +56,7 @@ def summary(diagnostics: t.Iterable[Diagnostic]) -> dict[str, int]:
 
 
 def format_json(diagnostics: t.Iterable[Diagnostic]) -> str:
-    items = sort_diagnostics(diagnostics)
+    items = [_clean(d) for d in sort_diagnostics(diagnostics)]
     doc = {
         "version": JSON_FORMAT_VERSION,
         "summary": summary(items),
@@ -63,7 +75,7 @@ def _gh_escape(value: str, *, prop: bool = False) -> str:
 def format_github(diagnostics: t.Iterable[Diagnostic]) -> str:
     """GitHub Actions workflow commands (``::error file=…,line=…::message``)."""
     lines: list[str] = []
-    for d in sort_diagnostics(diagnostics):
+    for d in map(_clean, sort_diagnostics(diagnostics)):
         level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}[d.severity]
         props = []
         if d.file:

@@ -259,7 +259,7 @@ def _param_problems(value: t.Any, schema: dict[str, t.Any]) -> list[str]:
         return [f"must be {'an' if ptype == 'integer' else 'a'} {ptype}, got {value!r}{hint}"]
     problems = []
     if "enum" in schema and value not in _l(schema["enum"]):
-        problems.append(f"is {value!r}, expected one of: {', '.join(repr(v) for v in schema['enum'])}")
+        problems.append(f"is {value!r}, expected one of: {', '.join(repr(v) for v in _l(schema['enum']))}")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if isinstance(schema.get("minimum"), (int, float)) and value < schema["minimum"]:
             problems.append(f"is {value}, below the minimum {schema['minimum']}")

@@ -13,12 +13,18 @@ A plan maps relative POSIX paths to bytes: ``{"dev/c1/tenants/a.yaml": b"...", .
 3. **Scan** ``out_dir`` for entries the plan no longer has. The writer manages everything except
    top-level entries whose name starts with ``.`` (``out/.oci/`` belongs to other commands); pass
    ``managed`` to change that. Unmanaged folders are not entered.
-4. **Stage** every new or changed file into a temporary folder beside ``out_dir`` (same filesystem,
-   ``<parent>/.genplat-tmp-*``). If anything fails here, ``out_dir`` is untouched and the temporary
-   folder is removed.
-5. **Commit**: move the extra entries aside, create folders, ``os.replace`` each staged file into
-   place (keeping a hard link to the file it replaces), remove folders left empty. Each step is
-   journaled; if one fails, the journal is played back so ``out_dir`` returns to its previous bytes.
+4. **Own** the folder: it must not be a symlink, and must be new, empty, or marked as genplat's
+   (``genplat.lock.json`` or ``.genplat/``); see :mod:`genplat.safeio._outdir`. The build lock in
+   ``out/.genplat/build.lock`` is held from here to the end, and an interrupted commit of an earlier
+   run is completed first (:mod:`genplat.safeio._journal`).
+5. **Stage** every new or changed file into ``out/.genplat/tmp-*/`` (same filesystem) with a
+   journal of the commit. If anything fails here, the tree is untouched and the staging folder is
+   removed.
+6. **Commit**: rename the staging folder to ``out/.genplat/commit/`` (the commit point), move the
+   extra entries aside, create folders, ``os.replace`` each staged file into place (keeping a hard
+   link to the file it replaces), remove folders left empty, with polite signals held back. If a
+   step fails, the undo list is played back so ``out_dir`` returns to its previous bytes; if the
+   process dies, the next run plays the journal forward.
 
 A file whose bytes did not change is not rewritten, so its inode and mtime stay. Files get mode 0644
 and folders 0755 whatever the umask (an unchanged file with another mode is ``chmod``-ed in place).
@@ -41,12 +47,13 @@ import typing as t
 from pathlib import Path
 
 from ._errors import GenplatError, UsageError
+from .safeio import MARKER_DIR, BuildLock, LockWait, check_output_folder
+from .safeio._journal import COMMIT_DIR, LEGACY_PREFIX, STAGING_PREFIX, marker_dir, recover, signals_deferred, sync_fs, write_journal
 
-__all__ = ["TreeDiff", "UnsafePathError", "WriteResult", "check_relpath", "diff_tree", "write_tree"]
+__all__ = ["TreeDiff", "UnsafePathError", "WriteResult", "check_relpath", "diff_tree", "recover_output", "write_tree"]
 
 FILE_MODE = 0o644
 DIR_MODE = 0o755
-_TMP_PREFIX = ".genplat-tmp-"
 
 # Control characters (and DEL) have no business in output names; NUL and "\" are unsafe anywhere.
 _BAD_CHARS = re.compile("[\x00-\x1f\x7f\\\\]")
@@ -225,10 +232,14 @@ def _scan(root: str, managed: ManagedFn) -> tuple[list[str], dict[str, list[str]
     return files, dirs
 
 
-def _plan(out_dir: Path, files: t.Mapping[str, bytes], managed: ManagedFn | None) -> _Plan:
+def _plan(out_dir: Path, files: t.Mapping[str, bytes], given: ManagedFn | None) -> _Plan:
     needed_dirs = _check_plan(files)
-    managed = managed or default_managed
-    root = os.path.realpath(out_dir)
+    chosen = given or default_managed
+
+    def managed(rel: str) -> bool:  # out/.genplat/ (lock, journal, state) is never the plan's to remove
+        return rel.split("/", 1)[0] != MARKER_DIR and chosen(rel)
+    # The folder itself is never resolved: a symlinked out/ is refused by check_output_folder.
+    root = os.path.join(os.path.realpath(out_dir.parent), out_dir.name) if out_dir.name else os.path.realpath(out_dir)
     try:
         root_mode = os.lstat(root).st_mode
     except FileNotFoundError:
@@ -287,6 +298,8 @@ def _plan(out_dir: Path, files: t.Mapping[str, bytes], managed: ManagedFn | None
 
 def diff_tree(out_dir: Path, files: t.Mapping[str, bytes], *, managed: ManagedFn | None = None) -> TreeDiff:
     """Compare ``out_dir`` with the plan ``files``; writes nothing."""
+    _check_plan(files)
+    check_output_folder(Path(out_dir), writing=False)
     plan = _plan(Path(out_dir), files, managed)
     return TreeDiff(stale=plan.stale, missing=plan.missing, extra=plan.extra_files)
 
@@ -344,6 +357,23 @@ class _Journal:
 
 
 def _commit(plan: _Plan, todo: list[str], staged: list[str], tmp: str) -> None:
+    """Commit point, then the renames; signals wait (see :mod:`genplat.safeio._journal`)."""
+    root = plan.root
+    write_journal(tmp, {"version": 1, "extra": plan.extra_files, "rmdir": plan.remove_dirs, "mkdir": plan.make_dirs,
+                        "put": [[rel, os.path.basename(src)] for rel, src in zip(todo, staged)],
+                        "chmod": [rel for rel, _ in plan.wrong_mode]})
+    sync_fs(root)  # staged bytes and the journal are on disk before the commit point
+    commit = os.path.join(os.path.dirname(tmp), COMMIT_DIR)
+    with signals_deferred():
+        os.rename(tmp, commit)
+        try:
+            _apply(plan, todo, [os.path.join(commit, os.path.basename(s)) for s in staged], commit)
+            sync_fs(root)
+        finally:
+            shutil.rmtree(commit, ignore_errors=True)
+
+
+def _apply(plan: _Plan, todo: list[str], staged: list[str], tmp: str) -> None:
     root = plan.root
     journal = _Journal()
     side = 0
@@ -361,11 +391,8 @@ def _commit(plan: _Plan, todo: list[str], staged: list[str], tmp: str) -> None:
             journal.undo.append(("rmdir", root, ""))
         for rel in plan.extra_files:
             move_aside(os.path.join(root, rel))
-        for rel in plan.remove_dirs:
-            path = os.path.join(root, rel)
-            mode = stat.S_IMODE(os.lstat(path).st_mode)
-            os.rmdir(path)
-            journal.undo.append(("mkdir", path, mode))
+        for rel in plan.remove_dirs:  # emptied above; moved aside, so an undo brings back the same folder
+            move_aside(os.path.join(root, rel))
         for rel in plan.make_dirs:
             path = os.path.join(root, rel)
             _make_dir(path)
@@ -412,30 +439,74 @@ def _commit(plan: _Plan, todo: list[str], staged: list[str], tmp: str) -> None:
         raise
 
 
-def write_tree(out_dir: Path, files: t.Mapping[str, bytes], *, managed: ManagedFn | None = None) -> WriteResult:
+def write_tree(out_dir: Path, files: t.Mapping[str, bytes], *, managed: ManagedFn | None = None,
+               on_wait: LockWait | None = None, after_commit: t.Callable[[], None] | None = None) -> WriteResult:
     """Make ``out_dir`` hold exactly ``files`` (see the module docstring); return what changed.
 
     ``managed(rel)`` says whether an existing entry (file or folder, relative path) belongs to the
     writer and may be removed when the plan no longer has it; default: :func:`default_managed`.
+    ``on_wait`` hears once when another build holds the folder's lock; ``after_commit`` runs while
+    the lock is still held (the build records its state there).
     """
     out_dir = Path(out_dir)
-    plan = _plan(out_dir, files, managed)
-    todo = sorted(plan.stale + plan.missing)
-    if not (todo or plan.extra_files or plan.remove_dirs or plan.wrong_mode or not plan.root_exists):
-        return WriteResult(written=[], unchanged=plan.unchanged, removed=[])
-
-    parent = os.path.dirname(plan.root)
-    try:
-        os.makedirs(parent, exist_ok=True)
-        tmp = tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=parent)
-    except OSError as e:
-        raise GenplatError(f"cannot create a temporary folder beside {out_dir}: {e.strerror}") from e
-    try:
+    _check_plan(files)
+    exists = check_output_folder(out_dir, writing=True)
+    root = os.path.join(os.path.realpath(out_dir.parent), out_dir.name) if out_dir.name else os.path.realpath(out_dir)
+    if not exists:
         try:
-            staged = _stage(tmp, files, todo)
+            os.makedirs(os.path.dirname(root), exist_ok=True)
+            os.mkdir(root, DIR_MODE)
+            os.chmod(root, DIR_MODE)
+        except FileExistsError:  # another build made it meanwhile: check it again
+            check_output_folder(out_dir, writing=True)
         except OSError as e:
-            raise GenplatError(f"could not write output files ({e}); {out_dir} was left as it was") from e
-        _commit(plan, todo, staged, tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+            raise GenplatError(f"cannot create output folder {out_dir}: {e.strerror}") from e
+    try:
+        marker = marker_dir(root)
+    except OSError as e:
+        raise GenplatError(f"cannot create {out_dir}/.genplat: {e.strerror}") from e
+    with BuildLock(Path(marker), out_dir=out_dir, on_wait=on_wait):
+        recover(root, marker)
+        plan = _plan(out_dir, files, managed)
+        todo = sorted(plan.stale + plan.missing)
+        if not (todo or plan.extra_files or plan.remove_dirs or plan.wrong_mode):
+            if after_commit is not None:
+                after_commit()
+            return WriteResult(written=[], unchanged=plan.unchanged, removed=[])
+        try:
+            tmp = tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=marker)
+            os.chmod(tmp, DIR_MODE)
+        except OSError as e:
+            raise GenplatError(f"cannot create a staging folder in {marker}: {e.strerror}") from e
+        try:
+            try:
+                staged = _stage(tmp, files, todo)
+            except OSError as e:
+                raise GenplatError(f"could not write output files ({e}); {out_dir} was left as it was") from e
+            _commit(plan, todo, staged, tmp)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        if after_commit is not None:
+            after_commit()
     return WriteResult(written=todo, unchanged=plan.unchanged, removed=plan.extra_files)
+
+
+def recover_output(out_dir: Path, *, on_wait: LockWait | None = None) -> bool:
+    """Before a build reads ``out_dir``: finish a commit an earlier run could not (kill -9, power
+    loss) and delete stale staging folders. True when a commit was completed."""
+    out_dir = Path(out_dir)
+    root = os.path.join(os.path.realpath(out_dir.parent), out_dir.name) if out_dir.name else os.path.realpath(out_dir)
+    marker = os.path.join(root, MARKER_DIR)
+    try:
+        if not stat.S_ISDIR(os.lstat(marker).st_mode) or stat.S_ISLNK(os.lstat(root).st_mode):
+            return False
+        with os.scandir(marker) as it:  # nothing to do (the usual case): no lock taken, nothing written
+            pending = any(e.name == COMMIT_DIR or e.name.startswith(STAGING_PREFIX) for e in it)
+        with os.scandir(os.path.dirname(root)) as it:
+            pending = pending or any(e.name.startswith(LEGACY_PREFIX) for e in it)
+        if not pending:
+            return False
+    except OSError:
+        return False
+    with BuildLock(Path(marker), out_dir=out_dir, on_wait=on_wait):
+        return recover(root, marker)

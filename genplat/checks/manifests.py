@@ -24,7 +24,9 @@ MAX_NODES = 20_000_000
 MAX_DEPTH = 128
 # Files and kinds that sit beside manifests but are not Kubernetes objects.
 SKIPPED_FILES = frozenset({"genplat.lock.json"})
-SKIPPED_API_GROUPS = ("kustomize.config.k8s.io/",)  # kustomization.yaml: a build file for kustomize
+# Build and deploy tool configuration, never applied to a cluster: kustomization.yaml (kustomize), and
+# kbld-config.yaml / kapp-config.yaml in kapp-delivered bundles (consumed by kbld and kapp).
+SKIPPED_API_GROUPS = ("kustomize.config.k8s.io/", "kbld.k14s.io/", "kapp.k14s.io/")
 
 
 @dataclasses.dataclass(slots=True)

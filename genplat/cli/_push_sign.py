@@ -18,6 +18,10 @@ class Signed:
     written: int = 0
     signed: list[SignResult] = dataclasses.field(default_factory=list)
 
+    def add(self, other: Signed) -> None:
+        self.written += other.written
+        self.signed += other.signed
+
 
 def prepare(sign: bool, key_path: Path | None) -> SigningKey | None:
     """The key for ``--sign``, loaded (and its password asked for) before anything is uploaded."""
@@ -30,14 +34,19 @@ def prepare(sign: bool, key_path: Path | None) -> SigningKey | None:
     return load_key(key_path)
 
 
-def after_push(client: RegistryClient, layout: Path, results: list[PushResult], *, path_prefix: str,
+def _repository(result: PushResult) -> str:
+    """``host/repo:tag`` → ``repo``."""
+    return result.ref.split("/", 1)[1].rsplit(":", 1)[0]
+
+
+def after_push(client: RegistryClient, layout: Path, results: list[PushResult], *,
                signer: SigningKey | None, scheme: str, attest: bool, blueprints: Path) -> Signed:
-    out = Signed(written=push_attachments(client, layout, results, path_prefix=path_prefix))
+    """The layout's signatures and attestations for the bundles just pushed, then ``--sign``'s own."""
+    out = Signed(written=push_attachments(client, layout, results, repos={r.bundle: _repository(r) for r in results}))
     if signer is not None:
         source = read_source(blueprints) if attest else None
         for r in results:
-            repo = r.ref.split("/", 1)[1].rsplit(":", 1)[0]
-            ref = RegistryRef(client.host, repo, digest=r.digest)
+            ref = RegistryRef(client.host, _repository(r), digest=r.digest)
             out.signed.append(sign_remote(client, ref, signer, scheme=scheme, attest=attest,  # type: ignore[arg-type]
                                           source=source))
     return out

@@ -48,7 +48,8 @@ def command(project: str | None, project_dir: str | None, out_dir: Path | None, 
 
         raise SystemExit(render_to_stdout(root, crds=tuple(crds), split=split, max_file_size=max_file_size, jobs=jobs, fmt=fmt))
     result = build(BuildOptions(project=root, out_dir=out_dir, check_only=check_only, split=split, max_file_size=max_file_size,
-                                  crds=tuple(crds), incremental=not full, jobs=jobs))
+                                  crds=tuple(crds), incremental=not full, jobs=jobs,
+                                  on_wait=lambda message: click.echo(f"genplat: {message}", err=True)))
     code = report(result.diagnostics, fmt)
     if code:
         click.echo("build failed: nothing was written", err=True)

@@ -12,7 +12,9 @@ import click
 
 from .._errors import GenplatError, UsageError
 from ._common import project_option
-from ..oci import FORMATS, Artifact, find_images, package_bundle, provenance_annotations, write_layout
+from ..oci import FORMATS, Artifact, Blob, find_images, package_bundle, provenance_annotations, write_layout
+from ..oci._pins import LOCK_FILE, check_pinned, delivery_format, read_pins
+from ..oci._provenance import provenance_manifest
 
 
 def discover_bundles(out_dir: Path) -> dict[str, Path]:
@@ -67,14 +69,26 @@ def git_provenance(cwd: Path) -> dict[str, str]:
     )
 
 
-def package_out_dir(out_dir: Path, *, fmt: t.Literal["flux", "imgpkg"], provenance: bool) -> dict[str, Artifact]:
+def package_out_dir(out_dir: Path, *, fmt: t.Literal["auto", "flux", "imgpkg"],
+                    provenance: bool = False) -> tuple[dict[str, Artifact], dict[str, Blob]]:
+    """Every bundle of ``out_dir`` packaged (``auto``: in the format its cluster's wiring fetches), each
+    digest checked against the lock, and with ``provenance`` a provenance referrer per bundle."""
+    bundles = discover_bundles(out_dir)
+    pins = read_pins(out_dir)
     annotations = git_provenance(out_dir) if provenance else None
-    artifacts = {}
-    for name, folder in discover_bundles(out_dir).items():
+    artifacts: dict[str, Artifact] = {}
+    referrers: dict[str, Blob] = {}
+    for name, folder in bundles.items():
+        chosen = (delivery_format(out_dir, name) or "flux") if fmt == "auto" else fmt
         files = read_bundle(folder)
-        images = find_images(files) if fmt == "imgpkg" else ()
-        artifacts[name] = package_bundle(files, fmt=fmt, images=images, annotations=annotations)
-    return artifacts
+        images = find_images(files) if chosen == "imgpkg" else ()
+        art = package_bundle(files, fmt=chosen, images=images)
+        check_pinned(name, chosen, art.digest, pins, what=str(folder), lock=out_dir / LOCK_FILE,
+                     fix="out/ changed since `genplat build`: run `genplat build` (and commit out/) before packaging")
+        artifacts[name] = art
+        if annotations:
+            referrers[name] = provenance_manifest(art, annotations)
+    return artifacts, referrers
 
 
 def _out_dir(where: str | None, project_dir: str | None) -> Path:
@@ -94,12 +108,14 @@ def _out_dir(where: str | None, project_dir: str | None) -> Path:
 @click.command("package")
 @click.argument("where", required=False, metavar="[PROJECT|OUT_DIR]", type=click.Path(file_okay=False))
 @project_option
-@click.option("--bundle-format", "bundle_format", type=click.Choice(FORMATS), default=None,
-              help="Bundle format: flux (OCIRepository, the default) or imgpkg (kapp-controller imgpkgBundle).")
+@click.option("--bundle-format", "bundle_format", type=click.Choice(["auto", *FORMATS]), default=None,
+              help="Bundle format: auto (the default: each cluster in its delivery's format, flux for an "
+                   "OCIRepository, imgpkg for a kapp-controller App), or flux / imgpkg for every bundle.")
 @click.option("--output", "layout", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="OCI Image Layout to write [default: OUT_DIR/.oci].")
 @click.option("--provenance", is_flag=True,
-              help="Add source/revision/created annotations from git and SOURCE_DATE_EPOCH.")
+              help="Add a provenance referrer per bundle (source, revision, created from git and "
+                   "SOURCE_DATE_EPOCH); the bundles' own digests stay the pinned ones.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github", *FORMATS]), default=None,
               help="Output as text (default) or json, like every command's --format. "
                    "(Until 0.2, --format flux|imgpkg still means --bundle-format, with a warning.)")
@@ -110,8 +126,10 @@ def command(where: str | None, project_dir: str | None, bundle_format: str | Non
 
     The project is PROJECT or -C DIR, or found upwards from the working folder; an OUT_DIR folder
     of bundles may be given instead. Each bundle out/<env>/<cluster>/ is tagged <env>-<cluster> in
-    the layout. The digests depend only on the bundle content, the format and (with --provenance)
-    the provenance values.
+    the layout, in the format its cluster's wiring in out/_gitops/ fetches. The digests depend only on
+    the bundle content and the format, and must be the ones out/genplat.lock.json pins: a bundle
+    changed since `genplat build` is refused. Provenance never enters a bundle's manifest: it is a
+    referrer beside it.
     """
     if fmt in FORMATS:
         click.echo(f"genplat: warning: --format {fmt} is now --bundle-format {fmt} (--format is the output format)", err=True)
@@ -119,17 +137,20 @@ def command(where: str | None, project_dir: str | None, bundle_format: str | Non
             raise click.UsageError(f"--format {fmt} and --bundle-format {bundle_format} disagree")
         bundle_format, fmt = fmt, None
     output = output_format or ("json" if fmt == "json" else "text")
-    kind = t.cast('t.Literal["flux", "imgpkg"]', bundle_format or "flux")
+    kind = t.cast('t.Literal["auto", "flux", "imgpkg"]', bundle_format or "auto")
     out_dir = _out_dir(where, project_dir)
-    artifacts = package_out_dir(out_dir, fmt=kind, provenance=provenance)
+    artifacts, referrers = package_out_dir(out_dir, fmt=kind, provenance=provenance)
     layout = layout or out_dir / ".oci"
-    write_layout(layout, artifacts)
+    write_layout(layout, artifacts, referrers)
     for name, art in artifacts.items():
         for warning in art.warnings:
             click.echo(f"genplat: warning: {name}: {warning}", err=True)
     if output == "json":
-        doc = {"version": 1, "format": kind, "layout": str(layout),
-               "bundles": [{"name": n, "digest": a.digest, "ref": f"oci:{layout}:{n}", "warnings": list(a.warnings)}
+        used = {a.format for a in artifacts.values()}
+        doc = {"version": 1, "format": used.pop() if len(used) == 1 else "mixed", "layout": str(layout),
+               "bundles": [{"name": n, "format": a.format, "digest": a.digest, "ref": f"oci:{layout}:{n}",
+                            "provenance": referrers[n].digest if n in referrers else None,
+                            "warnings": list(a.warnings)}
                            for n, a in artifacts.items()]}
         click.echo(json.dumps(doc, indent=2))
     else:

@@ -11,7 +11,8 @@ import click
 import yaml
 
 from .._errors import GenplatError, UsageError
-from ..oci import DEFAULT_TIMEOUT, Credentials, RegistryClient, push_layout, resolve_credentials
+from ..oci import DEFAULT_TIMEOUT, Credentials, RegistryClient, push_layout, read_layout, resolve_credentials
+from ..oci._pins import LOCK_FILE, check_pinned, read_pins, wiring_repository
 from ..oci._ref import split_registry
 
 
@@ -32,12 +33,13 @@ def registry_options(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
 
 
 def make_client(host: str, *, insecure: bool, ca_file: str | None, username: str | None, password_stdin: bool,
-                timeout: float) -> RegistryClient:
+                timeout: float, password: str | None = None) -> RegistryClient:
     explicit = None
     if password_stdin or username:
         if not (password_stdin and username):
             raise UsageError("--username and --password-stdin go together")
-        password = sys.stdin.readline().rstrip("\r\n")
+        if password is None:
+            password = sys.stdin.readline().rstrip("\r\n")
         if not password:
             raise UsageError("--password-stdin: nothing on standard input")
         explicit = Credentials(username, password, source="--username/--password-stdin")
@@ -58,13 +60,52 @@ def blueprint_registry(blueprints: Path) -> str | None:
     return reg if isinstance(reg, str) and reg else None
 
 
+def push_targets(layout: Path, names: t.Iterable[str], *, registry: str | None, blueprints: Path,
+                 other_registry: bool) -> tuple[dict[str, str], list[str]]:
+    """``{bundle: host[:port]/path/<bundle>}`` to push to, and the warnings to print.
+
+    Without ``--registry`` each bundle goes where its wiring in out/_gitops/ pulls from (else to the
+    platform blueprint's registry). A ``--registry`` that is not the wiring's needs ``--other-registry``:
+    the clusters would never see that push.
+    """
+    out_dir = layout.parent
+    targets: dict[str, str] = {}
+    warnings: list[str] = []
+    fallback = registry or blueprint_registry(blueprints)
+    for name in names:
+        wired = wiring_repository(out_dir, name)
+        if registry:
+            host, prefix = split_registry(registry)
+            target = f"{host}/{prefix}/{name}" if prefix else f"{host}/{name}"
+            if wired and wired[0] != target:
+                note = (f"{name}: pushing to {target}, but {wired[1]} pulls from {wired[0]}: "
+                        "the cluster will not see this push")
+                if not other_registry:
+                    raise UsageError(f"{note}; pass --other-registry to push there anyway (a mirror), "
+                                     "or leave out --registry")
+                warnings.append(note)
+        elif wired:
+            target = wired[0]
+        elif fallback:
+            host, prefix = split_registry(fallback)
+            target = f"{host}/{prefix}/{name}" if prefix else f"{host}/{name}"
+        else:
+            raise UsageError("no registry: pass --registry or set spec.registry in the platform blueprint")
+        targets[name] = target
+    return targets, warnings
+
+
 @click.command("push")
 @click.argument("bundles", nargs=-1)
 @click.option("--registry", default=None,
-              help="Repository prefix host[:port][/path] [default: spec.registry of the platform blueprint].")
+              help="Repository prefix host[:port][/path] [default: where out/_gitops/ pulls each bundle from, "
+                   "else spec.registry of the platform blueprint].")
+@click.option("--other-registry", is_flag=True,
+              help="Allow a --registry that is not the one the GitOps wiring pulls from (a mirror); says so.")
 @click.option("--tag", default="latest", show_default=True, help="Tag to move once everything is uploaded.")
 @click.option("--layout", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="OCI layout written by `genplat package` [default: the project's out/.oci].")
+              help="OCI layout written by `genplat package` [default: the project's out/.oci]; its parent "
+                   "folder holds genplat.lock.json and _gitops/.")
 @click.option("--blueprints", type=click.Path(path_type=Path), default=None,
               help="Where to find the platform blueprint for the default registry [default: the project's].")
 @click.option("-C", "--project", "project_dir", default=None, metavar="DIR", type=click.Path(exists=True, file_okay=False),
@@ -79,14 +120,16 @@ def blueprint_registry(blueprints: Path) -> str | None:
 @click.option("--attest/--no-attest", default=True, show_default=True, help="With --sign: SBOM and provenance too.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output as text or json.")
-def command(bundles: tuple[str, ...], registry: str | None, tag: str, layout: Path | None, blueprints: Path | None,
-            project_dir: str | None,
+def command(bundles: tuple[str, ...], registry: str | None, other_registry: bool, tag: str, layout: Path | None,
+            blueprints: Path | None, project_dir: str | None,
             insecure: bool, ca_file: str | None, username: str | None, password_stdin: bool, timeout: float,
             sign_: bool, key_path: Path | None, scheme: str, attest: bool, output_format: str) -> None:
     """Push packaged bundles (all, or the BUNDLES named) to <registry>/<env>-<cluster>:<tag>.
 
-    Blobs and manifests the registry already has are not sent again; the tag moves only after every
-    blob and the manifest are in. Credentials: --username with --password-stdin,
+    Only a layout whose digests are the ones genplat.lock.json pins is pushed (else: run
+    `genplat package` again); provenance referrers in the layout go beside their bundles. Blobs and
+    manifests the registry already has are not sent again; the tag moves only after every blob and the
+    manifest are in. Credentials: --username with --password-stdin,
     GENPLAT_REGISTRY_USERNAME/GENPLAT_REGISTRY_PASSWORD, or Docker's config.json (credential helpers too).
     """
     from ._common import blueprints_of, find_project, out_of, resolve_project
@@ -94,18 +137,39 @@ def command(bundles: tuple[str, ...], registry: str | None, tag: str, layout: Pa
     root = resolve_project(project_dir) if project_dir or find_project(Path(".")) else None
     layout = layout or (out_of(root) if root is not None else Path("out")) / ".oci"
     blueprints = blueprints or (blueprints_of(root) if root is not None else Path("blueprints"))
-    registry = registry or blueprint_registry(blueprints)
-    if not registry:
-        raise UsageError("no registry: pass --registry or set spec.registry in the platform blueprint")
-    host, prefix = split_registry(registry)
-    client = make_client(host, insecure=insecure, ca_file=ca_file, username=username,
-                         password_stdin=password_stdin, timeout=timeout)
+    pins = read_pins(layout.parent)
+    lock = layout.parent / LOCK_FILE
+
+    def check(name: str, art: t.Any) -> None:
+        check_pinned(name, art.format, art.digest, pins, what=str(layout), lock=lock,
+                     fix="the layout is stale: run `genplat package` again")
+
+    artifacts = read_layout(layout)
+    names = [n for n in sorted(artifacts) if not bundles or n in bundles]
+    for name in names:  # every bundle before anything is sent
+        check(name, artifacts[name])
+    targets, warnings = push_targets(layout, names, registry=registry, blueprints=blueprints,
+                                     other_registry=other_registry)
+    for warning in warnings:
+        click.echo(f"genplat: warning: {warning}", err=True)
+    by_host: dict[str, dict[str, str]] = {}
+    for name, target in targets.items():
+        host, repo = split_registry(target)
+        by_host.setdefault(host, {})[name] = repo
     from . import _push_sign
 
     signer = _push_sign.prepare(sign_, key_path)
-    results = push_layout(client, layout, path_prefix=prefix, tag=tag, only=bundles)
-    signed = _push_sign.after_push(client, layout, results, path_prefix=prefix, signer=signer, scheme=scheme,
-                                   attest=attest, blueprints=blueprints)
+    password = None
+    results = []
+    signed = _push_sign.Signed()
+    for host, repos in sorted(by_host.items()):
+        client = make_client(host, insecure=insecure, ca_file=ca_file, username=username,
+                             password_stdin=password_stdin, timeout=timeout, password=password)
+        password = client.credentials.password if client.credentials and password_stdin else password
+        pushed = push_layout(client, layout, tag=tag, only=bundles or tuple(repos), check=check, repos=repos)
+        results += pushed
+        signed.add(_push_sign.after_push(client, layout, pushed, signer=signer, scheme=scheme, attest=attest,
+                                         blueprints=blueprints))
     if output_format == "json":
         click.echo(json.dumps({"version": 1, "pushed": [r.to_dict() for r in results],
                                **({"signed": [r.to_dict() for r in signed.signed]} if signer else {}),
@@ -114,5 +178,7 @@ def command(bundles: tuple[str, ...], registry: str | None, tag: str, layout: Pa
         for r in results:
             note = "unchanged" if not (r.blobs_uploaded or r.manifest_uploaded or r.tag_moved) else \
                 f"{r.blobs_uploaded} blob(s) uploaded"
+            if r.provenance:
+                note += f", provenance {r.provenance[:19]}…"
             click.echo(f"{r.ref}@{r.digest}  ({note})")
         _push_sign.report(signed)

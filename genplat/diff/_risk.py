@@ -3,6 +3,11 @@
 Each rule looks at one :class:`~genplat.diff._model.ObjectDiff` (plus a little context) and says
 why the change is risky. The rules, in the order they are listed:
 
+kept-on-removal          an object the GitOps controller keeps when it leaves the bundle (Flux
+                         kustomize.toolkit.fluxcd.io/prune: disabled, kapp
+                         kapp.k14s.io/delete-strategy: orphan: tenant namespaces, offerings' XRs)
+                         is removed, renamed or moved away: it stays in the cluster, orphaned,
+                         with its data
 namespace-removed        a Namespace is deleted (and with it everything inside it)
 crd-removed              a CustomResourceDefinition or a Crossplane CompositeResourceDefinition
                          (which defines an offering's XR CRD, and a claim CRD before v2) is deleted
@@ -41,6 +46,7 @@ from ._model import Document, ObjectDiff, ObjectKey, Risk
 from .._quantity import parse_quantity
 
 RULES: dict[str, str] = {
+    "kept-on-removal": "Kept object removed",
     "namespace-removed": "Namespace removed",
     "crd-removed": "CRD removed",
     "protected-removed": "Guardrail object removed",
@@ -83,7 +89,8 @@ def assess(diffs: t.Iterable[ObjectDiff], ctx: Context) -> list[Risk]:
     diffs = list(diffs)
     # Objects removed together with their namespace are covered by the one namespace-removed flag.
     gone = {(d.base.key.bundle, d.base.key.name): 0 for d in diffs
-            if d.base is not None and d.status == "removed" and _deleted_rule(d.base.key) == "namespace-removed"}
+            if d.base is not None and d.status == "removed" and _deleted_rule(d.base.key) == "namespace-removed"
+            and not _protection(d.base.obj)}
     for d in diffs:
         if d.base is not None and d.status == "removed" and (d.base.key.bundle, d.base.key.namespace) in gone:
             gone[(d.base.key.bundle, d.base.key.namespace)] += 1
@@ -154,10 +161,34 @@ def _deleted_rule(key: ObjectKey, obj: dict[str, t.Any] | None = None) -> str:
     return "object-deleted"
 
 
+# Annotations that make the GitOps controller keep an object it no longer finds in the bundle.
+PROTECTING = {"kustomize.toolkit.fluxcd.io/prune": "disabled", "kapp.k14s.io/delete-strategy": "orphan"}
+
+
+def _protection(obj: dict[str, t.Any]) -> str | None:
+    """``key: value`` of the annotation that keeps ``obj`` in the cluster when it leaves the bundle."""
+    meta = obj.get("metadata") if isinstance(obj, dict) else None
+    ann = meta.get("annotations") if isinstance(meta, dict) else None
+    if isinstance(ann, dict):
+        for key, value in PROTECTING.items():
+            if ann.get(key) == value:
+                return f"{key}: {value}"
+    return None
+
+
 def _deletions(d: ObjectDiff) -> list[Risk]:
     if d.base is None:
         return []
     key = d.base.key
+    kept = _protection(d.base.obj)
+    if kept and d.status in ("removed", "renamed", "moved"):
+        if d.status == "moved" and (d.head is None or d.head.key.bundle == key.bundle):
+            return []
+        how = {"removed": "removed", "renamed": f"renamed to {_ref(d.head)}" if d.head else "renamed",
+               "moved": f"moved to bundle {d.head.key.bundle}" if d.head else "moved"}[d.status]
+        return [Risk("kept-on-removal", key,
+                     f"{how}, but kept ({kept}): the controller leaves it, and the data it holds, in the "
+                     "cluster, orphaned; restore its blueprint if this was a mistake, or delete it by hand")]
     rule = _deleted_rule(key, d.base.obj)
     extra = ""
     if rule == "protected-removed":

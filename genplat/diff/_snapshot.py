@@ -27,6 +27,9 @@ from ._model import Document, ObjectKey
 
 YAML_SUFFIXES = (".yaml", ".yml")
 KUSTOMIZATION = "kustomization.yaml"
+# Configuration documents of the tools kapp-controller runs (kbld-config.yaml, kapp-config.yaml in a
+# kapp-delivered bundle): derived from the objects, consumed by kbld and kapp, not cluster objects.
+TOOL_CONFIG_GROUPS = ("kbld.k14s.io/", "kapp.k14s.io/")
 # Above this many "[" and "{" a file goes to the slower loader that limits nesting depth.
 _FLOW_BRACKET_LIMIT = 2000
 
@@ -73,8 +76,11 @@ def read_output(path: str | os.PathLike[str], *, label: str | None = None) -> Sn
 def snapshot_from_files(files: t.Mapping[str, bytes], label: str) -> Snapshot:
     """Group an output folder's files ({relative path: bytes}) into bundles."""
     visible = {p: d for p, d in files.items() if not any(part.startswith((".", "_")) for part in p.split("/")[:-1])}
-    roots = sorted({p.rpartition("/")[0] for p in visible if p.rpartition("/")[2] in (KUSTOMIZATION, "kustomization.yml")},
-                   key=lambda r: -r.count("/") - (1 if r else 0))
+    found = {p.rpartition("/")[0] for p in visible if p.rpartition("/")[2] in (KUSTOMIZATION, "kustomization.yml")}
+    # A bundle's layer folders (platform/, tenants/) have kustomization files of their own: a folder
+    # below another bundle root is part of that bundle, not a bundle.
+    nested = {r for r in found if any(r.startswith(o + "/") for o in found if o)}
+    roots = sorted(found - nested, key=lambda r: -r.count("/") - (1 if r else 0))
     out: dict[tuple[str, str], bytes] = {}
     for p, data in visible.items():
         if not _is_yaml(p.rpartition("/")[2]):
@@ -225,6 +231,8 @@ def parse_file(bundle: str, path: str, raw: bytes, *, warnings: list[str]) -> li
         meta: dict[str, t.Any] = raw_meta if isinstance(raw_meta, dict) else {}
         if not isinstance(api_version, str) or not isinstance(kind, str):
             warnings.append(f"{where}:{line}: document has no apiVersion or kind; skipped")
+            continue
+        if api_version.startswith(TOOL_CONFIG_GROUPS):  # kbld's and kapp's own configuration, never applied
             continue
         name, ns = meta.get("name"), meta.get("namespace")
         key = ObjectKey(bundle, api_version, kind, "" if ns is None else str(ns), "" if name is None else str(name))

@@ -20,6 +20,8 @@ from ._package import (DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, Artifact, Blob,
 from ._tar import _swap_into_place
 
 REF_NAME = "org.opencontainers.image.ref.name"
+#: Index annotation on a referrer (provenance) manifest: the tag of the bundle it refers to.
+REFERRER_OF = "dev.genplat.referrer-of"
 LAYOUT_FILE = {"imageLayoutVersion": "1.0.0"}
 #: Tags of signatures and attestations (``genplat sign``): attachments of a bundle, not bundles.
 ATTACHMENT_TAG = re.compile(r"^sha256-[0-9a-f]{64}(\.sig|\.att)?$")
@@ -30,8 +32,13 @@ def _blob_path(root: Path, digest: str) -> Path:
     return root / "blobs" / algo / hexpart
 
 
-def write_layout(layout_dir: str | os.PathLike[str], artifacts: t.Mapping[str, Artifact]) -> Path:
-    """Write ``artifacts`` (tag → artifact) as an OCI Image Layout at ``layout_dir``, replacing it."""
+def write_layout(layout_dir: str | os.PathLike[str], artifacts: t.Mapping[str, Artifact],
+                 referrers: t.Mapping[str, Blob] | None = None) -> Path:
+    """Write ``artifacts`` (tag → artifact) as an OCI Image Layout at ``layout_dir``, replacing it.
+
+    ``referrers`` (tag → referrer manifest, e.g. provenance) are stored beside their bundle, listed in
+    the index untagged, so nothing that reads tags sees them."""
+    from ._provenance import EMPTY
     dest = Path(layout_dir).absolute()
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
@@ -49,6 +56,16 @@ def write_layout(layout_dir: str | os.PathLike[str], artifacts: t.Mapping[str, A
             desc = art.manifest.descriptor()
             desc["annotations"] = {REF_NAME: tag}
             manifests.append(desc)
+            ref = (referrers or {}).get(tag)
+            if ref is not None:
+                for blob in (EMPTY, ref):
+                    path = _blob_path(tmp, blob.digest)
+                    if not path.exists():
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                        path.write_bytes(blob.data)
+                ref_desc = ref.descriptor()
+                ref_desc["annotations"] = {REFERRER_OF: tag}
+                manifests.append(ref_desc)
         (tmp / "oci-layout").write_bytes(canonical_json(LAYOUT_FILE))
         index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests}
         (tmp / "index.json").write_bytes(canonical_json(index))
@@ -119,4 +136,16 @@ def read_layout(layout_dir: str | os.PathLike[str]) -> dict[str, Artifact]:
             continue
         manifest = read_blob(root, desc["digest"], desc["mediaType"])
         out[tag] = artifact_from_manifest(manifest, lambda d, m: read_blob(root, d, m))
+    return out
+
+
+def read_referrers(layout_dir: str | os.PathLike[str]) -> dict[str, Blob]:
+    """The referrer manifests of a layout by the tag of the bundle they refer to."""
+    root = Path(layout_dir)
+    index = _read_json(root / "index.json")
+    out: dict[str, Blob] = {}
+    for desc in index.get("manifests", []):
+        tag = (desc.get("annotations") or {}).get(REFERRER_OF)
+        if tag and desc.get("mediaType") == OCI_MANIFEST:
+            out[tag] = read_blob(root, desc["digest"], OCI_MANIFEST)
     return out

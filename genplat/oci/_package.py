@@ -48,6 +48,11 @@ IMAGES_LOCK_PATH = ".imgpkg/images.yml"
 #: kbld matches an image reference in the manifests to a lock entry by this annotation.
 KBLD_ID_ANNOTATION = "kbld.carvel.dev/id"
 
+ANN_TITLE = "org.opencontainers.image.title"
+# oras' file store unpacks a layer marked so into the folder its title names ("." = where it pulls to),
+# checking the tar's digest on the way.
+ANN_ORAS_UNPACK = "io.deis.oras.content.unpack"
+ANN_ORAS_DIGEST = "io.deis.oras.content.digest"
 ANN_SOURCE = "org.opencontainers.image.source"
 ANN_REVISION = "org.opencontainers.image.revision"
 ANN_CREATED = "org.opencontainers.image.created"
@@ -143,7 +148,8 @@ def images_lock(images: t.Iterable[str]) -> tuple[bytes, list[str]]:
 
 
 # Kinds whose ``image`` fields are patterns, not references (Kyverno policies).
-_PATTERN_KINDS = {"ClusterPolicy", "Policy"}
+PATTERN_KINDS = frozenset({"ClusterPolicy", "Policy"})
+_PATTERN_KINDS = PATTERN_KINDS
 
 
 def find_images(files: t.Mapping[str, bytes]) -> list[str]:
@@ -166,7 +172,7 @@ def find_images(files: t.Mapping[str, bytes]) -> list[str]:
             continue
         try:
             for doc in yaml.load_all(files[name], Loader=_LOADER):
-                if isinstance(doc, dict) and doc.get("kind") in _PATTERN_KINDS:
+                if isinstance(doc, dict) and (doc.get("kind") in _PATTERN_KINDS or _is_tool_config(doc)):
                     continue
                 walk(doc)
         except yaml.YAMLError as exc:
@@ -177,11 +183,21 @@ def find_images(files: t.Mapping[str, bytes]) -> list[str]:
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def _is_tool_config(doc: dict[str, t.Any]) -> bool:
+    """kbld's and kapp's own Config documents (their ``image`` keys are matchers, not images)."""
+    return doc.get("kind") == "Config" and str(doc.get("apiVersion", "")).startswith(("kbld.k14s.io/", "kapp.k14s.io/"))
+
+
 def images_in(obj: t.Any) -> set[str]:
     """``image`` values of one object (nothing for policy kinds, whose images are patterns)."""
-    found: set[str] = set()
     if isinstance(obj, dict) and obj.get("kind") in _PATTERN_KINDS:
-        return found
+        return set()
+    return image_values(obj)
+
+
+def image_values(obj: t.Any) -> set[str]:
+    """Every string value of an ``image`` key in ``obj``, whatever its kind (what kbld would resolve)."""
+    found: set[str] = set()
     stack = [obj]
     while stack:
         node = stack.pop()
@@ -289,10 +305,18 @@ class _WithExtra(t.Mapping[str, bytes]):
         return len(self._files) + 1
 
 
+def layer_annotations(tar_digest: str) -> dict[str, str]:
+    """What the layer descriptor says so that ``oras pull`` writes the bundle's files (it skips layers
+    without a title): the title ``.`` (the folder pulled into) and oras' unpack mark with the tar's digest.
+    Flux and imgpkg ignore layer annotations; the values depend on the content only."""
+    return {ANN_TITLE: ".", ANN_ORAS_DIGEST: tar_digest, ANN_ORAS_UNPACK: "true"}
+
+
 def _assemble(fmt: Format, layer: dict[str, t.Any], tar_digest: str,
               annotations: t.Mapping[str, str] | None) -> tuple[Blob, Blob]:
     """Config and manifest blobs around a layer descriptor."""
     annotations = dict(annotations or {})
+    layer = {**layer, "annotations": layer_annotations(tar_digest)}
     if fmt == "flux":
         config = Blob.of(FLUX_CONFIG, b"{}")
         manifest_doc: dict[str, t.Any] = {

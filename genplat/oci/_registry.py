@@ -10,8 +10,15 @@ itself (see docs/oci.md):
 ``PUT <location>?digest=`` · ``HEAD|GET|PUT /v2/<repo>/manifests/<ref>``.
 
 Every operation (one logical request with its auth round trips and retries) must finish within
-``timeout`` seconds. Connection failures, timeouts, 5xx and 429 are retried with backoff until then;
-401/403/404 and TLS failures end at once with a :class:`~genplat.RegistryError` saying what to do.
+``timeout`` seconds: a watchdog shuts its connections down at the deadline, however slowly the
+registry drips bytes (:mod:`._deadline`). Every response body is read with a bound (manifests
+4 MiB, blobs ``--max-size``, anything else 1 MiB). Connection failures, timeouts, 5xx and 429 are
+retried with backoff until then; 401/403/404 and TLS failures end at once with a
+:class:`~genplat.RegistryError` saying what to do.
+
+Credentials (the cached ``Authorization``, Basic or Bearer) go only to the registry's own origin
+(scheme, host, port): an upload ``Location`` or a redirect naming another host or port gets no
+``Authorization`` header, and a 401 from there is refused rather than answered with credentials.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import requests
 
 from .._errors import RegistryError
 from ._auth import ENV_PASSWORD, ENV_USERNAME, Credentials
+from ._deadline import MAX_MANIFEST_BYTES, MAX_SMALL_BODY, Watchdog, read_body
 from ._package import DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, Blob
 
 DEFAULT_TIMEOUT = 15.0
@@ -59,6 +67,20 @@ def _parse_challenge(header: str) -> tuple[str, dict[str, str]]:
     scheme, _, rest = header.strip().partition(" ")
     params = {k.lower(): v for k, v in re.findall(r'(\w+)="([^"]*)"', rest)}
     return scheme.lower(), params
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of ``url``, the unit credentials are scoped to."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme, 0)
 
 
 def _conn_reason(exc: Exception) -> str:
@@ -97,25 +119,31 @@ class RegistryClient:
         self.session.verify = ca_file if ca_file else True
         self.session.trust_env = False  # no proxies or .netrc from the environment: loopback tests stay loopback
         self._auth_header: dict[str, str] = {}  # scope → Authorization value
+        self._watchdog = Watchdog(self.session)
         self.stats = Stats()
 
     # ---- low level -------------------------------------------------------------------------
     def _url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else f"{self.base}{path}"
 
-    def _raw(self, method: str, url: str, deadline: float, **kw: t.Any) -> requests.Response:
+    def _raw(self, method: str, url: str, deadline: float, *, stream: bool = False, max_body: int = MAX_SMALL_BODY,
+             **kw: t.Any) -> requests.Response:
+        """One HTTP exchange. The body is read here (at most ``max_body`` bytes) unless ``stream``."""
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise _Transient("out of time")
         self.stats.requests += 1
         try:
-            return self.session.request(method, url, timeout=(min(5.0, remaining), max(remaining, 0.5)),
-                                        allow_redirects=True, **kw)
+            resp = self.session.request(method, url, timeout=(min(5.0, remaining), max(remaining, 0.5)),
+                                        allow_redirects=True, stream=True, **kw)
+            if not stream:
+                read_body(resp, max_body, f"{method} {urllib.parse.urlsplit(url).path}", self.host)
+            return resp
         except requests.exceptions.SSLError as exc:
             raise self._tls_error(exc) from None
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
                 requests.exceptions.ChunkedEncodingError) as exc:
-            raise _Transient(_conn_reason(exc)) from None
+            raise _Transient("timed out" if self._watchdog.fired else _conn_reason(exc)) from None
 
     def _tls_error(self, exc: Exception) -> RegistryError:
         text = str(exc)
@@ -132,6 +160,11 @@ class RegistryClient:
             raise RegistryError(f"registry {self.host} asked for a Bearer token but named no realm")
         query = {k: v for k, v in (("service", params.get("service")), ("scope", scope)) if v}
         creds = self.credentials
+        # The token service may live on another host (the registry names it, as Docker Hub does), but
+        # credentials for an HTTPS registry never travel over plain HTTP.
+        if creds is not None and origin(self.base)[0] == "https" and origin(realm)[0] != "https":
+            raise RegistryError(f"registry {self.host} names a token service that is not HTTPS ({origin(realm)[1]}); "
+                                "refusing to send credentials over plain HTTP")
         if creds is not None and creds.identity_token:
             resp = self._raw("POST", realm, deadline, data={
                 "grant_type": "refresh_token", "refresh_token": creds.identity_token,
@@ -169,12 +202,18 @@ class RegistryClient:
     def _send(self, method: str, path: str, scope: str, deadline: float, **kw: t.Any) -> requests.Response:
         """One request with the auth dance: anonymous (or cached) first, then as challenged."""
         headers = dict(kw.pop("headers", {}) or {})
-        cached = self._auth_header.get(scope)
+        url = self._url(path)
+        own = origin(url) == origin(self.base)
+        cached = self._auth_header.get(scope) if own else None
         if cached:
             headers["Authorization"] = cached
-        resp = self._raw(method, self._url(path), deadline, headers=headers, **kw)
+        resp = self._raw(method, url, deadline, headers=headers, **kw)
         if resp.status_code != 401:
             return resp
+        if not own:
+            scheme, host, port = origin(url)
+            raise RegistryError(f"registry {self.host} sent genplat to {scheme}://{host}:{port}, which asks for "
+                                "credentials; refusing to send the registry's credentials to another host")
         scheme, params = _parse_challenge(resp.headers.get("WWW-Authenticate", ""))
         if scheme == "basic":
             if self.credentials is None or self.credentials.identity_token:
@@ -203,7 +242,8 @@ class RegistryClient:
         while True:
             attempts += 1
             try:
-                return op(deadline)
+                with self._watchdog.armed(deadline - time.monotonic()):
+                    return op(deadline)
             except _Transient as exc:
                 if exc.reason != "out of time" or attempts == 1:
                     last = exc.reason
@@ -213,9 +253,12 @@ class RegistryClient:
             self.stats.retries += 1
             time.sleep(min(delay, remaining))
             delay = min(delay * 2, 2.0)
-        raise RegistryError(f"registry {self.host} unreachable while trying to {what}: {last} "
-                            f"({attempts} attempts in {time.monotonic() - start:.1f} s); check that it runs "
-                            "and the address, or raise --timeout")
+        took = f"({attempts} attempt{'s' if attempts > 1 else ''} in {time.monotonic() - start:.1f} s)"
+        if last == "timed out":
+            raise RegistryError(f"registry {self.host} did not answer in time while trying to {what} {took}, "
+                                f"limit {self.timeout:g} s; check the registry and the network, or raise --timeout")
+        raise RegistryError(f"registry {self.host} unreachable while trying to {what}: {last} {took}; "
+                            "check that it runs and the address, or raise --timeout")
 
     @staticmethod
     def _check_transient(resp: requests.Response) -> None:
@@ -309,17 +352,19 @@ class RegistryClient:
             if resp.status_code not in (200, 201):
                 raise self._unexpected(resp, f"put manifest {repo}:{reference}")
             got = resp.headers.get("Docker-Content-Digest")
+            if got and not re.fullmatch(r"sha256:[0-9a-f]{64}", got):  # a connection cut inside the headers
+                raise _Transient("truncated answer")
             if got and got != manifest.digest:
                 raise RegistryError(f"registry {self.host} stored manifest {repo}:{reference} as {got}, "
                                     f"not {manifest.digest}; it rewrote the bytes")
         self._retrying(f"put manifest {repo}:{reference}", op)
 
-    def get_manifest(self, repo: str, reference: str) -> Blob:
+    def get_manifest(self, repo: str, reference: str, *, index_ok: bool = False) -> Blob:
         scope = f"repository:{repo}:pull"
 
         def op(deadline: float) -> Blob:
             resp = self._send("GET", f"/v2/{repo}/manifests/{reference}", scope, deadline,
-                              headers={"Accept": MANIFEST_ACCEPT})
+                              headers={"Accept": MANIFEST_ACCEPT}, max_body=MAX_MANIFEST_BYTES)
             self._check_transient(resp)
             if resp.status_code != 200:
                 raise self._unexpected(resp, f"get manifest {repo}:{reference}")
@@ -330,7 +375,7 @@ class RegistryClient:
             if expected and expected != digest:
                 raise RegistryError(f"manifest {repo}:{reference} from registry {self.host} has digest {digest}, "
                                     f"expected {expected}; refusing it")
-            if media in (OCI_INDEX, DOCKER_MANIFEST_LIST):
+            if media in (OCI_INDEX, DOCKER_MANIFEST_LIST) and not index_ok:
                 raise RegistryError(f"{repo}:{reference} is an image index, not a bundle")
             return Blob(media or OCI_MANIFEST, data, digest)
         return t.cast(Blob, self._retrying(f"get manifest {repo}:{reference}", op))
@@ -353,7 +398,7 @@ class RegistryClient:
                         h.update(chunk)
                         chunks.append(chunk)
                 except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-                    raise _Transient(_conn_reason(exc)) from None
+                    raise _Transient("timed out" if self._watchdog.fired else _conn_reason(exc)) from None
             got = "sha256:" + h.hexdigest()
             if got != digest:
                 raise RegistryError(f"blob {digest} from registry {self.host} has digest {got}; refusing it")

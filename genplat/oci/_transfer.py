@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .._errors import GenplatError
 from ._layout import artifact_from_manifest, read_layout
-from ._package import Artifact
+from ._package import Artifact, Blob
 from ._ref import LayoutRef, RegistryRef, check_repository, check_tag
 from ._registry import RegistryClient
 from ._tar import DEFAULT_MAX_EXTRACT_BYTES, read_targz, write_tree_atomically
@@ -24,6 +24,7 @@ class PushResult:
     blobs_skipped: int
     manifest_uploaded: bool
     tag_moved: bool
+    provenance: str | None = None  # digest of the provenance referrer pushed beside it
 
     def to_dict(self) -> dict[str, t.Any]:
         return dataclasses.asdict(self)
@@ -53,21 +54,50 @@ def push_artifact(client: RegistryClient, repo: str, tag: str, artifact: Artifac
                       manifest_uploaded, tag_moved)
 
 
+def push_referrer(client: RegistryClient, repo: str, subject: Artifact, manifest: Blob) -> None:
+    """A referrer manifest (e.g. provenance) beside ``subject``: its blobs, the manifest by digest, and
+    its entry in the fallback index ``sha256-<hex>`` for registries without the referrers API."""
+    from ._provenance import EMPTY, fallback_tag, merged_index, referrer_descriptor
+
+    client.upload_blob(repo, EMPTY)
+    if client.manifest_digest(repo, manifest.digest, push=True) is None:
+        client.put_manifest(repo, manifest.digest, manifest)
+        client.stats.manifests_uploaded += 1
+    tag = fallback_tag(subject.digest)
+    existing = client.get_manifest(repo, tag, index_ok=True).data if client.manifest_digest(repo, tag, push=True) else None
+    index = merged_index(existing, referrer_descriptor(manifest))
+    if index is not None:
+        client.put_manifest(repo, tag, index)
+
+
 def push_layout(client: RegistryClient, layout_dir: str | os.PathLike[str], *, path_prefix: str = "",
-                tag: str = "latest", only: t.Collection[str] = ()) -> list[PushResult]:
-    """Push every tagged artifact of a layout to ``<host>/<path_prefix>/<tag name>:<tag>``."""
+                tag: str = "latest", only: t.Collection[str] = (),
+                check: t.Callable[[str, Artifact], None] | None = None,
+                repos: t.Mapping[str, str] | None = None) -> list[PushResult]:
+    """Push every tagged artifact of a layout to ``<host>/<path_prefix>/<tag name>:<tag>`` (or to
+    ``repos[name]``), with its provenance referrer when the layout has one. ``check`` sees every
+    artifact before anything is sent and raises to refuse the push."""
+    from ._layout import read_referrers
+
     artifacts = read_layout(layout_dir)
     if not artifacts:
         raise GenplatError(f"{layout_dir}: the layout holds no bundles; run `genplat package` first")
     missing = set(only) - set(artifacts)
     if missing:
         raise GenplatError(f"{layout_dir}: no bundle named {', '.join(sorted(missing))} in the layout")
+    chosen = [n for n in sorted(artifacts) if not only or n in only]
+    for name in chosen:
+        if check is not None:
+            check(name, artifacts[name])
+    referrers = read_referrers(layout_dir)
     results = []
-    for name in sorted(artifacts):
-        if only and name not in only:
-            continue
-        repo = f"{path_prefix.strip('/')}/{name}" if path_prefix.strip("/") else name
-        results.append(push_artifact(client, repo, tag, artifacts[name], bundle=name))
+    for name in chosen:
+        repo = (repos or {}).get(name) or (f"{path_prefix.strip('/')}/{name}" if path_prefix.strip("/") else name)
+        result = push_artifact(client, repo, tag, artifacts[name], bundle=name)
+        if name in referrers:
+            push_referrer(client, repo, artifacts[name], referrers[name])
+            result = dataclasses.replace(result, provenance=referrers[name].digest)
+        results.append(result)
     return results
 
 

@@ -145,8 +145,11 @@ def composition(ctx: BundleContext, offering: dict[str, t.Any], oi: int, comp: d
     n = names(offering, mode)
     params = offering.get("parameters") or {}
     resources = []
+    keep = offering.get("deletionPolicy", "Orphan") == "Orphan"
     for res in comp.get("resources") or []:
         item: dict[str, t.Any] = {"name": res["name"], "base": copy.deepcopy(res["base"])}
+        if keep:
+            _orphan_on_delete(item["base"])
         patches = [patch(p, params, mode) for p in res.get("patches") or []]
         if patches:
             item["patches"] = patches
@@ -212,6 +215,27 @@ def selected_provider(offering: dict[str, t.Any], cluster_provider: str) -> str:
     if cluster_provider in providers:
         return cluster_provider
     return DEFAULT_PROVIDER if DEFAULT_PROVIDER in providers else cluster_provider
+
+
+# What a managed resource does without "Delete": it keeps the cloud resource when the object goes.
+ORPHAN_POLICIES = ["Observe", "Create", "Update", "LateInitialize"]
+
+
+def _orphan_on_delete(base: t.Any) -> None:
+    """Keep the cloud resource behind a composed resource when its XR is deleted (offerings with
+    ``deletionPolicy: Orphan``, the default). Namespaced managed resources (``*.m.*`` groups, Crossplane
+    v2) have no ``deletionPolicy``: there it is the management policies without ``Delete``. A base that
+    sets either itself is left alone."""
+    if not isinstance(base, dict):
+        return
+    spec = base.setdefault("spec", {})
+    if not isinstance(spec, dict) or "managementPolicies" in spec or "deletionPolicy" in spec:
+        return
+    group = str(base.get("apiVersion", "")).partition("/")[0]
+    if ".m." in f".{group}.":
+        spec["managementPolicies"] = list(ORPHAN_POLICIES)
+    else:
+        spec["deletionPolicy"] = "Orphan"
 
 
 def render_tenant(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:

@@ -6,7 +6,8 @@ replaces the built-in object with the same apiVersion, kind, namespace and name;
 
 Values never change structure: every ``{{ expression }}`` is written out as a JSON scalar (a valid
 YAML flow scalar, quoted and escaped), so a tenant's ``"\\nkind: ClusterRoleBinding"`` stays one
-string. Templates run sandboxed with StrictUndefined. Write ``name: {{ tenant.name ~ "-x" }}``,
+string. Templates run sandboxed, strict, read-only and bounded (:mod:`._sandbox`): an undefined
+value is an error at the template's line. Write ``name: {{ tenant.name ~ "-x" }}``,
 not ``name: {{ tenant.name }}-x``, and never wrap an expression in quotes yourself.
 """
 
@@ -18,18 +19,22 @@ import typing as t
 from pathlib import Path
 
 import jinja2
-import jinja2.sandbox
 
 from .._diagnostics import Diagnostic
 from .._objects import Origin, RenderedObject
 from .._yaml import load_documents
+from ..safeio import InputError, escape_name, read_input
+from ._sandbox import MAX_OUTPUT, BudgetError, Sandbox, limits, plain_copy
 
 SCOPES = ("platform", "tenant")
+MAX_TEMPLATE_BYTES = 1 << 20
 
 
 def _as_yaml_scalar(value: t.Any) -> str:
     if isinstance(value, jinja2.runtime.Undefined):
-        return str(value)  # StrictUndefined raises UndefinedError here: finalize sees undefined values first
+        # ``{{ x }}`` hands finalize the Undefined itself; hiding it here would render null.
+        str(value)  # StrictUndefined raises UndefinedError with its own message
+        raise jinja2.UndefinedError("undefined value")
     if isinstance(value, (dict, list, tuple, str, int, float, bool)) or value is None:
         return json.dumps(value, ensure_ascii=False, sort_keys=isinstance(value, dict) and False)
     return json.dumps(str(value), ensure_ascii=False)
@@ -53,33 +58,34 @@ class Templates:
 def load_templates(templates_dir: Path | None, display_root: Path) -> tuple[Templates, list[Diagnostic]]:
     if templates_dir is None:
         return Templates([]), []
-    env = jinja2.sandbox.SandboxedEnvironment(
-        undefined=jinja2.StrictUndefined, finalize=_as_yaml_scalar, autoescape=False, keep_trailing_newline=True,
-    )
+    env = Sandbox(undefined=jinja2.StrictUndefined, finalize=_as_yaml_scalar, autoescape=False, keep_trailing_newline=True)
     items, diags = [], []
     for scope in SCOPES:
         folder = templates_dir / scope
         if not folder.is_dir():
             continue
         for path in sorted(folder.glob("*.j2")):
-            display = path.relative_to(display_root).as_posix()
+            display = escape_name(path.relative_to(display_root).as_posix())
             try:
-                items.append(Template(scope, display, env.from_string(path.read_text("utf-8"))))
+                source = read_input(path, max_bytes=MAX_TEMPLATE_BYTES, within=templates_dir).decode("utf-8")
+                # Compiled under its file name, so a render error can be traced to the template's line.
+                code = env.compile(source, name=display, filename=display)
+                items.append(Template(scope, display, env.template_class.from_code(env, code, env.make_globals(None))))
             except jinja2.TemplateSyntaxError as exc:
                 diags.append(Diagnostic(rule="template-syntax", message=f"template syntax error: {exc.message}", file=display,
                                         line=exc.lineno, column=1))
+            except InputError as exc:
+                diags.append(Diagnostic(rule="template-syntax", message=f"cannot read template: {exc.message}", file=display, line=1, column=1))
             except (OSError, UnicodeDecodeError) as exc:
                 diags.append(Diagnostic(rule="template-syntax", message=f"cannot read template: {exc}", file=display, line=1, column=1))
     return Templates(items), diags
 
 
-def _template_line(exc: BaseException) -> int:
-    """The template line of the expression that raised: Jinja rewrites tracebacks so that the frames of
-    template code carry the template's file name ("<template>" for ours) and line numbers."""
-    line = 1
-    tb = exc.__traceback__
+def _template_line(exc: BaseException, file: str) -> int:
+    """The template line the error happened at (jinja2 maps its frames back to template lines)."""
+    line, tb = 1, exc.__traceback__
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename == "<template>":
+        if tb.tb_frame.f_code.co_filename == file:
             line = tb.tb_lineno
         tb = tb.tb_next
     return line
@@ -87,16 +93,22 @@ def _template_line(exc: BaseException) -> int:
 
 def render_template(tpl: Template, context: dict[str, t.Any], *, bundle: str, file: str, tenant: str | None) -> tuple[list[RenderedObject], list[Diagnostic]]:
     try:
-        text = tpl.template.render(**context)
+        with limits():
+            text = tpl.template.render(**plain_copy(context))  # a copy of its own: nothing leaks to the next render
+        if len(text) > MAX_OUTPUT:
+            raise BudgetError(f"template rendered {len(text):,} characters, over the limit of {MAX_OUTPUT:,}")
     except jinja2.UndefinedError as exc:
-        return [], [Diagnostic(rule="template-error", message=f"template uses an undefined value: {exc.message}", file=tpl.file,
-                               line=_template_line(exc), column=1, hint="check the names against docs/templates.md")]
-    except jinja2.exceptions.SecurityError as exc:  # what the sandbox raises
+        forbidden = "unsafe" in (exc.message or "")
+        return [], [Diagnostic(rule="template-error", file=tpl.file, line=_template_line(exc, tpl.file), column=1,
+                               message=(f"template did something the sandbox forbids: {exc.message}" if forbidden
+                                        else f"template uses an undefined value: {exc.message}"),
+                               hint=None if forbidden else "the context holds platform, cluster, tenant and namespace (docs/templates.md)")]
+    except jinja2.exceptions.SecurityError as exc:  # what the sandbox and its limits raise
         return [], [Diagnostic(rule="template-error", message=f"template did something the sandbox forbids: {exc}", file=tpl.file,
-                               line=_template_line(exc), column=1)]
+                               line=_template_line(exc, tpl.file), column=1)]
     except Exception as exc:  # a template is user code: any error it raises is a finding about it
         return [], [Diagnostic(rule="template-error", message=f"template failed: {type(exc).__name__}: {exc}", file=tpl.file,
-                               line=_template_line(exc), column=1)]
+                               line=_template_line(exc, tpl.file), column=1)]
     docs, diags = load_documents(text, tpl.file, multi=True)
     if diags:
         return [], [dataclasses.replace(d, message=f"template output is not valid YAML: {d.message}",
@@ -109,7 +121,7 @@ def render_template(tpl: Template, context: dict[str, t.Any], *, bundle: str, fi
             problems.append(Diagnostic(rule="template-object", message="each template document must be an object with apiVersion, kind and metadata.name",
                                        file=tpl.file, line=doc.line, column=1))
             continue
-        out.append(RenderedObject(data, Origin(tpl.file, doc.line), bundle=bundle, file=file, tenant=tenant))
+        out.append(RenderedObject(data, Origin(tpl.file, doc.line, anchor=_template_anchor(data)), bundle=bundle, file=file, tenant=tenant))
     return out, problems
 
 
@@ -122,3 +134,10 @@ def merge(builtin: list[RenderedObject], extra: list[RenderedObject]) -> list[Re
     out = [replacing.pop(key(o), o) for o in builtin]
     out.extend(o for o in extra if key(o) in replacing)
     return out
+
+
+def _template_anchor(data: dict[str, t.Any]) -> str:
+    """A template object's anchor: its kind, namespace and name (its line moves with the template's context)."""
+    meta = data["metadata"]
+    ns = meta.get("namespace")
+    return f"{data['kind']}/{ns}/{meta['name']}" if ns else f"{data['kind']}/{meta['name']}"

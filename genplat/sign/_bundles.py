@@ -83,13 +83,15 @@ def sign_remote(client: RegistryClient, ref: RegistryRef, key: SigningKey, *, sc
 
 
 def push_attachments(client: RegistryClient, layout_dir: str | os.PathLike[str],
-                     pushed: t.Sequence[PushResult], *, path_prefix: str = "") -> int:
-    """After ``push_layout``: the signatures and attestations the layout holds for the pushed bundles."""
+                     pushed: t.Sequence[PushResult], *, path_prefix: str = "",
+                     repos: t.Mapping[str, str] | None = None) -> int:
+    """After ``push_layout``: the signatures and attestations the layout holds for the pushed bundles
+    (into ``repos[bundle]``, else ``<path_prefix>/<bundle>``)."""
     src = LayoutStore(layout_dir)
     written = 0
     for result in pushed:
         prefix = path_prefix.strip("/")
-        repo = f"{prefix}/{result.bundle}" if prefix else result.bundle
+        repo = (repos or {}).get(result.bundle) or (f"{prefix}/{result.bundle}" if prefix else result.bundle)
         written += copy_attachments(src, RegistryStore(client, repo), result.digest)
     return written
 

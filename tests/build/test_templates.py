@@ -34,7 +34,7 @@ def test_tenant_template_overrides_a_builtin_object_and_adds_one(project: Path) 
     cm = next(o for o in objs if o["kind"] == "ConfigMap")
     assert cm["data"] == {"description": "Globex Corporation (customer)", "cluster": "dev-eu"}
     text = (project / "out/dev/dev-eu/tenants/globex.yaml").read_text()
-    assert "# source: blueprints/templates/tenant/quota.yaml.j2:" in text
+    assert "# source: blueprints/templates/tenant/quota.yaml.j2#ResourceQuota/globex-dev/" in text
 
 
 def test_template_values_cannot_inject_structure(project: Path) -> None:

@@ -59,12 +59,14 @@ def test_known_warnings_still_occur(control_plane: t.Any) -> None:
 
 def test_gitops_wiring_applies(control_plane: t.Any) -> None:
     docs = [d for f in sorted((OUT / "_gitops").rglob("*.yaml")) for d in load_yaml(f.read_text("utf-8"))]
-    namespaces = sorted({d["metadata"]["namespace"] for d in docs})
+    namespaces = sorted({d["metadata"]["namespace"] for d in docs if "namespace" in d["metadata"]})
     assert namespaces == ["flux-system", "kapp-controller"]
     # The controllers' own installs create these namespaces; the wiring lives in them.
     control_plane.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}} for n in namespaces])
     applied = control_plane.apply(docs)
-    assert {r.sent["kind"] for r in applied} == {"OCIRepository", "Kustomization", "App"}
+    # Flux: the source and a Kustomization per layer; kapp: the App and its deployer's account and RBAC.
+    assert {r.sent["kind"] for r in applied} == {"OCIRepository", "Kustomization", "App", "ServiceAccount",
+                                                 "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"}
     control_plane.apply(docs)
     assert control_plane.diff(docs) == []
 

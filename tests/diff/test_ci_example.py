@@ -33,3 +33,15 @@ def test_example_workflow() -> None:
     runs = _runs(publish)
     order = [runs.index(c) for c in ("genplat build", "genplat package", "genplat push")]
     assert order == sorted(order)
+
+
+def test_example_workflow_publishes_exactly_what_is_pinned() -> None:
+    """main checks the committed out/, packages each cluster in its delivery's format (no forced
+    --bundle-format) with provenance beside the bundles, and pushes where out/_gitops/ pulls from."""
+    publish = yaml.safe_load(WORKFLOW.read_text())["jobs"]["publish"]
+    runs = _runs(publish)
+    assert "genplat build --check" in runs
+    package = next(line.strip() for line in runs.splitlines() if "genplat package" in line)
+    assert "--provenance" in package and "--bundle-format" not in package and "--format" not in package
+    pushes = [line for line in runs.splitlines() if "genplat push" in line]
+    assert pushes and not any("--registry" in p or "--other-registry" in p for p in pushes)

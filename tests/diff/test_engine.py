@@ -344,3 +344,25 @@ def test_removed_xrd_names_the_kinds_it_takes_with_it() -> None:
                                                     "it every Database and the resources composed for it")]
     assert rules(run([xrd()], [])) == [("crd-removed", "deleted; Crossplane deletes the CRDs it defines, and every "
                                                        "resource of those types")]
+
+
+# --- protected objects ----------------------------------------------------------------------------
+@pytest.mark.parametrize("annotation", [{"kustomize.toolkit.fluxcd.io/prune": "disabled"},
+                                        {"kapp.k14s.io/delete-strategy": "orphan"}])
+def test_removing_a_protected_object_is_flagged_as_such(annotation: dict[str, str]) -> None:
+    ns = obj("Namespace", NS, ns=None, metadata={"name": NS, "annotations": dict(annotation)})
+    db = obj("PostgresInstance", "orders", api="platform.acme.example/v1alpha1")
+    db["metadata"]["annotations"] = dict(annotation)
+    cm = obj("ConfigMap", "settings")
+    result = run([ns, db, cm], [])
+    found = rules(result)
+    protected = [(r, m) for r, m in found if r == "kept-on-removal"]
+    assert len(protected) == 2 and all("orphaned" in m and next(iter(annotation)) in m for _, m in protected)
+    # A protected namespace is not deleted, so what is inside is flagged one by one.
+    assert not [r for r, _ in found if r == "namespace-removed"]
+    assert ("object-deleted", "deleted") in found
+
+
+def test_unprotected_removal_is_not_flagged_as_protected() -> None:
+    found = rules(run([obj("PostgresInstance", "orders", api="platform.acme.example/v1alpha1")], []))
+    assert [r for r, _ in found] == ["object-deleted"]

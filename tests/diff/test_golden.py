@@ -95,10 +95,11 @@ EXPECTED: dict[str, tuple[list[tuple[t.Any, ...]] | None, list[tuple[t.Any, ...]
          for kind, ns, name in (("CompositeResourceDefinition", None, "virtualclusters.platform.acme.example"),
                                 ("Composition", None, "vcluster-default"),
                                 ("VirtualCluster", f"initech-{env}", "sandbox"))],
-        [("crd-removed", b, "CompositeResourceDefinition", "virtualclusters.platform.acme.example")
-         for b in ("dev/dev-eu", "prod/prod-eu")]
-        + [("object-deleted", b, kind, name) for b in ("dev/dev-eu", "prod/prod-eu")
-           for kind, name in (("Composition", "vcluster-default"), ("VirtualCluster", "sandbox"))],
+        # The tenant's VirtualCluster is protected (the offering's deletionPolicy is Orphan by default).
+        [("kept-on-removal", b, "VirtualCluster", "sandbox") for b in ("dev/dev-eu", "prod/prod-eu")]
+        + [("crd-removed", b, "CompositeResourceDefinition", "virtualclusters.platform.acme.example")
+           for b in ("dev/dev-eu", "prod/prod-eu")]
+        + [("object-deleted", b, "Composition", "vcluster-default") for b in ("dev/dev-eu", "prod/prod-eu")],
     ),
     "tier-move": (
         [("changed", b, kind, f"umbrella-{env}", name)

@@ -104,9 +104,14 @@ spec:
     }
     for tn in tenants:
         files[f"tenants/{tn}.yaml"] = _tenant_yaml(tn, env)
-    resources = "".join(f"- {p}\n" for p in sorted(files))
+    # As genplat build lays a bundle out: one kustomization per layer folder, the root names the layers.
+    for layer in ("platform", "tenants"):
+        resources = "".join(f"- {p.split('/', 1)[1]}\n" for p in sorted(files) if p.startswith(layer + "/"))
+        files[f"{layer}/kustomization.yaml"] = (
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n" + resources
+        ).encode()
     files["kustomization.yaml"] = (
-        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n" + resources
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- platform\n- tenants\n"
     ).encode()
     return files
 
@@ -115,13 +120,23 @@ BUNDLES = {("dev", "eu1"): ("alpha", "beta"), ("prod", "eu1"): ("alpha",), ("pro
 
 
 def write_out_dir(root: Path) -> Path:
-    """A project-like folder with out/<env>/<cluster>/ bundles, as `genplat build` writes them."""
+    """A project-like folder with out/<env>/<cluster>/ bundles and the lock that pins their digests,
+    as `genplat build` writes them (no GitOps wiring: every bundle packages as flux by default)."""
+    from genplat._lock import build_lock
+    from genplat.oci import bundle_digest, find_images
+
     out = root / "out"
+    bundles: dict[str, dict[str, bytes]] = {}
     for (env, cluster), tenants in BUNDLES.items():
-        for name, data in bundle_files(env, cluster, tenants).items():
+        files = bundle_files(env, cluster, tenants)
+        bundles[f"{env}/{cluster}"] = files
+        for name, data in files.items():
             path = out / env / cluster / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
+    digests = {b: {"flux": bundle_digest(f)[0], "imgpkg": bundle_digest(f, fmt="imgpkg", images=find_images(f))[0]}
+               for b, f in bundles.items()}
+    (out / "genplat.lock.json").write_bytes(build_lock(bundles, oci_digests=digests))
     return out
 
 

@@ -20,7 +20,8 @@ def test_diff_pushed_bundle_against_a_local_change(tmp_path: Path, registry: Reg
     shutil.copytree(EXAMPLES, root / "blueprints")
     assert run_genplat("build", cwd=root).returncode == 0
     assert run_genplat("package", cwd=root).returncode == 0
-    push = run_genplat("push", "--registry", f"{registry.host}/platform", "--insecure", "--tag", "live", "--format", "json",
+    push = run_genplat("push", "--registry", f"{registry.host}/platform", "--other-registry", "--insecure", "--tag", "live",
+                       "--format", "json",
                        cwd=root)
     assert push.returncode == 0, push.stderr
     pushed = {r["bundle"]: r["digest"] for r in json.loads(push.stdout)["pushed"]}

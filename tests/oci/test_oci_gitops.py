@@ -61,6 +61,15 @@ def _validate(doc: dict[str, t.Any]) -> None:
     jsonschema.Draft7Validator(_schema(doc["apiVersion"], doc["kind"])).validate(doc)
 
 
+def _by_kind(docs: list[dict[str, t.Any]], kind: str) -> list[dict[str, t.Any]]:
+    return [d for d in docs if d["kind"] == kind]
+
+
+def _app(docs: list[dict[str, t.Any]]) -> dict[str, t.Any]:
+    (app,) = _by_kind(docs, "App")
+    return app
+
+
 DIGESTS = {"dev-eu1": "sha256:" + "a" * 64, "prod-us1": "sha256:" + "b" * 64}
 
 
@@ -68,29 +77,55 @@ DIGESTS = {"dev-eu1": "sha256:" + "a" * 64, "prod-us1": "sha256:" + "b" * 64}
 def test_flux_wiring_valid_and_pinned(insecure: bool) -> None:
     files = render_gitops(DIGESTS, registry="oci://registry.acme.example/platform/", insecure=insecure)
     assert sorted(files) == ["flux/dev-eu1.yaml", "flux/prod-us1.yaml"]
-    source, kustomization = files["flux/dev-eu1.yaml"]
-    for doc in (source, kustomization):
+    source, platform, tenants = files["flux/dev-eu1.yaml"]
+    for doc in (source, platform, tenants):
         _validate(doc)
+    assert source["kind"] == "OCIRepository"
     assert source["spec"]["url"] == "oci://registry.acme.example/platform/dev-eu1"
     assert source["spec"]["ref"] == {"digest": DIGESTS["dev-eu1"]}
     assert source["spec"].get("insecure", False) is insecure
-    assert kustomization["spec"]["sourceRef"] == {"kind": "OCIRepository", "name": "dev-eu1"}
+    # One Kustomization per layer: the tenant layer waits for the platform layer to be healthy.
+    assert [platform["metadata"]["name"], tenants["metadata"]["name"]] == ["dev-eu1-platform", "dev-eu1-tenants"]
+    assert [platform["spec"]["path"], tenants["spec"]["path"]] == ["./platform", "./tenants"]
+    assert "dependsOn" not in platform["spec"] and tenants["spec"]["dependsOn"] == [{"name": "dev-eu1-platform"}]
+    assert platform["spec"]["wait"] is True
+    for ks in (platform, tenants):
+        assert ks["spec"]["sourceRef"] == {"kind": "OCIRepository", "name": "dev-eu1"}
+        assert ks["spec"]["timeout"] and ks["spec"]["retryInterval"] and ks["spec"]["prune"] is True
+
+
+def test_flux_health_checks_cover_the_platform_kinds_the_bundle_holds() -> None:
+    kinds = {("apiextensions.crossplane.io/v2", "CompositeResourceDefinition"), ("pkg.crossplane.io/v1", "Function"),
+             ("v1", "Namespace")}
+    files = render_gitops(DIGESTS, registry="r.example/p", access={"dev-eu1": (kinds, set())})
+    _source, platform, _tenants = files["flux/dev-eu1.yaml"]
+    _validate(platform)
+    exprs = {(e["apiVersion"], e["kind"]): e for e in platform["spec"]["healthCheckExprs"]}
+    assert set(exprs) == kinds - {("v1", "Namespace")}
+    assert "Established" in exprs[("apiextensions.crossplane.io/v2", "CompositeResourceDefinition")]["current"]
+    assert "Healthy" in exprs[("pkg.crossplane.io/v1", "Function")]["current"]
+    # A bundle without such kinds has no expressions at all.
+    assert "healthCheckExprs" not in files["flux/prod-us1.yaml"][1]["spec"]
 
 
 def test_kapp_wiring_valid_and_pinned() -> None:
     files = render_gitops(DIGESTS, registry="registry.acme.example/platform", fmt="imgpkg")
-    (app,) = files["kapp/prod-us1.yaml"]
+    app = _app(files["kapp/prod-us1.yaml"])
     _validate(app)
     spec = app["spec"]
     assert spec["fetch"] == [{"imgpkgBundle": {"image": f"registry.acme.example/platform/prod-us1@{DIGESTS['prod-us1']}"}}]
     assert spec["template"][0]["ytt"]["paths"] == ["config/"]
+    assert spec["serviceAccountName"] == "genplat-deployer"
+    (sa,) = _by_kind(files["kapp/prod-us1.yaml"], "ServiceAccount")
+    assert sa["metadata"] == {"name": "genplat-deployer", "namespace": app["metadata"]["namespace"],
+                              "labels": {"app.kubernetes.io/managed-by": "genplat"}}
     assert spec["template"][1] == {"kbld": {"paths": ["-", ".imgpkg/images.yml"]}}
     assert spec["deploy"] == [{"kapp": {}}]
 
 
 def test_schema_check_is_strict() -> None:
     """The converted schema really rejects a misspelt field (so the tests above can fail)."""
-    (source, _k) = render_gitops(DIGESTS, registry="r.example/p")["flux/dev-eu1.yaml"]
+    (source, _p, _t) = render_gitops(DIGESTS, registry="r.example/p")["flux/dev-eu1.yaml"]
     bad = copy.deepcopy(source)
     bad["spec"]["refs"] = bad["spec"].pop("ref")
     with pytest.raises(jsonschema.ValidationError):
@@ -99,7 +134,7 @@ def test_schema_check_is_strict() -> None:
 
 def test_wiring_uses_the_packaged_digest() -> None:
     art = package_bundle(bundle_files("dev", "eu1"))
-    (source, _k) = render_gitops({"dev-eu1": art.digest}, registry="r.example/p")["flux/dev-eu1.yaml"]
+    (source, _p, _t) = render_gitops({"dev-eu1": art.digest}, registry="r.example/p")["flux/dev-eu1.yaml"]
     assert source["spec"]["ref"]["digest"] == art.digest
 
 
@@ -121,7 +156,7 @@ def test_kapp_template_runs_with_ytt(tmp_path: Path) -> None:
     from genplat.oci import extract_artifact
     art = package_bundle(bundle_files("dev", "eu1"), fmt="imgpkg")
     extract_artifact(art, tmp_path / "b")
-    (app,) = render_gitops({"dev-eu1": art.digest}, registry="r.example", fmt="imgpkg")["kapp/dev-eu1.yaml"]
+    app = _app(render_gitops({"dev-eu1": art.digest}, registry="r.example", fmt="imgpkg")["kapp/dev-eu1.yaml"])
     step = app["spec"]["template"][0]["ytt"]
     args = [ytt, "--ignore-unknown-comments"]
     for path in step["paths"]:
@@ -131,3 +166,37 @@ def test_kapp_template_runs_with_ytt(tmp_path: Path) -> None:
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     kinds = [d["kind"] for d in yaml.safe_load_all(out) if d]
     assert "Kustomization" not in kinds and kinds.count("Deployment") == 6
+
+
+def _check(tmp_path: Path, docs: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
+    import json
+    import subprocess
+    import sys
+
+    from genplat._emit import dump_documents
+
+    path = tmp_path / "wiring.yaml"
+    path.write_text(dump_documents((None, d) for d in docs))
+    proc = subprocess.run([str(Path(sys.executable).with_name("genplat")), "check", str(path), "--format", "json"],
+                          capture_output=True, text=True, timeout=120)
+    return [d for d in json.loads(proc.stdout)["diagnostics"] if d["rule"].startswith("guardrail/rbac")]
+
+
+def test_kapp_deployer_rbac_is_scoped_and_passes_the_rbac_guardrails(tmp_path: Path) -> None:
+    kinds = {("v1", "Namespace"), ("serving.knative.dev/v1", "Service"), ("kyverno.io/v1", "ClusterPolicy"),
+             ("rbac.authorization.k8s.io/v1", "RoleBinding")}
+    docs = render_gitops(DIGESTS, registry="r.example/p", fmt="imgpkg",
+                         access={"prod-us1": (kinds, {("ClusterRole", "edit")})})["kapp/prod-us1.yaml"]
+    (role,) = _by_kind(docs, "ClusterRole")
+    granted = {(g, r) for rule in role["rules"] for g in rule["apiGroups"] for r in rule["resources"]}
+    assert granted == {("", "namespaces"), ("serving.knative.dev", "services"), ("kyverno.io", "clusterpolicies"),
+                       ("rbac.authorization.k8s.io", "rolebindings"), ("rbac.authorization.k8s.io", "clusterroles")}
+    (bind,) = [r for r in role["rules"] if r["verbs"] == ["bind"]]
+    assert bind["resourceNames"] == ["edit"]  # binding the tenants' role, nothing else
+    (crb,) = _by_kind(docs, "ClusterRoleBinding")
+    assert crb["roleRef"]["name"] == role["metadata"]["name"] != "cluster-admin"
+    assert crb["subjects"] == [{"kind": "ServiceAccount", "name": "genplat-deployer", "namespace": "kapp-controller"}]
+    assert _check(tmp_path, docs) == []
+    # The guardrails do look at it: a wildcard would be flagged.
+    role["rules"][0]["verbs"] = ["*"]
+    assert [d["rule"] for d in _check(tmp_path, docs)] == ["guardrail/rbac-wildcard", "guardrail/rbac-wildcard"]

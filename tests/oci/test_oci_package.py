@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import os
@@ -15,6 +16,7 @@ import pytest
 import yaml
 
 from genplat import GenplatError
+from genplat.oci._layout import read_referrers
 from genplat.oci import (DOCKER_LAYER, FLUX_CONFIG, FLUX_LAYER, IMAGES_LOCK_PATH,
                          OCI_CONFIG, OCI_MANIFEST, LayoutRef, UnsafeArchiveError, extract_artifact, fetch_artifact, find_images,
                          package_bundle, read_layout, read_targz, write_layout)
@@ -33,11 +35,17 @@ def test_flux_artifact_shape() -> None:
     manifest = json.loads(art.manifest.data)
     assert manifest["mediaType"] == OCI_MANIFEST and art.manifest.media_type == OCI_MANIFEST
     assert manifest["config"] == {"mediaType": FLUX_CONFIG, "digest": art.config.digest, "size": art.config.size}
-    assert manifest["layers"] == [{"mediaType": FLUX_LAYER, "digest": art.layer.digest, "size": art.layer.size}]
+    tar_digest = "sha256:" + hashlib.sha256(gzip.decompress(art.layer.data)).hexdigest()
+    # The title (and oras' unpack mark) make `oras pull` write the bundle's files into its folder.
+    assert manifest["layers"] == [{"mediaType": FLUX_LAYER, "digest": art.layer.digest, "size": art.layer.size,
+                                   "annotations": {"org.opencontainers.image.title": ".",
+                                                   "io.deis.oras.content.digest": tar_digest,
+                                                   "io.deis.oras.content.unpack": "true"}}]
     assert "annotations" not in manifest
     names = [m.name for m in _members(art.layer.data)]
-    assert names == ["kustomization.yaml", "platform", "platform/namespaces.yaml", "platform/quota.yaml",
-                     "tenants", "tenants/alpha.yaml", "tenants/beta.yaml"]
+    assert names == ["kustomization.yaml", "platform", "platform/kustomization.yaml", "platform/namespaces.yaml",
+                     "platform/quota.yaml", "tenants", "tenants/alpha.yaml", "tenants/beta.yaml",
+                     "tenants/kustomization.yaml"]
 
 
 def test_tar_metadata_is_fixed() -> None:
@@ -245,11 +253,21 @@ def test_provenance_flag(tmp_path: Path) -> None:
     prov = run_genplat("package", "--provenance", "--output-format", "json", cwd=root,
                        env={"SOURCE_DATE_EPOCH": "86400"})
     assert prov.returncode == 0, prov.stderr
-    assert plain["bundles"][0]["digest"] != json.loads(prov.stdout)["bundles"][0]["digest"]
-    ann = json.loads(read_layout(root / "out" / ".oci")["dev-eu1"].manifest.data)["annotations"]
-    assert ann == {"org.opencontainers.image.source": "https://git.example.invalid/acme/p.git",
-                   "org.opencontainers.image.revision": f"main@sha1:{sha}",
-                   "org.opencontainers.image.created": "1970-01-02T00:00:00Z"}
+    # Provenance never changes what is pinned: the bundles keep their digests and manifests.
+    packaged = json.loads(prov.stdout)["bundles"]
+    assert [b["digest"] for b in plain["bundles"]] == [b["digest"] for b in packaged]
+    art = read_layout(root / "out" / ".oci")["dev-eu1"]
+    assert "annotations" not in json.loads(art.manifest.data)
+    # It is a referrer beside the bundle: subject = the bundle's manifest, annotations = provenance.
+    ref = read_referrers(root / "out" / ".oci")["dev-eu1"]
+    assert ref.digest == packaged[0]["provenance"]
+    doc = json.loads(ref.data)
+    assert doc["subject"] == art.manifest.descriptor()
+    assert doc["artifactType"] == "application/vnd.genplat.provenance.v1+json"
+    assert doc["annotations"] == {"org.opencontainers.image.source": "https://git.example.invalid/acme/p.git",
+                                  "org.opencontainers.image.revision": f"main@sha1:{sha}",
+                                  "org.opencontainers.image.created": "1970-01-02T00:00:00Z"}
+    assert set(read_layout(root / "out" / ".oci")) == {"dev-eu1", "prod-eu1", "prod-us1"}  # no extra tags
 
 
 def test_package_without_bundles_is_a_usage_error(tmp_path: Path) -> None:

@@ -29,6 +29,8 @@ def snapshot(root: Path) -> dict[str, tuple[t.Any, ...]]:
     if not root.exists():
         return snap
     for dirpath, dirnames, filenames in os.walk(root):
+        if dirpath == str(root):
+            dirnames[:] = [d for d in dirnames if d != ".genplat"]  # the writer's own lock and journal
         for name in dirnames + filenames:
             p = Path(dirpath, name)
             st = p.lstat()
@@ -46,12 +48,15 @@ def files_of(root: Path) -> dict[str, bytes]:
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in root.rglob("*")
-        if p.is_file() and not p.is_symlink()
+        if p.is_file() and not p.is_symlink() and p.relative_to(root).parts[0] != ".genplat"
     }
 
 
 def no_temp_left(parent: Path) -> bool:
-    return not [p for p in parent.iterdir() if p.name.startswith(".genplat-tmp-")]
+    """No staging folder beside the output folders nor in their .genplat/ (tmp-*, commit)."""
+    left = [p for p in parent.iterdir() if p.name.startswith(".genplat-tmp-")]
+    left += [p for p in parent.glob("*/.genplat/*") if p.name.startswith("tmp-") or p.name == "commit"]
+    return not left
 
 
 def test_first_write_creates_everything(tmp_path: Path) -> None:
@@ -263,6 +268,7 @@ def test_symlinks_are_replaced_never_written_through(tmp_path: Path) -> None:
     before_outside = snapshot(outside)
     out = tmp_path / "out"
     out.mkdir()
+    (out / ".genplat").mkdir()  # an output folder genplat made before
     (out / "dev").mkdir()
     (out / "dev/c1").mkdir()
     (out / "dev/c1/tenants").symlink_to(outside)  # a folder on the way is a symlink
@@ -287,6 +293,7 @@ def test_file_and_folder_swapping_places(tmp_path: Path) -> None:
 
 def test_unmanaged_entries_in_the_way_abort_before_any_change(tmp_path: Path) -> None:
     out = tmp_path / "out"
+    (out / ".genplat").mkdir(parents=True)  # an output folder genplat made before
     (out / ".oci").mkdir(parents=True)
     (out / ".oci/blob").write_bytes(b"b")
     write_tree(out, PLAN)
