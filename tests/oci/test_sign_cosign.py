@@ -76,7 +76,8 @@ def published(registry: Registry, keys: dict[str, Path],
                        "--format", "json", cwd=work, env={"COSIGN_PASSWORD": PASSWORD})
     assert sign.returncode == 0, sign.stderr
     signed = json.loads(sign.stdout)
-    push = run_genplat("push", "--registry", f"{registry.host}/signed", "--insecure", "--format", "json", cwd=work)
+    push = run_genplat("push", "--registry", f"{registry.host}/signed", "--other-registry", "--insecure", "--format",
+                       "json", cwd=work)
     assert push.returncode == 0, push.stderr
     assert json.loads(push.stdout)["attachments_written"] == 2 * len(bundles)  # .sig and .att per bundle
     # Another project's bundles, pushed without signing.
