@@ -320,7 +320,8 @@ def _package(platform: PlatformModel, by_bundle: t.Mapping[str, t.Mapping[str, b
         if not pinned:
             continue
         rendered = render_gitops(pinned, registry=platform.registry, insecure=platform.registry_insecure, fmt=fmt,  # type: ignore[arg-type]
-                                 access={n: access[bundle_of[n]] for n in pinned if bundle_of[n] in access})
+                                 access={n: access[bundle_of[n]] for n in pinned if bundle_of[n] in access},
+                                 verify_key=platform.signing_public_key)
         for path, objs in sorted(rendered.items()):
             out[f"_gitops/{path}"] = dump_documents((None, o) for o in objs).encode("utf-8")
     return digests, out, warnings

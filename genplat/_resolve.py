@@ -161,6 +161,8 @@ class PlatformModel:
     crds: list[str]
     validator: str
     blueprint: Blueprint = dataclasses.field(repr=False)
+    #: PEM of ``spec.signing.publicKey`` (None: bundles are not verified by the clusters).
+    signing_public_key: bytes | None = None
 
     def origin(self, path: t.Sequence[str | int] = ()) -> Origin:
         return self.blueprint.origin(path)
@@ -360,6 +362,11 @@ def resolve(project: Project) -> tuple[PlatformModel, dict[str, list[TenantTarge
     """The whole project resolved: bundle "<env>/<cluster>" → tenant placements (in tenant name order)."""
     assert project.platform is not None, "resolve runs on validated projects only"
     platform = resolve_platform(project.platform)
+    key_value = (project.platform.spec.get("signing") or {}).get("publicKey")
+    if isinstance(key_value, str) and key_value:
+        from ._pem import signing_public_key
+
+        platform.signing_public_key, _ = signing_public_key(project.root, key_value)
     peers = {bp.name: bp for bp in project.tenants}
     bundles: dict[str, list[TenantTarget]] = {c.bundle: [] for c in platform.clusters}
     for tenant in sorted(project.tenants, key=lambda b: b.name):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import typing as t
+from pathlib import Path
 
 from ._diagnostics import Diagnostic, Severity, sort_diagnostics
 from ._merge import deep_merge
@@ -77,6 +78,7 @@ def validate(project: Project) -> list[Diagnostic]:
         findings.extend(_check_platform(project.platform))
         findings.extend(check_offerings(project.platform))
         findings.extend(check_platform_builds(project.platform))
+        findings.extend(_check_signing(project.platform, project.root))
         catalog = _Catalog(project.platform)
         names = _tenant_names(project, findings)
         for bp in project.tenants:
@@ -142,6 +144,20 @@ def _duplicates(bp: Blueprint, items: list[t.Any], base: tuple[str | int, ...], 
         else:
             seen[name] = i
     return out
+
+
+def _check_signing(bp: Blueprint, root: Path) -> list[Diagnostic]:
+    """``spec.signing.publicKey`` must be a readable ECDSA P-256 public key (the Flux wiring carries it)."""
+    from ._pem import signing_public_key
+
+    value = _d(bp.spec.get("signing")).get("publicKey")
+    if not isinstance(value, str) or not value:
+        return []
+    _, problem = signing_public_key(root, value)
+    if problem is None:
+        return []
+    return [bp.diagnostic("signing-key", f"signing public key: {problem}", ("spec", "signing", "publicKey"),
+                          hint="make one with `cosign generate-key-pair` and commit cosign.pub (never cosign.key)")]
 
 
 def _check_platform(bp: Blueprint) -> list[Diagnostic]:

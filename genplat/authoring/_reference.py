@@ -21,6 +21,8 @@ from ._starter import FILES
 RENDERS: dict[str, str] = {
     "Platform spec.registry": "`out/_gitops/` OCIRepository URLs / kapp App image refs; `genplat push`'s default target",
     "Platform spec.registryInsecure": "`insecure: true` on Flux OCIRepositories",
+    "Platform spec.signing": "signed bundles: Flux verifies them before applying",
+    "Platform spec.signing.publicKey": "per Flux bundle: `spec.verify` (provider cosign) on the OCIRepository and a Secret `<bundle>-cosign-pub` holding the key",
     "Platform spec.kubernetesVersion": "which Kubernetes schemas rendered objects are checked against",
     "Platform spec.crds": "nothing; CRDs the build checks custom resources against",
     "Platform spec.validator": "nothing; which schema checker the build runs",

@@ -28,6 +28,8 @@ COMMANDS: dict[str, str] = {
     "push": "push",
     "pull": "pull",
     "diff": "diff",
+    "sign": "sign",
+    "verify": "verify",
 }
 
 

@@ -111,12 +111,19 @@ def push_targets(layout: Path, names: t.Iterable[str], *, registry: str | None, 
 @click.option("-C", "--project", "project_dir", default=None, metavar="DIR", type=click.Path(exists=True, file_okay=False),
               help="The project (a folder holding blueprints/, or inside one) [default: found upwards from here].")
 @registry_options
+@click.option("--sign", "sign_", is_flag=True,
+              help="Sign each pushed bundle in the registry with --key (see `genplat sign`).")
+@click.option("--key", "key_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              envvar="GENPLAT_SIGNING_KEY", help="Signing key for --sign (cosign key or PEM PKCS#8).")
+@click.option("--scheme", type=click.Choice(["legacy", "sigstore-bundle"]), default="legacy", show_default=True,
+              help="Signature scheme for --sign.")
+@click.option("--attest/--no-attest", default=True, show_default=True, help="With --sign: SBOM and provenance too.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output as text or json.")
 def command(bundles: tuple[str, ...], registry: str | None, other_registry: bool, tag: str, layout: Path | None,
             blueprints: Path | None, project_dir: str | None,
             insecure: bool, ca_file: str | None, username: str | None, password_stdin: bool, timeout: float,
-            output_format: str) -> None:
+            sign_: bool, key_path: Path | None, scheme: str, attest: bool, output_format: str) -> None:
     """Push packaged bundles (all, or the BUNDLES named) to <registry>/<env>-<cluster>:<tag>.
 
     Only a layout whose digests are the ones genplat.lock.json pins is pushed (else: run
@@ -149,15 +156,24 @@ def command(bundles: tuple[str, ...], registry: str | None, other_registry: bool
     for name, target in targets.items():
         host, repo = split_registry(target)
         by_host.setdefault(host, {})[name] = repo
+    from . import _push_sign
+
+    signer = _push_sign.prepare(sign_, key_path)
     password = None
     results = []
+    signed = _push_sign.Signed()
     for host, repos in sorted(by_host.items()):
         client = make_client(host, insecure=insecure, ca_file=ca_file, username=username,
                              password_stdin=password_stdin, timeout=timeout, password=password)
         password = client.credentials.password if client.credentials and password_stdin else password
-        results += push_layout(client, layout, tag=tag, only=bundles or tuple(repos), check=check, repos=repos)
+        pushed = push_layout(client, layout, tag=tag, only=bundles or tuple(repos), check=check, repos=repos)
+        results += pushed
+        signed.add(_push_sign.after_push(client, layout, pushed, signer=signer, scheme=scheme, attest=attest,
+                                         blueprints=blueprints))
     if output_format == "json":
-        click.echo(json.dumps({"version": 1, "pushed": [r.to_dict() for r in results]}, indent=2))
+        click.echo(json.dumps({"version": 1, "pushed": [r.to_dict() for r in results],
+                               **({"signed": [r.to_dict() for r in signed.signed]} if signer else {}),
+                               "attachments_written": signed.written}, indent=2))
     else:
         for r in results:
             note = "unchanged" if not (r.blobs_uploaded or r.manifest_uploaded or r.tag_moved) else \
@@ -165,3 +181,4 @@ def command(bundles: tuple[str, ...], registry: str | None, other_registry: bool
             if r.provenance:
                 note += f", provenance {r.provenance[:19]}…"
             click.echo(f"{r.ref}@{r.digest}  ({note})")
+        _push_sign.report(signed)

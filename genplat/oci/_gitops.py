@@ -139,6 +139,7 @@ def render_gitops(
     service_account: str = "genplat-deployer",
     interval: str = "10m",
     access: t.Mapping[str, tuple[t.Collection[tuple[str, str]], t.Collection[tuple[str, str]]]] | None = None,
+    verify_key: bytes | None = None,
 ) -> dict[str, list[dict[str, t.Any]]]:
     """Wiring for ``bundles`` (``<env>-<cluster>`` → manifest digest of format ``fmt``).
 
@@ -147,6 +148,8 @@ def render_gitops(
     kapp-controller has no per-App switch for plain HTTP: that is its cluster-wide config.
     ``access`` maps a bundle to the (apiVersion, kind) pairs it holds and the (kind, name) of the roles
     its bindings refer to: Flux's health checks and the kapp deployer's RBAC are scoped to them.
+    ``verify_key`` (a PEM public key) makes each Flux ``OCIRepository`` verify the bundle's cosign
+    signature (:func:`with_verify`); kapp-controller cannot verify signatures (docs/oci.md).
     """
     out: dict[str, list[dict[str, t.Any]]] = {}
     for bundle in sorted(bundles):
@@ -160,10 +163,40 @@ def render_gitops(
         if fmt == "flux":
             docs = _flux(bundle, digest, repo, insecure=insecure, namespace=flux_namespace, interval=interval,
                          kinds=set(kinds))
+            if verify_key is not None:
+                docs = with_verify(docs, verify_key)
         elif fmt == "imgpkg":
             docs = _kapp(bundle, digest, repo, namespace=app_namespace, service_account=service_account,
                          interval=interval, kinds=set(kinds), role_refs=set(role_refs))
         else:
             raise GenplatError(f"unknown bundle format {fmt!r}; expected flux or imgpkg")
         out[f"{GITOPS_DIRS[fmt]}/{bundle}.yaml"] = docs
+    return out
+
+
+#: The data key of the public-key Secret: source-controller tries every key ending in ``.pub``.
+VERIFY_KEY_NAME = "cosign.pub"
+
+
+def with_verify(docs: list[dict[str, t.Any]], public_key_pem: bytes) -> list[dict[str, t.Any]]:
+    """The Flux wiring with ``spec.verify`` (provider cosign) on each OCIRepository, and before it the
+    Secret holding the public key it points at: public material, which ``guardrail/secret-data``
+    lets through (docs/oci.md)."""
+    import base64
+
+    out: list[dict[str, t.Any]] = []
+    for doc in docs:
+        if doc.get("kind") == "OCIRepository":
+            meta = doc["metadata"]
+            name = f"{meta['name']}-cosign-pub"
+            out.append({
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": name, "namespace": meta["namespace"], "labels": dict(meta["labels"]),
+                             "annotations": {"genplat.dev/public-material": "cosign public key"}},
+                "type": "Opaque",
+                "data": {VERIFY_KEY_NAME: base64.b64encode(public_key_pem).decode()},
+            })
+            doc = {**doc, "spec": {**doc["spec"], "verify": {"provider": "cosign", "secretRef": {"name": name}}}}
+        out.append(doc)
     return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 import typing as t
@@ -22,6 +23,8 @@ REF_NAME = "org.opencontainers.image.ref.name"
 #: Index annotation on a referrer (provenance) manifest: the tag of the bundle it refers to.
 REFERRER_OF = "dev.genplat.referrer-of"
 LAYOUT_FILE = {"imageLayoutVersion": "1.0.0"}
+#: Tags of signatures and attestations (``genplat sign``): attachments of a bundle, not bundles.
+ATTACHMENT_TAG = re.compile(r"^sha256-[0-9a-f]{64}(\.sig|\.att)?$")
 
 
 def _blob_path(root: Path, digest: str) -> Path:
@@ -129,7 +132,7 @@ def read_layout(layout_dir: str | os.PathLike[str]) -> dict[str, Artifact]:
     out: dict[str, Artifact] = {}
     for desc in index.get("manifests", []):
         tag = (desc.get("annotations") or {}).get(REF_NAME)
-        if not tag or desc.get("mediaType") not in (OCI_MANIFEST, DOCKER_MANIFEST):
+        if not tag or desc.get("mediaType") not in (OCI_MANIFEST, DOCKER_MANIFEST) or ATTACHMENT_TAG.match(tag):
             continue
         manifest = read_blob(root, desc["digest"], desc["mediaType"])
         out[tag] = artifact_from_manifest(manifest, lambda d, m: read_blob(root, d, m))

@@ -405,6 +405,44 @@ class RegistryClient:
             return Blob(media_type, b"".join(chunks), digest)
         return t.cast(Blob, self._retrying(f"get blob {digest[:19]} from {repo}", op))
 
+    # ---- signatures and referrers (genplat.sign) --------------------------------------------
+    def find_manifest(self, repo: str, reference: str) -> Blob | None:
+        """Any manifest or index at ``reference``, digest checked; None when absent (404)."""
+        scope = f"repository:{repo}:pull"
+
+        def op(deadline: float) -> Blob | None:
+            resp = self._send("GET", f"/v2/{repo}/manifests/{reference}", scope, deadline,
+                              headers={"Accept": MANIFEST_ACCEPT})
+            self._check_transient(resp)
+            if resp.status_code == 404:
+                return None
+            if resp.status_code != 200:
+                raise self._unexpected(resp, f"get manifest {repo}:{reference}")
+            data = resp.content
+            digest = "sha256:" + hashlib.sha256(data).hexdigest()
+            expected = reference if reference.startswith("sha256:") else resp.headers.get("Docker-Content-Digest")
+            if expected and expected != digest:
+                raise RegistryError(f"manifest {repo}:{reference} from registry {self.host} has digest {digest}, "
+                                    f"expected {expected}; refusing it")
+            media = resp.headers.get("Content-Type", "").split(";")[0].strip()
+            return Blob(media or OCI_MANIFEST, data, digest)
+        return t.cast("Blob | None", self._retrying(f"get manifest {repo}:{reference}", op))
+
+    def referrers(self, repo: str, digest: str) -> bytes | None:
+        """The referrers API's index for ``digest``, or None when the registry has no such API (404)."""
+        scope = f"repository:{repo}:pull"
+
+        def op(deadline: float) -> bytes | None:
+            resp = self._send("GET", f"/v2/{repo}/referrers/{digest}", scope, deadline,
+                              headers={"Accept": OCI_INDEX})
+            self._check_transient(resp)
+            if resp.status_code == 404 or resp.status_code == 405:
+                return None
+            if resp.status_code != 200:
+                raise self._unexpected(resp, f"list referrers of {repo}@{digest}")
+            return bytes(resp.content)
+        return t.cast("bytes | None", self._retrying(f"list referrers of {repo}@{digest[:19]}", op))
+
 
 def _error_code(resp: requests.Response) -> str:
     try:

@@ -1,0 +1,130 @@
+"""``genplat sign``: cosign signatures and signed SBOM/provenance for bundles, offline or in a registry."""
+
+from __future__ import annotations
+
+import json
+import sys
+import typing as t
+from pathlib import Path
+
+import click
+
+from .._errors import UsageError
+from ..oci import RegistryRef, parse_ref
+from ..oci._ref import split_registry
+from ..sign import (COSIGN_TYPES, DETERMINISTIC, ENV_PASSWORD, SCHEMES, SignResult, SigningKey, load_signing_key, read_source,
+                    sign_layout, sign_remote)
+from .push import blueprint_registry, make_client, registry_options
+
+
+def password_source() -> t.Callable[[], bytes]:
+    """COSIGN_PASSWORD when set (even empty, as cosign does), else a hidden prompt on a terminal."""
+    def get() -> bytes:
+        from ..sign._keys import env_password
+
+        value = env_password()
+        if value is not None:
+            return value
+        if not sys.stdin.isatty():
+            raise UsageError(f"the signing key is encrypted: set {ENV_PASSWORD} (no terminal to ask on)")
+        return str(click.prompt("Password for the signing key", hide_input=True, err=True,
+                                default="", show_default=False)).encode()
+    return get
+
+
+def key_option(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+    return click.option("--key", "key_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                        envvar="GENPLAT_SIGNING_KEY",
+                        help="Private key: cosign's encrypted key (password from COSIGN_PASSWORD or a "
+                             "prompt) or PEM PKCS#8; ECDSA P-256. Also GENPLAT_SIGNING_KEY.")(f)
+
+
+def sign_options(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+    for opt in reversed([
+        click.option("--scheme", type=click.Choice(SCHEMES), default="legacy", show_default=True,
+                     help="legacy: sha256-<hex>.sig/.att tags (cosign v2 and v3, Flux); sigstore-bundle: "
+                          "sigstore bundle v0.3 referrers (cosign v3)."),
+        click.option("--attest/--no-attest", default=True, show_default=True,
+                     help="Also attach a signed CycloneDX SBOM and SLSA v1 provenance."),
+    ]):
+        f = opt(f)
+    return f
+
+
+def load_key(key_path: Path | None) -> SigningKey:
+    if key_path is None:
+        raise UsageError("no signing key: pass --key (or set GENPLAT_SIGNING_KEY)")
+    return load_signing_key(key_path, password_source())
+
+
+def report(results: t.Sequence[SignResult], output_format: str) -> None:
+    if output_format == "json":
+        click.echo(json.dumps({"version": 1, "deterministic": DETERMINISTIC,
+                               "signed": [r.to_dict() for r in results]}, indent=2))
+        return
+    for r in results:
+        state = "signed" if r.added else "already signed"
+        atts = f", attested: {', '.join(COSIGN_TYPES.get(a, a) for a in r.attestations)}" if r.attestations else ""
+        click.echo(f"{r.bundle}@{r.digest}  {state} ({r.scheme}{atts}) in {r.where}")
+    click.echo("genplat: signatures are " + ("deterministic (RFC 6979)" if DETERMINISTIC else
+                                              "randomised (this OpenSSL has no RFC 6979 signing)"), err=True)
+
+
+@click.command("sign")
+@click.argument("targets", nargs=-1)
+@key_option
+@sign_options
+@click.option("--layout", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="OCI layout written by `genplat package` (offline signing) [default: the project's out/.oci].")
+@click.option("--registry", default=None,
+              help="Where the bundles will be pushed, for the signed payload [default: spec.registry].")
+@click.option("--blueprints", type=click.Path(path_type=Path), default=None,
+              help="Blueprints (and their git checkout) the provenance describes [default: the project's].")
+@click.option("-C", "--project", "project_dir", default=None, metavar="DIR", type=click.Path(exists=True, file_okay=False),
+              help="The project (a folder holding blueprints/, or inside one) [default: found upwards from here].")
+@registry_options
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output as text or json.")
+def command(targets: tuple[str, ...], key_path: Path | None, scheme: str, attest: bool, layout: Path | None,
+            registry: str | None, blueprints: Path | None, project_dir: str | None, insecure: bool,
+            ca_file: str | None, username: str | None, password_stdin: bool, timeout: float,
+            output_format: str) -> None:
+    """Sign bundles with a cosign-compatible key-based signature of each manifest digest.
+
+    \b
+    TARGETS are bundle names in the local layout (default: every bundle there), signed offline into
+    the layout so that `genplat push` carries the signatures along; or registry references
+    (registry/repo:tag or registry/repo@sha256:…), signed in place. A signature already there is
+    kept; signing again with the same key adds nothing. Verify with `genplat verify` or
+    `cosign verify --key KEY.pub`.
+    """
+    from ._common import blueprints_of, find_project, out_of, resolve_project
+
+    root = resolve_project(project_dir) if project_dir or find_project(Path(".")) else None
+    layout = layout or (out_of(root) if root is not None else Path("out")) / ".oci"
+    blueprints = blueprints or (blueprints_of(root) if root is not None else Path("blueprints"))
+    key = load_key(key_path)
+    remote = [tg for tg in targets if "/" in tg]
+    local = [tg for tg in targets if "/" not in tg]
+    if remote and local:
+        raise UsageError("give either bundle names (local layout) or registry references, not both")
+    source = read_source(blueprints) if attest else None
+    results: list[SignResult] = []
+    if remote:
+        for text in remote:
+            ref = parse_ref(text)
+            if not isinstance(ref, RegistryRef):
+                raise UsageError(f"{text!r} is not a registry reference")
+            client = make_client(ref.registry, insecure=insecure, ca_file=ca_file, username=username,
+                                 password_stdin=password_stdin, timeout=timeout)
+            results.append(sign_remote(client, ref, key, scheme=scheme, attest=attest,  # type: ignore[arg-type]
+                                       source=source))
+    else:
+        registry = registry or blueprint_registry(blueprints)
+        if not registry:
+            raise UsageError("no registry for the signed payload: pass --registry or set spec.registry "
+                             "in the platform blueprint")
+        host, prefix = split_registry(registry)
+        results = sign_layout(layout, key, registry=f"{host}/{prefix}" if prefix else host, bundles=local,
+                              scheme=scheme, attest=attest, source=source)  # type: ignore[arg-type]
+    report(results, output_format)
