@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from control_plane import controller_order, load_yaml
+from control_plane import controller_order
 from genplat.render import crossplane
 
 pytestmark = pytest.mark.cluster
@@ -24,11 +24,11 @@ BUNDLES = ("prod/prod-us", "prod/prod-eu", "dev/dev-eu")  # dev last: the assert
 
 
 def _bundle_docs(bundle: str) -> list[dict[str, t.Any]]:
-    docs = []
-    for path in sorted((OUT / bundle).rglob("*.yaml")):
-        if path.name != "kustomization.yaml":
-            docs += load_yaml(path.read_text("utf-8"))
-    return docs
+    """What the controllers apply: the bundle's kustomization (kapp bundles also hold kbld's and kapp's
+    own Config files beside it, which are read by those tools, not applied)."""
+    from .bundles import kustomize
+
+    return kustomize(OUT / bundle)
 
 
 @pytest.fixture(scope="module")

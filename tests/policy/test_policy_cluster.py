@@ -14,7 +14,6 @@ import typing as t
 from pathlib import Path
 
 import pytest
-import yaml
 
 from genplat._objects import RenderedObject
 from genplat.render.crossplane import composite_crd
@@ -141,11 +140,11 @@ def test_server_judges_the_corpus(corpus_cluster: tuple[t.Any, dict[str, str]], 
 
 
 def _bundle_docs(bundle: Path) -> list[dict[str, t.Any]]:
-    docs: list[dict[str, t.Any]] = []
-    for f in sorted(bundle.rglob("*.yaml")):
-        if f.name != "kustomization.yaml":
-            docs += [d for d in yaml.safe_load_all(f.read_text("utf-8")) if d]
-    return docs
+    """What the controllers apply: the bundle's kustomization (kapp bundles also hold kbld's and kapp's
+    own Config files beside it, which are read by those tools, not applied)."""
+    from cluster.bundles import kustomize
+
+    return kustomize(bundle)
 
 
 def test_example_bundles_and_what_controllers_make_of_them_are_admitted(control_plane: t.Any) -> None:
