@@ -23,6 +23,7 @@ import re
 import typing as t
 
 from ..oci._layout import ATTACHMENT_TAG
+from ..oci._provenance import referrer_descriptor as referrer_descriptor  # re-exported for _sign
 from ..oci._package import OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, Blob, canonical_json, sha256_digest
 from ._keys import PublicKey, SigningKey
 
@@ -186,16 +187,6 @@ def referrer_manifest(subject: t.Mapping[str, t.Any], bundle: Blob, predicate_ty
                         "dev.sigstore.bundle.predicateType": predicate_type},
     }
     return Blob.of(OCI_MANIFEST, canonical_json(doc))
-
-
-def referrer_descriptor(manifest: Blob) -> dict[str, t.Any]:
-    doc = json.loads(manifest.data)
-    desc = manifest.descriptor()
-    if doc.get("artifactType"):
-        desc["artifactType"] = doc["artifactType"]
-    if doc.get("annotations"):
-        desc["annotations"] = doc["annotations"]
-    return desc
 
 
 def referrers_index(existing: Blob | None, add: t.Sequence[t.Mapping[str, t.Any]]) -> Blob:

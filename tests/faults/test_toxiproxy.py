@@ -17,16 +17,11 @@ import requests
 from oci.conftest import Registry, free_port, run_genplat
 from upstream_parts import tool
 
+from .test_registry_faults import slack
+
 pytestmark = [pytest.mark.faults, pytest.mark.registry]
 
 
-def slack(cwd: Path) -> float:
-    """A small constant on top of --timeout: 3 s, plus twice genplat's start-up as measured right now
-    (a loaded two-core machine can take seconds to start an interpreter, and `--version` imports less
-    than push or pull do). Before the overall deadlines these runs took over 60 s."""
-    start = time.monotonic()
-    assert run_genplat("--version", cwd=cwd).returncode == 0
-    return 3.0 + 2 * (time.monotonic() - start)
 
 
 class Toxiproxy:
