@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import errno
 import importlib
 import sys
 import traceback
@@ -8,6 +9,7 @@ import typing as t
 import click
 
 from .._errors import GenplatError
+from ..safeio._names import escape_name
 
 # Command name → module (inside genplat.cli) that defines a click command called ``command``
 # (``module:attribute`` when the module defines several).
@@ -61,6 +63,25 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
+_OS_HINTS = {
+    errno.ENOSPC: "free space on that file system (or write elsewhere), then run again",
+    errno.EDQUOT: "free space within your quota (or write elsewhere), then run again",
+    errno.ENAMETOOLONG: "use a shorter path or name",
+    errno.EEXIST: "a file stands where genplat needs a folder (or the other way round): move it",
+    errno.ENOTDIR: "a file stands where genplat needs a folder: move it",
+    errno.EISDIR: "a folder stands where genplat writes a file: move it",
+    errno.EACCES: "genplat may not write there: pick a folder you own, or fix its permissions",
+    errno.EPERM: "genplat may not write there: pick a folder you own, or fix its permissions",
+    errno.EROFS: "that file system is read-only: write elsewhere",
+}
+
+
+def _os_error_line(exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    names = [escape_name(str(n)) for n in (exc.filename, exc.filename2) if n is not None]
+    return f"{reason}: {' → '.join(names)}" if names else reason
+
+
 def main(argv: list[str] | None = None) -> t.NoReturn:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
@@ -82,6 +103,15 @@ def main(argv: list[str] | None = None) -> t.NoReturn:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
+    except OSError as exc:
+        # The machine said no (a full disk, a name too long, a file where a folder must be, no
+        # permission): not a bug, so one line naming the path and what to do, exit 3.
+        if debug:
+            traceback.print_exc()
+        click.echo(f"genplat: error: {_os_error_line(exc)}", err=True)
+        click.echo(f"  hint: {_OS_HINTS.get(exc.errno or 0, 'check the path and the file system, then run again')}",
+                   err=True)
+        sys.exit(3)
     except Exception as exc:  # the one place that turns a bug into exit code 3
         if debug:
             traceback.print_exc()
