@@ -16,8 +16,8 @@ from .._yaml import YamlDocument, load_documents
 
 PathT = tuple[t.Union[str, int], ...]
 SUFFIXES = (".yaml", ".yml", ".json")
-# Manifests (CRDs above all) are far larger and deeper than blueprints: the upstream CRDs in
-# The pinned upstream CRDs nest 38 levels at most. Deeper input is refused before validators (which recurse)
+# Manifests (CRDs above all) are far larger and deeper than blueprints: the pinned upstream CRDs
+# nest 38 levels at most. Deeper input is refused before validators (which recurse)
 # see it; aliases keep the blueprint budget, since no real manifest expands a few anchors that far.
 MAX_BYTES = 256 * 1024 * 1024
 MAX_NODES = 20_000_000
