@@ -13,9 +13,9 @@ DEBIAN_TEST_PACKAGES := docker-registry skopeo
 
 # Exact, hashed versions from the committed lock (requirements/*.txt, made by `make lock`); genplat
 # itself is installed from the checkout without build isolation, so its build backend is locked too.
-$(BIN)/genplat: pyproject.toml requirements/build.txt requirements/test.txt
+$(BIN)/genplat: pyproject.toml requirements.txt requirements/build.txt requirements/test.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/build.txt -r requirements/test.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
