@@ -97,7 +97,7 @@ def make_project(n: int, dest: Path) -> None:
 CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
-from genplat._pipeline import BuildOptions, build
+from genplat.pipeline import BuildOptions, build
 t0 = time.perf_counter()
 mode = sys.argv[2]
 crds = tuple(Path(p) for p in sys.argv[3:])

@@ -6,12 +6,12 @@ publish. The CLI (``genplat.cli``) is a thin layer over these functions.
 
 from __future__ import annotations
 
-from ._diagnostics import Diagnostic, Severity
-from ._errors import FindingsError, GenplatError, RegistryError, ToolNotFoundError, UsageError
-from ._objects import Origin, RenderedObject
-from ._pipeline import BuildOptions, BuildResult, build
-from ._project import Blueprint, Project, load_project
-from ._validate import validate
+from genplat.core.diagnostics import Diagnostic, Severity
+from genplat.core.errors import FindingsError, GenplatError, RegistryError, ToolNotFoundError, UsageError
+from genplat.core.objects import Origin, RenderedObject
+from genplat.pipeline import BuildOptions, BuildResult, build
+from genplat.loader.project import Blueprint, Project, load_project
+from genplat.validation.blueprints import validate
 
 __all__ = [
     "BuildOptions",

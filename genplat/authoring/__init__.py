@@ -17,13 +17,13 @@ order), ``_project_check`` (validate a project with files replaced), ``_starter`
 
 from __future__ import annotations
 
-from ._edit import Assignment, EditResult, parse_assignment, set_image, set_values
-from ._fmt import format_text
-from ._init import init_project
-from ._paths import PathError, parse_path
-from ._project_check import new_errors, validate_with
-from ._roundtrip import minimal_patch
-from ._tenant import TenantRequest, new_tenant_text
+from genplat.authoring._edit import Assignment, EditResult, parse_assignment, set_image, set_values
+from genplat.authoring._fmt import format_text
+from genplat.authoring._init import init_project
+from genplat.authoring._paths import PathError, parse_path
+from genplat.authoring._project_check import new_errors, validate_with
+from genplat.authoring._roundtrip import minimal_patch
+from genplat.authoring._tenant import TenantRequest, new_tenant_text
 
 __all__ = [
     "Assignment",

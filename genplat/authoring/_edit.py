@@ -18,12 +18,22 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
-from .._diagnostics import Diagnostic
-from .._errors import UsageError
-from ._paths import Index, Key, Named, PathError, Step, find_item, json_steps, parse_path, show
-from ._project_check import new_errors, validate_with
-from ._roundtrip import RoundTrip, minimal_patch
-from ._schema_paths import types_at
+from genplat.core.diagnostics import Diagnostic
+from genplat.core.errors import UsageError
+from genplat.authoring._paths import (
+    Index,
+    Key,
+    Named,
+    PathError,
+    Step,
+    find_item,
+    json_steps,
+    parse_path,
+    show,
+)
+from genplat.authoring._project_check import new_errors, validate_with
+from genplat.authoring._roundtrip import RoundTrip, minimal_patch
+from genplat.authoring._schema_paths import types_at
 
 _KINDS = {"Platform": "platform", "Tenant": "tenant"}
 
@@ -181,8 +191,8 @@ def set_values(file: Path, assignments: t.Sequence[Assignment]) -> EditResult:
 
 def set_image(root: Path, tenant: str, service: str, image: str) -> EditResult:
     """Set ``spec.services[SERVICE].image`` in the blueprint of ``tenant`` (found by its name)."""
-    from .._project import load_project
-    from .._suggest import did_you_mean
+    from genplat.loader.project import load_project
+    from genplat.core.suggest import did_you_mean
 
     project = load_project(root)
     bp = project.tenant(tenant)

@@ -13,8 +13,8 @@ import typing as t
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from ._roundtrip import RoundTrip
-from ._schema_paths import subschemas
+from genplat.authoring._roundtrip import RoundTrip
+from genplat.authoring._schema_paths import subschemas
 
 _KINDS = {"Platform": "platform", "Tenant": "tenant"}
 _HEADER = ("apiVersion", "kind", "metadata", "spec")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .._errors import UsageError
-from .._schema import schema_text
-from ._files import write_file
-from ._starter import FILES
+from genplat.core.errors import UsageError
+from genplat.validation.schema import schema_text
+from genplat.authoring._files import write_file
+from genplat.authoring._starter import FILES
 
 
 def starter_files(name: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ import dataclasses
 import re
 import typing as t
 
-from .._errors import UsageError
+from genplat.core.errors import UsageError
 
 
 class PathError(UsageError):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import typing as t
 from pathlib import Path
 
-from .._diagnostics import Diagnostic
-from .._project import load_project
-from .._validate import validate
+from genplat.core.diagnostics import Diagnostic
+from genplat.loader.project import load_project
+from genplat.validation.blueprints import validate
 
 
 def validate_with(root: Path, overrides: t.Mapping[Path, bytes] | None = None) -> list[Diagnostic]:

@@ -13,9 +13,9 @@ import json
 import re
 import typing as t
 
-from .._schema import load_schema
-from ._roundtrip import RoundTrip
-from ._starter import FILES
+from genplat.validation.schema import load_schema
+from genplat.authoring._roundtrip import RoundTrip
+from genplat.authoring._starter import FILES
 
 # What a field turns into in the rendered output (see docs/blueprints.md for whole examples).
 RENDERS: dict[str, str] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import typing as t
 
-from .._schema import load_schema
+from genplat.validation.schema import load_schema
 
 
 def _resolve(root: dict[str, t.Any], schema: t.Any, depth: int = 0) -> list[dict[str, t.Any]]:

@@ -13,8 +13,8 @@ import json
 import re
 import typing as t
 
-from .._project import Project
-from ._edit import needs_quotes
+from genplat.loader.project import Project
+from genplat.authoring._edit import needs_quotes
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -8,13 +8,13 @@ Public entry points: :func:`check_objects` (what ``genplat build`` calls per bun
 
 from __future__ import annotations
 
-from .build import guardrail_context, make_build_checker
-from .checker import Checker, check_objects, check_paths, get_checker
-from .crd_schema import CrdSet, CrdVersion, convert_crd, convert_schema, load_crds
-from .export import export_crd_schemas, export_kubernetes_schemas
-from .guardrails import RULES as GUARDRAIL_RULES
-from .guardrails import GuardrailContext
-from .kubernetes import KubernetesSchemas, available_versions, default_version
+from genplat.checks.build import guardrail_context, make_build_checker
+from genplat.checks.checker import Checker, check_objects, check_paths, get_checker
+from genplat.checks.crd_schema import CrdSet, CrdVersion, convert_crd, convert_schema, load_crds
+from genplat.checks.export import export_crd_schemas, export_kubernetes_schemas
+from genplat.checks.guardrails import RULES as GUARDRAIL_RULES
+from genplat.checks.guardrails import GuardrailContext
+from genplat.checks.kubernetes import KubernetesSchemas, available_versions, default_version
 
 __all__ = [
     "GUARDRAIL_RULES",

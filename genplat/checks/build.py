@@ -17,15 +17,15 @@ import dataclasses
 import typing as t
 from pathlib import Path
 
-from .._diagnostics import Diagnostic
-from .._objects import RenderedObject
-from ..policy import settings_from
-from .checker import get_checker
-from .guardrails import GuardrailContext
-from .kubeconform import find_kubeconform
+from genplat.core.diagnostics import Diagnostic
+from genplat.core.objects import RenderedObject
+from genplat.policy import settings_from
+from genplat.checks.checker import get_checker
+from genplat.checks.guardrails import GuardrailContext
+from genplat.checks.kubeconform import find_kubeconform
 
 if t.TYPE_CHECKING:
-    from .._resolve import PlatformModel, TenantTarget
+    from genplat.resolver.model import PlatformModel, TenantTarget
 
 # Policy switch → the rules it turns off when false.
 _SWITCHES = {
@@ -120,7 +120,7 @@ def make_build_checker(
                 key = (o.api_version, o.name, repr(o.obj.get("spec")))
                 if key not in xrds:
                     xrds.add(key)
-                    from ..render.crossplane import composite_crd
+                    from genplat.render.crossplane import composite_crd
 
                     out_setup.extend(checker.add_crds([(composite_crd(o.obj), str(o.origin))]))
         report = first[0]

@@ -11,14 +11,14 @@ from __future__ import annotations
 import typing as t
 from pathlib import Path
 
-from .._diagnostics import Diagnostic, Severity, json_path, sort_diagnostics
-from .._objects import RenderedObject
-from .crd_schema import convert_crd
-from .guardrails import GuardrailContext, run_guardrails
-from .kubeconform import run_kubeconform
-from .kubernetes import split_api_version
-from .manifests import Located, read_manifests
-from .schema import SchemaFinding, SchemaIndex
+from genplat.core.diagnostics import Diagnostic, Severity, json_path, sort_diagnostics
+from genplat.core.objects import RenderedObject
+from genplat.checks.crd_schema import convert_crd
+from genplat.checks.guardrails import GuardrailContext, run_guardrails
+from genplat.checks.kubeconform import run_kubeconform
+from genplat.checks.kubernetes import split_api_version
+from genplat.checks.manifests import Located, read_manifests
+from genplat.checks.schema import SchemaFinding, SchemaIndex
 
 # Built-in kinds without a namespace; CRDs say their scope themselves.
 CLUSTER_SCOPED = frozenset({
@@ -187,7 +187,7 @@ def check_paths(
     crd_docs = [(i.ro.obj, i.ro.origin.file) for i in items
                 if i.ro.kind == "CustomResourceDefinition" and i.ro.api_version.startswith("apiextensions.k8s.io/")]
     # Crossplane XRDs define their composite resources' CRDs: derive them, so XRs check too.
-    from ..render.crossplane import composite_crd
+    from genplat.render.crossplane import composite_crd
 
     for i in items:
         if i.ro.kind == "CompositeResourceDefinition" and i.ro.api_version.startswith("apiextensions.crossplane.io/"):

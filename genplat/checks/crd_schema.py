@@ -36,8 +36,8 @@ from pathlib import Path
 
 import yaml
 
-from .._diagnostics import Diagnostic
-from . import _cache
+from genplat.core.diagnostics import Diagnostic
+from genplat.checks import _cache
 
 # Part of every cache key: bump it whenever the conversion below changes its output.
 CONVERTER_VERSION = "4"

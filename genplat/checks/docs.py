@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import inspect
 
-from . import crd_schema, schema
-from ..policy import POD_SECURITY
-from ..policy import RULES as ADMISSION
-from .guardrails import RULES
+from genplat.checks import crd_schema
+from genplat.checks import schema
+from genplat.policy import POD_SECURITY
+from genplat.policy import RULES as ADMISSION
+from genplat.checks.guardrails import RULES
 
 ENFORCEMENT_HEADER = "| rule | build | Kyverno | ValidatingAdmissionPolicy | Pod Security |"
 

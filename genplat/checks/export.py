@@ -19,8 +19,8 @@ import tempfile
 import typing as t
 from pathlib import Path
 
-from .crd_schema import CrdSet
-from .kubernetes import KubernetesSchemas, file_stem
+from genplat.checks.crd_schema import CrdSet
+from genplat.checks.kubernetes import KubernetesSchemas, file_stem
 
 CRD_TEMPLATE = "{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"
 

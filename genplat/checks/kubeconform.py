@@ -22,9 +22,9 @@ import tempfile
 import typing as t
 from pathlib import Path
 
-from .._errors import GenplatError, ToolNotFoundError
-from .export import CRD_TEMPLATE, export_crd_schemas, export_kubernetes_schemas
-from .schema import PathT, SchemaFinding, SchemaIndex
+from genplat.core.errors import GenplatError, ToolNotFoundError
+from genplat.checks.export import CRD_TEMPLATE, export_crd_schemas, export_kubernetes_schemas
+from genplat.checks.schema import PathT, SchemaFinding, SchemaIndex
 
 PINNED_VERSION = "v0.8.0"
 

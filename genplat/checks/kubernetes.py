@@ -19,7 +19,7 @@ import re
 import typing as t
 from pathlib import Path
 
-from .._errors import UsageError
+from genplat.core.errors import UsageError
 
 DEFINITIONS_URI = "https://kubernetes.io/api/_definitions.json"
 _DEF_REF = re.compile(r"^(?:/api/_definitions\.json|https://kubernetes\.io/api/_definitions\.json)?#/\$defs/")

@@ -10,9 +10,9 @@ import dataclasses
 import typing as t
 from pathlib import Path
 
-from .._diagnostics import Diagnostic, json_path
-from .._objects import Origin, RenderedObject
-from .._yaml import YamlDocument, load_documents
+from genplat.core.diagnostics import Diagnostic, json_path
+from genplat.core.objects import Origin, RenderedObject
+from genplat.loader.safe_yaml import YamlDocument, load_documents
 
 PathT = tuple[t.Union[str, int], ...]
 SUFFIXES = (".yaml", ".yml", ".json")

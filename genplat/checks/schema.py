@@ -19,9 +19,9 @@ from pathlib import Path
 
 import jsonschema_rs
 
-from .._suggest import did_you_mean
-from .crd_schema import CrdSet, load_crds, prune_nulls
-from .kubernetes import DEFINITIONS_URI, KubernetesSchemas, split_api_version
+from genplat.core.suggest import did_you_mean
+from genplat.checks.crd_schema import CrdSet, load_crds, prune_nulls
+from genplat.checks.kubernetes import DEFINITIONS_URI, KubernetesSchemas, split_api_version
 
 PathT = tuple[t.Union[str, int], ...]
 

@@ -6,6 +6,6 @@ Exit codes: 0 clean, 1 findings, 2 usage error, 3 internal or external failure.
 
 from __future__ import annotations
 
-from ._main import cli, main
+from genplat.cli._main import cli, main
 
 __all__ = ["cli", "main"]

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import click
 
-from .._diagnostics import Diagnostic, has_errors
-from .._errors import UsageError
-from .._report import REPORTERS
+from genplat.core.diagnostics import Diagnostic, has_errors
+from genplat.core.errors import UsageError
+from genplat.core.report import REPORTERS
 
 
 def default_format() -> str:

@@ -8,8 +8,8 @@ import typing as t
 
 import click
 
-from .._errors import GenplatError
-from ..safeio._names import escape_name
+from genplat.core.errors import GenplatError
+from genplat.core.text import escape_name
 
 # Command name → module (inside genplat.cli) that defines a click command called ``command``
 # (``module:attribute`` when the module defines several).

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
-from .._errors import UsageError
-from ..oci import RegistryClient, RegistryRef
-from ..oci._transfer import PushResult
-from ..sign import SignResult, SigningKey, push_attachments, read_source, sign_remote
+from genplat.core.errors import UsageError
+from genplat.publish.registry import RegistryClient
+from genplat.packaging.refs import RegistryRef
+from genplat.publish.transfer import PushResult
+from genplat.publish.sign import SignResult, SigningKey, push_attachments, read_source, sign_remote
 
 
 @dataclasses.dataclass
@@ -29,7 +30,7 @@ def prepare(sign: bool, key_path: Path | None) -> SigningKey | None:
         if key_path is not None:
             raise UsageError("--key is for --sign; add --sign to sign the pushed bundles")
         return None
-    from .sign import load_key
+    from genplat.cli.sign import load_key
 
     return load_key(key_path)
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from ..checks.checker import check_paths
-from ..checks.guardrails import GuardrailContext
-from ..checks.kubernetes import available_versions, default_version
-from ._common import find_project, format_option, out_of, project_option, report, resolve_project
+from genplat.checks.checker import check_paths
+from genplat.checks.guardrails import GuardrailContext
+from genplat.checks.kubernetes import available_versions, default_version
+from genplat.cli._common import find_project, format_option, out_of, project_option, report, resolve_project
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,10 +27,10 @@ class CheckOptions:
 
 def guardrails_from_blueprints(directory: Path) -> GuardrailContext:
     """All guardrail rules apply when the blueprints are at hand: settings from the platform blueprint."""
-    from .. import _api
-    from .._errors import FindingsError, UsageError
-    from .._resolve import resolve
-    from ..checks.build import guardrail_context, namespaces_of
+    from genplat import api as _api
+    from genplat.core.errors import FindingsError, UsageError
+    from genplat.resolver.model import resolve
+    from genplat.checks.build import guardrail_context, namespaces_of
 
     project = _api.load_project(str(directory))
     findings = [d for d in _api.validate(project) if d.is_error]

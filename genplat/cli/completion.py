@@ -16,7 +16,7 @@ def command(shell: str) -> None:
       zsh:   eval "$(genplat completion zsh)"         (in ~/.zshrc)
       fish:  genplat completion fish > ~/.config/fish/completions/genplat.fish
     """
-    from ._main import cli
+    from genplat.cli._main import cli
 
     cls = get_completion_class(shell)
     assert cls is not None  # the choice above lists only shells click knows

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..authoring import EditResult, parse_assignment, set_image, set_values
-from ..authoring._files import write_file
-from ._common import blueprints_of, format_option, project_option, report, resolve_project
+from genplat.authoring import EditResult, parse_assignment, set_image, set_values
+from genplat.authoring._files import write_file
+from genplat.cli._common import blueprints_of, format_option, project_option, report, resolve_project
 
 
 def _finish(result: EditResult, fmt: str | None, *, dry_run: bool) -> None:

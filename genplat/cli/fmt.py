@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from .._errors import UsageError
-from .._project import blueprint_files
-from ..authoring import format_text
-from ..authoring._files import write_file
-from ._common import blueprints_of, project_option, resolve_project
+from genplat.core.errors import UsageError
+from genplat.loader.project import blueprint_files
+from genplat.authoring import format_text
+from genplat.authoring._files import write_file
+from genplat.cli._common import blueprints_of, project_option, resolve_project
 
 
 @click.command("fmt")

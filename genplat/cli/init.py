@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..authoring import init_project
+from genplat.authoring import init_project
 
 
 @click.command("init")

@@ -10,11 +10,19 @@ from pathlib import Path
 
 import click
 
-from .._errors import GenplatError, UsageError
-from ._common import project_option
-from ..oci import FORMATS, Artifact, Blob, find_images, package_bundle, provenance_annotations, write_layout
-from ..oci._pins import LOCK_FILE, check_pinned, delivery_format, read_pins
-from ..oci._provenance import provenance_manifest
+from genplat.core.errors import GenplatError, UsageError
+from genplat.cli._common import project_option
+from genplat.packaging.artifact import (
+    FORMATS,
+    Artifact,
+    Blob,
+    find_images,
+    package_bundle,
+    provenance_annotations,
+)
+from genplat.packaging.layout import write_layout
+from genplat.packaging.pins import LOCK_FILE, check_pinned, delivery_format, read_pins
+from genplat.packaging.provenance import provenance_manifest
 
 
 def discover_bundles(out_dir: Path) -> dict[str, Path]:
@@ -93,7 +101,7 @@ def package_out_dir(out_dir: Path, *, fmt: t.Literal["auto", "flux", "imgpkg"],
 
 def _out_dir(where: str | None, project_dir: str | None) -> Path:
     """OUT_DIR as given (a folder of bundles, as before), else the out/ of the project found."""
-    from ._common import find_project, out_of, resolve_project
+    from genplat.cli._common import find_project, out_of, resolve_project
 
     if where is not None:
         given = Path(where)

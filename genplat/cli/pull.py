@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 
-from ..oci import DEFAULT_MAX_EXTRACT_BYTES, LayoutRef, extract_artifact, fetch_artifact, parse_ref
-from .push import make_client, registry_options
+from genplat.packaging.tar import DEFAULT_MAX_EXTRACT_BYTES
+from genplat.packaging.refs import LayoutRef, parse_ref
+from genplat.publish.transfer import extract_artifact, fetch_artifact
+from genplat.cli.push import make_client, registry_options
 
 
 @click.command("pull")

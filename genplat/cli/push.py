@@ -10,10 +10,13 @@ from pathlib import Path
 import click
 import yaml
 
-from .._errors import GenplatError, UsageError
-from ..oci import DEFAULT_TIMEOUT, Credentials, RegistryClient, push_layout, read_layout, resolve_credentials
-from ..oci._pins import LOCK_FILE, check_pinned, read_pins, wiring_repository
-from ..oci._ref import split_registry
+from genplat.core.errors import GenplatError, UsageError
+from genplat.publish.registry import DEFAULT_TIMEOUT, RegistryClient
+from genplat.publish.auth import Credentials, resolve_credentials
+from genplat.publish.transfer import push_layout
+from genplat.packaging.layout import read_layout
+from genplat.packaging.pins import LOCK_FILE, check_pinned, read_pins, wiring_repository
+from genplat.packaging.refs import split_registry
 
 
 def registry_options(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
@@ -132,7 +135,7 @@ def command(bundles: tuple[str, ...], registry: str | None, other_registry: bool
     manifest are in. Credentials: --username with --password-stdin,
     GENPLAT_REGISTRY_USERNAME/GENPLAT_REGISTRY_PASSWORD, or Docker's config.json (credential helpers too).
     """
-    from ._common import blueprints_of, find_project, out_of, resolve_project
+    from genplat.cli._common import blueprints_of, find_project, out_of, resolve_project
 
     root = resolve_project(project_dir) if project_dir or find_project(Path(".")) else None
     layout = layout or (out_of(root) if root is not None else Path("out")) / ".oci"
@@ -156,7 +159,7 @@ def command(bundles: tuple[str, ...], registry: str | None, other_registry: bool
     for name, target in targets.items():
         host, repo = split_registry(target)
         by_host.setdefault(host, {})[name] = repo
-    from . import _push_sign
+    from genplat.cli import _push_sign
 
     signer = _push_sign.prepare(sign_, key_path)
     password = None

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from .._pipeline import SPLITS, BuildOptions, build
-from ._common import format_option, project_option, report, resolve_project
+from genplat.pipeline import SPLITS, BuildOptions, build
+from genplat.cli._common import format_option, project_option, report, resolve_project
 
 
 def selected(path: str, *, env: str | None, cluster: str | None, tenant: str | None) -> bool:
@@ -55,9 +55,9 @@ def render_to_stdout(project: Path, *, env: str | None = None, cluster: str | No
 
 def _report_to_stderr(diagnostics: list, fmt: str | None) -> int:  # type: ignore[type-arg]
     """Findings on stderr: stdout carries only manifests."""
-    from .._diagnostics import has_errors
-    from .._report import REPORTERS
-    from ._common import default_format
+    from genplat.core.diagnostics import has_errors
+    from genplat.core.report import REPORTERS
+    from genplat.cli._common import default_format
 
     text = REPORTERS[fmt or default_format()](diagnostics)
     if text:

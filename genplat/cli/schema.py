@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from .._schema import schema_text
+from genplat.validation.schema import schema_text
 
 
 @click.command("schema")

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from ..checks.crd_schema import load_crds
-from ..checks.export import CRD_TEMPLATE, export_crd_schemas, export_kubernetes_schemas
-from ..checks.kubernetes import KubernetesSchemas, default_version
-from ._common import report
+from genplat.checks.crd_schema import load_crds
+from genplat.checks.export import CRD_TEMPLATE, export_crd_schemas, export_kubernetes_schemas
+from genplat.checks.kubernetes import KubernetesSchemas, default_version
+from genplat.cli._common import report
 
 
 @click.group("schemas")

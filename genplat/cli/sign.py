@@ -9,18 +9,28 @@ from pathlib import Path
 
 import click
 
-from .._errors import UsageError
-from ..oci import RegistryRef, parse_ref
-from ..oci._ref import split_registry
-from ..sign import (COSIGN_TYPES, DETERMINISTIC, ENV_PASSWORD, SCHEMES, SignResult, SigningKey, load_signing_key, read_source,
-                    sign_layout, sign_remote)
-from .push import blueprint_registry, make_client, registry_options
+from genplat.core.errors import UsageError
+from genplat.packaging.refs import RegistryRef, parse_ref
+from genplat.packaging.refs import split_registry
+from genplat.publish.sign import (
+    COSIGN_TYPES,
+    DETERMINISTIC,
+    ENV_PASSWORD,
+    SCHEMES,
+    SignResult,
+    SigningKey,
+    load_signing_key,
+    read_source,
+    sign_layout,
+    sign_remote,
+)
+from genplat.cli.push import blueprint_registry, make_client, registry_options
 
 
 def password_source() -> t.Callable[[], bytes]:
     """COSIGN_PASSWORD when set (even empty, as cosign does), else a hidden prompt on a terminal."""
     def get() -> bytes:
-        from ..sign._keys import env_password
+        from genplat.publish.sign._keys import env_password
 
         value = env_password()
         if value is not None:
@@ -98,7 +108,7 @@ def command(targets: tuple[str, ...], key_path: Path | None, scheme: str, attest
     kept; signing again with the same key adds nothing. Verify with `genplat verify` or
     `cosign verify --key KEY.pub`.
     """
-    from ._common import blueprints_of, find_project, out_of, resolve_project
+    from genplat.cli._common import blueprints_of, find_project, out_of, resolve_project
 
     root = resolve_project(project_dir) if project_dir or find_project(Path(".")) else None
     layout = layout or (out_of(root) if root is not None else Path("out")) / ".oci"

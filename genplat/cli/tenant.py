@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from .._errors import UsageError
-from ..authoring import TenantRequest, new_errors, new_tenant_text, validate_with
-from ..authoring._files import write_file
-from ._common import blueprints_of, format_option, project_option, report, resolve_project
+from genplat.core.errors import UsageError
+from genplat.authoring import TenantRequest, new_errors, new_tenant_text, validate_with
+from genplat.authoring._files import write_file
+from genplat.cli._common import blueprints_of, format_option, project_option, report, resolve_project
 
 
 @click.group("tenant")
@@ -48,7 +48,7 @@ def new(name: str, project_dir: str | None, tier: str | None, envs: tuple[str, .
     """
     root = resolve_project(project_dir)
     blueprints = blueprints_of(root)
-    from .._project import load_project
+    from genplat.loader.project import load_project
 
     project = load_project(blueprints)
     target = blueprints / "tenants" / f"{name}.yaml"

@@ -5,8 +5,15 @@ from pathlib import Path
 
 import click
 
-from .. import _api
-from ._common import blueprints_of, find_project, format_option, project_option, report, resolve_project
+from genplat import api as _api
+from genplat.cli._common import (
+    blueprints_of,
+    find_project,
+    format_option,
+    project_option,
+    report,
+    resolve_project,
+)
 
 
 def _project_of(file: Path) -> Path | None:

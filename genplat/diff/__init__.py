@@ -19,16 +19,26 @@ import fnmatch
 import typing as t
 from pathlib import Path
 
-from ._engine import diff_snapshots
-from ._json import VERSION as JSON_VERSION
-from ._json import format_json, to_dict
-from ._markdown import GITHUB_COMMENT_LIMIT, MARKER, format_markdown
-from ._model import MISSING, Change, DiffResult, Document, Masked, ObjectDiff, ObjectKey, Risk, SideInfo
-from .._quantity import parse_quantity
-from ._risk import RULES
-from ._sides import ClientFactory, SideOptions, align_oci, git_repo, no_git_for_default, open_side
-from ._snapshot import DiffInputError, Snapshot, read_output, snapshot_from_files
-from ._text import format_text
+from genplat.diff._engine import diff_snapshots
+from genplat.diff._json import VERSION as JSON_VERSION
+from genplat.diff._json import format_json, to_dict
+from genplat.diff._markdown import GITHUB_COMMENT_LIMIT, MARKER, format_markdown
+from genplat.diff._model import (
+    MISSING,
+    Change,
+    DiffResult,
+    Document,
+    Masked,
+    ObjectDiff,
+    ObjectKey,
+    Risk,
+    SideInfo,
+)
+from genplat.core.quantity import parse_quantity
+from genplat.diff._risk import RULES
+from genplat.diff._sides import ClientFactory, SideOptions, align_oci, git_repo, no_git_for_default, open_side
+from genplat.diff._snapshot import DiffInputError, Snapshot, read_output, snapshot_from_files
+from genplat.diff._text import format_text
 
 FORMATS: dict[str, t.Callable[[DiffResult], str]] = {
     "text": format_text,

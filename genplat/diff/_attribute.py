@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import typing as t
 
-from ._blueprints import Blueprints, Cause, resolve_source
-from ._model import DiffResult, Document, ObjectDiff, Risk
-from ._summary import SummaryItem
+from genplat.diff._blueprints import Blueprints, Cause, resolve_source
+from genplat.diff._model import DiffResult, Document, ObjectDiff, Risk
+from genplat.diff._summary import SummaryItem
 
 NAME_LABEL = "kubernetes.io/metadata.name"
 _PEER_POLICIES = {"allow-to-peers": "to", "allow-from-peers": "from"}

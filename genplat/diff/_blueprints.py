@@ -3,7 +3,7 @@ the compare of rendered objects).
 
 A git revision, the working tree and a project folder have blueprints; an output folder and an OCI
 bundle do not (the summary then falls back to what the objects say). Blueprints are read with the
-load stage's position-keeping loader (``genplat._yaml``), never rendered here, and named as the
+load stage's position-keeping loader (``genplat.loader.safe_yaml``), never rendered here, and named as the
 ``# source:`` comments of rendered output name them: relative to the project
 (``blueprints/tenants/globex.yaml``).
 
@@ -21,8 +21,8 @@ import re
 import typing as t
 from pathlib import Path
 
-from .._project import Blueprint
-from .._yaml import load_documents
+from genplat.loader.project import Blueprint
+from genplat.loader.safe_yaml import load_documents
 
 Path_ = tuple[t.Union[str, int], ...]
 

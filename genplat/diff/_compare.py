@@ -13,7 +13,7 @@ import difflib
 import json
 import typing as t
 
-from ._model import MISSING, Change, Masked, Segment
+from genplat.diff._model import MISSING, Change, Masked, Segment
 
 # Tried in order; the first one that every item on both sides has, as a unique plain value, wins.
 IDENTITY_KEYS = ("name", "type", "tag", "revisionName", "containerPort", "mountPath", "key", "path", "port")

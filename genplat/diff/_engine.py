@@ -18,12 +18,12 @@ import re
 import typing as t
 from collections import defaultdict
 
-from ._compare import canonical, compare
-from ._attribute import attribute
-from ._model import DiffResult, Document, ObjectDiff, ObjectKey, Risk, SideInfo
-from ._risk import assess, registry, risk_order
-from ._summary import compare_blueprints, from_objects, policy_risks
-from ._snapshot import DiffInputError, Snapshot, parse_file
+from genplat.diff._compare import canonical, compare
+from genplat.diff._attribute import attribute
+from genplat.diff._model import DiffResult, Document, ObjectDiff, ObjectKey, Risk, SideInfo
+from genplat.diff._risk import assess, registry, risk_order
+from genplat.diff._summary import compare_blueprints, from_objects, policy_risks
+from genplat.diff._snapshot import DiffInputError, Snapshot, parse_file
 
 _IMAGE_LINE = re.compile(rb"^[ \t-]*image:[ \t]*['\"]?([^'\"\s#]+)", re.M)
 

@@ -13,9 +13,9 @@ import dataclasses
 import typing as t
 from collections import Counter
 
-from ._compare import canonical
-from ._model import MISSING, DiffResult, ObjectDiff
-from ._values import kind_text, path_segments
+from genplat.diff._compare import canonical
+from genplat.diff._model import MISSING, DiffResult, ObjectDiff
+from genplat.diff._values import kind_text, path_segments
 
 
 @dataclasses.dataclass(slots=True)

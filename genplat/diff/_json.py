@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 import typing as t
 
-from ._group import group
-from ._model import Change, DiffResult, Document, ObjectDiff, Risk, SideInfo
-from ._risk import RULES
-from ._summary import list_delta
-from ._values import kind_text, object_text, path_segments, path_text, shown
+from genplat.diff._group import group
+from genplat.diff._model import Change, DiffResult, Document, ObjectDiff, Risk, SideInfo
+from genplat.diff._risk import RULES
+from genplat.diff._summary import list_delta
+from genplat.diff._values import kind_text, object_text, path_segments, path_text, shown
 
 VERSION = 1
 

@@ -15,12 +15,12 @@ import re
 import typing as t
 from collections import defaultdict
 
-from ._group import Block, Group, group, places_text
-from ._model import STATUSES, Change, DiffResult, ObjectKey
-from ._risk import RULES
-from ._summary import list_delta
-from ._text import SYMBOL, RiskGroup, cause_text, group_risks, previous, summary_line
-from ._values import kind_text, object_text, path_text, scalar_text, yaml_lines
+from genplat.diff._group import Block, Group, group, places_text
+from genplat.diff._model import STATUSES, Change, DiffResult, ObjectKey
+from genplat.diff._risk import RULES
+from genplat.diff._summary import list_delta
+from genplat.diff._text import SYMBOL, RiskGroup, cause_text, group_risks, previous, summary_line
+from genplat.diff._values import kind_text, object_text, path_text, scalar_text, yaml_lines
 
 MARKER = "<!-- genplat-diff -->"
 GITHUB_COMMENT_LIMIT = 65_536

@@ -29,7 +29,7 @@ import hashlib
 import re
 import typing as t
 
-from ._model import Masked
+from genplat.diff._model import Masked
 
 MASK = "<masked>"
 

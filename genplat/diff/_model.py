@@ -77,7 +77,7 @@ class Document:
         Computed on first use, so objects that turn out equal on both sides are never masked.
         """
         if self._masked is None:
-            from ._mask import mask_object
+            from genplat.diff._mask import mask_object
 
             self._masked = mask_object(self.raw)
         return self._masked

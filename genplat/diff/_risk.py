@@ -41,9 +41,9 @@ from __future__ import annotations
 import ipaddress
 import typing as t
 
-from ._compare import canonical
-from ._model import Document, ObjectDiff, ObjectKey, Risk
-from .._quantity import parse_quantity
+from genplat.diff._compare import canonical
+from genplat.diff._model import Document, ObjectDiff, ObjectKey, Risk
+from genplat.core.quantity import parse_quantity
 
 RULES: dict[str, str] = {
     "kept-on-removal": "Kept object removed",

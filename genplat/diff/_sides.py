@@ -19,12 +19,12 @@ import tempfile
 import typing as t
 from pathlib import Path
 
-from .._errors import GenplatError
-from ._blueprints import blueprints_from_files, blueprints_from_folder
-from ._model import SideInfo
-from ._snapshot import DiffInputError, Snapshot, _is_yaml, read_output, snapshot_from_files
+from genplat.core.errors import GenplatError
+from genplat.diff._blueprints import blueprints_from_files, blueprints_from_folder
+from genplat.diff._model import SideInfo
+from genplat.diff._snapshot import DiffInputError, Snapshot, _is_yaml, read_output, snapshot_from_files
 
-ClientFactory = t.Callable[[str], t.Any]  # registry host → genplat.oci.RegistryClient
+ClientFactory = t.Callable[[str], t.Any]  # registry host → genplat.publish.RegistryClient
 
 
 @dataclasses.dataclass(slots=True)
@@ -100,12 +100,12 @@ def render_project(project_dir: Path) -> dict[tuple[str, str], bytes]:
     The one place that calls the build; it writes nothing (``check_only``) and skips the manifest
     checks (``genplat build --check`` and ``genplat check`` are there for those).
     """
-    from .._pipeline import BuildOptions, build
+    from genplat.pipeline import BuildOptions, build
 
     with tempfile.TemporaryDirectory(prefix="genplat-diff-out-") as tmp:
         result = build(BuildOptions(project=project_dir, out_dir=Path(tmp) / "out", check_only=True, run_checks=False, incremental=False))
     if not result.ok:
-        from .._report import format_text
+        from genplat.core.report import format_text
 
         errors = [d for d in result.diagnostics if d.is_error]
         raise DiffInputError(f"{project_dir}: the blueprints do not build ({len(errors)} error(s)):\n"
@@ -195,28 +195,29 @@ def looks_like_oci(spec: str) -> bool:
 
 def oci_side(spec: str, opts: SideOptions) -> tuple[Snapshot, SideInfo, str]:
     """The bundle behind an OCI reference; also returns the artifact's bundle name (tag or repo name)."""
-    from .. import oci
+    from genplat import packaging, publish
 
-    ref = oci.parse_ref(spec)
+    ref = packaging.parse_ref(spec)
     client = None
-    if isinstance(ref, oci.LayoutRef):
+    if isinstance(ref, packaging.LayoutRef):
         name = ref.tag
     else:
         if opts.client_factory is None:
-            from ..oci import RegistryClient, resolve_credentials
+            from genplat.publish.registry import RegistryClient
+            from genplat.publish.auth import resolve_credentials
 
             client = RegistryClient(ref.registry, credentials=resolve_credentials(ref.registry))
         else:
             client = opts.client_factory(ref.registry)
         name = ref.repository.rsplit("/", 1)[-1]
-    artifact = oci.fetch_artifact(ref, client=client)
-    content = oci.read_targz(artifact.layer.data)
+    artifact = publish.fetch_artifact(ref, client=client)
+    content = packaging.read_targz(artifact.layer.data)
     files: dict[tuple[str, str], bytes] = {}
     for path, (data, _mode) in content.items():
         if artifact.format == "imgpkg":  # manifests live under config/ beside .imgpkg/
-            if not path.startswith(oci.IMGPKG_CONFIG_DIR + "/"):
+            if not path.startswith(packaging.IMGPKG_CONFIG_DIR + "/"):
                 continue
-            path = path[len(oci.IMGPKG_CONFIG_DIR) + 1:]
+            path = path[len(packaging.IMGPKG_CONFIG_DIR) + 1:]
         if path.split("/", 1)[0].startswith((".", "_")) or not _is_yaml(path.rsplit("/", 1)[-1]):
             continue
         files[(name, path)] = data

@@ -8,8 +8,8 @@ the diff: they are derived from the bundles (the wiring pins digests that change
 A folder without any ``kustomization.yaml`` is read as a single bundle named ``.``.
 
 Parsing uses PyYAML's libyaml loader (about 7,000 objects/s here, against about 850/s for
-genplat._yaml's position-keeping loader). libyaml's composer recurses, so a file with more flow
-brackets than any rendered file would hold is read with genplat._yaml's iterative loader instead.
+genplat.loader.safe_yaml's position-keeping loader). libyaml's composer recurses, so a file with more flow
+brackets than any rendered file would hold is read with genplat.loader.safe_yaml's iterative loader instead.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import yaml
 
-from .._errors import UsageError
-from ._model import Document, ObjectKey
+from genplat.core.errors import UsageError
+from genplat.diff._model import Document, ObjectKey
 
 YAML_SUFFIXES = (".yaml", ".yml")
 KUSTOMIZATION = "kustomization.yaml"
@@ -188,7 +188,7 @@ def _doc_headers(text: str) -> list[tuple[int, str | None]]:
 
 def _load(text: str, where: str) -> list[t.Any]:
     if text.count("[") + text.count("{") > _FLOW_BRACKET_LIMIT:
-        from .._yaml import load_documents
+        from genplat.loader.safe_yaml import load_documents
 
         docs, diags = load_documents(text, where, multi=True, max_bytes=64 * 1024 * 1024)
         if diags:

@@ -19,11 +19,11 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from .._project import Blueprint
-from ._blueprints import Blueprints, Cause
-from ._compare import compare
-from ._model import Change, ObjectDiff, Segment
-from ._values import flow_text
+from genplat.loader.project import Blueprint
+from genplat.diff._blueprints import Blueprints, Cause
+from genplat.diff._compare import compare
+from genplat.diff._model import Change, ObjectDiff, Segment
+from genplat.diff._values import flow_text
 
 Unit = tuple[str, ...]
 

@@ -8,9 +8,9 @@ import typing as t
 
 import click
 
-from ._model import Change, DiffResult, ObjectDiff, ObjectKey, Risk
-from ._summary import delta_text, list_delta
-from ._values import flow_text, kind_text, object_text, path_text
+from genplat.diff._model import Change, DiffResult, ObjectDiff, ObjectKey, Risk
+from genplat.diff._summary import delta_text, list_delta
+from genplat.diff._values import flow_text, kind_text, object_text, path_text
 
 SYMBOL = {"added": "+", "removed": "-", "changed": "~", "renamed": ">", "moved": ">"}
 _COLOUR = {"added": "green", "removed": "red", "changed": "yellow", "renamed": "cyan", "moved": "cyan"}

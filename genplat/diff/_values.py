@@ -8,7 +8,7 @@ import typing as t
 
 import yaml
 
-from ._model import Masked, ObjectKey, Segment
+from genplat.diff._model import Masked, ObjectKey, Segment
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _PLAIN_IDENT = re.compile(r"^[A-Za-z0-9_./:@-]+$")

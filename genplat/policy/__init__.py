@@ -15,9 +15,9 @@ real kube-apiserver) and must get the same verdict from each, so the forms canno
 
 from __future__ import annotations
 
-from ._rules import POD_SECURITY, RULES, AdmissionRule, Variant
-from ._settings import KYVERNO_KINDS, PlatformImage, PolicySettings, settings_from
-from ._workloads import Entry, entries, pod_label_sets, pod_like_specs
+from genplat.policy.rules import POD_SECURITY, RULES, AdmissionRule, Variant
+from genplat.policy.settings import KYVERNO_KINDS, PlatformImage, PolicySettings, settings_from
+from genplat.policy.workloads import Entry, entries, pod_label_sets, pod_like_specs
 
 __all__ = [
     "KYVERNO_KINDS", "POD_SECURITY", "RULES", "AdmissionRule", "Entry", "PlatformImage", "PolicySettings", "Variant",

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import typing as t
 
-from . import _cel
-from ._rules import AdmissionRule, Variant
-from ._workloads import Target
+from genplat.policy import cel as _cel
+from genplat.policy.rules import AdmissionRule, Variant
+from genplat.policy.workloads import Target
 
 TENANT_LABEL = "genplat.dev/tenant"
 PURPOSE_LABEL = "genplat.dev/purpose"

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import typing as t
 
-from .._objects import RenderedObject
-from .._resolve import TenantTarget
-from . import builds, crossplane, deployment, knative, network, policy, secrets, tekton, tenancy
-from ._base import BundleContext
+from genplat.core.objects import RenderedObject
+from genplat.resolver.model import TenantTarget
+from genplat.render import builds
+from genplat.render import crossplane
+from genplat.render import deployment
+from genplat.render import knative
+from genplat.render import network
+from genplat.render import policy
+from genplat.render import secrets
+from genplat.render import tekton
+from genplat.render import tenancy
+from genplat.render._base import BundleContext
 
 TenantRenderer = t.Callable[[BundleContext, TenantTarget], list[RenderedObject]]
 PlatformRenderer = t.Callable[[BundleContext], list[RenderedObject]]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from .._objects import Origin, RenderedObject
-from .._resolve import Cluster, PlatformModel, TenantTarget
+from genplat.core.objects import Origin, RenderedObject
+from genplat.resolver.model import Cluster, PlatformModel, TenantTarget
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "genplat"}
 TENANT_LABEL = "genplat.dev/tenant"

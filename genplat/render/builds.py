@@ -20,10 +20,10 @@ from __future__ import annotations
 import re
 import typing as t
 
-from .._objects import RenderedObject
-from .._resolve import Service, TenantTarget
-from ._base import BundleContext, tenant_object
-from .tenancy import secret_store_ref
+from genplat.core.objects import RenderedObject
+from genplat.resolver.model import Service, TenantTarget
+from genplat.render._base import BundleContext, tenant_object
+from genplat.render.tenancy import secret_store_ref
 
 DEFAULT_WORKSPACE_SIZE = "1Gi"
 TENANT_PUSH_SECRET = "registry-push"
@@ -121,7 +121,7 @@ def _exposed(ctx: BundleContext, build: TenantTarget, svc: Service, template: di
 
 
 def render_tenant(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
-    from .tekton import built_services, triggers_enabled
+    from genplat.render.tekton import built_services, triggers_enabled
 
     if not ctx.cluster.has("tekton") or tenant.build_namespace is None:
         return []

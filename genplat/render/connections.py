@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typing as t
 
-from .._resolve import Service
+from genplat.resolver.model import Service
 
 CONNECTION_SUFFIX = "-connection"
 

@@ -29,10 +29,10 @@ import copy
 import re
 import typing as t
 
-from .._objects import RenderedObject
-from .._resolve import Resource, TenantTarget
-from ._base import BundleContext, platform_object, tenant_object
-from .connections import CONNECTION_SUFFIX, connection_secret_name
+from genplat.core.objects import RenderedObject
+from genplat.resolver.model import Resource, TenantTarget
+from genplat.render._base import BundleContext, platform_object, tenant_object
+from genplat.render.connections import CONNECTION_SUFFIX, connection_secret_name
 
 FILE = "crossplane.yaml"
 CAPABILITY = "crossplane"

@@ -6,7 +6,7 @@ Runs after every family renderer, once per object, for the controller the cluste
 * **Layer.** Objects in ``platform/`` (XRDs, Compositions, the Function, policies, platform RBAC) are the
   *platform* layer; objects in ``tenants/`` the *tenant* layer, applied only once the platform layer is
   in place and healthy. Flux applies each layer as its own Kustomization (``dependsOn``; see
-  :mod:`genplat.oci._gitops`). kapp has one app, so the layer is a change group:
+  :mod:`genplat.packaging.gitops`). kapp has one app, so the layer is a change group:
   ``kapp.k14s.io/change-group`` on every object, and on tenant objects the rule
   ``upsert after upserting genplat.dev/platform`` (platform objects: ``delete after deleting
   genplat.dev/tenants``). Namespaces join the platform group on kapp; Flux applies them first within the
@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import typing as t
 
-from .._objects import RenderedObject
-from ._base import BundleContext
+from genplat.core.objects import RenderedObject
+from genplat.render._base import BundleContext
 
 LAYER_PLATFORM = "platform"
 LAYER_TENANTS = "tenants"

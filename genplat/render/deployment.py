@@ -25,11 +25,11 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from .._objects import RenderedObject
-from .._resolve import Service, TenantTarget
-from ._base import BundleContext, tenant_labels, tenant_object
-from .knative import NAME_LABEL, container, pod_labels
-from .tenancy import WORKLOAD_SERVICE_ACCOUNT
+from genplat.core.objects import RenderedObject
+from genplat.resolver.model import Service, TenantTarget
+from genplat.render._base import BundleContext, tenant_labels, tenant_object
+from genplat.render.knative import NAME_LABEL, container, pod_labels
+from genplat.render.tenancy import WORKLOAD_SERVICE_ACCOUNT
 
 WORKLOAD = "deployment"
 PORT_NAME = "http"

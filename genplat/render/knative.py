@@ -14,12 +14,12 @@ import hashlib
 import json
 import typing as t
 
-from .._objects import RenderedObject
-from .._resolve import Service, TenantTarget
-from ._base import BundleContext, tenant_labels, tenant_object
-from .connections import connection_env
-from .secrets import secret_name
-from .tenancy import WORKLOAD_SERVICE_ACCOUNT
+from genplat.core.objects import RenderedObject
+from genplat.resolver.model import Service, TenantTarget
+from genplat.render._base import BundleContext, tenant_labels, tenant_object
+from genplat.render.connections import connection_env
+from genplat.render.secrets import secret_name
+from genplat.render.tenancy import WORKLOAD_SERVICE_ACCOUNT
 
 SERVING_API = "serving.knative.dev/v1"
 EVENTING_API = "eventing.knative.dev/v1"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typing as t
 
-from .._objects import RenderedObject
-from .._resolve import KNATIVE_SYSTEM_NAMESPACES, TenantTarget
-from ._base import BundleContext, tenant_object
+from genplat.core.objects import RenderedObject
+from genplat.resolver.model import KNATIVE_SYSTEM_NAMESPACES, TenantTarget
+from genplat.render._base import BundleContext, tenant_object
 
 NAME_LABEL = "kubernetes.io/metadata.name"
 

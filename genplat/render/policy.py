@@ -14,10 +14,16 @@ from __future__ import annotations
 
 import typing as t
 
-from .._objects import RenderedObject
-from ..policy import RULES, AdmissionRule, settings_from
-from ..policy.forms import RULE_ANNOTATION, admission_binding, admission_policy, cluster_policy, validating_policy
-from ._base import BundleContext, platform_object
+from genplat.core.objects import RenderedObject
+from genplat.policy import RULES, AdmissionRule, settings_from
+from genplat.policy.forms import (
+    RULE_ANNOTATION,
+    admission_binding,
+    admission_policy,
+    cluster_policy,
+    validating_policy,
+)
+from genplat.render._base import BundleContext, platform_object
 
 KYVERNO_FILE = "kyverno.yaml"
 NATIVE_FILE = "admission.yaml"

@@ -26,11 +26,11 @@ from __future__ import annotations
 import re
 import typing as t
 
-from .._images import parse_image
-from .._objects import RenderedObject
-from .._resolve import Service, TenantTarget
-from ._base import BundleContext, platform_object, tenant_labels, tenant_object
-from .builds import workspace_binding
+from genplat.core.images import parse_image
+from genplat.core.objects import RenderedObject
+from genplat.resolver.model import Service, TenantTarget
+from genplat.render._base import BundleContext, platform_object, tenant_labels, tenant_object
+from genplat.render.builds import workspace_binding
 
 PIPELINE_API = "tekton.dev/v1"
 TRIGGERS_API = "triggers.tekton.dev/v1beta1"

@@ -20,11 +20,12 @@ from pathlib import Path
 
 import jinja2
 
-from .._diagnostics import Diagnostic
-from .._objects import Origin, RenderedObject
-from .._yaml import load_documents
-from ..safeio import InputError, escape_name, read_input
-from ._sandbox import MAX_OUTPUT, BudgetError, Sandbox, limits, plain_copy
+from genplat.core.diagnostics import Diagnostic
+from genplat.core.objects import Origin, RenderedObject
+from genplat.loader.safe_yaml import load_documents
+from genplat.loader.read import InputError, read_input
+from genplat.core.text import escape_name
+from genplat.render._sandbox import MAX_OUTPUT, BudgetError, Sandbox, limits, plain_copy
 
 SCOPES = ("platform", "tenant")
 MAX_TEMPLATE_BYTES = 1 << 20

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typing as t
 
-from .._objects import RenderedObject
-from .._resolve import Cluster, TenantTarget
-from ._base import BundleContext, meta, quantity, tenant_labels, tenant_object
+from genplat.core.objects import RenderedObject
+from genplat.resolver.model import Cluster, TenantTarget
+from genplat.render._base import BundleContext, meta, quantity, tenant_labels, tenant_object
 
 WORKLOAD_SERVICE_ACCOUNT = "workload"
 # Tenant roles map onto Kubernetes' built-in aggregated ClusterRoles; never cluster-admin.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing as t
 from pathlib import Path
 
-from genplat._schema import load_schema
+from genplat.validation.schema import load_schema
 from genplat.authoring._reference import generate
 
 REPO = Path(__file__).resolve().parent.parent.parent

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 import genplat
-from genplat._project import load_project
-from genplat._render_stage import Renderer, template_context
-from genplat._resolve import resolve
+from genplat.loader.project import load_project
+from genplat.render.chunks import Renderer, template_context
+from genplat.resolver.model import resolve
 from genplat.render.templates import Templates
 
 REPO = Path(__file__).resolve().parent.parent.parent

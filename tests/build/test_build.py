@@ -6,7 +6,7 @@ from pathlib import Path
 import yaml
 from click.testing import CliRunner
 
-from genplat._pipeline import BuildOptions, build
+from genplat.pipeline import BuildOptions, build
 from genplat.cli import cli
 
 from .conftest import ROOT, snapshot

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from genplat import BuildOptions, build
-from genplat._pipeline import PARALLEL_MIN_TENANTS
+from genplat.pipeline import PARALLEL_MIN_TENANTS
 
 from .conftest import snapshot
 
@@ -62,7 +62,7 @@ def test_parallel_build_reports_findings_from_workers(project: Path, tmp_path: P
     result = build(BuildOptions(project=project, out_dir=tmp_path / "out", jobs=2, incremental=False))
     assert [d.file for d in result.diagnostics if d.rule == "guardrail/image-registry"] == [os.path.relpath(bad)]
     # ...and with validate's blueprint-value checks off, the guardrail gate catches it in a worker.
-    from genplat import preflight
+    from genplat.validation import preflight
 
     monkeypatch.setattr(preflight, "check", lambda project: [])
     result = build(BuildOptions(project=project, out_dir=tmp_path / "out", jobs=2, incremental=False))

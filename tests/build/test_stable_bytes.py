@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from genplat._pipeline import BuildOptions, build
+from genplat.pipeline import BuildOptions, build
 
 from .conftest import snapshot
 

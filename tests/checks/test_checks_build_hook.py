@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from genplat import ToolNotFoundError
-from genplat._api import load_project
-from genplat._resolve import resolve
+from genplat.api import load_project
+from genplat.resolver.model import resolve
 from genplat.checks import guardrail_context, make_build_checker
 
 from upstream_parts import crd_files

@@ -19,10 +19,16 @@ from pathlib import Path
 import pytest
 
 import genplat
-from genplat._validate_server import (ANNOTATIONS_LIMIT, DESCRIPTION_ANNOTATION, KNATIVE_RESERVED_CONTAINERS,
-                                      KNATIVE_RESERVED_ENV, KNATIVE_RESERVED_PORTS, label_key_problem,
-                                      label_value_problem)
-from genplat._quantity import quantity_problem
+from genplat.validation.server_rules import (
+    ANNOTATIONS_LIMIT,
+    DESCRIPTION_ANNOTATION,
+    KNATIVE_RESERVED_CONTAINERS,
+    KNATIVE_RESERVED_ENV,
+    KNATIVE_RESERVED_PORTS,
+    label_key_problem,
+    label_value_problem,
+)
+from genplat.core.quantity import quantity_problem
 from upstream_parts import tool, upstream
 
 pytestmark = pytest.mark.cluster

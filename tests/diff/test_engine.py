@@ -7,9 +7,16 @@ import typing as t
 
 import pytest
 
-from genplat._emit import dump_documents
-from genplat.diff import (Snapshot, diff_snapshots, format_json, format_markdown, format_text, parse_quantity,
-                          read_output)
+from genplat.render.emit import dump_documents
+from genplat.diff import (
+    Snapshot,
+    diff_snapshots,
+    format_json,
+    format_markdown,
+    format_text,
+    parse_quantity,
+    read_output,
+)
 from genplat.diff._compare import compare
 from genplat.diff._mask import mask_object, secretish_key
 from genplat.diff._values import path_text
@@ -277,7 +284,8 @@ def test_markdown_stays_under_the_limit_and_summarises_the_rest() -> None:
 def test_oci_layout_side_lines_up_with_its_bundle(tmp_path: t.Any) -> None:
     """An OCI bundle (here from a local OCI layout) is compared with the same bundle of a folder."""
     from genplat.diff import diff
-    from genplat.oci import package_bundle, write_layout
+    from genplat.packaging.artifact import package_bundle
+    from genplat.packaging.layout import write_layout
 
     from . import outputs as o
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from genplat._lock import build_lock
-from genplat._write import recover_output, write_tree
+from genplat.output.lockfile import build_lock
+from genplat.output.tree import recover_output, write_tree
 
 FILES = 5000
 

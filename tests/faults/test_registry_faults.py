@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 
 from genplat import RegistryError
-from genplat.oci import Credentials, RegistryClient, package_bundle, push_artifact
+from genplat.publish.auth import Credentials
+from genplat.publish.registry import RegistryClient
+from genplat.packaging.artifact import package_bundle
+from genplat.publish.transfer import push_artifact
 from oci.conftest import TEST_PASSWORD, TEST_USER, Registry, run_genplat
 
 from ._proxy import Decoy, FaultProxy
@@ -149,8 +152,8 @@ def test_gzip_bomb_is_refused_before_it_is_held(tmp_path: Path) -> None:
     memory stays near the limit, not twice it."""
     import tracemalloc
 
-    from genplat.oci import read_targz
-    from genplat.oci._tar import gzip_bytes, make_tar
+    from genplat.packaging.tar import read_targz
+    from genplat.packaging.tar import gzip_bytes, make_tar
 
     limit = 8 << 20
     bomb = gzip_bytes(make_tar({"a": b"\0" * (limit // 2), "b": b"\0" * (limit // 2 + 4096)}))

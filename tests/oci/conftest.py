@@ -122,8 +122,8 @@ BUNDLES = {("dev", "eu1"): ("alpha", "beta"), ("prod", "eu1"): ("alpha",), ("pro
 def write_out_dir(root: Path) -> Path:
     """A project-like folder with out/<env>/<cluster>/ bundles and the lock that pins their digests,
     as `genplat build` writes them (no GitOps wiring: every bundle packages as flux by default)."""
-    from genplat._lock import build_lock
-    from genplat.oci import bundle_digest, find_images
+    from genplat.output.lockfile import build_lock
+    from genplat.packaging.artifact import bundle_digest, find_images
 
     out = root / "out"
     bundles: dict[str, dict[str, bytes]] = {}

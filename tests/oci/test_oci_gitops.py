@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from genplat import GenplatError
-from genplat.oci import package_bundle, render_gitops
+from genplat.packaging.artifact import package_bundle
+from genplat.packaging.gitops import render_gitops
 
 from upstream_parts import crd_file, tool
 
@@ -153,7 +154,7 @@ def test_kapp_template_runs_with_ytt(tmp_path: Path) -> None:
     import subprocess
 
     ytt = tool("ytt")
-    from genplat.oci import extract_artifact
+    from genplat.publish.transfer import extract_artifact
     art = package_bundle(bundle_files("dev", "eu1"), fmt="imgpkg")
     extract_artifact(art, tmp_path / "b")
     app = _app(render_gitops({"dev-eu1": art.digest}, registry="r.example", fmt="imgpkg")["kapp/dev-eu1.yaml"])
@@ -173,7 +174,7 @@ def _check(tmp_path: Path, docs: list[dict[str, t.Any]]) -> list[dict[str, t.Any
     import subprocess
     import sys
 
-    from genplat._emit import dump_documents
+    from genplat.render.emit import dump_documents
 
     path = tmp_path / "wiring.yaml"
     path.write_text(dump_documents((None, d) for d in docs))

@@ -16,11 +16,22 @@ import pytest
 import yaml
 
 from genplat import GenplatError
-from genplat.oci._layout import read_referrers
-from genplat.oci import (DOCKER_LAYER, FLUX_CONFIG, FLUX_LAYER, IMAGES_LOCK_PATH,
-                         OCI_CONFIG, OCI_MANIFEST, LayoutRef, UnsafeArchiveError, extract_artifact, fetch_artifact, find_images,
-                         package_bundle, read_layout, read_targz, write_layout)
-from genplat.oci._tar import gzip_bytes
+from genplat.packaging.layout import read_referrers
+from genplat.packaging.artifact import (
+    DOCKER_LAYER,
+    FLUX_CONFIG,
+    FLUX_LAYER,
+    IMAGES_LOCK_PATH,
+    OCI_CONFIG,
+    OCI_MANIFEST,
+    find_images,
+    package_bundle,
+)
+from genplat.packaging.refs import LayoutRef
+from genplat.packaging.tar import UnsafeArchiveError, read_targz
+from genplat.publish.transfer import extract_artifact, fetch_artifact
+from genplat.packaging.layout import read_layout, write_layout
+from genplat.packaging.tar import gzip_bytes
 
 from .conftest import DIGEST_ONLY, PINNED, UNPINNED, bundle_files, require_tool, run_genplat, write_out_dir
 
@@ -278,7 +289,7 @@ def test_package_without_bundles_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_streamed_digest_equals_packaged_digest() -> None:
     """genplat build pins the wiring with bundle_digest(); genplat package must produce the same digest."""
-    from genplat.oci import bundle_digest, package_bundle
+    from genplat.packaging.artifact import bundle_digest, package_bundle
 
     files = {f"tenants/t{i}.yaml": (f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: t{i}\n" * (i + 1)).encode()
              for i in range(50)}

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from genplat import RegistryError, UsageError
-from genplat.oci import LayoutRef, RegistryRef, parse_ref, resolve_credentials
+from genplat.packaging.refs import LayoutRef, RegistryRef, parse_ref
+from genplat.publish.auth import resolve_credentials
 
 D = "sha256:" + "c" * 64
 

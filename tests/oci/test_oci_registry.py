@@ -11,9 +11,20 @@ import pytest
 import yaml
 
 from genplat import RegistryError
-from genplat.oci import (DOCKER_LAYER, FLUX_CONFIG, FLUX_LAYER, IMAGES_LOCK_PATH, OCI_CONFIG, OCI_MANIFEST,
-                         Credentials, RegistryClient, RegistryRef, extract_artifact, fetch_artifact, package_bundle,
-                         push_artifact, read_layout)
+from genplat.packaging.artifact import (
+    DOCKER_LAYER,
+    FLUX_CONFIG,
+    FLUX_LAYER,
+    IMAGES_LOCK_PATH,
+    OCI_CONFIG,
+    OCI_MANIFEST,
+    package_bundle,
+)
+from genplat.publish.auth import Credentials
+from genplat.publish.registry import RegistryClient
+from genplat.packaging.refs import RegistryRef
+from genplat.publish.transfer import extract_artifact, fetch_artifact, push_artifact
+from genplat.packaging.layout import read_layout
 
 from .conftest import (BUNDLES, DIGEST_ONLY, PINNED, TEST_PASSWORD, TEST_USER, Registry, bundle_files, require_tool,
                        run_genplat, write_out_dir)
@@ -83,7 +94,7 @@ def test_skopeo_sees_exact_media_types(tmp_path: Path, registry: Registry, fmt: 
     assert index["manifests"][0]["digest"] == digests["dev-eu1"]
     if fmt == "imgpkg":
         layer = (tmp_path / "copy" / "blobs" / "sha256" / manifest["layers"][0]["digest"][7:]).read_bytes()
-        from genplat.oci import read_targz
+        from genplat.packaging.tar import read_targz
         lock = yaml.safe_load(read_targz(layer)[IMAGES_LOCK_PATH][0])
         assert [e["image"] for e in lock["images"]] == ["ghcr.io/acme/orders@sha256:" + "4" * 64, DIGEST_ONLY]
         assert lock["images"][0]["annotations"]["kbld.carvel.dev/id"] == PINNED
@@ -215,7 +226,7 @@ def test_docker_config_credentials(tmp_path: Path, tls_registry: Registry, monke
     (cfg_dir / "config.json").write_text(json.dumps({"auths": {f"https://{tls_registry.host}": {"auth": token}}}))
     # a credential helper for another host must not be consulted
     monkeypatch.setenv("DOCKER_CONFIG", str(cfg_dir))
-    from genplat.oci import resolve_credentials
+    from genplat.publish.auth import resolve_credentials
     creds = resolve_credentials(tls_registry.host, env={})
     assert creds is not None and creds.source == "docker config" and TEST_PASSWORD not in repr(creds)
     client = RegistryClient(tls_registry.host, ca_file=str(tls_registry.tls[0]), credentials=creds)  # type: ignore[index]

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from genplat.oci import RegistryClient
-from genplat.oci._package import Blob
-from genplat.sign import _formats as fmt
+from genplat.publish.registry import RegistryClient
+from genplat.packaging.artifact import Blob
+from genplat.publish.sign import _formats as fmt
 
 from .conftest import REPO_ROOT, Registry, require_tool, run_genplat, write_out_dir
 
@@ -256,7 +256,7 @@ def test_signing_in_the_registry_keeps_existing_signatures_and_repeats_byte_for_
         run = run_genplat("sign", name, "--layout", str(again), "--key", str(keys["signer.key"]), "--no-attest",
                           "--registry", f"{registry.host}/signed", cwd=work, env={"COSIGN_PASSWORD": PASSWORD})
         assert run.returncode == 0, run.stderr
-        from genplat.sign import LayoutStore
+        from genplat.publish.sign import LayoutStore
 
         fresh = LayoutStore(again).manifest(fmt.sig_tag(digest))
         original = LayoutStore(work / "out" / ".oci").manifest(fmt.sig_tag(digest))

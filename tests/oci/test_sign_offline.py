@@ -20,11 +20,23 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from genplat.checks.guardrails import run_guardrails
-from genplat.oci import package_bundle, render_gitops
-from genplat.sign import (DETERMINISTIC, KeyFileError, LayoutStore, encrypt_cosign_key, load_public_key,
-                          load_signing_key, read_source, sbom, sig_tag, sign_layout, verify_ref)
-from genplat.oci import parse_ref
-from genplat.sign import _formats as fmt
+from genplat.packaging.artifact import package_bundle
+from genplat.packaging.gitops import render_gitops
+from genplat.publish.sign import (
+    DETERMINISTIC,
+    KeyFileError,
+    LayoutStore,
+    encrypt_cosign_key,
+    load_public_key,
+    load_signing_key,
+    read_source,
+    sbom,
+    sig_tag,
+    sign_layout,
+    verify_ref,
+)
+from genplat.packaging.refs import parse_ref
+from genplat.publish.sign import _formats as fmt
 
 from .conftest import DIGEST_ONLY, PINNED, UNPINNED, bundle_files, run_genplat, write_out_dir
 from .test_oci_gitops import _validate
@@ -216,7 +228,7 @@ def test_provenance_names_commit_and_blueprint_digests(tmp_path: Path) -> None:
     subprocess.run([*git, "add", "."], check=True)
     subprocess.run([*git, "commit", "-qm", "x"], check=True)
     commit = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
-    from genplat.sign import provenance
+    from genplat.publish.sign import provenance
 
     source = read_source(repo / "blueprints")
     pred = provenance("dev-eu1", source=source, options={"format": "flux"})
@@ -242,7 +254,7 @@ def test_flux_wiring_with_verify_is_valid_and_allowed(tmp_path: Path) -> None:
     assert secret["kind"] == "Secret" and base64.b64decode(secret["data"]["cosign.pub"]) == pem
     assert secret["metadata"]["namespace"] == source["metadata"]["namespace"]
 
-    from genplat._objects import Origin, RenderedObject
+    from genplat.core.objects import Origin, RenderedObject
 
     def findings(obj: dict[str, t.Any]) -> list[str]:
         ro = RenderedObject(obj, Origin("x.yaml", 1, 1, "$"))

@@ -15,8 +15,8 @@ from pathlib import Path
 import yaml
 
 import genplat
-from genplat._objects import RenderedObject
-from genplat._resolve import PlatformModel, resolve
+from genplat.core.objects import RenderedObject
+from genplat.resolver.model import PlatformModel, resolve
 from genplat.policy import RULES
 from genplat.render import policy
 from genplat.render._base import BundleContext

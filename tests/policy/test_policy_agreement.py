@@ -12,8 +12,8 @@ import dataclasses
 import typing as t
 from pathlib import Path
 
-from genplat._diagnostics import Severity
-from genplat._objects import Origin, RenderedObject
+from genplat.core.diagnostics import Severity
+from genplat.core.objects import Origin, RenderedObject
 from genplat.checks.build import guardrail_context
 from genplat.checks.guardrails import run_guardrails
 

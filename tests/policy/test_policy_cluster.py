@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from genplat._objects import RenderedObject
+from genplat.core.objects import RenderedObject
 from genplat.render.crossplane import composite_crd
 
 from . import corpus, derived

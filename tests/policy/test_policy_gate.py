@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from genplat._diagnostics import Severity
-from genplat._objects import Origin, RenderedObject
+from genplat.core.diagnostics import Severity
+from genplat.core.objects import Origin, RenderedObject
 from genplat.checks.build import guardrail_context
 from genplat.checks.guardrails import run_guardrails
 from genplat.policy import RULES

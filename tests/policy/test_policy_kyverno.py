@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from genplat.policy import RULES
-from genplat.policy._workloads import is_target
+from genplat.policy.workloads import is_target
 
 from upstream_parts import tool
 

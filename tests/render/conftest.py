@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import genplat
-from genplat._objects import RenderedObject
-from genplat._resolve import PlatformModel, TenantTarget, resolve
+from genplat.core.objects import RenderedObject
+from genplat.resolver.model import PlatformModel, TenantTarget, resolve
 from genplat.render import render_platform, render_tenant
 from genplat.render._base import BundleContext
 

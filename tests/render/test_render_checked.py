@@ -9,8 +9,8 @@ import typing as t
 
 import pytest
 
-from genplat._diagnostics import Severity
-from genplat._objects import RenderedObject
+from genplat.core.diagnostics import Severity
+from genplat.core.objects import RenderedObject
 from genplat.checks import Checker
 from genplat.checks.build import guardrail_context, namespaces_of
 from genplat.render import crossplane

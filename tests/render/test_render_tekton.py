@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import genplat
-from genplat._resolve import resolve
+from genplat.resolver.model import resolve
 from genplat.render import tekton
 
 from .conftest import EXAMPLES, Rendered, render_all, with_platform

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from genplat._lock import LOCK_FILE, build_lock, content_hash, content_hash_of_digests, file_digest
-from genplat._write import UnsafePathError, write_tree
+from genplat.output.lockfile import LOCK_FILE, build_lock, content_hash, content_hash_of_digests, file_digest
+from genplat.output.tree import UnsafePathError, write_tree
 
 BUNDLES = {
     "dev/c1": {"kustomization.yaml": b"resources: []\n", "tenants/a.yaml": b"kind: Namespace\n"},

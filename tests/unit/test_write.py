@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-import genplat._write as w
-from genplat._errors import GenplatError
-from genplat._write import TreeDiff, UnsafePathError, check_relpath, diff_tree, write_tree
+import genplat.output.tree as w
+from genplat.core.errors import GenplatError
+from genplat.output.tree import TreeDiff, UnsafePathError, check_relpath, diff_tree, write_tree
 
 PLAN = {
     "genplat.lock.json": b"{}\n",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from genplat import _yaml
+from genplat.loader import safe_yaml as _yaml
 
 
 def _deep(n: int, *, block: bool) -> str:

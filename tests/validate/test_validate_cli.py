@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import genplat
-from genplat import _api
+from genplat import api as _api
 
 REPO = Path(__file__).resolve().parent.parent.parent
 BASE = Path(__file__).resolve().parent / "base"

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import genplat
-from genplat._yaml import load_documents
+from genplat.loader.safe_yaml import load_documents
 
 EXAMPLES = Path(__file__).resolve().parent.parent.parent / "blueprints"
 FILES = sorted(p.relative_to(EXAMPLES).as_posix() for p in EXAMPLES.rglob("*.yaml"))

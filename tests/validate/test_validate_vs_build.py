@@ -7,7 +7,7 @@ guardrail cases it must be the rule named, reported once at the blueprint value 
 environment), and a case marked ``passes`` must pass both.
 
 The build runs validate first, so for the guardrail cases the build is also run with the
-blueprint-value checks (``genplat.preflight``) switched off: the gate, schemas and renderers alone
+blueprint-value checks (``genplat.validation.preflight``) switched off: the gate, schemas and renderers alone
 must refuse the case, which proves the case is a real build failure and not one validate invented
 (``"gate": false`` marks the one value only the API server would refuse).
 """
@@ -34,7 +34,7 @@ def _build_fails(root: Path, tmp: Path, options: dict[str, t.Any], monkeypatch: 
                  ) -> tuple[bool, str]:
     """Whether the build fails; with ``monkeypatch``, with validate's blueprint-value checks off."""
     if monkeypatch is not None:
-        from genplat import preflight
+        from genplat.validation import preflight
 
         monkeypatch.setattr(preflight, "check", lambda project: [])
     try:

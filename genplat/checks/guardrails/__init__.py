@@ -12,26 +12,30 @@ from __future__ import annotations
 import types
 import typing as t
 
-from ..._diagnostics import Severity
-from ..._objects import RenderedObject
-from . import (
-    container_resources,
-    host_namespaces,
-    image_registry,
-    image_tag,
-    namespace_default_deny,
-    namespace_limitrange,
-    namespace_pod_security,
-    namespace_quota,
-    pod_labels,
-    privileged,
-    rbac_cluster_admin,
-    rbac_wildcard,
-    root_user,
-    secret_data,
-    tenant_namespace,
+from genplat.core.diagnostics import Severity
+from genplat.core.objects import RenderedObject
+from genplat.checks.guardrails import container_resources
+from genplat.checks.guardrails import host_namespaces
+from genplat.checks.guardrails import image_registry
+from genplat.checks.guardrails import image_tag
+from genplat.checks.guardrails import namespace_default_deny
+from genplat.checks.guardrails import namespace_limitrange
+from genplat.checks.guardrails import namespace_pod_security
+from genplat.checks.guardrails import namespace_quota
+from genplat.checks.guardrails import pod_labels
+from genplat.checks.guardrails import privileged
+from genplat.checks.guardrails import rbac_cluster_admin
+from genplat.checks.guardrails import rbac_wildcard
+from genplat.checks.guardrails import root_user
+from genplat.checks.guardrails import secret_data
+from genplat.checks.guardrails import tenant_namespace
+from genplat.checks.guardrails._context import (
+    POD_SECURITY_LEVELS,
+    POD_SECURITY_MODES,
+    Finding,
+    GuardrailContext,
+    View,
 )
-from ._context import POD_SECURITY_LEVELS, POD_SECURITY_MODES, Finding, GuardrailContext, View
 
 RULES: dict[str, types.ModuleType] = {
     m.ID: m

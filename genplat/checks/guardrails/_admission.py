@@ -1,6 +1,6 @@
 """Run a rule of the guardrail rule model (:mod:`genplat.policy`) as a gate rule.
 
-The admission policies match the kinds listed in :mod:`genplat.policy._workloads`; the gate is broader:
+The admission policies match the kinds listed in :mod:`genplat.policy.workloads`; the gate is broader:
 any other kind with a pod template at ``spec.template.spec`` (Argo Rollouts, …) or a job template at
 ``spec.jobTemplate.spec.template.spec`` (KEDA ScaledJobs, …) is checked as a Deployment or CronJob.
 """
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import typing as t
 
-from ...policy import RULES, PolicySettings
-from ...policy._workloads import PathT, is_target
-from ._context import Finding, View
+from genplat.policy import RULES, PolicySettings
+from genplat.policy.workloads import PathT, is_target
+from genplat.checks.guardrails._context import Finding, View
 
 _SHIMS: tuple[tuple[PathT, str, str], ...] = (
     (("spec", "template", "spec"), "apps/v1", "Deployment"),

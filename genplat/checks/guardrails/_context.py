@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ..._diagnostics import Severity
-from ..._objects import RenderedObject
-from ...policy import PlatformImage
+from genplat.core.diagnostics import Severity
+from genplat.core.objects import RenderedObject
+from genplat.policy import PlatformImage
 
 PathT = tuple[t.Union[str, int], ...]
 
@@ -105,7 +105,7 @@ class View:
     def workloads(self) -> list[Workload]:
         """Objects that run containers, with their pod specs and containers, found once for all rules."""
         if self._workloads is None:
-            from ._pods import containers, pod_specs
+            from genplat.policy.pods import containers, pod_specs
 
             self._workloads = []
             for ro in self.objects:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ._context import Finding, View
+from genplat.checks.guardrails._context import Finding, View
 
 
 def missing(view: View, kind: str, what: str, hint: str,

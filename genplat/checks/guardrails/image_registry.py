@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import typing as t
 
-from ..._diagnostics import Severity
-from ...policy._rules import full_ref
-from . import _admission
-from ._context import Finding, View
+from genplat.core.diagnostics import Severity
+from genplat.policy.rules import full_ref
+from genplat.checks.guardrails import _admission
+from genplat.checks.guardrails._context import Finding, View
 
 ID = "guardrail/image-registry"
 SEVERITY = Severity.ERROR

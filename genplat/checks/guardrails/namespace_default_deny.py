@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import typing as t
 
-from ..._diagnostics import Severity
-from ..._objects import RenderedObject
-from ._context import Finding, View
-from ._namespaces import missing
+from genplat.core.diagnostics import Severity
+from genplat.core.objects import RenderedObject
+from genplat.checks.guardrails._context import Finding, View
+from genplat.checks.guardrails._namespaces import missing
 
 ID = "guardrail/namespace-default-deny"
 SEVERITY = Severity.ERROR

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ..._diagnostics import Severity
-from ._context import POD_SECURITY_LEVELS, Finding, View
+from genplat.core.diagnostics import Severity
+from genplat.checks.guardrails._context import POD_SECURITY_LEVELS, Finding, View
 
 ID = "guardrail/namespace-pod-security"
 SEVERITY = Severity.ERROR

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import typing as t
 
-from ..._diagnostics import Severity
-from ._context import Finding, View
-from ._namespaces import missing
+from genplat.core.diagnostics import Severity
+from genplat.checks.guardrails._context import Finding, View
+from genplat.checks.guardrails._namespaces import missing
 
 ID = "guardrail/namespace-quota"
 SEVERITY = Severity.ERROR

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import typing as t
 
-from ..._diagnostics import Severity
-from ..._objects import RenderedObject
-from ._context import Finding, PathT, View
+from genplat.core.diagnostics import Severity
+from genplat.core.objects import RenderedObject
+from genplat.checks.guardrails._context import Finding, PathT, View
 
 ID = "guardrail/rbac-wildcard"
 SEVERITY = Severity.ERROR

@@ -13,9 +13,9 @@ from __future__ import annotations
 import base64
 import typing as t
 
-from ..._diagnostics import Severity
-from ..._pem import is_public_key_pem
-from ._context import Finding, View
+from genplat.core.diagnostics import Severity
+from genplat.core.pem import is_public_key_pem
+from genplat.checks.guardrails._context import Finding, View
 
 ID = "guardrail/secret-data"
 SEVERITY = Severity.ERROR

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ..._diagnostics import Severity
-from ._context import Finding, View
+from genplat.core.diagnostics import Severity
+from genplat.checks.guardrails._context import Finding, View
 
 ID = "guardrail/tenant-namespace"
 SEVERITY = Severity.ERROR

@@ -1,0 +1,109 @@
+"""``out/genplat.lock.json``: every bundle, the sha256 of each of its files, a content hash per bundle
+and, once packaged, its OCI digests.
+
+Shape (JSON, keys sorted, two-space indent, ASCII, trailing newline, so the same build gives the
+same bytes and a diff of the lock file reads well)::
+
+    {
+      "bundles": {
+        "<env>/<cluster>": {
+          "contentHash": "sha256:<hex>",
+          "files": {"<path inside the bundle>": "sha256:<hex>", ...},
+          "oci": {"<format, e.g. flux or imgpkg>": "sha256:<hex>", ...}     (only when known)
+        }
+      },
+      "files": {"<other output file, e.g. _gitops/flux/dev-dev-eu.yaml>": "sha256:<hex>", ...},
+      "version": 1
+    }
+
+``contentHash`` is the sha256 of the text made of one line per file, sorted by path (code point
+order, which is also UTF-8 byte order), each line ``<hex sha256 of the file>  <path>\\n`` (two
+spaces): exactly what ``sha256sum`` prints. So it can be checked by hand::
+
+    cd out/<env>/<cluster> && find . -type f -printf '%P\\0' | LC_ALL=C sort -z \\
+      | xargs -0 sha256sum | sha256sum
+
+It depends on file names and bytes only (not on modes, times or packaging), so it identifies a
+bundle's content across machines and before any OCI push.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import typing as t
+
+from genplat.output.tree import check_relpath
+
+__all__ = ["LOCK_FILE", "LOCK_VERSION", "build_lock", "content_hash", "content_hash_of_digests", "file_digest"]
+
+LOCK_FILE = "genplat.lock.json"
+LOCK_VERSION = 1
+
+# OCI image-spec digest grammar: algorithm ":" encoded.
+_DIGEST = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+\Z")
+_SHA256 = re.compile(r"sha256:[0-9a-f]{64}\Z")
+
+
+def file_digest(data: bytes) -> str:
+    """``sha256:<hex>`` of one file's bytes."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def content_hash_of_digests(digests: t.Mapping[str, str]) -> str:
+    """A bundle's content hash from its files' ``sha256:<hex>`` digests (see the module docstring)."""
+    h = hashlib.sha256()
+    for path in sorted(digests):
+        digest = digests[path]
+        if not _SHA256.match(digest):
+            raise ValueError(f"digest of {path!r} is {digest!r}, expected sha256:<64 hex digits>")
+        h.update(f"{digest[7:]}  {path}\n".encode())
+    return "sha256:" + h.hexdigest()
+
+
+def content_hash(files: t.Mapping[str, bytes]) -> str:
+    """A bundle's content hash from its files' bytes."""
+    return content_hash_of_digests({check_relpath(p): file_digest(data) for p, data in files.items()})
+
+
+def build_lock(
+    bundles: t.Mapping[str, t.Mapping[str, bytes]],
+    *,
+    oci_digests: t.Mapping[str, t.Mapping[str, str]] | None = None,
+    other_files: t.Mapping[str, bytes] | None = None,
+) -> bytes:
+    """The lock file's bytes for ``{"<env>/<cluster>": {path inside bundle: bytes}}``.
+
+    ``oci_digests`` maps a bundle to ``{format: digest}`` (e.g. ``{"flux": "sha256:…"}``); every
+    bundle it names must be in ``bundles``.
+    """
+    out: dict[str, t.Any] = {}
+    for name, files in bundles.items():
+        check_relpath(name)
+        digests = {}
+        for path, data in files.items():
+            check_relpath(path)
+            if not isinstance(data, bytes):
+                raise TypeError(f"content of {name}/{path} is a {type(data).__name__}, expected bytes")
+            digests[path] = file_digest(data)
+        out[name] = {"contentHash": content_hash_of_digests(digests), "files": digests}
+    for name, formats in (oci_digests or {}).items():
+        if name not in out:
+            raise ValueError(f"OCI digests given for unknown bundle {name!r}")
+        oci = {}
+        for fmt, digest in formats.items():
+            if not isinstance(fmt, str) or not fmt:
+                raise ValueError(f"bundle {name!r}: OCI format name {fmt!r} must be a non-empty string")
+            if not isinstance(digest, str) or not _DIGEST.match(digest) or (
+                digest.startswith("sha256:") and not _SHA256.match(digest)
+            ):
+                raise ValueError(f"bundle {name!r}: {fmt} digest {digest!r} is not an OCI digest")
+            oci[fmt] = digest
+        if oci:
+            out[name]["oci"] = oci
+    doc: dict[str, t.Any] = {"version": LOCK_VERSION, "bundles": out}
+    if other_files:
+        doc["files"] = {check_relpath(p): file_digest(d) for p, d in other_files.items()}
+    text = json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=True)
+    return (text + "\n").encode("ascii")

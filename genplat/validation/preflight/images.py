@@ -1,0 +1,60 @@
+"""Tenant service images, as the gate's ``guardrail/image-tag`` and ``guardrail/image-registry`` judge them."""
+
+from __future__ import annotations
+
+import typing as t
+
+from genplat.core.diagnostics import Diagnostic
+from genplat.checks.guardrails import image_registry
+from genplat.checks.guardrails import image_tag
+from genplat.policy.pods import split_image
+
+if t.TYPE_CHECKING:
+    from genplat.loader.project import Blueprint, Project
+
+_SWITCHES = {image_tag.ID: "forbidLatest"}
+
+
+def _disabled(platform: Blueprint) -> set[str]:
+    policies = platform.spec.get("policies")
+    policies = policies if isinstance(policies, dict) else {}
+    off = {rule for rule, switch in _SWITCHES.items() if policies.get(switch) is False}
+    guardrails = policies.get("guardrails")
+    for entry in (guardrails.get("disabled") if isinstance(guardrails, dict) else None) or []:
+        if isinstance(entry, dict) and isinstance(entry.get("rule"), str):
+            off.add(entry["rule"])
+    return off
+
+
+def _images(bp: Blueprint) -> t.Iterator[tuple[str, tuple[str | int, ...]]]:
+    """Every image value of a tenant: its services' and the environments' overrides, with their paths."""
+    for i, svc in enumerate(bp.spec.get("services") or []):
+        if isinstance(svc, dict) and isinstance(svc.get("image"), str) and svc["image"]:
+            yield svc["image"], ("spec", "services", i, "image")
+    for j, env in enumerate(bp.spec.get("environments") or []):
+        overrides = env.get("services") if isinstance(env, dict) else None
+        for name, svc in (overrides.items() if isinstance(overrides, dict) else ()):
+            if isinstance(svc, dict) and isinstance(svc.get("image"), str) and svc["image"]:
+                yield svc["image"], ("spec", "environments", j, "services", name, "image")
+
+
+def check(project: Project) -> list[Diagnostic]:
+    assert project.platform is not None
+    off = _disabled(project.platform)
+    policies = project.platform.spec.get("policies")
+    raw = policies.get("allowedRegistries") if isinstance(policies, dict) else None
+    registries = [r for r in raw if isinstance(r, str)] if isinstance(raw, list) else []
+    out: list[Diagnostic] = []
+    for bp in project.tenants:
+        for image, path in _images(bp):
+            if image_tag.ID not in off:
+                _registry, _repo, tag, digest = split_image(image)
+                hint = "pin a version tag or a digest (image@sha256:…)"
+                if not digest and not tag:  # a trailing ':' is no tag either (as the policies' CEL reads it)
+                    out.append(bp.diagnostic(image_tag.ID, f"image {image!r} has no tag", path, hint=hint))
+                elif not digest and tag == "latest":
+                    out.append(bp.diagnostic(image_tag.ID, f"image {image!r} uses the 'latest' tag", path, hint=hint))
+            if registries and image_registry.ID not in off and not image_registry.allowed(image, registries):
+                out.append(bp.diagnostic(image_registry.ID, f"image {image!r} is not from an allowed registry", path,
+                                         hint=f"allowed: {', '.join(registries)} (policies.allowedRegistries)"))
+    return out

@@ -1,0 +1,230 @@
+"""Validate stage, part two: what the API server and the admission webhooks would refuse.
+
+A blueprint can pass its schema and still become objects a cluster refuses: labels that are not valid
+Kubernetes labels, quantities the server cannot parse, duplicate env entries, names that collide after
+derivation, ports and variables Knative reserves. Each rule here mirrors a check in upstream code
+(apimachinery's validation, the core API's ValidatePod / ValidateResourceQuota, Knative Serving's
+``pkg/apis/serving/k8s_validation.go``), so ``genplat validate`` says at the blueprint's line what the
+server would say much later about a rendered object; tests/cluster proves each against the real server.
+docs/rules.md lists them.
+
+Findings are per blueprint location, not per environment: an input that breaks every environment is
+reported once (``validate`` deduplicates identical findings).
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+from genplat.core.diagnostics import Diagnostic
+from genplat.core.merge import deep_merge
+from genplat.core.names import secret_object_name
+from genplat.loader.project import Blueprint
+from genplat.core.quantity import quantity_problem
+
+# apimachinery/pkg/util/validation: qualified names (label keys) and label values.
+_NAME_PART = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_LABEL_VALUE_HELP = "at most 63 characters: letters, digits, '-', '_' or '.', starting and ending with a letter or digit (or empty)"
+_KEY_HELP = ("an optional DNS-subdomain prefix and '/', then a name of at most 63 characters: letters, digits, '-', "
+             "'_' or '.', starting and ending with a letter or digit")
+# apimachinery's TotalAnnotationSizeLimitB: the sum of all keys' and values' lengths on one object.
+ANNOTATIONS_LIMIT = 256 * 1024
+# genplat's own annotation from blueprint values (render/tenancy.py): the tenant's description.
+DESCRIPTION_ANNOTATION = "genplat.dev/description"
+# knative.dev/serving pkg/apis/serving/k8s_validation.go (v0.47): reservedPorts, reservedEnvVars,
+# reservedContainerNames. genplat names the user container after the service.
+KNATIVE_RESERVED_PORTS = {8008: "profiling", 8012: "queue-proxy HTTP", 8013: "queue-proxy HTTP/2",
+                          8022: "queue-proxy admin", 9090: "autoscaler metrics", 9091: "user metrics"}
+KNATIVE_RESERVED_ENV = ("PORT", "K_SERVICE", "K_CONFIGURATION", "K_REVISION")
+KNATIVE_RESERVED_CONTAINERS = ("queue-proxy",)
+
+
+def _d(x: t.Any) -> dict[str, t.Any]:
+    return x if isinstance(x, dict) else {}
+
+
+def _l(x: t.Any) -> list[t.Any]:
+    return x if isinstance(x, list) else []
+
+
+def label_key_problem(key: str) -> str | None:
+    """apimachinery's IsQualifiedName, in words (None when valid)."""
+    prefix, _, name = key.rpartition("/") if "/" in key else ("", "", key)
+    if key.count("/") > 1:
+        return "has more than one '/'"
+    if "/" in key and not prefix:
+        return "has an empty prefix before '/'"
+    if prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
+        return f"prefix {prefix!r} is not a DNS subdomain (lower-case letters, digits, '-' and '.')"
+    if not name:
+        return "has an empty name"
+    if len(name) > 63:
+        return f"name part is {len(name)} characters, over 63"
+    if not _NAME_PART.match(name):
+        return f"name part {name!r} must consist of letters, digits, '-', '_' or '.', and start and end with a letter or digit"
+    return None
+
+
+def label_value_problem(value: str) -> str | None:
+    """apimachinery's IsValidLabelValue, in words (None when valid)."""
+    if len(value) > 63:
+        return f"is {len(value)} characters, over 63"
+    if value and not _NAME_PART.match(value):
+        return "must consist of letters, digits, '-', '_' or '.', and start and end with a letter or digit"
+    return None
+
+
+def check_labels(bp: Blueprint) -> list[Diagnostic]:
+    """metadata.labels are copied onto every object: one bad label makes every object fail."""
+    out = []
+    for key, value in _d(_d(bp.data.get("metadata")).get("labels")).items():
+        path = ("metadata", "labels", key)
+        if isinstance(key, str) and (problem := label_key_problem(key)):
+            out.append(bp.diagnostic("label-invalid", f"label key {key!r} {problem}", path, key=True, hint=f"a label key is {_KEY_HELP}"))
+        if isinstance(value, str) and (problem := label_value_problem(value)):
+            out.append(bp.diagnostic("label-invalid", f"label value {value!r} for {key!r} {problem}"[:300], path,
+                                     hint=f"a label value is {_LABEL_VALUE_HELP}; put longer text in spec.description"))
+    return out
+
+
+def check_annotations(bp: Blueprint) -> list[Diagnostic]:
+    description = bp.spec.get("description")
+    if not isinstance(description, str):
+        return []
+    size = len(DESCRIPTION_ANNOTATION) + len(description.encode("utf-8"))
+    if size <= ANNOTATIONS_LIMIT:
+        return []
+    return [bp.diagnostic("annotations-too-large",
+                          f"the description becomes the namespace annotation {DESCRIPTION_ANNOTATION}: {size} bytes, over the API server's {ANNOTATIONS_LIMIT} for all of an object's annotations",
+                          ("spec", "description"), hint="shorten the description; link to longer documents instead")]
+
+
+# --- quantities, wherever the schema says a value is one ------------------------------------------------
+
+
+def _resolve(schema: dict[str, t.Any], root: dict[str, t.Any]) -> dict[str, t.Any]:
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        return _d(_d(root.get("$defs")).get(ref.split("/")[-1]))
+    return schema
+
+
+def _is_quantity(schema: dict[str, t.Any]) -> bool:
+    return schema.get("$ref") == "#/$defs/quantity"
+
+
+def quantity_locations(doc: t.Any, schema: dict[str, t.Any], root: dict[str, t.Any],
+                       path: tuple[str | int, ...] = ()) -> t.Iterator[tuple[tuple[str | int, ...], t.Any]]:
+    """Every (path, value) of ``doc`` that the schema types as a quantity."""
+    if _is_quantity(schema):
+        yield path, doc
+        return
+    schema = _resolve(schema, root)
+    if isinstance(doc, dict):
+        props = _d(schema.get("properties"))
+        extra = schema.get("additionalProperties")
+        for key, value in doc.items():
+            sub = props.get(key, extra if isinstance(extra, dict) else None)
+            if isinstance(sub, dict):
+                yield from quantity_locations(value, sub, root, (*path, key))
+    elif isinstance(doc, list) and isinstance(schema.get("items"), dict):
+        for i, value in enumerate(doc):
+            yield from quantity_locations(value, schema["items"], root, (*path, i))
+
+
+def check_quantities(bp: Blueprint, schema: dict[str, t.Any]) -> list[Diagnostic]:
+    out = []
+    for path, value in quantity_locations(bp.data, schema, schema):
+        problem = quantity_problem(value)
+        if problem:
+            out.append(bp.diagnostic("quantity-invalid", problem[0], path, hint=problem[1]))
+    return out
+
+
+# --- services: env entries, secret names, Knative's reservations ------------------------------------------
+
+
+def _effective_services(bp: Blueprint) -> t.Iterator[tuple[int, dict[str, t.Any], dict[str, t.Any], tuple[str | int, ...] | None]]:
+    """(index, service as declared, service as in one environment, the override's path) for the base
+    service and for each environment that overrides it."""
+    services = _l(bp.spec.get("services"))
+    for si, svc in enumerate(services):
+        svc = _d(svc)
+        yield si, svc, svc, None
+        name = svc.get("name")
+        for ei, env in enumerate(_l(bp.spec.get("environments"))):
+            override = _d(_d(_d(env).get("services")).get(name)) if isinstance(name, str) else {}
+            if override and isinstance(name, str):
+                where: tuple[str | int, ...] = ("spec", "environments", ei, "services", name)
+                yield si, svc, _d(deep_merge(svc, override)), where
+
+
+def check_services(bp: Blueprint) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    derived: dict[str, tuple[str, str]] = {}  # ExternalSecret name -> (service, env var) that took it first
+    for si, declared, svc, override in _effective_services(bp):
+        base = ("spec", "services", si)
+        sname = str(svc["name"]) if isinstance(svc.get("name"), str) else ""
+        env = _d(svc.get("env"))
+        declared_env = _d(declared.get("env"))
+        secrets = [_d(s) for s in _l(svc.get("secrets"))]
+        secret_envs: dict[str, int] = {}
+        for i, ref in enumerate(secrets):
+            name = ref.get("env")
+            if not isinstance(name, str):
+                continue
+            where: tuple[str | int, ...] = (*base, "secrets", i, "env")
+            if name in env:
+                out.append(bp.diagnostic("env-duplicate", f"{name!r} is both a plain variable (env) and a secret of service {sname!r}",
+                                         where, hint="the container would get two entries of that name, which the API server refuses: keep one"))
+            if name in secret_envs:
+                out.append(bp.diagnostic("env-duplicate", f"secret variable {name!r} is listed twice in service {sname!r}", where,
+                                         hint="remove one of the two entries"))
+            secret_envs.setdefault(name, i)
+            if override is None:  # secrets are not overridden per environment
+                obj = secret_object_name(sname, name)
+                first = derived.get(obj)
+                if first and first != (sname, name):
+                    out.append(bp.diagnostic("secret-name-collision",
+                                             f"secret {name!r} of service {sname!r} becomes ExternalSecret {obj!r}, as {first[1]!r} of service {first[0]!r} already does",
+                                             where, hint="names are lower-cased and runs of other characters become '-': rename one variable"))
+                derived.setdefault(obj, (sname, name))
+        for name in [*env, *secret_envs]:
+            if name in KNATIVE_RESERVED_ENV:
+                if name not in env:
+                    where = (*base, "secrets", secret_envs[name], "env")
+                else:
+                    where = (*base, "env", name) if name in declared_env or override is None else (*override, "env", name)
+                out.append(bp.diagnostic("knative-reserved-env", f"Knative sets {name} itself and refuses a service that sets it",
+                                         where, key=name in env, hint=f"rename the variable; {', '.join(KNATIVE_RESERVED_ENV)} are reserved"))
+        port = svc.get("port")
+        if isinstance(port, int) and not isinstance(port, bool) and port in KNATIVE_RESERVED_PORTS:
+            ppath = (*override, "port") if override is not None and "port" in _env_override(bp, override) else (*base, "port")
+            out.append(bp.diagnostic("knative-reserved-port", f"port {port} is reserved by Knative ({KNATIVE_RESERVED_PORTS[port]})", ppath,
+                                     hint=f"serve on another port, e.g. 8080; {', '.join(map(str, KNATIVE_RESERVED_PORTS))} are reserved"))
+        if override is None and sname in KNATIVE_RESERVED_CONTAINERS:
+            out.append(bp.diagnostic("knative-reserved-name", f"service name {sname!r} is the name of Knative's own sidecar container",
+                                     (*base, "name"), hint="choose another name"))
+    return out
+
+
+def _env_override(bp: Blueprint, override: tuple[str | int, ...]) -> dict[str, t.Any]:
+    node: t.Any = bp.data
+    for part in override:
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return {}
+    return _d(node)
+
+
+def check_blueprint(bp: Blueprint, schema: dict[str, t.Any], *, tenant: bool) -> list[Diagnostic]:
+    """Every server-side rule for one blueprint (``schema``: its kind's JSON schema, for quantities)."""
+    out = check_labels(bp) + check_quantities(bp, schema)
+    if tenant:
+        out += check_annotations(bp) + check_services(bp)
+    return out
