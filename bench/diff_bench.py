@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from genplat.render.emit import dump_documents  # noqa: E402
+from genplat.rendering.emit import dump_documents  # noqa: E402
 from genplat.diff import diff, format_json, format_markdown, format_text  # noqa: E402
 
 BUNDLE = "prod/prod-eu"

@@ -15,7 +15,7 @@ import typing as t
 
 import yaml
 
-from genplat.render.emit import dump_object
+from genplat.rendering.emit import dump_object
 
 
 def deployment(i: int) -> dict[str, t.Any]:
@@ -73,7 +73,7 @@ def main() -> None:
     def csafe(o: dict[str, t.Any]) -> str:
         return yaml.dump(o, Dumper=yaml.CSafeDumper, sort_keys=False, default_flow_style=False, width=1 << 30)
 
-    cases: dict[str, t.Callable[[dict[str, t.Any]], str]] = {"genplat.render.emit": dump_object, "PyYAML CSafeDumper": csafe}
+    cases: dict[str, t.Callable[[dict[str, t.Any]], str]] = {"genplat.rendering.emit": dump_object, "PyYAML CSafeDumper": csafe}
     try:
         from ruamel.yaml import YAML
 
@@ -96,7 +96,7 @@ def main() -> None:
         results[label] = per_s
         print(f"{label:28s} {per_s:10,.0f} objects/s  ({lines} lines per object)")
     base = results["PyYAML CSafeDumper"]
-    print(f"genplat.render.emit / CSafeDumper: {results['genplat.render.emit'] / base:.1f}x")
+    print(f"genplat.rendering.emit / CSafeDumper: {results['genplat.rendering.emit'] / base:.1f}x")
 
 
 if __name__ == "__main__":

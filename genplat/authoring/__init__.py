@@ -18,6 +18,7 @@ order), ``_project_check`` (validate a project with files replaced), ``_starter`
 from __future__ import annotations
 
 from genplat.authoring._edit import Assignment, EditResult, parse_assignment, set_image, set_values
+from genplat.authoring._files import write_file
 from genplat.authoring._fmt import format_text
 from genplat.authoring._init import init_project
 from genplat.authoring._paths import PathError, parse_path
@@ -40,4 +41,5 @@ __all__ = [
     "set_image",
     "set_values",
     "validate_with",
+    "write_file",
 ]

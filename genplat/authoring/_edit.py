@@ -34,6 +34,8 @@ from genplat.authoring._paths import (
 from genplat.authoring._project_check import new_errors, validate_with
 from genplat.authoring._roundtrip import RoundTrip, minimal_patch
 from genplat.authoring._schema_paths import types_at
+from genplat.loader.project import blueprint_folder_of, load_project
+from genplat.core.suggest import did_you_mean
 
 _KINDS = {"Platform": "platform", "Tenant": "tenant"}
 
@@ -165,20 +167,12 @@ def edit_text(original: str, assignments: t.Sequence[Assignment]) -> str:
     return minimal_patch(original, before, rt.dump())
 
 
-def project_of(file: Path) -> Path | None:
-    """The blueprints folder a file belongs to: the nearest folder upwards holding platform.yaml."""
-    for folder in file.resolve().parents:
-        if (folder / "platform.yaml").is_file():
-            return folder
-    return None
-
-
 def checked_edit(file: Path, new_text: str, original: str) -> EditResult:
     """Validate the project with ``new_text`` in place of ``file``; the errors it would add, if any."""
-    root = project_of(file) or file.parent
+    root = blueprint_folder_of(file) or file.parent
     if new_text == original:
         return EditResult(file, original, new_text, [])
-    target: Path = root if project_of(file) else file
+    target: Path = root if blueprint_folder_of(file) else file
     before = validate_with(target)
     after = validate_with(target, {file: new_text.encode("utf-8")})
     return EditResult(file, original, new_text, new_errors(before, after))
@@ -191,8 +185,6 @@ def set_values(file: Path, assignments: t.Sequence[Assignment]) -> EditResult:
 
 def set_image(root: Path, tenant: str, service: str, image: str) -> EditResult:
     """Set ``spec.services[SERVICE].image`` in the blueprint of ``tenant`` (found by its name)."""
-    from genplat.loader.project import load_project
-    from genplat.core.suggest import did_you_mean
 
     project = load_project(root)
     bp = project.tenant(tenant)

@@ -14,7 +14,8 @@ from genplat.checks.crd_schema import CrdSet, CrdVersion, convert_crd, convert_s
 from genplat.checks.export import export_crd_schemas, export_kubernetes_schemas
 from genplat.checks.guardrails import RULES as GUARDRAIL_RULES
 from genplat.checks.guardrails import GuardrailContext
-from genplat.checks.kubernetes import KubernetesSchemas, available_versions, default_version
+from genplat.checks.kubernetes import KubernetesSchemas
+from genplat.core.kube import available_versions, default_version
 
 __all__ = [
     "GUARDRAIL_RULES",

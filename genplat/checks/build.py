@@ -23,6 +23,7 @@ from genplat.policy import settings_from
 from genplat.checks.checker import get_checker
 from genplat.checks.guardrails import GuardrailContext
 from genplat.checks.kubeconform import find_kubeconform
+from genplat.rendering.crossplane import composite_crd
 
 if t.TYPE_CHECKING:
     from genplat.resolver.model import PlatformModel, TenantTarget
@@ -120,7 +121,6 @@ def make_build_checker(
                 key = (o.api_version, o.name, repr(o.obj.get("spec")))
                 if key not in xrds:
                     xrds.add(key)
-                    from genplat.render.crossplane import composite_crd
 
                     out_setup.extend(checker.add_crds([(composite_crd(o.obj), str(o.origin))]))
         report = first[0]

@@ -16,7 +16,7 @@ from genplat.core.objects import RenderedObject
 from genplat.checks.crd_schema import convert_crd
 from genplat.checks.guardrails import GuardrailContext, run_guardrails
 from genplat.checks.kubeconform import run_kubeconform
-from genplat.checks.kubernetes import split_api_version
+from genplat.core.kube import split_api_version
 from genplat.checks.manifests import Located, read_manifests
 from genplat.checks.schema import SchemaFinding, SchemaIndex
 
@@ -187,7 +187,7 @@ def check_paths(
     crd_docs = [(i.ro.obj, i.ro.origin.file) for i in items
                 if i.ro.kind == "CustomResourceDefinition" and i.ro.api_version.startswith("apiextensions.k8s.io/")]
     # Crossplane XRDs define their composite resources' CRDs: derive them, so XRs check too.
-    from genplat.render.crossplane import composite_crd
+    from genplat.rendering.crossplane import composite_crd
 
     for i in items:
         if i.ro.kind == "CompositeResourceDefinition" and i.ro.api_version.startswith("apiextensions.crossplane.io/"):

@@ -21,7 +21,8 @@ import jsonschema_rs
 
 from genplat.core.suggest import did_you_mean
 from genplat.checks.crd_schema import CrdSet, load_crds, prune_nulls
-from genplat.checks.kubernetes import DEFINITIONS_URI, KubernetesSchemas, split_api_version
+from genplat.checks.kubernetes import DEFINITIONS_URI, KubernetesSchemas
+from genplat.core.kube import split_api_version
 
 PathT = tuple[t.Union[str, int], ...]
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from genplat.loader.project import blueprint_folder, find_project, output_folder
+
 from genplat.core.diagnostics import Diagnostic, has_errors
 from genplat.core.errors import UsageError
 from genplat.core.report import REPORTERS
@@ -49,18 +51,6 @@ def report(diagnostics: list[Diagnostic], fmt: str | None, *, quiet_ok: str | No
 PROJECT_HELP = "The project (a folder holding blueprints/, or inside one) [default: found upwards from here]."
 
 
-def find_project(start: Path) -> Path | None:
-    """The project at or above ``start``: the nearest folder holding ``blueprints/platform.yaml``, or a
-    blueprints folder itself (one holding ``platform.yaml``; its parent when it is named ``blueprints``)."""
-    here = start.resolve()
-    for folder in (here, *here.parents):
-        if (folder / "blueprints" / "platform.yaml").is_file():
-            return folder
-        if (folder / "platform.yaml").is_file():
-            return folder.parent if folder.name == "blueprints" else folder
-    return None
-
-
 def project_option(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
     return click.option("-C", "--project", "project_dir", default=None, metavar="DIR",
                         type=click.Path(exists=True, file_okay=False), help=PROJECT_HELP)(f)
@@ -85,11 +75,3 @@ def resolve_project(explicit: str | None = None, positional: str | None = None) 
     except ValueError:  # pragma: no cover - other drive on Windows
         return found
     return rel if not str(rel).startswith("..") or len(rel.parts) < 4 else found
-
-
-def blueprints_of(project: Path) -> Path:
-    return project / "blueprints" if (project / "blueprints" / "platform.yaml").is_file() else project
-
-
-def out_of(project: Path) -> Path:
-    return (project.parent if project.name == "blueprints" else project) / "out"

@@ -11,42 +11,52 @@ import click
 from genplat.core.errors import GenplatError
 from genplat.core.text import escape_name
 
-# Command name → module (inside genplat.cli) that defines a click command called ``command``
-# (``module:attribute`` when the module defines several).
-COMMANDS: dict[str, str] = {
-    "init": "init",
-    "tenant": "tenant",
-    "set": "edit",
-    "set-image": "edit:set_image_command",
-    "fmt": "fmt",
-    "validate": "validate",
-    "render": "render",
-    "build": "build",
-    "completion": "completion",
-    "schema": "schema",
-    "check": "check",
-    "schemas": "schemas",
-    "package": "package",
-    "push": "push",
-    "pull": "pull",
-    "diff": "diff",
-    "sign": "sign",
-    "verify": "verify",
+# Command name → (module inside genplat.cli defining a click command called ``command``, or
+# ``module:attribute``; its one-line help). ``genplat --help`` lists the help from here, so it imports no
+# command module (tests/cli/test_help.py keeps the lines equal to the commands' own).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("init", "Write a starter project into DIRECTORY (default: the working folder)."),
+    "tenant": ("tenant", "Create tenant blueprints."),
+    "set": ("edit", "Set values in a blueprint FILE: PATH=VALUE, e.g. spec.tier=large."),
+    "set-image": ("edit:set_image_command",
+                  "Set the IMAGE of SERVICE in the blueprint of TENANT (for bots: Renovate-style bumps)."),
+    "fmt": ("fmt", "Write blueprints in canonical form: keys in schema order, two-space indentation."),
+    "validate": ("validate", "Check blueprints against their schemas and each other."),
+    "render": ("render", "Print the manifests a build would write to stdout, nothing to disk."),
+    "build": ("build", "Render the blueprints of the project into checked bundles under out/."),
+    "completion": ("completion", "Print the completion script for SHELL."),
+    "schema": ("schema", "Print the JSON Schema of a blueprint kind (for editors and other tools)."),
+    "check": ("check", "Check manifests in PATHS (files or folders; default: the project's out/) offline."),
+    "schemas": ("schemas", "JSON Schemas genplat checks with, in layouts other tools read."),
+    "package": ("package", "Package every bundle of the project's out/ as an OCI artifact in a local OCI layout."),
+    "push": ("push", "Push packaged bundles (all, or the BUNDLES named) to <registry>/<env>-<cluster>:<tag>."),
+    "pull": ("pull", "Pull bundle REF (registry/repo:tag, registry/repo@sha256:… or oci:LAYOUT:TAG) into a folder."),
+    "diff": ("diff", "Compare the rendered output of BASE and HEAD, object by object."),
+    "sign": ("sign", "Sign bundles with a cosign-compatible key-based signature of each manifest digest."),
+    "verify": ("verify",
+               "Verify the signature of bundle REF (registry/repo:tag, registry/repo@sha256:… or oci:LAYOUT:TAG)."),
 }
 
 
 class _LazyGroup(click.Group):
-    """Imports a command's module only when it runs, so ``genplat --help`` stays fast."""
+    """Imports a command's module only when it runs, so ``genplat --help`` stays fast and light."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        module = COMMANDS.get(cmd_name)
-        if module is None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
             return None
-        name, _, attr = module.partition(":")
+        name, _, attr = entry[0].partition(":")
         return t.cast(click.Command, getattr(importlib.import_module(f"genplat.cli.{name}"), attr or "command"))
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        with formatter.section("Commands"):
+            # A bare Command shortens the line exactly as click shortens the real command's help.
+            formatter.write_dl([(n, click.Command(n, help=COMMANDS[n][1]).get_short_help_str(limit)) for n in names])
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

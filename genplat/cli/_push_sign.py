@@ -12,6 +12,7 @@ from genplat.publish.registry import RegistryClient
 from genplat.packaging.refs import RegistryRef
 from genplat.publish.transfer import PushResult
 from genplat.publish.sign import SignResult, SigningKey, push_attachments, read_source, sign_remote
+from genplat.cli._signing import load_key
 
 
 @dataclasses.dataclass
@@ -30,8 +31,6 @@ def prepare(sign: bool, key_path: Path | None) -> SigningKey | None:
         if key_path is not None:
             raise UsageError("--key is for --sign; add --sign to sign the pushed bundles")
         return None
-    from genplat.cli.sign import load_key
-
     return load_key(key_path)
 
 

@@ -6,6 +6,7 @@ import click
 
 from genplat.pipeline import SPLITS, BuildOptions, build
 from genplat.cli._common import format_option, project_option, report, resolve_project
+from genplat.cli.render import render_to_stdout
 
 
 @click.command("build")
@@ -44,7 +45,6 @@ def command(project: str | None, project_dir: str | None, out_dir: Path | None, 
     if out_dir is not None and str(out_dir) == "-":
         if check_only:
             raise click.UsageError("--check compares with an output folder; it cannot be combined with -o -")
-        from genplat.cli.render import render_to_stdout
 
         raise SystemExit(render_to_stdout(root, crds=tuple(crds), split=split, max_file_size=max_file_size, jobs=jobs, fmt=fmt))
     result = build(BuildOptions(project=root, out_dir=out_dir, check_only=check_only, split=split, max_file_size=max_file_size,

@@ -7,10 +7,16 @@ from pathlib import Path
 
 import click
 
-from genplat.checks.checker import check_paths
 from genplat.checks.guardrails import GuardrailContext
-from genplat.checks.kubernetes import available_versions, default_version
-from genplat.cli._common import find_project, format_option, out_of, project_option, report, resolve_project
+from genplat.core.kube import available_versions, default_version
+from genplat.cli._common import format_option, project_option, report, resolve_project
+from genplat.loader import find_project, output_folder
+from genplat.loader import load_project
+from genplat.validation import validate
+from genplat.pipeline import check
+from genplat.core.errors import FindingsError, UsageError
+from genplat.resolver.model import resolve
+from genplat.checks.build import guardrail_context, namespaces_of
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,13 +33,9 @@ class CheckOptions:
 
 def guardrails_from_blueprints(directory: Path) -> GuardrailContext:
     """All guardrail rules apply when the blueprints are at hand: settings from the platform blueprint."""
-    from genplat import api as _api
-    from genplat.core.errors import FindingsError, UsageError
-    from genplat.resolver.model import resolve
-    from genplat.checks.build import guardrail_context, namespaces_of
 
-    project = _api.load_project(str(directory))
-    findings = [d for d in _api.validate(project) if d.is_error]
+    project = load_project(str(directory))
+    findings = [d for d in validate(project) if d.is_error]
     if findings:
         raise FindingsError(findings, "the blueprints have errors; fix them (see `genplat validate`) before checking with them")
     if project.platform is None:
@@ -49,8 +51,8 @@ def guardrails_from_blueprints(directory: Path) -> GuardrailContext:
 
 def execute(opts: CheckOptions) -> list:  # type: ignore[type-arg]
     guardrails = guardrails_from_blueprints(opts.blueprints) if opts.blueprints is not None else None
-    return check_paths(list(opts.paths), kubernetes_version=opts.kubernetes_version, crd_paths=list(opts.crds),
-                       guardrails=guardrails, strict=opts.strict, use_kubeconform=opts.kubeconform)
+    return check(opts.paths, kubernetes_version=opts.kubernetes_version, crds=opts.crds, guardrails=guardrails,
+                 strict=opts.strict, kubeconform=opts.kubeconform)
 
 
 @click.command("check")
@@ -81,7 +83,7 @@ def command(paths: tuple[Path, ...], project_dir: str | None, crds: tuple[Path, 
     """
     if not paths:
         root = resolve_project(project_dir) if project_dir or find_project(Path(".")) else None
-        default = out_of(root) if root is not None else Path("out")
+        default = output_folder(root) if root is not None else Path("out")
         if not default.exists():
             raise click.UsageError(f"no PATHS given and no {default}/ folder (run `genplat build` first)")
         paths = (default,)

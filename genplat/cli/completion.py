@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from click.shell_completion import get_completion_class
+from genplat.cli._main import cli
 
 
 @click.command("completion")
@@ -16,8 +17,6 @@ def command(shell: str) -> None:
       zsh:   eval "$(genplat completion zsh)"         (in ~/.zshrc)
       fish:  genplat completion fish > ~/.config/fish/completions/genplat.fish
     """
-    from genplat.cli._main import cli
-
     cls = get_completion_class(shell)
     assert cls is not None  # the choice above lists only shells click knows
     click.echo(cls(cli, {}, "genplat", "_GENPLAT_COMPLETE").source())

@@ -9,7 +9,9 @@ from pathlib import Path
 import click
 
 from genplat.diff import FORMATS, GITHUB_COMMENT_LIMIT, diff, format_markdown, format_text
-from genplat.cli.push import make_client, registry_options
+from genplat.cli._registry import make_client, registry_options
+from genplat.cli._common import resolve_project
+from genplat.loader import find_project
 
 
 @click.command("diff")
@@ -49,7 +51,6 @@ def command(base: str, head: str | None, fmt: str, exit_code: bool, project: Pat
         return make_client(host, insecure=insecure, ca_file=ca_file, username=username,
                            password_stdin=password_stdin, timeout=timeout)
 
-    from genplat.cli._common import find_project, resolve_project
 
     if project is not None or find_project(Path(".")) is not None:
         project = resolve_project(str(project) if project is not None else None)

@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 
 from genplat.authoring import EditResult, parse_assignment, set_image, set_values
-from genplat.authoring._files import write_file
-from genplat.cli._common import blueprints_of, format_option, project_option, report, resolve_project
+from genplat.authoring import write_file
+from genplat.cli._common import format_option, project_option, report, resolve_project
+from genplat.loader import blueprint_folder
 
 
 def _finish(result: EditResult, fmt: str | None, *, dry_run: bool) -> None:
@@ -63,5 +64,5 @@ def set_image_command(tenant: str, service: str, image: str, project_dir: str | 
 
     The tenant's file is found by its metadata.name; the edit is validated as for `genplat set`.
     """
-    root = blueprints_of(resolve_project(project_dir))
+    root = blueprint_folder(resolve_project(project_dir))
     _finish(set_image(root, tenant, service, image), fmt, dry_run=dry_run)

@@ -9,8 +9,9 @@ import click
 from genplat.core.errors import UsageError
 from genplat.loader.project import blueprint_files
 from genplat.authoring import format_text
-from genplat.authoring._files import write_file
-from genplat.cli._common import blueprints_of, project_option, resolve_project
+from genplat.authoring import write_file
+from genplat.cli._common import project_option, resolve_project
+from genplat.loader import blueprint_folder
 
 
 @click.command("fmt")
@@ -23,7 +24,7 @@ def command(paths: tuple[Path, ...], project_dir: str | None, check_only: bool) 
     PATHS are blueprint files or folders (default: every blueprint of the project). Comments,
     blank lines, quoting and flow mappings ({cpu: "1", memory: 1Gi}) are kept.
     """
-    targets = list(paths) or [blueprints_of(resolve_project(project_dir))]
+    targets = list(paths) or [blueprint_folder(resolve_project(project_dir))]
     files: list[Path] = []
     for p in targets:
         files.extend(blueprint_files(p) if p.is_dir() else [p])

@@ -10,7 +10,7 @@ import click
 from genplat.packaging.tar import DEFAULT_MAX_EXTRACT_BYTES
 from genplat.packaging.refs import LayoutRef, parse_ref
 from genplat.publish.transfer import extract_artifact, fetch_artifact
-from genplat.cli.push import make_client, registry_options
+from genplat.cli._registry import make_client, registry_options
 
 
 @click.command("pull")

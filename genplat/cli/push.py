@@ -11,56 +11,15 @@ import click
 import yaml
 
 from genplat.core.errors import GenplatError, UsageError
-from genplat.publish.registry import DEFAULT_TIMEOUT, RegistryClient
-from genplat.publish.auth import Credentials, resolve_credentials
 from genplat.publish.transfer import push_layout
 from genplat.packaging.layout import read_layout
-from genplat.packaging.pins import LOCK_FILE, check_pinned, read_pins, wiring_repository
+from genplat.output.lockfile import LOCKFILE_NAME
+from genplat.packaging.pins import check_pinned, read_pins, wiring_repository
 from genplat.packaging.refs import split_registry
-
-
-def registry_options(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
-    """Connection and credential options shared by push and pull."""
-    for opt in reversed([
-        click.option("--insecure", is_flag=True, help="The registry serves plain HTTP."),
-        click.option("--ca-file", type=click.Path(dir_okay=False, exists=True), default=None,
-                     help="CA certificate(s) (PEM) that signed the registry's TLS certificate."),
-        click.option("--username", default=None, help="User name; the password is read from stdin."),
-        click.option("--password-stdin", is_flag=True, help="Read the password (or token) from standard input."),
-        click.option("--timeout", type=click.FloatRange(min=0.5), default=DEFAULT_TIMEOUT, show_default=True,
-                     envvar="GENPLAT_REGISTRY_TIMEOUT",
-                     help="Seconds each registry operation may take, retries included."),
-    ]):
-        f = opt(f)
-    return f
-
-
-def make_client(host: str, *, insecure: bool, ca_file: str | None, username: str | None, password_stdin: bool,
-                timeout: float, password: str | None = None) -> RegistryClient:
-    explicit = None
-    if password_stdin or username:
-        if not (password_stdin and username):
-            raise UsageError("--username and --password-stdin go together")
-        if password is None:
-            password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            raise UsageError("--password-stdin: nothing on standard input")
-        explicit = Credentials(username, password, source="--username/--password-stdin")
-    creds = resolve_credentials(host, explicit)
-    return RegistryClient(host, insecure=insecure, ca_file=ca_file, credentials=creds, timeout=timeout)
-
-
-def blueprint_registry(blueprints: Path) -> str | None:
-    path = blueprints / "platform.yaml" if blueprints.is_dir() else blueprints
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except yaml.YAMLError as exc:
-        raise GenplatError(f"{path}: not valid YAML ({exc.__class__.__name__}); pass --registry") from exc
-    spec = doc.get("spec") if isinstance(doc, dict) else None
-    reg = spec.get("registry") if isinstance(spec, dict) else None
-    return reg if isinstance(reg, str) and reg else None
+from genplat.cli._registry import blueprint_registry, make_client, registry_options
+from genplat.cli._common import resolve_project
+from genplat.loader import blueprint_folder, find_project, output_folder
+from genplat.cli import _push_sign
 
 
 def push_targets(layout: Path, names: t.Iterable[str], *, registry: str | None, blueprints: Path,
@@ -135,13 +94,11 @@ def command(bundles: tuple[str, ...], registry: str | None, other_registry: bool
     manifest are in. Credentials: --username with --password-stdin,
     GENPLAT_REGISTRY_USERNAME/GENPLAT_REGISTRY_PASSWORD, or Docker's config.json (credential helpers too).
     """
-    from genplat.cli._common import blueprints_of, find_project, out_of, resolve_project
-
     root = resolve_project(project_dir) if project_dir or find_project(Path(".")) else None
-    layout = layout or (out_of(root) if root is not None else Path("out")) / ".oci"
-    blueprints = blueprints or (blueprints_of(root) if root is not None else Path("blueprints"))
+    layout = layout or (output_folder(root) if root is not None else Path("out")) / ".oci"
+    blueprints = blueprints or (blueprint_folder(root) if root is not None else Path("blueprints"))
     pins = read_pins(layout.parent)
-    lock = layout.parent / LOCK_FILE
+    lock = layout.parent / LOCKFILE_NAME
 
     def check(name: str, art: t.Any) -> None:
         check_pinned(name, art.format, art.digest, pins, what=str(layout), lock=lock,
@@ -159,7 +116,6 @@ def command(bundles: tuple[str, ...], registry: str | None, other_registry: bool
     for name, target in targets.items():
         host, repo = split_registry(target)
         by_host.setdefault(host, {})[name] = repo
-    from genplat.cli import _push_sign
 
     signer = _push_sign.prepare(sign_, key_path)
     password = None

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
-from genplat.pipeline import SPLITS, BuildOptions, build
+from genplat.pipeline import SPLITS, RenderOptions, render
 from genplat.cli._common import format_option, project_option, report, resolve_project
+from genplat.core.diagnostics import has_errors
+from genplat.core.report import REPORTERS
+from genplat.cli._common import default_format
 
 
 def selected(path: str, *, env: str | None, cluster: str | None, tenant: str | None) -> bool:
@@ -29,10 +31,7 @@ def render_to_stdout(project: Path, *, env: str | None = None, cluster: str | No
                      crds: tuple[Path, ...] = (), split: str = "per-tenant", max_file_size: int = 1024 * 1024,
                      jobs: int | None = None, fmt: str | None = None) -> int:
     """Render and check in memory, print the selected manifests; findings go to stderr. The exit code."""
-    with tempfile.TemporaryDirectory(prefix="genplat-render-") as tmp:
-        # check_only against an empty folder: everything is rendered and checked, nothing is written.
-        result = build(BuildOptions(project=project, out_dir=Path(tmp) / "out", check_only=True, split=split,
-                                    max_file_size=max_file_size, crds=crds, incremental=False, jobs=jobs))
+    result = render(RenderOptions(project=project, split=split, max_file_size=max_file_size, crds=crds, jobs=jobs))
     code = _report_to_stderr(result.diagnostics, fmt)
     if code:
         click.echo("render failed: nothing was printed", err=True)
@@ -55,9 +54,6 @@ def render_to_stdout(project: Path, *, env: str | None = None, cluster: str | No
 
 def _report_to_stderr(diagnostics: list, fmt: str | None) -> int:  # type: ignore[type-arg]
     """Findings on stderr: stdout carries only manifests."""
-    from genplat.core.diagnostics import has_errors
-    from genplat.core.report import REPORTERS
-    from genplat.cli._common import default_format
 
     text = REPORTERS[fmt or default_format()](diagnostics)
     if text:

@@ -8,7 +8,8 @@ import click
 
 from genplat.checks.crd_schema import load_crds
 from genplat.checks.export import CRD_TEMPLATE, export_crd_schemas, export_kubernetes_schemas
-from genplat.checks.kubernetes import KubernetesSchemas, default_version
+from genplat.checks.kubernetes import KubernetesSchemas
+from genplat.core.kube import default_version
 from genplat.cli._common import report
 
 

@@ -24,47 +24,10 @@ from genplat.publish.sign import (
     sign_layout,
     sign_remote,
 )
-from genplat.cli.push import blueprint_registry, make_client, registry_options
-
-
-def password_source() -> t.Callable[[], bytes]:
-    """COSIGN_PASSWORD when set (even empty, as cosign does), else a hidden prompt on a terminal."""
-    def get() -> bytes:
-        from genplat.publish.sign._keys import env_password
-
-        value = env_password()
-        if value is not None:
-            return value
-        if not sys.stdin.isatty():
-            raise UsageError(f"the signing key is encrypted: set {ENV_PASSWORD} (no terminal to ask on)")
-        return str(click.prompt("Password for the signing key", hide_input=True, err=True,
-                                default="", show_default=False)).encode()
-    return get
-
-
-def key_option(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
-    return click.option("--key", "key_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                        envvar="GENPLAT_SIGNING_KEY",
-                        help="Private key: cosign's encrypted key (password from COSIGN_PASSWORD or a "
-                             "prompt) or PEM PKCS#8; ECDSA P-256. Also GENPLAT_SIGNING_KEY.")(f)
-
-
-def sign_options(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
-    for opt in reversed([
-        click.option("--scheme", type=click.Choice(SCHEMES), default="legacy", show_default=True,
-                     help="legacy: sha256-<hex>.sig/.att tags (cosign v2 and v3, Flux); sigstore-bundle: "
-                          "sigstore bundle v0.3 referrers (cosign v3)."),
-        click.option("--attest/--no-attest", default=True, show_default=True,
-                     help="Also attach a signed CycloneDX SBOM and SLSA v1 provenance."),
-    ]):
-        f = opt(f)
-    return f
-
-
-def load_key(key_path: Path | None) -> SigningKey:
-    if key_path is None:
-        raise UsageError("no signing key: pass --key (or set GENPLAT_SIGNING_KEY)")
-    return load_signing_key(key_path, password_source())
+from genplat.cli._registry import blueprint_registry, make_client, registry_options
+from genplat.cli._signing import key_option, load_key, sign_options
+from genplat.cli._common import resolve_project
+from genplat.loader import blueprint_folder, find_project, output_folder
 
 
 def report(results: t.Sequence[SignResult], output_format: str) -> None:
@@ -108,11 +71,9 @@ def command(targets: tuple[str, ...], key_path: Path | None, scheme: str, attest
     kept; signing again with the same key adds nothing. Verify with `genplat verify` or
     `cosign verify --key KEY.pub`.
     """
-    from genplat.cli._common import blueprints_of, find_project, out_of, resolve_project
-
     root = resolve_project(project_dir) if project_dir or find_project(Path(".")) else None
-    layout = layout or (out_of(root) if root is not None else Path("out")) / ".oci"
-    blueprints = blueprints or (blueprints_of(root) if root is not None else Path("blueprints"))
+    layout = layout or (output_folder(root) if root is not None else Path("out")) / ".oci"
+    blueprints = blueprints or (blueprint_folder(root) if root is not None else Path("blueprints"))
     key = load_key(key_path)
     remote = [tg for tg in targets if "/" in tg]
     local = [tg for tg in targets if "/" not in tg]

@@ -8,8 +8,10 @@ import click
 
 from genplat.core.errors import UsageError
 from genplat.authoring import TenantRequest, new_errors, new_tenant_text, validate_with
-from genplat.authoring._files import write_file
-from genplat.cli._common import blueprints_of, format_option, project_option, report, resolve_project
+from genplat.authoring import write_file
+from genplat.cli._common import format_option, project_option, report, resolve_project
+from genplat.loader import blueprint_folder
+from genplat.loader.project import load_project
 
 
 @click.group("tenant")
@@ -47,8 +49,7 @@ def new(name: str, project_dir: str | None, tier: str | None, envs: tuple[str, .
     on any error nothing is written (exit 1).
     """
     root = resolve_project(project_dir)
-    blueprints = blueprints_of(root)
-    from genplat.loader.project import load_project
+    blueprints = blueprint_folder(root)
 
     project = load_project(blueprints)
     target = blueprints / "tenants" / f"{name}.yaml"

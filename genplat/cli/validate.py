@@ -5,23 +5,11 @@ from pathlib import Path
 
 import click
 
-from genplat import api as _api
-from genplat.cli._common import (
-    blueprints_of,
-    find_project,
-    format_option,
-    project_option,
-    report,
-    resolve_project,
-)
+from genplat.loader.project import blueprint_folder_of
 
-
-def _project_of(file: Path) -> Path | None:
-    """The blueprint folder a blueprint file belongs to: the nearest folder upwards with platform.yaml."""
-    for folder in file.resolve().parents:
-        if (folder / "platform.yaml").is_file():
-            return folder
-    return None
+from genplat import loader, validation
+from genplat.cli._common import format_option, project_option, report, resolve_project
+from genplat.loader import blueprint_folder, find_project
 
 
 @click.command("validate")
@@ -42,10 +30,10 @@ def command(paths: tuple[str, ...], project_dir: str | None, max_file_size: int,
     """
     if project_dir is not None and paths:
         raise click.UsageError("give -C DIR or PATHS, not both")
-    targets = list(paths) or [str(blueprints_of(resolve_project(project_dir)))]
+    targets = list(paths) or [str(blueprint_folder(resolve_project(project_dir)))]
     for target in targets:
         if not Path(target).exists():
-            _api.load_project(target)  # raises the usage error that explains a missing folder
+            loader.load_project(target)  # raises the usage error that explains a missing folder
     folders = [p for p in targets if Path(p).is_dir()]
     files = [Path(p) for p in targets if not Path(p).is_dir()]
     if folders and files or len(folders) > 1:
@@ -54,23 +42,23 @@ def command(paths: tuple[str, ...], project_dir: str | None, max_file_size: int,
         folder = folders[0] if folders else targets[0]
         if not (Path(folder) / "platform.yaml").is_file() and not (Path(folder) / "blueprints").is_dir():
             found = find_project(Path(folder))  # a folder inside the project, such as blueprints/tenants
-            if found is not None and Path(folder).resolve().is_relative_to(blueprints_of(found).resolve()):
-                folder = str(blueprints_of(resolve_project(positional=folder)))
-        project = _api.load_project(folder, max_file_size=max_file_size)
-        findings = _api.validate(project)
+            if found is not None and Path(folder).resolve().is_relative_to(blueprint_folder(found).resolve()):
+                folder = str(blueprint_folder(resolve_project(positional=folder)))
+        project = loader.load_project(folder, max_file_size=max_file_size)
+        findings = validation.validate(project)
         n = len(project.tenants) + (1 if project.platform else 0)
         raise SystemExit(report(findings, fmt, quiet_ok=f"{n} blueprint(s) valid"))
-    roots = {_project_of(f) for f in files}
+    roots = {blueprint_folder_of(f) for f in files}
     if None in roots or len(roots) != 1:
         # Files outside a project (or from several): validate them on their own.
-        lone = _api.load_project(files[0], max_file_size=max_file_size) if len(files) == 1 else None
+        lone = loader.load_project(files[0], max_file_size=max_file_size) if len(files) == 1 else None
         if lone is None:
             raise click.UsageError("blueprint files must belong to one project (a folder with platform.yaml)")
-        findings = _api.validate(lone)
+        findings = validation.validate(lone)
         raise SystemExit(report(findings, fmt, quiet_ok="1 blueprint(s) valid"))
     root = roots.pop()
     assert root is not None
-    project = _api.load_project(root, max_file_size=max_file_size)
+    project = loader.load_project(root, max_file_size=max_file_size)
     wanted = {os.path.normcase(os.path.abspath(f)) for f in files}
-    findings = [d for d in _api.validate(project) if d.file and os.path.normcase(os.path.abspath(d.file)) in wanted]
+    findings = [d for d in validation.validate(project) if d.file and os.path.normcase(os.path.abspath(d.file)) in wanted]
     raise SystemExit(report(findings, fmt, quiet_ok=f"{len(files)} blueprint(s) valid"))

@@ -9,7 +9,7 @@ import click
 
 from genplat.packaging.refs import LayoutRef, parse_ref
 from genplat.publish.sign import COSIGN_TYPES, load_public_key, verify_ref
-from genplat.cli.push import make_client, registry_options
+from genplat.cli._registry import make_client, registry_options
 
 _TYPES = {name: uri for uri, name in COSIGN_TYPES.items()}
 

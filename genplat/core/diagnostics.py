@@ -58,6 +58,20 @@ def sort_diagnostics(diagnostics: t.Iterable[Diagnostic]) -> list[Diagnostic]:
     return sorted(diagnostics, key=Diagnostic.sort_key)
 
 
+def tidy(diagnostics: t.Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Sorted, without repeats. A kind without a schema is one finding however many chunks (checked
+    apart, each noting it) met it."""
+    seen: set[tuple[t.Any, ...]] = set()
+    out = []
+    for d in diagnostics:
+        key: tuple[t.Any, ...] = (d.rule, d.message.split(" (", 1)[0]) if d.rule == "schema-not-validated" else \
+            (d.rule, d.file, d.line, d.column, d.path, d.message, d.object)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return sort_diagnostics(out)
+
+
 def has_errors(diagnostics: t.Iterable[Diagnostic]) -> bool:
     return any(d.is_error for d in diagnostics)
 

@@ -21,7 +21,7 @@ import re
 import typing as t
 from pathlib import Path
 
-from genplat.loader.project import Blueprint
+from genplat.loader.project import blueprint_folder, Blueprint
 from genplat.loader.safe_yaml import load_documents
 
 Path_ = tuple[t.Union[str, int], ...]
@@ -208,8 +208,8 @@ def blueprints_from_files(files: t.Mapping[str, bytes]) -> Blueprints | None:
 
 def blueprints_from_folder(project: Path) -> Blueprints | None:
     """Read a project folder's blueprint files (its ``blueprints/`` folder when it has one)."""
-    sub = project / "blueprints"
-    root, prefix = (sub, "blueprints/") if sub.is_dir() and not (project / "platform.yaml").exists() else (project, "")
+    root = blueprint_folder(project)
+    prefix = "blueprints/" if root != project else ""
     files: dict[str, bytes] = {}
     for dirpath, dirnames, filenames in os.walk(root):
         rel = Path(dirpath).relative_to(root).as_posix()

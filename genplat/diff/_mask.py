@@ -1,6 +1,6 @@
 """Masking of values that may hold secret material, before anything is compared or shown.
 
-Masked values are replaced by :class:`~genplat.diff._model.Masked`: it prints as ``<masked>`` (or,
+Masked values are replaced by :class:`Masked`: it prints as ``<masked>`` (or,
 for a URL with a password, as the URL with ``***`` in place of the password) and compares by a
 digest, so a changed secret still shows up as a change without showing either value.
 
@@ -24,12 +24,12 @@ What is masked (docs/diff.md lists the same rules for users):
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import re
 import typing as t
 
-from genplat.diff._model import Masked
 
 MASK = "<masked>"
 
@@ -64,6 +64,21 @@ def secretish_key(key: str) -> bool:
 
 def _digest(value: t.Any) -> str:
     return hashlib.sha256(repr(value).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Masked:
+    """A value that may be secret: shown as ``display``, compared by ``digest``.
+
+    The digest is only ever used to tell whether the value changed; it is never printed, because a
+    hash of a short password can be reversed by guessing.
+    """
+
+    display: str
+    digest: str
+
+    def __str__(self) -> str:
+        return self.display
 
 
 def masked(value: t.Any, display: str = MASK) -> Masked:

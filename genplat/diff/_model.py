@@ -10,6 +10,9 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
+from genplat.diff._mask import Masked as Masked
+from genplat.diff._mask import mask_object
+
 
 class _Missing:
     """Marks the absent side of an added or removed field (``None`` is a real YAML value)."""
@@ -26,21 +29,6 @@ class _Missing:
 
 
 MISSING: t.Any = _Missing()
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Masked:
-    """A value that may be secret: shown as ``display``, compared by ``digest``.
-
-    The digest is only ever used to tell whether the value changed; it is never printed, because a
-    hash of a short password can be reversed by guessing.
-    """
-
-    display: str
-    digest: str
-
-    def __str__(self) -> str:
-        return self.display
 
 
 @dataclasses.dataclass(frozen=True, slots=True, order=True)
@@ -77,8 +65,6 @@ class Document:
         Computed on first use, so objects that turn out equal on both sides are never masked.
         """
         if self._masked is None:
-            from genplat.diff._mask import mask_object
-
             self._masked = mask_object(self.raw)
         return self._masked
 

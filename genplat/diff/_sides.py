@@ -23,6 +23,11 @@ from genplat.core.errors import GenplatError
 from genplat.diff._blueprints import blueprints_from_files, blueprints_from_folder
 from genplat.diff._model import SideInfo
 from genplat.diff._snapshot import DiffInputError, Snapshot, _is_yaml, read_output, snapshot_from_files
+from genplat.pipeline import RenderOptions, render
+from genplat.core.report import format_text
+from genplat import packaging, publish
+from genplat.publish.registry import RegistryClient
+from genplat.publish.auth import resolve_credentials
 
 ClientFactory = t.Callable[[str], t.Any]  # registry host → genplat.publish.RegistryClient
 
@@ -97,16 +102,11 @@ def read_tree(root: Path, treeish: str) -> dict[str, bytes] | None:
 def render_project(project_dir: Path) -> dict[tuple[str, str], bytes]:
     """Render the blueprints in ``project_dir`` in memory: {(bundle, path in bundle): bytes}.
 
-    The one place that calls the build; it writes nothing (``check_only``) and skips the manifest
-    checks (``genplat build --check`` and ``genplat check`` are there for those).
+    The one place that renders; it skips the manifest checks (``genplat build --check`` and
+    ``genplat check`` are there for those).
     """
-    from genplat.pipeline import BuildOptions, build
-
-    with tempfile.TemporaryDirectory(prefix="genplat-diff-out-") as tmp:
-        result = build(BuildOptions(project=project_dir, out_dir=Path(tmp) / "out", check_only=True, run_checks=False, incremental=False))
+    result = render(RenderOptions(project=project_dir, run_checks=False))
     if not result.ok:
-        from genplat.core.report import format_text
-
         errors = [d for d in result.diagnostics if d.is_error]
         raise DiffInputError(f"{project_dir}: the blueprints do not build ({len(errors)} error(s)):\n"
                              + format_text(errors[:10]).rstrip(),
@@ -195,16 +195,12 @@ def looks_like_oci(spec: str) -> bool:
 
 def oci_side(spec: str, opts: SideOptions) -> tuple[Snapshot, SideInfo, str]:
     """The bundle behind an OCI reference; also returns the artifact's bundle name (tag or repo name)."""
-    from genplat import packaging, publish
-
     ref = packaging.parse_ref(spec)
     client = None
     if isinstance(ref, packaging.LayoutRef):
         name = ref.tag
     else:
         if opts.client_factory is None:
-            from genplat.publish.registry import RegistryClient
-            from genplat.publish.auth import resolve_credentials
 
             client = RegistryClient(ref.registry, credentials=resolve_credentials(ref.registry))
         else:

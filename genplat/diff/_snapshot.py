@@ -24,6 +24,7 @@ import yaml
 
 from genplat.core.errors import UsageError
 from genplat.diff._model import Document, ObjectKey
+from genplat.loader.safe_yaml import load_documents
 
 YAML_SUFFIXES = (".yaml", ".yml")
 KUSTOMIZATION = "kustomization.yaml"
@@ -188,8 +189,6 @@ def _doc_headers(text: str) -> list[tuple[int, str | None]]:
 
 def _load(text: str, where: str) -> list[t.Any]:
     if text.count("[") + text.count("{") > _FLOW_BRACKET_LIMIT:
-        from genplat.loader.safe_yaml import load_documents
-
         docs, diags = load_documents(text, where, multi=True, max_bytes=64 * 1024 * 1024)
         if diags:
             d = diags[0]

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from genplat.loader.project import Blueprint, Project, find_blueprint_root, load_project
+from genplat.loader.project import Blueprint, Project, blueprint_folder, find_project, load_project, output_folder
 
-__all__ = ["Blueprint", "Project", "find_blueprint_root", "load_project"]
+__all__ = ["Blueprint", "Project", "blueprint_folder", "find_project", "load_project", "output_folder"]

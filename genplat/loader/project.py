@@ -14,6 +14,13 @@ from pathlib import Path
 from genplat.core.diagnostics import Diagnostic
 from genplat.core.objects import Origin
 from genplat.loader.safe_yaml import DEFAULT_MAX_BYTES, YamlDocument, load_documents
+from genplat.core.diagnostics import anchor_path, json_path
+from genplat.loader.read import InputError, read_input
+from genplat.core.text import escape_name
+from genplat.core.parallel import state
+from genplat.core.parallel import fork_map
+from genplat.core.errors import UsageError
+from genplat.core.suggest import did_you_mean
 
 API_VERSION = "genplat.dev/v1alpha1"
 KINDS = ("Platform", "Tenant")
@@ -50,8 +57,6 @@ class Blueprint:
         return spec if isinstance(spec, dict) else {}
 
     def origin(self, path: t.Sequence[str | int] = (), *, key: bool = False) -> Origin:
-        from genplat.core.diagnostics import anchor_path, json_path
-
         line, column = self.doc.locate(path, key=key)
         return Origin(self.file, line, column, json_path(path), anchor_path(path, self.data))
 
@@ -84,10 +89,43 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def find_blueprint_root(path: Path) -> Path:
-    if (path / "blueprints").is_dir() and not (path / "platform.yaml").exists():
-        return path / "blueprints"
-    return path
+# --- Where a project keeps things: the one place that decides -------------------------------------
+# A project is a folder holding ``blueprints/platform.yaml`` (found upwards from anywhere inside it, as
+# git finds a repository), or a blueprint folder itself (one holding ``platform.yaml``). Rendered
+# output goes to ``out/`` beside ``blueprints/``.
+
+
+def blueprint_folder(project: Path) -> Path:
+    """The folder holding ``platform.yaml`` and ``tenants/``: ``project/blueprints`` or ``project`` itself."""
+    if (project / "blueprints").is_dir() and not (project / "platform.yaml").exists():
+        return project / "blueprints"
+    return project
+
+
+def output_folder(project: Path) -> Path:
+    """``out/`` beside the blueprint folder (inside the project, never inside ``blueprints/``)."""
+    folder = blueprint_folder(project)
+    return (folder.parent if folder.name == "blueprints" else folder) / "out"
+
+
+def find_project(start: Path) -> Path | None:
+    """The project at or above ``start``: the nearest folder holding ``blueprints/platform.yaml``, or a
+    blueprint folder itself (its parent when it is named ``blueprints``)."""
+    here = start.resolve()
+    for folder in (here, *here.parents):
+        if (folder / "blueprints" / "platform.yaml").is_file():
+            return folder
+        if (folder / "platform.yaml").is_file():
+            return folder.parent if folder.name == "blueprints" else folder
+    return None
+
+
+def blueprint_folder_of(file: Path) -> Path | None:
+    """The blueprint folder a blueprint file belongs to: the nearest folder upwards with ``platform.yaml``."""
+    for folder in file.resolve().parents:
+        if (folder / "platform.yaml").is_file():
+            return folder
+    return None
 
 
 def blueprint_files(root: Path) -> list[Path]:
@@ -108,8 +146,6 @@ PARSE_CHUNK = 500
 
 def _read(file: Path, max_file_size: int, overrides: t.Mapping[Path, bytes] | None = None, root: Path | None = None
           ) -> tuple[str, list[YamlDocument] | None, list[Diagnostic]]:
-    from genplat.loader.read import InputError, read_input
-    from genplat.core.text import escape_name
 
     display = escape_name(_display(file))
     try:
@@ -126,16 +162,12 @@ def _read(file: Path, max_file_size: int, overrides: t.Mapping[Path, bytes] | No
 
 
 def _read_chunk(item: tuple[int, int]) -> list[tuple[str, list[YamlDocument] | None, list[Diagnostic]]]:
-    from genplat.core.parallel import state
-
     shared = state()
     return [_read(f, shared["max"], root=shared["root"]) for f in shared["files"][item[0]:item[1]]]
 
 
 def _read_all(files: list[Path], max_file_size: int, jobs: int,
               root: Path | None = None) -> list[tuple[str, list[YamlDocument] | None, list[Diagnostic]]]:
-    from genplat.core.parallel import fork_map
-
     if jobs <= 1 or len(files) < 2 * PARSE_CHUNK:
         return [_read(f, max_file_size, root=root) for f in files]
     ranges = [(i, min(i + PARSE_CHUNK, len(files))) for i in range(0, len(files), PARSE_CHUNK)]
@@ -151,12 +183,10 @@ def load_project(path: str | os.PathLike[str], *, max_file_size: int = DEFAULT_M
     ``overrides`` (resolved path → bytes) are read instead of those files, and count as present when they
     are not on disk yet: authoring commands validate an edit this way before writing it.
     """
-    from genplat.core.errors import UsageError
-
     given = Path(path)
     if not given.exists():
         raise UsageError(f"{given}: no such folder", hint="pass the folder that holds platform.yaml")
-    root = find_blueprint_root(given) if given.is_dir() else given.parent
+    root = blueprint_folder(given) if given.is_dir() else given.parent
     files = blueprint_files(root) if given.is_dir() else [given]
     if overrides:
         known = {f.resolve() for f in files}
@@ -222,8 +252,6 @@ def load_project(path: str | os.PathLike[str], *, max_file_size: int = DEFAULT_M
 
 
 def _check_header(bp: Blueprint) -> list[Diagnostic]:
-    from genplat.core.suggest import did_you_mean
-
     out: list[Diagnostic] = []
     api = bp.data.get("apiVersion")
     if api != API_VERSION:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from genplat.core.errors import GenplatError
 
-LOCK_FILE = "build.lock"
+BUILD_LOCK_NAME = "build.lock"
 LockWait = t.Callable[[str], None]
 
 
@@ -22,7 +22,7 @@ class BuildLock:
     """``with BuildLock(marker_dir, on_wait=...):`` holds the folder's build lock."""
 
     def __init__(self, marker_dir: Path, *, out_dir: Path, on_wait: LockWait | None = None) -> None:
-        self.path = marker_dir / LOCK_FILE
+        self.path = marker_dir / BUILD_LOCK_NAME
         self.out_dir = out_dir
         self.on_wait = on_wait
         self.fd = -1

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from genplat.core.errors import GenplatError
 from genplat.loader.read import read_input
+from genplat.loader.safe_yaml import load_documents
 
 _PACKAGE = Path(__file__).resolve().parent
 MAX_CRD_BYTES = 256 << 20
@@ -122,3 +123,24 @@ def output_matches(out_dir: Path, known: t.Mapping[str, str], managed: t.Callabl
                 return False
             seen += 1
     return seen == len(known)
+
+
+def project_fingerprint(blueprints: Path, *, crds: t.Sequence[Path], options: t.Mapping[str, t.Any],
+                        max_file_size: int) -> str | None:
+    """The fingerprint of a project's inputs without loading the project: its blueprint folder, the CRDs
+    given and those the platform blueprint lists (``spec.crds``). None when a file cannot be read
+    safely: the full build then reports it."""
+    found = list(crds)
+    platform_file = blueprints / "platform.yaml"
+    try:
+        docs, _ = load_documents(read_input(platform_file, max_bytes=max_file_size), str(platform_file))
+        spec = docs[0].data.get("spec") if docs and isinstance(docs[0].data, dict) else None
+        listed = spec.get("crds") if isinstance(spec, dict) else None
+        found += [platform_file.parent / str(p) for p in listed or [] if isinstance(p, str)]
+    except (OSError, GenplatError):  # the load stage reports it
+        pass
+    try:
+        return input_fingerprint(blueprints, crds=[c for c in found if c.exists()], options=options,
+                                 max_file_size=max_file_size)
+    except (OSError, GenplatError):
+        return None

@@ -23,6 +23,8 @@ import threading
 import typing as t
 
 from genplat.core.errors import GenplatError
+from genplat.output.owned import MARKER_DIR
+from genplat.output.paths import check_relpath
 
 COMMIT_DIR = "commit"
 STAGING_PREFIX = "tmp-"
@@ -84,8 +86,6 @@ def _lstat(path: str) -> os.stat_result | None:
 
 def _inside(root: str, rel: str) -> str:
     """``root/rel`` when every folder on the way is a real folder (never through a symlink)."""
-    from genplat.output.tree import check_relpath
-
     check_relpath(rel)
     parts = rel.split("/")
     path = root
@@ -158,8 +158,6 @@ def recover(root: str, marker: str) -> bool:
 
 def marker_dir(root: str) -> str:
     """``root/.genplat``, created as a real folder (a symlink or file there is refused)."""
-    from genplat.output.owned import MARKER_DIR
-
     path = os.path.join(root, MARKER_DIR)
     try:
         os.mkdir(path, DIR_MODE)

@@ -34,11 +34,11 @@ import json
 import re
 import typing as t
 
-from genplat.output.tree import check_relpath
+from genplat.output.paths import check_relpath
 
-__all__ = ["LOCK_FILE", "LOCK_VERSION", "build_lock", "content_hash", "content_hash_of_digests", "file_digest"]
+__all__ = ["LOCKFILE_NAME", "LOCK_VERSION", "make_lockfile", "content_hash", "content_hash_of_digests", "file_digest"]
 
-LOCK_FILE = "genplat.lock.json"
+LOCKFILE_NAME = "genplat.lock.json"
 LOCK_VERSION = 1
 
 # OCI image-spec digest grammar: algorithm ":" encoded.
@@ -67,7 +67,7 @@ def content_hash(files: t.Mapping[str, bytes]) -> str:
     return content_hash_of_digests({check_relpath(p): file_digest(data) for p, data in files.items()})
 
 
-def build_lock(
+def make_lockfile(
     bundles: t.Mapping[str, t.Mapping[str, bytes]],
     *,
     oci_digests: t.Mapping[str, t.Mapping[str, str]] | None = None,

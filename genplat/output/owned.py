@@ -14,9 +14,9 @@ import stat
 from pathlib import Path
 
 from genplat.core.errors import UsageError
+from genplat.output.lockfile import LOCKFILE_NAME
 
 MARKER_DIR = ".genplat"
-LOCK_NAME = "genplat.lock.json"
 
 
 def check_output_folder(out_dir: Path, *, writing: bool) -> bool:
@@ -36,7 +36,7 @@ def check_output_folder(out_dir: Path, *, writing: bool) -> bool:
         raise UsageError(f"output folder {out_dir} exists and is not a folder")
     if writing and not owned(out_dir):
         raise UsageError(f"refusing to write into {out_dir}: it is not empty and genplat did not create it "
-                         f"(no {LOCK_NAME} or {MARKER_DIR}/ in it), so its files would be replaced or deleted",
+                         f"(no {LOCKFILE_NAME} or {MARKER_DIR}/ in it), so its files would be replaced or deleted",
                          hint="pass -o with a new or empty folder")
     return True
 
@@ -50,6 +50,6 @@ def owned(out_dir: Path) -> bool:
         raise UsageError(f"cannot read output folder {out_dir}: {exc.strerror}") from None
     if not names:
         return True
-    lock, marker = names.get(LOCK_NAME), names.get(MARKER_DIR)
+    lock, marker = names.get(LOCKFILE_NAME), names.get(MARKER_DIR)
     return bool((lock is not None and lock.is_file(follow_symlinks=False))
                 or (marker is not None and marker.is_dir(follow_symlinks=False)))

@@ -48,6 +48,7 @@ from pathlib import Path
 
 from genplat.core.errors import GenplatError, UsageError
 from genplat.output.owned import MARKER_DIR, check_output_folder
+from genplat.output.paths import UnsafePathError, check_relpath
 from genplat.output.build_lock import BuildLock, LockWait
 from genplat.output.journal import (
     COMMIT_DIR,
@@ -64,14 +65,6 @@ __all__ = ["TreeDiff", "UnsafePathError", "WriteResult", "check_relpath", "diff_
 
 FILE_MODE = 0o644
 DIR_MODE = 0o755
-
-# Control characters (and DEL) have no business in output names; NUL and "\" are unsafe anywhere.
-_BAD_CHARS = re.compile("[\x00-\x1f\x7f\\\\]")
-
-
-class UnsafePathError(UsageError):
-    """A planned output path could land outside the output folder, or is otherwise unusable."""
-
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class WriteResult:
@@ -99,33 +92,15 @@ class TreeDiff:
 ManagedFn = t.Callable[[str], bool]
 
 
+def owned_by_build(rel: str) -> bool:
+    """What ``genplat build`` owns in out/: everything but hidden top-level entries and what is below them
+    (``out/.oci/`` is ``genplat package``'s, ``out/.genplat/`` the build's own state)."""
+    return not rel.split("/", 1)[0].startswith(".")
+
+
 def default_managed(rel: str) -> bool:
     """Everything except top-level entries named ``.*`` (other commands' state, e.g. ``.oci/``)."""
     return not rel.startswith(".") or "/" in rel
-
-
-def check_relpath(rel: object) -> str:
-    """Return ``rel`` if it is a safe relative POSIX path inside the output folder, else raise."""
-    if not isinstance(rel, str):
-        raise UnsafePathError(f"output path {rel!r} is a {type(rel).__name__}, expected str")
-    problem = None
-    if not rel:
-        problem = "it is empty"
-    elif rel.startswith("/"):
-        problem = "it is absolute"
-    elif (m := _BAD_CHARS.search(rel)) is not None:
-        problem = "it contains a backslash" if m.group() == "\\" else f"it contains the character {m.group()!r}"
-    else:
-        for part in rel.split("/"):
-            if part in ("", ".", ".."):
-                problem = f"it has a {part!r} part" if part else "it has an empty part"
-                break
-    if problem is not None:
-        raise UnsafePathError(
-            f"refusing to write output path {rel!r}: {problem}",
-            hint="output paths must be relative, '/'-separated, without '.', '..' or empty parts",
-        )
-    return rel
 
 
 def _check_plan(files: t.Mapping[str, bytes]) -> set[str]:

@@ -25,7 +25,7 @@ import typing as t
 import yaml
 
 from genplat.core.errors import GenplatError
-from genplat.core.images import parse_image
+from genplat.core.images import images_in, is_tool_config, parse_image
 from genplat.packaging.tar import TarGzDigest, gzip_bytes, make_tar, write_tar
 
 Format = t.Literal["flux", "imgpkg"]
@@ -108,12 +108,6 @@ class Artifact:
         return (self.config, self.layer)
 
 
-def split_image(ref: str) -> tuple[str, str | None, str | None]:
-    """``repo[:tag][@sha256:…]`` → (repo, tag, digest)."""
-    parsed = parse_image(ref)
-    return parsed.name, parsed.tag, parsed.digest
-
-
 def images_lock(images: t.Iterable[str]) -> tuple[bytes, list[str]]:
     """ImagesLock YAML for ``images`` and warnings for those that cannot be listed.
 
@@ -127,7 +121,8 @@ def images_lock(images: t.Iterable[str]) -> tuple[bytes, list[str]]:
     entries: dict[str, dict[str, t.Any]] = {}
     warnings: list[str] = []
     for ref in sorted(set(images)):
-        repo, _tag, digest = split_image(ref)
+        parsed = parse_image(ref)
+        repo, digest = parsed.name, parsed.digest
         if digest is None:
             warnings.append(
                 f"image {ref!r} is not pinned by digest: left out of {IMAGES_LOCK_PATH} "
@@ -147,69 +142,23 @@ def images_lock(images: t.Iterable[str]) -> tuple[bytes, list[str]]:
     return ("---\n" + body).encode(), warnings
 
 
-# Kinds whose ``image`` fields are patterns, not references (Kyverno policies).
-PATTERN_KINDS = frozenset({"ClusterPolicy", "Policy"})
-_PATTERN_KINDS = PATTERN_KINDS
-
-
 def find_images(files: t.Mapping[str, bytes]) -> list[str]:
     """Every string value of an ``image`` key in the bundle's YAML documents, sorted, once each."""
     found: set[str] = set()
-
-    def walk(node: t.Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "image" and isinstance(value, str) and value:
-                    found.add(value)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
 
     for name in sorted(files):
         if not name.endswith((".yaml", ".yml")) or name.endswith("kustomization.yaml"):
             continue
         try:
             for doc in yaml.load_all(files[name], Loader=_LOADER):
-                if isinstance(doc, dict) and (doc.get("kind") in _PATTERN_KINDS or _is_tool_config(doc)):
-                    continue
-                walk(doc)
+                if not (isinstance(doc, dict) and is_tool_config(doc)):
+                    found |= images_in(doc)
         except yaml.YAMLError as exc:
             raise GenplatError(f"{name}: not valid YAML while looking for images: {exc}") from exc
     return sorted(found)
 
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _is_tool_config(doc: dict[str, t.Any]) -> bool:
-    """kbld's and kapp's own Config documents (their ``image`` keys are matchers, not images)."""
-    return doc.get("kind") == "Config" and str(doc.get("apiVersion", "")).startswith(("kbld.k14s.io/", "kapp.k14s.io/"))
-
-
-def images_in(obj: t.Any) -> set[str]:
-    """``image`` values of one object (nothing for policy kinds, whose images are patterns)."""
-    if isinstance(obj, dict) and obj.get("kind") in _PATTERN_KINDS:
-        return set()
-    return image_values(obj)
-
-
-def image_values(obj: t.Any) -> set[str]:
-    """Every string value of an ``image`` key in ``obj``, whatever its kind (what kbld would resolve)."""
-    found: set[str] = set()
-    stack = [obj]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "image" and isinstance(value, str) and value:
-                    found.add(value)
-                elif isinstance(value, (dict, list)):
-                    stack.append(value)
-        elif isinstance(node, list):
-            stack.extend(v for v in node if isinstance(v, (dict, list)))
-    return found
 
 
 def _check_files(files: t.Mapping[str, bytes]) -> None:

@@ -17,7 +17,7 @@ import re
 import typing as t
 
 from genplat.core.errors import GenplatError
-from genplat.render.delivery import LAYER_PLATFORM, LAYERS
+from genplat.rendering.delivery import LAYER_PLATFORM, LAYERS
 from genplat.packaging.kapp import deployer_rbac
 from genplat.packaging.artifact import IMAGES_LOCK_PATH, IMGPKG_CONFIG_DIR, Format
 

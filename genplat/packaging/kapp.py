@@ -1,11 +1,6 @@
-"""Package stage: what kapp-controller needs beside an imgpkg bundle to deploy it on the first sync.
+"""Package stage: the RBAC kapp-controller deploys a bundle with (its kbld and kapp Configs are bundle
+files: :mod:`genplat.rendering.kapp`).
 
-* :func:`kbld_config`: kbld resolves every ``image:`` value it meets, Kyverno's patterns too
-  (``!*:latest`` is not an image: carvel-dev/kbld#344). One ``searchRules`` entry per pattern, matched
-  exactly, with ``updateStrategy: none`` leaves them as they are; no ``minimumRequiredVersion``.
-* :func:`kapp_config`: kapp's wait rules for what tenants need before their change group is applied:
-  Crossplane XRDs Established (and Offered when they have claims), Functions Healthy, Kyverno policies
-  Ready.
 * :func:`deployer_rbac`: the App's ServiceAccount and the RBAC it runs with: every verb kapp uses, on
   exactly the resource types the bundle holds, ``bind`` on exactly the roles its bindings name, and
   ConfigMaps in the App's namespace (kapp keeps its app record there). Never a wildcard, never
@@ -16,49 +11,14 @@ from __future__ import annotations
 
 import typing as t
 
-from genplat.render.crossplane import plural
+from genplat.rendering.crossplane import plural
 
-KBLD_API = "kbld.k14s.io/v1alpha1"
-KAPP_API = "kapp.k14s.io/v1alpha1"
 RBAC_API = "rbac.authorization.k8s.io/v1"
 DEPLOY_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"]
 MANAGED_BY = {"app.kubernetes.io/managed-by": "genplat"}
 
 # Resource names of the core kinds whose plural is not the English rule's.
 _RESOURCES = {"Endpoints": "endpoints"}
-
-
-def kbld_config(patterns: t.Iterable[str]) -> dict[str, t.Any]:
-    """A kbld Config that leaves each of ``patterns`` unresolved (kbld matches ``image`` keys by name)."""
-    return {
-        "apiVersion": KBLD_API,
-        "kind": "Config",
-        "searchRules": [{"keyMatcher": {"name": "image"}, "valueMatcher": {"image": p},
-                         "updateStrategy": {"none": {}}} for p in sorted(set(patterns))],
-    }
-
-
-def _condition_rule(api_version: str, kind: str, *conditions: str) -> dict[str, t.Any]:
-    return {
-        "supportsObservedGeneration": False,
-        "conditionMatchers": [{"type": c, "status": "True", "success": True} for c in conditions]
-        + [{"type": c, "status": "False", "failure": True} for c in conditions if c in ("Healthy", "Ready")],
-        "resourceMatchers": [{"apiVersionKindMatcher": {"apiVersion": api_version, "kind": kind}}],
-    }
-
-
-def kapp_config() -> dict[str, t.Any]:
-    """kapp's Config: wait until the platform layer's objects are usable before the tenant group goes."""
-    return {
-        "apiVersion": KAPP_API,
-        "kind": "Config",
-        "waitRules": [
-            _condition_rule("apiextensions.crossplane.io/v2", "CompositeResourceDefinition", "Established"),
-            _condition_rule("apiextensions.crossplane.io/v1", "CompositeResourceDefinition", "Established"),
-            _condition_rule("pkg.crossplane.io/v1", "Function", "Healthy"),
-            _condition_rule("kyverno.io/v1", "ClusterPolicy", "Ready"),
-        ],
-    }
 
 
 def resource_name(kind: str) -> str:

@@ -25,6 +25,8 @@ from genplat.packaging.artifact import (
     sha256_digest,
 )
 from genplat.packaging.tar import _swap_into_place
+from genplat.packaging.provenance import EMPTY
+from genplat.packaging.artifact import DOCKER_LAYER, FLUX_LAYER
 
 REF_NAME = "org.opencontainers.image.ref.name"
 #: Index annotation on a referrer (provenance) manifest: the tag of the bundle it refers to.
@@ -45,7 +47,6 @@ def write_layout(layout_dir: str | os.PathLike[str], artifacts: t.Mapping[str, A
 
     ``referrers`` (tag → referrer manifest, e.g. provenance) are stored beside their bundle, listed in
     the index untagged, so nothing that reads tags sees them."""
-    from genplat.packaging.provenance import EMPTY
     dest = Path(layout_dir).absolute()
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
@@ -108,8 +109,6 @@ def read_blob(layout_dir: Path, digest: str, media_type: str) -> Blob:
 
 def artifact_from_manifest(manifest: Blob, fetch: t.Callable[[str, str], Blob]) -> Artifact:
     """Rebuild an :class:`Artifact` from manifest bytes, fetching config and layer through ``fetch``."""
-    from genplat.packaging.artifact import DOCKER_LAYER, FLUX_LAYER
-
     try:
         doc = json.loads(manifest.data)
         cfg = doc["config"]

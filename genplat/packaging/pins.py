@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import re
 import typing as t
+
+from genplat.output.lockfile import LOCKFILE_NAME
 from pathlib import Path
 
 import yaml
@@ -19,13 +21,12 @@ import yaml
 from genplat.core.errors import GenplatError
 from genplat.packaging.artifact import Format
 
-LOCK_FILE = "genplat.lock.json"
 WIRING = {"flux": "_gitops/flux", "imgpkg": "_gitops/kapp"}
 
 
 def read_pins(out_dir: Path) -> dict[str, dict[str, str]]:
     """``{"<env>-<cluster>": {format: digest}}`` from the lock file under ``out_dir``."""
-    path = out_dir / LOCK_FILE
+    path = out_dir / LOCKFILE_NAME
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -2,7 +2,7 @@
 
 Place in the pipeline: between *resolve* and *render*/*check*. The render stage turns the rules into
 Kyverno ``ValidatingPolicy`` (or legacy ``ClusterPolicy``) objects and native
-``ValidatingAdmissionPolicy`` + ``Binding`` pairs (:mod:`genplat.render.policy`); the check stage runs
+``ValidatingAdmissionPolicy`` + ``Binding`` pairs (:mod:`genplat.rendering.policy`); the check stage runs
 the same rules as genplat's build gate (:mod:`genplat.checks.guardrails`). Each rule carries
 
 * its CEL, written once and used verbatim by every admission form (ValidatingPolicy, ClusterPolicy's

@@ -29,6 +29,10 @@ from genplat.policy.workloads import (
 
 Finding = tuple[PathT, str]  # (path in the object, what is wrong)
 
+# Rule ids that validation judges on blueprint values too (preflight), so validate fails where build would.
+IMAGE_REGISTRY = "guardrail/image-registry"
+IMAGE_TAG = "guardrail/image-tag"
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Variant:
@@ -93,6 +97,12 @@ def _registry_variants(s: PolicySettings) -> list[Variant]:
     return out
 
 
+def from_allowed_registry(image: str, registries: t.Iterable[str]) -> bool:
+    """Whether ``image`` comes from one of ``registries`` (Docker's defaults applied to short names)."""
+    ref = full_ref(image)
+    return any(ref == r.rstrip("/") or ref.startswith(r.rstrip("/") + "/") for r in registries)
+
+
 def _registry_check(obj: dict[str, t.Any], s: PolicySettings, build: bool) -> list[Finding]:
     out = []
     for e in entries(obj):
@@ -109,18 +119,21 @@ def _registry_check(obj: dict[str, t.Any], s: PolicySettings, build: bool) -> li
 
 # --- guardrail/image-tag ------------------------------------------------------------------------
 
-def _pinned(e: Entry) -> bool:
-    ref = parse_image(e.image)
-    return ref.digest is not None or ref.tag not in (None, "", "latest")
+def unpinned(image: str) -> str | None:
+    """What is wrong with how ``image`` is pinned, or None: a digest, or a tag other than ``latest``.
+    A trailing ``:`` is no tag either, as the policies' CEL reads it."""
+    ref = parse_image(image)
+    if ref.digest is not None or ref.tag not in (None, "", "latest"):
+        return None
+    return "uses the 'latest' tag" if ref.tag == "latest" else "has no tag"
 
 
 def _tag_check(obj: dict[str, t.Any], s: PolicySettings, build: bool) -> list[Finding]:
     out = []
     for e in entries(obj):
-        if e.image and not _pinned(e):
-            tag = parse_image(e.image).tag
-            what = "uses the 'latest' tag" if tag == "latest" else "has no tag"
-            out.append((e.path + ("image",), f"image {e.image!r} {what}"))
+        problem = unpinned(e.image) if e.image else None
+        if problem:
+            out.append((e.path + ("image",), f"image {e.image!r} {problem}"))
     return out
 
 
@@ -201,10 +214,10 @@ _PODS = PODS + KNATIVE + TEKTON_RUNS + TRIGGERS
 
 RULES: dict[str, AdmissionRule] = {r.id: r for r in (
     AdmissionRule(
-        "guardrail/image-registry", "Allowed image registries", _CONTAINERS, True,
+        IMAGE_REGISTRY, "Allowed image registries", _CONTAINERS, True,
         lambda s: bool(s.allowed_registries), _registry_variants, _registry_check),
     AdmissionRule(
-        "guardrail/image-tag", "Pinned images: no :latest, no untagged image", _CONTAINERS, True,
+        IMAGE_TAG, "Pinned images: no :latest, no untagged image", _CONTAINERS, True,
         lambda s: s.forbid_latest,
         lambda s: [Variant("tenant", "variables.images.all(g, g.all(e, e.digest || (e.tag != '' && e.tag != 'latest')))",
                            ("images",), "guardrail/image-tag: every image needs a version tag or a digest "

@@ -180,6 +180,33 @@ def entries(obj: dict[str, t.Any]) -> list[Entry]:
     return out
 
 
+# Kinds the admission policies do not list but the gate still walks: anything with a pod template at
+# ``spec.template.spec`` (Argo Rollouts, …) is read as a Deployment, anything with a job template at
+# ``spec.jobTemplate.spec.template.spec`` (KEDA ScaledJobs, …) as a CronJob.
+_STAND_INS: tuple[tuple[PathT, str, str], ...] = (
+    (TEMPLATE_SPEC, "apps/v1", "Deployment"),
+    (("spec", "jobTemplate", "spec", "template", "spec"), "batch/v1", "CronJob"),
+)
+
+
+def as_model(obj: dict[str, t.Any]) -> dict[str, t.Any] | None:
+    """The object as this walk reads it: itself, a stand-in of a known kind, or None (it runs no pods)."""
+    if is_target(obj):
+        return obj
+    for path, api, kind in _STAND_INS:
+        node = _get(obj, path)
+        if isinstance(node, dict) and isinstance(node.get("containers"), list):
+            return {**obj, "apiVersion": api, "kind": kind}
+    return None
+
+
+def pod_security_context(obj: dict[str, t.Any]) -> dict[str, t.Any]:
+    """The pod-level ``securityContext`` that applies to the object's pod containers ({} if none)."""
+    at = pod_spec_path(obj)
+    found = _get(obj, at + ("securityContext",)) if at is not None else None
+    return found if isinstance(found, dict) else {}
+
+
 def pod_like_specs(obj: dict[str, t.Any]) -> list[tuple[PathT, dict[str, t.Any]]]:
     """Specs that may ask for host namespaces: the pod spec and Tekton's pod templates."""
     out = []

@@ -13,6 +13,8 @@ from genplat.packaging.artifact import Artifact, Blob
 from genplat.packaging.refs import LayoutRef, RegistryRef, check_repository, check_tag
 from genplat.publish.registry import RegistryClient
 from genplat.packaging.tar import DEFAULT_MAX_EXTRACT_BYTES, read_targz, write_tree_atomically
+from genplat.packaging.provenance import EMPTY, fallback_tag, merged_index, referrer_descriptor
+from genplat.packaging.layout import read_referrers
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,8 +59,6 @@ def push_artifact(client: RegistryClient, repo: str, tag: str, artifact: Artifac
 def push_referrer(client: RegistryClient, repo: str, subject: Artifact, manifest: Blob) -> None:
     """A referrer manifest (e.g. provenance) beside ``subject``: its blobs, the manifest by digest, and
     its entry in the fallback index ``sha256-<hex>`` for registries without the referrers API."""
-    from genplat.packaging.provenance import EMPTY, fallback_tag, merged_index, referrer_descriptor
-
     client.upload_blob(repo, EMPTY)
     if client.manifest_digest(repo, manifest.digest, push=True) is None:
         client.put_manifest(repo, manifest.digest, manifest)
@@ -77,8 +77,6 @@ def push_layout(client: RegistryClient, layout_dir: str | os.PathLike[str], *, p
     """Push every tagged artifact of a layout to ``<host>/<path_prefix>/<tag name>:<tag>`` (or to
     ``repos[name]``), with its provenance referrer when the layout has one. ``check`` sees every
     artifact before anything is sent and raises to refuse the push."""
-    from genplat.packaging.layout import read_referrers
-
     artifacts = read_layout(layout_dir)
     if not artifacts:
         raise GenplatError(f"{layout_dir}: the layout holds no bundles; run `genplat package` first")

@@ -13,6 +13,8 @@ import typing as t
 from genplat.core.merge import deep_merge
 from genplat.core.objects import Origin
 from genplat.loader.project import Blueprint, Project
+from genplat.core.quantity import parse_quantity
+from genplat.core.pem import signing_public_key
 
 DEFAULT_PORT = 8080
 DEFAULT_INGRESS_NAMESPACES = ("ingress-nginx",)
@@ -76,7 +78,7 @@ class Service:
     origin: Origin
     # Field name → where its effective value was written (the override when there is one).
     origins: t.Mapping[str, Origin]
-    # "knative" (a Knative Service) or "deployment" (Deployment, Service, HPA, PDB: genplat.render.deployment).
+    # "knative" (a Knative Service) or "deployment" (Deployment, Service, HPA, PDB: genplat.rendering.deployment).
     workload: str = "knative"
     probes: dict[str, dict[str, t.Any]] = dataclasses.field(default_factory=dict)
     # Environment variables read from a resource's connection Secret: (variable, resource, key), blueprint order.
@@ -291,8 +293,6 @@ def build_resources(platform: PlatformModel, services: list[Service], builds: di
     runs them all), then the tenant's ``spec.builds`` overrides; validation keeps both within the
     platform's ``builds.ceiling``. Keys no template sets stay absent (the tier's apply).
     """
-    from genplat.core.quantity import parse_quantity
-
     def bigger(a: t.Any, b: t.Any) -> t.Any:
         qa, qb = parse_quantity(a), parse_quantity(b)
         return b if qa is None or (qb is not None and qb > qa) else a
@@ -364,8 +364,6 @@ def resolve(project: Project) -> tuple[PlatformModel, dict[str, list[TenantTarge
     platform = resolve_platform(project.platform)
     key_value = (project.platform.spec.get("signing") or {}).get("publicKey")
     if isinstance(key_value, str) and key_value:
-        from genplat.core.pem import signing_public_key
-
         platform.signing_public_key, _ = signing_public_key(project.root, key_value)
     peers = {bp.name: bp for bp in project.tenants}
     bundles: dict[str, list[TenantTarget]] = {c.bundle: [] for c in platform.clusters}

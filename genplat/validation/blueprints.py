@@ -17,6 +17,13 @@ from genplat.core.quantity import parse_quantity
 from genplat.validation.schema import SCHEMA_NAMES, load_schema, validate_blueprint
 from genplat.core.suggest import did_you_mean
 from genplat.validation.server_rules import check_blueprint as server_rules
+from genplat.validation.connections import (
+    check_offerings,
+    check_platform_builds,
+    check_services,
+    check_tenant_builds,
+)
+from genplat.core.pem import signing_public_key
 
 RESERVED_NAMES = re.compile(r"^(kube-.*|default|flux-system|crossplane-system|tekton-.*|knative-.*|kyverno|cert-manager|genplat-.*)$")
 MAX_LABEL = 63
@@ -73,13 +80,6 @@ def validate(project: Project) -> list[Diagnostic]:
             findings.extend(server_rules(bp, load_schema(schema), tenant=bp.kind == "Tenant"))
     findings.extend(_inline_secrets_all(blueprints))
     if project.platform is not None:
-        from genplat.validation.connections import (
-            check_offerings,
-            check_platform_builds,
-            check_services,
-            check_tenant_builds,
-        )
-
         findings.extend(_check_platform(project.platform))
         findings.extend(check_offerings(project.platform))
         findings.extend(check_platform_builds(project.platform))
@@ -153,8 +153,6 @@ def _duplicates(bp: Blueprint, items: list[t.Any], base: tuple[str | int, ...], 
 
 def _check_signing(bp: Blueprint, root: Path) -> list[Diagnostic]:
     """``spec.signing.publicKey`` must be a readable ECDSA P-256 public key (the Flux wiring carries it)."""
-    from genplat.core.pem import signing_public_key
-
     value = _d(bp.spec.get("signing")).get("publicKey")
     if not isinstance(value, str) or not value:
         return []

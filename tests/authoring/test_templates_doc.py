@@ -12,9 +12,9 @@ import pytest
 
 import genplat
 from genplat.loader.project import load_project
-from genplat.render.chunks import Renderer, template_context
+from genplat.rendering.chunks import Renderer, template_context
 from genplat.resolver.model import resolve
-from genplat.render.templates import Templates
+from genplat.rendering.templates import Templates
 
 REPO = Path(__file__).resolve().parent.parent.parent
 DOC = REPO / "docs" / "templates.md"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from genplat import ToolNotFoundError
-from genplat.api import load_project
+from genplat.loader import load_project
 from genplat.resolver.model import resolve
 from genplat.checks import guardrail_context, make_build_checker
 

@@ -2,7 +2,7 @@
 
 kustomize-controller builds a bundle with kustomize and applies it server-side (CRDs and Namespaces first,
 then the rest). Crossplane serves a CRD for every XRD's composite resource (and claim); here genplat's own
-derivation (``genplat.render.crossplane.composite_crd``, which ``genplat check`` uses) is installed as a
+derivation (``genplat.rendering.crossplane.composite_crd``, which ``genplat check`` uses) is installed as a
 stand-in for Crossplane, so XRs and claims can be applied. That stand-in is the one part of these tests
 that is not upstream code.
 """
@@ -32,7 +32,7 @@ def kustomize(folder: Path) -> list[dict[str, t.Any]]:
 
 def composite_crds(docs: t.Iterable[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
     """The CRDs Crossplane would serve for the bundle's XRDs (genplat's derivation, standing in for it)."""
-    from genplat.render.crossplane import composite_crd
+    from genplat.rendering.crossplane import composite_crd
 
     return [composite_crd(d) for d in docs if d.get("kind") == "CompositeResourceDefinition"
             and str(d.get("apiVersion", "")).startswith("apiextensions.crossplane.io/")]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from control_plane import controller_order
-from genplat.render import crossplane
+from genplat.rendering import crossplane
 
 pytestmark = pytest.mark.cluster
 

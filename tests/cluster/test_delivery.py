@@ -24,7 +24,7 @@ import requests
 import yaml
 
 from control_plane import ApplyFailed, controller_order, load_yaml
-from genplat.render.crossplane import composite_crd
+from genplat.rendering.crossplane import composite_crd
 from oci.conftest import REPO_ROOT, Registry, run_genplat
 from upstream_parts import tool
 

@@ -14,7 +14,7 @@ import json
 import typing as t
 from pathlib import Path
 
-from genplat.render.emit import dump_documents
+from genplat.rendering.emit import dump_documents
 
 TIERS = {
     "small": {"quota": {"requests.cpu": "2", "requests.memory": "4Gi", "limits.cpu": "4", "limits.memory": "8Gi",

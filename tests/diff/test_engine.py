@@ -7,7 +7,7 @@ import typing as t
 
 import pytest
 
-from genplat.render.emit import dump_documents
+from genplat.rendering.emit import dump_documents
 from genplat.diff import (
     Snapshot,
     diff_snapshots,

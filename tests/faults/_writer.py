@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from genplat.output.lockfile import build_lock
+from genplat.output.lockfile import make_lockfile
 from genplat.output.tree import recover_output, write_tree
 
 FILES = 5000
@@ -30,7 +30,7 @@ def tree(version: str) -> dict[str, bytes]:
         for j in range(1000):
             bundles.setdefault("env9/cluster9", {})[f"tenants/moved/m{j:04d}.yaml"] = f"moved {j}\n".encode()
     files = {f"{b}/{p}": d for b, fs in bundles.items() for p, d in fs.items()}
-    files["genplat.lock.json"] = build_lock(bundles)
+    files["genplat.lock.json"] = make_lockfile(bundles)
     return files
 
 

@@ -122,7 +122,7 @@ BUNDLES = {("dev", "eu1"): ("alpha", "beta"), ("prod", "eu1"): ("alpha",), ("pro
 def write_out_dir(root: Path) -> Path:
     """A project-like folder with out/<env>/<cluster>/ bundles and the lock that pins their digests,
     as `genplat build` writes them (no GitOps wiring: every bundle packages as flux by default)."""
-    from genplat.output.lockfile import build_lock
+    from genplat.output.lockfile import make_lockfile
     from genplat.packaging.artifact import bundle_digest, find_images
 
     out = root / "out"
@@ -136,7 +136,7 @@ def write_out_dir(root: Path) -> Path:
             path.write_bytes(data)
     digests = {b: {"flux": bundle_digest(f)[0], "imgpkg": bundle_digest(f, fmt="imgpkg", images=find_images(f))[0]}
                for b, f in bundles.items()}
-    (out / "genplat.lock.json").write_bytes(build_lock(bundles, oci_digests=digests))
+    (out / "genplat.lock.json").write_bytes(make_lockfile(bundles, oci_digests=digests))
     return out
 
 

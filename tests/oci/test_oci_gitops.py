@@ -174,7 +174,7 @@ def _check(tmp_path: Path, docs: list[dict[str, t.Any]]) -> list[dict[str, t.Any
     import subprocess
     import sys
 
-    from genplat.render.emit import dump_documents
+    from genplat.rendering.emit import dump_documents
 
     path = tmp_path / "wiring.yaml"
     path.write_text(dump_documents((None, d) for d in docs))

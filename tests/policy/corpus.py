@@ -18,8 +18,8 @@ import genplat
 from genplat.core.objects import RenderedObject
 from genplat.resolver.model import PlatformModel, resolve
 from genplat.policy import RULES
-from genplat.render import policy
-from genplat.render._base import BundleContext
+from genplat.rendering import policy
+from genplat.rendering._base import BundleContext
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus"
@@ -107,7 +107,7 @@ def policy_names(objects: t.Sequence[RenderedObject]) -> dict[str, str]:
 @functools.cache
 def example_objects() -> tuple[RenderedObject, ...]:
     """Everything the example blueprints render, every bundle (as ``genplat build`` does)."""
-    from genplat.render import render_platform, render_tenant
+    from genplat.rendering import render_platform, render_tenant
 
     model, bundles = resolve(genplat.load_project(REPO / "blueprints"))
     out: list[RenderedObject] = []

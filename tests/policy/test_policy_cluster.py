@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from genplat.core.objects import RenderedObject
-from genplat.render.crossplane import composite_crd
+from genplat.rendering.crossplane import composite_crd
 
 from . import corpus, derived
 

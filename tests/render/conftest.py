@@ -11,8 +11,8 @@ import pytest
 import genplat
 from genplat.core.objects import RenderedObject
 from genplat.resolver.model import PlatformModel, TenantTarget, resolve
-from genplat.render import render_platform, render_tenant
-from genplat.render._base import BundleContext
+from genplat.rendering import render_platform, render_tenant
+from genplat.rendering._base import BundleContext
 
 REPO = Path(__file__).resolve().parent.parent.parent
 EXAMPLES = REPO / "blueprints"

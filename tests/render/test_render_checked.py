@@ -13,7 +13,7 @@ from genplat.core.diagnostics import Severity
 from genplat.core.objects import RenderedObject
 from genplat.checks import Checker
 from genplat.checks.build import guardrail_context, namespaces_of
-from genplat.render import crossplane
+from genplat.rendering import crossplane
 
 from upstream_parts import crd_files
 

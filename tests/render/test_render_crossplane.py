@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from genplat.render import crossplane
+from genplat.rendering import crossplane
 
 from .conftest import Rendered, with_platform
 

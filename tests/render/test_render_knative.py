@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from genplat.render import knative
+from genplat.rendering import knative
 
 from .conftest import Rendered
 

@@ -9,7 +9,7 @@ import pytest
 
 import genplat
 from genplat.resolver.model import resolve
-from genplat.render import tekton
+from genplat.rendering import tekton
 
 from .conftest import EXAMPLES, Rendered, render_all, with_platform
 

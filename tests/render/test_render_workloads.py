@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from genplat.render import crossplane
+from genplat.rendering import crossplane
 
 from .conftest import REPO, Rendered, render_all, with_platform
 

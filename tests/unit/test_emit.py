@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from genplat.render.emit import dump_documents, dump_object
+from genplat.rendering.emit import dump_documents, dump_object
 
 
 def load_pure11(text: str) -> t.Any:

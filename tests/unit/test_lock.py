@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from genplat.output.lockfile import LOCK_FILE, build_lock, content_hash, content_hash_of_digests, file_digest
-from genplat.output.tree import UnsafePathError, write_tree
+from genplat.output.lockfile import LOCKFILE_NAME, make_lockfile, content_hash, content_hash_of_digests, file_digest
+from genplat.output.paths import UnsafePathError
+from genplat.output.tree import write_tree
 
 BUNDLES = {
     "dev/c1": {"kustomization.yaml": b"resources: []\n", "tenants/a.yaml": b"kind: Namespace\n"},
@@ -25,7 +26,7 @@ def sha(data: bytes) -> str:
 
 
 def test_exact_format() -> None:
-    lock = build_lock({"dev/c1": {"b.yaml": b"b", "a.yaml": b"a"}}, oci_digests={"dev/c1": {"flux": DIGEST}})
+    lock = make_lockfile({"dev/c1": {"b.yaml": b"b", "a.yaml": b"a"}}, oci_digests={"dev/c1": {"flux": DIGEST}})
     listing = f"{sha(b'a')}  a.yaml\n{sha(b'b')}  b.yaml\n".encode()
     assert lock.decode() == (
         "{\n"
@@ -48,8 +49,8 @@ def test_exact_format() -> None:
 
 def test_bytes_do_not_depend_on_insertion_order() -> None:
     reordered = {name: dict(reversed(list(files.items()))) for name, files in reversed(list(BUNDLES.items()))}
-    assert build_lock(BUNDLES) == build_lock(reordered)
-    data = json.loads(build_lock(BUNDLES))
+    assert make_lockfile(BUNDLES) == make_lockfile(reordered)
+    data = json.loads(make_lockfile(BUNDLES))
     assert data["version"] == 1 and sorted(data["bundles"]) == ["dev/c1", "prod/c2"]
     assert "oci" not in data["bundles"]["dev/c1"]
     assert data["bundles"]["prod/c2"]["files"]["tenants/a.yaml"] == file_digest(b"")
@@ -63,7 +64,7 @@ def test_content_hash_changes_with_bytes_and_names_only() -> None:
     assert content_hash(renamed) != base
     digests = {p: file_digest(d) for p, d in BUNDLES["dev/c1"].items()}
     assert content_hash_of_digests(digests) == base
-    assert json.loads(build_lock(BUNDLES))["bundles"]["dev/c1"]["contentHash"] == base
+    assert json.loads(make_lockfile(BUNDLES))["bundles"]["dev/c1"]["contentHash"] == base
 
 
 @pytest.mark.skipif(shutil.which("sha256sum") is None, reason="needs coreutils sha256sum")
@@ -77,28 +78,28 @@ def test_content_hash_matches_the_documented_sha256sum_pipeline(tmp_path: Path) 
 
 def test_oci_digests_are_checked() -> None:
     with pytest.raises(ValueError, match="unknown bundle 'dev/c9'"):
-        build_lock(BUNDLES, oci_digests={"dev/c9": {"flux": DIGEST}})
+        make_lockfile(BUNDLES, oci_digests={"dev/c9": {"flux": DIGEST}})
     for bad in ["sha256:abc", "ab" * 32, "sha256:" + "AB" * 32, "", "sha256:" + "ab" * 32 + "\n"]:
         with pytest.raises(ValueError, match="is not an OCI digest"):
-            build_lock(BUNDLES, oci_digests={"dev/c1": {"flux": bad}})
-    lock = json.loads(build_lock(BUNDLES, oci_digests={"dev/c1": {"imgpkg": DIGEST, "flux": "sha512:" + "c" * 128}}))
+            make_lockfile(BUNDLES, oci_digests={"dev/c1": {"flux": bad}})
+    lock = json.loads(make_lockfile(BUNDLES, oci_digests={"dev/c1": {"imgpkg": DIGEST, "flux": "sha512:" + "c" * 128}}))
     assert lock["bundles"]["dev/c1"]["oci"] == {"flux": "sha512:" + "c" * 128, "imgpkg": DIGEST}
 
 
 @pytest.mark.parametrize("bad", ["../x", "/abs", "a\\b", "a//b", "a\nb"])
 def test_unsafe_names_are_refused(bad: str) -> None:
     with pytest.raises(UnsafePathError):
-        build_lock({bad: {}})
+        make_lockfile({bad: {}})
     with pytest.raises(UnsafePathError):
-        build_lock({"dev/c1": {bad: b""}})
+        make_lockfile({"dev/c1": {bad: b""}})
 
 
 def test_bad_content_type_and_digest_are_refused() -> None:
     with pytest.raises(TypeError, match="expected bytes"):
-        build_lock({"dev/c1": {"a": "text"}})  # type: ignore[dict-item]
+        make_lockfile({"dev/c1": {"a": "text"}})  # type: ignore[dict-item]
     with pytest.raises(ValueError, match="expected sha256"):
         content_hash_of_digests({"a": "md5:00"})
 
 
 def test_lock_file_name() -> None:
-    assert LOCK_FILE == "genplat.lock.json"
+    assert LOCKFILE_NAME == "genplat.lock.json"

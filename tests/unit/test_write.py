@@ -11,7 +11,8 @@ import pytest
 
 import genplat.output.tree as w
 from genplat.core.errors import GenplatError
-from genplat.output.tree import TreeDiff, UnsafePathError, check_relpath, diff_tree, write_tree
+from genplat.output.paths import UnsafePathError, check_relpath
+from genplat.output.tree import TreeDiff, diff_tree, write_tree
 
 PLAN = {
     "genplat.lock.json": b"{}\n",

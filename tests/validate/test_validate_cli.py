@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import genplat
-from genplat import api as _api
+from genplat import validation
 
 REPO = Path(__file__).resolve().parent.parent.parent
 BASE = Path(__file__).resolve().parent / "base"
@@ -256,7 +256,7 @@ def _explode(project: genplat.Project) -> list[genplat.Diagnostic]:
 
 def test_exit_code_3_for_an_internal_error(monkeypatch: pytest.MonkeyPatch, genplat_cli: t.Any) -> None:
     monkeypatch.chdir(REPO)
-    monkeypatch.setattr(_api, "validate", _explode)
+    monkeypatch.setattr(validation, "validate", _explode)
     result = genplat_cli("validate", "blueprints")
     assert result.code == 3
     assert "internal error" in result.stderr and "simulated bug" in result.stderr
@@ -266,7 +266,7 @@ def test_exit_code_3_for_an_internal_error(monkeypatch: pytest.MonkeyPatch, genp
 
 def test_debug_shows_the_traceback(monkeypatch: pytest.MonkeyPatch, genplat_cli: t.Any) -> None:
     monkeypatch.chdir(REPO)
-    monkeypatch.setattr(_api, "validate", _explode)
+    monkeypatch.setattr(validation, "validate", _explode)
     result = genplat_cli("--debug", "validate", "blueprints")
     assert result.code == 3
     assert "Traceback (most recent call last)" in result.stderr and "_explode" in result.stderr

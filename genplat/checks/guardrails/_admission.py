@@ -1,8 +1,7 @@
 """Run a rule of the guardrail rule model (:mod:`genplat.policy`) as a gate rule.
 
 The admission policies match the kinds listed in :mod:`genplat.policy.workloads`; the gate is broader:
-any other kind with a pod template at ``spec.template.spec`` (Argo Rollouts, …) or a job template at
-``spec.jobTemplate.spec.template.spec`` (KEDA ScaledJobs, …) is checked as a Deployment or CronJob.
+any other kind with a pod or job template is checked as a Deployment or CronJob (``as_model``).
 """
 
 from __future__ import annotations
@@ -10,27 +9,8 @@ from __future__ import annotations
 import typing as t
 
 from genplat.policy import RULES, PolicySettings
-from genplat.policy.workloads import PathT, is_target
+from genplat.policy.workloads import as_model
 from genplat.checks.guardrails._context import Finding, View
-
-_SHIMS: tuple[tuple[PathT, str, str], ...] = (
-    (("spec", "template", "spec"), "apps/v1", "Deployment"),
-    (("spec", "jobTemplate", "spec", "template", "spec"), "batch/v1", "CronJob"),
-)
-
-
-def as_model(obj: dict[str, t.Any]) -> dict[str, t.Any] | None:
-    """The object as the rule model walks it: itself, a stand-in of a known kind, or None (no pods)."""
-    if is_target(obj):
-        return obj
-    for path, api, kind in _SHIMS:
-        node: t.Any = obj
-        for part in path:
-            node = node.get(part) if isinstance(node, dict) else None
-        if isinstance(node, dict) and isinstance(node.get("containers"), list):
-            return {**obj, "apiVersion": api, "kind": kind}
-    return None
-
 
 def settings(view: View) -> PolicySettings:
     ctx = view.context

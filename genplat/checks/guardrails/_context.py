@@ -9,7 +9,7 @@ from genplat.core.diagnostics import Severity
 from genplat.core.objects import RenderedObject
 from genplat.policy import PlatformImage
 
-PathT = tuple[t.Union[str, int], ...]
+from genplat.policy.workloads import PathT as PathT
 
 # Pod Security levels, weakest first: a namespace may be stricter than the platform asks, never weaker.
 POD_SECURITY_LEVELS = ("privileged", "baseline", "restricted")
@@ -63,15 +63,6 @@ class Finding:
     severity: Severity | None = None  # None: the rule's own severity
 
 
-@dataclasses.dataclass(slots=True)
-class Workload:
-    """An object that runs containers: its pod specs and (path, container, pod securityContext)s."""
-
-    ro: RenderedObject
-    pod_specs: list[tuple[PathT, dict[str, t.Any]]]
-    containers: list[tuple[PathT, dict[str, t.Any], dict[str, t.Any]]]
-
-
 class View:
     """The objects under check, grouped once so each rule touches only the kinds it cares about."""
 
@@ -85,7 +76,6 @@ class View:
         self._first_in_ns: dict[str, RenderedObject] = {}
         self._namespaces: dict[str, RenderedObject] = {}
         self._owner: dict[str, str] = {}
-        self._workloads: list[Workload] | None = None
         if context is not None:
             for tenant, nss in sorted(context.tenant_namespaces.items(), reverse=True):
                 for n in nss:
@@ -100,21 +90,6 @@ class View:
                 self._first_in_ns.setdefault(ns, ro)
             if kind == "Namespace" and ro.api_version == "v1":
                 self._namespaces.setdefault(ro.name, ro)
-
-    @property
-    def workloads(self) -> list[Workload]:
-        """Objects that run containers, with their pod specs and containers, found once for all rules."""
-        if self._workloads is None:
-            from genplat.policy.pods import containers, pod_specs
-
-            self._workloads = []
-            for ro in self.objects:
-                if isinstance(ro.obj, dict) and isinstance(ro.obj.get("spec"), dict):
-                    specs = list(pod_specs(ro))
-                    cs = list(containers(ro))
-                    if specs or cs:
-                        self._workloads.append(Workload(ro, specs, cs))
-        return self._workloads
 
     def kinds(self, *kinds: str) -> t.Iterator[RenderedObject]:
         for k in kinds:

@@ -15,19 +15,13 @@ from __future__ import annotations
 import typing as t
 
 from genplat.core.diagnostics import Severity
-from genplat.policy.rules import full_ref
+from genplat.policy.rules import IMAGE_REGISTRY
 from genplat.checks.guardrails import _admission
 from genplat.checks.guardrails._context import Finding, View
 
-ID = "guardrail/image-registry"
+ID = IMAGE_REGISTRY
 SEVERITY = Severity.ERROR
 NEEDS_BLUEPRINT = True
-
-
-def allowed(image: str, registries: t.Iterable[str]) -> bool:
-    """Whether ``image`` comes from one of ``registries`` (what the rule model's check asks of tenants)."""
-    ref = full_ref(image)
-    return any(ref == r.rstrip("/") or ref.startswith(r.rstrip("/") + "/") for r in registries)
 
 
 def check(view: View) -> t.Iterator[Finding]:

@@ -11,6 +11,7 @@ import typing as t
 
 from genplat.core.diagnostics import Severity
 from genplat.checks.guardrails._context import Finding, View
+from genplat.policy.workloads import as_model, entries, pod_security_context
 
 ID = "guardrail/root-user"
 SEVERITY = Severity.ERROR
@@ -18,19 +19,21 @@ NEEDS_BLUEPRINT = False
 
 
 def check(view: View) -> t.Iterator[Finding]:
-    for w in view.workloads:
-        ro = w.ro
-        for path, c, pod_sc in w.containers:
-            found = c.get("securityContext")
+    for ro in view.objects:
+        obj = as_model(ro.obj) if isinstance(ro.obj, dict) else None
+        if obj is None:
+            continue
+        pod_sc = pod_security_context(obj)
+        for e in entries(obj):
+            found = e.container.get("securityContext")
             sc: dict[str, t.Any] = found if isinstance(found, dict) else {}
-            name = c.get("name")
+            name = e.container.get("name")
             for field, bad, text in (("runAsUser", 0, "runs as user 0 (root)"), ("runAsNonRoot", False, "allows root (runAsNonRoot: false)")):
                 if field in sc:
                     if sc[field] == bad and type(sc[field]) is type(bad):
-                        yield Finding(ro, f"container {name!r} {text}", path + ("securityContext", field),
+                        yield Finding(ro, f"container {name!r} {text}", e.path + ("securityContext", field),
                                       "run as a non-root user (runAsNonRoot: true, runAsUser > 0)")
-                elif pod_sc.get(field) == bad and type(pod_sc.get(field)) is type(bad):
-                    spec_path = path[:-2]
+                elif e.in_pod_spec and pod_sc.get(field) == bad and type(pod_sc.get(field)) is type(bad):
                     yield Finding(ro, f"container {name!r} {text} (from the pod's securityContext)",
-                                  spec_path + ("securityContext", field),
+                                  e.path[:-2] + ("securityContext", field),
                                   "run as a non-root user (runAsNonRoot: true, runAsUser > 0)")

@@ -50,6 +50,7 @@ from genplat.publish.sign._keys import (
     DETERMINISTIC,
     ENV_PASSWORD,
     KeyFileError,
+    env_password,
     PublicKey,
     SigningKey,
     encrypt_cosign_key,
@@ -65,7 +66,7 @@ __all__ = [
     "ATTACHMENT_TAG_RE", "COSIGN_TYPES", "CYCLONEDX_PREDICATE", "DETERMINISTIC", "ENV_PASSWORD", "SCHEMES",
     "SLSA_V1_PREDICATE", "KeyFileError", "LayoutStore", "PublicKey", "RegistryStore", "Scheme", "SignResult",
     "SigningKey", "Source", "Store", "Verdict", "att_tag", "attestations_for", "copy_attachments",
-    "encrypt_cosign_key", "is_public_key_pem", "load_public_key", "load_signing_key", "parse_public_key",
+    "encrypt_cosign_key", "env_password", "is_public_key_pem", "load_public_key", "load_signing_key", "parse_public_key",
     "provenance", "push_attachments", "read_source", "referrers_tag", "sbom", "sig_tag", "sign_digest",
     "sign_layout", "sign_remote", "simple_signing_payload", "verify", "verify_ref",
 ]

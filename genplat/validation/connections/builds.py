@@ -15,7 +15,7 @@ PARTS = ("defaultRequest", "default", "max")
 
 
 def pushes(template: dict[str, t.Any]) -> bool:
-    """Whether a template has a workspace for registry push credentials (see genplat.render.builds)."""
+    """Whether a template has a workspace for registry push credentials (see genplat.rendering.builds)."""
     for w in lst(template.get("workspaces")):
         w = d(w)
         purpose = s(w.get("purpose")) or ("push-credentials" if re.search(r"docker|registry", s(w.get("name")) or "") else "shared")

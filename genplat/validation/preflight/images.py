@@ -5,14 +5,12 @@ from __future__ import annotations
 import typing as t
 
 from genplat.core.diagnostics import Diagnostic
-from genplat.checks.guardrails import image_registry
-from genplat.checks.guardrails import image_tag
-from genplat.policy.pods import split_image
+from genplat.policy.rules import IMAGE_REGISTRY, IMAGE_TAG, from_allowed_registry, unpinned
 
 if t.TYPE_CHECKING:
     from genplat.loader.project import Blueprint, Project
 
-_SWITCHES = {image_tag.ID: "forbidLatest"}
+_SWITCHES = {IMAGE_TAG: "forbidLatest"}
 
 
 def _disabled(platform: Blueprint) -> set[str]:
@@ -47,14 +45,11 @@ def check(project: Project) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for bp in project.tenants:
         for image, path in _images(bp):
-            if image_tag.ID not in off:
-                _registry, _repo, tag, digest = split_image(image)
-                hint = "pin a version tag or a digest (image@sha256:…)"
-                if not digest and not tag:  # a trailing ':' is no tag either (as the policies' CEL reads it)
-                    out.append(bp.diagnostic(image_tag.ID, f"image {image!r} has no tag", path, hint=hint))
-                elif not digest and tag == "latest":
-                    out.append(bp.diagnostic(image_tag.ID, f"image {image!r} uses the 'latest' tag", path, hint=hint))
-            if registries and image_registry.ID not in off and not image_registry.allowed(image, registries):
-                out.append(bp.diagnostic(image_registry.ID, f"image {image!r} is not from an allowed registry", path,
+            problem = unpinned(image) if IMAGE_TAG not in off else None
+            if problem:
+                out.append(bp.diagnostic(IMAGE_TAG, f"image {image!r} {problem}", path,
+                                         hint="pin a version tag or a digest (image@sha256:…)"))
+            if registries and IMAGE_REGISTRY not in off and not from_allowed_registry(image, registries):
+                out.append(bp.diagnostic(IMAGE_REGISTRY, f"image {image!r} is not from an allowed registry", path,
                                          hint=f"allowed: {', '.join(registries)} (policies.allowedRegistries)"))
     return out

@@ -6,14 +6,13 @@ import typing as t
 
 from genplat.core.diagnostics import Diagnostic
 from genplat.core.errors import UsageError
+from genplat.core.kube import resolve_version
 
 if t.TYPE_CHECKING:
     from genplat.loader.project import Project
 
 
 def _kubernetes_version(project: Project) -> list[Diagnostic]:
-    from genplat.checks.kubernetes import resolve_version
-
     assert project.platform is not None
     version = project.platform.spec.get("kubernetesVersion")
     if not isinstance(version, str):

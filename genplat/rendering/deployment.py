@@ -27,9 +27,9 @@ import typing as t
 
 from genplat.core.objects import RenderedObject
 from genplat.resolver.model import Service, TenantTarget
-from genplat.render._base import BundleContext, tenant_labels, tenant_object
-from genplat.render.knative import NAME_LABEL, container, pod_labels
-from genplat.render.tenancy import WORKLOAD_SERVICE_ACCOUNT
+from genplat.rendering._base import BundleContext, tenant_labels, tenant_object
+from genplat.rendering.knative import NAME_LABEL, container, pod_labels
+from genplat.rendering.tenancy import WORKLOAD_SERVICE_ACCOUNT
 
 WORKLOAD = "deployment"
 PORT_NAME = "http"

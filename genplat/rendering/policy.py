@@ -23,7 +23,7 @@ from genplat.policy.forms import (
     cluster_policy,
     validating_policy,
 )
-from genplat.render._base import BundleContext, platform_object
+from genplat.rendering._base import BundleContext, platform_object
 
 KYVERNO_FILE = "kyverno.yaml"
 NATIVE_FILE = "admission.yaml"

@@ -1,6 +1,6 @@
 """Tekton: a Pipeline per built service from the platform's template, its ServiceAccount, and push triggers.
 
-In the tenant's build namespace ``<tenant>-<env>-build`` (see :mod:`genplat.render.tenancy`), on
+In the tenant's build namespace ``<tenant>-<env>-build`` (see :mod:`genplat.rendering.tenancy`), on
 clusters with the ``tekton`` capability:
 
 * ``Pipeline <service>-build`` (tekton.dev/v1): params ``repo-url``, ``revision``, ``image`` plus the
@@ -29,8 +29,8 @@ import typing as t
 from genplat.core.images import parse_image
 from genplat.core.objects import RenderedObject
 from genplat.resolver.model import Service, TenantTarget
-from genplat.render._base import BundleContext, platform_object, tenant_labels, tenant_object
-from genplat.render.builds import workspace_binding
+from genplat.rendering._base import BundleContext, platform_object, tenant_labels, tenant_object
+from genplat.rendering.builds import built_services, triggers_enabled, workspace_binding
 
 PIPELINE_API = "tekton.dev/v1"
 TRIGGERS_API = "triggers.tekton.dev/v1beta1"
@@ -55,18 +55,6 @@ LISTENER_RESOURCES = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": 
 def image_repository(image: str) -> str:
     """``ghcr.io/acme/docs:2.3.1@sha256:…`` → ``ghcr.io/acme/docs`` (a port in the host is kept)."""
     return parse_image(image).name
-
-
-def built_services(tenant: TenantTarget, ctx: BundleContext) -> list[tuple[Service, dict[str, t.Any]]]:
-    out = []
-    for svc in tenant.services:
-        if svc.build and svc.build.get("pipeline") in ctx.platform.pipelines:
-            out.append((svc, ctx.platform.pipelines[svc.build["pipeline"]]))
-    return out
-
-
-def triggers_enabled(template: dict[str, t.Any]) -> bool:
-    return bool((template.get("triggers") or {}).get("enabled", False))
 
 
 def pipeline_name(svc: Service) -> str:
@@ -229,7 +217,7 @@ def render_tenant(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObje
     built = built_services(tenant, ctx)
     if not built:
         return []
-    # Everything below lives in the tenant's build namespace (see genplat.render.tenancy.build_namespace).
+    # Everything below lives in the tenant's build namespace (see genplat.rendering.tenancy.build_namespace).
     tenant = tenant.for_builds()
     first = built[0][0].origins["build"]
     pull = ctx.platform.secrets.get("imagePullSecret")

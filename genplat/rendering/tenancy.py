@@ -6,7 +6,7 @@ import typing as t
 
 from genplat.core.objects import RenderedObject
 from genplat.resolver.model import Cluster, TenantTarget
-from genplat.render._base import BundleContext, meta, quantity, tenant_labels, tenant_object
+from genplat.rendering._base import BundleContext, meta, quantity, tenant_labels, tenant_object
 
 WORKLOAD_SERVICE_ACCOUNT = "workload"
 # Tenant roles map onto Kubernetes' built-in aggregated ClusterRoles; never cluster-admin.

@@ -13,7 +13,7 @@ tenant's XR/claim selects it with ``compositionSelector.matchLabels.provider`` (
 
 Connection details (``offerings[].connectionDetails``, filled by the composed resources'
 ``connectionDetails``) land in the Secret ``<resource>-connection`` in the tenant's namespace
-(:func:`genplat.render.connections.connection_secret_name`):
+(:func:`genplat.rendering.connections.connection_secret_name`):
 
 * v2: the function composes that Secret itself (function-patch-and-transform v0.10 or later), named by
   the input's ``writeConnectionSecretToRef``; each composed resource that contributes keys of its own
@@ -31,8 +31,8 @@ import typing as t
 
 from genplat.core.objects import RenderedObject
 from genplat.resolver.model import Resource, TenantTarget
-from genplat.render._base import BundleContext, platform_object, tenant_object
-from genplat.render.connections import CONNECTION_SUFFIX, connection_secret_name
+from genplat.rendering._base import BundleContext, platform_object, tenant_object
+from genplat.rendering.connections import CONNECTION_SUFFIX, connection_secret_name
 
 FILE = "crossplane.yaml"
 CAPABILITY = "crossplane"

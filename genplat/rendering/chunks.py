@@ -14,15 +14,15 @@ import typing as t
 from pathlib import Path
 
 from genplat.core.diagnostics import Diagnostic
-from genplat.render.emit import dump_documents
+from genplat.rendering.emit import dump_documents
 from genplat.core.objects import RenderedObject
-from genplat.render.files import compress
+from genplat.rendering.files import compress
 from genplat.resolver.model import PlatformModel, TenantTarget
-from genplat.packaging.artifact import PATTERN_KINDS, image_values, images_in
-from genplat.render import delivery
-from genplat.render import order_key, render_platform, render_tenant
-from genplat.render._base import BundleContext
-from genplat.render.templates import Templates, merge, render_template
+from genplat.core.images import PATTERN_KINDS, image_values, images_in
+from genplat.rendering import delivery
+from genplat.rendering import order_key, render_platform, render_tenant
+from genplat.rendering._base import BundleContext
+from genplat.rendering.templates import Templates, merge, render_template
 
 # Kinds that run containers, the only ones whose ``image`` fields name images to lock.
 WORKLOAD_KINDS = frozenset({

@@ -5,8 +5,8 @@ from __future__ import annotations
 from genplat.core.names import secret_object_name
 from genplat.core.objects import RenderedObject
 from genplat.resolver.model import Service, TenantTarget
-from genplat.render._base import BundleContext, tenant_object
-from genplat.render.tenancy import secret_store_ref
+from genplat.rendering._base import BundleContext, tenant_object
+from genplat.rendering.tenancy import secret_store_ref
 
 
 def secret_name(service: Service, env_var: str) -> str:

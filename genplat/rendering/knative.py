@@ -16,10 +16,10 @@ import typing as t
 
 from genplat.core.objects import RenderedObject
 from genplat.resolver.model import Service, TenantTarget
-from genplat.render._base import BundleContext, tenant_labels, tenant_object
-from genplat.render.connections import connection_env
-from genplat.render.secrets import secret_name
-from genplat.render.tenancy import WORKLOAD_SERVICE_ACCOUNT
+from genplat.rendering._base import BundleContext, tenant_labels, tenant_object
+from genplat.rendering.connections import connection_env
+from genplat.rendering.secrets import secret_name
+from genplat.rendering.tenancy import WORKLOAD_SERVICE_ACCOUNT
 
 SERVING_API = "serving.knative.dev/v1"
 EVENTING_API = "eventing.knative.dev/v1"

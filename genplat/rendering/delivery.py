@@ -16,7 +16,7 @@ Runs after every family renderer, once per object, for the controller the cluste
   offerings whose ``deletionPolicy`` is ``Orphan`` (the default). Flux:
   ``kustomize.toolkit.fluxcd.io/prune: disabled``; kapp: ``kapp.k14s.io/delete-strategy: orphan``. The
   Compositions of those offerings keep Crossplane from deleting the cloud resources as well
-  (:func:`genplat.render.crossplane.composition`). ``genplat diff`` flags a removal of such objects.
+  (:func:`genplat.rendering.crossplane.composition`). ``genplat diff`` flags a removal of such objects.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from __future__ import annotations
 import typing as t
 
 from genplat.core.objects import RenderedObject
-from genplat.render._base import BundleContext
+from genplat.rendering._base import BundleContext
 
 LAYER_PLATFORM = "platform"
 LAYER_TENANTS = "tenants"

@@ -11,16 +11,16 @@ import typing as t
 
 from genplat.core.objects import RenderedObject
 from genplat.resolver.model import TenantTarget
-from genplat.render import builds
-from genplat.render import crossplane
-from genplat.render import deployment
-from genplat.render import knative
-from genplat.render import network
-from genplat.render import policy
-from genplat.render import secrets
-from genplat.render import tekton
-from genplat.render import tenancy
-from genplat.render._base import BundleContext
+from genplat.rendering import builds
+from genplat.rendering import crossplane
+from genplat.rendering import deployment
+from genplat.rendering import knative
+from genplat.rendering import network
+from genplat.rendering import policy
+from genplat.rendering import secrets
+from genplat.rendering import tekton
+from genplat.rendering import tenancy
+from genplat.rendering._base import BundleContext
 
 TenantRenderer = t.Callable[[BundleContext, TenantTarget], list[RenderedObject]]
 PlatformRenderer = t.Callable[[BundleContext], list[RenderedObject]]

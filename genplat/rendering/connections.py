@@ -2,7 +2,7 @@
 
 An offering publishes connection details (``offerings[].connectionDetails``: host, port, username,
 password, uri, …). Its compositions write them to one Secret per ordered resource, named
-``<resource>-connection``, in the tenant's namespace (see :mod:`genplat.render.crossplane`). A service
+``<resource>-connection``, in the tenant's namespace (see :mod:`genplat.rendering.crossplane`). A service
 reads one with ``env: {DB_HOST: {fromResource: reports-db, key: host}}`` and gets a ``secretKeyRef`` to
 that Secret: the value never passes through a blueprint or the rendered output.
 """

@@ -25,7 +25,7 @@ from genplat.core.objects import Origin, RenderedObject
 from genplat.loader.safe_yaml import load_documents
 from genplat.loader.read import InputError, read_input
 from genplat.core.text import escape_name
-from genplat.render._sandbox import MAX_OUTPUT, BudgetError, Sandbox, limits, plain_copy
+from genplat.rendering._sandbox import MAX_OUTPUT, BudgetError, Sandbox, limits, plain_copy
 
 SCOPES = ("platform", "tenant")
 MAX_TEMPLATE_BYTES = 1 << 20

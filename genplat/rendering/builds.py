@@ -12,7 +12,7 @@
   (``el-<listener>``, port 8080), with TLS from a cert-manager ``Certificate`` where the cluster has
   the ``cert-manager`` capability and the template names an issuer.
 
-The build namespace's quota and limits come from :func:`genplat.render.tenancy.build_namespace`.
+The build namespace's quota and limits come from :func:`genplat.rendering.tenancy.build_namespace`.
 """
 
 from __future__ import annotations
@@ -22,14 +22,26 @@ import typing as t
 
 from genplat.core.objects import RenderedObject
 from genplat.resolver.model import Service, TenantTarget
-from genplat.render._base import BundleContext, tenant_object
-from genplat.render.tenancy import secret_store_ref
+from genplat.rendering._base import BundleContext, tenant_object
+from genplat.rendering.tenancy import secret_store_ref
 
 DEFAULT_WORKSPACE_SIZE = "1Gi"
 TENANT_PUSH_SECRET = "registry-push"
 LISTENER_PORT = 8080  # the port Tekton Triggers gives an EventListener's Service (el-<name>)
 CERT_API = "cert-manager.io/v1"
 PUSH = "push-credentials"
+
+
+def built_services(tenant: TenantTarget, ctx: BundleContext) -> list[tuple[Service, dict[str, t.Any]]]:
+    out = []
+    for svc in tenant.services:
+        if svc.build and svc.build.get("pipeline") in ctx.platform.pipelines:
+            out.append((svc, ctx.platform.pipelines[svc.build["pipeline"]]))
+    return out
+
+
+def triggers_enabled(template: dict[str, t.Any]) -> bool:
+    return bool((template.get("triggers") or {}).get("enabled", False))
 
 
 def workspace_purpose(workspace: dict[str, t.Any]) -> str:
@@ -121,8 +133,6 @@ def _exposed(ctx: BundleContext, build: TenantTarget, svc: Service, template: di
 
 
 def render_tenant(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
-    from genplat.render.tekton import built_services, triggers_enabled
-
     if not ctx.cluster.has("tekton") or tenant.build_namespace is None:
         return []
     built = built_services(tenant, ctx)

@@ -6,7 +6,7 @@ import typing as t
 
 from genplat.core.objects import RenderedObject
 from genplat.resolver.model import KNATIVE_SYSTEM_NAMESPACES, TenantTarget
-from genplat.render._base import BundleContext, tenant_object
+from genplat.rendering._base import BundleContext, tenant_object
 
 NAME_LABEL = "kubernetes.io/metadata.name"
 
