@@ -20,13 +20,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # The upstream CRDs beside the project: custom resources are then schema-checked as in real use.
 sys.path.insert(0, str(ROOT / "tools"))
 import upstream  # noqa: E402  (tools/upstream.py: the pinned upstream CRDs)
+
 PHASES = ("fingerprint", "load", "validate", "resolve", "render", "check", "emit", "package", "write")
 DIGEST = "c7761e58969f7edd498186641b2021e8477e1bcd230de4cf3435242da4a40d14"
 
@@ -36,21 +36,25 @@ def tenant_yaml(i: int, n: int) -> str:
     peer = f"t{(i + 1) % n:05d}"
     canary = i % 3 == 0
     traffic = (
-        "      traffic:\n"
-        f"        - {{revision: api-v1, percent: 80, tag: stable}}\n"
-        "        - {latestRevision: true, percent: 20, tag: canary}\n"
-    ) if canary else ""
-    resources = (
-        "  resources:\n"
-        f"    - {{name: db, offering: postgres, parameters: {{storageGB: {20 + i % 100}}}}}\n"
-    ) if i % 4 == 0 else ""
-    events = (
-        "  events:\n"
-        "    - {name: orders, filter: {type: com.example.order}, subscriber: api}\n"
+        (
+            "      traffic:\n"
+            "        - {revision: api-v1, percent: 80, tag: stable}\n"
+            "        - {latestRevision: true, percent: 20, tag: canary}\n"
+        )
+        if canary
+        else ""
     )
+    resources = (
+        (f"  resources:\n    - {{name: db, offering: postgres, parameters: {{storageGB: {20 + i % 100}}}}}\n")
+        if i % 4 == 0
+        else ""
+    )
+    events = "  events:\n    - {name: orders, filter: {type: com.example.order}, subscriber: api}\n"
     build = (
-        "      build: {pipeline: container-build, repository: https://git.example/app, revision: main}\n"
-    ) if i % 10 == 0 else ""
+        ("      build: {pipeline: container-build, repository: https://git.example/app, revision: main}\n")
+        if i % 10 == 0
+        else ""
+    )
     allow = f"  network:\n    allowFrom: [{peer}]\n" if n > 1 else ""
     return f"""apiVersion: genplat.dev/v1alpha1
 kind: Tenant
@@ -113,7 +117,9 @@ print(json.dumps({"wall": wall, "timings": r.timings, "objects": r.objects, "fil
 
 def run(project: Path, mode: str) -> dict:
     crds = [str(p) for p in upstream.crd_files()] if upstream.have_go() else []
-    out = subprocess.run([sys.executable, "-c", CHILD, str(project), mode, *crds], check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(project), mode, *crds], check=True, capture_output=True, text=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -121,13 +127,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="100,1000,10000")
     args = ap.parse_args()
-    lines = [f"# genplat build benchmark", "",
-             f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}", "",
-             "Phase times are CPU seconds summed over worker processes where workers ran; wall is the whole build.",
-             "Peak MB: the build process / its largest worker (each worker shares the parent's pages copy-on-write).",
-             "",
-             "| N | run | wall s | objects | objects/s | peak MB | " + " | ".join(PHASES) + " |",
-             "|---|---|---|---|---|---|" + "---|" * len(PHASES)]
+    lines = [
+        "# genplat build benchmark",
+        "",
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}",
+        "",
+        "Phase times are CPU seconds summed over worker processes where workers ran; wall is the whole build.",
+        "Peak MB: the build process / its largest worker (each worker shares the parent's pages copy-on-write).",
+        "",
+        "| N | run | wall s | objects | objects/s | peak MB | " + " | ".join(PHASES) + " |",
+        "|---|---|---|---|---|---|" + "---|" * len(PHASES),
+    ]
     for n in [int(x) for x in args.sizes.split(",")]:
         with tempfile.TemporaryDirectory(prefix="genplat-bench-") as tmp:
             project = Path(tmp)
@@ -137,7 +147,9 @@ def main() -> None:
                 ph = r["timings"]
                 total = sum(ph.values()) or 1
                 cells = " | ".join(f"{ph.get(p, 0):.2f}s ({ph.get(p, 0) / total * 100:.0f}%)" for p in PHASES)
-                lines.append(f"| {n} | {mode} | {r['wall']:.2f} | {r['objects']} | {r['objects'] / r['wall'] if r['objects'] else 0:.0f} | {r['maxrss_mb']:.0f} / {r['children_mb']:.0f} | {cells} |")
+                lines.append(
+                    f"| {n} | {mode} | {r['wall']:.2f} | {r['objects']} | {r['objects'] / r['wall'] if r['objects'] else 0:.0f} | {r['maxrss_mb']:.0f} / {r['children_mb']:.0f} | {cells} |"
+                )
                 print(lines[-1], flush=True)
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)

@@ -73,7 +73,10 @@ def main() -> None:
     def csafe(o: dict[str, t.Any]) -> str:
         return yaml.dump(o, Dumper=yaml.CSafeDumper, sort_keys=False, default_flow_style=False, width=1 << 30)
 
-    cases: dict[str, t.Callable[[dict[str, t.Any]], str]] = {"genplat.rendering.emit": dump_object, "PyYAML CSafeDumper": csafe}
+    cases: dict[str, t.Callable[[dict[str, t.Any]], str]] = {
+        "genplat.rendering.emit": dump_object,
+        "PyYAML CSafeDumper": csafe,
+    }
     try:
         from ruamel.yaml import YAML
 

@@ -142,12 +142,23 @@ def build(options: BuildOptions) -> BuildResult:
             fingerprint = _fingerprint(options)
             known = read_state(out_dir, fingerprint) if fingerprint else None
             if known is not None and output_matches(out_dir, known, owned_by_build):
-                return BuildResult(diagnostics=[], out_dir=out_dir, timings=timings.seconds,
-                                   up_to_date_by_fingerprint=True, unchanged=len(known))
+                return BuildResult(
+                    diagnostics=[],
+                    out_dir=out_dir,
+                    timings=timings.seconds,
+                    up_to_date_by_fingerprint=True,
+                    unchanged=len(known),
+                )
     rendered = render(options)
     timings.add(rendered.timings)
-    result = BuildResult(diagnostics=rendered.diagnostics, files=rendered.files, objects=rendered.objects,
-                         bundles=rendered.bundles, timings=timings.seconds, out_dir=out_dir)
+    result = BuildResult(
+        diagnostics=rendered.diagnostics,
+        files=rendered.files,
+        objects=rendered.objects,
+        bundles=rendered.bundles,
+        timings=timings.seconds,
+        out_dir=out_dir,
+    )
     if not rendered.ok or not rendered.files:
         return result
     files = rendered.files
@@ -156,6 +167,7 @@ def build(options: BuildOptions) -> BuildResult:
             diff = diff_tree(out_dir, files, managed=owned_by_build)
             result.stale, result.missing, result.extra = list(diff.stale), list(diff.missing), list(diff.extra)
         else:
+
             def record() -> None:
                 if fingerprint is not None:
                     save_state(out_dir, fingerprint, files)
@@ -166,16 +178,29 @@ def build(options: BuildOptions) -> BuildResult:
     return result
 
 
-def check(paths: t.Sequence[Path], *, kubernetes_version: str | None = None, crds: t.Sequence[Path] = (),
-          guardrails: GuardrailContext | None = None, strict: bool = False,
-          kubeconform: bool = False) -> list[Diagnostic]:
+def check(
+    paths: t.Sequence[Path],
+    *,
+    kubernetes_version: str | None = None,
+    crds: t.Sequence[Path] = (),
+    guardrails: GuardrailContext | None = None,
+    strict: bool = False,
+    kubeconform: bool = False,
+) -> list[Diagnostic]:
     """Check any manifests (files or folders) against the Kubernetes and CRD schemas and the guardrails."""
-    return check_paths(list(paths), kubernetes_version=kubernetes_version or default_version(), crd_paths=list(crds),
-                       guardrails=guardrails, strict=strict, use_kubeconform=kubeconform)
+    return check_paths(
+        list(paths),
+        kubernetes_version=kubernetes_version or default_version(),
+        crd_paths=list(crds),
+        guardrails=guardrails,
+        strict=strict,
+        use_kubeconform=kubeconform,
+    )
 
 
-def package(out_dir: Path, *, bundle_format: t.Literal["auto", "flux", "imgpkg"] = "auto",
-            provenance: bool = False) -> Packaged:
+def package(
+    out_dir: Path, *, bundle_format: t.Literal["auto", "flux", "imgpkg"] = "auto", provenance: bool = False
+) -> Packaged:
     """Every bundle of a built ``out/`` as an OCI artifact, its digest checked against the lock file.
     Write them with :func:`genplat.packaging.write_layout`; push them with :mod:`genplat.publish`."""
     return package_out_dir(out_dir, fmt=bundle_format, provenance=provenance)

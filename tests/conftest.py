@@ -28,13 +28,13 @@ import typing as t
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import settings as _hypothesis_settings
 
 # No per-example deadline anywhere: the machines that run this suite are shared and busy, and speed is
 # measured by the benchmarks (make bench), not by timed tests.
 _hypothesis_settings.register_profile("genplat", deadline=None)
 _hypothesis_settings.load_profile("genplat")
-from click.testing import CliRunner
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "blueprints"

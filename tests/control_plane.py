@@ -44,12 +44,41 @@ TIMEOUT = 30.0
 # kustomize-controller (fluxcd/pkg/ssa) applies cluster definitions first and waits for them, then the
 # rest; inside a stage objects go in Helm's install order, which this list follows (unknown kinds last).
 KIND_ORDER = [
-    "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodSecurityPolicy", "PodDisruptionBudget",
-    "ServiceAccount", "Secret", "SecretList", "ConfigMap", "StorageClass", "PersistentVolume",
-    "PersistentVolumeClaim", "CustomResourceDefinition", "ClusterRole", "ClusterRoleList",
-    "ClusterRoleBinding", "ClusterRoleBindingList", "Role", "RoleList", "RoleBinding", "RoleBindingList",
-    "Service", "DaemonSet", "Pod", "ReplicationController", "ReplicaSet", "Deployment",
-    "HorizontalPodAutoscaler", "StatefulSet", "Job", "CronJob", "IngressClass", "Ingress", "APIService",
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodSecurityPolicy",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "SecretList",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleList",
+    "ClusterRoleBinding",
+    "ClusterRoleBindingList",
+    "Role",
+    "RoleList",
+    "RoleBinding",
+    "RoleBindingList",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
+    "APIService",
 ]
 FIRST_STAGE = {"CustomResourceDefinition", "Namespace"}
 
@@ -144,44 +173,79 @@ def _make_pki(root: Path) -> dict[str, Path]:
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
 
     def pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
-        return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                 serialization.NoEncryption())
+        return key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
 
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "genplat-tests-ca")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=2))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                       content_commitment=False, key_encipherment=False, data_encipherment=False,
-                                       key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
-          .sign(ca_key, hashes.SHA256()))
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
     srv_key = ec.generate_private_key(ec.SECP256R1())
-    srv = (x509.CertificateBuilder()
-           .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-apiserver")]))
-           .issuer_name(ca_name).public_key(srv_key.public_key()).serial_number(x509.random_serial_number())
-           .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=2))
-           .add_extension(x509.SubjectAlternativeName([
-               x509.DNSName("localhost"), x509.DNSName("kubernetes.default.svc"),
-               x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-           .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-           .sign(ca_key, hashes.SHA256()))
+    srv = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-apiserver")]))
+        .issuer_name(ca_name)
+        .public_key(srv_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [
+                    x509.DNSName("localhost"),
+                    x509.DNSName("kubernetes.default.svc"),
+                    x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                ]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
     sa_key = ec.generate_private_key(ec.SECP256R1())
     files = {
-        "ca": root / "ca.crt", "ca_key": root / "ca.key", "cert": root / "apiserver.crt",
-        "key": root / "apiserver.key", "sa_key": root / "sa.key", "sa_pub": root / "sa.pub",
+        "ca": root / "ca.crt",
+        "ca_key": root / "ca.key",
+        "cert": root / "apiserver.crt",
+        "key": root / "apiserver.key",
+        "sa_key": root / "sa.key",
+        "sa_pub": root / "sa.pub",
     }
     files["ca"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     files["ca_key"].write_bytes(pem_key(ca_key))
     files["cert"].write_bytes(srv.public_bytes(serialization.Encoding.PEM))
     files["key"].write_bytes(pem_key(srv_key))
     files["sa_key"].write_bytes(pem_key(sa_key))
-    files["sa_pub"].write_bytes(sa_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    files["sa_pub"].write_bytes(
+        sa_key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     for f in files.values():
         f.chmod(0o600)
     return files
@@ -220,8 +284,13 @@ class ControlPlane:
 
     def _spawn(self, name: str, args: list[str]) -> None:
         with (self.workdir / f"{name}.log").open("wb") as log:  # the child keeps its own descriptor
-            self._procs[name] = subprocess.Popen([self._bins[name], *args], stdout=log, stderr=subprocess.STDOUT,
-                                                 stdin=subprocess.DEVNULL, cwd=self.workdir)
+            self._procs[name] = subprocess.Popen(
+                [self._bins[name], *args],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=self.workdir,
+            )
 
     def log_tail(self, name: str, lines: int = 40) -> str:
         path = self.workdir / f"{name}.log"
@@ -232,26 +301,46 @@ class ControlPlane:
         pki_dir.mkdir(parents=True, exist_ok=True)
         pki = _make_pki(pki_dir)
         client, peer, secure = _free_port(), _free_port(), _free_port()
-        self._spawn("etcd", [
-            "--name=default", f"--data-dir={self.workdir / 'etcd'}",
-            f"--listen-client-urls=http://127.0.0.1:{client}", f"--advertise-client-urls=http://127.0.0.1:{client}",
-            f"--listen-peer-urls=http://127.0.0.1:{peer}", f"--initial-advertise-peer-urls=http://127.0.0.1:{peer}",
-            f"--initial-cluster=default=http://127.0.0.1:{peer}", "--unsafe-no-fsync", "--log-level=warn",
-        ])
+        self._spawn(
+            "etcd",
+            [
+                "--name=default",
+                f"--data-dir={self.workdir / 'etcd'}",
+                f"--listen-client-urls=http://127.0.0.1:{client}",
+                f"--advertise-client-urls=http://127.0.0.1:{client}",
+                f"--listen-peer-urls=http://127.0.0.1:{peer}",
+                f"--initial-advertise-peer-urls=http://127.0.0.1:{peer}",
+                f"--initial-cluster=default=http://127.0.0.1:{peer}",
+                "--unsafe-no-fsync",
+                "--log-level=warn",
+            ],
+        )
         tokens = self.workdir / "tokens.csv"
         tokens.write_text(f'{self.token},genplat-admin,genplat-admin,"system:masters"\n')
         tokens.chmod(0o600)
-        self._spawn("kube-apiserver", [
-            f"--etcd-servers=http://127.0.0.1:{client}", "--bind-address=127.0.0.1",
-            "--advertise-address=127.0.0.1", f"--secure-port={secure}", f"--cert-dir={pki_dir}",
-            f"--tls-cert-file={pki['cert']}", f"--tls-private-key-file={pki['key']}",
-            f"--client-ca-file={pki['ca']}", f"--token-auth-file={tokens}",
-            "--authorization-mode=RBAC", "--enable-admission-plugins=PodSecurity",
-            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-            f"--service-account-key-file={pki['sa_pub']}", f"--service-account-signing-key-file={pki['sa_key']}",
-            "--service-cluster-ip-range=10.96.0.0/16", "--endpoint-reconciler-type=none",
-            "--allow-privileged=false", "--v=0",
-        ])
+        self._spawn(
+            "kube-apiserver",
+            [
+                f"--etcd-servers=http://127.0.0.1:{client}",
+                "--bind-address=127.0.0.1",
+                "--advertise-address=127.0.0.1",
+                f"--secure-port={secure}",
+                f"--cert-dir={pki_dir}",
+                f"--tls-cert-file={pki['cert']}",
+                f"--tls-private-key-file={pki['key']}",
+                f"--client-ca-file={pki['ca']}",
+                f"--token-auth-file={tokens}",
+                "--authorization-mode=RBAC",
+                "--enable-admission-plugins=PodSecurity",
+                "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+                f"--service-account-key-file={pki['sa_pub']}",
+                f"--service-account-signing-key-file={pki['sa_key']}",
+                "--service-cluster-ip-range=10.96.0.0/16",
+                "--endpoint-reconciler-type=none",
+                "--allow-privileged=false",
+                "--v=0",
+            ],
+        )
         self.url = f"https://127.0.0.1:{secure}"
         self._session.headers["Authorization"] = f"Bearer {self.token}"
         self._session.verify = str(self.ca_file)
@@ -270,16 +359,27 @@ class ControlPlane:
                 last = str(exc)
             time.sleep(0.3)
         else:
-            raise RuntimeError(f"kube-apiserver not ready after {timeout:.0f}s ({last}):\n"
-                               f"{self.log_tail('kube-apiserver')}")
+            raise RuntimeError(
+                f"kube-apiserver not ready after {timeout:.0f}s ({last}):\n{self.log_tail('kube-apiserver')}"
+            )
         self.version = self._session.get(self.url + "/version", timeout=TIMEOUT).json()
-        self.kubeconfig.write_text(yaml.safe_dump({
-            "apiVersion": "v1", "kind": "Config", "current-context": "genplat-tests",
-            "clusters": [{"name": "genplat-tests", "cluster": {"server": self.url,
-                                                               "certificate-authority": str(self.ca_file)}}],
-            "users": [{"name": "admin", "user": {"token": self.token}}],
-            "contexts": [{"name": "genplat-tests", "context": {"cluster": "genplat-tests", "user": "admin"}}],
-        }))
+        self.kubeconfig.write_text(
+            yaml.safe_dump(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Config",
+                    "current-context": "genplat-tests",
+                    "clusters": [
+                        {
+                            "name": "genplat-tests",
+                            "cluster": {"server": self.url, "certificate-authority": str(self.ca_file)},
+                        }
+                    ],
+                    "users": [{"name": "admin", "user": {"token": self.token}}],
+                    "contexts": [{"name": "genplat-tests", "context": {"cluster": "genplat-tests", "user": "admin"}}],
+                }
+            )
+        )
         self.kubeconfig.chmod(0o600)
 
     def stop(self) -> None:
@@ -343,8 +443,14 @@ class ControlPlane:
         r.raise_for_status()
         return True
 
-    def apply_one(self, doc: dict[str, t.Any], *, server_side: bool = True, dry_run: bool = False,
-                  field_manager: str = FIELD_MANAGER) -> Applied:
+    def apply_one(
+        self,
+        doc: dict[str, t.Any],
+        *,
+        server_side: bool = True,
+        dry_run: bool = False,
+        field_manager: str = FIELD_MANAGER,
+    ) -> Applied:
         key = key_of(doc)
         meta = doc.get("metadata") or {}
         api_version, kind, name = str(doc.get("apiVersion")), str(doc.get("kind")), meta.get("name")
@@ -360,8 +466,13 @@ class ControlPlane:
                 params["dryRun"] = "All"
             if server_side:
                 params["force"] = "true"
-                r = self.request("PATCH", self.path(api_version, kind, name, namespace), params=params,
-                                 data=json.dumps(doc), headers={"Content-Type": "application/apply-patch+yaml"})
+                r = self.request(
+                    "PATCH",
+                    self.path(api_version, kind, name, namespace),
+                    params=params,
+                    data=json.dumps(doc),
+                    headers={"Content-Type": "application/apply-patch+yaml"},
+                )
             else:
                 r = self.request("POST", self.path(api_version, kind, None, namespace), params=params, json=doc)
         except requests.RequestException as exc:
@@ -372,12 +483,21 @@ class ControlPlane:
         except ValueError:
             body = {"message": r.text[:500]}
         if r.status_code >= 400:
-            return Applied(key, doc, None, warnings, body.get("message", r.text[:500]), r.status_code,
-                           body.get("reason"))
+            return Applied(
+                key, doc, None, warnings, body.get("message", r.text[:500]), r.status_code, body.get("reason")
+            )
         return Applied(key, doc, body, warnings, None, r.status_code)
 
-    def apply(self, docs: t.Iterable[dict[str, t.Any]], *, server_side: bool = True, dry_run: bool = False,
-              check: bool = True, order: bool = True, field_manager: str = FIELD_MANAGER) -> list[Applied]:
+    def apply(
+        self,
+        docs: t.Iterable[dict[str, t.Any]],
+        *,
+        server_side: bool = True,
+        dry_run: bool = False,
+        check: bool = True,
+        order: bool = True,
+        field_manager: str = FIELD_MANAGER,
+    ) -> list[Applied]:
         """Apply every object (in kustomize-controller's order unless ``order=False``); CRDs in the batch are
         waited for before the objects after them. With ``check``, any refusal or warning raises."""
         docs = list(docs)
@@ -415,8 +535,9 @@ class ControlPlane:
             if conds.get("Established") == "True" and crd is not None:
                 spec = crd["spec"]
                 versions = [v["name"] for v in spec["versions"] if v.get("served")]
-                served = all(self.resource(f"{spec['group']}/{v}", spec["names"]["kind"], refresh=True)
-                             for v in versions)
+                served = all(
+                    self.resource(f"{spec['group']}/{v}", spec["names"]["kind"], refresh=True) for v in versions
+                )
             if served:
                 waiting.pop(0)
                 continue
@@ -426,8 +547,9 @@ class ControlPlane:
 
     # diff
 
-    def diff(self, docs: t.Iterable[dict[str, t.Any]], *, field_manager: str = FIELD_MANAGER
-             ) -> list[tuple[str, list[str]]]:
+    def diff(
+        self, docs: t.Iterable[dict[str, t.Any]], *, field_manager: str = FIELD_MANAGER
+    ) -> list[tuple[str, list[str]]]:
         """What ``kubectl diff --server-side`` reports: objects whose dry-run apply differs from the live one
         (new objects included), with the changed JSON paths."""
         changes: list[tuple[str, list[str]]] = []
@@ -463,5 +585,5 @@ def _changed(a: t.Any, b: t.Any, path: str = "") -> list[str]:
     if isinstance(a, dict) and isinstance(b, dict):
         return [p for k in sorted(set(a) | set(b)) for p in _changed(a.get(k), b.get(k), f"{path}.{k}")]
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        return [p for i, (x, y) in enumerate(zip(a, b)) for p in _changed(x, y, f"{path}[{i}]")]
+        return [p for i, (x, y) in enumerate(zip(a, b, strict=True)) for p in _changed(x, y, f"{path}[{i}]")]
     return [] if a == b else [path or "."]

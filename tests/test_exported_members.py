@@ -27,12 +27,26 @@ def test_nothing_else_is_public() -> None:
 
 def test_documented_entry_points_exist() -> None:
     """The README's Library API section uses these: they must stay exported."""
-    assert {"load_project", "validate", "render", "build", "check", "package", "Diagnostic", "Severity", "Project",
-            "Blueprint"} <= set(genplat.__all__)
-    assert all(callable(getattr(genplat, n)) for n in ("load_project", "validate", "render", "build", "check", "package"))
+    assert {
+        "load_project",
+        "validate",
+        "render",
+        "build",
+        "check",
+        "package",
+        "Diagnostic",
+        "Severity",
+        "Project",
+        "Blueprint",
+    } <= set(genplat.__all__)
+    assert all(
+        callable(getattr(genplat, n)) for n in ("load_project", "validate", "render", "build", "check", "package")
+    )
 
 
 def test_a_fresh_interpreter_loads_exports_on_first_use() -> None:
-    code = ("import sys, genplat; assert 'genplat.pipeline' not in sys.modules; genplat.render; "
-            "assert 'genplat.pipeline' in sys.modules")
+    code = (
+        "import sys, genplat; assert 'genplat.pipeline' not in sys.modules; genplat.render; "
+        "assert 'genplat.pipeline' in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -25,8 +25,22 @@ PACKAGE = Path(__file__).resolve().parents[1] / "genplat"
 # with the shared core first and the front ends (diff, authoring, the CLI) last. ``pipeline`` directs
 # the stages; the package root only re-exports, lazily.
 STAGES = [
-    "core", "schemas", "loader", "policy", "validation", "resolver", "rendering", "checks", "output", "packaging",
-    "publish", "pipeline", "diff", "authoring", "cli", "",
+    "core",
+    "schemas",
+    "loader",
+    "policy",
+    "validation",
+    "resolver",
+    "rendering",
+    "checks",
+    "output",
+    "packaging",
+    "publish",
+    "pipeline",
+    "diff",
+    "authoring",
+    "cli",
+    "",
 ]
 RANK = {name: i for i, name in enumerate(STAGES)} | {"api": STAGES.index("pipeline")}
 
@@ -70,7 +84,9 @@ def _imports(root: Path, path: Path, module: str) -> list[tuple[str, int, bool, 
                         up = up[: len(up) - (child.level - 1)]
                         base = ".".join(up + ([child.module] if child.module else []))
                     # ``from package import module`` names the module; ``from module import name`` the module.
-                    targets = [f"{base}.{a.name}" if _is_module(root, f"{base}.{a.name}") else base for a in child.names]
+                    targets = [
+                        f"{base}.{a.name}" if _is_module(root, f"{base}.{a.name}") else base for a in child.names
+                    ]
                 text = "\n".join(lines[max(child.lineno - 2, 0) : child.end_lineno or child.lineno])
                 for target in targets:
                     if target == "genplat" or target.startswith("genplat."):
@@ -190,8 +206,9 @@ def test_a_planted_cycle_fails(tree_copy: Path) -> None:
     _plant(tree_copy, "core/quantity", "from genplat.core.names import KEBAB")
     _plant(tree_copy, "core/names", "from genplat.core.quantity import parse_quantity")
     found = violations(tree_copy)
-    assert any(f.startswith("import cycle:") and "genplat.core.names" in f and "genplat.core.quantity" in f
-               for f in found), found
+    assert any(
+        f.startswith("import cycle:") and "genplat.core.names" in f and "genplat.core.quantity" in f for f in found
+    ), found
 
 
 def test_an_unexplained_deferred_import_fails(tree_copy: Path) -> None:
@@ -203,8 +220,14 @@ def test_an_unexplained_deferred_import_fails(tree_copy: Path) -> None:
 def test_the_cli_loads_no_heavy_library() -> None:
     """``genplat --help`` imports no HTTP, template or schema library (python -X importtime tells)."""
     heavy = {"requests", "jinja2", "jsonschema", "jsonschema_rs", "urllib3", "ruamel", "cryptography", "nacl"}
-    for code in ("import genplat.cli", "import genplat", "from genplat.cli import cli; cli.main(['--help'], standalone_mode=False)"):
-        run = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True)
+    for code in (
+        "import genplat.cli",
+        "import genplat",
+        "from genplat.cli import cli; cli.main(['--help'], standalone_mode=False)",
+    ):
+        run = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True
+        )
         loaded = {line.split("|")[-1].strip().split(".")[0] for line in run.stderr.splitlines() if "|" in line}
         assert "genplat" in loaded, run.stderr[-500:]
         assert not loaded & heavy, (code, sorted(loaded & heavy))

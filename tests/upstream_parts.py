@@ -40,7 +40,7 @@ def crd_files(project: str | None = None) -> list[Path]:
         return upstream.crd_files(project)
     except upstream.UpstreamError as exc:
         _missing(f"upstream CRDs not available: {exc}")
-        raise AssertionError("unreachable")
+        raise AssertionError("unreachable") from exc
 
 
 def crd_file(project: str, name: str) -> Path:
@@ -48,7 +48,7 @@ def crd_file(project: str, name: str) -> Path:
         return upstream.crd_file(project, name)
     except upstream.UpstreamError as exc:
         _missing(f"upstream CRD not available: {exc}")
-        raise AssertionError("unreachable")
+        raise AssertionError("unreachable") from exc
 
 
 def crd_flags(*projects: str) -> list[str]:

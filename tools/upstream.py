@@ -28,7 +28,7 @@ import sys
 import tempfile
 import tomllib
 import typing as t
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -71,7 +71,8 @@ def _go_env(nosumdb: str | None = None) -> dict[str, str]:
 
 # ---- CRDs -----------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=None)
+
+@cache
 def module_dir(project: str) -> Path:
     """The module-cache folder of a CRD project's pinned module (downloaded on first use)."""
     entry = spec()["crds"].get(project)
@@ -83,8 +84,15 @@ def module_dir(project: str) -> Path:
         raise UpstreamError("go not found: the upstream CRDs are fetched as Go modules")
     ref = f"{entry['module']}@{entry['version']}"
     with tempfile.TemporaryDirectory() as scratch:
-        proc = subprocess.run(["go", "mod", "download", "-json", ref], cwd=scratch, env=_go_env(entry.get("nosumdb")),
-                              capture_output=True, text=True, timeout=600, check=False)
+        proc = subprocess.run(
+            ["go", "mod", "download", "-json", ref],
+            cwd=scratch,
+            env=_go_env(entry.get("nosumdb")),
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
     try:
         info = json.loads(proc.stdout)
     except json.JSONDecodeError:
@@ -118,6 +126,7 @@ def crd_file(project: str, name: str) -> Path:
 
 
 # ---- tools ----------------------------------------------------------------------------------------
+
 
 def _recipe(name: str) -> dict[str, t.Any]:
     recipe = spec()["tools"].get(name)
@@ -189,8 +198,17 @@ def build(name: str, *, log: t.TextIO = sys.stderr) -> Path:
                 (work / "tools.go").write_text(f'//go:build tools\n\npackage tools\n\nimport _ "{package}"\n')
             steps = [["go", "mod", "tidy"]]
             ldflags = " ".join(recipe.get("ldflags", []))
-            steps.append(["go", "build", "-trimpath", *(["-ldflags", ldflags] if ldflags else []),
-                          "-o", str(work / "bin" / name), package])
+            steps.append(
+                [
+                    "go",
+                    "build",
+                    "-trimpath",
+                    *(["-ldflags", ldflags] if ldflags else []),
+                    "-o",
+                    str(work / "bin" / name),
+                    package,
+                ]
+            )
             for step in steps:
                 proc = subprocess.run(step, cwd=work, env=env, capture_output=True, text=True, check=False)
                 if proc.returncode != 0:
@@ -220,8 +238,9 @@ def moved(lock: Path) -> list[str]:
     def norm(name: str) -> str:
         return re.sub(r"[-_.]+", "-", name).lower()
 
-    pinned = {norm(name): version
-              for name, version in re.findall(r"^([A-Za-z0-9_.\-]+)==([^\s;\\]+)", lock.read_text(), re.M)}
+    pinned = {
+        norm(name): version for name, version in re.findall(r"^([A-Za-z0-9_.\-]+)==([^\s;\\]+)", lock.read_text(), re.M)
+    }
     out = []
     for dist in metadata.distributions():
         name = norm(dist.metadata["Name"] or "")
@@ -231,6 +250,7 @@ def moved(lock: Path) -> list[str]:
 
 
 # ---- CLI ------------------------------------------------------------------------------------------
+
 
 def _required() -> bool:
     return os.environ.get("GENPLAT_REQUIRE_TOOLS") == "1"
@@ -247,14 +267,20 @@ def main(argv: list[str]) -> int:
                 print(path)
         elif cmd == "crd-flags":
             if not have_go():
-                print("go not found: custom resources are not checked against the upstream CRDs "
-                      "(install Go to fetch them)", file=sys.stderr)
+                print(
+                    "go not found: custom resources are not checked against the upstream CRDs "
+                    "(install Go to fetch them)",
+                    file=sys.stderr,
+                )
                 return 0
             print(" ".join(f"--crds {p}" for p in crd_files()))
         elif cmd == "build":
             if not have_go() and not _required():
-                print("go not found: skipping the Go test tools (tests that need them skip; "
-                      "GENPLAT_REQUIRE_TOOLS=1 makes them fail)", file=sys.stderr)
+                print(
+                    "go not found: skipping the Go test tools (tests that need them skip; "
+                    "GENPLAT_REQUIRE_TOOLS=1 makes them fail)",
+                    file=sys.stderr,
+                )
                 return 0
             for name in args or list(spec()["tools"]):
                 build(name)

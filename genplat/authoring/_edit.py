@@ -18,10 +18,7 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
-from genplat.core.diagnostics import Diagnostic
-from genplat.core.errors import UsageError
 from genplat.authoring._paths import (
-    Index,
     Key,
     Named,
     PathError,
@@ -34,8 +31,10 @@ from genplat.authoring._paths import (
 from genplat.authoring._project_check import new_errors, validate_with
 from genplat.authoring._roundtrip import RoundTrip, minimal_patch
 from genplat.authoring._schema_paths import types_at
-from genplat.loader.project import blueprint_folder_of, load_project
+from genplat.core.diagnostics import Diagnostic
+from genplat.core.errors import UsageError
 from genplat.core.suggest import did_you_mean
+from genplat.loader.project import blueprint_folder_of, load_project
 
 _KINDS = {"Platform": "platform", "Tenant": "tenant"}
 
@@ -75,8 +74,11 @@ def parse_assignment(text: str) -> Assignment:
         elif not quoted and ch == "]":
             depth -= 1
         elif ch == "=" and not quoted and depth == 0:
-            return Assignment(parse_path(text[:i]), text[i + 1:])
-    raise UsageError(f"{text!r} is not PATH=VALUE", hint="for example spec.tier=large or spec.services[checkout].image=ghcr.io/acme/app:1.2.3")
+            return Assignment(parse_path(text[:i]), text[i + 1 :])
+    raise UsageError(
+        f"{text!r} is not PATH=VALUE",
+        hint="for example spec.tier=large or spec.services[checkout].image=ghcr.io/acme/app:1.2.3",
+    )
 
 
 def _read_value(text: str, expected: set[str]) -> t.Any:
@@ -87,7 +89,7 @@ def _read_value(text: str, expected: set[str]) -> t.Any:
     if value is None and text.strip() not in ("null", "~"):
         value = None if "null" in expected and "string" not in expected else text
     kind = {bool: "boolean", int: "integer", float: "number", str: "string", type(None): "null"}.get(type(value))
-    if "integer" in expected and kind == "integer" or "number" in expected and kind in ("integer", "number"):
+    if ("integer" in expected and kind == "integer") or ("number" in expected and kind in ("integer", "number")):
         return value
     if kind is None and ("object" in expected or "array" in expected or not expected):
         return value
@@ -124,7 +126,7 @@ def _assign(data: t.Any, a: Assignment, kind: str | None) -> None:
     steps = a.path
     for n, step in enumerate(steps):
         last = n == len(steps) - 1
-        where = show(steps[:n + 1])
+        where = show(steps[: n + 1])
         if isinstance(step, Key):
             if not isinstance(node, dict):
                 raise PathError(f"{show(steps[:n]) or 'the document'} is not a mapping, so it has no key {step.name!r}")
@@ -156,8 +158,10 @@ def edit_text(original: str, assignments: t.Sequence[Assignment]) -> str:
     try:
         rt = RoundTrip(original)
     except YAMLError as exc:
-        raise UsageError(f"the file is not valid YAML, so it cannot be edited safely: {exc}".split("\n")[0],
-                         hint="fix it first (genplat validate shows where)") from exc
+        raise UsageError(
+            f"the file is not valid YAML, so it cannot be edited safely: {exc}".split("\n")[0],
+            hint="fix it first (genplat validate shows where)",
+        ) from exc
     if not isinstance(rt.data, dict):
         raise UsageError("the file does not hold a blueprint (a mapping with apiVersion, kind, metadata and spec)")
     before = rt.dump()
@@ -190,9 +194,14 @@ def set_image(root: Path, tenant: str, service: str, image: str) -> EditResult:
     bp = project.tenant(tenant)
     if bp is None:
         names = sorted(b.name for b in project.tenants)
-        raise UsageError(f"no tenant named {tenant!r} in {root}", hint=did_you_mean(tenant, names) or f"tenants: {', '.join(names)}")
+        raise UsageError(
+            f"no tenant named {tenant!r} in {root}", hint=did_you_mean(tenant, names) or f"tenants: {', '.join(names)}"
+        )
     services = [s.get("name") for s in bp.spec.get("services") or [] if isinstance(s, dict)]
     if service not in services:
-        raise UsageError(f"tenant {tenant!r} has no service {service!r}",
-                         hint=did_you_mean(service, [str(s) for s in services]) or f"services: {', '.join(map(str, services)) or 'none'}")
+        raise UsageError(
+            f"tenant {tenant!r} has no service {service!r}",
+            hint=did_you_mean(service, [str(s) for s in services])
+            or f"services: {', '.join(map(str, services)) or 'none'}",
+        )
     return set_values(Path(bp.file), [Assignment((Key("spec"), Key("services"), Named(service), Key("image")), image)])

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from genplat.core.errors import UsageError
-from genplat.validation.schema import schema_text
 from genplat.authoring._files import write_file
 from genplat.authoring._starter import FILES
+from genplat.core.errors import UsageError
+from genplat.validation.schema import schema_text
 
 
 def starter_files(name: str) -> dict[str, str]:
@@ -27,7 +27,9 @@ def init_project(directory: Path, *, force: bool = False) -> list[str]:
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"{directory}: exists and is not a folder")
     if directory.is_dir() and any(directory.iterdir()) and not force:
-        raise UsageError(f"{directory}: the folder is not empty", hint="run genplat init in an empty folder, or pass --force")
+        raise UsageError(
+            f"{directory}: the folder is not empty", hint="run genplat init in an empty folder, or pass --force"
+        )
     name = directory.resolve().name or "platform"
     files = starter_files(name)
     for rel, text in files.items():

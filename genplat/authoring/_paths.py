@@ -56,8 +56,10 @@ def parse_path(text: str) -> tuple[Step, ...]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if m is None:
-            raise PathError(f"cannot read path {text!r} at character {pos + 1}",
-                            hint="keys are separated by '.', list items selected with [name] or [0]")
+            raise PathError(
+                f"cannot read path {text!r} at character {pos + 1}",
+                hint="keys are separated by '.', list items selected with [name] or [0]",
+            )
         quoted, selector, plain, dot = m.groups()
         pos = m.end()
         if dot is not None:

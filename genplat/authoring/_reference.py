@@ -13,9 +13,9 @@ import json
 import re
 import typing as t
 
-from genplat.validation.schema import load_schema
 from genplat.authoring._roundtrip import RoundTrip
 from genplat.authoring._starter import FILES
+from genplat.validation.schema import load_schema
 
 # What a field turns into in the rendered output (see docs/blueprints.md for whole examples).
 RENDERS: dict[str, str] = {
@@ -181,8 +181,10 @@ def _cell(text: t.Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _rows(root: dict[str, t.Any], node: t.Any, path: str, kind: str, values: dict[str, t.Any], out: list[str], depth: int = 0) -> None:
-    schema, ref = _deref(root, node)
+def _rows(
+    root: dict[str, t.Any], node: t.Any, path: str, kind: str, values: dict[str, t.Any], out: list[str], depth: int = 0
+) -> None:
+    schema, _ref = _deref(root, node)
     if depth > 12:
         return
     props = schema.get("properties") or {}
@@ -192,15 +194,35 @@ def _rows(root: dict[str, t.Any], node: t.Any, path: str, kind: str, values: dic
         s, r = _deref(root, sub)
         default = f"`{json.dumps(s['default'])}`" if "default" in s else ("required" if key in required else "")
         renders = RENDERS.get(f"{kind} {child}", "")
-        out.append("| " + " | ".join(_cell(c) for c in (
-            f"`{child}`", _type(root, s, r), default, _allowed(s), _example(s, _generic(child, values)),
-            renders or s.get("description", ""))) + " |")
+        out.append(
+            "| "
+            + " | ".join(
+                _cell(c)
+                for c in (
+                    f"`{child}`",
+                    _type(root, s, r),
+                    default,
+                    _allowed(s),
+                    _example(s, _generic(child, values)),
+                    renders or s.get("description", ""),
+                )
+            )
+            + " |"
+        )
         if renders and s.get("description"):
             out[-1] = out[-1][:-2] + _cell(f" — {s['description']}") + " |"
         _descend(root, s, child, kind, values, out, depth)
 
 
-def _descend(root: dict[str, t.Any], s: dict[str, t.Any], child: str, kind: str, values: dict[str, t.Any], out: list[str], depth: int) -> None:
+def _descend(
+    root: dict[str, t.Any],
+    s: dict[str, t.Any],
+    child: str,
+    kind: str,
+    values: dict[str, t.Any],
+    out: list[str],
+    depth: int,
+) -> None:
     if s.get("properties"):
         _rows(root, s, child, kind, values, out, depth + 1)
     elif s.get("type") == "array":
@@ -235,8 +257,12 @@ def generate() -> str:
         root = load_schema(name)
         rows: list[str] = []
         _rows(root, root, "", kind, values.get(kind, {}), rows)
-        parts.append(f"\n## {kind} (`{name}.schema.json`)\n\n{root.get('description', '')}\n\n"
-                     "| Field | Type | Default | Allowed | Example | Renders |\n|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n")
+        parts.append(
+            f"\n## {kind} (`{name}.schema.json`)\n\n{root.get('description', '')}\n\n"
+            "| Field | Type | Default | Allowed | Example | Renders |\n|---|---|---|---|---|---|\n"
+            + "\n".join(rows)
+            + "\n"
+        )
     return "".join(parts)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import itertools
 import re
 import typing as t
 
@@ -18,7 +19,7 @@ def guess_sequence_indent(text: str) -> tuple[int, int]:
     dash's distance from the key is the offset, and the item's content sits two further in. A text
     scan rather than ruamel's own guess, which parses the whole document once more."""
     lines = text.splitlines()
-    for above, below in zip(lines, lines[1:]):
+    for above, below in itertools.pairwise(lines):
         key, dash = _KEY_LINE.match(above), _DASH_LINE.match(below)
         if key and dash and len(dash.group(1)) >= len(key.group(1)):
             offset = len(dash.group(1)) - len(key.group(1))
@@ -70,16 +71,24 @@ def minimal_patch(original: str, before: str, after: str) -> str:
                 to_orig[i1 + k] = j1 + k
     result = list(orig_lines)
     # Apply hunks from the bottom up so earlier indexes stay valid.
-    hunks = [op for op in difflib.SequenceMatcher(None, before_lines, after_lines, autojunk=False).get_opcodes() if op[0] != "equal"]
+    hunks = [
+        op
+        for op in difflib.SequenceMatcher(None, before_lines, after_lines, autojunk=False).get_opcodes()
+        if op[0] != "equal"
+    ]
     for _tag, i1, i2, j1, j2 in reversed(hunks):
         if i1 == i2:  # insertion after before_lines[i1 - 1]
             anchor = to_orig.get(i1 - 1)
-            start = (anchor + 1) if anchor is not None else (to_orig.get(i1, len(orig_lines)) if i1 < len(before_lines) else len(orig_lines))
+            start = (
+                (anchor + 1)
+                if anchor is not None
+                else (to_orig.get(i1, len(orig_lines)) if i1 < len(before_lines) else len(orig_lines))
+            )
             result[start:start] = after_lines[j1:j2]
             continue
         first, last = to_orig.get(i1), to_orig.get(i2 - 1)
         if first is None or last is None:
             # The edited lines are ones ruamel would also normalise: fall back to its whole dump.
             return after
-        result[first:last + 1] = after_lines[j1:j2]
+        result[first : last + 1] = after_lines[j1:j2]
     return "".join(result)

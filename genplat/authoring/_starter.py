@@ -6,7 +6,7 @@ One environment with one cluster, two tiers, one offering, one pipeline template
 
 from __future__ import annotations
 
-PLATFORM = '''\
+PLATFORM = """\
 # yaml-language-server: $schema=../schemas/platform.schema.json
 # The platform: where bundles go, the environments and clusters, and what tenants may order.
 # Change first: metadata.name, spec.registry, the cluster below and policies.allowedRegistries.
@@ -95,9 +95,9 @@ spec:
     allowedRegistries: [ghcr.io/example, registry.example.com]
     forbidLatest: true
     defaultDenyNetwork: true
-'''
+"""
 
-WEB = '''\
+WEB = """\
 # yaml-language-server: $schema=../../schemas/tenant.schema.json
 # A team that serves a web app and builds its image with the platform pipeline.
 apiVersion: genplat.dev/v1alpha1
@@ -127,9 +127,9 @@ spec:
         revision: main
   network:
     allowFrom: [data]
-'''
+"""
 
-DATA = '''\
+DATA = """\
 # yaml-language-server: $schema=../../schemas/tenant.schema.json
 # A team that runs an API on a database it orders from the platform.
 apiVersion: genplat.dev/v1alpha1
@@ -157,15 +157,15 @@ spec:
     - name: orders-db
       offering: postgres
       parameters: {version: "17", storageGB: 50}
-'''
+"""
 
-GITIGNORE = '''\
+GITIGNORE = """\
 # genplat's local state: the OCI layout `genplat package` writes and the incremental build's record.
 out/.oci/
 out/.genplat/
-'''
+"""
 
-WORKFLOW = '''\
+WORKFLOW = """\
 # Validate the blueprints, check that the committed out/ is current, and package the bundles.
 name: genplat
 on: [push, pull_request]
@@ -181,9 +181,9 @@ jobs:
       - run: genplat build --check
       - run: genplat check
       - run: genplat package
-'''
+"""
 
-README = '''\
+README = """\
 # {name}
 
 A genplat project: platform and tenant blueprints that `genplat build` compiles into one checked
@@ -214,7 +214,7 @@ genplat package && genplat push      # OCI bundles for Flux
 ```
 
 Every command works from any folder inside the project.
-'''
+"""
 
 FILES: dict[str, str] = {
     "blueprints/platform.yaml": PLATFORM,

@@ -13,8 +13,8 @@ import json
 import re
 import typing as t
 
-from genplat.loader.project import Project
 from genplat.authoring._edit import needs_quotes
+from genplat.loader.project import Project
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -29,8 +29,12 @@ class TenantRequest:
 
 def _scalar(value: t.Any) -> str:
     """A YAML flow scalar for ``value`` (JSON is valid YAML; plain where that reads back the same)."""
-    if isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/@:+-]*", value) and not needs_quotes(value) \
-            and value.lower() not in ("yes", "no", "on", "off", "y", "n"):  # YAML 1.1 readers take those for booleans
+    if (
+        isinstance(value, str)
+        and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/@:+-]*", value)
+        and not needs_quotes(value)
+        and value.lower() not in ("yes", "no", "on", "off", "y", "n")
+    ):  # YAML 1.1 readers take those for booleans
         return value
     return json.dumps(value, ensure_ascii=False)
 
@@ -54,7 +58,9 @@ def _param_comment(name: str, schema: t.Mapping[str, t.Any]) -> str:
     elif isinstance(schema.get("enum"), list) and schema["enum"]:
         value = _scalar(schema["enum"][0])
     else:
-        value = '""' if ty == "string" else "0" if ty in ("integer", "number") else "false" if ty == "boolean" else "null"
+        value = (
+            '""' if ty == "string" else "0" if ty in ("integer", "number") else "false" if ty == "boolean" else "null"
+        )
     default = f"default {_scalar(schema['default'])}" if "default" in schema else "no default"
     about = f": {schema['description']}" if isinstance(schema.get("description"), str) else ""
     return f"{name}: {value}   # {', '.join(facts + [default])}{about}"
@@ -64,7 +70,9 @@ def new_tenant_text(project: Project, request: TenantRequest) -> str:
     platform = project.platform.spec if project.platform is not None else {}
     raw_tiers = platform.get("tiers")
     tiers: dict[str, t.Any] = raw_tiers if isinstance(raw_tiers, dict) else {}
-    envs: list[str] = [e["name"] for e in platform.get("environments") or [] if isinstance(e, dict) and isinstance(e.get("name"), str)]
+    envs: list[str] = [
+        e["name"] for e in platform.get("environments") or [] if isinstance(e, dict) and isinstance(e.get("name"), str)
+    ]
     offerings = {o.get("name"): o for o in platform.get("offerings") or [] if isinstance(o, dict)}
     tier = request.tier or next(iter(tiers), "small")
     chosen = list(request.environments) or envs
@@ -92,12 +100,18 @@ def new_tenant_text(project: Project, request: TenantRequest) -> str:
         for name, image in request.services:
             requests = container.get("defaultRequest") if isinstance(container.get("defaultRequest"), dict) else {}
             limits = container.get("default") if isinstance(container.get("default"), dict) else {}
-            lines += [f"    - name: {_scalar(name)}", f"      image: {_scalar(image)}", "      port: 8080",
-                      "      scaling: {min: 1, max: 3}"]
+            lines += [
+                f"    - name: {_scalar(name)}",
+                f"      image: {_scalar(image)}",
+                "      port: 8080",
+                "      scaling: {min: 1, max: 3}",
+            ]
             if requests or limits:
                 lines.append(f"      resources:                # the {tier} tier's defaults")
                 if requests:
-                    lines.append("        requests: {" + ", ".join(f"{k}: {_scalar(v)}" for k, v in requests.items()) + "}")
+                    lines.append(
+                        "        requests: {" + ", ".join(f"{k}: {_scalar(v)}" for k, v in requests.items()) + "}"
+                    )
                 if limits:
                     lines.append("        limits: {" + ", ".join(f"{k}: {_scalar(v)}" for k, v in limits.items()) + "}")
     if request.resources:
@@ -106,13 +120,18 @@ def new_tenant_text(project: Project, request: TenantRequest) -> str:
             lines += [f"    - name: {_scalar(name)}", f"      offering: {_scalar(offering)}"]
             params = (offerings.get(offering) or {}).get("parameters")
             if isinstance(params, dict) and params:
-                required = {k: v for k, v in params.items() if isinstance(v, dict) and v.get("required") and "default" not in v}
+                required = {
+                    k: v for k, v in params.items() if isinstance(v, dict) and v.get("required") and "default" not in v
+                }
                 if required:
                     lines.append("      parameters:")
                     lines += [f"        {_param_comment(k, v)}" for k, v in required.items()]
                     lines.append("        # optional:")
                 else:
                     lines.append("      # parameters:")
-                lines += [f"      #   {_param_comment(k, v)}" if not required else f"        # {_param_comment(k, v)}"
-                          for k, v in params.items() if isinstance(v, dict) and k not in required]
+                lines += [
+                    f"      #   {_param_comment(k, v)}" if not required else f"        # {_param_comment(k, v)}"
+                    for k, v in params.items()
+                    if isinstance(v, dict) and k not in required
+                ]
     return "\n".join(lines) + "\n"

@@ -17,12 +17,12 @@ import dataclasses
 import typing as t
 from pathlib import Path
 
-from genplat.core.diagnostics import Diagnostic
-from genplat.core.objects import RenderedObject
-from genplat.policy import settings_from
 from genplat.checks.checker import get_checker
 from genplat.checks.guardrails import GuardrailContext
 from genplat.checks.kubeconform import find_kubeconform
+from genplat.core.diagnostics import Diagnostic
+from genplat.core.objects import RenderedObject
+from genplat.policy import settings_from
 from genplat.rendering.crossplane import composite_crd
 
 if t.TYPE_CHECKING:
@@ -62,8 +62,9 @@ def guardrail_context(platform: PlatformModel) -> GuardrailContext:
     )
 
 
-def namespaces_of(platform: PlatformModel, bundles: t.Mapping[str, t.Sequence[TenantTarget]]
-                  ) -> tuple[dict[tuple[str, str], set[str]], dict[str, dict[str, str]]]:
+def namespaces_of(
+    platform: PlatformModel, bundles: t.Mapping[str, t.Sequence[TenantTarget]]
+) -> tuple[dict[tuple[str, str], set[str]], dict[str, dict[str, str]]]:
     """(tenant, bundle) → the namespaces the tenant owns there, and the Pod Security levels of the
     namespaces the platform set apart (build namespaces, at their pipeline template's level)."""
     owned: dict[tuple[str, str], set[str]] = {}
@@ -101,8 +102,9 @@ def make_build_checker(
     if use_kubeconform:
         find_kubeconform()  # fail before rendering anything, with exit 2
     checker = get_checker(kubernetes_version=platform.kubernetes_version, crd_paths=crd_paths)
-    context = dataclasses.replace(guardrail_context(platform), namespace_pod_security=levels,
-                                  build_namespaces=frozenset(levels))
+    context = dataclasses.replace(
+        guardrail_context(platform), namespace_pod_security=levels, build_namespaces=frozenset(levels)
+    )
     first = [True]
     xrds: set[tuple[str, str, str]] = set()
     out_setup: list[Diagnostic] = []
@@ -127,8 +129,9 @@ def make_build_checker(
         first[0] = False
         out = list(out_setup)
         out_setup.clear()
-        for d in checker.check(objects, guardrails=ctx, use_kubeconform=use_kubeconform, include_setup=report,
-                               report_disabled=report):
+        for d in checker.check(
+            objects, guardrails=ctx, use_kubeconform=use_kubeconform, include_setup=report, report_disabled=report
+        ):
             if d.rule == "schema-not-validated":
                 kind = d.message.split(" not validated", 1)[0]
                 if kind in unvalidated:

@@ -11,41 +11,76 @@ from __future__ import annotations
 import typing as t
 from pathlib import Path
 
-from genplat.core.diagnostics import Diagnostic, Severity, json_path, sort_diagnostics
-from genplat.core.objects import RenderedObject
 from genplat.checks.crd_schema import convert_crd
 from genplat.checks.guardrails import GuardrailContext, run_guardrails
 from genplat.checks.kubeconform import run_kubeconform
-from genplat.core.kube import split_api_version
 from genplat.checks.manifests import Located, read_manifests
 from genplat.checks.schema import SchemaFinding, SchemaIndex
+from genplat.core.diagnostics import Diagnostic, Severity, json_path, sort_diagnostics
+from genplat.core.kube import split_api_version
+from genplat.core.objects import RenderedObject
 
 # Built-in kinds without a namespace; CRDs say their scope themselves.
-CLUSTER_SCOPED = frozenset({
-    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
-    "StorageClass", "PriorityClass", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
-    "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "MutatingAdmissionPolicy",
-    "MutatingAdmissionPolicyBinding", "APIService", "CSIDriver", "CSINode", "VolumeAttachment", "RuntimeClass",
-    "IngressClass", "CertificateSigningRequest", "FlowSchema", "PriorityLevelConfiguration", "ComponentStatus",
-    "DeviceClass", "ResourceSlice", "ClusterTrustBundle", "IPAddress", "ServiceCIDR", "VolumeAttributesClass",
-    "StorageVersionMigration",
-})
+CLUSTER_SCOPED = frozenset(
+    {
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "StorageClass",
+        "PriorityClass",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "MutatingAdmissionPolicy",
+        "MutatingAdmissionPolicyBinding",
+        "APIService",
+        "CSIDriver",
+        "CSINode",
+        "VolumeAttachment",
+        "RuntimeClass",
+        "IngressClass",
+        "CertificateSigningRequest",
+        "FlowSchema",
+        "PriorityLevelConfiguration",
+        "ComponentStatus",
+        "DeviceClass",
+        "ResourceSlice",
+        "ClusterTrustBundle",
+        "IPAddress",
+        "ServiceCIDR",
+        "VolumeAttributesClass",
+        "StorageVersionMigration",
+    }
+)
 
 
 class Checker:
     """Schemas for one Kubernetes version and CRD set, loaded once; call :meth:`check` per bundle."""
 
-    def __init__(self, *, kubernetes_version: str, crd_paths: t.Sequence[Path] = (), use_cache: bool = True,
-                 kubeconform_binary: str | None = None) -> None:
-        self.index = SchemaIndex(kubernetes_version=kubernetes_version, crd_paths=[Path(p) for p in crd_paths],
-                                 use_cache=use_cache)
+    def __init__(
+        self,
+        *,
+        kubernetes_version: str,
+        crd_paths: t.Sequence[Path] = (),
+        use_cache: bool = True,
+        kubeconform_binary: str | None = None,
+    ) -> None:
+        self.index = SchemaIndex(
+            kubernetes_version=kubernetes_version, crd_paths=[Path(p) for p in crd_paths], use_cache=use_cache
+        )
         self.kubeconform_binary = kubeconform_binary
 
     def setup_diagnostics(self) -> list[Diagnostic]:
         """Problems found while loading CRDs and picking the Kubernetes version (report them once)."""
         out = list(self.index.crds.diagnostics)
         if self.index.kubernetes.note:
-            out.append(Diagnostic(rule="kubernetes-version", message=self.index.kubernetes.note, severity=Severity.WARNING))
+            out.append(
+                Diagnostic(rule="kubernetes-version", message=self.index.kubernetes.note, severity=Severity.WARNING)
+            )
         return out
 
     def add_crds(self, documents: t.Iterable[tuple[dict[str, t.Any], str]]) -> list[Diagnostic]:
@@ -67,17 +102,36 @@ class Checker:
             return scope == "Cluster"
         return kind in CLUSTER_SCOPED
 
-    def check(self, objects: t.Sequence[RenderedObject], *, guardrails: GuardrailContext | None = None,
-              strict: bool = False, use_kubeconform: bool = False, include_setup: bool = True,
-              report_disabled: bool = True) -> list[Diagnostic]:
+    def check(
+        self,
+        objects: t.Sequence[RenderedObject],
+        *,
+        guardrails: GuardrailContext | None = None,
+        strict: bool = False,
+        use_kubeconform: bool = False,
+        include_setup: bool = True,
+        report_disabled: bool = True,
+    ) -> list[Diagnostic]:
         """Check rendered objects; findings point at each object's origin (its blueprint line)."""
-        return self.check_located([Located(ro) for ro in objects], guardrails=guardrails, strict=strict,
-                                  use_kubeconform=use_kubeconform, include_setup=include_setup,
-                                  report_disabled=report_disabled)
+        return self.check_located(
+            [Located(ro) for ro in objects],
+            guardrails=guardrails,
+            strict=strict,
+            use_kubeconform=use_kubeconform,
+            include_setup=include_setup,
+            report_disabled=report_disabled,
+        )
 
-    def check_located(self, items: t.Sequence[Located], *, guardrails: GuardrailContext | None = None,
-                      strict: bool = False, use_kubeconform: bool = False, include_setup: bool = True,
-                      report_disabled: bool = True) -> list[Diagnostic]:
+    def check_located(
+        self,
+        items: t.Sequence[Located],
+        *,
+        guardrails: GuardrailContext | None = None,
+        strict: bool = False,
+        use_kubeconform: bool = False,
+        include_setup: bool = True,
+        report_disabled: bool = True,
+    ) -> list[Diagnostic]:
         out: list[Diagnostic] = []
         if include_setup:
             out.extend(self.setup_diagnostics())
@@ -90,7 +144,11 @@ class Checker:
         delegated: list[Located] = []
         for item in items:
             obj = item.ro.obj
-            if use_kubeconform and isinstance(obj, dict) and self.index.knows(str(obj.get("apiVersion", "")), str(obj.get("kind", ""))):
+            if (
+                use_kubeconform
+                and isinstance(obj, dict)
+                and self.index.knows(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
+            ):
                 delegated.append(item)
                 continue
             validated, findings = self.index.validate(obj)
@@ -100,7 +158,7 @@ class Checker:
                 yield self._diagnostic(item, f)
         if delegated:
             per_object = run_kubeconform([i.ro.obj for i in delegated], self.index, binary=self.kubeconform_binary)
-            for item, findings in zip(delegated, per_object):
+            for item, findings in zip(delegated, per_object, strict=True):
                 for f in findings:
                     yield self._diagnostic(item, f)
         for (api_version, kind), group in sorted(unknown.items()):
@@ -110,25 +168,38 @@ class Checker:
             yield Diagnostic(
                 rule="schema-not-validated",
                 message=f"{api_version} {kind} not validated: no schema known for it{more}",
-                file=file, line=line, column=col, object=first.ro.ref(),
+                file=file,
+                line=line,
+                column=col,
+                object=first.ro.ref(),
                 severity=Severity.ERROR if strict else Severity.WARNING,
                 hint="pass the CRD that defines it with --crds (or list it under crds: in the platform blueprint)",
             )
 
     def _diagnostic(self, item: Located, f: SchemaFinding) -> Diagnostic:
         file, line, col = item.place(f.path, key=f.key)
-        return Diagnostic(rule=f.rule, message=f.message, file=file, line=line, column=col, path=json_path(f.path),
-                          hint=f.hint, object=item.ro.ref())
+        return Diagnostic(
+            rule=f.rule,
+            message=f.message,
+            file=file,
+            line=line,
+            column=col,
+            path=json_path(f.path),
+            hint=f.hint,
+            object=item.ro.ref(),
+        )
 
-    def _guardrails(self, items: t.Sequence[Located], context: GuardrailContext | None,
-                    report_disabled: bool) -> t.Iterator[Diagnostic]:
+    def _guardrails(
+        self, items: t.Sequence[Located], context: GuardrailContext | None, report_disabled: bool
+    ) -> t.Iterator[Diagnostic]:
         by_id = {id(i.ro): i for i in items}
         file: str | None
         line: int | None
         col: int | None
         ref: str | None
-        for rule, severity, finding in run_guardrails([i.ro for i in items], context, cluster_scoped=self.cluster_scoped,
-                                                      report_disabled=report_disabled):
+        for rule, severity, finding in run_guardrails(
+            [i.ro for i in items], context, cluster_scoped=self.cluster_scoped, report_disabled=report_disabled
+        ):
             if finding.obj is not None:
                 item = by_id[id(finding.obj)]
                 file, line, col = item.place(finding.path)
@@ -136,8 +207,17 @@ class Checker:
             else:
                 file = line = col = None
                 ref = finding.object_ref
-            yield Diagnostic(rule=rule, message=finding.message, file=file, line=line, column=col,
-                             path=json_path(finding.path), hint=finding.hint, severity=severity, object=ref)
+            yield Diagnostic(
+                rule=rule,
+                message=finding.message,
+                file=file,
+                line=line,
+                column=col,
+                path=json_path(finding.path),
+                hint=finding.hint,
+                severity=severity,
+                object=ref,
+            )
 
 
 _CHECKERS: dict[tuple[t.Any, ...], Checker] = {}
@@ -184,8 +264,11 @@ def check_paths(
     """
     items, diags = read_manifests(paths)
     checker = Checker(kubernetes_version=kubernetes_version, crd_paths=crd_paths, kubeconform_binary=kubeconform_binary)
-    crd_docs = [(i.ro.obj, i.ro.origin.file) for i in items
-                if i.ro.kind == "CustomResourceDefinition" and i.ro.api_version.startswith("apiextensions.k8s.io/")]
+    crd_docs = [
+        (i.ro.obj, i.ro.origin.file)
+        for i in items
+        if i.ro.kind == "CustomResourceDefinition" and i.ro.api_version.startswith("apiextensions.k8s.io/")
+    ]
     # Crossplane XRDs define their composite resources' CRDs: derive them, so XRs check too.
     from genplat.rendering.crossplane import composite_crd
 
@@ -194,8 +277,15 @@ def check_paths(
             try:
                 crd_docs.append((composite_crd(i.ro.obj), i.ro.origin.file))
             except (KeyError, TypeError, AttributeError, IndexError):
-                diags.append(Diagnostic(rule="crd-invalid", message="cannot derive the composite resource's CRD from this XRD",
-                                        file=i.ro.origin.file, line=i.ro.origin.line, object=i.ro.ref()))
+                diags.append(
+                    Diagnostic(
+                        rule="crd-invalid",
+                        message="cannot derive the composite resource's CRD from this XRD",
+                        file=i.ro.origin.file,
+                        line=i.ro.origin.line,
+                        object=i.ro.ref(),
+                    )
+                )
     if crd_docs:
         diags.extend(checker.add_crds(crd_docs))
     diags.extend(checker.check_located(items, guardrails=guardrails, strict=strict, use_kubeconform=use_kubeconform))

@@ -36,8 +36,8 @@ from pathlib import Path
 
 import yaml
 
-from genplat.core.diagnostics import Diagnostic
 from genplat.checks import _cache
+from genplat.core.diagnostics import Diagnostic
 
 # Part of every cache key: bump it whenever the conversion below changes its output.
 CONVERTER_VERSION = "4"
@@ -45,8 +45,17 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 _COPIED = (
-    "pattern", "minLength", "maxLength", "minItems", "maxItems", "uniqueItems",
-    "minProperties", "maxProperties", "multipleOf", "minimum", "maximum",
+    "pattern",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minProperties",
+    "maxProperties",
+    "multipleOf",
+    "minimum",
+    "maximum",
 )
 _BRANCHES = ("allOf", "anyOf", "oneOf")
 
@@ -62,8 +71,16 @@ def object_meta_schema() -> dict[str, t.Any]:
     return {
         "type": "object",
         "properties": {
-            "name": s, "generateName": s, "namespace": s, "selfLink": s, "uid": s, "resourceVersion": s,
-            "generation": i, "creationTimestamp": s, "deletionTimestamp": s, "deletionGracePeriodSeconds": i,
+            "name": s,
+            "generateName": s,
+            "namespace": s,
+            "selfLink": s,
+            "uid": s,
+            "resourceVersion": s,
+            "generation": i,
+            "creationTimestamp": s,
+            "deletionTimestamp": s,
+            "deletionGracePeriodSeconds": i,
             "labels": _string_map(),
             "annotations": _string_map(),
             "finalizers": {"type": ["array", "null"], "items": {"type": "string"}},
@@ -72,8 +89,11 @@ def object_meta_schema() -> dict[str, t.Any]:
                 "items": {
                     "type": "object",
                     "properties": {
-                        "apiVersion": {"type": "string"}, "kind": {"type": "string"}, "name": {"type": "string"},
-                        "uid": {"type": "string"}, "controller": {"type": ["boolean", "null"]},
+                        "apiVersion": {"type": "string"},
+                        "kind": {"type": "string"},
+                        "name": {"type": "string"},
+                        "uid": {"type": "string"},
+                        "controller": {"type": ["boolean", "null"]},
                         "blockOwnerDeletion": {"type": ["boolean", "null"]},
                     },
                     "required": ["apiVersion", "kind", "name", "uid"],
@@ -178,7 +198,7 @@ def prune_nulls(value: t.Any, schema: t.Any) -> t.Any:
         return out if changed else value
     if isinstance(value, list) and isinstance(schema.get("items"), dict):
         new_items = [prune_nulls(x, schema["items"]) for x in value]
-        return new_items if any(a is not b for a, b in zip(new_items, value)) else value
+        return new_items if any(a is not b for a, b in zip(new_items, value, strict=True)) else value
     return value
 
 
@@ -251,7 +271,11 @@ def convert_crd(doc: dict[str, t.Any], source: str) -> tuple[list[CrdVersion], l
         if openapi is None:
             # No schema at all: the API server keeps any field, so only apiVersion/kind/metadata are pinned.
             openapi = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
-        out.append(CrdVersion(group, v["name"], kind, scope, root_schema(openapi, group=group, version=v["name"], kind=kind), source))
+        out.append(
+            CrdVersion(
+                group, v["name"], kind, scope, root_schema(openapi, group=group, version=v["name"], kind=kind), source
+            )
+        )
     return out, problems
 
 
@@ -265,8 +289,14 @@ def crd_files(paths: t.Iterable[Path]) -> tuple[list[Path], list[Diagnostic]]:
         elif p.is_file():
             files.append(p)
         else:
-            diags.append(Diagnostic(rule="crd-not-found", message=f"CRD path {str(p)!r} does not exist", file=str(p),
-                                    hint="pass a CRD file or a folder holding CRD YAML files"))
+            diags.append(
+                Diagnostic(
+                    rule="crd-not-found",
+                    message=f"CRD path {str(p)!r} does not exist",
+                    file=str(p),
+                    hint="pass a CRD file or a folder holding CRD YAML files",
+                )
+            )
     return files, diags
 
 
@@ -283,7 +313,9 @@ def load_crd_file(path: Path, *, use_cache: bool = True) -> tuple[list[CrdVersio
         if isinstance(cached, dict) and isinstance(cached.get("crds"), list):
             try:
                 versions = [CrdVersion(**{**c, "source": str(path)}) for c in cached["crds"]]
-                return versions, [Diagnostic(rule="crd-invalid", message=m, file=str(path)) for m in cached.get("problems", [])]
+                return versions, [
+                    Diagnostic(rule="crd-invalid", message=m, file=str(path)) for m in cached.get("problems", [])
+                ]
             except TypeError:
                 pass  # an entry of another shape: treat as a miss
     versions, problems, fatal = _convert_file(raw, str(path))
@@ -299,8 +331,16 @@ def _convert_file(raw: bytes, file: str) -> tuple[list[CrdVersion], list[str], D
         docs = list(yaml.load_all(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        return [], [], Diagnostic(rule="crd-invalid", message=f"CRD file is not valid YAML: {getattr(exc, 'problem', exc)}",
-                                  file=file, line=(mark.line + 1) if mark else None)
+        return (
+            [],
+            [],
+            Diagnostic(
+                rule="crd-invalid",
+                message=f"CRD file is not valid YAML: {getattr(exc, 'problem', exc)}",
+                file=file,
+                line=(mark.line + 1) if mark else None,
+            ),
+        )
     versions: list[CrdVersion] = []
     problems: list[str] = []
     for doc in docs:

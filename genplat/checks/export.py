@@ -55,8 +55,9 @@ def kubernetes_folder(root: Path, schemas: KubernetesSchemas) -> Path:
     return root / f"v{schemas.version}.0-standalone-strict"
 
 
-def export_kubernetes_schemas(schemas: KubernetesSchemas, root: Path,
-                              kinds: t.Iterable[tuple[str, str]] | None = None) -> list[Path]:
+def export_kubernetes_schemas(
+    schemas: KubernetesSchemas, root: Path, kinds: t.Iterable[tuple[str, str]] | None = None
+) -> list[Path]:
     """Standalone Kubernetes schemas for ``kinds`` ((apiVersion, kind) pairs; default: every kind)."""
     folder = kubernetes_folder(root, schemas)
     written = []

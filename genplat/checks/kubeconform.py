@@ -22,9 +22,9 @@ import tempfile
 import typing as t
 from pathlib import Path
 
-from genplat.core.errors import GenplatError, ToolNotFoundError
 from genplat.checks.export import CRD_TEMPLATE, export_crd_schemas, export_kubernetes_schemas
 from genplat.checks.schema import PathT, SchemaFinding, SchemaIndex
+from genplat.core.errors import GenplatError, ToolNotFoundError
 
 PINNED_VERSION = "v0.8.0"
 
@@ -35,13 +35,14 @@ def find_kubeconform(binary: str | None = None) -> str:
         raise ToolNotFoundError(
             "kubeconform was asked for (--kubeconform or validator: kubeconform) but is not on PATH",
             hint=f"install it with `go install github.com/yannh/kubeconform/cmd/kubeconform@{PINNED_VERSION}` "
-                 "(or `make tools`), or drop --kubeconform to use genplat's built-in validator",
+            "(or `make tools`), or drop --kubeconform to use genplat's built-in validator",
         )
     return found
 
 
-def run_kubeconform(objects: t.Sequence[dict[str, t.Any]], index: SchemaIndex, *,
-                    binary: str | None = None) -> list[list[SchemaFinding]]:
+def run_kubeconform(
+    objects: t.Sequence[dict[str, t.Any]], index: SchemaIndex, *, binary: str | None = None
+) -> list[list[SchemaFinding]]:
     """Findings per object, in the order given. Every object must have a schema in ``index``."""
     exe = find_kubeconform(binary)
     results: list[list[SchemaFinding]] = [[] for _ in objects]
@@ -58,16 +59,29 @@ def run_kubeconform(objects: t.Sequence[dict[str, t.Any]], index: SchemaIndex, *
         for i, obj in enumerate(objects):
             # JSON is YAML; one object per file lets each result name its object.
             (obj_dir / f"{i:0{width}d}.json").write_text(json.dumps(obj), encoding="utf-8")
-        cmd = [exe, "-output", "json", "-strict", "-kubernetes-version", f"{index.kubernetes.version}.0",
-               "-n", str(max(1, min(4, os.cpu_count() or 1))),
-               "-schema-location", str(root / "crds") + "/" + CRD_TEMPLATE,
-               "-schema-location", str(root / "kubernetes"), str(obj_dir)]
+        cmd = [
+            exe,
+            "-output",
+            "json",
+            "-strict",
+            "-kubernetes-version",
+            f"{index.kubernetes.version}.0",
+            "-n",
+            str(max(1, min(4, os.cpu_count() or 1))),
+            "-schema-location",
+            str(root / "crds") + "/" + CRD_TEMPLATE,
+            "-schema-location",
+            str(root / "kubernetes"),
+            str(obj_dir),
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         try:
             report = json.loads(proc.stdout or "{}")
         except ValueError as exc:
-            raise GenplatError(f"kubeconform exited {proc.returncode} without a JSON report: "
-                               f"{(proc.stderr or proc.stdout).strip()[:500]}") from exc
+            raise GenplatError(
+                f"kubeconform exited {proc.returncode} without a JSON report: "
+                f"{(proc.stderr or proc.stdout).strip()[:500]}"
+            ) from exc
         for res in report.get("resources") or []:
             name = Path(str(res.get("filename", ""))).stem
             if not name.isdigit() or int(name) >= len(objects):
@@ -99,7 +113,9 @@ def _findings(res: dict[str, t.Any], obj: t.Any) -> t.Iterator[SchemaFinding]:
         if "additional propert" in low:
             fields = re.findall(r"'([^']*)'", msg)
             for f in fields or ["?"]:
-                yield SchemaFinding("schema-unknown-field", f"unknown field {f!r} (kubeconform: {msg})", path + (f,), key=True)
+                yield SchemaFinding(
+                    "schema-unknown-field", f"unknown field {f!r} (kubeconform: {msg})", path + (f,), key=True
+                )
         elif "missing propert" in low:
             yield SchemaFinding("schema-required", f"missing required field (kubeconform: {msg})", path)
         elif low.startswith("got ") and "want" in low:

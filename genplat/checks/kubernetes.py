@@ -15,9 +15,8 @@ from __future__ import annotations
 import json
 import re
 import typing as t
-from pathlib import Path
 
-from genplat.core.kube import available_versions, default_version, resolve_version, schema_root, split_api_version
+from genplat.core.kube import resolve_version, schema_root, split_api_version
 
 DEFINITIONS_URI = "https://kubernetes.io/api/_definitions.json"
 _DEF_REF = re.compile(r"^(?:/api/_definitions\.json|https://kubernetes\.io/api/_definitions\.json)?#/\$defs/")

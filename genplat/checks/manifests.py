@@ -14,7 +14,7 @@ from genplat.core.diagnostics import Diagnostic, json_path
 from genplat.core.objects import Origin, RenderedObject
 from genplat.loader.safe_yaml import YamlDocument, load_documents
 
-PathT = tuple[t.Union[str, int], ...]
+PathT = tuple[str | int, ...]
 SUFFIXES = (".yaml", ".yml", ".json")
 # Manifests (CRDs above all) are far larger and deeper than blueprints: the pinned upstream CRDs
 # nest 38 levels at most. Deeper input is refused before validators (which recurse)
@@ -51,11 +51,16 @@ def manifest_files(paths: t.Iterable[Path]) -> tuple[list[Path], list[Diagnostic
     diags: list[Diagnostic] = []
     for p in paths:
         if p.is_dir():
-            out.extend(sorted(
-                f for f in p.rglob("*")
-                if f.is_file() and f.suffix in SUFFIXES and f.name not in SKIPPED_FILES
-                and not any(part.startswith(".") for part in f.relative_to(p).parts)
-            ))
+            out.extend(
+                sorted(
+                    f
+                    for f in p.rglob("*")
+                    if f.is_file()
+                    and f.suffix in SUFFIXES
+                    and f.name not in SKIPPED_FILES
+                    and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                )
+            )
         elif p.is_file():
             out.append(p)
         else:
@@ -81,16 +86,26 @@ def read_manifests(paths: t.Iterable[Path]) -> tuple[list[Located], list[Diagnos
 
 
 def _objects(doc: YamlDocument, data: t.Any, prefix: PathT) -> t.Iterator[Located | Diagnostic]:
-    if isinstance(data, dict) and isinstance(data.get("items"), list) and str(data.get("kind", "")).endswith("List") \
-            and "spec" not in data:
+    if (
+        isinstance(data, dict)
+        and isinstance(data.get("items"), list)
+        and str(data.get("kind", "")).endswith("List")
+        and "spec" not in data
+    ):
         for i, item in enumerate(data["items"]):
             yield from _objects(doc, item, prefix + ("items", i))
         return
     line, col = doc.locate(prefix)
     if not isinstance(data, dict):
-        yield Diagnostic(rule="schema-kind", message=f"a manifest document must be a mapping, not {type(data).__name__}",
-                         file=doc.file, line=line, column=col, path=json_path(prefix),
-                         hint="each YAML document should be one Kubernetes object")
+        yield Diagnostic(
+            rule="schema-kind",
+            message=f"a manifest document must be a mapping, not {type(data).__name__}",
+            file=doc.file,
+            line=line,
+            column=col,
+            path=json_path(prefix),
+            hint="each YAML document should be one Kubernetes object",
+        )
         return
     if str(data.get("apiVersion", "")).startswith(SKIPPED_API_GROUPS):
         return

@@ -19,12 +19,12 @@ from pathlib import Path
 
 import jsonschema_rs
 
-from genplat.core.suggest import did_you_mean
 from genplat.checks.crd_schema import CrdSet, load_crds, prune_nulls
 from genplat.checks.kubernetes import DEFINITIONS_URI, KubernetesSchemas
 from genplat.core.kube import split_api_version
+from genplat.core.suggest import did_you_mean
 
-PathT = tuple[t.Union[str, int], ...]
+PathT = tuple[str | int, ...]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -72,8 +72,11 @@ class SchemaIndex:
         else:
             schema = self.kubernetes.schema(api_version, kind)
             if schema is not None:
-                found = _Entry(jsonschema_rs.validator_for(schema, registry=self._k8s_registry()), schema,
-                               f"Kubernetes {self.kubernetes.version}")
+                found = _Entry(
+                    jsonschema_rs.validator_for(schema, registry=self._k8s_registry()),
+                    schema,
+                    f"Kubernetes {self.kubernetes.version}",
+                )
         self._entries[key] = found
         return found
 
@@ -87,16 +90,27 @@ class SchemaIndex:
         api_version, kind = obj.get("apiVersion"), obj.get("kind")
         if not isinstance(api_version, str) or not api_version or not isinstance(kind, str) or not kind:
             missing = [n for n, v in (("apiVersion", api_version), ("kind", kind)) if not isinstance(v, str) or not v]
-            return True, [SchemaFinding("schema-kind", f"object has no {' or '.join(missing)}", (),
-                                        "every Kubernetes object needs apiVersion and kind strings")]
+            return True, [
+                SchemaFinding(
+                    "schema-kind",
+                    f"object has no {' or '.join(missing)}",
+                    (),
+                    "every Kubernetes object needs apiVersion and kind strings",
+                )
+            ]
         found = self.entry(api_version, kind)
         if found is None:
-            group, version = split_api_version(api_version)
+            group, _version = split_api_version(api_version)
             served = self.crds.served_versions(group, kind) if group else []
             if served:
-                return True, [SchemaFinding(
-                    "schema-version", f"{kind} is not served as {api_version}", ("apiVersion",),
-                    f"the CRD serves {', '.join(f'{group}/{v}' for v in served)}")]
+                return True, [
+                    SchemaFinding(
+                        "schema-version",
+                        f"{kind} is not served as {api_version}",
+                        ("apiVersion",),
+                        f"the CRD serves {', '.join(f'{group}/{v}' for v in served)}",
+                    )
+                ]
             return False, []
         if found.crd:  # the API server prunes non-nullable nulls of custom resources before it validates
             obj = prune_nulls(obj, found.schema)
@@ -114,7 +128,9 @@ class SchemaIndex:
             field = fields[0]
             more = f" (and {', '.join(repr(f) for f in fields[1:])})" if len(fields) > 1 else ""
             hint = did_you_mean(field, known) if known else None
-            return SchemaFinding("schema-unknown-field", f"unknown field {field!r}{more}", path + (field,), hint, key=True)
+            return SchemaFinding(
+                "schema-unknown-field", f"unknown field {field!r}{more}", path + (field,), hint, key=True
+            )
         if name == "required":
             return SchemaFinding("schema-required", f"missing required field {value!r}", path)
         if name == "type":
@@ -147,8 +163,15 @@ def _types(err: t.Any) -> str:
 
 
 def _describe(value: t.Any) -> str:
-    kind = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object",
-            type(None): "null"}.get(type(value), type(value).__name__)
+    kind = {
+        bool: "boolean",
+        int: "integer",
+        float: "number",
+        str: "string",
+        list: "array",
+        dict: "object",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
     if isinstance(value, (dict, list)):
         return kind
     return f"{kind} {json.dumps(value)}"

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import os
 import typing as t
-
 from pathlib import Path
 
 import click
 
-from genplat.loader.project import blueprint_folder, find_project, output_folder
-
 from genplat.core.diagnostics import Diagnostic, has_errors
 from genplat.core.errors import UsageError
 from genplat.core.report import REPORTERS
+from genplat.loader.project import find_project
 
 
 def default_format() -> str:
@@ -52,8 +50,15 @@ PROJECT_HELP = "The project (a folder holding blueprints/, or inside one) [defau
 
 
 def project_option(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
-    return click.option("-C", "--project", "project_dir", default=None, metavar="DIR",
-                        type=click.Path(exists=True, file_okay=False), help=PROJECT_HELP)(f)
+    return click.option(
+        "-C",
+        "--project",
+        "project_dir",
+        default=None,
+        metavar="DIR",
+        type=click.Path(exists=True, file_okay=False),
+        help=PROJECT_HELP,
+    )(f)
 
 
 def resolve_project(explicit: str | None = None, positional: str | None = None) -> Path:
@@ -68,8 +73,10 @@ def resolve_project(explicit: str | None = None, positional: str | None = None) 
     found = find_project(start)
     if found is None:
         where = f"{given}" if given else "the working folder"
-        raise UsageError(f"no genplat project at or above {where} (no blueprints/platform.yaml)",
-                         hint="run `genplat init` to start one, or pass -C DIR")
+        raise UsageError(
+            f"no genplat project at or above {where} (no blueprints/platform.yaml)",
+            hint="run `genplat init` to start one, or pass -C DIR",
+        )
     try:
         rel = Path(os.path.relpath(found))
     except ValueError:  # pragma: no cover - other drive on Windows

@@ -18,8 +18,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("init", "Write a starter project into DIRECTORY (default: the working folder)."),
     "tenant": ("tenant", "Create tenant blueprints."),
     "set": ("edit", "Set values in a blueprint FILE: PATH=VALUE, e.g. spec.tier=large."),
-    "set-image": ("edit:set_image_command",
-                  "Set the IMAGE of SERVICE in the blueprint of TENANT (for bots: Renovate-style bumps)."),
+    "set-image": (
+        "edit:set_image_command",
+        "Set the IMAGE of SERVICE in the blueprint of TENANT (for bots: Renovate-style bumps).",
+    ),
     "fmt": ("fmt", "Write blueprints in canonical form: keys in schema order, two-space indentation."),
     "validate": ("validate", "Check blueprints against their schemas and each other."),
     "render": ("render", "Print the manifests a build would write to stdout, nothing to disk."),
@@ -33,8 +35,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "pull": ("pull", "Pull bundle REF (registry/repo:tag, registry/repo@sha256:… or oci:LAYOUT:TAG) into a folder."),
     "diff": ("diff", "Compare the rendered output of BASE and HEAD, object by object."),
     "sign": ("sign", "Sign bundles with a cosign-compatible key-based signature of each manifest digest."),
-    "verify": ("verify",
-               "Verify the signature of bundle REF (registry/repo:tag, registry/repo@sha256:… or oci:LAYOUT:TAG)."),
+    "verify": (
+        "verify",
+        "Verify the signature of bundle REF (registry/repo:tag, registry/repo@sha256:… or oci:LAYOUT:TAG).",
+    ),
 }
 
 
@@ -119,8 +123,9 @@ def main(argv: list[str] | None = None) -> t.NoReturn:
         if debug:
             traceback.print_exc()
         click.echo(f"genplat: error: {_os_error_line(exc)}", err=True)
-        click.echo(f"  hint: {_OS_HINTS.get(exc.errno or 0, 'check the path and the file system, then run again')}",
-                   err=True)
+        click.echo(
+            f"  hint: {_OS_HINTS.get(exc.errno or 0, 'check the path and the file system, then run again')}", err=True
+        )
         sys.exit(3)
     except Exception as exc:  # the one place that turns a bug into exit code 3
         if debug:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import click
 
-from genplat.core.errors import UsageError
-from genplat.publish.registry import RegistryClient
-from genplat.packaging.refs import RegistryRef
-from genplat.publish.transfer import PushResult
-from genplat.publish.sign import SignResult, SigningKey, push_attachments, read_source, sign_remote
 from genplat.cli._signing import load_key
+from genplat.core.errors import UsageError
+from genplat.packaging.refs import RegistryRef
+from genplat.publish.registry import RegistryClient
+from genplat.publish.sign import SigningKey, SignResult, push_attachments, read_source, sign_remote
+from genplat.publish.transfer import PushResult
 
 
 @dataclasses.dataclass
@@ -39,16 +39,32 @@ def _repository(result: PushResult) -> str:
     return result.ref.split("/", 1)[1].rsplit(":", 1)[0]
 
 
-def after_push(client: RegistryClient, layout: Path, results: list[PushResult], *,
-               signer: SigningKey | None, scheme: str, attest: bool, blueprints: Path) -> Signed:
+def after_push(
+    client: RegistryClient,
+    layout: Path,
+    results: list[PushResult],
+    *,
+    signer: SigningKey | None,
+    scheme: str,
+    attest: bool,
+    blueprints: Path,
+) -> Signed:
     """The layout's signatures and attestations for the bundles just pushed, then ``--sign``'s own."""
     out = Signed(written=push_attachments(client, layout, results, repos={r.bundle: _repository(r) for r in results}))
     if signer is not None:
         source = read_source(blueprints) if attest else None
         for r in results:
             ref = RegistryRef(client.host, _repository(r), digest=r.digest)
-            out.signed.append(sign_remote(client, ref, signer, scheme=scheme, attest=attest,  # type: ignore[arg-type]
-                                          source=source))
+            out.signed.append(
+                sign_remote(
+                    client,
+                    ref,
+                    signer,
+                    scheme=scheme,  # type: ignore[arg-type]
+                    attest=attest,
+                    source=source,
+                )
+            )
     return out
 
 

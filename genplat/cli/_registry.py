@@ -16,22 +16,41 @@ from genplat.publish.registry import DEFAULT_TIMEOUT, RegistryClient
 
 def registry_options(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
     """Connection and credential options shared by push and pull."""
-    for opt in reversed([
-        click.option("--insecure", is_flag=True, help="The registry serves plain HTTP."),
-        click.option("--ca-file", type=click.Path(dir_okay=False, exists=True), default=None,
-                     help="CA certificate(s) (PEM) that signed the registry's TLS certificate."),
-        click.option("--username", default=None, help="User name; the password is read from stdin."),
-        click.option("--password-stdin", is_flag=True, help="Read the password (or token) from standard input."),
-        click.option("--timeout", type=click.FloatRange(min=0.5), default=DEFAULT_TIMEOUT, show_default=True,
-                     envvar="GENPLAT_REGISTRY_TIMEOUT",
-                     help="Seconds each registry operation may take, retries included."),
-    ]):
+    for opt in reversed(
+        [
+            click.option("--insecure", is_flag=True, help="The registry serves plain HTTP."),
+            click.option(
+                "--ca-file",
+                type=click.Path(dir_okay=False, exists=True),
+                default=None,
+                help="CA certificate(s) (PEM) that signed the registry's TLS certificate.",
+            ),
+            click.option("--username", default=None, help="User name; the password is read from stdin."),
+            click.option("--password-stdin", is_flag=True, help="Read the password (or token) from standard input."),
+            click.option(
+                "--timeout",
+                type=click.FloatRange(min=0.5),
+                default=DEFAULT_TIMEOUT,
+                show_default=True,
+                envvar="GENPLAT_REGISTRY_TIMEOUT",
+                help="Seconds each registry operation may take, retries included.",
+            ),
+        ]
+    ):
         f = opt(f)
     return f
 
 
-def make_client(host: str, *, insecure: bool, ca_file: str | None, username: str | None, password_stdin: bool,
-                timeout: float, password: str | None = None) -> RegistryClient:
+def make_client(
+    host: str,
+    *,
+    insecure: bool,
+    ca_file: str | None,
+    username: str | None,
+    password_stdin: bool,
+    timeout: float,
+    password: str | None = None,
+) -> RegistryClient:
     explicit = None
     if password_stdin or username:
         if not (password_stdin and username):

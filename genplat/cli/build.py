@@ -4,31 +4,76 @@ from pathlib import Path
 
 import click
 
-from genplat.pipeline import SPLITS, BuildOptions, build
 from genplat.cli._common import format_option, project_option, report, resolve_project
 from genplat.cli.render import render_to_stdout
+from genplat.pipeline import SPLITS, BuildOptions, build
 
 
 @click.command("build")
 @click.argument("project", required=False, type=click.Path(exists=True, file_okay=False))
 @project_option
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default: out/ beside blueprints/); '-' writes the manifests to stdout, as `genplat render`.")
-@click.option("--check", "check_only", is_flag=True,
-              help="Write nothing; exit 1 and list stale, missing and extra files when out/ differs from the blueprints.")
-@click.option("--split", type=click.Choice(SPLITS), default="per-tenant", show_default=True,
-              help="One multi-document file per tenant, or one file per object.")
-@click.option("--max-file-size", type=click.IntRange(min=1), default=1024 * 1024, show_default=True,
-              help="Largest blueprint file accepted, in bytes.")
-@click.option("--crds", "crds", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="CRD file or folder to check custom resources against (repeatable; adds to crds: in the platform blueprint).")
-@click.option("--full", is_flag=True,
-              help="Render everything even when the inputs are unchanged since the last build (out/.genplat/state.json).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes for large builds (default: one per CPU, at most 8; 1 renders in process).")
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: out/ beside blueprints/); '-' writes the manifests to stdout, as `genplat render`.",
+)
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Write nothing; exit 1 and list stale, missing and extra files when out/ differs from the blueprints.",
+)
+@click.option(
+    "--split",
+    type=click.Choice(SPLITS),
+    default="per-tenant",
+    show_default=True,
+    help="One multi-document file per tenant, or one file per object.",
+)
+@click.option(
+    "--max-file-size",
+    type=click.IntRange(min=1),
+    default=1024 * 1024,
+    show_default=True,
+    help="Largest blueprint file accepted, in bytes.",
+)
+@click.option(
+    "--crds",
+    "crds",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="CRD file or folder to check custom resources against (repeatable; adds to crds: in the platform blueprint).",
+)
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Render everything even when the inputs are unchanged since the last build (out/.genplat/state.json).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for large builds (default: one per CPU, at most 8; 1 renders in process).",
+)
 @click.option("--timings", is_flag=True, help="Print the time each phase took.")
 @format_option
-def command(project: str | None, project_dir: str | None, out_dir: Path | None, check_only: bool, split: str, max_file_size: int, crds: tuple[Path, ...], full: bool, jobs: int | None, timings: bool, fmt: str | None) -> None:
+def command(
+    project: str | None,
+    project_dir: str | None,
+    out_dir: Path | None,
+    check_only: bool,
+    split: str,
+    max_file_size: int,
+    crds: tuple[Path, ...],
+    full: bool,
+    jobs: int | None,
+    timings: bool,
+    fmt: str | None,
+) -> None:
     """Render the blueprints of the project into checked bundles under out/.
 
     The project is PROJECT or -C DIR, or found upwards from the working folder (as git finds a
@@ -46,10 +91,22 @@ def command(project: str | None, project_dir: str | None, out_dir: Path | None, 
         if check_only:
             raise click.UsageError("--check compares with an output folder; it cannot be combined with -o -")
 
-        raise SystemExit(render_to_stdout(root, crds=tuple(crds), split=split, max_file_size=max_file_size, jobs=jobs, fmt=fmt))
-    result = build(BuildOptions(project=root, out_dir=out_dir, check_only=check_only, split=split, max_file_size=max_file_size,
-                                  crds=tuple(crds), incremental=not full, jobs=jobs,
-                                  on_wait=lambda message: click.echo(f"genplat: {message}", err=True)))
+        raise SystemExit(
+            render_to_stdout(root, crds=tuple(crds), split=split, max_file_size=max_file_size, jobs=jobs, fmt=fmt)
+        )
+    result = build(
+        BuildOptions(
+            project=root,
+            out_dir=out_dir,
+            check_only=check_only,
+            split=split,
+            max_file_size=max_file_size,
+            crds=tuple(crds),
+            incremental=not full,
+            jobs=jobs,
+            on_wait=lambda message: click.echo(f"genplat: {message}", err=True),
+        )
+    )
     code = report(result.diagnostics, fmt)
     if code:
         click.echo("build failed: nothing was written", err=True)
@@ -57,10 +114,15 @@ def command(project: str | None, project_dir: str | None, out_dir: Path | None, 
     if timings:
         total = sum(result.timings.values())
         for phase, seconds in result.timings.items():
-            click.echo(f"  {phase:<9} {seconds * 1000:8.1f} ms  {seconds / total * 100 if total else 0:5.1f} %", err=True)
+            click.echo(
+                f"  {phase:<9} {seconds * 1000:8.1f} ms  {seconds / total * 100 if total else 0:5.1f} %", err=True
+            )
     if result.up_to_date_by_fingerprint:
-        click.echo(f"out/ is up to date: inputs unchanged since the last build and its {result.unchanged} files intact "
-                   "(--full renders anyway)", err=True)
+        click.echo(
+            f"out/ is up to date: inputs unchanged since the last build and its {result.unchanged} files intact "
+            "(--full renders anyway)",
+            err=True,
+        )
         raise SystemExit(0)
     if check_only:
         if result.up_to_date:
@@ -71,5 +133,8 @@ def command(project: str | None, project_dir: str | None, out_dir: Path | None, 
                 click.echo(f"{label}: {p}")
         click.echo("out/ is not what the blueprints render: run `genplat build` and commit the result", err=True)
         raise SystemExit(1)
-    click.echo(f"built {len(result.bundles)} bundle(s), {result.objects} object(s): "
-               f"{len(result.written)} file(s) written, {result.unchanged} unchanged, {len(result.removed)} removed", err=True)
+    click.echo(
+        f"built {len(result.bundles)} bundle(s), {result.objects} object(s): "
+        f"{len(result.written)} file(s) written, {result.unchanged} unchanged, {len(result.removed)} removed",
+        err=True,
+    )

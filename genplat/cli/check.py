@@ -7,16 +7,15 @@ from pathlib import Path
 
 import click
 
-from genplat.checks.guardrails import GuardrailContext
-from genplat.core.kube import available_versions, default_version
-from genplat.cli._common import format_option, project_option, report, resolve_project
-from genplat.loader import find_project, output_folder
-from genplat.loader import load_project
-from genplat.validation import validate
-from genplat.pipeline import check
-from genplat.core.errors import FindingsError, UsageError
-from genplat.resolver.model import resolve
 from genplat.checks.build import guardrail_context, namespaces_of
+from genplat.checks.guardrails import GuardrailContext
+from genplat.cli._common import format_option, project_option, report, resolve_project
+from genplat.core.errors import FindingsError, UsageError
+from genplat.core.kube import available_versions, default_version
+from genplat.loader import find_project, load_project, output_folder
+from genplat.pipeline import check
+from genplat.resolver.model import resolve
+from genplat.validation import validate
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,7 +36,9 @@ def guardrails_from_blueprints(directory: Path) -> GuardrailContext:
     project = load_project(str(directory))
     findings = [d for d in validate(project) if d.is_error]
     if findings:
-        raise FindingsError(findings, "the blueprints have errors; fix them (see `genplat validate`) before checking with them")
+        raise FindingsError(
+            findings, "the blueprints have errors; fix them (see `genplat validate`) before checking with them"
+        )
     if project.platform is None:
         raise UsageError(f"no platform blueprint under {directory}", hint="point --blueprints at the blueprints folder")
     platform, targets = resolve(project)
@@ -45,31 +46,62 @@ def guardrails_from_blueprints(directory: Path) -> GuardrailContext:
     owned: dict[str, set[str]] = {}
     for (name, _bundle), namespaces in by_placement.items():
         owned.setdefault(name, set()).update(namespaces)
-    return dataclasses.replace(guardrail_context(platform), tenant_namespaces=owned, namespace_pod_security=levels,
-                               build_namespaces=frozenset(levels))
+    return dataclasses.replace(
+        guardrail_context(platform),
+        tenant_namespaces=owned,
+        namespace_pod_security=levels,
+        build_namespaces=frozenset(levels),
+    )
 
 
 def execute(opts: CheckOptions) -> list:  # type: ignore[type-arg]
     guardrails = guardrails_from_blueprints(opts.blueprints) if opts.blueprints is not None else None
-    return check(opts.paths, kubernetes_version=opts.kubernetes_version, crds=opts.crds, guardrails=guardrails,
-                 strict=opts.strict, kubeconform=opts.kubeconform)
+    return check(
+        opts.paths,
+        kubernetes_version=opts.kubernetes_version,
+        crds=opts.crds,
+        guardrails=guardrails,
+        strict=opts.strict,
+        kubeconform=opts.kubeconform,
+    )
 
 
 @click.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @project_option
-@click.option("--crds", "crds", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="CRD file or folder to check custom resources against (repeatable).")
-@click.option("--kubernetes-version", default=None, metavar="X.Y",
-              help=f"Kubernetes schemas to check against (shipped: {available_versions()[0]}–{available_versions()[-1]}; "
-                   "default: the newest).")
+@click.option(
+    "--crds",
+    "crds",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="CRD file or folder to check custom resources against (repeatable).",
+)
+@click.option(
+    "--kubernetes-version",
+    default=None,
+    metavar="X.Y",
+    help=f"Kubernetes schemas to check against (shipped: {available_versions()[0]}–{available_versions()[-1]}; "
+    "default: the newest).",
+)
 @click.option("--kubeconform", is_flag=True, help="Delegate schema checks to the kubeconform binary (must be on PATH).")
 @click.option("--strict", is_flag=True, help="Objects with no known schema are errors, not warnings.")
-@click.option("--blueprints", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-              help="Blueprints folder: apply every guardrail rule with the platform's settings.")
+@click.option(
+    "--blueprints",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Blueprints folder: apply every guardrail rule with the platform's settings.",
+)
 @format_option
-def command(paths: tuple[Path, ...], project_dir: str | None, crds: tuple[Path, ...], kubernetes_version: str | None, kubeconform: bool,
-            strict: bool, blueprints: Path | None, fmt: str | None) -> None:
+def command(
+    paths: tuple[Path, ...],
+    project_dir: str | None,
+    crds: tuple[Path, ...],
+    kubernetes_version: str | None,
+    kubeconform: bool,
+    strict: bool,
+    blueprints: Path | None,
+    fmt: str | None,
+) -> None:
     """Check manifests in PATHS (files or folders; default: the project's out/) offline.
 
     The project is -C DIR or found upwards from the working folder, as for every command.

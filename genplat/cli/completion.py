@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from click.shell_completion import get_completion_class
+
 from genplat.cli._main import cli
 
 

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from genplat.authoring import EditResult, parse_assignment, set_image, set_values
-from genplat.authoring import write_file
+from genplat.authoring import EditResult, parse_assignment, set_image, set_values, write_file
 from genplat.cli._common import format_option, project_option, report, resolve_project
 from genplat.loader import blueprint_folder
 
@@ -23,12 +22,22 @@ def _finish(result: EditResult, fmt: str | None, *, dry_run: bool) -> None:
     if dry_run:
         import difflib
 
-        click.echo("".join(difflib.unified_diff(result.original.splitlines(keepends=True), result.text.splitlines(keepends=True),
-                                                f"a/{result.file}", f"b/{result.file}")), nl=False)
+        click.echo(
+            "".join(
+                difflib.unified_diff(
+                    result.original.splitlines(keepends=True),
+                    result.text.splitlines(keepends=True),
+                    f"a/{result.file}",
+                    f"b/{result.file}",
+                )
+            ),
+            nl=False,
+        )
         return
     write_file(result.file, result.text.encode("utf-8"))
-    changed = sum(1 for a, b in zip(result.original.splitlines(), result.text.splitlines()) if a != b) + \
-        abs(len(result.original.splitlines()) - len(result.text.splitlines()))
+    changed = sum(
+        1 for a, b in zip(result.original.splitlines(), result.text.splitlines(), strict=False) if a != b
+    ) + abs(len(result.original.splitlines()) - len(result.text.splitlines()))
     click.echo(f"{result.file}: {changed} line(s) changed", err=True)
 
 
@@ -59,7 +68,9 @@ def command(file: Path, assignments: tuple[str, ...], dry_run: bool, fmt: str | 
 @project_option
 @click.option("-n", "--dry-run", is_flag=True, help="Print the diff instead of writing.")
 @format_option
-def set_image_command(tenant: str, service: str, image: str, project_dir: str | None, dry_run: bool, fmt: str | None) -> None:
+def set_image_command(
+    tenant: str, service: str, image: str, project_dir: str | None, dry_run: bool, fmt: str | None
+) -> None:
     """Set the IMAGE of SERVICE in the blueprint of TENANT (for bots: Renovate-style bumps).
 
     The tenant's file is found by its metadata.name; the edit is validated as for `genplat set`.

@@ -6,18 +6,19 @@ from pathlib import Path
 
 import click
 
-from genplat.core.errors import UsageError
-from genplat.loader.project import blueprint_files
-from genplat.authoring import format_text
-from genplat.authoring import write_file
+from genplat.authoring import format_text, write_file
 from genplat.cli._common import project_option, resolve_project
+from genplat.core.errors import UsageError
 from genplat.loader import blueprint_folder
+from genplat.loader.project import blueprint_files
 
 
 @click.command("fmt")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @project_option
-@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 and list the files that are not formatted.")
+@click.option(
+    "--check", "check_only", is_flag=True, help="Write nothing; exit 1 and list the files that are not formatted."
+)
 def command(paths: tuple[Path, ...], project_dir: str | None, check_only: bool) -> None:
     """Write blueprints in canonical form: keys in schema order, two-space indentation.
 
@@ -34,7 +35,9 @@ def command(paths: tuple[Path, ...], project_dir: str | None, check_only: bool) 
         try:
             formatted = format_text(original)
         except Exception as exc:  # ruamel's parse errors: the file is not YAML we can rewrite
-            raise UsageError(f"{f}: cannot format: {str(exc).splitlines()[0]}", hint="genplat validate shows what is wrong") from exc
+            raise UsageError(
+                f"{f}: cannot format: {str(exc).splitlines()[0]}", hint="genplat validate shows what is wrong"
+            ) from exc
         if formatted == original:
             continue
         unformatted.append(f)

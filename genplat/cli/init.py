@@ -11,7 +11,9 @@ from genplat.authoring import init_project
 
 @click.command("init")
 @click.argument("directory", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="Write into a folder that is not empty (files of the same names are replaced).")
+@click.option(
+    "--force", is_flag=True, help="Write into a folder that is not empty (files of the same names are replaced)."
+)
 def command(directory: Path, force: bool) -> None:
     """Write a starter project into DIRECTORY (default: the working folder).
 

@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import typing as t
 from pathlib import Path
 
 import click
 
-from genplat.pipeline import package
-from genplat.cli._common import project_option
+from genplat.cli._common import project_option, resolve_project
+from genplat.loader import find_project, output_folder
 from genplat.packaging.artifact import (
     FORMATS,
-    Artifact,
-    Blob,
-    find_images,
-    package_bundle,
-    provenance_annotations,
 )
 from genplat.packaging.layout import write_layout
-from genplat.output.lockfile import LOCKFILE_NAME
-from genplat.packaging.pins import check_pinned, delivery_format, read_pins
-from genplat.packaging.provenance import provenance_manifest
-from genplat.cli._common import resolve_project
-from genplat.loader import find_project, output_folder
+from genplat.pipeline import package
 
 
 def _out_dir(where: str | None, project_dir: str | None) -> Path:
@@ -43,20 +32,45 @@ def _out_dir(where: str | None, project_dir: str | None) -> Path:
 @click.command("package")
 @click.argument("where", required=False, metavar="[PROJECT|OUT_DIR]", type=click.Path(file_okay=False))
 @project_option
-@click.option("--bundle-format", "bundle_format", type=click.Choice(["auto", *FORMATS]), default=None,
-              help="Bundle format: auto (the default: each cluster in its delivery's format, flux for an "
-                   "OCIRepository, imgpkg for a kapp-controller App), or flux / imgpkg for every bundle.")
-@click.option("--output", "layout", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="OCI Image Layout to write [default: OUT_DIR/.oci].")
-@click.option("--provenance", is_flag=True,
-              help="Add a provenance referrer per bundle (source, revision, created from git and "
-                   "SOURCE_DATE_EPOCH); the bundles' own digests stay the pinned ones.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github", *FORMATS]), default=None,
-              help="Output as text (default) or json, like every command's --format. "
-                   "(Until 0.2, --format flux|imgpkg still means --bundle-format, with a warning.)")
+@click.option(
+    "--bundle-format",
+    "bundle_format",
+    type=click.Choice(["auto", *FORMATS]),
+    default=None,
+    help="Bundle format: auto (the default: each cluster in its delivery's format, flux for an "
+    "OCIRepository, imgpkg for a kapp-controller App), or flux / imgpkg for every bundle.",
+)
+@click.option(
+    "--output",
+    "layout",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="OCI Image Layout to write [default: OUT_DIR/.oci].",
+)
+@click.option(
+    "--provenance",
+    is_flag=True,
+    help="Add a provenance referrer per bundle (source, revision, created from git and "
+    "SOURCE_DATE_EPOCH); the bundles' own digests stay the pinned ones.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github", *FORMATS]),
+    default=None,
+    help="Output as text (default) or json, like every command's --format. "
+    "(Until 0.2, --format flux|imgpkg still means --bundle-format, with a warning.)",
+)
 @click.option("--output-format", "output_format", type=click.Choice(["text", "json"]), default=None, hidden=True)
-def command(where: str | None, project_dir: str | None, bundle_format: str | None, layout: Path | None, provenance: bool,
-            fmt: str | None, output_format: str | None) -> None:
+def command(
+    where: str | None,
+    project_dir: str | None,
+    bundle_format: str | None,
+    layout: Path | None,
+    provenance: bool,
+    fmt: str | None,
+    output_format: str | None,
+) -> None:
     """Package every bundle of the project's out/ as an OCI artifact in a local OCI layout.
 
     The project is PROJECT or -C DIR, or found upwards from the working folder; an OUT_DIR folder
@@ -67,7 +81,9 @@ def command(where: str | None, project_dir: str | None, bundle_format: str | Non
     referrer beside it.
     """
     if fmt in FORMATS:
-        click.echo(f"genplat: warning: --format {fmt} is now --bundle-format {fmt} (--format is the output format)", err=True)
+        click.echo(
+            f"genplat: warning: --format {fmt} is now --bundle-format {fmt} (--format is the output format)", err=True
+        )
         if bundle_format is not None and bundle_format != fmt:
             raise click.UsageError(f"--format {fmt} and --bundle-format {bundle_format} disagree")
         bundle_format, fmt = fmt, None
@@ -83,11 +99,22 @@ def command(where: str | None, project_dir: str | None, bundle_format: str | Non
             click.echo(f"genplat: warning: {name}: {warning}", err=True)
     if output == "json":
         used = {a.format for a in artifacts.values()}
-        doc = {"version": 1, "format": used.pop() if len(used) == 1 else "mixed", "layout": str(layout),
-               "bundles": [{"name": n, "format": a.format, "digest": a.digest, "ref": f"oci:{layout}:{n}",
-                            "provenance": referrers[n].digest if n in referrers else None,
-                            "warnings": list(a.warnings)}
-                           for n, a in artifacts.items()]}
+        doc = {
+            "version": 1,
+            "format": used.pop() if len(used) == 1 else "mixed",
+            "layout": str(layout),
+            "bundles": [
+                {
+                    "name": n,
+                    "format": a.format,
+                    "digest": a.digest,
+                    "ref": f"oci:{layout}:{n}",
+                    "provenance": referrers[n].digest if n in referrers else None,
+                    "warnings": list(a.warnings),
+                }
+                for n, a in artifacts.items()
+            ],
+        }
         click.echo(json.dumps(doc, indent=2))
     else:
         width = max(len(n) for n in artifacts)

@@ -3,27 +3,26 @@
 from __future__ import annotations
 
 import json
-import sys
 import typing as t
 from pathlib import Path
 
 import click
-import yaml
 
-from genplat.core.errors import GenplatError, UsageError
-from genplat.publish.transfer import push_layout
-from genplat.packaging.layout import read_layout
+from genplat.cli import _push_sign
+from genplat.cli._common import resolve_project
+from genplat.cli._registry import blueprint_registry, make_client, registry_options
+from genplat.core.errors import UsageError
+from genplat.loader import blueprint_folder, find_project, output_folder
 from genplat.output.lockfile import LOCKFILE_NAME
+from genplat.packaging.layout import read_layout
 from genplat.packaging.pins import check_pinned, read_pins, wiring_repository
 from genplat.packaging.refs import split_registry
-from genplat.cli._registry import blueprint_registry, make_client, registry_options
-from genplat.cli._common import resolve_project
-from genplat.loader import blueprint_folder, find_project, output_folder
-from genplat.cli import _push_sign
+from genplat.publish.transfer import push_layout
 
 
-def push_targets(layout: Path, names: t.Iterable[str], *, registry: str | None, blueprints: Path,
-                 other_registry: bool) -> tuple[dict[str, str], list[str]]:
+def push_targets(
+    layout: Path, names: t.Iterable[str], *, registry: str | None, blueprints: Path, other_registry: bool
+) -> tuple[dict[str, str], list[str]]:
     """``{bundle: host[:port]/path/<bundle>}`` to push to, and the warnings to print.
 
     Without ``--registry`` each bundle goes where its wiring in out/_gitops/ pulls from (else to the
@@ -40,11 +39,14 @@ def push_targets(layout: Path, names: t.Iterable[str], *, registry: str | None, 
             host, prefix = split_registry(registry)
             target = f"{host}/{prefix}/{name}" if prefix else f"{host}/{name}"
             if wired and wired[0] != target:
-                note = (f"{name}: pushing to {target}, but {wired[1]} pulls from {wired[0]}: "
-                        "the cluster will not see this push")
+                note = (
+                    f"{name}: pushing to {target}, but {wired[1]} pulls from {wired[0]}: "
+                    "the cluster will not see this push"
+                )
                 if not other_registry:
-                    raise UsageError(f"{note}; pass --other-registry to push there anyway (a mirror), "
-                                     "or leave out --registry")
+                    raise UsageError(
+                        f"{note}; pass --other-registry to push there anyway (a mirror), or leave out --registry"
+                    )
                 warnings.append(note)
         elif wired:
             target = wired[0]
@@ -59,33 +61,87 @@ def push_targets(layout: Path, names: t.Iterable[str], *, registry: str | None, 
 
 @click.command("push")
 @click.argument("bundles", nargs=-1)
-@click.option("--registry", default=None,
-              help="Repository prefix host[:port][/path] [default: where out/_gitops/ pulls each bundle from, "
-                   "else spec.registry of the platform blueprint].")
-@click.option("--other-registry", is_flag=True,
-              help="Allow a --registry that is not the one the GitOps wiring pulls from (a mirror); says so.")
+@click.option(
+    "--registry",
+    default=None,
+    help="Repository prefix host[:port][/path] [default: where out/_gitops/ pulls each bundle from, "
+    "else spec.registry of the platform blueprint].",
+)
+@click.option(
+    "--other-registry",
+    is_flag=True,
+    help="Allow a --registry that is not the one the GitOps wiring pulls from (a mirror); says so.",
+)
 @click.option("--tag", default="latest", show_default=True, help="Tag to move once everything is uploaded.")
-@click.option("--layout", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="OCI layout written by `genplat package` [default: the project's out/.oci]; its parent "
-                   "folder holds genplat.lock.json and _gitops/.")
-@click.option("--blueprints", type=click.Path(path_type=Path), default=None,
-              help="Where to find the platform blueprint for the default registry [default: the project's].")
-@click.option("-C", "--project", "project_dir", default=None, metavar="DIR", type=click.Path(exists=True, file_okay=False),
-              help="The project (a folder holding blueprints/, or inside one) [default: found upwards from here].")
+@click.option(
+    "--layout",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="OCI layout written by `genplat package` [default: the project's out/.oci]; its parent "
+    "folder holds genplat.lock.json and _gitops/.",
+)
+@click.option(
+    "--blueprints",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where to find the platform blueprint for the default registry [default: the project's].",
+)
+@click.option(
+    "-C",
+    "--project",
+    "project_dir",
+    default=None,
+    metavar="DIR",
+    type=click.Path(exists=True, file_okay=False),
+    help="The project (a folder holding blueprints/, or inside one) [default: found upwards from here].",
+)
 @registry_options
-@click.option("--sign", "sign_", is_flag=True,
-              help="Sign each pushed bundle in the registry with --key (see `genplat sign`).")
-@click.option("--key", "key_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              envvar="GENPLAT_SIGNING_KEY", help="Signing key for --sign (cosign key or PEM PKCS#8).")
-@click.option("--scheme", type=click.Choice(["legacy", "sigstore-bundle"]), default="legacy", show_default=True,
-              help="Signature scheme for --sign.")
+@click.option(
+    "--sign", "sign_", is_flag=True, help="Sign each pushed bundle in the registry with --key (see `genplat sign`)."
+)
+@click.option(
+    "--key",
+    "key_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    envvar="GENPLAT_SIGNING_KEY",
+    help="Signing key for --sign (cosign key or PEM PKCS#8).",
+)
+@click.option(
+    "--scheme",
+    type=click.Choice(["legacy", "sigstore-bundle"]),
+    default="legacy",
+    show_default=True,
+    help="Signature scheme for --sign.",
+)
 @click.option("--attest/--no-attest", default=True, show_default=True, help="With --sign: SBOM and provenance too.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output as text or json.")
-def command(bundles: tuple[str, ...], registry: str | None, other_registry: bool, tag: str, layout: Path | None,
-            blueprints: Path | None, project_dir: str | None,
-            insecure: bool, ca_file: str | None, username: str | None, password_stdin: bool, timeout: float,
-            sign_: bool, key_path: Path | None, scheme: str, attest: bool, output_format: str) -> None:
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output as text or json.",
+)
+def command(
+    bundles: tuple[str, ...],
+    registry: str | None,
+    other_registry: bool,
+    tag: str,
+    layout: Path | None,
+    blueprints: Path | None,
+    project_dir: str | None,
+    insecure: bool,
+    ca_file: str | None,
+    username: str | None,
+    password_stdin: bool,
+    timeout: float,
+    sign_: bool,
+    key_path: Path | None,
+    scheme: str,
+    attest: bool,
+    output_format: str,
+) -> None:
     """Push packaged bundles (all, or the BUNDLES named) to <registry>/<env>-<cluster>:<tag>.
 
     Only a layout whose digests are the ones genplat.lock.json pins is pushed (else: run
@@ -101,15 +157,23 @@ def command(bundles: tuple[str, ...], registry: str | None, other_registry: bool
     lock = layout.parent / LOCKFILE_NAME
 
     def check(name: str, art: t.Any) -> None:
-        check_pinned(name, art.format, art.digest, pins, what=str(layout), lock=lock,
-                     fix="the layout is stale: run `genplat package` again")
+        check_pinned(
+            name,
+            art.format,
+            art.digest,
+            pins,
+            what=str(layout),
+            lock=lock,
+            fix="the layout is stale: run `genplat package` again",
+        )
 
     artifacts = read_layout(layout)
     names = [n for n in sorted(artifacts) if not bundles or n in bundles]
     for name in names:  # every bundle before anything is sent
         check(name, artifacts[name])
-    targets, warnings = push_targets(layout, names, registry=registry, blueprints=blueprints,
-                                     other_registry=other_registry)
+    targets, warnings = push_targets(
+        layout, names, registry=registry, blueprints=blueprints, other_registry=other_registry
+    )
     for warning in warnings:
         click.echo(f"genplat: warning: {warning}", err=True)
     by_host: dict[str, dict[str, str]] = {}
@@ -122,21 +186,42 @@ def command(bundles: tuple[str, ...], registry: str | None, other_registry: bool
     results = []
     signed = _push_sign.Signed()
     for host, repos in sorted(by_host.items()):
-        client = make_client(host, insecure=insecure, ca_file=ca_file, username=username,
-                             password_stdin=password_stdin, timeout=timeout, password=password)
+        client = make_client(
+            host,
+            insecure=insecure,
+            ca_file=ca_file,
+            username=username,
+            password_stdin=password_stdin,
+            timeout=timeout,
+            password=password,
+        )
         password = client.credentials.password if client.credentials and password_stdin else password
         pushed = push_layout(client, layout, tag=tag, only=bundles or tuple(repos), check=check, repos=repos)
         results += pushed
-        signed.add(_push_sign.after_push(client, layout, pushed, signer=signer, scheme=scheme, attest=attest,
-                                         blueprints=blueprints))
+        signed.add(
+            _push_sign.after_push(
+                client, layout, pushed, signer=signer, scheme=scheme, attest=attest, blueprints=blueprints
+            )
+        )
     if output_format == "json":
-        click.echo(json.dumps({"version": 1, "pushed": [r.to_dict() for r in results],
-                               **({"signed": [r.to_dict() for r in signed.signed]} if signer else {}),
-                               "attachments_written": signed.written}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "version": 1,
+                    "pushed": [r.to_dict() for r in results],
+                    **({"signed": [r.to_dict() for r in signed.signed]} if signer else {}),
+                    "attachments_written": signed.written,
+                },
+                indent=2,
+            )
+        )
     else:
         for r in results:
-            note = "unchanged" if not (r.blobs_uploaded or r.manifest_uploaded or r.tag_moved) else \
-                f"{r.blobs_uploaded} blob(s) uploaded"
+            note = (
+                "unchanged"
+                if not (r.blobs_uploaded or r.manifest_uploaded or r.tag_moved)
+                else f"{r.blobs_uploaded} blob(s) uploaded"
+            )
             if r.provenance:
                 note += f", provenance {r.provenance[:19]}…"
             click.echo(f"{r.ref}@{r.digest}  ({note})")

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import click
 
-from genplat.pipeline import SPLITS, RenderOptions, render
-from genplat.cli._common import format_option, project_option, report, resolve_project
+from genplat.cli._common import default_format, format_option, project_option, resolve_project
 from genplat.core.diagnostics import has_errors
 from genplat.core.report import REPORTERS
-from genplat.cli._common import default_format
+from genplat.pipeline import SPLITS, RenderOptions, render
 
 
 def selected(path: str, *, env: str | None, cluster: str | None, tenant: str | None) -> bool:
@@ -19,7 +18,7 @@ def selected(path: str, *, env: str | None, cluster: str | None, tenant: str | N
     parts = path.split("/")
     if len(parts) < 3 or parts[0].startswith(("_", ".")) or parts[-1] == "kustomization.yaml":
         return False
-    if env is not None and parts[0] != env or cluster is not None and parts[1] != cluster:
+    if (env is not None and parts[0] != env) or (cluster is not None and parts[1] != cluster):
         return False
     if tenant is not None:
         rest = parts[2:]
@@ -27,9 +26,18 @@ def selected(path: str, *, env: str | None, cluster: str | None, tenant: str | N
     return True
 
 
-def render_to_stdout(project: Path, *, env: str | None = None, cluster: str | None = None, tenant: str | None = None,
-                     crds: tuple[Path, ...] = (), split: str = "per-tenant", max_file_size: int = 1024 * 1024,
-                     jobs: int | None = None, fmt: str | None = None) -> int:
+def render_to_stdout(
+    project: Path,
+    *,
+    env: str | None = None,
+    cluster: str | None = None,
+    tenant: str | None = None,
+    crds: tuple[Path, ...] = (),
+    split: str = "per-tenant",
+    max_file_size: int = 1024 * 1024,
+    jobs: int | None = None,
+    fmt: str | None = None,
+) -> int:
     """Render and check in memory, print the selected manifests; findings go to stderr. The exit code."""
     result = render(RenderOptions(project=project, split=split, max_file_size=max_file_size, crds=crds, jobs=jobs))
     code = _report_to_stderr(result.diagnostics, fmt)
@@ -38,7 +46,9 @@ def render_to_stdout(project: Path, *, env: str | None = None, cluster: str | No
         return code
     known_envs = {p.split("/")[0] for p in result.files if not p.startswith(("_", "."))} - {"genplat.lock.json"}
     if env is not None and env not in known_envs:
-        raise click.UsageError(f"no environment {env!r} in the rendered bundles (environments: {', '.join(sorted(known_envs))})")
+        raise click.UsageError(
+            f"no environment {env!r} in the rendered bundles (environments: {', '.join(sorted(known_envs))})"
+        )
     chosen = sorted(p for p in result.files if selected(p, env=env, cluster=cluster, tenant=tenant))
     if not chosen:
         raise click.UsageError("nothing rendered matches --env/--cluster/--tenant")
@@ -67,17 +77,33 @@ def _report_to_stderr(diagnostics: list, fmt: str | None) -> int:  # type: ignor
 @click.option("--env", default=None, help="Only the bundles of this environment.")
 @click.option("--cluster", default=None, help="Only the bundle of this cluster.")
 @click.option("--tenant", default=None, help="Only this tenant's objects.")
-@click.option("--crds", "crds", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="CRD file or folder to check custom resources against (repeatable).")
+@click.option(
+    "--crds",
+    "crds",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="CRD file or folder to check custom resources against (repeatable).",
+)
 @click.option("--split", type=click.Choice(SPLITS), default="per-tenant", show_default=True, help="As for build.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes, as for build.")
 @format_option
-def command(project: str | None, project_dir: str | None, env: str | None, cluster: str | None, tenant: str | None,
-            crds: tuple[Path, ...], split: str, jobs: int | None, fmt: str | None) -> None:
+def command(
+    project: str | None,
+    project_dir: str | None,
+    env: str | None,
+    cluster: str | None,
+    tenant: str | None,
+    crds: tuple[Path, ...],
+    split: str,
+    jobs: int | None,
+    fmt: str | None,
+) -> None:
     """Print the manifests a build would write to stdout, nothing to disk.
 
     Everything is rendered and checked as `genplat build` does; findings go to stderr and any
     error prints nothing (exit 1). Documents keep their `# source: file:line` comments.
     """
     root = resolve_project(project_dir, project)
-    raise SystemExit(render_to_stdout(root, env=env, cluster=cluster, tenant=tenant, crds=crds, split=split, jobs=jobs, fmt=fmt))
+    raise SystemExit(
+        render_to_stdout(root, env=env, cluster=cluster, tenant=tenant, crds=crds, split=split, jobs=jobs, fmt=fmt)
+    )

@@ -9,8 +9,8 @@ import click
 from genplat.checks.crd_schema import load_crds
 from genplat.checks.export import CRD_TEMPLATE, export_crd_schemas, export_kubernetes_schemas
 from genplat.checks.kubernetes import KubernetesSchemas
-from genplat.core.kube import default_version
 from genplat.cli._common import report
+from genplat.core.kube import default_version
 
 
 @click.group("schemas")
@@ -20,11 +20,26 @@ def command() -> None:
 
 @command.command("export")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--crds", "crds", multiple=True, required=True, type=click.Path(exists=True, path_type=Path),
-              help="CRD file or folder (repeatable).")
-@click.option("--kubernetes", "with_kubernetes", is_flag=True,
-              help="Also write standalone schemas of every built-in Kubernetes kind.")
-@click.option("--kubernetes-version", default=None, metavar="X.Y", help="Kubernetes schemas to write (default: the newest shipped).")
+@click.option(
+    "--crds",
+    "crds",
+    multiple=True,
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="CRD file or folder (repeatable).",
+)
+@click.option(
+    "--kubernetes",
+    "with_kubernetes",
+    is_flag=True,
+    help="Also write standalone schemas of every built-in Kubernetes kind.",
+)
+@click.option(
+    "--kubernetes-version",
+    default=None,
+    metavar="X.Y",
+    help="Kubernetes schemas to write (default: the newest shipped).",
+)
 def export(directory: Path, crds: tuple[Path, ...], with_kubernetes: bool, kubernetes_version: str | None) -> None:
     """Write strict schemas converted from CRD YAML into DIRECTORY.
 
@@ -44,4 +59,6 @@ def export(directory: Path, crds: tuple[Path, ...], with_kubernetes: bool, kuber
         k8s = KubernetesSchemas(kubernetes_version or default_version())
         n = len(export_kubernetes_schemas(k8s, directory))
         click.echo(f"wrote {n} Kubernetes {k8s.version} schema(s)", err=True)
-        click.echo(f"  kubeconform -strict -kubernetes-version {k8s.version}.0 -schema-location '{directory}'", err=True)
+        click.echo(
+            f"  kubeconform -strict -kubernetes-version {k8s.version}.0 -schema-location '{directory}'", err=True
+        )

@@ -3,65 +3,101 @@
 from __future__ import annotations
 
 import json
-import sys
 import typing as t
 from pathlib import Path
 
 import click
 
+from genplat.cli._common import resolve_project
+from genplat.cli._registry import blueprint_registry, make_client, registry_options
+from genplat.cli._signing import key_option, load_key, sign_options
 from genplat.core.errors import UsageError
-from genplat.packaging.refs import RegistryRef, parse_ref
-from genplat.packaging.refs import split_registry
+from genplat.loader import blueprint_folder, find_project, output_folder
+from genplat.packaging.refs import RegistryRef, parse_ref, split_registry
 from genplat.publish.sign import (
     COSIGN_TYPES,
     DETERMINISTIC,
-    ENV_PASSWORD,
-    SCHEMES,
     SignResult,
-    SigningKey,
-    load_signing_key,
     read_source,
     sign_layout,
     sign_remote,
 )
-from genplat.cli._registry import blueprint_registry, make_client, registry_options
-from genplat.cli._signing import key_option, load_key, sign_options
-from genplat.cli._common import resolve_project
-from genplat.loader import blueprint_folder, find_project, output_folder
 
 
 def report(results: t.Sequence[SignResult], output_format: str) -> None:
     if output_format == "json":
-        click.echo(json.dumps({"version": 1, "deterministic": DETERMINISTIC,
-                               "signed": [r.to_dict() for r in results]}, indent=2))
+        click.echo(
+            json.dumps(
+                {"version": 1, "deterministic": DETERMINISTIC, "signed": [r.to_dict() for r in results]}, indent=2
+            )
+        )
         return
     for r in results:
         state = "signed" if r.added else "already signed"
         atts = f", attested: {', '.join(COSIGN_TYPES.get(a, a) for a in r.attestations)}" if r.attestations else ""
         click.echo(f"{r.bundle}@{r.digest}  {state} ({r.scheme}{atts}) in {r.where}")
-    click.echo("genplat: signatures are " + ("deterministic (RFC 6979)" if DETERMINISTIC else
-                                              "randomised (this OpenSSL has no RFC 6979 signing)"), err=True)
+    click.echo(
+        "genplat: signatures are "
+        + ("deterministic (RFC 6979)" if DETERMINISTIC else "randomised (this OpenSSL has no RFC 6979 signing)"),
+        err=True,
+    )
 
 
 @click.command("sign")
 @click.argument("targets", nargs=-1)
 @key_option
 @sign_options
-@click.option("--layout", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="OCI layout written by `genplat package` (offline signing) [default: the project's out/.oci].")
-@click.option("--registry", default=None,
-              help="Where the bundles will be pushed, for the signed payload [default: spec.registry].")
-@click.option("--blueprints", type=click.Path(path_type=Path), default=None,
-              help="Blueprints (and their git checkout) the provenance describes [default: the project's].")
-@click.option("-C", "--project", "project_dir", default=None, metavar="DIR", type=click.Path(exists=True, file_okay=False),
-              help="The project (a folder holding blueprints/, or inside one) [default: found upwards from here].")
+@click.option(
+    "--layout",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="OCI layout written by `genplat package` (offline signing) [default: the project's out/.oci].",
+)
+@click.option(
+    "--registry",
+    default=None,
+    help="Where the bundles will be pushed, for the signed payload [default: spec.registry].",
+)
+@click.option(
+    "--blueprints",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Blueprints (and their git checkout) the provenance describes [default: the project's].",
+)
+@click.option(
+    "-C",
+    "--project",
+    "project_dir",
+    default=None,
+    metavar="DIR",
+    type=click.Path(exists=True, file_okay=False),
+    help="The project (a folder holding blueprints/, or inside one) [default: found upwards from here].",
+)
 @registry_options
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output as text or json.")
-def command(targets: tuple[str, ...], key_path: Path | None, scheme: str, attest: bool, layout: Path | None,
-            registry: str | None, blueprints: Path | None, project_dir: str | None, insecure: bool,
-            ca_file: str | None, username: str | None, password_stdin: bool, timeout: float,
-            output_format: str) -> None:
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output as text or json.",
+)
+def command(
+    targets: tuple[str, ...],
+    key_path: Path | None,
+    scheme: str,
+    attest: bool,
+    layout: Path | None,
+    registry: str | None,
+    blueprints: Path | None,
+    project_dir: str | None,
+    insecure: bool,
+    ca_file: str | None,
+    username: str | None,
+    password_stdin: bool,
+    timeout: float,
+    output_format: str,
+) -> None:
     """Sign bundles with a cosign-compatible key-based signature of each manifest digest.
 
     \b
@@ -86,16 +122,38 @@ def command(targets: tuple[str, ...], key_path: Path | None, scheme: str, attest
             ref = parse_ref(text)
             if not isinstance(ref, RegistryRef):
                 raise UsageError(f"{text!r} is not a registry reference")
-            client = make_client(ref.registry, insecure=insecure, ca_file=ca_file, username=username,
-                                 password_stdin=password_stdin, timeout=timeout)
-            results.append(sign_remote(client, ref, key, scheme=scheme, attest=attest,  # type: ignore[arg-type]
-                                       source=source))
+            client = make_client(
+                ref.registry,
+                insecure=insecure,
+                ca_file=ca_file,
+                username=username,
+                password_stdin=password_stdin,
+                timeout=timeout,
+            )
+            results.append(
+                sign_remote(
+                    client,
+                    ref,
+                    key,
+                    scheme=scheme,  # type: ignore[arg-type]
+                    attest=attest,
+                    source=source,
+                )
+            )
     else:
         registry = registry or blueprint_registry(blueprints)
         if not registry:
-            raise UsageError("no registry for the signed payload: pass --registry or set spec.registry "
-                             "in the platform blueprint")
+            raise UsageError(
+                "no registry for the signed payload: pass --registry or set spec.registry in the platform blueprint"
+            )
         host, prefix = split_registry(registry)
-        results = sign_layout(layout, key, registry=f"{host}/{prefix}" if prefix else host, bundles=local,
-                              scheme=scheme, attest=attest, source=source)  # type: ignore[arg-type]
+        results = sign_layout(
+            layout,
+            key,
+            registry=f"{host}/{prefix}" if prefix else host,
+            bundles=local,
+            scheme=scheme,  # type: ignore[arg-type]
+            attest=attest,
+            source=source,
+        )
     report(results, output_format)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from genplat.core.errors import UsageError
-from genplat.authoring import TenantRequest, new_errors, new_tenant_text, validate_with
-from genplat.authoring import write_file
+from genplat.authoring import TenantRequest, new_errors, new_tenant_text, validate_with, write_file
 from genplat.cli._common import format_option, project_option, report, resolve_project
+from genplat.core.errors import UsageError
 from genplat.loader import blueprint_folder
 from genplat.loader.project import load_project
 
@@ -33,14 +30,27 @@ def _pairs(values: tuple[str, ...], what: str) -> tuple[tuple[str, str], ...]:
 @click.argument("name")
 @project_option
 @click.option("--tier", default=None, help="The tier (default: the platform's first).")
-@click.option("--env", "envs", multiple=True, metavar="ENV", help="An environment to run in (repeatable; default: all).")
+@click.option(
+    "--env", "envs", multiple=True, metavar="ENV", help="An environment to run in (repeatable; default: all)."
+)
 @click.option("--service", "services", multiple=True, metavar="NAME=IMAGE", help="A service to run (repeatable).")
-@click.option("--resource", "resources", multiple=True, metavar="NAME=OFFERING", help="A resource to order (repeatable).")
+@click.option(
+    "--resource", "resources", multiple=True, metavar="NAME=OFFERING", help="A resource to order (repeatable)."
+)
 @click.option("--description", default=None, help="Who the tenant is.")
 @click.option("--force", is_flag=True, help="Replace the tenant's file if it exists.")
 @format_option
-def new(name: str, project_dir: str | None, tier: str | None, envs: tuple[str, ...], services: tuple[str, ...],
-        resources: tuple[str, ...], description: str | None, force: bool, fmt: str | None) -> None:
+def new(
+    name: str,
+    project_dir: str | None,
+    tier: str | None,
+    envs: tuple[str, ...],
+    services: tuple[str, ...],
+    resources: tuple[str, ...],
+    description: str | None,
+    force: bool,
+    fmt: str | None,
+) -> None:
     """Write blueprints/tenants/NAME.yaml, asking only for what the platform offers.
 
     Each offering a --resource orders has its parameters (type, allowed values, default,
@@ -55,8 +65,14 @@ def new(name: str, project_dir: str | None, tier: str | None, envs: tuple[str, .
     target = blueprints / "tenants" / f"{name}.yaml"
     if target.exists() and not force:
         raise UsageError(f"{target} exists", hint="pass --force to replace it, or use genplat set to change it")
-    request = TenantRequest(name=name, tier=tier, environments=envs, services=_pairs(services, "--service"),
-                            resources=_pairs(resources, "--resource"), description=description)
+    request = TenantRequest(
+        name=name,
+        tier=tier,
+        environments=envs,
+        services=_pairs(services, "--service"),
+        resources=_pairs(resources, "--resource"),
+        description=description,
+    )
     text = new_tenant_text(project, request)
     data = text.encode("utf-8")
     before = validate_with(blueprints)

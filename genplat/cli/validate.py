@@ -5,18 +5,22 @@ from pathlib import Path
 
 import click
 
-from genplat.loader.project import blueprint_folder_of
-
 from genplat import loader, validation
 from genplat.cli._common import format_option, project_option, report, resolve_project
 from genplat.loader import blueprint_folder, find_project
+from genplat.loader.project import blueprint_folder_of
 
 
 @click.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(file_okay=True, dir_okay=True))
 @project_option
-@click.option("--max-file-size", type=click.IntRange(min=1), default=1024 * 1024, show_default=True,
-              help="Largest blueprint file accepted, in bytes.")
+@click.option(
+    "--max-file-size",
+    type=click.IntRange(min=1),
+    default=1024 * 1024,
+    show_default=True,
+    help="Largest blueprint file accepted, in bytes.",
+)
 @format_option
 def command(paths: tuple[str, ...], project_dir: str | None, max_file_size: int, fmt: str | None) -> None:
     """Check blueprints against their schemas and each other.
@@ -36,7 +40,7 @@ def command(paths: tuple[str, ...], project_dir: str | None, max_file_size: int,
             loader.load_project(target)  # raises the usage error that explains a missing folder
     folders = [p for p in targets if Path(p).is_dir()]
     files = [Path(p) for p in targets if not Path(p).is_dir()]
-    if folders and files or len(folders) > 1:
+    if (folders and files) or len(folders) > 1:
         raise click.UsageError("give one blueprint folder, or blueprint files")
     if folders or not files:
         folder = folders[0] if folders else targets[0]
@@ -60,5 +64,7 @@ def command(paths: tuple[str, ...], project_dir: str | None, max_file_size: int,
     assert root is not None
     project = loader.load_project(root, max_file_size=max_file_size)
     wanted = {os.path.normcase(os.path.abspath(f)) for f in files}
-    findings = [d for d in validation.validate(project) if d.file and os.path.normcase(os.path.abspath(d.file)) in wanted]
+    findings = [
+        d for d in validation.validate(project) if d.file and os.path.normcase(os.path.abspath(d.file)) in wanted
+    ]
     raise SystemExit(report(findings, fmt, quiet_ok=f"{len(files)} blueprint(s) valid"))

@@ -7,23 +7,42 @@ from pathlib import Path
 
 import click
 
+from genplat.cli._registry import make_client, registry_options
 from genplat.packaging.refs import LayoutRef, parse_ref
 from genplat.publish.sign import COSIGN_TYPES, load_public_key, verify_ref
-from genplat.cli._registry import make_client, registry_options
 
 _TYPES = {name: uri for uri, name in COSIGN_TYPES.items()}
 
 
 @click.command("verify")
 @click.argument("ref")
-@click.option("--key", "key_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The signer's public key (PEM), e.g. cosign.pub.")
-@click.option("--attestation", "types", multiple=True, type=click.Choice(sorted(_TYPES)),
-              help="Also require a valid attestation of this type by the key (repeatable).")
+@click.option(
+    "--key",
+    "key_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The signer's public key (PEM), e.g. cosign.pub.",
+)
+@click.option(
+    "--attestation",
+    "types",
+    multiple=True,
+    type=click.Choice(sorted(_TYPES)),
+    help="Also require a valid attestation of this type by the key (repeatable).",
+)
 @registry_options
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def command(ref: str, key_path: Path, types: tuple[str, ...], insecure: bool, ca_file: str | None,
-            username: str | None, password_stdin: bool, timeout: float, output_format: str) -> int:
+def command(
+    ref: str,
+    key_path: Path,
+    types: tuple[str, ...],
+    insecure: bool,
+    ca_file: str | None,
+    username: str | None,
+    password_stdin: bool,
+    timeout: float,
+    output_format: str,
+) -> int:
     """Verify the signature of bundle REF (registry/repo:tag, registry/repo@sha256:… or oci:LAYOUT:TAG).
 
     Exit 0 when a signature by KEY verifies over a payload naming exactly the manifest digest REF
@@ -34,13 +53,20 @@ def command(ref: str, key_path: Path, types: tuple[str, ...], insecure: bool, ca
     parsed = parse_ref(ref)
     client = None
     if not isinstance(parsed, LayoutRef):
-        client = make_client(parsed.registry, insecure=insecure, ca_file=ca_file, username=username,
-                             password_stdin=password_stdin, timeout=timeout)
+        client = make_client(
+            parsed.registry,
+            insecure=insecure,
+            ca_file=ca_file,
+            username=username,
+            password_stdin=password_stdin,
+            timeout=timeout,
+        )
     verdicts = verify_ref(parsed, key, client=client, predicate_types=[_TYPES[n] for n in types])
     ok = all(v.ok for v in verdicts)
     if output_format == "json":
-        click.echo(json.dumps({"version": 1, "ref": ref, "verified": ok, "results": [v.to_dict() for v in verdicts]},
-                              indent=2))
+        click.echo(
+            json.dumps({"version": 1, "ref": ref, "verified": ok, "results": [v.to_dict() for v in verdicts]}, indent=2)
+        )
     else:
         for v in verdicts:
             if v.ok:

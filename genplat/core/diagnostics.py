@@ -64,8 +64,11 @@ def tidy(diagnostics: t.Iterable[Diagnostic]) -> list[Diagnostic]:
     seen: set[tuple[t.Any, ...]] = set()
     out = []
     for d in diagnostics:
-        key: tuple[t.Any, ...] = (d.rule, d.message.split(" (", 1)[0]) if d.rule == "schema-not-validated" else \
-            (d.rule, d.file, d.line, d.column, d.path, d.message, d.object)
+        key: tuple[t.Any, ...] = (
+            (d.rule, d.message.split(" (", 1)[0])
+            if d.rule == "schema-not-validated"
+            else (d.rule, d.file, d.line, d.column, d.path, d.message, d.object)
+        )
         if key not in seen:
             seen.add(key)
             out.append(d)
@@ -128,7 +131,9 @@ def anchor_path(parts: t.Sequence[str | int], data: t.Any) -> str:
         if isinstance(part, str) and part.startswith("\0"):
             out.append(f"[{part[1:]}]")
         else:
-            out.append(_json_path((part,)) if not out or isinstance(part, int) or not _is_plain_key(part) else f".{part}")
+            out.append(
+                _json_path((part,)) if not out or isinstance(part, int) or not _is_plain_key(part) else f".{part}"
+            )
     return "".join(out)
 
 

@@ -37,7 +37,7 @@ def parse_image(ref: str) -> ImageRef:
     tag = None
     slash, colon = ref.rfind("/"), ref.rfind(":")
     if colon > slash:
-        ref, tag = ref[:colon], ref[colon + 1:]
+        ref, tag = ref[:colon], ref[colon + 1 :]
     return ImageRef(ref, tag, digest)
 
 

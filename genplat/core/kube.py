@@ -42,15 +42,19 @@ def resolve_version(requested: str) -> tuple[str, str | None]:
     """
     m = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.\d+)?", requested.strip())
     if not m:
-        raise UsageError(f"Kubernetes version {requested!r} is not of the form 1.33 or 1.33.2",
-                         hint=f"use one of {', '.join(available_versions())}")
+        raise UsageError(
+            f"Kubernetes version {requested!r} is not of the form 1.33 or 1.33.2",
+            hint=f"use one of {', '.join(available_versions())}",
+        )
     want = (int(m.group(1)), int(m.group(2)))
     versions = [tuple(int(x) for x in v.split(".")) for v in available_versions()]
     older = [v for v in versions if v <= want]
     if not older:
-        raise UsageError(f"no Kubernetes schemas for {requested}: the oldest shipped is {available_versions()[0]}",
-                         hint="raise kubernetesVersion, or upgrade genplat's kubernetes-validate dependency")
-    chosen = "%d.%d" % older[-1]
+        raise UsageError(
+            f"no Kubernetes schemas for {requested}: the oldest shipped is {available_versions()[0]}",
+            hint="raise kubernetesVersion, or upgrade genplat's kubernetes-validate dependency",
+        )
+    chosen = f"{older[-1][0]}.{older[-1][1]}"
     note = None
     if older[-1] != want:
         note = f"Kubernetes {m.group(1)}.{m.group(2)} schemas are not shipped; checking against {chosen}"

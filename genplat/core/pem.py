@@ -70,7 +70,10 @@ def signing_public_key(root: Path, value: str) -> tuple[bytes | None, str | None
     blocks = pem_blocks(data)
     if not blocks or blocks[0][0] != "PUBLIC KEY" or len(blocks) != 1:
         if blocks and any("PRIVATE" in kind for kind, _ in blocks):
-            return None, "this is a private key; give the public key (cosign.pub) instead, and keep the private key out of Git"
+            return (
+                None,
+                "this is a private key; give the public key (cosign.pub) instead, and keep the private key out of Git",
+            )
         return None, "not a PEM public key (-----BEGIN PUBLIC KEY-----)"
     try:
         key = serialization.load_der_public_key(blocks[0][1])

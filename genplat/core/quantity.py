@@ -65,11 +65,16 @@ def quantity_problem(value: t.Any) -> tuple[str, str] | None:
     if isinstance(value, str) and parse_quantity(value) is None:
         text = str(value)
         m = _NUMBER.match(text)
-        suffix = text[m.end():].strip() if m else ""
+        suffix = text[m.end() :].strip() if m else ""
         hint = "a quantity is a number with an optional suffix: Ki Mi Gi Ti Pi Ei (powers of 1024), n u m k M G T P E (powers of 1000), or an exponent such as 1e3"
         if m and suffix:
-            fixes = [s for s in _SUFFIXES if s.lower() == suffix.lower() or s.lower() == suffix.lower().rstrip("b") + "i"
-                     or s.lower() == suffix.lower().rstrip("b")]
+            fixes = [
+                s
+                for s in _SUFFIXES
+                if s.lower() == suffix.lower()
+                or s.lower() == suffix.lower().rstrip("b") + "i"
+                or s.lower() == suffix.lower().rstrip("b")
+            ]
             # 'mi', 'MI', 'MiB', 'mb' most likely mean the binary unit; 'K' means 'k'.
             fixes.sort(key=lambda s: (not s.endswith("i"), s != suffix))
             if fixes and fixes[0] == suffix:

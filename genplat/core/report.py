@@ -22,8 +22,11 @@ _TEXT_FIELDS = ("file", "message", "path", "hint", "object")
 
 
 def _clean(d: Diagnostic) -> Diagnostic:
-    changes: dict[str, t.Any] = {f: escape_name(v) for f in _TEXT_FIELDS if isinstance(v := getattr(d, f), str) and escape_name(v) != v}
+    changes: dict[str, t.Any] = {
+        f: escape_name(v) for f in _TEXT_FIELDS if isinstance(v := getattr(d, f), str) and escape_name(v) != v
+    }
     return dataclasses.replace(d, **changes) if changes else d
+
 
 JSON_FORMAT_VERSION = 1
 

@@ -19,6 +19,7 @@ import fnmatch
 import typing as t
 from pathlib import Path
 
+from genplat.core.quantity import parse_quantity
 from genplat.diff._engine import diff_snapshots
 from genplat.diff._json import VERSION as JSON_VERSION
 from genplat.diff._json import format_json, to_dict
@@ -34,7 +35,6 @@ from genplat.diff._model import (
     Risk,
     SideInfo,
 )
-from genplat.core.quantity import parse_quantity
 from genplat.diff._risk import RULES
 from genplat.diff._sides import ClientFactory, SideOptions, align_oci, git_repo, no_git_for_default, open_side
 from genplat.diff._snapshot import DiffInputError, Snapshot, read_output, snapshot_from_files
@@ -50,8 +50,9 @@ FORMATS: dict[str, t.Callable[[DiffResult], str]] = {
 def _only(snap: Snapshot, patterns: t.Sequence[str]) -> Snapshot:
     if not patterns:
         return snap
-    return dataclasses.replace(snap, files={k: v for k, v in snap.files.items()
-                                            if any(fnmatch.fnmatchcase(k[0], p) for p in patterns)})
+    return dataclasses.replace(
+        snap, files={k: v for k, v in snap.files.items() if any(fnmatch.fnmatchcase(k[0], p) for p in patterns)}
+    )
 
 
 def diff(
@@ -80,13 +81,35 @@ def diff(
         base_snap, head_snap = align_oci(base_oci, base_snap, head_snap, wanted)
     if head_oci is not None:
         head_snap, base_snap = align_oci(head_oci, head_snap, base_snap, wanted)
-    return diff_snapshots(_only(base_snap, bundles), _only(head_snap, bundles), base_info=base_info,
-                          head_info=head_info)
+    return diff_snapshots(
+        _only(base_snap, bundles), _only(head_snap, bundles), base_info=base_info, head_info=head_info
+    )
 
 
 __all__ = [
-    "FORMATS", "GITHUB_COMMENT_LIMIT", "JSON_VERSION", "MARKER", "MISSING", "RULES", "Change", "DiffInputError",
-    "DiffResult", "Document", "Masked", "ObjectDiff", "ObjectKey", "Risk", "SideInfo", "Snapshot", "diff",
-    "diff_snapshots", "format_json", "format_markdown", "format_text", "parse_quantity", "read_output",
-    "snapshot_from_files", "to_dict",
+    "FORMATS",
+    "GITHUB_COMMENT_LIMIT",
+    "JSON_VERSION",
+    "MARKER",
+    "MISSING",
+    "RULES",
+    "Change",
+    "DiffInputError",
+    "DiffResult",
+    "Document",
+    "Masked",
+    "ObjectDiff",
+    "ObjectKey",
+    "Risk",
+    "SideInfo",
+    "Snapshot",
+    "diff",
+    "diff_snapshots",
+    "format_json",
+    "format_markdown",
+    "format_text",
+    "parse_quantity",
+    "read_output",
+    "snapshot_from_files",
+    "to_dict",
 ]

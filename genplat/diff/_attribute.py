@@ -49,12 +49,22 @@ class _Attributor:
     def __init__(self, result: DiffResult, base: Blueprints | None, head: Blueprints | None) -> None:
         self.base, self.head = base, head
         self.items: list[SummaryItem] = list(result.summary)
-        self.tenants = sorted({*(base.tenants if base else ()), *(head.tenants if head else ()),
-                               *(o.tenant for o in result.objects if o.tenant)}, key=len, reverse=True)
+        self.tenants = sorted(
+            {
+                *(base.tenants if base else ()),
+                *(head.tenants if head else ()),
+                *(o.tenant for o in result.objects if o.tenant),
+            },
+            key=len,
+            reverse=True,
+        )
         # allow-from-peers objects by (bundle, namespace): the fallback when no blueprints say who allowed whom
         self.new_bundles = set(result.bundles_added) | set(result.bundles_removed)
-        self.from_peers = {(o.key.bundle, o.key.namespace): o for o in result.objects
-                           if o.key.kind == "NetworkPolicy" and o.key.name == "allow-from-peers"}
+        self.from_peers = {
+            (o.key.bundle, o.key.namespace): o
+            for o in result.objects
+            if o.key.kind == "NetworkPolicy" and o.key.name == "allow-from-peers"
+        }
 
     def tenant_of(self, namespace: str) -> str | None:
         return next((tn for tn in self.tenants if namespace.startswith(tn + "-")), None)
@@ -78,15 +88,30 @@ class _Attributor:
             found = self._arrival(o)
             if found is not None:
                 return found
-        if k.kind == "Namespace" and o.status == "changed" and all(
-                "pod-security.kubernetes.io" in str(c.path) for c in o.changes):
-            found = next((i.cause for i in self.items if i.topic == "policy" and i.cause.path.startswith(
-                "spec.policies.podSecurity")), None)
+        if (
+            k.kind == "Namespace"
+            and o.status == "changed"
+            and all("pod-security.kubernetes.io" in str(c.path) for c in o.changes)
+        ):
+            found = next(
+                (
+                    i.cause
+                    for i in self.items
+                    if i.topic == "policy" and i.cause.path.startswith("spec.policies.podSecurity")
+                ),
+                None,
+            )
             if found is not None:
                 return found
         if src is not None:
-            around = [i for i in self.items if i.cause.file == src.file and src.path and i.cause.path
-                      and (_within(i.cause.path, src.path) or _within(src.path, i.cause.path))]
+            around = [
+                i
+                for i in self.items
+                if i.cause.file == src.file
+                and src.path
+                and i.cause.path
+                and (_within(i.cause.path, src.path) or _within(src.path, i.cause.path))
+            ]
             if around:
                 return max(around, key=lambda i: len(i.cause.path)).cause
         return src
@@ -116,10 +141,14 @@ class _Attributor:
         own = next((i for i in self.items if i.topic == "tier" and i.tenant == tenant), None)
         if own is not None:
             return Cause(own.cause.file, own.cause.line, own.cause.path, own.text.split(": ", 1)[-1])
-        bp = (self.head.tenants.get(tenant) if self.head else None) or (self.base.tenants.get(tenant) if self.base else None)
+        bp = (self.head.tenants.get(tenant) if self.head else None) or (
+            self.base.tenants.get(tenant) if self.base else None
+        )
         tier = bp.spec.get("tier") if bp is not None else None
-        item = next((i for i in self.items if i.topic == "tier-definition" and i.cause.path.startswith(
-            f"spec.tiers.{tier}")), None)
+        item = next(
+            (i for i in self.items if i.topic == "tier-definition" and i.cause.path.startswith(f"spec.tiers.{tier}")),
+            None,
+        )
         return item.cause if item is not None else None
 
     def _peers(self, o: ObjectDiff) -> Cause | None:
@@ -144,7 +173,7 @@ class _Attributor:
         if len(changed) > 1:
             note += f" (and {len(changed) - 1} more peer{'s' if len(changed) > 2 else ''})"
         if bp is not None and side is not None:
-            allow = ((bp.spec.get("network") or {}).get("allowFrom") or [])
+            allow = (bp.spec.get("network") or {}).get("allowFrom") or []
             path: tuple[str | int, ...] = ("spec", "network", "allowFrom")
             if listed in allow:
                 path = (*path, allow.index(listed))
@@ -166,5 +195,7 @@ def attribute(result: DiffResult, base: Blueprints | None, head: Blueprints | No
         for d in (o.base, o.head):
             if d is not None:
                 causes[d.key] = o.cause
-    result.risks = [r if r.cause is not None or r.key is None else Risk(r.rule, r.key, r.message, causes.get(r.key))
-                    for r in result.risks]
+    result.risks = [
+        r if r.cause is not None or r.key is None else Risk(r.rule, r.key, r.message, causes.get(r.key))
+        for r in result.risks
+    ]

@@ -21,10 +21,10 @@ import re
 import typing as t
 from pathlib import Path
 
-from genplat.loader.project import blueprint_folder, Blueprint
+from genplat.loader.project import Blueprint, blueprint_folder
 from genplat.loader.safe_yaml import load_documents
 
-Path_ = tuple[t.Union[str, int], ...]
+Path_ = tuple[str | int, ...]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -146,7 +146,8 @@ def _path_at_line(bp: Blueprint, line: int) -> str:
             if here is not None and here[0] == line:
                 best = path
         items: t.Iterable[tuple[str | int, t.Any]] = (
-            node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ())
+            node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        )
         for k, v in items:
             if isinstance(k, (str, int)):
                 stack.append(((*path, k), v))
@@ -187,10 +188,10 @@ def blueprints_from_files(files: t.Mapping[str, bytes]) -> Blueprints | None:
     for name in sorted(files):
         if not name.startswith(root) or not name.endswith((".yaml", ".yml")):
             continue
-        rest = name[len(root):].split("/")
+        rest = name[len(root) :].split("/")
         if any(p.startswith(".") for p in rest) or rest[0] == "templates" or (not root and rest[0] == "out"):
             continue
-        docs, diags = load_documents(files[name], name)
+        docs, _ = load_documents(files[name], name)
         if not docs or not isinstance(docs[0].data, dict):
             continue
         bp = Blueprint(docs[0])
@@ -213,7 +214,9 @@ def blueprints_from_folder(project: Path) -> Blueprints | None:
     files: dict[str, bytes] = {}
     for dirpath, dirnames, filenames in os.walk(root):
         rel = Path(dirpath).relative_to(root).as_posix()
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not (rel == "." and d in ("templates", "out")))
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and not (rel == "." and d in ("templates", "out"))
+        )
         for f in filenames:
             if f.endswith((".yaml", ".yml")):
                 files[prefix + (f if rel == "." else f"{rel}/{f}")] = (Path(dirpath) / f).read_bytes()

@@ -13,7 +13,7 @@ import difflib
 import json
 import typing as t
 
-from genplat.diff._model import MISSING, Change, Masked, Segment
+from genplat.diff._model import Change, Masked, Segment
 
 # Tried in order; the first one that every item on both sides has, as a unique plain value, wins.
 IDENTITY_KEYS = ("name", "type", "tag", "revisionName", "containerPort", "mountPath", "key", "path", "port")
@@ -54,9 +54,12 @@ def identity_key(old: list[t.Any], new: list[t.Any]) -> str | None:
     if not items or not all(isinstance(i, dict) for i in items):
         return None
     for key in IDENTITY_KEYS:
-        if all(key in i and _plain_item(i[key]) and not isinstance(i[key], Masked) for i in items):
-            if len({_ident(i[key]) for i in old}) == len(old) and len({_ident(i[key]) for i in new}) == len(new):
-                return key
+        if (
+            all(key in i and _plain_item(i[key]) and not isinstance(i[key], Masked) for i in items)
+            and len({_ident(i[key]) for i in old}) == len(old)
+            and len({_ident(i[key]) for i in new}) == len(new)
+        ):
+            return key
     return None
 
 

@@ -18,12 +18,12 @@ import re
 import typing as t
 from collections import defaultdict
 
-from genplat.diff._compare import canonical, compare
 from genplat.diff._attribute import attribute
+from genplat.diff._compare import canonical, compare
 from genplat.diff._model import DiffResult, Document, ObjectDiff, ObjectKey, Risk, SideInfo
 from genplat.diff._risk import assess, registry, risk_order
-from genplat.diff._summary import compare_blueprints, from_objects, policy_risks
 from genplat.diff._snapshot import DiffInputError, Snapshot, parse_file
+from genplat.diff._summary import compare_blueprints, from_objects, policy_risks
 
 _IMAGE_LINE = re.compile(rb"^[ \t-]*image:[ \t]*['\"]?([^'\"\s#]+)", re.M)
 
@@ -34,9 +34,11 @@ def _parse_side(snap: Snapshot, paths: t.Iterable[tuple[str, str]], warnings: li
         for doc in parse_file(bundle, path, snap.files[(bundle, path)], warnings=warnings):
             first = out.get(doc.key)
             if first is not None:
-                warnings.append(f"{snap.label}: {bundle}/{doc.file}:{doc.line}: {doc.key.kind} "
-                                f"{doc.key.namespace}/{doc.key.name} already appears at {bundle}/{first.file}:"
-                                f"{first.line}; the later one is ignored")
+                warnings.append(
+                    f"{snap.label}: {bundle}/{doc.file}:{doc.line}: {doc.key.kind} "
+                    f"{doc.key.namespace}/{doc.key.name} already appears at {bundle}/{first.file}:"
+                    f"{first.line}; the later one is ignored"
+                )
                 continue
             out[doc.key] = doc
     return out
@@ -71,8 +73,9 @@ class _Context:
         self._base = base
         self._base_docs = base_docs
         self._registries: set[str] | None = None
-        self._namespaces = {(d.key.bundle, d.key.name) for d in added
-                            if d.key.kind == "Namespace" and d.key.api_version == "v1"}
+        self._namespaces = {
+            (d.key.bundle, d.key.name) for d in added if d.key.kind == "Namespace" and d.key.api_version == "v1"
+        }
 
     def base_registries(self) -> set[str]:
         if self._registries is None:
@@ -89,8 +92,9 @@ class _Context:
         return (bundle, namespace) in self._namespaces
 
 
-def diff_snapshots(base: Snapshot, head: Snapshot, *, base_info: SideInfo | None = None,
-                   head_info: SideInfo | None = None) -> DiffResult:
+def diff_snapshots(
+    base: Snapshot, head: Snapshot, *, base_info: SideInfo | None = None, head_info: SideInfo | None = None
+) -> DiffResult:
     """Compare two sides; the result lists every object that differs and the risk flags."""
     warnings: list[str] = []
     differing = [p for p in base.files.keys() | head.files.keys() if base.files.get(p) != head.files.get(p)]
@@ -172,19 +176,25 @@ def _summarise(result: DiffResult, base: Snapshot, head: Snapshot) -> None:
     """The blueprint-level summary, the loosened-policy flags only blueprints show, and attribution."""
     if base.blueprints is not None and head.blueprints is not None:
         result.summary = compare_blueprints(base.blueprints, head.blueprints)
-        result.risks.extend(Risk(r.rule, None, r.message, r.cause)
-                            for r in policy_risks(base.blueprints, head.blueprints))
+        result.risks.extend(
+            Risk(r.rule, None, r.message, r.cause) for r in policy_risks(base.blueprints, head.blueprints)
+        )
         result.risks.sort(key=risk_order)
     else:
         missing = [(side, snap) for side, snap in (("base", base), ("head", head)) if snap.blueprints is None]
-        result.summary_note = "; ".join(f"{side} ({snap.label}) has no blueprints: {snap.no_blueprints}"
-                                        for side, snap in missing) + "; summary from the rendered objects"
+        result.summary_note = (
+            "; ".join(f"{side} ({snap.label}) has no blueprints: {snap.no_blueprints}" for side, snap in missing)
+            + "; summary from the rendered objects"
+        )
         result.summary = from_objects(result.objects)
     attribute(result, base.blueprints, head.blueprints)
     # A guardrail turned off in the blueprints is one flag; the enforcing objects it removes are not more.
     off = {(r.cause.file, r.cause.path) for r in result.risks if r.key is None and r.cause is not None}
-    result.risks = [r for r in result.risks if not (r.rule == "protected-removed" and r.cause is not None
-                                                    and (r.cause.file, r.cause.path) in off)]
+    result.risks = [
+        r
+        for r in result.risks
+        if not (r.rule == "protected-removed" and r.cause is not None and (r.cause.file, r.cause.path) in off)
+    ]
 
 
 __all__ = ["DiffInputError", "diff_snapshots"]

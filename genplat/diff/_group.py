@@ -76,8 +76,19 @@ class Group:
 
 
 def _change_sig(o: ObjectDiff) -> str:
-    return canonical([[c.op, path_segments(c.path), None if c.old is MISSING else c.old,
-                       None if c.new is MISSING else c.new, c.old is MISSING, c.new is MISSING] for c in o.changes])
+    return canonical(
+        [
+            [
+                c.op,
+                path_segments(c.path),
+                None if c.old is MISSING else c.old,
+                None if c.new is MISSING else c.new,
+                c.old is MISSING,
+                c.new is MISSING,
+            ]
+            for c in o.changes
+        ]
+    )
 
 
 def _object_sig(o: ObjectDiff) -> str:
@@ -95,7 +106,7 @@ def _signature(o: ObjectDiff) -> tuple[t.Any, ...]:
     k = o.key
     where: tuple[str, ...] = ()
     if o.status in ("moved", "renamed") and o.base is not None and o.head is not None:
-        where = (o.base.key.bundle == k.bundle and o.base.file or "", o.base.key.name)
+        where = ((o.base.key.bundle == k.bundle and o.base.file) or "", o.base.key.name)
     body = _object_sig(o) if o.status in ("added", "removed") else _change_sig(o)
     if o.status == "changed" and o.cause is not None and o.cause.path:
         # The same change of objects with different names, caused by one blueprint value (every
@@ -107,8 +118,11 @@ def _signature(o: ObjectDiff) -> tuple[t.Any, ...]:
 
 def group(result: DiffResult) -> tuple[list[Block], list[Group]]:
     """Blocks first (by tenant, platform first), then groups in the objects' own order."""
-    new_ns = {(o.key.bundle, o.key.name): o.status for o in result.objects
-              if o.key.kind == "Namespace" and o.key.group == "" and o.status in ("added", "removed")}
+    new_ns = {
+        (o.key.bundle, o.key.name): o.status
+        for o in result.objects
+        if o.key.kind == "Namespace" and o.key.group == "" and o.status in ("added", "removed")
+    }
     whole = {b: "added" for b in result.bundles_added} | {b: "removed" for b in result.bundles_removed}
     blocks: dict[tuple[str, str], Block] = {}
     rest: list[ObjectDiff] = []

@@ -24,8 +24,16 @@ def _location(d: Document | None) -> dict[str, t.Any] | None:
     if d is None:
         return None
     k = d.key
-    return {"bundle": k.bundle, "file": d.file, "line": d.line, "source": d.source, "apiVersion": k.api_version,
-            "kind": k.kind, "namespace": k.namespace or None, "name": k.name}
+    return {
+        "bundle": k.bundle,
+        "file": d.file,
+        "line": d.line,
+        "source": d.source,
+        "apiVersion": k.api_version,
+        "kind": k.kind,
+        "namespace": k.namespace or None,
+        "name": k.name,
+    }
 
 
 def _change(c: Change) -> dict[str, t.Any]:
@@ -49,10 +57,18 @@ def _cause(c: t.Any) -> dict[str, t.Any] | None:
 
 def _risk(r: Risk) -> dict[str, t.Any]:
     k = r.key
-    return {"rule": r.rule, "title": RULES[r.rule], "bundle": k.bundle if k else None,
-            "apiVersion": k.api_version if k else None, "kind": k.kind if k else None,
-            "kindDisplay": kind_text(k) if k else None, "namespace": (k.namespace or None) if k else None,
-            "name": k.name if k else None, "message": r.message, "cause": _cause(r.cause)}
+    return {
+        "rule": r.rule,
+        "title": RULES[r.rule],
+        "bundle": k.bundle if k else None,
+        "apiVersion": k.api_version if k else None,
+        "kind": k.kind if k else None,
+        "kindDisplay": kind_text(k) if k else None,
+        "namespace": (k.namespace or None) if k else None,
+        "name": k.name if k else None,
+        "message": r.message,
+        "cause": _cause(r.cause),
+    }
 
 
 def _object(o: ObjectDiff) -> dict[str, t.Any]:
@@ -83,14 +99,31 @@ def _groups(result: DiffResult) -> list[dict[str, t.Any]]:
     blocks, groups = group(result)
     out: list[dict[str, t.Any]] = []
     for b in blocks:
-        out.append({"type": "tenant" if b.tenant else "platform", "status": b.status, "tenant": b.tenant,
-                    "bundles": b.bundles, "kinds": dict(b.kinds), "cause": _cause(b.cause),
-                    "objects": [index[id(o)] for o in b.objects]})
+        out.append(
+            {
+                "type": "tenant" if b.tenant else "platform",
+                "status": b.status,
+                "tenant": b.tenant,
+                "bundles": b.bundles,
+                "kinds": dict(b.kinds),
+                "cause": _cause(b.cause),
+                "objects": [index[id(o)] for o in b.objects],
+            }
+        )
     for g in groups:
         o = g.first
-        out.append({"type": "object", "status": o.status, "tenant": o.tenant, "kind": o.key.kind, "name": o.key.name,
-                    "places": [{"bundle": bd, "namespace": ns or None} for bd, ns in g.places],
-                    "cause": _cause(o.cause), "objects": [index[id(x)] for x in g.objects]})
+        out.append(
+            {
+                "type": "object",
+                "status": o.status,
+                "tenant": o.tenant,
+                "kind": o.key.kind,
+                "name": o.key.name,
+                "places": [{"bundle": bd, "namespace": ns or None} for bd, ns in g.places],
+                "cause": _cause(o.cause),
+                "objects": [index[id(x)] for x in g.objects],
+            }
+        )
     return out
 
 
@@ -101,11 +134,20 @@ def to_dict(result: DiffResult) -> dict[str, t.Any]:
         "base": _side(result.base),
         "head": _side(result.head),
         "differences": result.has_differences,
-        "summary": {**counts, "total": sum(counts.values()), "risks": len(result.risks),
-                    "bundles": sorted({o.key.bundle for o in result.objects})},
-        "blueprints": {"compared": not result.summary_note, "note": result.summary_note or None,
-                       "changes": [{"topic": i.topic, "text": i.text, "tenant": i.tenant, **(_cause(i.cause) or {})}
-                                   for i in result.summary]},
+        "summary": {
+            **counts,
+            "total": sum(counts.values()),
+            "risks": len(result.risks),
+            "bundles": sorted({o.key.bundle for o in result.objects}),
+        },
+        "blueprints": {
+            "compared": not result.summary_note,
+            "note": result.summary_note or None,
+            "changes": [
+                {"topic": i.topic, "text": i.text, "tenant": i.tenant, **(_cause(i.cause) or {})}
+                for i in result.summary
+            ],
+        },
         "risks": [_risk(r) for r in result.risks],
         "objects": [_object(o) for o in result.objects],
         "groups": _groups(result),

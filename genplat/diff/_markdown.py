@@ -83,10 +83,13 @@ def _group_details(g: Group) -> str:
     cause = cause_text(o.cause) or (o.doc.source or "")
     where = f"{o.doc.file}:{o.doc.line}" if len(g.objects) == 1 else f"{len(g.objects)} places"
     name = f"{kind_text(o.key)} {g.name}" if g.name is not None else f"{kind_text(o.key)} ×{len(g.objects)}"
-    summary = (f"<b>{SYMBOL[o.status]} {o.status}</b> {_code(name)}"
-               + (f" · tenant {html.escape(g.tenant)}" if g.tenant else "")
-               + f" · {html.escape(where)}" + (f" · {html.escape(extra)}" if extra else "")
-               + (f" ← {_code(cause)}" if cause else ""))
+    summary = (
+        f"<b>{SYMBOL[o.status]} {o.status}</b> {_code(name)}"
+        + (f" · tenant {html.escape(g.tenant)}" if g.tenant else "")
+        + f" · {html.escape(where)}"
+        + (f" · {html.escape(extra)}" if extra else "")
+        + (f" ← {_code(cause)}" if cause else "")
+    )
     body_lines = [f"In {_places(g.places)}."]
     if o.status in ("added", "removed"):
         lines = yaml_lines(o.doc.obj)
@@ -107,14 +110,17 @@ def _block_details(b: Block) -> str:
     bundles = ", ".join(_code(x) for x in b.bundles)
     kinds = ", ".join(f"{n} {html.escape(k)}" for k, n in b.kinds)
     cause = cause_text(b.cause)
-    summary = (f"<b>{SYMBOL[b.status]} {html.escape(who)}: {len(b.objects)} objects {verb}</b> in {bundles} "
-               f"({kinds})" + (f" ← {_code(cause)}" if cause else ""))
+    summary = (
+        f"<b>{SYMBOL[b.status]} {html.escape(who)}: {len(b.objects)} objects {verb}</b> in {bundles} "
+        f"({kinds})" + (f" ← {_code(cause)}" if cause else "")
+    )
     rows = [f"- `{_cell(object_text(o.key))}` · `{o.key.bundle}/{o.doc.file}:{o.doc.line}`" for o in b.objects]
     return f"<details>\n<summary>{summary}</summary>\n\n" + "\n".join(rows) + "\n\n</details>"
 
 
 def _group_rows(result: DiffResult) -> list[tuple[str, str, dict[str, int]]]:
     tenant_of: dict[ObjectKey, str | None] = {}
+
     def zero() -> dict[str, int]:
         counts: dict[str, int] = {s: 0 for s in STATUSES}
         counts["risks"] = 0
@@ -135,16 +141,20 @@ def _group_rows(result: DiffResult) -> list[tuple[str, str, dict[str, int]]]:
 
 def _row(bundle: str, tenant: str, c: dict[str, int]) -> str:
     who = _cell(tenant) if tenant else "*platform*"
-    return (f"| `{bundle}` | {who} | {c['added']} | {c['changed']} | {c['removed']} | "
-            f"{c['renamed'] + c['moved']} | {c['risks']} |")
+    return (
+        f"| `{bundle}` | {who} | {c['added']} | {c['changed']} | {c['removed']} | "
+        f"{c['renamed'] + c['moved']} | {c['risks']} |"
+    )
 
 
 def _risk_line(g: RiskGroup) -> str:
     cause = cause_text(g.cause)
     if g.blueprint_level:
         return f"- **{RULES[g.rule]}** · `{_cell(cause)}` — {_cell(g.message_text())}"
-    return (f"- **{RULES[g.rule]}** · `{_cell(g.objects_text())}` in {_cell(g.places_text())} — "
-            f"{_cell(g.message_text())}" + (f" ← `{_cell(cause)}`" if cause else ""))
+    return (
+        f"- **{RULES[g.rule]}** · `{_cell(g.objects_text())}` in {_cell(g.places_text())} — "
+        f"{_cell(g.message_text())}" + (f" ← `{_cell(cause)}`" if cause else "")
+    )
 
 
 def format_markdown(result: DiffResult, *, max_chars: int = GITHUB_COMMENT_LIMIT) -> str:
@@ -197,9 +207,12 @@ def format_markdown(result: DiffResult, *, max_chars: int = GITHUB_COMMENT_LIMIT
 
     rows = _group_rows(result)
     if len(rows) > _TABLE_MIN_ROWS:
-        table = ["#### Changes by bundle and tenant", "",
-                 "| Bundle | Tenant | Added | Changed | Removed | Moved or renamed | Risks |",
-                 "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+        table = [
+            "#### Changes by bundle and tenant",
+            "",
+            "| Bundle | Tenant | Added | Changed | Removed | Moved or renamed | Risks |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        ]
         for i, (bundle, tenant, counts) in enumerate(rows):
             line = _row(bundle, tenant, counts)
             if not fits("\n".join(table + [line]), _TABLE_SHARE):
@@ -224,9 +237,11 @@ def format_markdown(result: DiffResult, *, max_chars: int = GITHUB_COMMENT_LIMIT
         parts.append(piece)
         used += len(piece) + 2
     if left:
-        parts.append(f"…and {left} more change{'s' if left != 1 else ''} not shown: this comment is limited to "
-                     f"{max_chars:,} characters. Run `genplat diff` locally, or `genplat diff --format json`, "
-                     "for the whole report.")
+        parts.append(
+            f"…and {left} more change{'s' if left != 1 else ''} not shown: this comment is limited to "
+            f"{max_chars:,} characters. Run `genplat diff` locally, or `genplat diff --format json`, "
+            "for the whole report."
+        )
     text = "\n\n".join(parts) + "\n"
     assert len(text) <= max_chars, "markdown report over its budget"
     return text

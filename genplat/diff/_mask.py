@@ -30,17 +30,53 @@ import hashlib
 import re
 import typing as t
 
-
 MASK = "<masked>"
 
-_SECRETISH = ("password", "passwd", "passphrase", "secret", "token", "privatekey", "apikey", "accesskey",
-              "credential", "sshkey", "connectionstring")
+_SECRETISH = (
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "privatekey",
+    "apikey",
+    "accesskey",
+    "credential",
+    "sshkey",
+    "connectionstring",
+)
 _SECRETISH_EXACT = ("dsn", "authorization", "auth")
 # Keys ending like this hold a reference to a secret (or metadata about one), not the secret itself.
-_REFERENCE_SUFFIXES = ("ref", "refs", "name", "names", "selector", "namespace", "store", "storeref", "path",
-                       "paths", "file", "mount", "kind", "type", "id", "version", "provider", "property",
-                       "field", "audience", "seconds", "ttl", "expiration", "url", "template", "policy",
-                       "enabled", "ids")
+_REFERENCE_SUFFIXES = (
+    "ref",
+    "refs",
+    "name",
+    "names",
+    "selector",
+    "namespace",
+    "store",
+    "storeref",
+    "path",
+    "paths",
+    "file",
+    "mount",
+    "kind",
+    "type",
+    "id",
+    "version",
+    "provider",
+    "property",
+    "field",
+    "audience",
+    "seconds",
+    "ttl",
+    "expiration",
+    "url",
+    "template",
+    "policy",
+    "enabled",
+    "ids",
+)
 _EXTERNAL_SECRETS_GROUPS = ("external-secrets.io", "generators.external-secrets.io")
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 

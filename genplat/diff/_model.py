@@ -71,7 +71,7 @@ class Document:
 
 # One step of a field path: a mapping key, a list index, or a list item matched by an identifying
 # field, e.g. ("name", "app") for ``containers[name=app]``.
-Segment = t.Union[str, int, tuple[str, str]]
+Segment = str | int | tuple[str, str]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -41,9 +41,9 @@ from __future__ import annotations
 import ipaddress
 import typing as t
 
+from genplat.core.quantity import parse_quantity
 from genplat.diff._compare import canonical
 from genplat.diff._model import Document, ObjectDiff, ObjectKey, Risk
-from genplat.core.quantity import parse_quantity
 
 RULES: dict[str, str] = {
     "kept-on-removal": "Kept object removed",
@@ -68,12 +68,17 @@ _ROLE_RANK = {"view": 1, "edit": 2, "admin": 3, "cluster-admin": 4}
 # The roles genplat grants tenants in their own namespaces (access.admins/developers/viewers).
 STANDARD_ROLES = ("admin", "edit", "view")
 # Objects that enforce the platform's guardrails: deleting one silently lifts a restriction.
-PROTECTED = {("kyverno.io", "ClusterPolicy"), ("kyverno.io", "Policy"), ("policies.kyverno.io", "ValidatingPolicy"),
-             ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
-             ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"),
-             ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
-             ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
-             ("", "ResourceQuota"), ("", "LimitRange")}
+PROTECTED = {
+    ("kyverno.io", "ClusterPolicy"),
+    ("kyverno.io", "Policy"),
+    ("policies.kyverno.io", "ValidatingPolicy"),
+    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
+    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"),
+    ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
+    ("", "ResourceQuota"),
+    ("", "LimitRange"),
+}
 PSA_LEVELS = {"privileged": 0, "baseline": 1, "restricted": 2}
 PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
 PEER_POLICIES = ("allow-from-peers", "allow-to-peers")
@@ -88,9 +93,14 @@ class Context(t.Protocol):
 def assess(diffs: t.Iterable[ObjectDiff], ctx: Context) -> list[Risk]:
     diffs = list(diffs)
     # Objects removed together with their namespace are covered by the one namespace-removed flag.
-    gone = {(d.base.key.bundle, d.base.key.name): 0 for d in diffs
-            if d.base is not None and d.status == "removed" and _deleted_rule(d.base.key) == "namespace-removed"
-            and not _protection(d.base.obj)}
+    gone = {
+        (d.base.key.bundle, d.base.key.name): 0
+        for d in diffs
+        if d.base is not None
+        and d.status == "removed"
+        and _deleted_rule(d.base.key) == "namespace-removed"
+        and not _protection(d.base.obj)
+    }
     for d in diffs:
         if d.base is not None and d.status == "removed" and (d.base.key.bundle, d.base.key.namespace) in gone:
             gone[(d.base.key.bundle, d.base.key.namespace)] += 1
@@ -184,11 +194,19 @@ def _deletions(d: ObjectDiff) -> list[Risk]:
     if kept and d.status in ("removed", "renamed", "moved"):
         if d.status == "moved" and (d.head is None or d.head.key.bundle == key.bundle):
             return []
-        how = {"removed": "removed", "renamed": f"renamed to {_ref(d.head)}" if d.head else "renamed",
-               "moved": f"moved to bundle {d.head.key.bundle}" if d.head else "moved"}[d.status]
-        return [Risk("kept-on-removal", key,
-                     f"{how}, but kept ({kept}): the controller leaves it, and the data it holds, in the "
-                     "cluster, orphaned; restore its blueprint if this was a mistake, or delete it by hand")]
+        how = {
+            "removed": "removed",
+            "renamed": f"renamed to {_ref(d.head)}" if d.head else "renamed",
+            "moved": f"moved to bundle {d.head.key.bundle}" if d.head else "moved",
+        }[d.status]
+        return [
+            Risk(
+                "kept-on-removal",
+                key,
+                f"{how}, but kept ({kept}): the controller leaves it, and the data it holds, in the "
+                "cluster, orphaned; restore its blueprint if this was a mistake, or delete it by hand",
+            )
+        ]
     rule = _deleted_rule(key, d.base.obj)
     extra = ""
     if rule == "protected-removed":
@@ -222,13 +240,18 @@ def _xrd_consequence(obj: dict[str, t.Any]) -> str:
     if not kinds:
         return "; Crossplane deletes the CRDs it defines, and every resource of those types"
     if len(kinds) == 1:
-        return f"; Crossplane deletes the {kinds[0]} CRD it defines, and with it every {kinds[0]} and the " \
-               f"resources composed for it"
-    return f"; Crossplane deletes the {' and '.join(kinds)} CRDs it defines, and with them every such resource " \
-           f"and the resources composed for it"
+        return (
+            f"; Crossplane deletes the {kinds[0]} CRD it defines, and with it every {kinds[0]} and the "
+            f"resources composed for it"
+        )
+    return (
+        f"; Crossplane deletes the {' and '.join(kinds)} CRDs it defines, and with them every such resource "
+        f"and the resources composed for it"
+    )
 
 
 # --- Pod Security, default deny --------------------------------------------------------------------
+
 
 def _pod_security(old: dict[str, t.Any], new: dict[str, t.Any]) -> str:
     def level(obj: dict[str, t.Any]) -> str:
@@ -246,11 +269,16 @@ def _default_deny(obj: dict[str, t.Any] | None) -> bool:
     if obj is None:
         return False
     spec = _spec(obj)
-    return spec.get("podSelector") in ({}, None) and bool(spec.get("policyTypes")) and not spec.get(
-        "ingress") and not spec.get("egress")
+    return (
+        spec.get("podSelector") in ({}, None)
+        and bool(spec.get("policyTypes"))
+        and not spec.get("ingress")
+        and not spec.get("egress")
+    )
 
 
 # --- RBAC -----------------------------------------------------------------------------------------
+
 
 def _standard_grant(kind: str, namespace: str, old: dict[str, t.Any] | None, new: dict[str, t.Any] | None) -> bool:
     """A tenant RoleBinding to one of the standard tenant roles, for people or the namespace's own
@@ -314,8 +342,12 @@ def _match(granted: str, wanted: str) -> bool:
 
 def _covered(p: tuple[str, ...], old: set[tuple[str, ...]]) -> bool:
     if p[0] == "url":
-        return any(o[0] == "url" and (o[1] == p[1] or (o[1].endswith("*") and p[1].startswith(o[1][:-1])))
-                   and _match(o[2], p[2]) for o in old)
+        return any(
+            o[0] == "url"
+            and (o[1] == p[1] or (o[1].endswith("*") and p[1].startswith(o[1][:-1])))
+            and _match(o[2], p[2])
+            for o in old
+        )
     for o in old:
         if o[0] == "url" or not (_match(o[0], p[0]) and _match(o[1], p[1]) and _match(o[2], p[2])):
             continue
@@ -361,8 +393,10 @@ def _rbac(kind: str, old: dict[str, t.Any] | None, new: dict[str, t.Any] | None)
             wider = sorted(p for p in _perms(new) if not _covered(p, old_perms))
             if wider:
                 out.append("grants more: " + _list(_perm_text(p) for p in wider))
-        if canonical((old or {}).get("aggregationRule")) != canonical(new.get("aggregationRule")) and new.get(
-                "aggregationRule") is not None:
+        if (
+            canonical((old or {}).get("aggregationRule")) != canonical(new.get("aggregationRule"))
+            and new.get("aggregationRule") is not None
+        ):
             out.append("aggregationRule changed: the role gathers rules from other roles")
         return out
     return []
@@ -375,6 +409,7 @@ def _list(items: t.Iterable[str], limit: int = 6) -> str:
 
 
 # --- NetworkPolicy ---------------------------------------------------------------------------------
+
 
 def _spec(obj: dict[str, t.Any]) -> dict[str, t.Any]:
     spec = obj.get("spec")
@@ -440,8 +475,11 @@ def _peer_covers(old: t.Any, new: t.Any) -> bool:
     if not isinstance(old, dict) or not isinstance(new, dict):
         return False
     if "ipBlock" in old or "ipBlock" in new:
-        return isinstance(old.get("ipBlock"), dict) and isinstance(new.get("ipBlock"), dict) and _ip_covers(
-            old["ipBlock"], new["ipBlock"])
+        return (
+            isinstance(old.get("ipBlock"), dict)
+            and isinstance(new.get("ipBlock"), dict)
+            and _ip_covers(old["ipBlock"], new["ipBlock"])
+        )
     o_ns, n_ns = old.get("namespaceSelector"), new.get("namespaceSelector")
     if o_ns is None and n_ns is not None:
         return False  # old: this namespace only; new: other namespaces too
@@ -478,9 +516,14 @@ def _selector_text(sel: t.Any) -> str:
     parts = []
     for key, op, values in _constraints(sel):
         vals = ", ".join(sorted(values))
-        parts.append({"In": f"{key} in ({vals})" if len(values) != 1 else f"{key}={vals}",
-                      "NotIn": f"{key} notin ({vals})", "Exists": key, "DoesNotExist": f"!{key}"}.get(
-                          op, f"{key} {op} ({vals})"))
+        parts.append(
+            {
+                "In": f"{key} in ({vals})" if len(values) != 1 else f"{key}={vals}",
+                "NotIn": f"{key} notin ({vals})",
+                "Exists": key,
+                "DoesNotExist": f"!{key}",
+            }.get(op, f"{key} {op} ({vals})")
+        )
     return ", ".join(parts)
 
 
@@ -524,10 +567,13 @@ def _rule_text(rule: dict[str, t.Any], peers: str, old_rules: t.Sequence[dict[st
     uncovered = [p for p in listed if not any(_peer_covers(o, p) for o in old_peers)]
     if old_rules and uncovered:
         listed = uncovered  # otherwise the ports widened: name every peer
-    known = frozenset(n for o in old_peers if isinstance(o, dict)
-                      for n in (_namespace_names(o.get("namespaceSelector")) or ()))
+    known = frozenset(
+        n for o in old_peers if isinstance(o, dict) for n in (_namespace_names(o.get("namespaceSelector")) or ())
+    )
     parts = [_peer_text(p, known) for p in listed]
-    ports = [f"{p.get('protocol', 'TCP')}/{p.get('port', 'any')}" for p in rule.get("ports") or [] if isinstance(p, dict)]
+    ports = [
+        f"{p.get('protocol', 'TCP')}/{p.get('port', 'any')}" for p in rule.get("ports") or [] if isinstance(p, dict)
+    ]
     who = ("from " if peers == "from" else "to ") + ("; ".join(parts) if parts else "anywhere")
     return who + (f" on {', '.join(ports)}" if ports else " on any port")
 
@@ -542,8 +588,11 @@ def _netpol(old: dict[str, t.Any] | None, new: dict[str, t.Any] | None, namespac
         rules = [(d, r) for d, key in (("ingress", "from"), ("egress", "to")) for r in new_spec.get(d) or []]
         if not rules:
             return []
-        return [f"new policy allows {d} " + _rule_text(r, "from" if d == "ingress" else "to") for d, r in rules
-                if isinstance(r, dict)]
+        return [
+            f"new policy allows {d} " + _rule_text(r, "from" if d == "ingress" else "to")
+            for d, r in rules
+            if isinstance(r, dict)
+        ]
     old_spec = _spec(old)
     out = []
     dropped = [x for x in _types(old_spec) if x not in _types(new_spec)]
@@ -560,6 +609,7 @@ def _netpol(old: dict[str, t.Any] | None, new: dict[str, t.Any] | None, namespac
 
 
 # --- quota -----------------------------------------------------------------------------------------
+
 
 def _bounds(kind: str, obj: dict[str, t.Any]) -> dict[str, t.Any]:
     spec = _spec(obj)
@@ -594,6 +644,7 @@ def _quota(kind: str, old: dict[str, t.Any] | None, new: dict[str, t.Any] | None
 
 
 # --- images ----------------------------------------------------------------------------------------
+
 
 def images(obj: t.Any) -> list[str]:
     """Every ``image:`` string in an object (containers, init containers, Tekton steps, …)."""

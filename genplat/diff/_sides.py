@@ -19,15 +19,15 @@ import tempfile
 import typing as t
 from pathlib import Path
 
+from genplat import packaging, publish
 from genplat.core.errors import GenplatError
+from genplat.core.report import format_text
 from genplat.diff._blueprints import blueprints_from_files, blueprints_from_folder
 from genplat.diff._model import SideInfo
 from genplat.diff._snapshot import DiffInputError, Snapshot, _is_yaml, read_output, snapshot_from_files
 from genplat.pipeline import RenderOptions, render
-from genplat.core.report import format_text
-from genplat import packaging, publish
-from genplat.publish.registry import RegistryClient
 from genplat.publish.auth import resolve_credentials
+from genplat.publish.registry import RegistryClient
 
 ClientFactory = t.Callable[[str], t.Any]  # registry host → genplat.publish.RegistryClient
 
@@ -42,7 +42,10 @@ class SideOptions:
 
 # --- git ------------------------------------------------------------------------------------------
 
-def _git(args: list[str], cwd: Path, *, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+
+def _git(
+    args: list[str], cwd: Path, *, input: bytes | None = None, check: bool = True
+) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
     try:
         proc = subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True, env=env)
@@ -88,16 +91,17 @@ def read_tree(root: Path, treeish: str) -> dict[str, bytes] | None:
     out = _git(["cat-file", "--batch"], root, input="".join(f"{sha}\n" for _, sha in entries).encode()).stdout
     files: dict[str, bytes] = {}
     pos = 0
-    for path, sha in entries:
+    for path, _sha in entries:
         nl = out.index(b"\n", pos)
         header = out[pos:nl].split(b" ")
         size = int(header[2])
-        files[path] = out[nl + 1: nl + 1 + size]
+        files[path] = out[nl + 1 : nl + 1 + size]
         pos = nl + 1 + size + 1
     return files
 
 
 # --- rendering ------------------------------------------------------------------------------------
+
 
 def render_project(project_dir: Path) -> dict[tuple[str, str], bytes]:
     """Render the blueprints in ``project_dir`` in memory: {(bundle, path in bundle): bytes}.
@@ -108,15 +112,17 @@ def render_project(project_dir: Path) -> dict[tuple[str, str], bytes]:
     result = render(RenderOptions(project=project_dir, run_checks=False))
     if not result.ok:
         errors = [d for d in result.diagnostics if d.is_error]
-        raise DiffInputError(f"{project_dir}: the blueprints do not build ({len(errors)} error(s)):\n"
-                             + format_text(errors[:10]).rstrip(),
-                             hint="fix them (genplat validate), or compare output folders")
+        raise DiffInputError(
+            f"{project_dir}: the blueprints do not build ({len(errors)} error(s)):\n"
+            + format_text(errors[:10]).rstrip(),
+            hint="fix them (genplat validate), or compare output folders",
+        )
     bundles = sorted(result.bundles, key=len, reverse=True)
     files: dict[tuple[str, str], bytes] = {}
     for path, data in result.files.items():
         for b in bundles:
             if path.startswith(b + "/"):
-                rest = path[len(b) + 1:]
+                rest = path[len(b) + 1 :]
                 if _is_yaml(rest.rsplit("/", 1)[-1]):
                     files[(b, rest)] = data
                 break
@@ -146,21 +152,27 @@ def git_side(rev: str, sha: str, opts: SideOptions) -> tuple[Snapshot, SideInfo]
         bp_files = read_tree(root, f"{sha}:{bp_path}") or {}
         blueprints = blueprints_from_files({f"blueprints/{p}": d for p, d in bp_files.items()})
         if files is None:
-            return (Snapshot({}, label, blueprints, "no project at that revision"),
-                    SideInfo("git", rev, f"{label}, no {opts.out_name}/ committed"))
+            return (
+                Snapshot({}, label, blueprints, "no project at that revision"),
+                SideInfo("git", rev, f"{label}, no {opts.out_name}/ committed"),
+            )
         snap = snapshot_from_files(files, label)
         snap.blueprints, snap.no_blueprints = blueprints, "no blueprints/ folder at that revision"
         return snap, SideInfo("git", rev, label)
     files = read_tree(root, f"{sha}:{prefix}" if prefix else f"{sha}^{{tree}}")
     if files is None:
-        return Snapshot({}, label, None, "no project at that revision"), SideInfo("git", rev, f"{label}, no project there")
+        return Snapshot({}, label, None, "no project at that revision"), SideInfo(
+            "git", rev, f"{label}, no project there"
+        )
     # The output folder is not needed to render; leave it out (it can be large).
     files = {p: d for p, d in files.items() if not p.startswith(opts.out_name + "/")}
     tmp = Path(tempfile.mkdtemp(prefix="genplat-diff-rev-"))
     try:
         _write_tree(files, tmp)
-        return (Snapshot(render_project(tmp), label, blueprints_from_files(files), "no platform blueprint"),
-                SideInfo("git", rev, label))
+        return (
+            Snapshot(render_project(tmp), label, blueprints_from_files(files), "no platform blueprint"),
+            SideInfo("git", rev, label),
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -174,8 +186,12 @@ def worktree_side(opts: SideOptions) -> tuple[Snapshot, SideInfo]:
         snap = read_output(out, label=label)
         snap.blueprints, snap.no_blueprints = blueprints_from_folder(opts.project), "no platform blueprint"
         return snap, SideInfo("worktree", str(out), label)
-    return (Snapshot(render_project(opts.project), "working tree", blueprints_from_folder(opts.project),
-                     "no platform blueprint"), SideInfo("worktree", str(opts.project), "working tree"))
+    return (
+        Snapshot(
+            render_project(opts.project), "working tree", blueprints_from_folder(opts.project), "no platform blueprint"
+        ),
+        SideInfo("worktree", str(opts.project), "working tree"),
+    )
 
 
 # --- OCI ------------------------------------------------------------------------------------------
@@ -201,7 +217,6 @@ def oci_side(spec: str, opts: SideOptions) -> tuple[Snapshot, SideInfo, str]:
         name = ref.tag
     else:
         if opts.client_factory is None:
-
             client = RegistryClient(ref.registry, credentials=resolve_credentials(ref.registry))
         else:
             client = opts.client_factory(ref.registry)
@@ -213,7 +228,7 @@ def oci_side(spec: str, opts: SideOptions) -> tuple[Snapshot, SideInfo, str]:
         if artifact.format == "imgpkg":  # manifests live under config/ beside .imgpkg/
             if not path.startswith(packaging.IMGPKG_CONFIG_DIR + "/"):
                 continue
-            path = path[len(packaging.IMGPKG_CONFIG_DIR) + 1:]
+            path = path[len(packaging.IMGPKG_CONFIG_DIR) + 1 :]
         if path.split("/", 1)[0].startswith((".", "_")) or not _is_yaml(path.rsplit("/", 1)[-1]):
             continue
         files[(name, path)] = data
@@ -223,6 +238,7 @@ def oci_side(spec: str, opts: SideOptions) -> tuple[Snapshot, SideInfo, str]:
 
 # --- putting it together ----------------------------------------------------------------------------
 
+
 def open_side(spec: str | None, opts: SideOptions) -> tuple[Snapshot, SideInfo, str | None]:
     """``spec`` None is the working tree. Returns the snapshot, its description and, for an OCI
     bundle, the bundle's name (so the caller can line it up with a bundle of the other side)."""
@@ -230,7 +246,7 @@ def open_side(spec: str | None, opts: SideOptions) -> tuple[Snapshot, SideInfo, 
         return (*worktree_side(opts), None)
     for prefix, kind in (("dir:", "dir"), ("git:", "git")):
         if spec.startswith(prefix):
-            return _explicit(kind, spec[len(prefix):], opts)
+            return _explicit(kind, spec[len(prefix) :], opts)
     if Path(spec).is_dir():
         return _explicit("dir", spec, opts)
     if looks_like_oci(spec):
@@ -243,17 +259,23 @@ def _explicit(kind: str, value: str, opts: SideOptions) -> tuple[Snapshot, SideI
         path = Path(value)
         if (path / "blueprints").is_dir() and not any(path.glob("*/*/kustomization.yaml")):
             # A project folder (another checkout, a copy): its blueprints, rendered in memory.
-            return (Snapshot(render_project(path), value, blueprints_from_folder(path), "no platform blueprint"),
-                    SideInfo("project", value, value), None)
+            return (
+                Snapshot(render_project(path), value, blueprints_from_folder(path), "no platform blueprint"),
+                SideInfo("project", value, value),
+                None,
+            )
         return read_output(path, label=value), SideInfo("dir", value, value), None
     if git_repo(opts.project) is None:
-        raise DiffInputError(f"{value!r} is not a folder, and {opts.project} is not in a git repository",
-                             hint="give output folders, or run genplat diff inside a git repository")
+        raise DiffInputError(
+            f"{value!r} is not a folder, and {opts.project} is not in a git repository",
+            hint="give output folders, or run genplat diff inside a git repository",
+        )
     sha = resolve_revision(opts.project, value)
     if sha is None:
-        raise DiffInputError(f"{value!r} is neither a folder, an OCI reference nor a git revision",
-                             hint="sides are output folders, git revisions (HEAD~1, main), "
-                                  "registry/repo@sha256:… or oci:LAYOUT:TAG")
+        raise DiffInputError(
+            f"{value!r} is neither a folder, an OCI reference nor a git revision",
+            hint="sides are output folders, git revisions (HEAD~1, main), registry/repo@sha256:… or oci:LAYOUT:TAG",
+        )
     return (*git_side(value, sha, opts), None)
 
 
@@ -274,5 +296,7 @@ def align_oci(name: str, oci_snap: Snapshot, other: Snapshot, bundle: str | None
 
 
 def no_git_for_default(project: Path) -> GenplatError:
-    return DiffInputError(f"{project} is not in a git repository, so there is no HEAD to compare with",
-                          hint="give both sides: genplat diff BASE HEAD (output folders or OCI references)")
+    return DiffInputError(
+        f"{project} is not in a git repository, so there is no HEAD to compare with",
+        hint="give both sides: genplat diff BASE HEAD (output folders or OCI references)",
+    )

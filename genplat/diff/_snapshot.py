@@ -94,7 +94,7 @@ def snapshot_from_files(files: t.Mapping[str, bytes], label: str) -> Snapshot:
                 out[(".", p)] = data
                 break
             if p.startswith(r + "/"):
-                out[(r, p[len(r) + 1:])] = data
+                out[(r, p[len(r) + 1 :])] = data
                 break
     return Snapshot(out, label)
 
@@ -128,8 +128,9 @@ class _Loader(yaml.CSafeLoader):
 
     def construct_object(self, node: t.Any, deep: bool = False) -> t.Any:
         if node in self.constructed_objects:
-            raise yaml.constructor.ConstructorError(None, None, "anchors and aliases are not allowed in rendered "
-                                                    "output", node.start_mark)
+            raise yaml.constructor.ConstructorError(
+                None, None, "anchors and aliases are not allowed in rendered output", node.start_mark
+            )
         return super().construct_object(node, deep)
 
     def construct_mapping(self, node: t.Any, deep: bool = False) -> dict[t.Any, t.Any]:
@@ -140,8 +141,9 @@ class _Loader(yaml.CSafeLoader):
             key = self.construct_object(key_node, deep=deep)
             if type(key) is not str:
                 if isinstance(key, (list, dict)):
-                    raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a plain value",
-                                                            key_node.start_mark)
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "a mapping key must be a plain value", key_node.start_mark
+                    )
                 key = _key_text(key)
             mapping[key] = self.construct_object(value_node, deep=deep)
         return mapping
@@ -200,8 +202,10 @@ def _load(text: str, where: str) -> list[t.Any]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        raise DiffInputError(f"{where}{pos}: YAML syntax error: {exc.problem or exc}",
-                             hint="the output folder should hold YAML written by genplat build") from None
+        raise DiffInputError(
+            f"{where}{pos}: YAML syntax error: {exc.problem or exc}",
+            hint="the output folder should hold YAML written by genplat build",
+        ) from None
     except yaml.YAMLError as exc:
         raise DiffInputError(f"{where}: YAML error: {exc}") from None
 
@@ -219,7 +223,7 @@ def parse_file(bundle: str, path: str, raw: bytes, *, warnings: list[str]) -> li
         headers = [(1, None)] * len(loaded)
     tenant = tenant_of(path)
     docs: list[Document] = []
-    for (line, source), data in zip(headers, loaded):
+    for (line, source), data in zip(headers, loaded, strict=True):
         if data is None:
             continue
         if not isinstance(data, dict):

@@ -19,11 +19,11 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from genplat.loader.project import Blueprint
 from genplat.diff._blueprints import Blueprints, Cause
 from genplat.diff._compare import compare
 from genplat.diff._model import Change, ObjectDiff, Segment
 from genplat.diff._values import flow_text
+from genplat.loader.project import Blueprint
 
 Unit = tuple[str, ...]
 
@@ -54,8 +54,14 @@ def _index_path(path: t.Sequence[Segment], data: t.Any) -> tuple[str | int, ...]
     for seg in path:
         if isinstance(seg, tuple):
             field, value = seg
-            idx = next((i for i, item in enumerate(node if isinstance(node, list) else [])
-                        if isinstance(item, dict) and str(item.get(field)) == value), None)
+            idx = next(
+                (
+                    i
+                    for i, item in enumerate(node if isinstance(node, list) else [])
+                    if isinstance(item, dict) and str(item.get(field)) == value
+                ),
+                None,
+            )
             if idx is None:
                 break
             out.append(idx)
@@ -123,6 +129,7 @@ def change_text(c: Change, rel: t.Sequence[Segment]) -> str:
 
 # --- tenants --------------------------------------------------------------------------------------
 
+
 def _tenant_unit(path: tuple[Segment, ...]) -> tuple[Unit, int]:
     """The unit a tenant change belongs to, and how many path segments name it."""
     if len(path) >= 3 and path[1] in ("services", "resources", "events") and isinstance(path[2], tuple):
@@ -157,10 +164,14 @@ def _tenant_line(name: str, unit: Unit, changes: list[Change], n: int, bp: Bluep
         return "tier", f"tenant {name}: tier{env} {first.old} → {first.new}"
     if kind == "environments":
         if whole:
-            return "environment", (f"tenant {name} joins environment {unit[1]}" if first.op == "add"
-                                   else f"tenant {name} leaves environment {unit[1]}")
+            return "environment", (
+                f"tenant {name} joins environment {unit[1]}"
+                if first.op == "add"
+                else f"tenant {name} leaves environment {unit[1]}"
+            )
         return "environment", f"tenant {name}, environment {unit[1]}: " + "; ".join(
-            change_text(c, c.path[n:]) for c in changes[:4]) + _more(changes, 4)
+            change_text(c, c.path[n:]) for c in changes[:4]
+        ) + _more(changes, 4)
     if kind in ("services", "resources", "events"):
         noun = {"services": "service", "resources": "resource", "events": "event"}[kind]
         where = f" in {unit[2]}" if len(unit) > 2 else ""
@@ -176,7 +187,7 @@ def _tenant_line(name: str, unit: Unit, changes: list[Change], n: int, bp: Bluep
             return noun, f"tenant {name}: {noun} {unit[1]}{where} removed"
         parts: list[str] = []
         topic = noun
-        traffic = [c for c in changes if c.path[n:n + 1] == ("traffic",)]
+        traffic = [c for c in changes if c.path[n : n + 1] == ("traffic",)]
         for c in changes:
             rel = c.path[n:]
             if rel == ("image",) and c.op == "change":
@@ -187,7 +198,7 @@ def _tenant_line(name: str, unit: Unit, changes: list[Change], n: int, bp: Bluep
             else:
                 parts.append(change_text(c, rel))
         if traffic:
-            parts.append("traffic " + "; ".join(change_text(c, c.path[n + 1:]) for c in traffic[:4]))
+            parts.append("traffic " + "; ".join(change_text(c, c.path[n + 1 :]) for c in traffic[:4]))
             topic = "traffic" if topic == noun else topic
         return topic, f"tenant {name}: {noun} {unit[1]}{where}: " + "; ".join(parts[:5]) + _more(parts, 5)
     if kind == "network" and unit[1] == "allowFrom":
@@ -227,8 +238,9 @@ def _tenant_added(bs: Blueprints, bp: Blueprint) -> SummaryItem:
         parts.append(f"{len(services)} service{'s' if len(services) != 1 else ''} ({', '.join(services)})")
     if resources:
         parts.append(f"{len(resources)} resource{'s' if len(resources) != 1 else ''} ({', '.join(resources)})")
-    return SummaryItem("tenant", f"tenant {bp.name} added: " + "; ".join(parts), bs.cause(bp, ("metadata", "name")),
-                       bp.name)
+    return SummaryItem(
+        "tenant", f"tenant {bp.name} added: " + "; ".join(parts), bs.cause(bp, ("metadata", "name")), bp.name
+    )
 
 
 def _tenant_changes(base: Blueprints, head: Blueprints, b: Blueprint, h: Blueprint) -> list[SummaryItem]:
@@ -247,8 +259,14 @@ def _tenant_changes(base: Blueprints, head: Blueprints, b: Blueprint, h: Bluepri
         unit, n = _tenant_unit(c.path)
         units.setdefault(unit, (n, []))[1].append(c)
     if meta:
-        out.append(SummaryItem("tenant", f"tenant {name}: " + "; ".join(change_text(c, c.path) for c in meta[:4]),
-                               head.cause(h, _index_path(meta[0].path, h.data)), name))
+        out.append(
+            SummaryItem(
+                "tenant",
+                f"tenant {name}: " + "; ".join(change_text(c, c.path) for c in meta[:4]),
+                head.cause(h, _index_path(meta[0].path, h.data)),
+                name,
+            )
+        )
     for unit, (n, cs) in units.items():
         topic, text = _tenant_line(name, unit, cs, n, h if cs[0].op != "remove" else b)
         side, bp = (base, b) if cs[0].op == "remove" and len(cs[0].path) <= n else (head, h)
@@ -258,6 +276,7 @@ def _tenant_changes(base: Blueprints, head: Blueprints, b: Blueprint, h: Bluepri
 
 
 # --- platform -------------------------------------------------------------------------------------
+
 
 def _platform_unit(path: tuple[Segment, ...]) -> tuple[Unit, int]:
     if len(path) >= 3 and path[1] == "environments" and isinstance(path[2], tuple):
@@ -274,13 +293,20 @@ def _platform_unit(path: tuple[Segment, ...]) -> tuple[Unit, int]:
 
 
 def _env_tenants(bs: Blueprints, env: str) -> list[str]:
-    return sorted(n for n, bp in bs.tenants.items()
-                  if any(isinstance(e, dict) and e.get("name") == env for e in bp.spec.get("environments") or []))
+    return sorted(
+        n
+        for n, bp in bs.tenants.items()
+        if any(isinstance(e, dict) and e.get("name") == env for e in bp.spec.get("environments") or [])
+    )
 
 
 def _users_of(bs: Blueprints, offering: str) -> list[str]:
-    return sorted(f"{n}/{r.get('name')}" for n, bp in bs.tenants.items() for r in bp.spec.get("resources") or []
-                  if isinstance(r, dict) and r.get("offering") == offering)
+    return sorted(
+        f"{n}/{r.get('name')}"
+        for n, bp in bs.tenants.items()
+        for r in bp.spec.get("resources") or []
+        if isinstance(r, dict) and r.get("offering") == offering
+    )
 
 
 def _plural(n: int, word: str) -> str:
@@ -296,14 +322,18 @@ def _platform_line(unit: Unit, changes: list[Change], n: int, base: Blueprints, 
         clusters = [str(c.get("name")) for c in (value or {}).get("clusters") or [] if isinstance(c, dict)]
         side = head if first.op == "add" else base
         tenants = _env_tenants(side, unit[1])
-        what = (f"{_plural(len(clusters), 'cluster')} ({', '.join(clusters)}), "
-                f"{_plural(len(tenants), 'tenant')}" + (f" ({', '.join(tenants)})" if tenants else ""))
+        what = f"{_plural(len(clusters), 'cluster')} ({', '.join(clusters)}), {_plural(len(tenants), 'tenant')}" + (
+            f" ({', '.join(tenants)})" if tenants else ""
+        )
         return f"new environment {unit[1]}: {what}" if first.op == "add" else f"environment {unit[1]} removed: {what}"
     if kind == "cluster" and whole:
         value = first.new if first.op == "add" else first.old
         info = ", ".join(str(value.get(k)) for k in ("provider", "region") if isinstance(value, dict) and value.get(k))
-        return (f"environment {unit[1]}: new cluster {unit[2]}" + (f" ({info})" if info else "") if first.op == "add"
-                else f"environment {unit[1]}: cluster {unit[2]} removed")
+        return (
+            f"environment {unit[1]}: new cluster {unit[2]}" + (f" ({info})" if info else "")
+            if first.op == "add"
+            else f"environment {unit[1]}: cluster {unit[2]} removed"
+        )
     if kind in ("offering", "pipeline") and whole:
         if first.op == "add":
             k = first.new.get("kind") if isinstance(first.new, dict) else None
@@ -312,10 +342,15 @@ def _platform_line(unit: Unit, changes: list[Change], n: int, base: Blueprints, 
         return f"{kind} {unit[1]} removed" + (f" (used by {', '.join(users)})" if users else "")
     if kind == "tier-definition" and whole:
         return f"new tier {unit[1]}" if first.op == "add" else f"tier {unit[1]} removed"
-    subject = {"environment": f"environment {unit[1]}", "cluster": f"cluster {unit[2] if len(unit) > 2 else ''}",
-               "offering": f"offering {unit[1]}", "pipeline": f"pipeline {unit[1]}",
-               "tier-definition": f"tier {unit[1]}", "policy": f"policy {unit[1]}",
-               "platform": f"platform {unit[1]}"}[kind]
+    subject = {
+        "environment": f"environment {unit[1]}",
+        "cluster": f"cluster {unit[2] if len(unit) > 2 else ''}",
+        "offering": f"offering {unit[1]}",
+        "pipeline": f"pipeline {unit[1]}",
+        "tier-definition": f"tier {unit[1]}",
+        "policy": f"policy {unit[1]}",
+        "platform": f"platform {unit[1]}",
+    }[kind]
     texts = [change_text(c, c.path[n:]) for c in changes]
     return f"{subject}: " + "; ".join(texts[:4]) + _more(texts, 4)
 
@@ -339,9 +374,11 @@ def _platform_changes(base: Blueprints, head: Blueprints) -> list[SummaryItem]:
 
 # --- loosened policies ----------------------------------------------------------------------------
 
-_GUARDRAILS = {"requireLimits": "requests and limits are no longer required on every container",
-               "forbidLatest": ":latest and untagged images are no longer refused",
-               "forbidPrivileged": "privileged and host-namespace pods are no longer refused"}
+_GUARDRAILS = {
+    "requireLimits": "requests and limits are no longer required on every container",
+    "forbidLatest": ":latest and untagged images are no longer refused",
+    "forbidPrivileged": "privileged and host-namespace pods are no longer refused",
+}
 
 
 def policy_risks(base: Blueprints, head: Blueprints) -> list[PolicyRisk]:
@@ -357,26 +394,47 @@ def policy_risks(base: Blueprints, head: Blueprints) -> list[PolicyRisk]:
     def at(key: str) -> Cause:
         if key in new:
             return head.cause(h, ("spec", "policies", key))
-        return base.cause(b, ("spec", "policies", key), "removed") if key in old else head.cause(h, ("spec", "policies"))
+        return (
+            base.cause(b, ("spec", "policies", key), "removed") if key in old else head.cause(h, ("spec", "policies"))
+        )
 
     o_regs, n_regs = old.get("allowedRegistries"), new.get("allowedRegistries")
     if isinstance(o_regs, list) and o_regs:
         if not isinstance(n_regs, list) or not n_regs:
-            out.append(PolicyRisk("allowlist-widened", "allowedRegistries removed: images may come from any registry",
-                                  at("allowedRegistries")))
+            out.append(
+                PolicyRisk(
+                    "allowlist-widened",
+                    "allowedRegistries removed: images may come from any registry",
+                    at("allowedRegistries"),
+                )
+            )
         else:
-            wider = [r for r in n_regs if not any(str(r).startswith(str(o).rstrip("/") + "/") or r == o for o in o_regs)]
+            wider = [
+                r for r in n_regs if not any(str(r).startswith(str(o).rstrip("/") + "/") or r == o for o in o_regs)
+            ]
             if wider:
-                out.append(PolicyRisk("allowlist-widened", "allowedRegistries + " + ", ".join(map(str, wider))
-                                      + ": tenants may pull images from there", at("allowedRegistries")))
+                out.append(
+                    PolicyRisk(
+                        "allowlist-widened",
+                        "allowedRegistries + " + ", ".join(map(str, wider)) + ": tenants may pull images from there",
+                        at("allowedRegistries"),
+                    )
+                )
     for key, what in _GUARDRAILS.items():
         if old.get(key, True) is not False and new.get(key, True) is False:
             out.append(PolicyRisk("guardrail-disabled", f"{key}: true → false: {what}", at(key)))
     o_labels, n_labels = old.get("requiredLabels") or [], new.get("requiredLabels") or []
-    dropped = [x for x in o_labels if x not in n_labels] if isinstance(o_labels, list) and isinstance(n_labels, list) else []
+    dropped = (
+        [x for x in o_labels if x not in n_labels] if isinstance(o_labels, list) and isinstance(n_labels, list) else []
+    )
     if dropped:
-        out.append(PolicyRisk("guardrail-disabled", "requiredLabels − " + ", ".join(map(str, dropped))
-                              + ": pods no longer need these labels", at("requiredLabels")))
+        out.append(
+            PolicyRisk(
+                "guardrail-disabled",
+                "requiredLabels − " + ", ".join(map(str, dropped)) + ": pods no longer need these labels",
+                at("requiredLabels"),
+            )
+        )
     return out
 
 
@@ -389,14 +447,21 @@ def compare_blueprints(base: Blueprints, head: Blueprints) -> list[SummaryItem]:
             out.append(_tenant_added(head, h))
         elif h is None and b is not None:
             envs = [str(e.get("name")) for e in b.spec.get("environments") or [] if isinstance(e, dict)]
-            out.append(SummaryItem("tenant", f"tenant {name} removed (environments {', '.join(envs) or 'none'})",
-                                   base.cause(b, ("metadata", "name"), "removed"), name))
+            out.append(
+                SummaryItem(
+                    "tenant",
+                    f"tenant {name} removed (environments {', '.join(envs) or 'none'})",
+                    base.cause(b, ("metadata", "name"), "removed"),
+                    name,
+                )
+            )
         elif b is not None and h is not None:
             out.extend(_tenant_changes(base, head, b, h))
     return out
 
 
 # --- without blueprints ---------------------------------------------------------------------------
+
 
 def from_objects(objects: t.Sequence[ObjectDiff]) -> list[SummaryItem]:
     """What the rendered objects alone say: tenants that appear in or leave bundles."""
@@ -409,7 +474,12 @@ def from_objects(objects: t.Sequence[ObjectDiff]) -> list[SummaryItem]:
         namespaces = sorted(o.key.name for os_ in bundles.values() for o in os_)
         doc = next(iter(bundles.values()))[0].doc
         verb = "added to" if status == "added" else "removed from"
-        out.append(SummaryItem("tenant", f"tenant {tenant} {verb} {', '.join(sorted(bundles))} "
-                               f"(namespaces {', '.join(namespaces)})", Cause(doc.file, doc.line, note="output"),
-                               tenant))
+        out.append(
+            SummaryItem(
+                "tenant",
+                f"tenant {tenant} {verb} {', '.join(sorted(bundles))} (namespaces {', '.join(namespaces)})",
+                Cause(doc.file, doc.line, note="output"),
+                tenant,
+            )
+        )
     return out

@@ -23,8 +23,10 @@ def summary_line(result: DiffResult) -> str:
         return "no differences"
     parts = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     bundles = len({o.key.bundle for o in result.objects})
-    return f"{total} object{'s' if total != 1 else ''} differ{'s' if total == 1 else ''} in {bundles} " \
-           f"bundle{'s' if bundles != 1 else ''}: {parts}"
+    return (
+        f"{total} object{'s' if total != 1 else ''} differ{'s' if total == 1 else ''} in {bundles} "
+        f"bundle{'s' if bundles != 1 else ''}: {parts}"
+    )
 
 
 def cause_text(cause: t.Any) -> str:
@@ -140,11 +142,15 @@ def format_text(result: DiffResult, *, color: bool = False) -> str:
         lines += ["", style(f"Risk flags ({len(grouped)}):", fg="red", bold=True)]
         width = max(len(g.rule) for g in grouped)
         for g in grouped:
-            place = (cause_text(g.cause) if g.blueprint_level
-                     else f"{g.places_text()}  {g.objects_text()}")
+            place = cause_text(g.cause) if g.blueprint_level else f"{g.places_text()}  {g.objects_text()}"
             why = "" if g.blueprint_level else cause_text(g.cause)
-            lines.append(style(f"  ! {g.rule.ljust(width)}  {place}: {g.message_text(limit=len(g.messages))}"
-                               + (f"  ← {why}" if why else ""), fg="red"))
+            lines.append(
+                style(
+                    f"  ! {g.rule.ljust(width)}  {place}: {g.message_text(limit=len(g.messages))}"
+                    + (f"  ← {why}" if why else ""),
+                    fg="red",
+                )
+            )
     for bundle, in_bundle in itertools.groupby(result.objects, key=lambda o: o.key.bundle):
         lines += ["", style(bundle, bold=True)]
         for tenant, objs in itertools.groupby(in_bundle, key=lambda o: o.tenant):

@@ -14,8 +14,7 @@ _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _PLAIN_IDENT = re.compile(r"^[A-Za-z0-9_./:@-]+$")
 # Strings shown unquoted: nothing that could be read as another type or blur the "old → new" line.
 _PLAIN_STR = re.compile(r"^[A-Za-z0-9_./:@+%^=~][A-Za-z0-9_./:@+%^=~ -]*$")
-_NOT_PLAIN = re.compile(r"^(?:true|false|null|yes|no|on|off|y|n|~|[-+]?(?:\d[\d_]*)?\.?\d+(?:[eE][-+]?\d+)?)$",
-                        re.I)
+_NOT_PLAIN = re.compile(r"^(?:true|false|null|yes|no|on|off|y|n|~|[-+]?(?:\d[\d_]*)?\.?\d+(?:[eE][-+]?\d+)?)$", re.I)
 # API groups whose kinds are unambiguous without the group (Kubernetes' own).
 _BUILTIN_GROUPS = ("", "apps", "batch", "policy", "autoscaling")
 
@@ -87,8 +86,9 @@ _Dumper.add_representer(str, _str_presenter)
 
 def yaml_lines(v: t.Any) -> list[str]:
     """Block YAML of a value, key order kept, masked values shown masked."""
-    text = yaml.dump(shown(v), Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
-                     width=10_000)
+    text = yaml.dump(
+        shown(v), Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=10_000
+    )
     if text.endswith("...\n"):
         text = text[:-4]
     return text.rstrip("\n").split("\n")

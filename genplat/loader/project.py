@@ -11,16 +11,14 @@ import os
 import typing as t
 from pathlib import Path
 
-from genplat.core.diagnostics import Diagnostic
-from genplat.core.objects import Origin
-from genplat.loader.safe_yaml import DEFAULT_MAX_BYTES, YamlDocument, load_documents
-from genplat.core.diagnostics import anchor_path, json_path
-from genplat.loader.read import InputError, read_input
-from genplat.core.text import escape_name
-from genplat.core.parallel import state
-from genplat.core.parallel import fork_map
+from genplat.core.diagnostics import Diagnostic, anchor_path, json_path
 from genplat.core.errors import UsageError
+from genplat.core.objects import Origin
+from genplat.core.parallel import fork_map, state
 from genplat.core.suggest import did_you_mean
+from genplat.core.text import escape_name
+from genplat.loader.read import InputError, read_input
+from genplat.loader.safe_yaml import DEFAULT_MAX_BYTES, YamlDocument, load_documents
 
 API_VERSION = "genplat.dev/v1alpha1"
 KINDS = ("Platform", "Tenant")
@@ -133,7 +131,9 @@ def blueprint_files(root: Path) -> list[Path]:
     for dirpath, dirnames, filenames in os.walk(root):
         rel = Path(dirpath).relative_to(root)
         # templates/ holds Jinja2, and hidden folders are tooling state, not blueprints.
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not (rel == Path(".") and d == "templates"))
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and not (rel == Path(".") and d == "templates")
+        )
         for name in sorted(filenames):
             if name.endswith((".yaml", ".yml")) and not name.startswith("."):
                 files.append(Path(dirpath) / name)
@@ -144,30 +144,38 @@ def blueprint_files(root: Path) -> list[Path]:
 PARSE_CHUNK = 500
 
 
-def _read(file: Path, max_file_size: int, overrides: t.Mapping[Path, bytes] | None = None, root: Path | None = None
-          ) -> tuple[str, list[YamlDocument] | None, list[Diagnostic]]:
+def _read(
+    file: Path, max_file_size: int, overrides: t.Mapping[Path, bytes] | None = None, root: Path | None = None
+) -> tuple[str, list[YamlDocument] | None, list[Diagnostic]]:
 
     display = escape_name(_display(file))
     try:
         # Regular files only (a FIFO or /dev/zero is a finding, never a hang), within the size
         # limit, and inside the project folder when it is a symlink.
-        raw = overrides[file.resolve()] if overrides and file.resolve() in overrides else \
-            read_input(file, max_bytes=max_file_size, within=root)
+        raw = (
+            overrides[file.resolve()]
+            if overrides and file.resolve() in overrides
+            else read_input(file, max_bytes=max_file_size, within=root)
+        )
     except InputError as exc:
         at = (1, 1) if exc.rule == "file-too-large" else (None, None)  # unreadable: the whole file
-        return display, None, [Diagnostic(rule=exc.rule, message=exc.message, file=display, line=at[0], column=at[1],
-                                          hint=exc.hint)]
+        return (
+            display,
+            None,
+            [Diagnostic(rule=exc.rule, message=exc.message, file=display, line=at[0], column=at[1], hint=exc.hint)],
+        )
     docs, diags = load_documents(raw, display, max_bytes=max_file_size)
     return display, docs, diags
 
 
 def _read_chunk(item: tuple[int, int]) -> list[tuple[str, list[YamlDocument] | None, list[Diagnostic]]]:
     shared = state()
-    return [_read(f, shared["max"], root=shared["root"]) for f in shared["files"][item[0]:item[1]]]
+    return [_read(f, shared["max"], root=shared["root"]) for f in shared["files"][item[0] : item[1]]]
 
 
-def _read_all(files: list[Path], max_file_size: int, jobs: int,
-              root: Path | None = None) -> list[tuple[str, list[YamlDocument] | None, list[Diagnostic]]]:
+def _read_all(
+    files: list[Path], max_file_size: int, jobs: int, root: Path | None = None
+) -> list[tuple[str, list[YamlDocument] | None, list[Diagnostic]]]:
     if jobs <= 1 or len(files) < 2 * PARSE_CHUNK:
         return [_read(f, max_file_size, root=root) for f in files]
     ranges = [(i, min(i + PARSE_CHUNK, len(files))) for i in range(0, len(files), PARSE_CHUNK)]
@@ -175,8 +183,13 @@ def _read_all(files: list[Path], max_file_size: int, jobs: int,
     return [entry for part in parts for entry in part]
 
 
-def load_project(path: str | os.PathLike[str], *, max_file_size: int = DEFAULT_MAX_BYTES, jobs: int = 1,
-                 overrides: t.Mapping[Path, bytes] | None = None) -> Project:
+def load_project(
+    path: str | os.PathLike[str],
+    *,
+    max_file_size: int = DEFAULT_MAX_BYTES,
+    jobs: int = 1,
+    overrides: t.Mapping[Path, bytes] | None = None,
+) -> Project:
     """Read every blueprint under ``path``. Never raises for bad input: findings go in ``diagnostics``.
 
     With ``jobs`` > 1, large projects are parsed by that many forked workers (same result, in order).
@@ -198,9 +211,12 @@ def load_project(path: str | os.PathLike[str], *, max_file_size: int = DEFAULT_M
     others: list[Blueprint] = []
     unloaded = 0  # files that could not be read or parsed: one of them may be the platform
     within = root if given.is_dir() else None
-    read = [_read(f, max_file_size, overrides, within) for f in files] if overrides else \
-        _read_all(files, max_file_size, jobs, within)
-    for display, docs, diags in read:
+    read = (
+        [_read(f, max_file_size, overrides, within) for f in files]
+        if overrides
+        else _read_all(files, max_file_size, jobs, within)
+    )
+    for _display_name, docs, diags in read:
         diagnostics.extend(diags)
         if docs is None:
             unloaded += 1
@@ -210,7 +226,11 @@ def load_project(path: str | os.PathLike[str], *, max_file_size: int = DEFAULT_M
             continue
         bp = Blueprint(docs[0])
         if not isinstance(bp.doc.data, dict):
-            diagnostics.append(bp.diagnostic("blueprint-kind", "a blueprint must be a mapping with apiVersion, kind, metadata and spec"))
+            diagnostics.append(
+                bp.diagnostic(
+                    "blueprint-kind", "a blueprint must be a mapping with apiVersion, kind, metadata and spec"
+                )
+            )
             continue
         diagnostics.extend(_check_header(bp))
         if bp.kind == "Platform":
@@ -232,13 +252,21 @@ def load_project(path: str | os.PathLike[str], *, max_file_size: int = DEFAULT_M
     # When a file failed to load, "no platform" may only be a consequence: its own finding says why.
     if platform is None and files and not unloaded:
         diagnostics.append(
-            Diagnostic(rule="platform-missing", message="no Platform blueprint found", file=_display(root),
-                       hint="add platform.yaml with kind: Platform")
+            Diagnostic(
+                rule="platform-missing",
+                message="no Platform blueprint found",
+                file=_display(root),
+                hint="add platform.yaml with kind: Platform",
+            )
         )
     elif not files:
         diagnostics.append(
-            Diagnostic(rule="platform-missing", message="no blueprint files (*.yaml) found", file=_display(root),
-                       hint="pass the folder that holds platform.yaml and tenants/")
+            Diagnostic(
+                rule="platform-missing",
+                message="no blueprint files (*.yaml) found",
+                file=_display(root),
+                hint="pass the folder that holds platform.yaml and tenants/",
+            )
         )
     templates = root / "templates"
     return Project(

@@ -38,7 +38,7 @@ DEFAULT_MAX_DEPTH = 64
 # Values aliases may add, whatever the node budget: legitimate YAML reuses a few small anchors.
 DEFAULT_MAX_ALIAS_NODES = 200_000
 
-Path = tuple[t.Union[str, int], ...]
+Path = tuple[str | int, ...]
 
 _STR = "tag:yaml.org,2002:str"
 _ALLOWED_TAGS = {
@@ -140,8 +140,14 @@ def read_text(raw: bytes, file: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> t
         ]
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None, [
-            Diagnostic(rule="file-encoding", message="file is UTF-16; genplat reads UTF-8 only",
-                       file=file, line=1, column=1, hint="save the file as UTF-8")
+            Diagnostic(
+                rule="file-encoding",
+                message="file is UTF-16; genplat reads UTF-8 only",
+                file=file,
+                line=1,
+                column=1,
+                hint="save the file as UTF-8",
+            )
         ]
     # A UTF-8 byte order mark is dropped first, so that error offsets count from the first real byte.
     body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
@@ -185,8 +191,15 @@ def load_documents(
         docs = builder.run(text, multi=multi)
     except _LoadError as exc:
         return [], [
-            Diagnostic(rule=exc.rule, message=exc.message, file=file, line=exc.line, column=exc.column,
-                       path=_short_path(exc.path), hint=exc.hint)
+            Diagnostic(
+                rule=exc.rule,
+                message=exc.message,
+                file=file,
+                line=exc.line,
+                column=exc.column,
+                path=_short_path(exc.path),
+                hint=exc.hint,
+            )
         ]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -207,8 +220,14 @@ def load_documents(
         return [], [Diagnostic(rule="yaml-syntax", message=f"YAML error: {exc}", file=file, line=1, column=1)]
     if not docs:
         return [], [
-            Diagnostic(rule="file-empty", message="file holds no YAML document", file=file, line=1, column=1,
-                       hint="remove the file, or give it content")
+            Diagnostic(
+                rule="file-empty",
+                message="file holds no YAML document",
+                file=file,
+                line=1,
+                column=1,
+                hint="remove the file, or give it content",
+            )
         ]
     return docs, []
 
@@ -223,7 +242,7 @@ def _clamp(text: str, pos: tuple[int, int]) -> tuple[int, int]:
 
 def _tag_text(tag: str) -> str:
     """A tag as it was written: ``!!python/object`` rather than ``tag:yaml.org,2002:python/object``."""
-    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+    return "!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag
 
 
 def _short_path(path: Path) -> str:
@@ -350,7 +369,9 @@ class _Builder:
             if key is _MERGE:
                 sources = value if isinstance(value, list) else [value]
                 if not all(isinstance(s, dict) for s in sources):
-                    raise _LoadError("yaml-merge", "a merge key (<<) needs a mapping or a list of mappings", *pos, top.path)
+                    raise _LoadError(
+                        "yaml-merge", "a merge key (<<) needs a mapping or a list of mappings", *pos, top.path
+                    )
                 top.merges.extend(sources)
                 return False
             top.value[key] = value
@@ -364,7 +385,12 @@ class _Builder:
             if isinstance(event, (ev.MappingStartEvent, ev.SequenceStartEvent)):
                 nodes += 1
                 if len(stack) >= self.max_depth:
-                    raise _LoadError("yaml-too-deep", f"nesting deeper than {self.max_depth} levels", *_pos(event.start_mark), depth_path)
+                    raise _LoadError(
+                        "yaml-too-deep",
+                        f"nesting deeper than {self.max_depth} levels",
+                        *_pos(event.start_mark),
+                        depth_path,
+                    )
                 kind = "map" if isinstance(event, ev.MappingStartEvent) else "seq"
                 self._check_tag(event.tag, kind, event, self._child_path(stack))
                 path = self._child_path(stack)
@@ -399,7 +425,9 @@ class _Builder:
                     anchors[event.anchor] = (value, 1)
                 done = place(value, pos, 1)
                 if nodes > self.max_nodes:
-                    raise _LoadError("yaml-too-large", f"document has more than {self.max_nodes:,} values", *pos, depth_path)
+                    raise _LoadError(
+                        "yaml-too-large", f"document has more than {self.max_nodes:,} values", *pos, depth_path
+                    )
                 continue
             if isinstance(event, ev.AliasEvent):
                 pos = _pos(event.start_mark)
@@ -483,14 +511,21 @@ class _Builder:
                 number = _constructor.construct_yaml_float(node)
                 if math.isnan(number) or math.isinf(number):
                     # JSON (and so the schemas, the rendered manifests and Kubernetes) has no NaN or infinity.
-                    raise _LoadError("yaml-number", f"{event.value!r} is not a finite number", *_pos(event.start_mark), path,
-                                     hint=f'blueprints hold JSON-compatible data; if this is text, quote it: "{event.value}"')
+                    raise _LoadError(
+                        "yaml-number",
+                        f"{event.value!r} is not a finite number",
+                        *_pos(event.start_mark),
+                        path,
+                        hint=f'blueprints hold JSON-compatible data; if this is text, quote it: "{event.value}"',
+                    )
                 return number
             if kind == "bool":
                 return _constructor.construct_yaml_bool(node)
             return None
         except (ValueError, KeyError) as exc:
-            raise _LoadError("yaml-syntax", f"{event.value!r} is not a valid {kind}", *_pos(event.start_mark), path) from exc
+            raise _LoadError(
+                "yaml-syntax", f"{event.value!r} is not a valid {kind}", *_pos(event.start_mark), path
+            ) from exc
 
 
 def _key_text(value: t.Any) -> str:

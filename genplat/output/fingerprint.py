@@ -18,6 +18,7 @@ import os
 import typing as t
 from pathlib import Path
 
+from genplat.core.digests import sha256_digest
 from genplat.core.errors import GenplatError
 from genplat.loader.read import read_input
 from genplat.loader.safe_yaml import load_documents
@@ -47,8 +48,9 @@ def _walk(root: Path) -> t.Iterator[Path]:
             yield Path(dirpath) / name
 
 
-def input_fingerprint(project_root: Path, *, crds: t.Sequence[Path], options: t.Mapping[str, t.Any],
-                      max_file_size: int = 1 << 20) -> str:
+def input_fingerprint(
+    project_root: Path, *, crds: t.Sequence[Path], options: t.Mapping[str, t.Any], max_file_size: int = 1 << 20
+) -> str:
     """sha256 of code, options, blueprint/template files (relative path + bytes) and CRD files.
 
     Files are read as the load stage reads them (regular files only, bounded): a FIFO or device
@@ -61,7 +63,9 @@ def input_fingerprint(project_root: Path, *, crds: t.Sequence[Path], options: t.
         rel = path.relative_to(project_root).as_posix()
         if any(part.startswith(".") for part in Path(rel).parts):
             continue
-        h.update(b"B" + os.fsencode(rel) + b"\0" + read_input(path, max_bytes=max(max_file_size, MAX_CRD_BYTES)) + b"\0")
+        h.update(
+            b"B" + os.fsencode(rel) + b"\0" + read_input(path, max_bytes=max(max_file_size, MAX_CRD_BYTES)) + b"\0"
+        )
     for crd_root in crds:
         for path in _walk(crd_root):
             if path.suffix in (".yaml", ".yml", ".json"):
@@ -87,7 +91,7 @@ def read_state(out_dir: Path, fingerprint: str) -> dict[str, str] | None:
 
 def save_state(out_dir: Path, fingerprint: str, files: t.Mapping[str, bytes]) -> None:
     """Record what this build read and wrote (atomic replace; left alone when unchanged)."""
-    state = {"inputs": fingerprint, "files": {p: "sha256:" + hashlib.sha256(files[p]).hexdigest() for p in sorted(files)}}
+    state = {"inputs": fingerprint, "files": {p: sha256_digest(files[p]) for p in sorted(files)}}
     path = out_dir / STATE_FILE
     text = json.dumps(state, sort_keys=True) + "\n"
     try:
@@ -119,14 +123,15 @@ def output_matches(out_dir: Path, known: t.Mapping[str, str], managed: t.Callabl
                 data = read_input(os.path.join(dirpath, name), max_bytes=1 << 40, follow=False)
             except GenplatError:
                 return False
-            if "sha256:" + hashlib.sha256(data).hexdigest() != digest:
+            if sha256_digest(data) != digest:
                 return False
             seen += 1
     return seen == len(known)
 
 
-def project_fingerprint(blueprints: Path, *, crds: t.Sequence[Path], options: t.Mapping[str, t.Any],
-                        max_file_size: int) -> str | None:
+def project_fingerprint(
+    blueprints: Path, *, crds: t.Sequence[Path], options: t.Mapping[str, t.Any], max_file_size: int
+) -> str | None:
     """The fingerprint of a project's inputs without loading the project: its blueprint folder, the CRDs
     given and those the platform blueprint lists (``spec.crds``). None when a file cannot be read
     safely: the full build then reports it."""
@@ -140,7 +145,8 @@ def project_fingerprint(blueprints: Path, *, crds: t.Sequence[Path], options: t.
     except (OSError, GenplatError):  # the load stage reports it
         pass
     try:
-        return input_fingerprint(blueprints, crds=[c for c in found if c.exists()], options=options,
-                                 max_file_size=max_file_size)
+        return input_fingerprint(
+            blueprints, crds=[c for c in found if c.exists()], options=options, max_file_size=max_file_size
+        )
     except (OSError, GenplatError):
         return None

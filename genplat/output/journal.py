@@ -93,8 +93,10 @@ def _inside(root: str, rel: str) -> str:
         path = os.path.join(path, part)
         st = _lstat(path)
         if st is None or not stat.S_ISDIR(st.st_mode):
-            raise GenplatError(f"cannot complete the interrupted commit of {root}: {rel} is not below real folders",
-                               hint=f"remove {root} and build again")
+            raise GenplatError(
+                f"cannot complete the interrupted commit of {root}: {rel} is not below real folders",
+                hint=f"remove {root} and build again",
+            )
     return os.path.join(root, rel)
 
 
@@ -104,8 +106,10 @@ def replay(root: str, commit: str) -> None:
         with open(os.path.join(commit, JOURNAL), "rb") as fh:
             journal = json.loads(fh.read())
     except (OSError, ValueError) as exc:
-        raise GenplatError(f"the commit journal in {commit} is unreadable ({exc}); cannot finish the interrupted build",
-                           hint=f"remove {root} and build again") from None
+        raise GenplatError(
+            f"the commit journal in {commit} is unreadable ({exc}); cannot finish the interrupted build",
+            hint=f"remove {root} and build again",
+        ) from None
     for rel in journal["extra"]:
         st = _lstat(os.path.join(root, rel))
         if st is not None and not stat.S_ISDIR(st.st_mode):
@@ -166,8 +170,9 @@ def marker_dir(root: str) -> str:
         pass
     st = os.lstat(path)
     if not stat.S_ISDIR(st.st_mode):
-        raise GenplatError(f"{path} is not a folder; genplat keeps its build lock and journal there",
-                           hint=f"remove {path}")
+        raise GenplatError(
+            f"{path} is not a folder; genplat keeps its build lock and journal there", hint=f"remove {path}"
+        )
     return path
 
 

@@ -34,21 +34,21 @@ import json
 import re
 import typing as t
 
+from genplat.core.digests import is_digest, sha256_digest
 from genplat.output.paths import check_relpath
 
-__all__ = ["LOCKFILE_NAME", "LOCK_VERSION", "make_lockfile", "content_hash", "content_hash_of_digests", "file_digest"]
+__all__ = ["LOCKFILE_NAME", "LOCK_VERSION", "content_hash", "content_hash_of_digests", "file_digest", "make_lockfile"]
 
 LOCKFILE_NAME = "genplat.lock.json"
 LOCK_VERSION = 1
 
 # OCI image-spec digest grammar: algorithm ":" encoded.
 _DIGEST = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+\Z")
-_SHA256 = re.compile(r"sha256:[0-9a-f]{64}\Z")
 
 
 def file_digest(data: bytes) -> str:
     """``sha256:<hex>`` of one file's bytes."""
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+    return sha256_digest(data)
 
 
 def content_hash_of_digests(digests: t.Mapping[str, str]) -> str:
@@ -56,7 +56,7 @@ def content_hash_of_digests(digests: t.Mapping[str, str]) -> str:
     h = hashlib.sha256()
     for path in sorted(digests):
         digest = digests[path]
-        if not _SHA256.match(digest):
+        if not is_digest(digest):
             raise ValueError(f"digest of {path!r} is {digest!r}, expected sha256:<64 hex digits>")
         h.update(f"{digest[7:]}  {path}\n".encode())
     return "sha256:" + h.hexdigest()
@@ -95,8 +95,10 @@ def make_lockfile(
         for fmt, digest in formats.items():
             if not isinstance(fmt, str) or not fmt:
                 raise ValueError(f"bundle {name!r}: OCI format name {fmt!r} must be a non-empty string")
-            if not isinstance(digest, str) or not _DIGEST.match(digest) or (
-                digest.startswith("sha256:") and not _SHA256.match(digest)
+            if (
+                not isinstance(digest, str)
+                or not _DIGEST.match(digest)
+                or (digest.startswith("sha256:") and not is_digest(digest))
             ):
                 raise ValueError(f"bundle {name!r}: {fmt} digest {digest!r} is not an OCI digest")
             oci[fmt] = digest

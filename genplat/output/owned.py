@@ -29,15 +29,19 @@ def check_output_folder(out_dir: Path, *, writing: bool) -> bool:
     except FileNotFoundError:
         return False
     if stat.S_ISLNK(st.st_mode):
-        raise UsageError(f"output folder {out_dir} is a symlink (to {os.readlink(out_dir)}); genplat writes only "
-                         "into a real folder, so it never changes or deletes what the link points at",
-                         hint="remove the link, or pass -o with the real folder")
+        raise UsageError(
+            f"output folder {out_dir} is a symlink (to {os.readlink(out_dir)}); genplat writes only "
+            "into a real folder, so it never changes or deletes what the link points at",
+            hint="remove the link, or pass -o with the real folder",
+        )
     if not stat.S_ISDIR(st.st_mode):
         raise UsageError(f"output folder {out_dir} exists and is not a folder")
     if writing and not owned(out_dir):
-        raise UsageError(f"refusing to write into {out_dir}: it is not empty and genplat did not create it "
-                         f"(no {LOCKFILE_NAME} or {MARKER_DIR}/ in it), so its files would be replaced or deleted",
-                         hint="pass -o with a new or empty folder")
+        raise UsageError(
+            f"refusing to write into {out_dir}: it is not empty and genplat did not create it "
+            f"(no {LOCKFILE_NAME} or {MARKER_DIR}/ in it), so its files would be replaced or deleted",
+            hint="pass -o with a new or empty folder",
+        )
     return True
 
 
@@ -51,5 +55,7 @@ def owned(out_dir: Path) -> bool:
     if not names:
         return True
     lock, marker = names.get(LOCKFILE_NAME), names.get(MARKER_DIR)
-    return bool((lock is not None and lock.is_file(follow_symlinks=False))
-                or (marker is not None and marker.is_dir(follow_symlinks=False)))
+    return bool(
+        (lock is not None and lock.is_file(follow_symlinks=False))
+        or (marker is not None and marker.is_dir(follow_symlinks=False))
+    )

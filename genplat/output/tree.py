@@ -39,7 +39,6 @@ from __future__ import annotations
 import dataclasses
 import errno
 import os
-import re
 import shutil
 import stat
 import tempfile
@@ -47,8 +46,6 @@ import typing as t
 from pathlib import Path
 
 from genplat.core.errors import GenplatError, UsageError
-from genplat.output.owned import MARKER_DIR, check_output_folder
-from genplat.output.paths import UnsafePathError, check_relpath
 from genplat.output.build_lock import BuildLock, LockWait
 from genplat.output.journal import (
     COMMIT_DIR,
@@ -60,11 +57,14 @@ from genplat.output.journal import (
     sync_fs,
     write_journal,
 )
+from genplat.output.owned import MARKER_DIR, check_output_folder
+from genplat.output.paths import UnsafePathError, check_relpath
 
 __all__ = ["TreeDiff", "UnsafePathError", "WriteResult", "check_relpath", "diff_tree", "recover_output", "write_tree"]
 
 FILE_MODE = 0o644
 DIR_MODE = 0o755
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class WriteResult:
@@ -223,6 +223,7 @@ def _plan(out_dir: Path, files: t.Mapping[str, bytes], given: ManagedFn | None) 
 
     def managed(rel: str) -> bool:  # out/.genplat/ (lock, journal, state) is never the plan's to remove
         return rel.split("/", 1)[0] != MARKER_DIR and chosen(rel)
+
     # The folder itself is never resolved: a symlinked out/ is refused by check_output_folder.
     root = os.path.join(os.path.realpath(out_dir.parent), out_dir.name) if out_dir.name else os.path.realpath(out_dir)
     try:
@@ -270,9 +271,7 @@ def _plan(out_dir: Path, files: t.Mapping[str, bytes], given: ManagedFn | None) 
                 removed.add(rel)
         for rel in dir_in_the_way:
             if rel not in removed:
-                raise GenplatError(
-                    f"cannot write {rel}: a folder of that name holds entries genplat does not manage"
-                )
+                raise GenplatError(f"cannot write {rel}: a folder of that name holds entries genplat does not manage")
         for rel, state in memo.items():
             if state == _BLOCKED and rel not in removed:
                 raise GenplatError(f"cannot create folder {rel}: a file or symlink of that name is in the way")
@@ -344,9 +343,17 @@ class _Journal:
 def _commit(plan: _Plan, todo: list[str], staged: list[str], tmp: str) -> None:
     """Commit point, then the renames; signals wait (see :mod:`genplat.output.journal`)."""
     root = plan.root
-    write_journal(tmp, {"version": 1, "extra": plan.extra_files, "rmdir": plan.remove_dirs, "mkdir": plan.make_dirs,
-                        "put": [[rel, os.path.basename(src)] for rel, src in zip(todo, staged)],
-                        "chmod": [rel for rel, _ in plan.wrong_mode]})
+    write_journal(
+        tmp,
+        {
+            "version": 1,
+            "extra": plan.extra_files,
+            "rmdir": plan.remove_dirs,
+            "mkdir": plan.make_dirs,
+            "put": [[rel, os.path.basename(src)] for rel, src in zip(todo, staged, strict=True)],
+            "chmod": [rel for rel, _ in plan.wrong_mode],
+        },
+    )
     sync_fs(root)  # staged bytes and the journal are on disk before the commit point
     commit = os.path.join(os.path.dirname(tmp), COMMIT_DIR)
     with signals_deferred():
@@ -383,7 +390,7 @@ def _apply(plan: _Plan, todo: list[str], staged: list[str], tmp: str) -> None:
             _make_dir(path)
             journal.undo.append(("rmdir", path, ""))
         missing = set(plan.missing)
-        for rel, src in zip(todo, staged):
+        for rel, src in zip(todo, staged, strict=True):
             path = os.path.join(root, rel)
             if rel in missing:
                 os.replace(src, path)
@@ -424,8 +431,14 @@ def _apply(plan: _Plan, todo: list[str], staged: list[str], tmp: str) -> None:
         raise
 
 
-def write_tree(out_dir: Path, files: t.Mapping[str, bytes], *, managed: ManagedFn | None = None,
-               on_wait: LockWait | None = None, after_commit: t.Callable[[], None] | None = None) -> WriteResult:
+def write_tree(
+    out_dir: Path,
+    files: t.Mapping[str, bytes],
+    *,
+    managed: ManagedFn | None = None,
+    on_wait: LockWait | None = None,
+    after_commit: t.Callable[[], None] | None = None,
+) -> WriteResult:
     """Make ``out_dir`` hold exactly ``files`` (see the module docstring); return what changed.
 
     ``managed(rel)`` says whether an existing entry (file or folder, relative path) belongs to the

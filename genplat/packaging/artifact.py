@@ -17,13 +17,12 @@ Two formats (facts from the upstream sources, see docs/oci.md):
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
-import re
 import typing as t
 
 import yaml
 
+from genplat.core.digests import is_digest, sha256_digest
 from genplat.core.errors import GenplatError
 from genplat.core.images import images_in, is_tool_config, parse_image
 from genplat.packaging.tar import TarGzDigest, gzip_bytes, make_tar, write_tar
@@ -57,16 +56,10 @@ ANN_SOURCE = "org.opencontainers.image.source"
 ANN_REVISION = "org.opencontainers.image.revision"
 ANN_CREATED = "org.opencontainers.image.created"
 
-_DIGEST_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
-
 
 def canonical_json(value: t.Any) -> bytes:
     """Sorted keys, no spaces, UTF-8: the bytes genplat hashes and uploads as they are."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def sha256_digest(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,7 +122,7 @@ def images_lock(images: t.Iterable[str]) -> tuple[bytes, list[str]]:
                 "(imgpkg copy will not relocate it; pin it as repo@sha256:… to include it)"
             )
             continue
-        if not _DIGEST_RE.match(digest) or not repo:
+        if not is_digest(digest) or not repo:
             warnings.append(f"image {ref!r} has an unsupported digest; left out of {IMAGES_LOCK_PATH}")
             continue
         entries[ref] = {"annotations": {KBLD_ID_ANNOTATION: ref}, "image": f"{repo}@{digest}"}
@@ -211,7 +204,9 @@ def bundle_digest(
     return manifest.digest, tuple(warnings)
 
 
-def _layer_content(files: t.Mapping[str, bytes], fmt: Format, images: t.Sequence[str]) -> tuple[t.Mapping[str, bytes], list[str]]:
+def _layer_content(
+    files: t.Mapping[str, bytes], fmt: Format, images: t.Sequence[str]
+) -> tuple[t.Mapping[str, bytes], list[str]]:
     if fmt == "flux":
         return files, []
     if fmt == "imgpkg":
@@ -230,7 +225,7 @@ class _Prefixed(t.Mapping[str, bytes]):
     def __getitem__(self, key: str) -> bytes:
         if not key.startswith(self._prefix):
             raise KeyError(key)
-        return self._files[key[len(self._prefix):]]
+        return self._files[key[len(self._prefix) :]]
 
     def __iter__(self) -> t.Iterator[str]:
         return (self._prefix + k for k in self._files)
@@ -261,8 +256,9 @@ def layer_annotations(tar_digest: str) -> dict[str, str]:
     return {ANN_TITLE: ".", ANN_ORAS_DIGEST: tar_digest, ANN_ORAS_UNPACK: "true"}
 
 
-def _assemble(fmt: Format, layer: dict[str, t.Any], tar_digest: str,
-              annotations: t.Mapping[str, str] | None) -> tuple[Blob, Blob]:
+def _assemble(
+    fmt: Format, layer: dict[str, t.Any], tar_digest: str, annotations: t.Mapping[str, str] | None
+) -> tuple[Blob, Blob]:
     """Config and manifest blobs around a layer descriptor."""
     annotations = dict(annotations or {})
     layer = {**layer, "annotations": layer_annotations(tar_digest)}
@@ -296,8 +292,9 @@ def _assemble(fmt: Format, layer: dict[str, t.Any], tar_digest: str,
     return config, Blob.of(OCI_MANIFEST, canonical_json(manifest_doc))
 
 
-def provenance_annotations(*, source: str | None, branch: str | None, sha: str | None,
-                           epoch: int | None) -> dict[str, str]:
+def provenance_annotations(
+    *, source: str | None, branch: str | None, sha: str | None, epoch: int | None
+) -> dict[str, str]:
     """The three OCI provenance annotations Flux writes, from values the caller looked up."""
     import datetime as _dt
 
@@ -306,6 +303,6 @@ def provenance_annotations(*, source: str | None, branch: str | None, sha: str |
         out[ANN_SOURCE] = source
     if sha:
         out[ANN_REVISION] = f"{branch or 'HEAD'}@sha1:{sha}"
-    created = _dt.datetime.fromtimestamp(epoch or 0, tz=_dt.timezone.utc)
+    created = _dt.datetime.fromtimestamp(epoch or 0, tz=_dt.UTC)
     out[ANN_CREATED] = created.strftime("%Y-%m-%dT%H:%M:%SZ")
     return out

@@ -89,8 +89,15 @@ def package_out_dir(out_dir: Path, *, fmt: t.Literal["auto", "flux", "imgpkg"], 
         files = read_bundle(folder)
         images = find_images(files) if chosen == "imgpkg" else ()
         art = package_bundle(files, fmt=chosen, images=images)
-        check_pinned(name, chosen, art.digest, pins, what=str(folder), lock=out_dir / LOCKFILE_NAME,
-                     fix="out/ changed since `genplat build`: run `genplat build` (and commit out/) before packaging")
+        check_pinned(
+            name,
+            chosen,
+            art.digest,
+            pins,
+            what=str(folder),
+            lock=out_dir / LOCKFILE_NAME,
+            fix="out/ changed since `genplat build`: run `genplat build` (and commit out/) before packaging",
+        )
         artifacts[name] = art
         if annotations:
             referrers[name] = provenance_manifest(art, annotations)

@@ -16,10 +16,11 @@ from __future__ import annotations
 import re
 import typing as t
 
+from genplat.core.digests import is_digest
 from genplat.core.errors import GenplatError
-from genplat.rendering.delivery import LAYER_PLATFORM, LAYERS
-from genplat.packaging.kapp import deployer_rbac
 from genplat.packaging.artifact import IMAGES_LOCK_PATH, IMGPKG_CONFIG_DIR, Format
+from genplat.packaging.kapp import deployer_rbac
+from genplat.rendering.delivery import LAYER_PLATFORM, LAYERS
 
 FLUX_SOURCE_API = "source.toolkit.fluxcd.io/v1"
 FLUX_KUSTOMIZE_API = "kustomize.toolkit.fluxcd.io/v1"
@@ -41,16 +42,25 @@ def _failed(condition: str) -> str:
 #: What "healthy" means for the platform objects tenants depend on (Flux's CEL health checks; kstatus
 #: alone reads these kinds as ready as soon as they exist).
 HEALTH_CHECK_EXPRS: tuple[dict[str, str], ...] = (
-    {"apiVersion": "apiextensions.crossplane.io/v2", "kind": "CompositeResourceDefinition",
-     "current": _established("Established")},
-    {"apiVersion": "apiextensions.crossplane.io/v1", "kind": "CompositeResourceDefinition",
-     "current": _established("Established") + " && (!has(spec.claimNames) || " + _established("Offered") + ")"},
-    {"apiVersion": "pkg.crossplane.io/v1", "kind": "Function", "current": _established("Healthy"),
-     "failed": "status.conditions.exists(c, c.type == 'Healthy' && c.status == 'False' && c.reason == 'UnhealthyPackageRevision')"},
+    {
+        "apiVersion": "apiextensions.crossplane.io/v2",
+        "kind": "CompositeResourceDefinition",
+        "current": _established("Established"),
+    },
+    {
+        "apiVersion": "apiextensions.crossplane.io/v1",
+        "kind": "CompositeResourceDefinition",
+        "current": _established("Established") + " && (!has(spec.claimNames) || " + _established("Offered") + ")",
+    },
+    {
+        "apiVersion": "pkg.crossplane.io/v1",
+        "kind": "Function",
+        "current": _established("Healthy"),
+        "failed": "status.conditions.exists(c, c.type == 'Healthy' && c.status == 'False' && c.reason == 'UnhealthyPackageRevision')",
+    },
     {"apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy", "current": _established("Ready")},
 )
 
-_DIGEST_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
 _NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 #: Folder (inside out/_gitops/) per format.
@@ -65,8 +75,16 @@ def repository_url(registry: str, bundle: str) -> str:
     return f"{reg}/{bundle}"
 
 
-def _flux(bundle: str, digest: str, repo: str, *, insecure: bool, namespace: str, interval: str,
-          kinds: t.Collection[tuple[str, str]]) -> list[dict[str, t.Any]]:
+def _flux(
+    bundle: str,
+    digest: str,
+    repo: str,
+    *,
+    insecure: bool,
+    namespace: str,
+    interval: str,
+    kinds: t.Collection[tuple[str, str]],
+) -> list[dict[str, t.Any]]:
     source_spec: dict[str, t.Any] = {
         "interval": interval,
         "url": f"oci://{repo}",
@@ -79,22 +97,25 @@ def _flux(bundle: str, digest: str, repo: str, *, insecure: bool, namespace: str
         return {"name": name, "namespace": namespace, "labels": {"app.kubernetes.io/managed-by": "genplat"}}
 
     docs: list[dict[str, t.Any]] = [
-        {"apiVersion": FLUX_SOURCE_API, "kind": "OCIRepository", "metadata": meta(bundle), "spec": source_spec}]
+        {"apiVersion": FLUX_SOURCE_API, "kind": "OCIRepository", "metadata": meta(bundle), "spec": source_spec}
+    ]
     previous: str | None = None
     for layer in LAYERS:
         name = f"{bundle}-{layer}"
         spec: dict[str, t.Any] = {}
         if previous:
             spec["dependsOn"] = [{"name": previous}]
-        spec.update({
-            "interval": interval,
-            "retryInterval": RETRY_INTERVAL,
-            "timeout": TIMEOUT,
-            "path": f"./{layer}",
-            "prune": True,
-            "wait": layer == LAYER_PLATFORM,
-            "sourceRef": {"kind": "OCIRepository", "name": bundle},
-        })
+        spec.update(
+            {
+                "interval": interval,
+                "retryInterval": RETRY_INTERVAL,
+                "timeout": TIMEOUT,
+                "path": f"./{layer}",
+                "prune": True,
+                "wait": layer == LAYER_PLATFORM,
+                "sourceRef": {"kind": "OCIRepository", "name": bundle},
+            }
+        )
         exprs = [dict(e) for e in HEALTH_CHECK_EXPRS if (e["apiVersion"], e["kind"]) in kinds]
         if layer == LAYER_PLATFORM and exprs:
             spec["healthCheckExprs"] = exprs
@@ -103,8 +124,17 @@ def _flux(bundle: str, digest: str, repo: str, *, insecure: bool, namespace: str
     return docs
 
 
-def _kapp(bundle: str, digest: str, repo: str, *, namespace: str, service_account: str,
-          interval: str, kinds: t.Collection[tuple[str, str]], role_refs: t.Collection[tuple[str, str]]) -> list[dict[str, t.Any]]:
+def _kapp(
+    bundle: str,
+    digest: str,
+    repo: str,
+    *,
+    namespace: str,
+    service_account: str,
+    interval: str,
+    kinds: t.Collection[tuple[str, str]],
+    role_refs: t.Collection[tuple[str, str]],
+) -> list[dict[str, t.Any]]:
     app = {
         "apiVersion": "kappctrl.k14s.io/v1alpha1",
         "kind": "App",
@@ -116,16 +146,23 @@ def _kapp(bundle: str, digest: str, repo: str, *, namespace: str, service_accoun
             "template": [
                 # The kustomization.yaml files are for kustomize and Flux only; genplat's source comments
                 # are plain "#" comments, which ytt rejects unless told to ignore them.
-                {"ytt": {"paths": [f"{IMGPKG_CONFIG_DIR}/"], "ignoreUnknownComments": True,
-                         "fileMarks": [f"{p}:exclude=true" for p in KUSTOMIZATION_FILES]}},
+                {
+                    "ytt": {
+                        "paths": [f"{IMGPKG_CONFIG_DIR}/"],
+                        "ignoreUnknownComments": True,
+                        "fileMarks": [f"{p}:exclude=true" for p in KUSTOMIZATION_FILES],
+                    }
+                },
                 # kbld-config.yaml (in the ytt output) keeps Kyverno's image patterns unresolved.
                 {"kbld": {"paths": ["-", IMAGES_LOCK_PATH]}},
             ],
             "deploy": [{"kapp": {}}],
         },
     }
-    return [*deployer_rbac(bundle, namespace=namespace, service_account=service_account, kinds=kinds,
-                           role_refs=role_refs), app]
+    return [
+        *deployer_rbac(bundle, namespace=namespace, service_account=service_account, kinds=kinds, role_refs=role_refs),
+        app,
+    ]
 
 
 def render_gitops(
@@ -156,18 +193,27 @@ def render_gitops(
         digest = bundles[bundle]
         if not _NAME_RE.match(bundle) or len(bundle) > 63:
             raise GenplatError(f"bundle name {bundle!r} is not a valid Kubernetes name (lowercase, digits, '-')")
-        if not _DIGEST_RE.match(digest):
+        if not is_digest(digest):
             raise GenplatError(f"bundle {bundle}: {digest!r} is not a sha256 digest")
         repo = repository_url(registry, bundle)
         kinds, role_refs = (access or {}).get(bundle, ((), ()))
         if fmt == "flux":
-            docs = _flux(bundle, digest, repo, insecure=insecure, namespace=flux_namespace, interval=interval,
-                         kinds=set(kinds))
+            docs = _flux(
+                bundle, digest, repo, insecure=insecure, namespace=flux_namespace, interval=interval, kinds=set(kinds)
+            )
             if verify_key is not None:
                 docs = with_verify(docs, verify_key)
         elif fmt == "imgpkg":
-            docs = _kapp(bundle, digest, repo, namespace=app_namespace, service_account=service_account,
-                         interval=interval, kinds=set(kinds), role_refs=set(role_refs))
+            docs = _kapp(
+                bundle,
+                digest,
+                repo,
+                namespace=app_namespace,
+                service_account=service_account,
+                interval=interval,
+                kinds=set(kinds),
+                role_refs=set(role_refs),
+            )
         else:
             raise GenplatError(f"unknown bundle format {fmt!r}; expected flux or imgpkg")
         out[f"{GITOPS_DIRS[fmt]}/{bundle}.yaml"] = docs
@@ -189,14 +235,20 @@ def with_verify(docs: list[dict[str, t.Any]], public_key_pem: bytes) -> list[dic
         if doc.get("kind") == "OCIRepository":
             meta = doc["metadata"]
             name = f"{meta['name']}-cosign-pub"
-            out.append({
-                "apiVersion": "v1",
-                "kind": "Secret",
-                "metadata": {"name": name, "namespace": meta["namespace"], "labels": dict(meta["labels"]),
-                             "annotations": {"genplat.dev/public-material": "cosign public key"}},
-                "type": "Opaque",
-                "data": {VERIFY_KEY_NAME: base64.b64encode(public_key_pem).decode()},
-            })
+            out.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Secret",
+                    "metadata": {
+                        "name": name,
+                        "namespace": meta["namespace"],
+                        "labels": dict(meta["labels"]),
+                        "annotations": {"genplat.dev/public-material": "cosign public key"},
+                    },
+                    "type": "Opaque",
+                    "data": {VERIFY_KEY_NAME: base64.b64encode(public_key_pem).decode()},
+                }
+            )
             doc = {**doc, "spec": {**doc["spec"], "verify": {"provider": "cosign", "secretRef": {"name": name}}}}
         out.append(doc)
     return out

@@ -14,19 +14,20 @@ import tempfile
 import typing as t
 from pathlib import Path
 
+from genplat.core.digests import sha256_digest
 from genplat.core.errors import GenplatError
 from genplat.packaging.artifact import (
+    DOCKER_LAYER,
     DOCKER_MANIFEST,
+    FLUX_LAYER,
     OCI_INDEX,
     OCI_MANIFEST,
     Artifact,
     Blob,
     canonical_json,
-    sha256_digest,
 )
-from genplat.packaging.tar import _swap_into_place
 from genplat.packaging.provenance import EMPTY
-from genplat.packaging.artifact import DOCKER_LAYER, FLUX_LAYER
+from genplat.packaging.tar import _swap_into_place
 
 REF_NAME = "org.opencontainers.image.ref.name"
 #: Index annotation on a referrer (provenance) manifest: the tag of the bundle it refers to.
@@ -41,8 +42,11 @@ def _blob_path(root: Path, digest: str) -> Path:
     return root / "blobs" / algo / hexpart
 
 
-def write_layout(layout_dir: str | os.PathLike[str], artifacts: t.Mapping[str, Artifact],
-                 referrers: t.Mapping[str, Blob] | None = None) -> Path:
+def write_layout(
+    layout_dir: str | os.PathLike[str],
+    artifacts: t.Mapping[str, Artifact],
+    referrers: t.Mapping[str, Blob] | None = None,
+) -> Path:
     """Write ``artifacts`` (tag → artifact) as an OCI Image Layout at ``layout_dir``, replacing it.
 
     ``referrers`` (tag → referrer manifest, e.g. provenance) are stored beside their bundle, listed in

@@ -26,8 +26,13 @@ class PinnedBundles:
     warnings: list[Diagnostic]
 
 
-def pin_bundles(platform: PlatformModel, by_bundle: t.Mapping[str, t.Mapping[str, bytes]], images: dict[str, list[str]],
-                access: t.Mapping[str, tuple[set[tuple[str, str]], set[tuple[str, str]]]], jobs: int) -> PinnedBundles:
+def pin_bundles(
+    platform: PlatformModel,
+    by_bundle: t.Mapping[str, t.Mapping[str, bytes]],
+    images: dict[str, list[str]],
+    access: t.Mapping[str, tuple[set[tuple[str, str]], set[tuple[str, str]]]],
+    jobs: int,
+) -> PinnedBundles:
     """OCI digests of every bundle, known before any push, and the GitOps wiring pinned to them.
 
     Each cluster gets the wiring of its own controller (``gitops`` in the platform blueprint, else
@@ -36,9 +41,13 @@ def pin_bundles(platform: PlatformModel, by_bundle: t.Mapping[str, t.Mapping[str
     """
     work = [(c.bundle, fmt) for c in platform.clusters for fmt in ("flux", "imgpkg")]
     size = sum(len(v) for v in by_bundle.values())
-    results = parallel.fork_map(_bundle_digest, work, jobs=jobs if size >= PARALLEL_MIN_FILES else 1,
-                                 shared={"files": by_bundle, "images": images})
-    digest_of = dict(zip(work, results))
+    results = parallel.fork_map(
+        _bundle_digest,
+        work,
+        jobs=jobs if size >= PARALLEL_MIN_FILES else 1,
+        shared={"files": by_bundle, "images": images},
+    )
+    digest_of = dict(zip(work, results, strict=True))
     digests: dict[str, dict[str, str]] = {}
     wiring: dict[str, dict[str, str]] = {"flux": {}, "imgpkg": {}}
     warnings: list[Diagnostic] = []
@@ -52,17 +61,29 @@ def pin_bundles(platform: PlatformModel, by_bundle: t.Mapping[str, t.Mapping[str
         elif cluster.gitops == "kapp-controller":
             wiring["imgpkg"][name] = imgpkg
             for w in notes:
-                warnings.append(Diagnostic(rule="imgpkg-image-not-pinned", message=w, file=platform.blueprint.file,
-                                           severity=Severity.WARNING, object=cluster.bundle,
-                                           hint="pin images by digest (repo:tag@sha256:…) so imgpkg can relocate them"))
+                warnings.append(
+                    Diagnostic(
+                        rule="imgpkg-image-not-pinned",
+                        message=w,
+                        file=platform.blueprint.file,
+                        severity=Severity.WARNING,
+                        object=cluster.bundle,
+                        hint="pin images by digest (repo:tag@sha256:…) so imgpkg can relocate them",
+                    )
+                )
     out: dict[str, bytes] = {}
     bundle_of = {f"{c.environment}-{c.name}": c.bundle for c in platform.clusters}
     for fmt, pinned in wiring.items():
         if not pinned:
             continue
-        rendered = render_gitops(pinned, registry=platform.registry, insecure=platform.registry_insecure, fmt=fmt,  # type: ignore[arg-type]
-                                 access={n: access[bundle_of[n]] for n in pinned if bundle_of[n] in access},
-                                 verify_key=platform.signing_public_key)
+        rendered = render_gitops(
+            pinned,
+            registry=platform.registry,
+            insecure=platform.registry_insecure,
+            fmt=fmt,  # type: ignore[arg-type]
+            access={n: access[bundle_of[n]] for n in pinned if bundle_of[n] in access},
+            verify_key=platform.signing_public_key,
+        )
         for path, objs in sorted(rendered.items()):
             out[f"_gitops/{path}"] = dump_documents((None, o) for o in objs).encode("utf-8")
     return PinnedBundles(digests, out, warnings)

@@ -12,13 +12,12 @@ from __future__ import annotations
 import json
 import re
 import typing as t
-
-from genplat.output.lockfile import LOCKFILE_NAME
 from pathlib import Path
 
 import yaml
 
 from genplat.core.errors import GenplatError
+from genplat.output.lockfile import LOCKFILE_NAME
 from genplat.packaging.artifact import Format
 
 WIRING = {"flux": "_gitops/flux", "imgpkg": "_gitops/kapp"}
@@ -30,18 +29,24 @@ def read_pins(out_dir: Path) -> dict[str, dict[str, str]]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise GenplatError(f"{path}: not found, so nothing says which digests to produce; run `genplat build` first") from None
+        raise GenplatError(
+            f"{path}: not found, so nothing says which digests to produce; run `genplat build` first"
+        ) from None
     except (OSError, ValueError) as exc:
         raise GenplatError(f"{path}: not a genplat lock file ({exc}); run `genplat build` again") from None
     bundles = doc.get("bundles") if isinstance(doc, dict) else None
     if not isinstance(bundles, dict):
         raise GenplatError(f"{path}: no bundles in the lock file; run `genplat build` again")
-    return {name.replace("/", "-", 1): dict(entry.get("oci") or {}) for name, entry in bundles.items()
-            if isinstance(entry, dict)}
+    return {
+        name.replace("/", "-", 1): dict(entry.get("oci") or {})
+        for name, entry in bundles.items()
+        if isinstance(entry, dict)
+    }
 
 
-def check_pinned(name: str, fmt: str, digest: str, pins: t.Mapping[str, t.Mapping[str, str]], *, what: str,
-                 lock: Path, fix: str) -> None:
+def check_pinned(
+    name: str, fmt: str, digest: str, pins: t.Mapping[str, t.Mapping[str, str]], *, what: str, lock: Path, fix: str
+) -> None:
     """Raise one line naming the fix unless ``digest`` is what the lock pins for ``name`` in ``fmt``."""
     pinned = pins.get(name, {}).get(fmt)
     if pinned is None:
@@ -67,7 +72,9 @@ def wiring_repository(out_dir: Path, name: str) -> tuple[str, Path] | None:
         try:
             docs = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if isinstance(d, dict)]
         except yaml.YAMLError as exc:
-            raise GenplatError(f"{path}: not valid YAML ({exc.__class__.__name__}); run `genplat build` again") from None
+            raise GenplatError(
+                f"{path}: not valid YAML ({exc.__class__.__name__}); run `genplat build` again"
+            ) from None
         for doc in docs:
             spec = doc.get("spec") or {}
             if fmt == "flux" and doc.get("kind") == "OCIRepository":

@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from genplat.core.digests import is_digest
 from genplat.core.errors import UsageError
 
 _REPO_RE = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
 _TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-_DIGEST_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,7 +74,7 @@ def parse_ref(text: str) -> RegistryRef | LayoutRef:
     digest: str | None = None
     if "@" in rest:
         rest, digest = rest.split("@", 1)
-        if not _DIGEST_RE.match(digest):
+        if not is_digest(digest):
             raise UsageError(f"{text!r}: {digest!r} is not a sha256 digest: {forms}")
     tag: str | None = None
     if ":" in rest.rsplit("/", 1)[-1]:

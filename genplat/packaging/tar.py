@@ -177,8 +177,9 @@ def gunzip_bounded(data: bytes, *, max_bytes: int = DEFAULT_MAX_EXTRACT_BYTES) -
     return out
 
 
-def read_targz(data: bytes, *, max_bytes: int = DEFAULT_MAX_EXTRACT_BYTES,
-               max_entries: int = DEFAULT_MAX_ENTRIES) -> dict[str, tuple[bytes, int]]:
+def read_targz(
+    data: bytes, *, max_bytes: int = DEFAULT_MAX_EXTRACT_BYTES, max_entries: int = DEFAULT_MAX_ENTRIES
+) -> dict[str, tuple[bytes, int]]:
     """Safely read a tar.gz into ``{path: (content, mode)}``; folders are implied by the paths.
 
     Refuses absolute paths, ``..``, backslashes, links of any kind, devices, FIFOs and archives that
@@ -240,9 +241,11 @@ class _BoundedGunzip(io.RawIOBase):
             if chunk:
                 self._out += len(chunk)
                 if self._out > self._max:
-                    raise UnsafeArchiveError(f"archive expands past the limit of {self._max} bytes; refusing "
-                                             "(raise --max-size if it is genuine)")
-                view[:len(chunk)] = chunk
+                    raise UnsafeArchiveError(
+                        f"archive expands past the limit of {self._max} bytes; refusing "
+                        "(raise --max-size if it is genuine)"
+                    )
+                view[: len(chunk)] = chunk
                 return len(chunk)
             if not self._tail and not self._d.eof:
                 raise UnsafeArchiveError("layer is not valid gzip: the stream ends early")

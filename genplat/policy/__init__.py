@@ -20,6 +20,16 @@ from genplat.policy.settings import KYVERNO_KINDS, PlatformImage, PolicySettings
 from genplat.policy.workloads import Entry, entries, pod_label_sets, pod_like_specs
 
 __all__ = [
-    "KYVERNO_KINDS", "POD_SECURITY", "RULES", "AdmissionRule", "Entry", "PlatformImage", "PolicySettings", "Variant",
-    "entries", "pod_label_sets", "pod_like_specs", "settings_from",
+    "KYVERNO_KINDS",
+    "POD_SECURITY",
+    "RULES",
+    "AdmissionRule",
+    "Entry",
+    "PlatformImage",
+    "PolicySettings",
+    "Variant",
+    "entries",
+    "pod_label_sets",
+    "pod_like_specs",
+    "settings_from",
 ]

@@ -35,7 +35,9 @@ def _pod_list(key: str) -> str:
 
 def _task_specs_of(pipeline: str) -> str:
     return " + ".join(
-        f"{pipeline}.?{key}.orValue([]).filter(t, t.?taskSpec.hasValue()).map(t, t.taskSpec)" for key in ("tasks", "finally"))
+        f"{pipeline}.?{key}.orValue([]).filter(t, t.?taskSpec.hasValue()).map(t, t.taskSpec)"
+        for key in ("tasks", "finally")
+    )
 
 
 _STEP = _entry("s", "'step-' + s.?name.orValue('')", "steps")
@@ -46,56 +48,88 @@ _TAGGED = f"({_BASE}.lastIndexOf(':') > {_BASE}.lastIndexOf('/'))"
 _FIRST = "e.repo.split('/')[0]"
 
 VARIABLES: list[tuple[str, str]] = [
-    ("podSpec", " :\n".join([
-        "object.apiVersion == 'v1' && object.kind == 'Pod' ? object.spec",
-        "object.apiVersion == 'v1' && object.kind == 'PodTemplate' ? object.?template.?spec.orValue({})",
-        "object.apiVersion.startsWith('batch/') && object.kind == 'CronJob' ? "
-        "object.?spec.?jobTemplate.?spec.?template.?spec.orValue({})",
-        f"(object.apiVersion.startsWith('apps/') || object.apiVersion.startsWith('batch/') || object.apiVersion == 'v1') && "
-        f"object.kind in {_CONTROLLER_KINDS} ? object.?spec.?template.?spec.orValue({{}})",
-        "object.apiVersion.startsWith('serving.knative.dev/') && object.kind == 'Revision' ? object.spec",
-        "object.apiVersion.startsWith('serving.knative.dev/') ? object.?spec.?template.?spec.orValue({})",
-        "object.apiVersion.startsWith('triggers.tekton.dev/') && object.kind == 'EventListener' ? "
-        "object.?spec.?resources.?kubernetesResource.?spec.?template.?spec.orValue({})",
-        "{}",
-    ])),
+    (
+        "podSpec",
+        " :\n".join(
+            [
+                "object.apiVersion == 'v1' && object.kind == 'Pod' ? object.spec",
+                "object.apiVersion == 'v1' && object.kind == 'PodTemplate' ? object.?template.?spec.orValue({})",
+                "object.apiVersion.startsWith('batch/') && object.kind == 'CronJob' ? "
+                "object.?spec.?jobTemplate.?spec.?template.?spec.orValue({})",
+                f"(object.apiVersion.startsWith('apps/') || object.apiVersion.startsWith('batch/') || object.apiVersion == 'v1') && "
+                f"object.kind in {_CONTROLLER_KINDS} ? object.?spec.?template.?spec.orValue({{}})",
+                "object.apiVersion.startsWith('serving.knative.dev/') && object.kind == 'Revision' ? object.spec",
+                "object.apiVersion.startsWith('serving.knative.dev/') ? object.?spec.?template.?spec.orValue({})",
+                "object.apiVersion.startsWith('triggers.tekton.dev/') && object.kind == 'EventListener' ? "
+                "object.?spec.?resources.?kubernetesResource.?spec.?template.?spec.orValue({})",
+                "{}",
+            ]
+        ),
+    ),
     ("podContainers", " +\n".join(_pod_list(k) for k in ("containers", "initContainers", "ephemeralContainers"))),
-    ("taskSpecs", " :\n".join([
-        "!object.apiVersion.startsWith('tekton.dev/') ? []",
-        "object.kind in ['Task', 'ClusterTask'] ? [object.spec]",
-        "object.kind == 'TaskRun' ? (object.?spec.?taskSpec.hasValue() ? [object.spec.taskSpec] : [])",
-        "object.kind == 'StepAction' ? [{'steps': [object.spec]}]",
-        f"object.kind == 'Pipeline' ? {_task_specs_of('object.spec')}",
-        f"object.kind == 'PipelineRun' ? (object.?spec.?pipelineSpec.hasValue() ? {_task_specs_of('object.spec.pipelineSpec')} : [])",
-        "[]",
-    ])),
-    ("groups", "[variables.podContainers] +\nvariables.taskSpecs.map(ts,\n"
-               f"  ts.?steps.orValue([]).map(s, {_STEP}) +\n  ts.?sidecars.orValue([]).map(s, {_SIDECAR}) +\n  "
-               f"(ts.?stepTemplate.hasValue() ? [{_TEMPLATE}] : []))"),
-    ("parsed", "variables.groups.map(g, g.filter(e, e.c.?image.orValue('') != '').map(e, {"
-               "\n  'name': e.name, 'list': e.list, 'c': e.c, 'image': dyn(e.c.image),\n  "
-               "'digest': dyn(e.c.image.contains('@')),\n  "
-               f"'repo': dyn({_TAGGED} ? {_BASE}.substring(0, {_BASE}.lastIndexOf(':')) : {_BASE}),\n  "
-               f"'tag': dyn({_TAGGED} ? {_BASE}.substring({_BASE}.lastIndexOf(':') + 1) : '')}}))"),
-    ("images", "variables.parsed.map(g, g.map(e, {"
-               "\n  'name': e.name, 'list': e.list, 'image': e.image, 'digest': e.digest, 'repo': e.repo, 'tag': e.tag,\n  "
-               f"'ref': dyn(e.repo.contains('/') && ({_FIRST}.contains('.') || {_FIRST}.contains(':') || {_FIRST} == 'localhost') ? "
-               "e.repo : (e.repo.contains('/') ? 'docker.io/' + e.repo : 'docker.io/library/' + e.repo))}))"),
-    ("podSpecs", "[variables.podSpec] +\n(object.apiVersion.startsWith('tekton.dev/') && object.kind in ['TaskRun', 'PipelineRun'] ? "
-                 "[object.?spec.?podTemplate.orValue({}), object.?spec.?taskRunTemplate.?podTemplate.orValue({})] : [])"),
-    ("labelSets", " :\n".join([
-        "(object.apiVersion == 'v1' && object.kind == 'Pod') || (object.apiVersion.startsWith('serving.knative.dev/') && "
-        "object.kind == 'Revision') || (object.apiVersion.startsWith('tekton.dev/') && object.kind in ['TaskRun', 'PipelineRun']) ? "
-        "[object.metadata.?labels.orValue({})]",
-        "object.apiVersion.startsWith('triggers.tekton.dev/') ? [object.metadata.?labels.orValue({}), "
-        "object.?spec.?resources.?kubernetesResource.?spec.?template.?metadata.?labels.orValue({})]",
-        "object.apiVersion == 'v1' && object.kind == 'PodTemplate' ? [object.?template.?metadata.?labels.orValue({})]",
-        "object.kind == 'CronJob' ? [object.?spec.?jobTemplate.?spec.?template.?metadata.?labels.orValue({})]",
-        "[object.?spec.?template.?metadata.?labels.orValue({})]",
-    ])),
+    (
+        "taskSpecs",
+        " :\n".join(
+            [
+                "!object.apiVersion.startsWith('tekton.dev/') ? []",
+                "object.kind in ['Task', 'ClusterTask'] ? [object.spec]",
+                "object.kind == 'TaskRun' ? (object.?spec.?taskSpec.hasValue() ? [object.spec.taskSpec] : [])",
+                "object.kind == 'StepAction' ? [{'steps': [object.spec]}]",
+                f"object.kind == 'Pipeline' ? {_task_specs_of('object.spec')}",
+                f"object.kind == 'PipelineRun' ? (object.?spec.?pipelineSpec.hasValue() ? {_task_specs_of('object.spec.pipelineSpec')} : [])",
+                "[]",
+            ]
+        ),
+    ),
+    (
+        "groups",
+        "[variables.podContainers] +\nvariables.taskSpecs.map(ts,\n"
+        f"  ts.?steps.orValue([]).map(s, {_STEP}) +\n  ts.?sidecars.orValue([]).map(s, {_SIDECAR}) +\n  "
+        f"(ts.?stepTemplate.hasValue() ? [{_TEMPLATE}] : []))",
+    ),
+    (
+        "parsed",
+        "variables.groups.map(g, g.filter(e, e.c.?image.orValue('') != '').map(e, {"
+        "\n  'name': e.name, 'list': e.list, 'c': e.c, 'image': dyn(e.c.image),\n  "
+        "'digest': dyn(e.c.image.contains('@')),\n  "
+        f"'repo': dyn({_TAGGED} ? {_BASE}.substring(0, {_BASE}.lastIndexOf(':')) : {_BASE}),\n  "
+        f"'tag': dyn({_TAGGED} ? {_BASE}.substring({_BASE}.lastIndexOf(':') + 1) : '')}}))",
+    ),
+    (
+        "images",
+        "variables.parsed.map(g, g.map(e, {"
+        "\n  'name': e.name, 'list': e.list, 'image': e.image, 'digest': e.digest, 'repo': e.repo, 'tag': e.tag,\n  "
+        f"'ref': dyn(e.repo.contains('/') && ({_FIRST}.contains('.') || {_FIRST}.contains(':') || {_FIRST} == 'localhost') ? "
+        "e.repo : (e.repo.contains('/') ? 'docker.io/' + e.repo : 'docker.io/library/' + e.repo))}))",
+    ),
+    (
+        "podSpecs",
+        "[variables.podSpec] +\n(object.apiVersion.startsWith('tekton.dev/') && object.kind in ['TaskRun', 'PipelineRun'] ? "
+        "[object.?spec.?podTemplate.orValue({}), object.?spec.?taskRunTemplate.?podTemplate.orValue({})] : [])",
+    ),
+    (
+        "labelSets",
+        " :\n".join(
+            [
+                "(object.apiVersion == 'v1' && object.kind == 'Pod') || (object.apiVersion.startsWith('serving.knative.dev/') && "
+                "object.kind == 'Revision') || (object.apiVersion.startsWith('tekton.dev/') && object.kind in ['TaskRun', 'PipelineRun']) ? "
+                "[object.metadata.?labels.orValue({})]",
+                "object.apiVersion.startsWith('triggers.tekton.dev/') ? [object.metadata.?labels.orValue({}), "
+                "object.?spec.?resources.?kubernetesResource.?spec.?template.?metadata.?labels.orValue({})]",
+                "object.apiVersion == 'v1' && object.kind == 'PodTemplate' ? [object.?template.?metadata.?labels.orValue({})]",
+                "object.kind == 'CronJob' ? [object.?spec.?jobTemplate.?spec.?template.?metadata.?labels.orValue({})]",
+                "[object.?spec.?template.?metadata.?labels.orValue({})]",
+            ]
+        ),
+    ),
 ]
-_DEPENDS = {"podContainers": ["podSpec"], "groups": ["podContainers", "taskSpecs"], "parsed": ["groups"],
-            "images": ["parsed"], "podSpecs": ["podSpec"]}
+_DEPENDS = {
+    "podContainers": ["podSpec"],
+    "groups": ["podContainers", "taskSpecs"],
+    "parsed": ["groups"],
+    "images": ["parsed"],
+    "podSpecs": ["podSpec"],
+}
 
 
 def variables(needed: list[str]) -> list[dict[str, str]]:

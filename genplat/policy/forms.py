@@ -40,8 +40,10 @@ def resource_rules(rule: AdmissionRule, targets: t.Sequence[Target]) -> list[dic
         groups.setdefault(target.group, []).append(target.resource)
         if rule.ephemeral and target.group == "" and target.resource == "pods":
             groups[""].append("pods/ephemeralcontainers")
-    return [{"apiGroups": [g], "apiVersions": ["*"], "operations": list(OPERATIONS), "resources": rs}
-            for g, rs in groups.items()]
+    return [
+        {"apiGroups": [g], "apiVersions": ["*"], "operations": list(OPERATIONS), "resources": rs}
+        for g, rs in groups.items()
+    ]
 
 
 def _kyverno_kinds(rule: AdmissionRule, targets: t.Sequence[Target]) -> list[str]:
@@ -62,8 +64,10 @@ def validating_policy(rule: AdmissionRule, variant: Variant, targets: t.Sequence
     return {
         "validationActions": ["Deny"],
         "autogen": {"podControllers": {"controllers": []}},
-        "matchConstraints": {"namespaceSelector": namespace_selector(variant.scope),
-                             "resourceRules": resource_rules(rule, targets)},
+        "matchConstraints": {
+            "namespaceSelector": namespace_selector(variant.scope),
+            "resourceRules": resource_rules(rule, targets),
+        },
         "variables": variables,
         "validations": validations,
     }
@@ -73,12 +77,23 @@ def cluster_policy(rule: AdmissionRule, variant: Variant, targets: t.Sequence[Ta
     variables, validations = _cel_parts(variant)
     return {
         "background": True,
-        "rules": [{
-            "name": rule.id.split("/", 1)[1],
-            "match": {"any": [{"resources": {"kinds": _kyverno_kinds(rule, targets), "operations": list(OPERATIONS),
-                                             "namespaceSelector": namespace_selector(variant.scope)}}]},
-            "validate": {"failureAction": "Enforce", "cel": {"variables": variables, "expressions": validations}},
-        }],
+        "rules": [
+            {
+                "name": rule.id.split("/", 1)[1],
+                "match": {
+                    "any": [
+                        {
+                            "resources": {
+                                "kinds": _kyverno_kinds(rule, targets),
+                                "operations": list(OPERATIONS),
+                                "namespaceSelector": namespace_selector(variant.scope),
+                            }
+                        }
+                    ]
+                },
+                "validate": {"failureAction": "Enforce", "cel": {"variables": variables, "expressions": validations}},
+            }
+        ],
     }
 
 

@@ -19,7 +19,6 @@ from genplat.policy.workloads import (
     TEKTON_DEFINITIONS,
     TEKTON_RUNS,
     TRIGGERS,
-    Entry,
     PathT,
     Target,
     entries,
@@ -75,13 +74,16 @@ def _name_cel(pattern: str) -> str:
 
 # --- guardrail/image-registry -------------------------------------------------------------------
 
+
 def _registry_scopes(s: PolicySettings) -> list[str]:
     return ["workload", "build"] if any(p.namespaces != "all" for p in s.platform_images) else ["tenant"]
 
 
 def _registry_message(s: PolicySettings) -> str:
-    return (f"guardrail/image-registry: images must come from {', '.join(s.allowed_registries)}"
-            " (or be a platform image in the container it is declared for, policies.platformImages)")
+    return (
+        f"guardrail/image-registry: images must come from {', '.join(s.allowed_registries)}"
+        " (or be a platform image in the container it is declared for, policies.platformImages)"
+    )
 
 
 def _registry_variants(s: PolicySettings) -> list[Variant]:
@@ -119,6 +121,7 @@ def _registry_check(obj: dict[str, t.Any], s: PolicySettings, build: bool) -> li
 
 # --- guardrail/image-tag ------------------------------------------------------------------------
 
+
 def unpinned(image: str) -> str | None:
     """What is wrong with how ``image`` is pinned, or None: a digest, or a tag other than ``latest``.
     A trailing ``:`` is no tag either, as the policies' CEL reads it."""
@@ -139,6 +142,7 @@ def _tag_check(obj: dict[str, t.Any], s: PolicySettings, build: bool) -> list[Fi
 
 # --- guardrail/privileged -----------------------------------------------------------------------
 
+
 def _privileged_check(obj: dict[str, t.Any], s: PolicySettings, build: bool) -> list[Finding]:
     out = []
     for e in entries(obj):
@@ -154,7 +158,9 @@ HOST_FIELDS = ("hostNetwork", "hostPID", "hostIPC")
 
 
 def _host_check(obj: dict[str, t.Any], s: PolicySettings, build: bool) -> list[Finding]:
-    return [(path + (f,), f"pod uses {f}") for path, spec in pod_like_specs(obj) for f in HOST_FIELDS if spec.get(f) is True]
+    return [
+        (path + (f,), f"pod uses {f}") for path, spec in pod_like_specs(obj) for f in HOST_FIELDS if spec.get(f) is True
+    ]
 
 
 def _host_expr() -> str:
@@ -178,18 +184,26 @@ def _resources_check(obj: dict[str, t.Any], s: PolicySettings, build: bool) -> l
         if missing:
             out.append((e.path + ("resources",), f"container {e.name!r} lacks {', '.join(missing)}"))
     if obj.get("kind") == "EventListener" and not pod:
-        out.append((("spec", "resources"), "the EventListener's sink container has no resources "
-                    "(spec.resources.kubernetesResource.spec.template.spec.containers[0].resources)"))
+        out.append(
+            (
+                ("spec", "resources"),
+                "the EventListener's sink container has no resources "
+                "(spec.resources.kubernetesResource.spec.template.spec.containers[0].resources)",
+            )
+        )
     return out
 
 
 def _resources_expr() -> str:
     has = " && ".join(f"e.c.?resources.?{a}.?{b}.hasValue()" for a, b in RESOURCE_KEYS)
-    return (f"variables.podContainers.filter(e, e.list != 'ephemeralContainers').all(e, {has}) && "
-            "(!object.apiVersion.startsWith('triggers.tekton.dev/') || size(variables.podContainers) > 0)")
+    return (
+        f"variables.podContainers.filter(e, e.list != 'ephemeralContainers').all(e, {has}) && "
+        "(!object.apiVersion.startsWith('triggers.tekton.dev/') || size(variables.podContainers) > 0)"
+    )
 
 
 # --- guardrail/pod-labels -----------------------------------------------------------------------
+
 
 def _labels_check(obj: dict[str, t.Any], s: PolicySettings, build: bool) -> list[Finding]:
     sets = pod_label_sets(obj)
@@ -206,45 +220,107 @@ def _labels_expr(s: PolicySettings) -> str:
 
 # Rules that Pod Security Admission also enforces, at the level that does (tenant workload namespaces run
 # at the platform's level, restricted in the examples; build namespaces at their pipeline template's).
-POD_SECURITY = {"guardrail/privileged": "baseline", "guardrail/host-namespaces": "baseline",
-                "guardrail/root-user": "restricted"}
+POD_SECURITY = {
+    "guardrail/privileged": "baseline",
+    "guardrail/host-namespaces": "baseline",
+    "guardrail/root-user": "restricted",
+}
 
 _CONTAINERS = PODS + KNATIVE + TEKTON_DEFINITIONS + TEKTON_RUNS + TRIGGERS
 _PODS = PODS + KNATIVE + TEKTON_RUNS + TRIGGERS
 
-RULES: dict[str, AdmissionRule] = {r.id: r for r in (
-    AdmissionRule(
-        IMAGE_REGISTRY, "Allowed image registries", _CONTAINERS, True,
-        lambda s: bool(s.allowed_registries), _registry_variants, _registry_check),
-    AdmissionRule(
-        IMAGE_TAG, "Pinned images: no :latest, no untagged image", _CONTAINERS, True,
-        lambda s: s.forbid_latest,
-        lambda s: [Variant("tenant", "variables.images.all(g, g.all(e, e.digest || (e.tag != '' && e.tag != 'latest')))",
-                           ("images",), "guardrail/image-tag: every image needs a version tag or a digest "
-                           "(':latest' and untagged images are refused)")],
-        _tag_check),
-    AdmissionRule(
-        "guardrail/privileged", "No privileged containers", _CONTAINERS, True,
-        lambda s: s.forbid_privileged,
-        lambda s: [Variant("tenant", "variables.groups.all(g, g.all(e, e.c.?securityContext.?privileged.orValue(false) != true))",
-                           ("groups",), "guardrail/privileged: privileged containers are not allowed")],
-        _privileged_check),
-    AdmissionRule(
-        "guardrail/host-namespaces", "No host network, PID or IPC namespace", _PODS, False,
-        lambda s: s.forbid_privileged,
-        lambda s: [Variant("tenant", _host_expr(), ("podSpecs",),
-                           "guardrail/host-namespaces: pods may not use hostNetwork, hostPID or hostIPC")],
-        _host_check),
-    AdmissionRule(
-        "guardrail/container-resources", "CPU and memory requests and limits", PODS + KNATIVE + TRIGGERS, False,
-        lambda s: s.require_limits,
-        lambda s: [Variant("tenant", _resources_expr(), ("podContainers",),
-                           "guardrail/container-resources: every container needs CPU and memory requests and limits")],
-        _resources_check),
-    AdmissionRule(
-        "guardrail/pod-labels", "Required pod labels", _PODS, False,
-        lambda s: bool(s.required_labels),
-        lambda s: [Variant("tenant", _labels_expr(s), ("labelSets",),
-                           f"guardrail/pod-labels: pods need the labels {', '.join(s.required_labels)}")],
-        _labels_check),
-)}
+RULES: dict[str, AdmissionRule] = {
+    r.id: r
+    for r in (
+        AdmissionRule(
+            IMAGE_REGISTRY,
+            "Allowed image registries",
+            _CONTAINERS,
+            True,
+            lambda s: bool(s.allowed_registries),
+            _registry_variants,
+            _registry_check,
+        ),
+        AdmissionRule(
+            IMAGE_TAG,
+            "Pinned images: no :latest, no untagged image",
+            _CONTAINERS,
+            True,
+            lambda s: s.forbid_latest,
+            lambda s: [
+                Variant(
+                    "tenant",
+                    "variables.images.all(g, g.all(e, e.digest || (e.tag != '' && e.tag != 'latest')))",
+                    ("images",),
+                    "guardrail/image-tag: every image needs a version tag or a digest "
+                    "(':latest' and untagged images are refused)",
+                )
+            ],
+            _tag_check,
+        ),
+        AdmissionRule(
+            "guardrail/privileged",
+            "No privileged containers",
+            _CONTAINERS,
+            True,
+            lambda s: s.forbid_privileged,
+            lambda s: [
+                Variant(
+                    "tenant",
+                    "variables.groups.all(g, g.all(e, e.c.?securityContext.?privileged.orValue(false) != true))",
+                    ("groups",),
+                    "guardrail/privileged: privileged containers are not allowed",
+                )
+            ],
+            _privileged_check,
+        ),
+        AdmissionRule(
+            "guardrail/host-namespaces",
+            "No host network, PID or IPC namespace",
+            _PODS,
+            False,
+            lambda s: s.forbid_privileged,
+            lambda s: [
+                Variant(
+                    "tenant",
+                    _host_expr(),
+                    ("podSpecs",),
+                    "guardrail/host-namespaces: pods may not use hostNetwork, hostPID or hostIPC",
+                )
+            ],
+            _host_check,
+        ),
+        AdmissionRule(
+            "guardrail/container-resources",
+            "CPU and memory requests and limits",
+            PODS + KNATIVE + TRIGGERS,
+            False,
+            lambda s: s.require_limits,
+            lambda s: [
+                Variant(
+                    "tenant",
+                    _resources_expr(),
+                    ("podContainers",),
+                    "guardrail/container-resources: every container needs CPU and memory requests and limits",
+                )
+            ],
+            _resources_check,
+        ),
+        AdmissionRule(
+            "guardrail/pod-labels",
+            "Required pod labels",
+            _PODS,
+            False,
+            lambda s: bool(s.required_labels),
+            lambda s: [
+                Variant(
+                    "tenant",
+                    _labels_expr(s),
+                    ("labelSets",),
+                    f"guardrail/pod-labels: pods need the labels {', '.join(s.required_labels)}",
+                )
+            ],
+            _labels_check,
+        ),
+    )
+}

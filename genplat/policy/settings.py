@@ -27,7 +27,7 @@ class PlatformImage:
 
     def allows(self, ref: str, container: str, *, build: bool, normalize: t.Callable[[str], str]) -> bool:
         """Whether an image (``ref``: its repository with Docker's defaults) may run as ``container``."""
-        if self.namespaces == "workload" and build or self.namespaces == "build" and not build:
+        if (self.namespaces == "workload" and build) or (self.namespaces == "build" and not build):
             return False
         if ref != normalize(self.image):
             return False
@@ -48,9 +48,14 @@ class PolicySettings:
 def settings_from(policies: t.Mapping[str, t.Any]) -> PolicySettings:
     """Settings from the platform blueprint's ``spec.policies`` (already schema-valid)."""
     images = tuple(
-        PlatformImage(str(p["name"]), str(p["image"]).rstrip("/"), tuple(str(c) for c in p.get("containers") or ()),
-                      str(p.get("namespaces") or "all"))
-        for p in policies.get("platformImages") or ())
+        PlatformImage(
+            str(p["name"]),
+            str(p["image"]).rstrip("/"),
+            tuple(str(c) for c in p.get("containers") or ()),
+            str(p.get("namespaces") or "all"),
+        )
+        for p in policies.get("platformImages") or ()
+    )
     return PolicySettings(
         allowed_registries=tuple(str(r).rstrip("/") for r in policies.get("allowedRegistries") or ()),
         platform_images=images,

@@ -26,10 +26,16 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-PathT = tuple[t.Union[str, int], ...]
+PathT = tuple[str | int, ...]
 
-_CONTROLLERS = {"Deployment": "apps/", "StatefulSet": "apps/", "DaemonSet": "apps/", "ReplicaSet": "apps/",
-                "Job": "batch/", "ReplicationController": "v1"}
+_CONTROLLERS = {
+    "Deployment": "apps/",
+    "StatefulSet": "apps/",
+    "DaemonSet": "apps/",
+    "ReplicaSet": "apps/",
+    "Job": "batch/",
+    "ReplicationController": "v1",
+}
 _POD_LISTS = ("containers", "initContainers", "ephemeralContainers")
 TEMPLATE_SPEC: PathT = ("spec", "template", "spec")
 EL_TEMPLATE: PathT = ("spec", "resources", "kubernetesResource", "spec", "template")
@@ -52,11 +58,15 @@ class Target:
 
 
 PODS = (
-    Target("", "pods", "Pod"), Target("", "podtemplates", "PodTemplate"),
+    Target("", "pods", "Pod"),
+    Target("", "podtemplates", "PodTemplate"),
     Target("", "replicationcontrollers", "ReplicationController"),
-    Target("apps", "deployments", "Deployment"), Target("apps", "statefulsets", "StatefulSet"),
-    Target("apps", "daemonsets", "DaemonSet"), Target("apps", "replicasets", "ReplicaSet"),
-    Target("batch", "jobs", "Job"), Target("batch", "cronjobs", "CronJob"),
+    Target("apps", "deployments", "Deployment"),
+    Target("apps", "statefulsets", "StatefulSet"),
+    Target("apps", "daemonsets", "DaemonSet"),
+    Target("apps", "replicasets", "ReplicaSet"),
+    Target("batch", "jobs", "Job"),
+    Target("batch", "cronjobs", "CronJob"),
 )
 KNATIVE = (
     Target("serving.knative.dev", "services", "Service", "knative-serving"),
@@ -64,10 +74,14 @@ KNATIVE = (
     Target("serving.knative.dev", "revisions", "Revision", "knative-serving"),
 )
 TEKTON_DEFINITIONS = (
-    Target("tekton.dev", "tasks", "Task", "tekton"), Target("tekton.dev", "pipelines", "Pipeline", "tekton"),
+    Target("tekton.dev", "tasks", "Task", "tekton"),
+    Target("tekton.dev", "pipelines", "Pipeline", "tekton"),
     Target("tekton.dev", "stepactions", "StepAction", "tekton", "v1beta1"),
 )
-TEKTON_RUNS = (Target("tekton.dev", "taskruns", "TaskRun", "tekton"), Target("tekton.dev", "pipelineruns", "PipelineRun", "tekton"))
+TEKTON_RUNS = (
+    Target("tekton.dev", "taskruns", "TaskRun", "tekton"),
+    Target("tekton.dev", "pipelineruns", "PipelineRun", "tekton"),
+)
 TRIGGERS = (Target("triggers.tekton.dev", "eventlisteners", "EventListener", "tekton", "v1beta1"),)
 
 
@@ -230,7 +244,12 @@ def pod_label_sets(obj: dict[str, t.Any]) -> list[tuple[PathT, dict[str, t.Any]]
         found = _get(obj, path)
         return path, found if isinstance(found, dict) else {}
 
-    if (group, kind) in (("", "Pod"), ("serving.knative.dev", "Revision"), ("tekton.dev", "TaskRun"), ("tekton.dev", "PipelineRun")):
+    if (group, kind) in (
+        ("", "Pod"),
+        ("serving.knative.dev", "Revision"),
+        ("tekton.dev", "TaskRun"),
+        ("tekton.dev", "PipelineRun"),
+    ):
         return [labels(("metadata", "labels"))]
     if group == "triggers.tekton.dev" and kind == "EventListener":
         return [labels(("metadata", "labels")), labels(EL_TEMPLATE + ("metadata", "labels"))]

@@ -42,7 +42,7 @@ class Credentials:
 def _normalise_host(key: str) -> str:
     for prefix in ("https://", "http://"):
         if key.startswith(prefix):
-            key = key[len(prefix):]
+            key = key[len(prefix) :]
     return key.split("/", 1)[0]
 
 
@@ -54,8 +54,10 @@ def _docker_config_path() -> Path:
 def _helper(name: str, host: str) -> Credentials | None:
     exe = shutil.which(f"docker-credential-{name}")
     if exe is None:
-        raise RegistryError(f"docker config names credential helper {name!r} for {host}, "
-                            f"but docker-credential-{name} is not on PATH; install it or remove it from config.json")
+        raise RegistryError(
+            f"docker config names credential helper {name!r} for {host}, "
+            f"but docker-credential-{name} is not on PATH; install it or remove it from config.json"
+        )
     try:
         proc = subprocess.run([exe, "get"], input=host.encode(), capture_output=True, timeout=30, check=False)
     except subprocess.TimeoutExpired as exc:
@@ -102,8 +104,9 @@ def from_docker_config(host: str, path: Path | None = None) -> Credentials | Non
     return None
 
 
-def resolve_credentials(host: str, explicit: Credentials | None = None,
-                        env: t.Mapping[str, str] | None = None) -> Credentials | None:
+def resolve_credentials(
+    host: str, explicit: Credentials | None = None, env: t.Mapping[str, str] | None = None
+) -> Credentials | None:
     """Credentials for ``host`` (``name[:port]``) or ``None`` for anonymous access."""
     if explicit is not None:
         return explicit

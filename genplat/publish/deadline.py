@@ -99,8 +99,9 @@ def read_body(resp: requests.Response, limit: int, what: str, host: str) -> byte
     declared = resp.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
         resp.close()
-        raise RegistryError(f"registry {host} announced {int(declared):,} bytes for {what}, over the limit of "
-                            f"{limit:,}; refusing it")
+        raise RegistryError(
+            f"registry {host} announced {int(declared):,} bytes for {what}, over the limit of {limit:,}; refusing it"
+        )
     chunks, size = [], 0
     for chunk in resp.iter_content(1 << 16):
         size += len(chunk)
@@ -111,7 +112,7 @@ def read_body(resp: requests.Response, limit: int, what: str, host: str) -> byte
     data = b"".join(chunks)
     # What requests itself does once a body is read, so resp.content and resp.json() work.
     resp._content = data
-    setattr(resp, "_content_consumed", True)
+    resp._content_consumed = True  # type: ignore[attr-defined]
     return data
 
 

@@ -33,10 +33,11 @@ import urllib.parse
 
 import requests
 
+from genplat.core.digests import is_digest, sha256_digest
 from genplat.core.errors import RegistryError
+from genplat.packaging.artifact import DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, Blob
 from genplat.publish.auth import ENV_PASSWORD, ENV_USERNAME, Credentials
 from genplat.publish.deadline import MAX_MANIFEST_BYTES, MAX_SMALL_BODY, Watchdog, read_body
-from genplat.packaging.artifact import DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, Blob
 
 DEFAULT_TIMEOUT = 15.0
 MANIFEST_ACCEPT = ", ".join([OCI_MANIFEST, DOCKER_MANIFEST, OCI_INDEX, DOCKER_MANIFEST_LIST])
@@ -85,11 +86,15 @@ def origin(url: str) -> tuple[str, str, int]:
 
 def _conn_reason(exc: Exception) -> str:
     text = str(exc)
-    for needle, reason in (("Connection refused", "connection refused"), ("timed out", "timed out"),
-                           ("Name or service not known", "host name not found"),
-                           ("Temporary failure in name resolution", "host name not found"),
-                           ("reset by peer", "connection reset"), ("RemoteDisconnected", "connection closed"),
-                           ("Connection aborted", "connection aborted")):
+    for needle, reason in (
+        ("Connection refused", "connection refused"),
+        ("timed out", "timed out"),
+        ("Name or service not known", "host name not found"),
+        ("Temporary failure in name resolution", "host name not found"),
+        ("reset by peer", "connection reset"),
+        ("RemoteDisconnected", "connection closed"),
+        ("Connection aborted", "connection aborted"),
+    ):
         if needle in text:
             return reason
     return type(exc).__name__
@@ -126,23 +131,35 @@ class RegistryClient:
     def _url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else f"{self.base}{path}"
 
-    def _raw(self, method: str, url: str, deadline: float, *, stream: bool = False, max_body: int = MAX_SMALL_BODY,
-             **kw: t.Any) -> requests.Response:
+    def _raw(
+        self,
+        method: str,
+        url: str,
+        deadline: float,
+        *,
+        stream: bool = False,
+        max_body: int = MAX_SMALL_BODY,
+        **kw: t.Any,
+    ) -> requests.Response:
         """One HTTP exchange. The body is read here (at most ``max_body`` bytes) unless ``stream``."""
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise _Transient("out of time")
         self.stats.requests += 1
         try:
-            resp = self.session.request(method, url, timeout=(min(5.0, remaining), max(remaining, 0.5)),
-                                        allow_redirects=True, stream=True, **kw)
+            resp = self.session.request(
+                method, url, timeout=(min(5.0, remaining), max(remaining, 0.5)), allow_redirects=True, stream=True, **kw
+            )
             if not stream:
                 read_body(resp, max_body, f"{method} {urllib.parse.urlsplit(url).path}", self.host)
             return resp
         except requests.exceptions.SSLError as exc:
             raise self._tls_error(exc) from None
-        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-                requests.exceptions.ChunkedEncodingError) as exc:
+        except (
+            requests.exceptions.ConnectionError,
+            requests.exceptions.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+        ) as exc:
             raise _Transient("timed out" if self._watchdog.fired else _conn_reason(exc)) from None
 
     def _tls_error(self, exc: Exception) -> RegistryError:
@@ -151,8 +168,10 @@ class RegistryClient:
             return RegistryError(f"registry {self.host} does not speak TLS; if it serves plain HTTP, pass --insecure")
         m = re.search(r"certificate verify failed: ([^(']+)", text)
         reason = m.group(1).strip() if m else "TLS handshake failed"
-        return RegistryError(f"TLS verification of registry {self.host} failed ({reason}); "
-                             "pass --ca-file with the CA that signed its certificate")
+        return RegistryError(
+            f"TLS verification of registry {self.host} failed ({reason}); "
+            "pass --ca-file with the CA that signed its certificate"
+        )
 
     def _token(self, params: dict[str, str], scope: str, deadline: float) -> str:
         realm = params.get("realm")
@@ -163,12 +182,22 @@ class RegistryClient:
         # The token service may live on another host (the registry names it, as Docker Hub does), but
         # credentials for an HTTPS registry never travel over plain HTTP.
         if creds is not None and origin(self.base)[0] == "https" and origin(realm)[0] != "https":
-            raise RegistryError(f"registry {self.host} names a token service that is not HTTPS ({origin(realm)[1]}); "
-                                "refusing to send credentials over plain HTTP")
+            raise RegistryError(
+                f"registry {self.host} names a token service that is not HTTPS ({origin(realm)[1]}); "
+                "refusing to send credentials over plain HTTP"
+            )
         if creds is not None and creds.identity_token:
-            resp = self._raw("POST", realm, deadline, data={
-                "grant_type": "refresh_token", "refresh_token": creds.identity_token,
-                "client_id": "genplat", **query})
+            resp = self._raw(
+                "POST",
+                realm,
+                deadline,
+                data={
+                    "grant_type": "refresh_token",
+                    "refresh_token": creds.identity_token,
+                    "client_id": "genplat",
+                    **query,
+                },
+            )
         else:
             auth = (creds.username, creds.password) if creds is not None else None
             resp = self._raw("GET", realm, deadline, params=query, auth=auth)
@@ -190,14 +219,19 @@ class RegistryClient:
     def _denied(self, status: int, scope: str) -> RegistryError:
         what = scope.split(":")[1] if scope.count(":") >= 2 else scope
         if status == 403:
-            return RegistryError(f"registry {self.host} denied access to {what} (403 Forbidden): "
-                                 "the account has no permission for this repository; ask its owner")
+            return RegistryError(
+                f"registry {self.host} denied access to {what} (403 Forbidden): "
+                "the account has no permission for this repository; ask its owner"
+            )
         if self.credentials is None:
             return RegistryError(
                 f"registry {self.host} needs credentials for {what} (401 Unauthorized): run `docker login "
-                f"{self.host}`, set {ENV_USERNAME}/{ENV_PASSWORD}, or pass --username with --password-stdin")
-        return RegistryError(f"registry {self.host} refused the credentials from {self.credentials.source} "
-                             f"for {what} (401 Unauthorized): check the user name and password")
+                f"{self.host}`, set {ENV_USERNAME}/{ENV_PASSWORD}, or pass --username with --password-stdin"
+            )
+        return RegistryError(
+            f"registry {self.host} refused the credentials from {self.credentials.source} "
+            f"for {what} (401 Unauthorized): check the user name and password"
+        )
 
     def _send(self, method: str, path: str, scope: str, deadline: float, **kw: t.Any) -> requests.Response:
         """One request with the auth dance: anonymous (or cached) first, then as challenged."""
@@ -212,8 +246,10 @@ class RegistryClient:
             return resp
         if not own:
             scheme, host, port = origin(url)
-            raise RegistryError(f"registry {self.host} sent genplat to {scheme}://{host}:{port}, which asks for "
-                                "credentials; refusing to send the registry's credentials to another host")
+            raise RegistryError(
+                f"registry {self.host} sent genplat to {scheme}://{host}:{port}, which asks for "
+                "credentials; refusing to send the registry's credentials to another host"
+            )
         scheme, params = _parse_challenge(resp.headers.get("WWW-Authenticate", ""))
         if scheme == "basic":
             if self.credentials is None or self.credentials.identity_token:
@@ -255,10 +291,14 @@ class RegistryClient:
             delay = min(delay * 2, 2.0)
         took = f"({attempts} attempt{'s' if attempts > 1 else ''} in {time.monotonic() - start:.1f} s)"
         if last == "timed out":
-            raise RegistryError(f"registry {self.host} did not answer in time while trying to {what} {took}, "
-                                f"limit {self.timeout:g} s; check the registry and the network, or raise --timeout")
-        raise RegistryError(f"registry {self.host} unreachable while trying to {what}: {last} {took}; "
-                            "check that it runs and the address, or raise --timeout")
+            raise RegistryError(
+                f"registry {self.host} did not answer in time while trying to {what} {took}, "
+                f"limit {self.timeout:g} s; check the registry and the network, or raise --timeout"
+            )
+        raise RegistryError(
+            f"registry {self.host} unreachable while trying to {what}: {last} {took}; "
+            "check that it runs and the address, or raise --timeout"
+        )
 
     @staticmethod
     def _check_transient(resp: requests.Response) -> None:
@@ -267,19 +307,28 @@ class RegistryClient:
 
     def _unexpected(self, resp: requests.Response, what: str) -> RegistryError:
         # A Go TLS server answers plain HTTP with a bare 400 (its text is lost on HEAD requests).
-        if resp.status_code == 400 and self.insecure and (
-                b"HTTP request to an HTTPS server" in resp.content or not resp.content):
-            return RegistryError(f"registry {self.host} serves HTTPS (it answered plain HTTP with 400); "
-                                 "drop --insecure and pass --ca-file if its CA is private")
+        if (
+            resp.status_code == 400
+            and self.insecure
+            and (b"HTTP request to an HTTPS server" in resp.content or not resp.content)
+        ):
+            return RegistryError(
+                f"registry {self.host} serves HTTPS (it answered plain HTTP with 400); "
+                "drop --insecure and pass --ca-file if its CA is private"
+            )
         if resp.status_code == 404:
-            return RegistryError(f"registry {self.host}: {what}: not found (404); check the registry, "
-                                 "repository and tag")
+            return RegistryError(
+                f"registry {self.host}: {what}: not found (404); check the registry, repository and tag"
+            )
         if resp.status_code == 403:
-            return RegistryError(f"registry {self.host} denied {what} (403 Forbidden): the account has no "
-                                 "permission for this repository; ask its owner")
+            return RegistryError(
+                f"registry {self.host} denied {what} (403 Forbidden): the account has no "
+                "permission for this repository; ask its owner"
+            )
         code = _error_code(resp)
-        return RegistryError(f"registry {self.host}: {what}: unexpected answer {resp.status_code}"
-                             + (f" ({code})" if code else ""))
+        return RegistryError(
+            f"registry {self.host}: {what}: unexpected answer {resp.status_code}" + (f" ({code})" if code else "")
+        )
 
     # ---- operations ------------------------------------------------------------------------
     def ping(self) -> None:
@@ -288,6 +337,7 @@ class RegistryClient:
             self._check_transient(resp)
             if resp.status_code not in (200, 401):
                 raise self._unexpected(resp, "check the /v2/ endpoint")
+
         self._retrying("reach it", op)
 
     def blob_exists(self, repo: str, digest: str, *, push: bool = False) -> bool:
@@ -301,6 +351,7 @@ class RegistryClient:
             if resp.status_code == 404:
                 return False
             raise self._unexpected(resp, f"check blob {digest} in {repo}")
+
         return bool(self._retrying(f"check blob {digest[:19]} in {repo}", op))
 
     def upload_blob(self, repo: str, blob: Blob) -> bool:
@@ -318,11 +369,18 @@ class RegistryClient:
                 raise self._unexpected(resp, f"start an upload to {repo}")
             location = urllib.parse.urljoin(self.base + "/", resp.headers["Location"])
             sep = "&" if "?" in location else "?"
-            resp = self._send("PUT", f"{location}{sep}digest={urllib.parse.quote(blob.digest)}", scope, deadline,
-                              data=blob.data, headers={"Content-Type": "application/octet-stream"})
+            resp = self._send(
+                "PUT",
+                f"{location}{sep}digest={urllib.parse.quote(blob.digest)}",
+                scope,
+                deadline,
+                data=blob.data,
+                headers={"Content-Type": "application/octet-stream"},
+            )
             self._check_transient(resp)
             if resp.status_code not in (201, 204):
                 raise self._unexpected(resp, f"upload blob {blob.digest} to {repo}")
+
         self._retrying(f"upload blob {blob.digest[:19]} to {repo}", op)
         self.stats.blobs_uploaded += 1
         return True
@@ -332,52 +390,72 @@ class RegistryClient:
         scope = f"repository:{repo}:{'pull,push' if push else 'pull'}"
 
         def op(deadline: float) -> str | None:
-            resp = self._send("HEAD", f"/v2/{repo}/manifests/{reference}", scope, deadline,
-                              headers={"Accept": MANIFEST_ACCEPT})
+            resp = self._send(
+                "HEAD", f"/v2/{repo}/manifests/{reference}", scope, deadline, headers={"Accept": MANIFEST_ACCEPT}
+            )
             self._check_transient(resp)
             if resp.status_code == 404:
                 return None
             if resp.status_code != 200:
                 raise self._unexpected(resp, f"check manifest {repo}:{reference}")
             return resp.headers.get("Docker-Content-Digest") or ""
+
         return t.cast("str | None", self._retrying(f"check manifest {repo}:{reference}", op))
 
     def put_manifest(self, repo: str, reference: str, manifest: Blob) -> None:
         scope = f"repository:{repo}:pull,push"
 
         def op(deadline: float) -> None:
-            resp = self._send("PUT", f"/v2/{repo}/manifests/{reference}", scope, deadline,
-                              data=manifest.data, headers={"Content-Type": manifest.media_type})
+            resp = self._send(
+                "PUT",
+                f"/v2/{repo}/manifests/{reference}",
+                scope,
+                deadline,
+                data=manifest.data,
+                headers={"Content-Type": manifest.media_type},
+            )
             self._check_transient(resp)
             if resp.status_code not in (200, 201):
                 raise self._unexpected(resp, f"put manifest {repo}:{reference}")
             got = resp.headers.get("Docker-Content-Digest")
-            if got and not re.fullmatch(r"sha256:[0-9a-f]{64}", got):  # a connection cut inside the headers
+            if got and not is_digest(got):  # a connection cut inside the headers
                 raise _Transient("truncated answer")
             if got and got != manifest.digest:
-                raise RegistryError(f"registry {self.host} stored manifest {repo}:{reference} as {got}, "
-                                    f"not {manifest.digest}; it rewrote the bytes")
+                raise RegistryError(
+                    f"registry {self.host} stored manifest {repo}:{reference} as {got}, "
+                    f"not {manifest.digest}; it rewrote the bytes"
+                )
+
         self._retrying(f"put manifest {repo}:{reference}", op)
 
     def get_manifest(self, repo: str, reference: str, *, index_ok: bool = False) -> Blob:
         scope = f"repository:{repo}:pull"
 
         def op(deadline: float) -> Blob:
-            resp = self._send("GET", f"/v2/{repo}/manifests/{reference}", scope, deadline,
-                              headers={"Accept": MANIFEST_ACCEPT}, max_body=MAX_MANIFEST_BYTES)
+            resp = self._send(
+                "GET",
+                f"/v2/{repo}/manifests/{reference}",
+                scope,
+                deadline,
+                headers={"Accept": MANIFEST_ACCEPT},
+                max_body=MAX_MANIFEST_BYTES,
+            )
             self._check_transient(resp)
             if resp.status_code != 200:
                 raise self._unexpected(resp, f"get manifest {repo}:{reference}")
             data = resp.content
             media = resp.headers.get("Content-Type", "").split(";")[0].strip()
-            digest = "sha256:" + hashlib.sha256(data).hexdigest()
+            digest = sha256_digest(data)
             expected = reference if reference.startswith("sha256:") else resp.headers.get("Docker-Content-Digest")
             if expected and expected != digest:
-                raise RegistryError(f"manifest {repo}:{reference} from registry {self.host} has digest {digest}, "
-                                    f"expected {expected}; refusing it")
+                raise RegistryError(
+                    f"manifest {repo}:{reference} from registry {self.host} has digest {digest}, "
+                    f"expected {expected}; refusing it"
+                )
             if media in (OCI_INDEX, DOCKER_MANIFEST_LIST) and not index_ok:
                 raise RegistryError(f"{repo}:{reference} is an image index, not a bundle")
             return Blob(media or OCI_MANIFEST, data, digest)
+
         return t.cast(Blob, self._retrying(f"get manifest {repo}:{reference}", op))
 
     def get_blob(self, repo: str, digest: str, media_type: str, *, max_bytes: int) -> Blob:
@@ -403,6 +481,7 @@ class RegistryClient:
             if got != digest:
                 raise RegistryError(f"blob {digest} from registry {self.host} has digest {got}; refusing it")
             return Blob(media_type, b"".join(chunks), digest)
+
         return t.cast(Blob, self._retrying(f"get blob {digest[:19]} from {repo}", op))
 
     # ---- signatures and referrers (genplat.publish.sign) --------------------------------------------
@@ -411,21 +490,25 @@ class RegistryClient:
         scope = f"repository:{repo}:pull"
 
         def op(deadline: float) -> Blob | None:
-            resp = self._send("GET", f"/v2/{repo}/manifests/{reference}", scope, deadline,
-                              headers={"Accept": MANIFEST_ACCEPT})
+            resp = self._send(
+                "GET", f"/v2/{repo}/manifests/{reference}", scope, deadline, headers={"Accept": MANIFEST_ACCEPT}
+            )
             self._check_transient(resp)
             if resp.status_code == 404:
                 return None
             if resp.status_code != 200:
                 raise self._unexpected(resp, f"get manifest {repo}:{reference}")
             data = resp.content
-            digest = "sha256:" + hashlib.sha256(data).hexdigest()
+            digest = sha256_digest(data)
             expected = reference if reference.startswith("sha256:") else resp.headers.get("Docker-Content-Digest")
             if expected and expected != digest:
-                raise RegistryError(f"manifest {repo}:{reference} from registry {self.host} has digest {digest}, "
-                                    f"expected {expected}; refusing it")
+                raise RegistryError(
+                    f"manifest {repo}:{reference} from registry {self.host} has digest {digest}, "
+                    f"expected {expected}; refusing it"
+                )
             media = resp.headers.get("Content-Type", "").split(";")[0].strip()
             return Blob(media or OCI_MANIFEST, data, digest)
+
         return t.cast("Blob | None", self._retrying(f"get manifest {repo}:{reference}", op))
 
     def referrers(self, repo: str, digest: str) -> bytes | None:
@@ -433,14 +516,14 @@ class RegistryClient:
         scope = f"repository:{repo}:pull"
 
         def op(deadline: float) -> bytes | None:
-            resp = self._send("GET", f"/v2/{repo}/referrers/{digest}", scope, deadline,
-                              headers={"Accept": OCI_INDEX})
+            resp = self._send("GET", f"/v2/{repo}/referrers/{digest}", scope, deadline, headers={"Accept": OCI_INDEX})
             self._check_transient(resp)
             if resp.status_code == 404 or resp.status_code == 405:
                 return None
             if resp.status_code != 200:
                 raise self._unexpected(resp, f"list referrers of {repo}@{digest}")
             return bytes(resp.content)
+
         return t.cast("bytes | None", self._retrying(f"list referrers of {repo}@{digest[:19]}", op))
 
 

@@ -8,13 +8,12 @@ import typing as t
 from pathlib import Path
 
 from genplat.core.errors import GenplatError
-from genplat.packaging.layout import artifact_from_manifest, read_layout
 from genplat.packaging.artifact import Artifact, Blob
-from genplat.packaging.refs import LayoutRef, RegistryRef, check_repository, check_tag
-from genplat.publish.registry import RegistryClient
-from genplat.packaging.tar import DEFAULT_MAX_EXTRACT_BYTES, read_targz, write_tree_atomically
+from genplat.packaging.layout import artifact_from_manifest, read_layout, read_referrers
 from genplat.packaging.provenance import EMPTY, fallback_tag, merged_index, referrer_descriptor
-from genplat.packaging.layout import read_referrers
+from genplat.packaging.refs import LayoutRef, RegistryRef, check_repository, check_tag
+from genplat.packaging.tar import DEFAULT_MAX_EXTRACT_BYTES, read_targz, write_tree_atomically
+from genplat.publish.registry import RegistryClient
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,8 +51,9 @@ def push_artifact(client: RegistryClient, repo: str, tag: str, artifact: Artifac
         client.put_manifest(repo, tag, artifact.manifest)
         client.stats.tags_moved += 1
         tag_moved = True
-    return PushResult(bundle or repo, f"{client.host}/{repo}:{tag}", artifact.digest, uploaded, skipped,
-                      manifest_uploaded, tag_moved)
+    return PushResult(
+        bundle or repo, f"{client.host}/{repo}:{tag}", artifact.digest, uploaded, skipped, manifest_uploaded, tag_moved
+    )
 
 
 def push_referrer(client: RegistryClient, repo: str, subject: Artifact, manifest: Blob) -> None:
@@ -64,16 +64,24 @@ def push_referrer(client: RegistryClient, repo: str, subject: Artifact, manifest
         client.put_manifest(repo, manifest.digest, manifest)
         client.stats.manifests_uploaded += 1
     tag = fallback_tag(subject.digest)
-    existing = client.get_manifest(repo, tag, index_ok=True).data if client.manifest_digest(repo, tag, push=True) else None
+    existing = (
+        client.get_manifest(repo, tag, index_ok=True).data if client.manifest_digest(repo, tag, push=True) else None
+    )
     index = merged_index(existing, referrer_descriptor(manifest))
     if index is not None:
         client.put_manifest(repo, tag, index)
 
 
-def push_layout(client: RegistryClient, layout_dir: str | os.PathLike[str], *, path_prefix: str = "",
-                tag: str = "latest", only: t.Collection[str] = (),
-                check: t.Callable[[str, Artifact], None] | None = None,
-                repos: t.Mapping[str, str] | None = None) -> list[PushResult]:
+def push_layout(
+    client: RegistryClient,
+    layout_dir: str | os.PathLike[str],
+    *,
+    path_prefix: str = "",
+    tag: str = "latest",
+    only: t.Collection[str] = (),
+    check: t.Callable[[str, Artifact], None] | None = None,
+    repos: t.Mapping[str, str] | None = None,
+) -> list[PushResult]:
     """Push every tagged artifact of a layout to ``<host>/<path_prefix>/<tag name>:<tag>`` (or to
     ``repos[name]``), with its provenance referrer when the layout has one. ``check`` sees every
     artifact before anything is sent and raises to refuse the push."""
@@ -99,8 +107,9 @@ def push_layout(client: RegistryClient, layout_dir: str | os.PathLike[str], *, p
     return results
 
 
-def fetch_artifact(ref: RegistryRef | LayoutRef, *, client: RegistryClient | None = None,
-                   max_bytes: int = DEFAULT_MAX_EXTRACT_BYTES) -> Artifact:
+def fetch_artifact(
+    ref: RegistryRef | LayoutRef, *, client: RegistryClient | None = None, max_bytes: int = DEFAULT_MAX_EXTRACT_BYTES
+) -> Artifact:
     """The artifact behind ``ref``, every digest verified on the way."""
     if isinstance(ref, LayoutRef):
         artifacts = read_layout(ref.layout)
@@ -111,11 +120,17 @@ def fetch_artifact(ref: RegistryRef | LayoutRef, *, client: RegistryClient | Non
     assert client is not None
     manifest = client.get_manifest(ref.repository, ref.reference)
     return artifact_from_manifest(
-        manifest, lambda digest, media: client.get_blob(ref.repository, digest, media, max_bytes=max_bytes))
+        manifest, lambda digest, media: client.get_blob(ref.repository, digest, media, max_bytes=max_bytes)
+    )
 
 
-def extract_artifact(artifact: Artifact, dest: str | os.PathLike[str], *, replace: bool = False,
-                     max_bytes: int = DEFAULT_MAX_EXTRACT_BYTES) -> list[str]:
+def extract_artifact(
+    artifact: Artifact,
+    dest: str | os.PathLike[str],
+    *,
+    replace: bool = False,
+    max_bytes: int = DEFAULT_MAX_EXTRACT_BYTES,
+) -> list[str]:
     """Safely unpack the artifact's layer into ``dest`` (atomically); returns the file paths."""
     files = read_targz(artifact.layer.data, max_bytes=max_bytes)
     write_tree_atomically(files, Path(dest), replace=replace)

@@ -10,17 +10,9 @@ from __future__ import annotations
 import typing as t
 
 from genplat.core.objects import RenderedObject
-from genplat.resolver.model import TenantTarget
-from genplat.rendering import builds
-from genplat.rendering import crossplane
-from genplat.rendering import deployment
-from genplat.rendering import knative
-from genplat.rendering import network
-from genplat.rendering import policy
-from genplat.rendering import secrets
-from genplat.rendering import tekton
-from genplat.rendering import tenancy
+from genplat.rendering import builds, crossplane, deployment, knative, network, policy, secrets, tekton, tenancy
 from genplat.rendering._base import BundleContext
+from genplat.resolver.model import TenantTarget
 
 TenantRenderer = t.Callable[[BundleContext, TenantTarget], list[RenderedObject]]
 PlatformRenderer = t.Callable[[BundleContext], list[RenderedObject]]
@@ -44,13 +36,39 @@ PLATFORM_RENDERERS: dict[str, PlatformRenderer] = {
 
 # Objects that others depend on come first, so a reader (and kubectl apply) meets them in order.
 KIND_ORDER = [
-    "Namespace", "CustomResourceDefinition", "CompositeResourceDefinition", "Function", "Composition", "ClusterPolicy",
-    "ValidatingPolicy", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
-    "ServiceAccount", "ResourceQuota", "LimitRange", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding",
-    "NetworkPolicy", "ExternalSecret", "ConfigMap", "Secret",
-    "Task", "Pipeline", "TriggerBinding", "TriggerTemplate", "EventListener",
-    "Certificate", "Ingress",
-    "Service", "Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Broker", "Trigger",
+    "Namespace",
+    "CustomResourceDefinition",
+    "CompositeResourceDefinition",
+    "Function",
+    "Composition",
+    "ClusterPolicy",
+    "ValidatingPolicy",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "ServiceAccount",
+    "ResourceQuota",
+    "LimitRange",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "NetworkPolicy",
+    "ExternalSecret",
+    "ConfigMap",
+    "Secret",
+    "Task",
+    "Pipeline",
+    "TriggerBinding",
+    "TriggerTemplate",
+    "EventListener",
+    "Certificate",
+    "Ingress",
+    "Service",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "PodDisruptionBudget",
+    "Broker",
+    "Trigger",
     # Composite resources (v2) and claims (v1) have the offerings' own kinds: they sort after these, by kind.
 ]
 _RANK = {k: i for i, k in enumerate(KIND_ORDER)}

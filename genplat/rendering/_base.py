@@ -40,8 +40,13 @@ def tenant_labels(tenant: TenantTarget) -> dict[str, str]:
     return labels
 
 
-def meta(name: str, *, namespace: str | None = None, labels: dict[str, str] | None = None,
-         annotations: dict[str, str] | None = None) -> dict[str, t.Any]:
+def meta(
+    name: str,
+    *,
+    namespace: str | None = None,
+    labels: dict[str, str] | None = None,
+    annotations: dict[str, str] | None = None,
+) -> dict[str, t.Any]:
     m: dict[str, t.Any] = {"name": name}
     if namespace is not None:
         m["namespace"] = namespace
@@ -52,19 +57,39 @@ def meta(name: str, *, namespace: str | None = None, labels: dict[str, str] | No
     return m
 
 
-def tenant_object(tenant: TenantTarget, api_version: str, kind: str, name: str, origin: Origin, *,
-                  namespaced: bool = True, file: str | None = None, **body: t.Any) -> RenderedObject:
+def tenant_object(
+    tenant: TenantTarget,
+    api_version: str,
+    kind: str,
+    name: str,
+    origin: Origin,
+    *,
+    namespaced: bool = True,
+    file: str | None = None,
+    **body: t.Any,
+) -> RenderedObject:
     obj: dict[str, t.Any] = {
         "apiVersion": api_version,
         "kind": kind,
         "metadata": meta(name, namespace=tenant.namespace if namespaced else None, labels=tenant_labels(tenant)),
     }
     obj.update(body)
-    return RenderedObject(obj, origin, bundle=tenant.cluster.bundle, file=file or f"tenants/{tenant.name}.yaml", tenant=tenant.name)
+    return RenderedObject(
+        obj, origin, bundle=tenant.cluster.bundle, file=file or f"tenants/{tenant.name}.yaml", tenant=tenant.name
+    )
 
 
-def platform_object(ctx: BundleContext, api_version: str, kind: str, name: str, origin: Origin, file: str,
-                    *, namespace: str | None = None, **body: t.Any) -> RenderedObject:
+def platform_object(
+    ctx: BundleContext,
+    api_version: str,
+    kind: str,
+    name: str,
+    origin: Origin,
+    file: str,
+    *,
+    namespace: str | None = None,
+    **body: t.Any,
+) -> RenderedObject:
     obj: dict[str, t.Any] = {
         "apiVersion": api_version,
         "kind": kind,

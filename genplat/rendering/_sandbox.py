@@ -43,8 +43,10 @@ class _Budget:
     def tick(self, n: int = 1) -> None:
         self.left -= n
         if self.left < 0:
-            raise BudgetError(f"template went past its budget of {MAX_OPERATIONS:,} operations (loop steps, calls, "
-                              "lookups); it would run for too long")
+            raise BudgetError(
+                f"template went past its budget of {MAX_OPERATIONS:,} operations (loop steps, calls, "
+                "lookups); it would run for too long"
+            )
 
 
 _local = threading.local()
@@ -102,8 +104,14 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: t.Any, right: t.Any) -> t.Any:
         _budget().tick()
-        if operator == "**" and isinstance(left, int) and isinstance(right, int) and right > 0 \
-                and abs(left) > 1 and left.bit_length() * right > MAX_INT_BITS:
+        if (
+            operator == "**"
+            and isinstance(left, int)
+            and isinstance(right, int)
+            and right > 0
+            and abs(left) > 1
+            and left.bit_length() * right > MAX_INT_BITS
+        ):
             raise BudgetError(f"{left} ** {right} has more than {MAX_INT_BITS} bits; refusing to compute it")
         if operator == "*":
             for seq, n in ((left, right), (right, left)):
@@ -115,8 +123,11 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
 
     def call(__self, __context: jinja2.runtime.Context, __obj: t.Any, *args: t.Any, **kwargs: t.Any) -> t.Any:
         _budget().tick()
-        if getattr(__obj, "__name__", "") in ("format", "format_map") and isinstance(getattr(__obj, "__self__", None), str) \
-                and _wide(__obj.__self__):
+        if (
+            getattr(__obj, "__name__", "") in ("format", "format_map")
+            and isinstance(getattr(__obj, "__self__", None), str)
+            and _wide(__obj.__self__)
+        ):
             raise BudgetError("a format width or precision over 100,000 characters; refusing it")
         return super().call(__context, __obj, *args, **kwargs)
 

@@ -21,9 +21,9 @@ import re
 import typing as t
 
 from genplat.core.objects import RenderedObject
-from genplat.resolver.model import Service, TenantTarget
 from genplat.rendering._base import BundleContext, tenant_object
 from genplat.rendering.tenancy import secret_store_ref
+from genplat.resolver.model import Service, TenantTarget
 
 DEFAULT_WORKSPACE_SIZE = "1Gi"
 TENANT_PUSH_SECRET = "registry-push"
@@ -71,10 +71,17 @@ def workspace_binding(tenant: TenantTarget, svc: Service, workspace: dict[str, t
         found = push_secret(tenant, svc)
         if found is None:  # validation asks for a push secret; without one the push has no credentials
             return {"name": name, "emptyDir": {}}
-        return {"name": name, "secret": {"secretName": found[0], "items": [{"key": ".dockerconfigjson", "path": "config.json"}]}}
+        return {
+            "name": name,
+            "secret": {"secretName": found[0], "items": [{"key": ".dockerconfigjson", "path": "config.json"}]},
+        }
     # Shared between tasks (separate pods), so it needs a volume: one PVC per run.
-    return {"name": name, "volumeClaimTemplate": {"spec": {
-        "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": workspace_size(tenant)}}}}}
+    return {
+        "name": name,
+        "volumeClaimTemplate": {
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": workspace_size(tenant)}}}
+        },
+    }
 
 
 def listener_host(tenant: TenantTarget, svc: Service, domain: str) -> str:
@@ -82,7 +89,9 @@ def listener_host(tenant: TenantTarget, svc: Service, domain: str) -> str:
     return f"{svc.name}-push.{tenant.name}-{tenant.environment}.{domain}"
 
 
-def _push_secrets(ctx: BundleContext, build: TenantTarget, built: list[tuple[Service, dict[str, t.Any]]]) -> list[RenderedObject]:
+def _push_secrets(
+    ctx: BundleContext, build: TenantTarget, built: list[tuple[Service, dict[str, t.Any]]]
+) -> list[RenderedObject]:
     out: list[RenderedObject] = []
     seen: set[str] = set()
     for svc, template in built:
@@ -97,12 +106,25 @@ def _push_secrets(ctx: BundleContext, build: TenantTarget, built: list[tuple[Ser
         if ref.get("property"):
             remote["property"] = ref["property"]
         origin = svc.origins["build"] if (svc.build or {}).get("pushSecret") else build.origins["builds"]
-        out.append(tenant_object(build, "external-secrets.io/v1", "ExternalSecret", name, origin, spec={
-            "refreshInterval": ctx.platform.secrets.get("refreshInterval", "1h"),
-            "secretStoreRef": secret_store_ref(ctx),
-            "target": {"name": name, "creationPolicy": "Owner", "template": {"type": "kubernetes.io/dockerconfigjson"}},
-            "data": [{"secretKey": ".dockerconfigjson", "remoteRef": remote}],
-        }))
+        out.append(
+            tenant_object(
+                build,
+                "external-secrets.io/v1",
+                "ExternalSecret",
+                name,
+                origin,
+                spec={
+                    "refreshInterval": ctx.platform.secrets.get("refreshInterval", "1h"),
+                    "secretStoreRef": secret_store_ref(ctx),
+                    "target": {
+                        "name": name,
+                        "creationPolicy": "Owner",
+                        "template": {"type": "kubernetes.io/dockerconfigjson"},
+                    },
+                    "data": [{"secretKey": ".dockerconfigjson", "remoteRef": remote}],
+                },
+            )
+        )
     return out
 
 
@@ -118,16 +140,39 @@ def _exposed(ctx: BundleContext, build: TenantTarget, svc: Service, template: di
     issuer = expose.get("issuer")
     if issuer and ctx.cluster.has("cert-manager"):
         tls_secret = f"{listener}-tls"
-        out.append(tenant_object(build, CERT_API, "Certificate", listener, origin, spec={
-            "secretName": tls_secret,
-            "dnsNames": [host],
-            "issuerRef": {"group": "cert-manager.io", "kind": issuer.get("kind", "ClusterIssuer"), "name": issuer["name"]},
-        }))
+        out.append(
+            tenant_object(
+                build,
+                CERT_API,
+                "Certificate",
+                listener,
+                origin,
+                spec={
+                    "secretName": tls_secret,
+                    "dnsNames": [host],
+                    "issuerRef": {
+                        "group": "cert-manager.io",
+                        "kind": issuer.get("kind", "ClusterIssuer"),
+                        "name": issuer["name"],
+                    },
+                },
+            )
+        )
         spec["tls"] = [{"hosts": [host], "secretName": tls_secret}]
-    spec["rules"] = [{"host": host, "http": {"paths": [{
-        "path": "/", "pathType": "Prefix",
-        "backend": {"service": {"name": f"el-{listener}", "port": {"number": LISTENER_PORT}}},
-    }]}}]
+    spec["rules"] = [
+        {
+            "host": host,
+            "http": {
+                "paths": [
+                    {
+                        "path": "/",
+                        "pathType": "Prefix",
+                        "backend": {"service": {"name": f"el-{listener}", "port": {"number": LISTENER_PORT}}},
+                    }
+                ]
+            },
+        }
+    ]
     out.append(tenant_object(build, "networking.k8s.io/v1", "Ingress", listener, origin, spec=spec))
     return out
 

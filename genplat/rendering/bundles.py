@@ -37,8 +37,14 @@ class RenderedBundles:
     access: dict[str, tuple[set[tuple[str, str]], set[tuple[str, str]]]]
 
 
-def render_bundles(renderer: Renderer, bundles: dict[str, list[TenantTarget]], *, jobs: int, timings: Timings,
-                   findings: list[Diagnostic]) -> RenderedBundles:
+def render_bundles(
+    renderer: Renderer,
+    bundles: dict[str, list[TenantTarget]],
+    *,
+    jobs: int,
+    timings: Timings,
+    findings: list[Diagnostic],
+) -> RenderedBundles:
     """Every bundle's files; findings of rendering and checking are added to ``findings``."""
     contexts = {bundle: renderer.context(bundle, tenants) for bundle, tenants in bundles.items()}
     platform_parts = {bundle: renderer.platform_chunk(ctx) for bundle, ctx in contexts.items()}
@@ -76,7 +82,9 @@ def render_bundles(renderer: Renderer, bundles: dict[str, list[TenantTarget]], *
         fold(bundle, part)
     started = time.perf_counter()
     state = {"renderer": renderer, "contexts": contexts, "compress": workers}
-    for (bundle, _), part in zip(work, parallel.fork_imap(_tenant_chunk, work, jobs=chunk_jobs, shared=state)):
+    for (bundle, _), part in zip(
+        work, parallel.fork_imap(_tenant_chunk, work, jobs=chunk_jobs, shared=state), strict=True
+    ):
         fold(bundle, part)
     if chunk_jobs > 1:
         timings.seconds["render-wall"] = time.perf_counter() - started
@@ -94,8 +102,9 @@ def render_bundles(renderer: Renderer, bundles: dict[str, list[TenantTarget]], *
                 extra |= kapp_bundle_files(patterns[bundle])
             for path, data in extra.items():
                 files[f"{bundle}/{path}"] = data
-    return RenderedBundles(files, {b: sorted(i) for b, i in images.items()}, objects,
-                           {b: (kinds[b], role_refs[b]) for b in bundles})
+    return RenderedBundles(
+        files, {b: sorted(i) for b, i in images.items()}, objects, {b: (kinds[b], role_refs[b]) for b in bundles}
+    )
 
 
 def bundle_build_files(names: t.Iterable[str]) -> dict[str, bytes]:
@@ -103,25 +112,29 @@ def bundle_build_files(names: t.Iterable[str]) -> dict[str, bytes]:
     bundle root naming both layers (for plain ``kustomize build``)."""
 
     def kustomization(resources: list[str]) -> bytes:
-        return dump_documents([(None, {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-                                       "resources": resources})]).encode("utf-8")
+        return dump_documents(
+            [(None, {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": resources})]
+        ).encode("utf-8")
 
     out = {"kustomization.yaml": kustomization(list(LAYERS))}
     for layer in LAYERS:
         out[f"{layer}/kustomization.yaml"] = kustomization(
-            sorted(n.split("/", 1)[1] for n in names if n.split("/", 1)[0] == layer))
+            sorted(n.split("/", 1)[1] for n in names if n.split("/", 1)[0] == layer)
+        )
     return out
 
 
 def kapp_bundle_files(patterns: t.Iterable[str]) -> dict[str, bytes]:
     """kbld's and kapp's configuration, beside the layers of a kapp-delivered bundle."""
-    return {"kbld-config.yaml": dump_documents([(None, kbld_config(patterns))]).encode("utf-8"),
-            "kapp-config.yaml": dump_documents([(None, kapp_config())]).encode("utf-8")}
+    return {
+        "kbld-config.yaml": dump_documents([(None, kbld_config(patterns))]).encode("utf-8"),
+        "kapp-config.yaml": dump_documents([(None, kapp_config())]).encode("utf-8"),
+    }
 
 
 def _tenant_chunk(item: tuple[str, int]) -> ChunkResult:
     bundle, start = item
     shared = parallel.state()
     ctx = shared["contexts"][bundle]
-    part = t.cast(ChunkResult, shared["renderer"].tenant_chunk(ctx, ctx.tenants[start:start + CHUNK]))
+    part = t.cast(ChunkResult, shared["renderer"].tenant_chunk(ctx, ctx.tenants[start : start + CHUNK]))
     return part.compress() if shared["compress"] else part

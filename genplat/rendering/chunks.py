@@ -14,21 +14,35 @@ import typing as t
 from pathlib import Path
 
 from genplat.core.diagnostics import Diagnostic
-from genplat.rendering.emit import dump_documents
-from genplat.core.objects import RenderedObject
-from genplat.rendering.files import compress
-from genplat.resolver.model import PlatformModel, TenantTarget
 from genplat.core.images import PATTERN_KINDS, image_values, images_in
-from genplat.rendering import delivery
-from genplat.rendering import order_key, render_platform, render_tenant
+from genplat.core.objects import RenderedObject
+from genplat.rendering import delivery, order_key, render_platform, render_tenant
 from genplat.rendering._base import BundleContext
+from genplat.rendering.emit import dump_documents
+from genplat.rendering.files import compress
 from genplat.rendering.templates import Templates, merge, render_template
+from genplat.resolver.model import PlatformModel, TenantTarget
 
 # Kinds that run containers, the only ones whose ``image`` fields name images to lock.
-WORKLOAD_KINDS = frozenset({
-    "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob",
-    "Service", "Configuration", "Revision", "Task", "TaskRun", "PipelineRun", "TriggerTemplate", "Release",
-})
+WORKLOAD_KINDS = frozenset(
+    {
+        "Pod",
+        "Deployment",
+        "StatefulSet",
+        "DaemonSet",
+        "ReplicaSet",
+        "Job",
+        "CronJob",
+        "Service",
+        "Configuration",
+        "Revision",
+        "Task",
+        "TaskRun",
+        "PipelineRun",
+        "TriggerTemplate",
+        "Release",
+    }
+)
 # Tenants whose objects are checked together and emitted: big enough to amortise a checker call and a
 # worker round trip, small enough that live objects stay a few megabytes.
 CHUNK = 256
@@ -60,8 +74,9 @@ class ChunkResult:
 
 
 class Renderer:
-    def __init__(self, platform: PlatformModel, templates: Templates, *, split: str, display_root: Path,
-                 checker: Checker | None) -> None:
+    def __init__(
+        self, platform: PlatformModel, templates: Templates, *, split: str, display_root: Path, checker: Checker | None
+    ) -> None:
         self.platform = platform
         self.templates = templates
         self.split = split
@@ -95,8 +110,13 @@ class Renderer:
         timings["render"] = time.perf_counter() - start
         return self._finish(ctx, rendered, findings, timings)
 
-    def _finish(self, ctx: BundleContext, rendered: list[tuple[TenantTarget | None, list[RenderedObject]]],
-                findings: list[Diagnostic], timings: dict[str, float]) -> ChunkResult:
+    def _finish(
+        self,
+        ctx: BundleContext,
+        rendered: list[tuple[TenantTarget | None, list[RenderedObject]]],
+        findings: list[Diagnostic],
+        timings: dict[str, float],
+    ) -> ChunkResult:
         everything = [o for _, objs in rendered for o in objs]
         delivery.annotate(ctx, everything)
         if self.checker is not None:
@@ -131,8 +151,17 @@ class Renderer:
             if own is not None and mine:
                 files.extend(self.emit(own, mine))
         timings["emit"] = time.perf_counter() - start
-        return ChunkResult(files, shared, findings, images, len(everything), timings, kinds=kinds, role_refs=role_refs,
-                           patterns=patterns)
+        return ChunkResult(
+            files,
+            shared,
+            findings,
+            images,
+            len(everything),
+            timings,
+            kinds=kinds,
+            role_refs=role_refs,
+            patterns=patterns,
+        )
 
     def emit(self, file: str, objs: list[RenderedObject]) -> list[tuple[str, bytes]]:
         """Bytes of one output file (or one file per object with ``--split per-object``)."""
@@ -141,12 +170,18 @@ class Renderer:
             return [(object_file(file, o), dump_documents([(self._source(o), o.obj)]).encode("utf-8")) for o in objs]
         return [(file, dump_documents((self._source(o), o.obj) for o in objs).encode("utf-8"))]
 
-    def _templated(self, ctx: BundleContext, scope: str, tenant: TenantTarget | None, file: str,
-                   findings: list[Diagnostic]) -> list[RenderedObject]:
+    def _templated(
+        self, ctx: BundleContext, scope: str, tenant: TenantTarget | None, file: str, findings: list[Diagnostic]
+    ) -> list[RenderedObject]:
         out: list[RenderedObject] = []
         for tpl in self.templates.for_scope(scope):
-            objs, diags = render_template(tpl, template_context(ctx, tenant), bundle=ctx.cluster.bundle, file=file,
-                                          tenant=tenant.name if tenant else None)
+            objs, diags = render_template(
+                tpl,
+                template_context(ctx, tenant),
+                bundle=ctx.cluster.bundle,
+                file=file,
+                tenant=tenant.name if tenant else None,
+            )
             out.extend(objs)
             findings.extend(diags)
         return out
@@ -183,18 +218,50 @@ def template_context(ctx: BundleContext, tenant: TenantTarget | None) -> dict[st
     c = ctx.cluster
     context: dict[str, t.Any] = {
         "platform": {"name": ctx.platform.name, "spec": ctx.platform.blueprint.spec},
-        "cluster": {"environment": c.environment, "name": c.name, "provider": c.provider, "region": c.region,
-                    "capabilities": sorted(c.capabilities)},
+        "cluster": {
+            "environment": c.environment,
+            "name": c.name,
+            "provider": c.provider,
+            "region": c.region,
+            "capabilities": sorted(c.capabilities),
+        },
     }
     if tenant is not None:
         context["tenant"] = {
-            "name": tenant.name, "environment": tenant.environment, "namespace": tenant.namespace,
-            "tierName": tenant.tier_name, "tier": tenant.tier, "labels": tenant.labels, "description": tenant.description,
-            "access": tenant.access, "allowFrom": tenant.allow_from,
-            "services": [{k: getattr(s, k) for k in ("name", "image", "port", "env", "secrets", "scaling", "resources", "traffic",
-                                                     "visibility", "build")} for s in tenant.services],
-            "resources": [{"name": r.name, "offering": r.offering, "parameters": r.parameters} for r in tenant.resources],
-            "events": [{"name": e.name, "broker": e.broker, "filter": e.filter, "subscriber": e.subscriber} for e in tenant.events],
+            "name": tenant.name,
+            "environment": tenant.environment,
+            "namespace": tenant.namespace,
+            "tierName": tenant.tier_name,
+            "tier": tenant.tier,
+            "labels": tenant.labels,
+            "description": tenant.description,
+            "access": tenant.access,
+            "allowFrom": tenant.allow_from,
+            "services": [
+                {
+                    k: getattr(s, k)
+                    for k in (
+                        "name",
+                        "image",
+                        "port",
+                        "env",
+                        "secrets",
+                        "scaling",
+                        "resources",
+                        "traffic",
+                        "visibility",
+                        "build",
+                    )
+                }
+                for s in tenant.services
+            ],
+            "resources": [
+                {"name": r.name, "offering": r.offering, "parameters": r.parameters} for r in tenant.resources
+            ],
+            "events": [
+                {"name": e.name, "broker": e.broker, "filter": e.filter, "subscriber": e.subscriber}
+                for e in tenant.events
+            ],
         }
         context["namespace"] = tenant.namespace
     return context

@@ -23,5 +23,7 @@ def connection_secret_name(resource: str) -> str:
 
 def connection_env(svc: Service) -> list[dict[str, t.Any]]:
     """``env`` entries for the service's connection references, in blueprint order."""
-    return [{"name": var, "valueFrom": {"secretKeyRef": {"name": connection_secret_name(resource), "key": key}}}
-            for var, resource, key in svc.connections]
+    return [
+        {"name": var, "valueFrom": {"secretKeyRef": {"name": connection_secret_name(resource), "key": key}}}
+        for var, resource, key in svc.connections
+    ]

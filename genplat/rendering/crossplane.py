@@ -30,9 +30,9 @@ import re
 import typing as t
 
 from genplat.core.objects import RenderedObject
-from genplat.resolver.model import Resource, TenantTarget
 from genplat.rendering._base import BundleContext, platform_object, tenant_object
 from genplat.rendering.connections import CONNECTION_SUFFIX, connection_secret_name
+from genplat.resolver.model import Resource, TenantTarget
 
 FILE = "crossplane.yaml"
 CAPABILITY = "crossplane"
@@ -73,7 +73,12 @@ def names(offering: dict[str, t.Any], mode: str) -> dict[str, str]:
     """Kinds and plurals of the XR (and claim on v1) for one offering."""
     kind = offering["kind"]
     if mode == "v1":
-        return {"xr_kind": f"X{kind}", "xr_plural": f"x{plural(kind)}", "claim_kind": kind, "claim_plural": plural(kind)}
+        return {
+            "xr_kind": f"X{kind}",
+            "xr_plural": f"x{plural(kind)}",
+            "claim_kind": kind,
+            "claim_plural": plural(kind),
+        }
     return {"xr_kind": kind, "xr_plural": plural(kind)}
 
 
@@ -93,8 +98,17 @@ def render_platform(ctx: BundleContext) -> list[RenderedObject]:
     fn = ctx.platform.crossplane.get("function")
     # A declared function stays installed without offerings: other compositions may still run it.
     if fn:
-        out.append(platform_object(ctx, FUNCTION_API, "Function", fn["name"], ctx.platform.origin(("spec", "crossplane", "function")),
-                                   FILE, spec={"package": fn["package"]}))
+        out.append(
+            platform_object(
+                ctx,
+                FUNCTION_API,
+                "Function",
+                fn["name"],
+                ctx.platform.origin(("spec", "crossplane", "function")),
+                FILE,
+                spec={"package": fn["package"]},
+            )
+        )
     for oi, offering in enumerate(ctx.platform.offerings):
         out.append(xrd(ctx, offering, oi, mode))
         for ci, comp in enumerate(offering.get("compositions") or []):
@@ -110,7 +124,11 @@ def parameters_schema(offering: dict[str, t.Any]) -> dict[str, t.Any]:
         props[pname] = {k: copy.deepcopy(p[k]) for k in _SCHEMA_KEYS if k in p}
         if p.get("required") and "default" not in p:
             required.append(pname)
-    schema: dict[str, t.Any] = {"type": "object", "description": f"Parameters of {offering['name']}.", "properties": props}
+    schema: dict[str, t.Any] = {
+        "type": "object",
+        "description": f"Parameters of {offering['name']}.",
+        "properties": props,
+    }
     if required:
         schema["required"] = required
     return schema
@@ -129,12 +147,14 @@ def xrd(ctx: BundleContext, offering: dict[str, t.Any], oi: int, mode: str) -> R
         "name": XR_VERSION,
         "served": True,
         "referenceable": True,
-        "schema": {"openAPIV3Schema": {
-            "type": "object",
-            "description": offering.get("description") or f"{offering['kind']} offering.",
-            "properties": {"spec": spec_schema},
-            "required": ["spec"],
-        }},
+        "schema": {
+            "openAPIV3Schema": {
+                "type": "object",
+                "description": offering.get("description") or f"{offering['kind']} offering.",
+                "properties": {"spec": spec_schema},
+                "required": ["spec"],
+            }
+        },
     }
     spec: dict[str, t.Any] = {"group": offering["group"], "names": {"kind": n["xr_kind"], "plural": n["xr_plural"]}}
     if mode == "v1":
@@ -148,8 +168,15 @@ def xrd(ctx: BundleContext, offering: dict[str, t.Any], oi: int, mode: str) -> R
     if mode == "v1" and offering.get("connectionDetails"):
         spec["connectionSecretKeys"] = list(offering["connectionDetails"])
     spec["versions"] = [version]
-    obj = platform_object(ctx, XRD_API["v1" if mode == "v1" else "v2"], "CompositeResourceDefinition",
-                          f"{n['xr_plural']}.{offering['group']}", ctx.platform.origin(("spec", "offerings", oi)), FILE, spec=spec)
+    obj = platform_object(
+        ctx,
+        XRD_API["v1" if mode == "v1" else "v2"],
+        "CompositeResourceDefinition",
+        f"{n['xr_plural']}.{offering['group']}",
+        ctx.platform.origin(("spec", "offerings", oi)),
+        FILE,
+        spec=spec,
+    )
     obj.obj["metadata"]["labels"][OFFERING_LABEL] = offering["name"]
     return obj
 
@@ -158,7 +185,9 @@ def composition_name(offering: dict[str, t.Any], provider: str) -> str:
     return f"{offering['name']}-{provider}"
 
 
-def composition(ctx: BundleContext, offering: dict[str, t.Any], oi: int, comp: dict[str, t.Any], ci: int, mode: str) -> RenderedObject:
+def composition(
+    ctx: BundleContext, offering: dict[str, t.Any], oi: int, comp: dict[str, t.Any], ci: int, mode: str
+) -> RenderedObject:
     n = names(offering, mode)
     params = offering.get("parameters") or {}
     resources = []
@@ -179,31 +208,50 @@ def composition(ctx: BundleContext, offering: dict[str, t.Any], oi: int, comp: d
     fn_input: dict[str, t.Any] = {"apiVersion": PT_INPUT_API, "kind": "Resources"}
     if mode != "v1" and offering.get("connectionDetails"):
         # The function composes the XR's connection Secret (v2 XRs have none of their own).
-        fn_input["writeConnectionSecretToRef"] = {"patches": [{
-            "type": "FromCompositeFieldPath", "fromFieldPath": "metadata.name", "toFieldPath": "name",
-            "transforms": [{"type": "string", "string": {"type": "Format", "fmt": f"%s{CONNECTION_SUFFIX}"}}],
-        }]}
+        fn_input["writeConnectionSecretToRef"] = {
+            "patches": [
+                {
+                    "type": "FromCompositeFieldPath",
+                    "fromFieldPath": "metadata.name",
+                    "toFieldPath": "name",
+                    "transforms": [{"type": "string", "string": {"type": "Format", "fmt": f"%s{CONNECTION_SUFFIX}"}}],
+                }
+            ]
+        }
     fn_input["resources"] = resources
     spec: dict[str, t.Any] = {
         "compositeTypeRef": {"apiVersion": f"{offering['group']}/{XR_VERSION}", "kind": n["xr_kind"]},
         "mode": "Pipeline",
-        "pipeline": [{
-            "step": "patch-and-transform",
-            "functionRef": {"name": function_name(ctx)},
-            "input": fn_input,
-        }],
+        "pipeline": [
+            {
+                "step": "patch-and-transform",
+                "functionRef": {"name": function_name(ctx)},
+                "input": fn_input,
+            }
+        ],
     }
     if mode == "v1" and offering.get("connectionDetails"):
         spec = {"writeConnectionSecretsToNamespace": V1_SECRETS_NAMESPACE, **spec}
-    obj = platform_object(ctx, COMPOSITION_API, "Composition", composition_name(offering, comp["provider"]),
-                          ctx.platform.origin(("spec", "offerings", oi, "compositions", ci)), FILE, spec=spec)
+    obj = platform_object(
+        ctx,
+        COMPOSITION_API,
+        "Composition",
+        composition_name(offering, comp["provider"]),
+        ctx.platform.origin(("spec", "offerings", oi, "compositions", ci)),
+        FILE,
+        spec=spec,
+    )
     obj.obj["metadata"]["labels"].update({PROVIDER_LABEL: comp["provider"], OFFERING_LABEL: offering["name"]})
     return obj
 
 
 def connection_detail(d: dict[str, t.Any]) -> dict[str, t.Any]:
     """A blueprint connection detail → function-patch-and-transform's, with its type spelled out."""
-    for field, kind in (("fromConnectionSecretKey", "FromConnectionSecretKey"), ("fromFieldPath", "FromFieldPath"), ("value", "FromValue")):
+    for field, kind in (
+        ("fromConnectionSecretKey", "FromConnectionSecretKey"),
+        ("fromFieldPath", "FromFieldPath"),
+        ("value", "FromValue"),
+    ):
         if field in d:
             return {"name": d["name"], "type": kind, field: str(d[field])}
     raise ValueError(f"connection detail {d.get('name')!r} has no source")  # the schema requires one
@@ -219,8 +267,14 @@ def own_connection_secret(base: dict[str, t.Any], resource: str, mode: str) -> l
         source, fmt = "metadata.uid", f"%s-{resource}"
     else:
         source, fmt = "metadata.name", f"%s-{resource}{CONNECTION_SUFFIX}"
-    return [{"type": "FromCompositeFieldPath", "fromFieldPath": source, "toFieldPath": "spec.writeConnectionSecretToRef.name",
-             "transforms": [{"type": "string", "string": {"type": "Format", "fmt": fmt}}]}]
+    return [
+        {
+            "type": "FromCompositeFieldPath",
+            "fromFieldPath": source,
+            "toFieldPath": "spec.writeConnectionSecretToRef.name",
+            "transforms": [{"type": "string", "string": {"type": "Format", "fmt": fmt}}],
+        }
+    ]
 
 
 def from_field_path(source: str, params: dict[str, t.Any], mode: str) -> str:
@@ -297,10 +351,16 @@ def render_tenant(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObje
         return []
     offerings = {o["name"]: o for o in ctx.platform.offerings}
     mode = api_mode(ctx)
-    return [composite(ctx, tenant, res, offerings[res.offering], mode) for res in tenant.resources if res.offering in offerings]
+    return [
+        composite(ctx, tenant, res, offerings[res.offering], mode)
+        for res in tenant.resources
+        if res.offering in offerings
+    ]
 
 
-def composite(ctx: BundleContext, tenant: TenantTarget, res: Resource, offering: dict[str, t.Any], mode: str) -> RenderedObject:
+def composite(
+    ctx: BundleContext, tenant: TenantTarget, res: Resource, offering: dict[str, t.Any], mode: str
+) -> RenderedObject:
     """The XR (v2) or claim (v1) a tenant resource becomes, with the offering's defaults applied."""
     n = names(offering, mode)
     selector = {"matchLabels": {PROVIDER_LABEL: selected_provider(offering, ctx.cluster.provider)}}
@@ -340,25 +400,47 @@ def composite_crd(xrd_obj: dict[str, t.Any]) -> dict[str, t.Any]:
     names = spec["claimNames"] if v1 else spec["names"]
     versions = []
     for version in spec["versions"]:
-        given = (version.get("schema") or {}).get("openAPIV3Schema") if isinstance(version.get("schema"), dict) else None
+        given = (
+            (version.get("schema") or {}).get("openAPIV3Schema") if isinstance(version.get("schema"), dict) else None
+        )
         # The XRD API leaves a version's schema optional (the API server takes such an XRD); without one,
         # only the machinery below is typed and the rest of spec is kept as written.
-        schema: dict[str, t.Any] = copy.deepcopy(given) if isinstance(given, dict) else {
-            "type": "object", "properties": {"spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}}
+        schema: dict[str, t.Any] = (
+            copy.deepcopy(given)
+            if isinstance(given, dict)
+            else {
+                "type": "object",
+                "properties": {"spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
+            }
+        )
         props = schema.setdefault("properties", {}).setdefault("spec", {"type": "object"}).setdefault("properties", {})
         if v1:
             props.update(machinery)
-            props["writeConnectionSecretToRef"] = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
+            props["writeConnectionSecretToRef"] = {
+                "type": "object",
+                "properties": {"name": {"type": "string"}},
+                "required": ["name"],
+            }
         else:
             props["crossplane"] = {"type": "object", "properties": machinery}
         # Crossplane's xcrd stores the referenceable version (exactly one per XRD).
         storage = version.get("referenceable", len(spec["versions"]) == 1)
-        versions.append({"name": version["name"], "served": version.get("served", True), "storage": bool(storage),
-                         "schema": {"openAPIV3Schema": schema}})
+        versions.append(
+            {
+                "name": version["name"],
+                "served": version.get("served", True),
+                "storage": bool(storage),
+                "schema": {"openAPIV3Schema": schema},
+            }
+        )
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
         "metadata": {"name": f"{names['plural']}.{spec['group']}"},
-        "spec": {"group": spec["group"], "names": {"kind": names["kind"], "plural": names["plural"]},
-                 "scope": "Namespaced", "versions": versions},
+        "spec": {
+            "group": spec["group"],
+            "names": {"kind": names["kind"], "plural": names["plural"]},
+            "scope": "Namespaced",
+            "versions": versions,
+        },
     }

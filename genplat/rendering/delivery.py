@@ -57,7 +57,9 @@ def is_protected(ro: RenderedObject, offerings: t.Collection[str]) -> bool:
     if ro.kind == "Namespace" and ro.api_version == "v1":
         return True
     labels = (ro.obj.get("metadata") or {}).get("labels") or {}
-    return labels.get(PROTECTED_OFFERING_LABEL) in offerings and not ro.api_version.startswith("apiextensions.crossplane.io/")
+    return labels.get(PROTECTED_OFFERING_LABEL) in offerings and not ro.api_version.startswith(
+        "apiextensions.crossplane.io/"
+    )
 
 
 def annotate(ctx: BundleContext, objects: t.Iterable[RenderedObject]) -> None:

@@ -26,10 +26,10 @@ import dataclasses
 import typing as t
 
 from genplat.core.objects import RenderedObject
-from genplat.resolver.model import Service, TenantTarget
 from genplat.rendering._base import BundleContext, tenant_labels, tenant_object
 from genplat.rendering.knative import NAME_LABEL, container, pod_labels
 from genplat.rendering.tenancy import WORKLOAD_SERVICE_ACCOUNT
+from genplat.resolver.model import Service, TenantTarget
 
 WORKLOAD = "deployment"
 PORT_NAME = "http"
@@ -69,21 +69,37 @@ def deployment(ctx: BundleContext, tenant: TenantTarget, svc: Service) -> Render
     c["ports"] = [{"name": PORT_NAME, "containerPort": svc.port, "protocol": "TCP"}]
     template = {
         "metadata": {"labels": pod_labels(ctx, tenant, svc)},
-        "spec": {"serviceAccountName": WORKLOAD_SERVICE_ACCOUNT, "securityContext": dict(POD_SECURITY_CONTEXT),
-                 "containers": [c]},
+        "spec": {
+            "serviceAccountName": WORKLOAD_SERVICE_ACCOUNT,
+            "securityContext": dict(POD_SECURITY_CONTEXT),
+            "containers": [c],
+        },
     }
-    obj = tenant_object(tenant, "apps/v1", "Deployment", svc.name, svc.origin,
-                        spec={"selector": {"matchLabels": selector(svc)}, "template": template})
+    obj = tenant_object(
+        tenant,
+        "apps/v1",
+        "Deployment",
+        svc.name,
+        svc.origin,
+        spec={"selector": {"matchLabels": selector(svc)}, "template": template},
+    )
     obj.obj["metadata"]["labels"] = _labels(tenant, svc)
     return obj
 
 
 def service(tenant: TenantTarget, svc: Service) -> RenderedObject:
-    obj = tenant_object(tenant, "v1", "Service", svc.name, svc.origins["port"], spec={
-        "type": "ClusterIP",
-        "selector": selector(svc),
-        "ports": [{"name": PORT_NAME, "port": SERVICE_PORT, "targetPort": PORT_NAME, "protocol": "TCP"}],
-    })
+    obj = tenant_object(
+        tenant,
+        "v1",
+        "Service",
+        svc.name,
+        svc.origins["port"],
+        spec={
+            "type": "ClusterIP",
+            "selector": selector(svc),
+            "ports": [{"name": PORT_NAME, "port": SERVICE_PORT, "targetPort": PORT_NAME, "protocol": "TCP"}],
+        },
+    )
     obj.obj["metadata"]["labels"] = _labels(tenant, svc)
     return obj
 
@@ -95,17 +111,32 @@ def autoscaler(tenant: TenantTarget, svc: Service) -> RenderedObject:
         "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": svc.name},
         "minReplicas": max(1, int(s.get("min", 1))),
         "maxReplicas": int(s.get("max", tenant.tier.get("maxReplicas", 1))),
-        "metrics": [{"type": "Resource", "resource": {
-            "name": metric, "target": {"type": "Utilization", "averageUtilization": int(s.get("target", DEFAULT_UTILIZATION))}}}],
+        "metrics": [
+            {
+                "type": "Resource",
+                "resource": {
+                    "name": metric,
+                    "target": {"type": "Utilization", "averageUtilization": int(s.get("target", DEFAULT_UTILIZATION))},
+                },
+            }
+        ],
     }
-    obj = tenant_object(tenant, "autoscaling/v2", "HorizontalPodAutoscaler", svc.name, svc.origins["scaling"], spec=spec)
+    obj = tenant_object(
+        tenant, "autoscaling/v2", "HorizontalPodAutoscaler", svc.name, svc.origins["scaling"], spec=spec
+    )
     obj.obj["metadata"]["labels"] = _labels(tenant, svc)
     return obj
 
 
 def disruption_budget(tenant: TenantTarget, svc: Service) -> RenderedObject:
-    obj = tenant_object(tenant, "policy/v1", "PodDisruptionBudget", svc.name, svc.origins["scaling"],
-                        spec={"maxUnavailable": 1, "selector": {"matchLabels": selector(svc)}})
+    obj = tenant_object(
+        tenant,
+        "policy/v1",
+        "PodDisruptionBudget",
+        svc.name,
+        svc.origins["scaling"],
+        spec={"maxUnavailable": 1, "selector": {"matchLabels": selector(svc)}},
+    )
     obj.obj["metadata"]["labels"] = _labels(tenant, svc)
     return obj
 
@@ -114,5 +145,10 @@ def render(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
     out: list[RenderedObject] = []
     for svc in tenant.services:
         if svc.workload == WORKLOAD:
-            out += [deployment(ctx, tenant, svc), service(tenant, svc), autoscaler(tenant, svc), disruption_budget(tenant, svc)]
+            out += [
+                deployment(ctx, tenant, svc),
+                service(tenant, svc),
+                autoscaler(tenant, svc),
+                disruption_budget(tenant, svc),
+            ]
     return out

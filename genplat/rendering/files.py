@@ -53,7 +53,7 @@ class RenderedFiles(t.MutableMapping[str, bytes]):
 class _PrefixView(t.Mapping[str, bytes]):
     def __init__(self, files: RenderedFiles, prefix: str) -> None:
         self._files, self._prefix = files, prefix
-        self._keys = [k[len(prefix):] for k in files if k.startswith(prefix)]
+        self._keys = [k[len(prefix) :] for k in files if k.startswith(prefix)]
 
     def __getitem__(self, key: str) -> bytes:
         return self._files[self._prefix + key]

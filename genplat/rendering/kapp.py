@@ -23,8 +23,10 @@ def kbld_config(patterns: t.Iterable[str]) -> dict[str, t.Any]:
     return {
         "apiVersion": KBLD_API,
         "kind": "Config",
-        "searchRules": [{"keyMatcher": {"name": "image"}, "valueMatcher": {"image": p},
-                         "updateStrategy": {"none": {}}} for p in sorted(set(patterns))],
+        "searchRules": [
+            {"keyMatcher": {"name": "image"}, "valueMatcher": {"image": p}, "updateStrategy": {"none": {}}}
+            for p in sorted(set(patterns))
+        ],
     }
 
 

@@ -15,11 +15,11 @@ import json
 import typing as t
 
 from genplat.core.objects import RenderedObject
-from genplat.resolver.model import Service, TenantTarget
 from genplat.rendering._base import BundleContext, tenant_labels, tenant_object
 from genplat.rendering.connections import connection_env
 from genplat.rendering.secrets import secret_name
 from genplat.rendering.tenancy import WORKLOAD_SERVICE_ACCOUNT
+from genplat.resolver.model import Service, TenantTarget
 
 SERVING_API = "serving.knative.dev/v1"
 EVENTING_API = "eventing.knative.dev/v1"
@@ -31,8 +31,12 @@ HASH_CHARS = 5  # "-" + 5 = the 6 characters Knative's own "-00001" suffix takes
 KPA_METRICS = {"concurrency", "rps"}
 # The queue-proxy sidecar sits in every pod: sized explicitly so its share of the tenant quota is known
 # (left to the LimitRange it would take the tier's default limits, up to 2 CPUs per pod).
-QUEUE_PROXY = {"cpu-resource-request": "25m", "cpu-resource-limit": "250m",
-               "memory-resource-request": "50Mi", "memory-resource-limit": "200Mi"}
+QUEUE_PROXY = {
+    "cpu-resource-request": "25m",
+    "cpu-resource-limit": "250m",
+    "memory-resource-request": "50Mi",
+    "memory-resource-limit": "200Mi",
+}
 
 
 def security_context() -> dict[str, t.Any]:
@@ -98,11 +102,20 @@ def container(svc: Service, *, probe_port: bool = False) -> dict[str, t.Any]:
     env: list[dict[str, t.Any]] = [{"name": k, "value": v} for k, v in svc.env.items()]  # blueprint order
     env.extend(connection_env(svc))
     for ref in svc.secrets:
-        env.append({"name": ref["env"], "valueFrom": {"secretKeyRef": {"name": secret_name(svc, ref["env"]), "key": ref["env"]}}})
+        env.append(
+            {
+                "name": ref["env"],
+                "valueFrom": {"secretKeyRef": {"name": secret_name(svc, ref["env"]), "key": ref["env"]}},
+            }
+        )
     c: dict[str, t.Any] = {"name": svc.name, "image": svc.image, "ports": [{"containerPort": svc.port}]}
     if env:
         c["env"] = env
-    resources = {part: {k: str(v) for k, v in svc.resources[part].items()} for part in ("requests", "limits") if svc.resources.get(part)}
+    resources = {
+        part: {k: str(v) for k, v in svc.resources[part].items()}
+        for part in ("requests", "limits")
+        if svc.resources.get(part)
+    }
     if resources:
         c["resources"] = resources
     c.update(probes(svc, port=probe_port))
@@ -113,7 +126,7 @@ def container(svc: Service, *, probe_port: bool = False) -> dict[str, t.Any]:
 def revision_name(service: str, template: dict[str, t.Any]) -> str:
     digest = hashlib.sha256(json.dumps(template, sort_keys=True, separators=(",", ":")).encode()).digest()
     suffix = base64.b32encode(digest).decode().lower()[:HASH_CHARS]
-    return f"{service[:63 - HASH_CHARS - 1]}-{suffix}"
+    return f"{service[: 63 - HASH_CHARS - 1]}-{suffix}"
 
 
 def traffic(svc: Service) -> list[dict[str, t.Any]]:
@@ -167,7 +180,9 @@ def render_eventing(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedOb
     if not tenant.events or not ctx.cluster.has("knative-eventing"):
         return []
     workloads = {s.name: s.workload for s in tenant.services}
-    if not ctx.cluster.has("knative-serving") and any(workloads.get(e.subscriber) != "deployment" for e in tenant.events):
+    if not ctx.cluster.has("knative-serving") and any(
+        workloads.get(e.subscriber) != "deployment" for e in tenant.events
+    ):
         return []
     out: list[RenderedObject] = []
     brokers: set[str] = set()

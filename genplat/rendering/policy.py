@@ -28,9 +28,14 @@ from genplat.rendering._base import BundleContext, platform_object
 KYVERNO_FILE = "kyverno.yaml"
 NATIVE_FILE = "admission.yaml"
 # The platform setting behind each rule, for the objects' origin.
-SETTING = {"guardrail/image-registry": "allowedRegistries", "guardrail/image-tag": "forbidLatest",
-           "guardrail/privileged": "forbidPrivileged", "guardrail/host-namespaces": "forbidPrivileged",
-           "guardrail/container-resources": "requireLimits", "guardrail/pod-labels": "requiredLabels"}
+SETTING = {
+    "guardrail/image-registry": "allowedRegistries",
+    "guardrail/image-tag": "forbidLatest",
+    "guardrail/privileged": "forbidPrivileged",
+    "guardrail/host-namespaces": "forbidPrivileged",
+    "guardrail/container-resources": "requireLimits",
+    "guardrail/pod-labels": "requiredLabels",
+}
 ADMISSION_API = "admissionregistration.k8s.io/v1"
 
 
@@ -61,18 +66,46 @@ def render(ctx: BundleContext) -> list[RenderedObject]:
             if kyverno:
                 annotations["policies.kyverno.io/title"] = rule.title
             if kyverno and settings.kyverno_kind == "ClusterPolicy":
-                obj = platform_object(ctx, "kyverno.io/v1", "ClusterPolicy", name, origin, KYVERNO_FILE,
-                                      spec=cluster_policy(rule, variant, targets))
+                obj = platform_object(
+                    ctx,
+                    "kyverno.io/v1",
+                    "ClusterPolicy",
+                    name,
+                    origin,
+                    KYVERNO_FILE,
+                    spec=cluster_policy(rule, variant, targets),
+                )
                 # Every kind is matched explicitly: Kyverno's own rules for pod controllers would double them.
                 annotations["pod-policies.kyverno.io/autogen-controllers"] = "none"
             elif kyverno:
-                obj = platform_object(ctx, "policies.kyverno.io/v1", "ValidatingPolicy", name, origin, KYVERNO_FILE,
-                                      spec=validating_policy(rule, variant, targets))
+                obj = platform_object(
+                    ctx,
+                    "policies.kyverno.io/v1",
+                    "ValidatingPolicy",
+                    name,
+                    origin,
+                    KYVERNO_FILE,
+                    spec=validating_policy(rule, variant, targets),
+                )
             else:
-                obj = platform_object(ctx, ADMISSION_API, "ValidatingAdmissionPolicy", name, origin, NATIVE_FILE,
-                                      spec=admission_policy(rule, variant, targets))
-                binding = platform_object(ctx, ADMISSION_API, "ValidatingAdmissionPolicyBinding", name, origin, NATIVE_FILE,
-                                          spec=admission_binding(name, variant))
+                obj = platform_object(
+                    ctx,
+                    ADMISSION_API,
+                    "ValidatingAdmissionPolicy",
+                    name,
+                    origin,
+                    NATIVE_FILE,
+                    spec=admission_policy(rule, variant, targets),
+                )
+                binding = platform_object(
+                    ctx,
+                    ADMISSION_API,
+                    "ValidatingAdmissionPolicyBinding",
+                    name,
+                    origin,
+                    NATIVE_FILE,
+                    spec=admission_binding(name, variant),
+                )
                 binding.obj["metadata"]["annotations"] = {RULE_ANNOTATION: rule.id}
                 out.append(binding)
             obj.obj["metadata"]["annotations"] = annotations

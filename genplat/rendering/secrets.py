@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from genplat.core.names import secret_object_name
 from genplat.core.objects import RenderedObject
-from genplat.resolver.model import Service, TenantTarget
 from genplat.rendering._base import BundleContext, tenant_object
 from genplat.rendering.tenancy import secret_store_ref
+from genplat.resolver.model import Service, TenantTarget
 
 
 def secret_name(service: Service, env_var: str) -> str:
@@ -18,15 +18,24 @@ def render(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
         return []
     out = []
     for svc in tenant.services:
-        for i, ref in enumerate(svc.secrets):
+        for ref in svc.secrets:
             remote = {"key": ref["key"]}
             if ref.get("property"):
                 remote["property"] = ref["property"]
             name = secret_name(svc, ref["env"])
-            out.append(tenant_object(tenant, "external-secrets.io/v1", "ExternalSecret", name, svc.origins["secrets"], spec={
-                "refreshInterval": ctx.platform.secrets.get("refreshInterval", "1h"),
-                "secretStoreRef": secret_store_ref(ctx),
-                "target": {"name": name, "creationPolicy": "Owner"},
-                "data": [{"secretKey": ref["env"], "remoteRef": remote}],
-            }))
+            out.append(
+                tenant_object(
+                    tenant,
+                    "external-secrets.io/v1",
+                    "ExternalSecret",
+                    name,
+                    svc.origins["secrets"],
+                    spec={
+                        "refreshInterval": ctx.platform.secrets.get("refreshInterval", "1h"),
+                        "secretStoreRef": secret_store_ref(ctx),
+                        "target": {"name": name, "creationPolicy": "Owner"},
+                        "data": [{"secretKey": ref["env"], "remoteRef": remote}],
+                    },
+                )
+            )
     return out

@@ -28,9 +28,9 @@ import typing as t
 
 from genplat.core.images import parse_image
 from genplat.core.objects import RenderedObject
-from genplat.resolver.model import Service, TenantTarget
 from genplat.rendering._base import BundleContext, platform_object, tenant_labels, tenant_object
 from genplat.rendering.builds import built_services, triggers_enabled, workspace_binding
+from genplat.resolver.model import Service, TenantTarget
 
 PIPELINE_API = "tekton.dev/v1"
 TRIGGERS_API = "triggers.tekton.dev/v1beta1"
@@ -73,10 +73,19 @@ def pipeline(tenant: TenantTarget, svc: Service, template: dict[str, t.Any]) -> 
     build = svc.build or {}
     revision = str(build.get("revision") or "main")
     params: list[dict[str, t.Any]] = [
-        {"name": "repo-url", "type": "string", "description": "Git repository to build.", "default": build["repository"]},
+        {
+            "name": "repo-url",
+            "type": "string",
+            "description": "Git repository to build.",
+            "default": build["repository"],
+        },
         {"name": "revision", "type": "string", "description": "Branch, tag or commit to build.", "default": revision},
-        {"name": "image", "type": "string", "description": "Image reference to push.",
-         "default": f"{image_repository(svc.image)}:{_tag(revision)}"},
+        {
+            "name": "image",
+            "type": "string",
+            "description": "Image reference to push.",
+            "default": f"{image_repository(svc.image)}:{_tag(revision)}",
+        },
     ]
     values = build.get("params") or {}
     for p in template.get("params") or []:
@@ -93,7 +102,10 @@ def pipeline(tenant: TenantTarget, svc: Service, template: dict[str, t.Any]) -> 
         ref = task["taskRef"]
         item = {
             "name": task["name"],
-            "taskRef": {"resolver": ref["resolver"], "params": [{"name": k, "value": str(v)} for k, v in (ref.get("params") or {}).items()]},
+            "taskRef": {
+                "resolver": ref["resolver"],
+                "params": [{"name": k, "value": str(v)} for k, v in (ref.get("params") or {}).items()],
+            },
         }
         if task.get("params"):
             item["params"] = [{"name": k, "value": str(v)} for k, v in task["params"].items()]
@@ -123,7 +135,9 @@ def _tag(revision: str) -> str:
     return tag or "build"
 
 
-def pipeline_run(ctx: BundleContext, tenant: TenantTarget, svc: Service, template: dict[str, t.Any]) -> dict[str, t.Any]:
+def pipeline_run(
+    ctx: BundleContext, tenant: TenantTarget, svc: Service, template: dict[str, t.Any]
+) -> dict[str, t.Any]:
     build = svc.build or {}
     labels = build_labels(tenant, svc, template)
     return {
@@ -160,42 +174,75 @@ def cel_filter(branch: str) -> str:
     return f"body.ref == 'refs/heads/{escaped}'"
 
 
-def triggers(ctx: BundleContext, tenant: TenantTarget, svc: Service, template: dict[str, t.Any]) -> list[RenderedObject]:
+def triggers(
+    ctx: BundleContext, tenant: TenantTarget, svc: Service, template: dict[str, t.Any]
+) -> list[RenderedObject]:
     origin = svc.origins["build"]
     branch = str((template.get("triggers") or {}).get("branch") or "main")
-    binding = tenant_object(tenant, TRIGGERS_API, "TriggerBinding", f"{svc.name}-push", origin, spec={
-        # GitHub, GitLab and Gitea push events all carry the new commit in "after".
-        "params": [{"name": "revision", "value": "$(body.after)"}],
-    })
-    tt = tenant_object(tenant, TRIGGERS_API, "TriggerTemplate", pipeline_name(svc), origin, spec={
-        "params": [{"name": "revision", "description": "Commit to build."}],
-        "resourcetemplates": [pipeline_run(ctx, tenant, svc, template)],
-    })
+    binding = tenant_object(
+        tenant,
+        TRIGGERS_API,
+        "TriggerBinding",
+        f"{svc.name}-push",
+        origin,
+        spec={
+            # GitHub, GitLab and Gitea push events all carry the new commit in "after".
+            "params": [{"name": "revision", "value": "$(body.after)"}],
+        },
+    )
+    tt = tenant_object(
+        tenant,
+        TRIGGERS_API,
+        "TriggerTemplate",
+        pipeline_name(svc),
+        origin,
+        spec={
+            "params": [{"name": "revision", "description": "Commit to build."}],
+            "resourcetemplates": [pipeline_run(ctx, tenant, svc, template)],
+        },
+    )
     el_labels = build_labels(tenant, svc, template)
     el_labels[NAME_LABEL] = f"{svc.name}-push"
     # Triggers selects the sink's pods by its static labels, and template labels win over them on the
     # pods (knative.dev/pkg kmeta.UnionMaps): setting one here would leave its Deployment unselectable.
     for key in TRIGGERS_STATIC_LABELS:
         el_labels.pop(key, None)
-    listener = tenant_object(tenant, TRIGGERS_API, "EventListener", f"{svc.name}-push", origin, spec={
-        "serviceAccountName": TRIGGERS_SERVICE_ACCOUNT,
-        "triggers": [{
-            "name": "push",
-            "interceptors": [{
-                "ref": {"name": "cel", "kind": "ClusterInterceptor"},
-                "params": [{"name": "filter", "value": cel_filter(branch)}],
-            }],
-            "bindings": [{"ref": binding.name}],
-            "template": {"ref": tt.name},
-        }],
-        # The listener's pod needs the platform's required labels too, and its sink container explicit
-        # resources: Triggers sizes it only from containers[0] here, and a LimitRange does not default
-        # the Deployment it makes (admission checks its template).
-        "resources": {"kubernetesResource": {"spec": {"template": {
-            "metadata": {"labels": el_labels},
-            "spec": {"containers": [{"resources": listener_resources(tenant)}]},
-        }}}},
-    })
+    listener = tenant_object(
+        tenant,
+        TRIGGERS_API,
+        "EventListener",
+        f"{svc.name}-push",
+        origin,
+        spec={
+            "serviceAccountName": TRIGGERS_SERVICE_ACCOUNT,
+            "triggers": [
+                {
+                    "name": "push",
+                    "interceptors": [
+                        {
+                            "ref": {"name": "cel", "kind": "ClusterInterceptor"},
+                            "params": [{"name": "filter", "value": cel_filter(branch)}],
+                        }
+                    ],
+                    "bindings": [{"ref": binding.name}],
+                    "template": {"ref": tt.name},
+                }
+            ],
+            # The listener's pod needs the platform's required labels too, and its sink container explicit
+            # resources: Triggers sizes it only from containers[0] here, and a LimitRange does not default
+            # the Deployment it makes (admission checks its template).
+            "resources": {
+                "kubernetesResource": {
+                    "spec": {
+                        "template": {
+                            "metadata": {"labels": el_labels},
+                            "spec": {"containers": [{"resources": listener_resources(tenant)}]},
+                        }
+                    }
+                }
+            },
+        },
+    )
     return [binding, tt, listener]
 
 
@@ -233,21 +280,47 @@ def render_tenant(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObje
             out.extend(triggers(ctx, tenant, svc, template))
     if any_triggers:
         out.append(tenant_object(tenant, "v1", "ServiceAccount", TRIGGERS_SERVICE_ACCOUNT, first))
-        out.append(tenant_object(tenant, f"{RBAC}/v1", "RoleBinding", TRIGGERS_SERVICE_ACCOUNT, first,
-                                 roleRef={"apiGroup": RBAC, "kind": "ClusterRole", "name": EL_ROLE},
-                                 subjects=[{"kind": "ServiceAccount", "name": TRIGGERS_SERVICE_ACCOUNT, "namespace": tenant.namespace}]))
+        out.append(
+            tenant_object(
+                tenant,
+                f"{RBAC}/v1",
+                "RoleBinding",
+                TRIGGERS_SERVICE_ACCOUNT,
+                first,
+                roleRef={"apiGroup": RBAC, "kind": "ClusterRole", "name": EL_ROLE},
+                subjects=[{"kind": "ServiceAccount", "name": TRIGGERS_SERVICE_ACCOUNT, "namespace": tenant.namespace}],
+            )
+        )
     if ctx.platform.policies.get("defaultDenyNetwork", True):
-        out.append(tenant_object(tenant, "networking.k8s.io/v1", "NetworkPolicy", "allow-build-egress", first, spec={
-            "podSelector": _pod_selector("tekton.dev/taskRun"),
-            "policyTypes": ["Egress"],
-            "egress": [{"ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 22}]}],
-        }))
+        out.append(
+            tenant_object(
+                tenant,
+                "networking.k8s.io/v1",
+                "NetworkPolicy",
+                "allow-build-egress",
+                first,
+                spec={
+                    "podSelector": _pod_selector("tekton.dev/taskRun"),
+                    "policyTypes": ["Egress"],
+                    "egress": [{"ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 22}]}],
+                },
+            )
+        )
         if any_triggers:
-            out.append(tenant_object(tenant, "networking.k8s.io/v1", "NetworkPolicy", "allow-listener-egress", first, spec={
-                "podSelector": _pod_selector("eventlistener"),
-                "policyTypes": ["Egress"],
-                "egress": [{"ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 6443}]}],
-            }))
+            out.append(
+                tenant_object(
+                    tenant,
+                    "networking.k8s.io/v1",
+                    "NetworkPolicy",
+                    "allow-listener-egress",
+                    first,
+                    spec={
+                        "podSelector": _pod_selector("eventlistener"),
+                        "policyTypes": ["Egress"],
+                        "egress": [{"ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 6443}]}],
+                    },
+                )
+            )
     return out
 
 
@@ -258,12 +331,32 @@ def render_platform(ctx: BundleContext) -> list[RenderedObject]:
     subjects = []
     for tenant in ctx.tenants:
         if any(triggers_enabled(tpl) for _, tpl in built_services(tenant, ctx)):
-            subjects.append({"kind": "ServiceAccount", "name": TRIGGERS_SERVICE_ACCOUNT,
-                             "namespace": tenant.build_namespace or tenant.namespace})
+            subjects.append(
+                {
+                    "kind": "ServiceAccount",
+                    "name": TRIGGERS_SERVICE_ACCOUNT,
+                    "namespace": tenant.build_namespace or tenant.namespace,
+                }
+            )
     if not subjects:
         return []
-    origin = next((ctx.platform.origin(("spec", "pipelines", i, "triggers"))
-                   for i, p in enumerate(ctx.platform.pipelines.values()) if triggers_enabled(p)), ctx.platform.origin(("spec", "pipelines")))
-    return [platform_object(ctx, f"{RBAC}/v1", "ClusterRoleBinding", "genplat-tekton-triggers", origin, "tekton.yaml",
-                            roleRef={"apiGroup": RBAC, "kind": "ClusterRole", "name": EL_CLUSTER_ROLE},
-                            subjects=sorted(subjects, key=lambda s: s["namespace"]))]
+    origin = next(
+        (
+            ctx.platform.origin(("spec", "pipelines", i, "triggers"))
+            for i, p in enumerate(ctx.platform.pipelines.values())
+            if triggers_enabled(p)
+        ),
+        ctx.platform.origin(("spec", "pipelines")),
+    )
+    return [
+        platform_object(
+            ctx,
+            f"{RBAC}/v1",
+            "ClusterRoleBinding",
+            "genplat-tekton-triggers",
+            origin,
+            "tekton.yaml",
+            roleRef={"apiGroup": RBAC, "kind": "ClusterRole", "name": EL_CLUSTER_ROLE},
+            subjects=sorted(subjects, key=lambda s: s["namespace"]),
+        )
+    ]

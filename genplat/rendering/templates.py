@@ -22,9 +22,9 @@ import jinja2
 
 from genplat.core.diagnostics import Diagnostic
 from genplat.core.objects import Origin, RenderedObject
-from genplat.loader.safe_yaml import load_documents
-from genplat.loader.read import InputError, read_input
 from genplat.core.text import escape_name
+from genplat.loader.read import InputError, read_input
+from genplat.loader.safe_yaml import load_documents
 from genplat.rendering._sandbox import MAX_OUTPUT, BudgetError, Sandbox, limits, plain_copy
 
 SCOPES = ("platform", "tenant")
@@ -59,7 +59,9 @@ class Templates:
 def load_templates(templates_dir: Path | None, display_root: Path) -> tuple[Templates, list[Diagnostic]]:
     if templates_dir is None:
         return Templates([]), []
-    env = Sandbox(undefined=jinja2.StrictUndefined, finalize=_as_yaml_scalar, autoescape=False, keep_trailing_newline=True)
+    env = Sandbox(
+        undefined=jinja2.StrictUndefined, finalize=_as_yaml_scalar, autoescape=False, keep_trailing_newline=True
+    )
     items, diags = [], []
     for scope in SCOPES:
         folder = templates_dir / scope
@@ -73,12 +75,31 @@ def load_templates(templates_dir: Path | None, display_root: Path) -> tuple[Temp
                 code = env.compile(source, name=display, filename=display)
                 items.append(Template(scope, display, env.template_class.from_code(env, code, env.make_globals(None))))
             except jinja2.TemplateSyntaxError as exc:
-                diags.append(Diagnostic(rule="template-syntax", message=f"template syntax error: {exc.message}", file=display,
-                                        line=exc.lineno, column=1))
+                diags.append(
+                    Diagnostic(
+                        rule="template-syntax",
+                        message=f"template syntax error: {exc.message}",
+                        file=display,
+                        line=exc.lineno,
+                        column=1,
+                    )
+                )
             except InputError as exc:
-                diags.append(Diagnostic(rule="template-syntax", message=f"cannot read template: {exc.message}", file=display, line=1, column=1))
+                diags.append(
+                    Diagnostic(
+                        rule="template-syntax",
+                        message=f"cannot read template: {exc.message}",
+                        file=display,
+                        line=1,
+                        column=1,
+                    )
+                )
             except (OSError, UnicodeDecodeError) as exc:
-                diags.append(Diagnostic(rule="template-syntax", message=f"cannot read template: {exc}", file=display, line=1, column=1))
+                diags.append(
+                    Diagnostic(
+                        rule="template-syntax", message=f"cannot read template: {exc}", file=display, line=1, column=1
+                    )
+                )
     return Templates(items), diags
 
 
@@ -92,7 +113,9 @@ def _template_line(exc: BaseException, file: str) -> int:
     return line
 
 
-def render_template(tpl: Template, context: dict[str, t.Any], *, bundle: str, file: str, tenant: str | None) -> tuple[list[RenderedObject], list[Diagnostic]]:
+def render_template(
+    tpl: Template, context: dict[str, t.Any], *, bundle: str, file: str, tenant: str | None
+) -> tuple[list[RenderedObject], list[Diagnostic]]:
     try:
         with limits():
             text = tpl.template.render(**plain_copy(context))  # a copy of its own: nothing leaks to the next render
@@ -100,34 +123,83 @@ def render_template(tpl: Template, context: dict[str, t.Any], *, bundle: str, fi
             raise BudgetError(f"template rendered {len(text):,} characters, over the limit of {MAX_OUTPUT:,}")
     except jinja2.UndefinedError as exc:
         forbidden = "unsafe" in (exc.message or "")
-        return [], [Diagnostic(rule="template-error", file=tpl.file, line=_template_line(exc, tpl.file), column=1,
-                               message=(f"template did something the sandbox forbids: {exc.message}" if forbidden
-                                        else f"template uses an undefined value: {exc.message}"),
-                               hint=None if forbidden else "the context holds platform, cluster, tenant and namespace (docs/templates.md)")]
+        return [], [
+            Diagnostic(
+                rule="template-error",
+                file=tpl.file,
+                line=_template_line(exc, tpl.file),
+                column=1,
+                message=(
+                    f"template did something the sandbox forbids: {exc.message}"
+                    if forbidden
+                    else f"template uses an undefined value: {exc.message}"
+                ),
+                hint=None
+                if forbidden
+                else "the context holds platform, cluster, tenant and namespace (docs/templates.md)",
+            )
+        ]
     except jinja2.exceptions.SecurityError as exc:  # what the sandbox and its limits raise
-        return [], [Diagnostic(rule="template-error", message=f"template did something the sandbox forbids: {exc}", file=tpl.file,
-                               line=_template_line(exc, tpl.file), column=1)]
+        return [], [
+            Diagnostic(
+                rule="template-error",
+                message=f"template did something the sandbox forbids: {exc}",
+                file=tpl.file,
+                line=_template_line(exc, tpl.file),
+                column=1,
+            )
+        ]
     except Exception as exc:  # a template is user code: any error it raises is a finding about it
-        return [], [Diagnostic(rule="template-error", message=f"template failed: {type(exc).__name__}: {exc}", file=tpl.file,
-                               line=_template_line(exc, tpl.file), column=1)]
+        return [], [
+            Diagnostic(
+                rule="template-error",
+                message=f"template failed: {type(exc).__name__}: {exc}",
+                file=tpl.file,
+                line=_template_line(exc, tpl.file),
+                column=1,
+            )
+        ]
     docs, diags = load_documents(text, tpl.file, multi=True)
     if diags:
-        return [], [dataclasses.replace(d, message=f"template output is not valid YAML: {d.message}",
-                                        hint="template lines are reported as rendered") for d in diags]
+        return [], [
+            dataclasses.replace(
+                d,
+                message=f"template output is not valid YAML: {d.message}",
+                hint="template lines are reported as rendered",
+            )
+            for d in diags
+        ]
     out, problems = [], []
     for doc in docs:
         data = doc.data
-        if not isinstance(data, dict) or not data.get("apiVersion") or not data.get("kind") or not isinstance(data.get("metadata"), dict) \
-                or not data["metadata"].get("name"):
-            problems.append(Diagnostic(rule="template-object", message="each template document must be an object with apiVersion, kind and metadata.name",
-                                       file=tpl.file, line=doc.line, column=1))
+        if (
+            not isinstance(data, dict)
+            or not data.get("apiVersion")
+            or not data.get("kind")
+            or not isinstance(data.get("metadata"), dict)
+            or not data["metadata"].get("name")
+        ):
+            problems.append(
+                Diagnostic(
+                    rule="template-object",
+                    message="each template document must be an object with apiVersion, kind and metadata.name",
+                    file=tpl.file,
+                    line=doc.line,
+                    column=1,
+                )
+            )
             continue
-        out.append(RenderedObject(data, Origin(tpl.file, doc.line, anchor=_template_anchor(data)), bundle=bundle, file=file, tenant=tenant))
+        out.append(
+            RenderedObject(
+                data, Origin(tpl.file, doc.line, anchor=_template_anchor(data)), bundle=bundle, file=file, tenant=tenant
+            )
+        )
     return out, problems
 
 
 def merge(builtin: list[RenderedObject], extra: list[RenderedObject]) -> list[RenderedObject]:
     """Template objects replace built-in ones with the same identity and add the rest."""
+
     def key(o: RenderedObject) -> tuple[str, str, str, str]:
         return (o.api_version, o.kind, o.namespace or "", o.name)
 

@@ -5,15 +5,21 @@ from __future__ import annotations
 import typing as t
 
 from genplat.core.objects import RenderedObject
-from genplat.resolver.model import Cluster, TenantTarget
 from genplat.rendering._base import BundleContext, meta, quantity, tenant_labels, tenant_object
+from genplat.resolver.model import Cluster, TenantTarget
 
 WORKLOAD_SERVICE_ACCOUNT = "workload"
 # Tenant roles map onto Kubernetes' built-in aggregated ClusterRoles; never cluster-admin.
 ROLE_FOR = {"admins": "admin", "developers": "edit", "viewers": "view"}
 QUOTA_KEYS = (
-    ("cpu", "limits.cpu"), ("memory", "limits.memory"), ("requestsCpu", "requests.cpu"), ("requestsMemory", "requests.memory"),
-    ("pods", "pods"), ("services", "services"), ("persistentVolumeClaims", "persistentvolumeclaims"), ("storage", "requests.storage"),
+    ("cpu", "limits.cpu"),
+    ("memory", "limits.memory"),
+    ("requestsCpu", "requests.cpu"),
+    ("requestsMemory", "requests.memory"),
+    ("pods", "pods"),
+    ("services", "services"),
+    ("persistentVolumeClaims", "persistentvolumeclaims"),
+    ("storage", "requests.storage"),
 )
 # Core Services one Knative Service may hold: its route's placeholder, one per traffic tag (two allowed for),
 # and two (public, private) per revision Knative keeps: the active one plus the 20 non-active revisions its
@@ -22,7 +28,12 @@ KNATIVE_CORE_SERVICES = 1 + 2 + 2 * 21
 
 
 def render(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
-    out = [namespace(ctx, tenant), resource_quota(tenant, ctx.cluster), limit_range(tenant), service_account(ctx, tenant)]
+    out = [
+        namespace(ctx, tenant),
+        resource_quota(tenant, ctx.cluster),
+        limit_range(tenant),
+        service_account(ctx, tenant),
+    ]
     pull = ctx.platform.secrets.get("imagePullSecret")
     if pull and ctx.cluster.has("external-secrets"):
         out.append(image_pull_secret(ctx, tenant, pull))
@@ -47,10 +58,15 @@ def build_namespace(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedOb
     res = tenant.build_resources
     origin = build_resources_origin(ctx, tenant) if res else tenant.origins["tier"]
     quota = {**tenant.tier.get("quota", {}), **(res.get("quota") or {})}
-    container = {part: {**tenant.tier.get("container", {}).get(part, {}), **(res.get("container") or {}).get(part, {})}
-                 for part in ("defaultRequest", "default", "max")}
-    out = [namespace(ctx, build, enforce=tenant.build_pod_security, purpose="build"),
-           resource_quota(build, quota=quota, origin=origin), limit_range(build, container=container, origin=origin)]
+    container = {
+        part: {**tenant.tier.get("container", {}).get(part, {}), **(res.get("container") or {}).get(part, {})}
+        for part in ("defaultRequest", "default", "max")
+    }
+    out = [
+        namespace(ctx, build, enforce=tenant.build_pod_security, purpose="build"),
+        resource_quota(build, quota=quota, origin=origin),
+        limit_range(build, container=container, origin=origin),
+    ]
     pull = ctx.platform.secrets.get("imagePullSecret")
     if pull and ctx.cluster.has("external-secrets"):
         out.append(image_pull_secret(ctx, build, pull))
@@ -72,7 +88,9 @@ def build_resources_origin(ctx: BundleContext, tenant: TenantTarget) -> t.Any:
     return tenant.origins["tier"]
 
 
-def namespace(ctx: BundleContext, tenant: TenantTarget, *, enforce: str | None = None, purpose: str | None = None) -> RenderedObject:
+def namespace(
+    ctx: BundleContext, tenant: TenantTarget, *, enforce: str | None = None, purpose: str | None = None
+) -> RenderedObject:
     labels = tenant_labels(tenant)
     if purpose is not None:
         labels["genplat.dev/purpose"] = purpose
@@ -84,11 +102,14 @@ def namespace(ctx: BundleContext, tenant: TenantTarget, *, enforce: str | None =
     obj: dict[str, t.Any] = {"apiVersion": "v1", "kind": "Namespace", "metadata": meta(tenant.namespace, labels=labels)}
     if tenant.description:
         obj["metadata"]["annotations"] = {"genplat.dev/description": tenant.description}
-    return RenderedObject(obj, tenant.origin, bundle=tenant.cluster.bundle, file=f"tenants/{tenant.name}.yaml", tenant=tenant.name)
+    return RenderedObject(
+        obj, tenant.origin, bundle=tenant.cluster.bundle, file=f"tenants/{tenant.name}.yaml", tenant=tenant.name
+    )
 
 
-def resource_quota(tenant: TenantTarget, cluster: Cluster | None = None, *, quota: dict[str, t.Any] | None = None,
-                   origin: t.Any = None) -> RenderedObject:
+def resource_quota(
+    tenant: TenantTarget, cluster: Cluster | None = None, *, quota: dict[str, t.Any] | None = None, origin: t.Any = None
+) -> RenderedObject:
     quota = tenant.tier.get("quota", {}) if quota is None else quota
     hard: dict[str, str] = {}
     for key, k8s in QUOTA_KEYS:
@@ -103,10 +124,14 @@ def resource_quota(tenant: TenantTarget, cluster: Cluster | None = None, *, quot
     hard.setdefault("requests.cpu", quantity(quota["cpu"]))
     hard.setdefault("requests.memory", quantity(quota["memory"]))
     hard = dict(sorted(hard.items()))
-    return tenant_object(tenant, "v1", "ResourceQuota", "tenant-quota", origin or tenant.origins["tier"], spec={"hard": hard})
+    return tenant_object(
+        tenant, "v1", "ResourceQuota", "tenant-quota", origin or tenant.origins["tier"], spec={"hard": hard}
+    )
 
 
-def limit_range(tenant: TenantTarget, *, container: dict[str, t.Any] | None = None, origin: t.Any = None) -> RenderedObject:
+def limit_range(
+    tenant: TenantTarget, *, container: dict[str, t.Any] | None = None, origin: t.Any = None
+) -> RenderedObject:
     c = tenant.tier.get("container", {}) if container is None else container
     limit = {
         "type": "Container",
@@ -114,7 +139,9 @@ def limit_range(tenant: TenantTarget, *, container: dict[str, t.Any] | None = No
         "defaultRequest": {k: quantity(v) for k, v in c.get("defaultRequest", {}).items()},
         "max": {k: quantity(v) for k, v in c.get("max", {}).items()},
     }
-    return tenant_object(tenant, "v1", "LimitRange", "tenant-limits", origin or tenant.origins["tier"], spec={"limits": [limit]})
+    return tenant_object(
+        tenant, "v1", "LimitRange", "tenant-limits", origin or tenant.origins["tier"], spec={"limits": [limit]}
+    )
 
 
 def service_account(ctx: BundleContext, tenant: TenantTarget) -> RenderedObject:
@@ -141,8 +168,14 @@ def image_pull_secret(ctx: BundleContext, tenant: TenantTarget, pull: dict[str, 
         },
         "data": [{"secretKey": ".dockerconfigjson", "remoteRef": {"key": pull["key"]}}],
     }
-    return tenant_object(tenant, "external-secrets.io/v1", "ExternalSecret", pull["name"],
-                         ctx.platform.origin(("spec", "secrets", "imagePullSecret")), spec=spec)
+    return tenant_object(
+        tenant,
+        "external-secrets.io/v1",
+        "ExternalSecret",
+        pull["name"],
+        ctx.platform.origin(("spec", "secrets", "imagePullSecret")),
+        spec=spec,
+    )
 
 
 def role_bindings(tenant: TenantTarget) -> list[RenderedObject]:
@@ -151,13 +184,20 @@ def role_bindings(tenant: TenantTarget) -> list[RenderedObject]:
         subjects = tenant.access.get(role)
         if not subjects:
             continue
-        items = [{"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": g} for g in subjects.get("groups", [])]
-        items += [{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": u} for u in subjects.get("users", [])]
+        items = [
+            {"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": g} for g in subjects.get("groups", [])
+        ]
+        items += [
+            {"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": u} for u in subjects.get("users", [])
+        ]
         if not items:
             continue
         out.append(
             tenant_object(
-                tenant, "rbac.authorization.k8s.io/v1", "RoleBinding", f"tenant-{role}",
+                tenant,
+                "rbac.authorization.k8s.io/v1",
+                "RoleBinding",
+                f"tenant-{role}",
                 tenant.blueprint.origin(("spec", "access", role)),
                 roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": cluster_role},
                 subjects=items,

@@ -12,9 +12,9 @@ import typing as t
 
 from genplat.core.merge import deep_merge
 from genplat.core.objects import Origin
-from genplat.loader.project import Blueprint, Project
-from genplat.core.quantity import parse_quantity
 from genplat.core.pem import signing_public_key
+from genplat.core.quantity import parse_quantity
+from genplat.loader.project import Blueprint, Project
 
 DEFAULT_PORT = 8080
 DEFAULT_INGRESS_NAMESPACES = ("ingress-nginx",)
@@ -44,11 +44,28 @@ class FieldOrigins(t.Mapping[str, Origin]):
     """Field name → where a service's effective value was written (the environment override when
     there is one). Computed on access: a build of 10,000 tenants asks for few of them."""
 
-    __slots__ = ("_blueprint", "_base", "_override_base", "_overridden")
-    FIELDS = ("image", "port", "env", "secrets", "scaling", "resources", "traffic", "visibility", "build", "workload", "probes")
+    __slots__ = ("_base", "_blueprint", "_overridden", "_override_base")
+    FIELDS = (
+        "image",
+        "port",
+        "env",
+        "secrets",
+        "scaling",
+        "resources",
+        "traffic",
+        "visibility",
+        "build",
+        "workload",
+        "probes",
+    )
 
-    def __init__(self, blueprint: Blueprint, base: tuple[str | int, ...], override_base: tuple[str | int, ...],
-                 overridden: frozenset[str]) -> None:
+    def __init__(
+        self,
+        blueprint: Blueprint,
+        base: tuple[str | int, ...],
+        override_base: tuple[str | int, ...],
+        overridden: frozenset[str],
+    ) -> None:
         self._blueprint, self._base, self._override_base, self._overridden = blueprint, base, override_base, overridden
 
     def __getitem__(self, field: str) -> Origin:
@@ -176,10 +193,19 @@ def resolve_platform(platform: Blueprint) -> PlatformModel:
     for ei, env in enumerate(spec.get("environments", [])):
         for ci, c in enumerate(env.get("clusters", [])):
             caps = frozenset(c.get("capabilities", []))
-            gitops = c.get("gitops") or ("flux" if "flux" in caps else "kapp-controller" if "kapp-controller" in caps else None)
+            gitops = c.get("gitops") or (
+                "flux" if "flux" in caps else "kapp-controller" if "kapp-controller" in caps else None
+            )
             clusters.append(
-                Cluster(env["name"], c["name"], c["provider"], c.get("region"), caps, gitops,
-                        platform.origin(("spec", "environments", ei, "clusters", ci)))
+                Cluster(
+                    env["name"],
+                    c["name"],
+                    c["provider"],
+                    c.get("region"),
+                    caps,
+                    gitops,
+                    platform.origin(("spec", "environments", ei, "clusters", ci)),
+                )
             )
     policies = dict(spec.get("policies") or {})
     network = spec.get("network") or {}
@@ -220,9 +246,12 @@ def tenant_targets(platform: PlatformModel, tenant: Blueprint, peers: t.Mapping[
             if wanted and cluster.name not in wanted:
                 continue
             tier_name = env.get("tier") or spec["tier"]
-            origins = {"tier": tenant.origin((*env_path, "tier") if env.get("tier") else ("spec", "tier")),
-                       "environment": tenant.origin(env_path), "access": tenant.origin(("spec", "access")),
-                       "network": tenant.origin(("spec", "network"))}
+            origins = {
+                "tier": tenant.origin((*env_path, "tier") if env.get("tier") else ("spec", "tier")),
+                "environment": tenant.origin(env_path),
+                "access": tenant.origin(("spec", "access")),
+                "network": tenant.origin(("spec", "network")),
+            }
             services = [_service(tenant, svc, si, env, env_path) for si, svc in enumerate(spec.get("services") or [])]
             resources = []
             for ri, res in enumerate(spec.get("resources") or []):
@@ -233,10 +262,23 @@ def tenant_targets(platform: PlatformModel, tenant: Blueprint, peers: t.Mapping[
                 params.update(res.get("parameters") or {})
                 override = ((env.get("resources") or {}).get(res["name"]) or {}).get("parameters") or {}
                 params.update(override)
-                resources.append(Resource(res["name"], res["offering"], params, tenant.origin(("spec", "resources", ri)),
-                                          tuple(off.get("connectionDetails") or ())))
+                resources.append(
+                    Resource(
+                        res["name"],
+                        res["offering"],
+                        params,
+                        tenant.origin(("spec", "resources", ri)),
+                        tuple(off.get("connectionDetails") or ()),
+                    )
+                )
             events = [
-                Event(e["name"], e.get("broker", "default"), dict(e.get("filter") or {}), e["subscriber"], tenant.origin(("spec", "events", vi)))
+                Event(
+                    e["name"],
+                    e.get("broker", "default"),
+                    dict(e.get("filter") or {}),
+                    e["subscriber"],
+                    tenant.origin(("spec", "events", vi)),
+                )
                 for vi, e in enumerate(spec.get("events") or [])
             ]
             allow = []
@@ -259,8 +301,10 @@ def tenant_targets(platform: PlatformModel, tenant: Blueprint, peers: t.Mapping[
                     namespace=f"{tenant.name}-{ename}",
                     tier_name=tier_name,
                     tier=platform.tiers[tier_name],
-                    access={role: {"users": list(s.get("users") or []), "groups": list(s.get("groups") or [])}
-                            for role, s in (spec.get("access") or {}).items()},
+                    access={
+                        role: {"users": list(s.get("users") or []), "groups": list(s.get("groups") or [])}
+                        for role, s in (spec.get("access") or {}).items()
+                    },
                     services=services,
                     resources=resources,
                     events=events,
@@ -281,7 +325,8 @@ def _build_pod_security(platform: PlatformModel, services: list[Service], cluste
         return None
     levels = [
         platform.pipelines[s.build["pipeline"]].get("podSecurity", platform.pod_security["enforce"])
-        for s in services if s.build and s.build.get("pipeline") in platform.pipelines
+        for s in services
+        if s.build and s.build.get("pipeline") in platform.pipelines
     ]
     return min(levels, key=POD_SECURITY_LEVELS.index) if levels else None
 
@@ -293,6 +338,7 @@ def build_resources(platform: PlatformModel, services: list[Service], builds: di
     runs them all), then the tenant's ``spec.builds`` overrides; validation keeps both within the
     platform's ``builds.ceiling``. Keys no template sets stay absent (the tier's apply).
     """
+
     def bigger(a: t.Any, b: t.Any) -> t.Any:
         qa, qb = parse_quantity(a), parse_quantity(b)
         return b if qa is None or (qb is not None and qb > qa) else a
@@ -326,7 +372,9 @@ def build_resources(platform: PlatformModel, services: list[Service], builds: di
     return out
 
 
-def _service(tenant: Blueprint, svc: dict[str, t.Any], si: int, env: dict[str, t.Any], env_path: tuple[str | int, ...]) -> Service:
+def _service(
+    tenant: Blueprint, svc: dict[str, t.Any], si: int, env: dict[str, t.Any], env_path: tuple[str | int, ...]
+) -> Service:
     base = ("spec", "services", si)
     override = (env.get("services") or {}).get(svc["name"]) or {}
     eff = deep_merge(svc, override)

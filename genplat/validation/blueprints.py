@@ -12,20 +12,23 @@ from pathlib import Path
 
 from genplat.core.diagnostics import Diagnostic, Severity, sort_diagnostics
 from genplat.core.merge import deep_merge
-from genplat.loader.project import Blueprint, Project
+from genplat.core.pem import signing_public_key
 from genplat.core.quantity import parse_quantity
-from genplat.validation.schema import SCHEMA_NAMES, load_schema, validate_blueprint
+from genplat.core.readers import as_dict, as_list, as_str
 from genplat.core.suggest import did_you_mean
-from genplat.validation.server_rules import check_blueprint as server_rules
+from genplat.loader.project import Blueprint, Project
 from genplat.validation.connections import (
     check_offerings,
     check_platform_builds,
     check_services,
     check_tenant_builds,
 )
-from genplat.core.pem import signing_public_key
+from genplat.validation.schema import SCHEMA_NAMES, load_schema, validate_blueprint
+from genplat.validation.server_rules import check_blueprint as server_rules
 
-RESERVED_NAMES = re.compile(r"^(kube-.*|default|flux-system|crossplane-system|tekton-.*|knative-.*|kyverno|cert-manager|genplat-.*)$")
+RESERVED_NAMES = re.compile(
+    r"^(kube-.*|default|flux-system|crossplane-system|tekton-.*|knative-.*|kyverno|cert-manager|genplat-.*)$"
+)
 MAX_LABEL = 63
 # Knative names revisions "<service>-00001" and routes tags as "<tag>-<service>" inside host names.
 REVISION_SUFFIX = len("-00001")
@@ -41,31 +44,23 @@ CAPABILITY_FOR = {
 
 _SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY)", re.I)
 # Names that say where a secret is or how it is used, not what it is: TOKEN_URL, SECRET_NAME, API_KEY_HEADER.
-_SECRET_POINTER = re.compile(r"[_-]?(URL|URI|ENDPOINT|HOST|PATH|FILE|DIR|NAME|HEADER|TTL|TIMEOUT|EXPIRY|LENGTH|TYPE|MODE|ENABLED)$", re.I)
+_SECRET_POINTER = re.compile(
+    r"[_-]?(URL|URI|ENDPOINT|HOST|PATH|FILE|DIR|NAME|HEADER|TTL|TIMEOUT|EXPIRY|LENGTH|TYPE|MODE|ENABLED)$", re.I
+)
 # A Tekton parameter or context reference, e.g. $(params.token): it names a value, it is not one.
 _REFERENCE = re.compile(r"\$\([A-Za-z0-9_.\-\[\]'\"]+\)")
-_SECRET_VALUE = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{30,}|\bxox[abp]-[A-Za-z0-9-]{10,}")
-
-
-def _d(x: t.Any) -> dict[str, t.Any]:
-    return x if isinstance(x, dict) else {}
-
-
-def _l(x: t.Any) -> list[t.Any]:
-    return x if isinstance(x, list) else []
-
-
-def _s(x: t.Any) -> str | None:
-    return x if isinstance(x, str) else None
+_SECRET_VALUE = re.compile(
+    r"-----BEGIN [A-Z ]*PRIVATE KEY-----|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{30,}|\bxox[abp]-[A-Za-z0-9-]{10,}"
+)
 
 
 def _by_name(items: list[t.Any]) -> dict[str, dict[str, t.Any]]:
     """Entries by their name; entries without one are left out (a later duplicate wins)."""
     found: dict[str, dict[str, t.Any]] = {}
     for item in items:
-        name = _s(_d(item).get("name"))
+        name = as_str(as_dict(item).get("name"))
         if name:
-            found[name] = _d(item)
+            found[name] = as_dict(item)
     return found
 
 
@@ -123,28 +118,34 @@ class _Catalog:
         spec = platform.spec
         self.platform = platform
         self.environments: dict[str, dict[str, dict[str, t.Any]]] = {}
-        for env in _l(spec.get("environments")):
-            env = _d(env)
-            name = _s(env.get("name"))
+        for env in as_list(spec.get("environments")):
+            env = as_dict(env)
+            name = as_str(env.get("name"))
             if name:
-                self.environments[name] = {_s(_d(c).get("name")) or "": _d(c) for c in _l(env.get("clusters"))}
-        self.tiers: dict[str, dict[str, t.Any]] = {k: _d(v) for k, v in _d(spec.get("tiers")).items()}
-        self.offerings = _by_name(_l(spec.get("offerings")))
-        self.pipelines = _by_name(_l(spec.get("pipelines")))
-        self.imagepull = bool(_d(_d(spec.get("secrets")).get("imagePullSecret")))
+                self.environments[name] = {
+                    as_str(as_dict(c).get("name")) or "": as_dict(c) for c in as_list(env.get("clusters"))
+                }
+        self.tiers: dict[str, dict[str, t.Any]] = {k: as_dict(v) for k, v in as_dict(spec.get("tiers")).items()}
+        self.offerings = _by_name(as_list(spec.get("offerings")))
+        self.pipelines = _by_name(as_list(spec.get("pipelines")))
+        self.imagepull = bool(as_dict(as_dict(spec.get("secrets")).get("imagePullSecret")))
 
 
 def _duplicates(bp: Blueprint, items: list[t.Any], base: tuple[str | int, ...], what: str) -> list[Diagnostic]:
     seen: dict[str, int] = {}
     out = []
     for i, item in enumerate(items):
-        name = _s(_d(item).get("name"))
+        name = as_str(as_dict(item).get("name"))
         if name is None:
             continue
         if name in seen:
             out.append(
-                bp.diagnostic("duplicate-name", f"{what} {name!r} is defined twice", (*base, i, "name"),
-                              hint=f"the first is {base[-1]}[{seen[name]}]; names must be unique")
+                bp.diagnostic(
+                    "duplicate-name",
+                    f"{what} {name!r} is defined twice",
+                    (*base, i, "name"),
+                    hint=f"the first is {base[-1]}[{seen[name]}]; names must be unique",
+                )
             )
         else:
             seen[name] = i
@@ -153,103 +154,163 @@ def _duplicates(bp: Blueprint, items: list[t.Any], base: tuple[str | int, ...], 
 
 def _check_signing(bp: Blueprint, root: Path) -> list[Diagnostic]:
     """``spec.signing.publicKey`` must be a readable ECDSA P-256 public key (the Flux wiring carries it)."""
-    value = _d(bp.spec.get("signing")).get("publicKey")
+    value = as_dict(bp.spec.get("signing")).get("publicKey")
     if not isinstance(value, str) or not value:
         return []
     _, problem = signing_public_key(root, value)
     if problem is None:
         return []
-    return [bp.diagnostic("signing-key", f"signing public key: {problem}", ("spec", "signing", "publicKey"),
-                          hint="make one with `cosign generate-key-pair` and commit cosign.pub (never cosign.key)")]
+    return [
+        bp.diagnostic(
+            "signing-key",
+            f"signing public key: {problem}",
+            ("spec", "signing", "publicKey"),
+            hint="make one with `cosign generate-key-pair` and commit cosign.pub (never cosign.key)",
+        )
+    ]
 
 
 def _check_platform(bp: Blueprint) -> list[Diagnostic]:
     spec = bp.spec
     out: list[Diagnostic] = []
-    envs = _l(spec.get("environments"))
+    envs = as_list(spec.get("environments"))
     out += _duplicates(bp, envs, ("spec", "environments"), "environment")
-    all_targets: dict[str, dict[str, t.Any]] = {}
     cluster_seen: dict[str, tuple[int, int]] = {}
     for ei, env in enumerate(envs):
-        clusters = _l(_d(env).get("clusters"))
+        clusters = as_list(as_dict(env).get("clusters"))
         for ci, cluster in enumerate(clusters):
-            name = _s(_d(cluster).get("name"))
+            name = as_str(as_dict(cluster).get("name"))
             if name is None:
                 continue
             if name in cluster_seen:
-                out.append(bp.diagnostic("duplicate-name", f"cluster {name!r} is defined twice", ("spec", "environments", ei, "clusters", ci, "name"),
-                                         hint="cluster names are unique across environments: each names a bundle"))
+                out.append(
+                    bp.diagnostic(
+                        "duplicate-name",
+                        f"cluster {name!r} is defined twice",
+                        ("spec", "environments", ei, "clusters", ci, "name"),
+                        hint="cluster names are unique across environments: each names a bundle",
+                    )
+                )
             cluster_seen[name] = (ei, ci)
-    offerings = _l(spec.get("offerings"))
+    offerings = as_list(spec.get("offerings"))
     out += _duplicates(bp, offerings, ("spec", "offerings"), "offering")
     kinds: dict[str, int] = {}
     for oi, off in enumerate(offerings):
-        off = _d(off)
+        off = as_dict(off)
         key = f"{off.get('kind')}.{off.get('group')}"
         if key in kinds:
-            out.append(bp.diagnostic("duplicate-name", f"offering kind {key!r} is used twice", ("spec", "offerings", oi, "kind")))
+            out.append(
+                bp.diagnostic(
+                    "duplicate-name", f"offering kind {key!r} is used twice", ("spec", "offerings", oi, "kind")
+                )
+            )
         kinds[key] = oi
-        params = _d(off.get("parameters"))
+        params = as_dict(off.get("parameters"))
         for pname, pschema in params.items():
-            pschema = _d(pschema)
+            pschema = as_dict(pschema)
             if "default" in pschema:
                 for msg in _param_problems(pschema["default"], pschema):
-                    out.append(bp.diagnostic("offering-parameter", f"default of parameter {pname!r} {msg}",
-                                             ("spec", "offerings", oi, "parameters", pname, "default")))
+                    out.append(
+                        bp.diagnostic(
+                            "offering-parameter",
+                            f"default of parameter {pname!r} {msg}",
+                            ("spec", "offerings", oi, "parameters", pname, "default"),
+                        )
+                    )
         providers: set[str] = set()
-        for ci, comp in enumerate(_l(off.get("compositions"))):
-            comp = _d(comp)
-            prov = _s(comp.get("provider"))
+        for ci, comp in enumerate(as_list(off.get("compositions"))):
+            comp = as_dict(comp)
+            prov = as_str(comp.get("provider"))
             if prov in providers:
-                out.append(bp.diagnostic("duplicate-name", f"two compositions for provider {prov!r}", ("spec", "offerings", oi, "compositions", ci, "provider")))
+                out.append(
+                    bp.diagnostic(
+                        "duplicate-name",
+                        f"two compositions for provider {prov!r}",
+                        ("spec", "offerings", oi, "compositions", ci, "provider"),
+                    )
+                )
             providers.add(prov or "")
-            res = _l(comp.get("resources"))
+            res = as_list(comp.get("resources"))
             out += _duplicates(bp, res, ("spec", "offerings", oi, "compositions", ci, "resources"), "composed resource")
             for ri, r in enumerate(res):
-                for pi, patch in enumerate(_l(_d(r).get("patches"))):
-                    src = _s(_d(patch).get("from"))
+                for pi, patch in enumerate(as_list(as_dict(r).get("patches"))):
+                    src = as_str(as_dict(patch).get("from"))
                     if src and "." not in src and src not in params:
-                        out.append(bp.diagnostic(
-                            "unknown-parameter", f"patch reads parameter {src!r}, which the offering does not define",
-                            ("spec", "offerings", oi, "compositions", ci, "resources", ri, "patches", pi, "from"),
-                            hint=did_you_mean(src, params)))
-    pipelines = _l(spec.get("pipelines"))
+                        out.append(
+                            bp.diagnostic(
+                                "unknown-parameter",
+                                f"patch reads parameter {src!r}, which the offering does not define",
+                                ("spec", "offerings", oi, "compositions", ci, "resources", ri, "patches", pi, "from"),
+                                hint=did_you_mean(src, params),
+                            )
+                        )
+    pipelines = as_list(spec.get("pipelines"))
     out += _duplicates(bp, pipelines, ("spec", "pipelines"), "pipeline")
     for pi, pipe in enumerate(pipelines):
-        pipe = _d(pipe)
-        tasks = _l(pipe.get("tasks"))
+        pipe = as_dict(pipe)
+        tasks = as_list(pipe.get("tasks"))
         out += _duplicates(bp, tasks, ("spec", "pipelines", pi, "tasks"), "task")
-        task_names = [_s(_d(x).get("name")) for x in tasks]
-        ws_names = [_s(_d(w).get("name")) for w in _l(pipe.get("workspaces"))]
-        param_names = {"repo-url", "revision", "image"} | {_s(_d(p).get("name")) for p in _l(pipe.get("params"))}
+        task_names = [as_str(as_dict(x).get("name")) for x in tasks]
+        ws_names = [as_str(as_dict(w).get("name")) for w in as_list(pipe.get("workspaces"))]
+        param_names = {"repo-url", "revision", "image"} | {
+            as_str(as_dict(p).get("name")) for p in as_list(pipe.get("params"))
+        }
         for ti, task in enumerate(tasks):
-            task = _d(task)
-            for ri, after in enumerate(_l(task.get("runAfter"))):
+            task = as_dict(task)
+            for ri, after in enumerate(as_list(task.get("runAfter"))):
                 if after not in task_names or after == task.get("name"):
-                    out.append(bp.diagnostic("unknown-task", f"runAfter names task {after!r}, which is not an earlier task of this pipeline",
-                                             ("spec", "pipelines", pi, "tasks", ti, "runAfter", ri), hint=did_you_mean(str(after), [n for n in task_names if n])))
-            for wk, wv in _d(task.get("workspaces")).items():
+                    out.append(
+                        bp.diagnostic(
+                            "unknown-task",
+                            f"runAfter names task {after!r}, which is not an earlier task of this pipeline",
+                            ("spec", "pipelines", pi, "tasks", ti, "runAfter", ri),
+                            hint=did_you_mean(str(after), [n for n in task_names if n]),
+                        )
+                    )
+            for wk, wv in as_dict(task.get("workspaces")).items():
                 if wv not in ws_names:
-                    out.append(bp.diagnostic("unknown-workspace", f"workspace {wv!r} is not a workspace of this pipeline",
-                                             ("spec", "pipelines", pi, "tasks", ti, "workspaces", wk), hint=did_you_mean(str(wv), [n for n in ws_names if n])))
-            for pk, pv in _d(task.get("params")).items():
+                    out.append(
+                        bp.diagnostic(
+                            "unknown-workspace",
+                            f"workspace {wv!r} is not a workspace of this pipeline",
+                            ("spec", "pipelines", pi, "tasks", ti, "workspaces", wk),
+                            hint=did_you_mean(str(wv), [n for n in ws_names if n]),
+                        )
+                    )
+            for pk, pv in as_dict(task.get("params")).items():
                 for ref in re.findall(r"\$\(params\.([^)]+)\)", pv if isinstance(pv, str) else ""):
                     if ref not in param_names:
-                        out.append(bp.diagnostic("unknown-parameter", f"$(params.{ref}) is not a parameter of this pipeline",
-                                                 ("spec", "pipelines", pi, "tasks", ti, "params", pk), hint=did_you_mean(ref, [p for p in param_names if p])))
-    for ti, (tname, tier) in enumerate(_d(spec.get("tiers")).items()):
-        tier = _d(tier)
-        cont = _d(tier.get("container"))
+                        out.append(
+                            bp.diagnostic(
+                                "unknown-parameter",
+                                f"$(params.{ref}) is not a parameter of this pipeline",
+                                ("spec", "pipelines", pi, "tasks", ti, "params", pk),
+                                hint=did_you_mean(ref, [p for p in param_names if p]),
+                            )
+                        )
+    for tname, tier in as_dict(spec.get("tiers")).items():
+        tier = as_dict(tier)
+        cont = as_dict(tier.get("container"))
         for part in ("cpu", "memory"):
-            dr = parse_quantity(_d(cont.get("defaultRequest")).get(part))
-            df = parse_quantity(_d(cont.get("default")).get(part))
-            mx = parse_quantity(_d(cont.get("max")).get(part))
+            dr = parse_quantity(as_dict(cont.get("defaultRequest")).get(part))
+            df = parse_quantity(as_dict(cont.get("default")).get(part))
+            mx = parse_quantity(as_dict(cont.get("max")).get(part))
             if dr is not None and df is not None and dr > df:
-                out.append(bp.diagnostic("tier-bounds", f"tier {tname!r}: default request for {part} is above the default limit",
-                                         ("spec", "tiers", tname, "container", "defaultRequest", part)))
+                out.append(
+                    bp.diagnostic(
+                        "tier-bounds",
+                        f"tier {tname!r}: default request for {part} is above the default limit",
+                        ("spec", "tiers", tname, "container", "defaultRequest", part),
+                    )
+                )
             if df is not None and mx is not None and df > mx:
-                out.append(bp.diagnostic("tier-bounds", f"tier {tname!r}: default {part} limit is above the maximum",
-                                         ("spec", "tiers", tname, "container", "default", part)))
+                out.append(
+                    bp.diagnostic(
+                        "tier-bounds",
+                        f"tier {tname!r}: default {part} limit is above the maximum",
+                        ("spec", "tiers", tname, "container", "default", part),
+                    )
+                )
     return out
 
 
@@ -267,8 +328,8 @@ def _param_problems(value: t.Any, schema: dict[str, t.Any]) -> list[str]:
         hint = " (put it in quotes)" if ptype == "string" and not isinstance(value, (dict, list)) else ""
         return [f"must be {'an' if ptype == 'integer' else 'a'} {ptype}, got {value!r}{hint}"]
     problems = []
-    if "enum" in schema and value not in _l(schema["enum"]):
-        problems.append(f"is {value!r}, expected one of: {', '.join(repr(v) for v in _l(schema['enum']))}")
+    if "enum" in schema and value not in as_list(schema["enum"]):
+        problems.append(f"is {value!r}, expected one of: {', '.join(repr(v) for v in as_list(schema['enum']))}")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if isinstance(schema.get("minimum"), (int, float)) and value < schema["minimum"]:
             problems.append(f"is {value}, below the minimum {schema['minimum']}")
@@ -290,8 +351,14 @@ def _tenant_names(project: Project, findings: list[Diagnostic]) -> set[str]:
         if not name:
             continue
         if name in seen:
-            findings.append(bp.diagnostic("duplicate-tenant", f"tenant {name!r} is also defined in {seen[name].file}",
-                                          ("metadata", "name"), hint="tenant names must be unique across files"))
+            findings.append(
+                bp.diagnostic(
+                    "duplicate-tenant",
+                    f"tenant {name!r} is also defined in {seen[name].file}",
+                    ("metadata", "name"),
+                    hint="tenant names must be unique across files",
+                )
+            )
         else:
             seen[name] = bp
     return set(seen)
@@ -302,245 +369,477 @@ def _check_tenant(bp: Blueprint, cat: _Catalog, tenant_names: set[str]) -> list[
     out: list[Diagnostic] = []
     name = bp.name
     if name and RESERVED_NAMES.match(name):
-        out.append(bp.diagnostic("name-reserved", f"tenant name {name!r} is reserved for system namespaces", ("metadata", "name"),
-                                 hint="choose a name that does not start with kube-, tekton-, knative-, genplat- and is not default, kyverno, …"))
-    tier = _s(spec.get("tier"))
+        out.append(
+            bp.diagnostic(
+                "name-reserved",
+                f"tenant name {name!r} is reserved for system namespaces",
+                ("metadata", "name"),
+                hint="choose a name that does not start with kube-, tekton-, knative-, genplat- and is not default, kyverno, …",
+            )
+        )
+    tier = as_str(spec.get("tier"))
     if tier is not None and tier not in cat.tiers:
-        out.append(bp.diagnostic("unknown-tier", f"tier {tier!r} is not offered by the platform", ("spec", "tier"), hint=did_you_mean(tier, cat.tiers)))
-    services = _l(spec.get("services"))
-    resources = _l(spec.get("resources"))
-    events = _l(spec.get("events"))
+        out.append(
+            bp.diagnostic(
+                "unknown-tier",
+                f"tier {tier!r} is not offered by the platform",
+                ("spec", "tier"),
+                hint=did_you_mean(tier, cat.tiers),
+            )
+        )
+    services = as_list(spec.get("services"))
+    resources = as_list(spec.get("resources"))
+    events = as_list(spec.get("events"))
     out += _duplicates(bp, services, ("spec", "services"), "service")
     out += _duplicates(bp, resources, ("spec", "resources"), "resource")
     out += _duplicates(bp, events, ("spec", "events"), "event subscription")
     svc_by_name = _by_name(services)
     res_by_name = _by_name(resources)
 
-    envs = _l(spec.get("environments"))
+    envs = as_list(spec.get("environments"))
     out += _duplicates(bp, envs, ("spec", "environments"), "environment")
     all_targets: dict[str, dict[str, t.Any]] = {}
     for ei, env in enumerate(envs):
-        env = _d(env)
-        ename = _s(env.get("name"))
+        env = as_dict(env)
+        ename = as_str(env.get("name"))
         base = ("spec", "environments", ei)
         if ename is None:
             continue
         if ename not in cat.environments:
-            out.append(bp.diagnostic("unknown-environment", f"environment {ename!r} is not defined by the platform", (*base, "name"),
-                                     hint=did_you_mean(ename, cat.environments)))
+            out.append(
+                bp.diagnostic(
+                    "unknown-environment",
+                    f"environment {ename!r} is not defined by the platform",
+                    (*base, "name"),
+                    hint=did_you_mean(ename, cat.environments),
+                )
+            )
             continue
         namespace = f"{name}-{ename}"
         if name and len(namespace) > MAX_LABEL:
-            out.append(bp.diagnostic("name-too-long", f"namespace {namespace!r} would be {len(namespace)} characters, over {MAX_LABEL}",
-                                     ("metadata", "name"), hint="shorten the tenant name"))
+            out.append(
+                bp.diagnostic(
+                    "name-too-long",
+                    f"namespace {namespace!r} would be {len(namespace)} characters, over {MAX_LABEL}",
+                    ("metadata", "name"),
+                    hint="shorten the tenant name",
+                )
+            )
         if name and RESERVED_NAMES.match(namespace) and not RESERVED_NAMES.match(name):
-            out.append(bp.diagnostic("name-reserved", f"namespace {namespace!r} derived from this tenant is reserved", ("metadata", "name")))
-        env_tier = _s(env.get("tier"))
+            out.append(
+                bp.diagnostic(
+                    "name-reserved",
+                    f"namespace {namespace!r} derived from this tenant is reserved",
+                    ("metadata", "name"),
+                )
+            )
+        env_tier = as_str(env.get("tier"))
         if env_tier is not None and env_tier not in cat.tiers:
-            out.append(bp.diagnostic("unknown-tier", f"tier {env_tier!r} is not offered by the platform", (*base, "tier"), hint=did_you_mean(env_tier, cat.tiers)))
+            out.append(
+                bp.diagnostic(
+                    "unknown-tier",
+                    f"tier {env_tier!r} is not offered by the platform",
+                    (*base, "tier"),
+                    hint=did_you_mean(env_tier, cat.tiers),
+                )
+            )
         clusters = cat.environments[ename]
-        targets = _l(env.get("clusters")) or list(clusters)
-        for ci, cname in enumerate(_l(env.get("clusters"))):
+        targets = as_list(env.get("clusters")) or list(clusters)
+        for ci, cname in enumerate(as_list(env.get("clusters"))):
             if isinstance(cname, str) and cname not in clusters:
-                out.append(bp.diagnostic("unknown-cluster", f"cluster {cname!r} is not in environment {ename!r}", (*base, "clusters", ci),
-                                         hint=did_you_mean(str(cname), clusters)))
+                out.append(
+                    bp.diagnostic(
+                        "unknown-cluster",
+                        f"cluster {cname!r} is not in environment {ename!r}",
+                        (*base, "clusters", ci),
+                        hint=did_you_mean(str(cname), clusters),
+                    )
+                )
         target_clusters = {c: clusters[c] for c in targets if isinstance(c, str) and c in clusters}
-        builds = any(_d(s).get("build") for s in services)
-        if name and builds and any("tekton" in _l(c.get("capabilities")) for c in target_clusters.values()) \
-                and len(namespace) <= MAX_LABEL < len(f"{namespace}-build"):
-            out.append(bp.diagnostic("name-too-long", f"build namespace '{namespace}-build' would be {len(namespace) + 6} characters, over {MAX_LABEL}",
-                                     ("metadata", "name"), hint="shorten the tenant name: builds run in <tenant>-<environment>-build"))
-        for okey in _d(env.get("services")):
+        builds = any(as_dict(s).get("build") for s in services)
+        if (
+            name
+            and builds
+            and any("tekton" in as_list(c.get("capabilities")) for c in target_clusters.values())
+            and len(namespace) <= MAX_LABEL < len(f"{namespace}-build")
+        ):
+            out.append(
+                bp.diagnostic(
+                    "name-too-long",
+                    f"build namespace '{namespace}-build' would be {len(namespace) + 6} characters, over {MAX_LABEL}",
+                    ("metadata", "name"),
+                    hint="shorten the tenant name: builds run in <tenant>-<environment>-build",
+                )
+            )
+        for okey in as_dict(env.get("services")):
             if okey not in svc_by_name:
-                out.append(bp.diagnostic("unknown-service", f"override for service {okey!r}, which the tenant does not define",
-                                         (*base, "services", okey), key=True, hint=did_you_mean(okey, svc_by_name)))
-        for okey in _d(env.get("resources")):
+                out.append(
+                    bp.diagnostic(
+                        "unknown-service",
+                        f"override for service {okey!r}, which the tenant does not define",
+                        (*base, "services", okey),
+                        key=True,
+                        hint=did_you_mean(okey, svc_by_name),
+                    )
+                )
+        for okey in as_dict(env.get("resources")):
             if okey not in res_by_name:
-                out.append(bp.diagnostic("unknown-resource", f"override for resource {okey!r}, which the tenant does not define",
-                                         (*base, "resources", okey), key=True, hint=did_you_mean(okey, res_by_name)))
+                out.append(
+                    bp.diagnostic(
+                        "unknown-resource",
+                        f"override for resource {okey!r}, which the tenant does not define",
+                        (*base, "resources", okey),
+                        key=True,
+                        hint=did_you_mean(okey, res_by_name),
+                    )
+                )
         tier_spec = cat.tiers.get(env_tier or tier or "")
         # Services as they are in this environment.
         for si, svc in enumerate(services):
-            svc = _d(svc)
-            sname = _s(svc.get("name"))
+            svc = as_dict(svc)
+            sname = as_str(svc.get("name"))
             okey = sname or ""  # the override's key: a nameless service can only match "" (a None in a path crashed)
-            override = _d(_d(env.get("services")).get(okey))
+            override = as_dict(as_dict(env.get("services")).get(okey))
             effective = deep_merge(svc, override)
             where = (*base, "services", okey) if override else ("spec", "services", si)
-            out += _check_service_bounds(bp, effective, tier_spec, env_tier or tier, ename, ("spec", "services", si), where, override)
-            out += _check_traffic(bp, effective, ("spec", "services", si) if "traffic" not in override else (*base, "services", okey))
+            out += _check_service_bounds(
+                bp, effective, tier_spec, env_tier or tier, ename, ("spec", "services", si), where, override
+            )
+            out += _check_traffic(
+                bp, effective, ("spec", "services", si) if "traffic" not in override else (*base, "services", okey)
+            )
             # A Deployment workload needs no Knative: only what its secrets need.
-            needs = ([] if effective.get("workload") == "deployment" else ["services"]) + (["secrets"] if svc.get("secrets") else [])
+            needs = ([] if effective.get("workload") == "deployment" else ["services"]) + (
+                ["secrets"] if svc.get("secrets") else []
+            )
             out += _check_capabilities(bp, needs, target_clusters, ("spec", "services", si), f"service {sname!r}")
         if events:
             out += _check_capabilities(bp, ["events"], target_clusters, ("spec", "events"), "an event subscription")
         for ri, res in enumerate(resources):
-            res = _d(res)
-            rname = _s(res.get("name"))
-            if _l(res.get("environments")) and ename not in _l(res.get("environments")):
+            res = as_dict(res)
+            rname = as_str(res.get("name"))
+            if as_list(res.get("environments")) and ename not in as_list(res.get("environments")):
                 continue  # not ordered here
-            out += _check_capabilities(bp, ["resources"], target_clusters, ("spec", "resources", ri), f"resource {rname!r}")
-            off = cat.offerings.get(_s(res.get("offering")) or "")
+            out += _check_capabilities(
+                bp, ["resources"], target_clusters, ("spec", "resources", ri), f"resource {rname!r}"
+            )
+            off = cat.offerings.get(as_str(res.get("offering")) or "")
             if off is not None:
-                providers = {_s(_d(c).get("provider")) for c in _l(off.get("compositions"))}
+                providers = {as_str(as_dict(c).get("provider")) for c in as_list(off.get("compositions"))}
                 for cname, cluster in target_clusters.items():
-                    prov = _s(cluster.get("provider"))
-                    if "crossplane" in _l(cluster.get("capabilities")) and prov not in providers and "default" not in providers:
-                        out.append(bp.diagnostic(
-                            "offering-provider",
-                            f"offering {off.get('name')!r} has no composition for provider {prov!r} of cluster {cname!r}",
-                            ("spec", "resources", ri, "offering"),
-                            hint="add a composition for that provider (or a 'default' one) to the offering, or limit the tenant's clusters"))
+                    prov = as_str(cluster.get("provider"))
+                    if (
+                        "crossplane" in as_list(cluster.get("capabilities"))
+                        and prov not in providers
+                        and "default" not in providers
+                    ):
+                        out.append(
+                            bp.diagnostic(
+                                "offering-provider",
+                                f"offering {off.get('name')!r} has no composition for provider {prov!r} of cluster {cname!r}",
+                                ("spec", "resources", ri, "offering"),
+                                hint="add a composition for that provider (or a 'default' one) to the offering, or limit the tenant's clusters",
+                            )
+                        )
             okey = rname or ""
-            override = _d(_d(_d(env.get("resources")).get(okey)).get("parameters"))
+            override = as_dict(as_dict(as_dict(env.get("resources")).get(okey)).get("parameters"))
             if override:
-                out += _check_offering_params(bp, cat, res, override, (*base, "resources", okey, "parameters"), only_keys=set(override))
+                out += _check_offering_params(
+                    bp, cat, res, override, (*base, "resources", okey, "parameters"), only_keys=set(override)
+                )
         all_targets.update(target_clusters)
     # Builds run wherever Tekton is: one cluster of the tenant's is enough.
     for si, svc in enumerate(services):
-        if _d(svc).get("build") and all_targets and not any("tekton" in _l(c.get("capabilities")) for c in all_targets.values()):
-            out.append(bp.diagnostic("capability-missing", f"service {_d(svc).get('name')!r} has a build, but none of the tenant's clusters has 'tekton'",
-                                     ("spec", "services", si, "build"), hint="add tekton to a cluster the tenant runs in, or remove the build"))
+        if (
+            as_dict(svc).get("build")
+            and all_targets
+            and not any("tekton" in as_list(c.get("capabilities")) for c in all_targets.values())
+        ):
+            out.append(
+                bp.diagnostic(
+                    "capability-missing",
+                    f"service {as_dict(svc).get('name')!r} has a build, but none of the tenant's clusters has 'tekton'",
+                    ("spec", "services", si, "build"),
+                    hint="add tekton to a cluster the tenant runs in, or remove the build",
+                )
+            )
     # Services' own fields.
     for si, svc in enumerate(services):
-        svc = _d(svc)
-        sname = _s(svc.get("name")) or ""
+        svc = as_dict(svc)
+        sname = as_str(svc.get("name")) or ""
         if len(sname) + REVISION_SUFFIX > MAX_LABEL:
-            out.append(bp.diagnostic("name-too-long", f"service name {sname!r} is too long: Knative revision names add {REVISION_SUFFIX} characters",
-                                     ("spec", "services", si, "name"), hint=f"use at most {MAX_LABEL - REVISION_SUFFIX} characters"))
-        build = _d(svc.get("build"))
-        pipe = _s(build.get("pipeline"))
+            out.append(
+                bp.diagnostic(
+                    "name-too-long",
+                    f"service name {sname!r} is too long: Knative revision names add {REVISION_SUFFIX} characters",
+                    ("spec", "services", si, "name"),
+                    hint=f"use at most {MAX_LABEL - REVISION_SUFFIX} characters",
+                )
+            )
+        build = as_dict(svc.get("build"))
+        pipe = as_str(build.get("pipeline"))
         if pipe is not None and pipe not in cat.pipelines:
-            out.append(bp.diagnostic("unknown-pipeline", f"pipeline template {pipe!r} is not defined by the platform",
-                                     ("spec", "services", si, "build", "pipeline"), hint=did_you_mean(pipe, cat.pipelines)))
+            out.append(
+                bp.diagnostic(
+                    "unknown-pipeline",
+                    f"pipeline template {pipe!r} is not defined by the platform",
+                    ("spec", "services", si, "build", "pipeline"),
+                    hint=did_you_mean(pipe, cat.pipelines),
+                )
+            )
         elif pipe is not None:
-            known = {_s(_d(p).get("name")) for p in _l(cat.pipelines[pipe].get("params"))}
-            for pk in _d(build.get("params")):
+            known = {as_str(as_dict(p).get("name")) for p in as_list(cat.pipelines[pipe].get("params"))}
+            for pk in as_dict(build.get("params")):
                 if pk not in known:
-                    out.append(bp.diagnostic("unknown-parameter", f"pipeline {pipe!r} has no parameter {pk!r}",
-                                             ("spec", "services", si, "build", "params", pk), key=True, hint=did_you_mean(pk, [k for k in known if k])))
+                    out.append(
+                        bp.diagnostic(
+                            "unknown-parameter",
+                            f"pipeline {pipe!r} has no parameter {pk!r}",
+                            ("spec", "services", si, "build", "params", pk),
+                            key=True,
+                            hint=did_you_mean(pk, [k for k in known if k]),
+                        )
+                    )
     for ri, res in enumerate(resources):
-        res = _d(res)
-        offering = _s(res.get("offering"))
+        res = as_dict(res)
+        offering = as_str(res.get("offering"))
         if offering is not None and offering not in cat.offerings:
-            out.append(bp.diagnostic("unknown-offering", f"offering {offering!r} is not offered by the platform", ("spec", "resources", ri, "offering"),
-                                     hint=did_you_mean(offering, cat.offerings)))
+            out.append(
+                bp.diagnostic(
+                    "unknown-offering",
+                    f"offering {offering!r} is not offered by the platform",
+                    ("spec", "resources", ri, "offering"),
+                    hint=did_you_mean(offering, cat.offerings),
+                )
+            )
         elif offering is not None:
-            out += _check_offering_params(bp, cat, res, _d(res.get("parameters")), ("spec", "resources", ri, "parameters"))
+            out += _check_offering_params(
+                bp, cat, res, as_dict(res.get("parameters")), ("spec", "resources", ri, "parameters")
+            )
     for vi, event in enumerate(events):
-        sub = _s(_d(event).get("subscriber"))
+        sub = as_str(as_dict(event).get("subscriber"))
         if sub is not None and sub not in svc_by_name:
-            out.append(bp.diagnostic("unknown-service", f"subscriber {sub!r} is not a service of this tenant", ("spec", "events", vi, "subscriber"),
-                                     hint=did_you_mean(sub, svc_by_name)))
-    for ni, peer in enumerate(_l(_d(spec.get("network")).get("allowFrom"))):
+            out.append(
+                bp.diagnostic(
+                    "unknown-service",
+                    f"subscriber {sub!r} is not a service of this tenant",
+                    ("spec", "events", vi, "subscriber"),
+                    hint=did_you_mean(sub, svc_by_name),
+                )
+            )
+    for ni, peer in enumerate(as_list(as_dict(spec.get("network")).get("allowFrom"))):
         if isinstance(peer, str) and peer not in tenant_names:
-            out.append(bp.diagnostic("unknown-tenant", f"tenant {peer!r} in allowFrom does not exist", ("spec", "network", "allowFrom", ni),
-                                     hint=did_you_mean(peer, tenant_names)))
+            out.append(
+                bp.diagnostic(
+                    "unknown-tenant",
+                    f"tenant {peer!r} in allowFrom does not exist",
+                    ("spec", "network", "allowFrom", ni),
+                    hint=did_you_mean(peer, tenant_names),
+                )
+            )
         elif peer == name:
-            out.append(bp.diagnostic("unknown-tenant", "a tenant need not allow itself: traffic within its namespace is always allowed",
-                                     ("spec", "network", "allowFrom", ni), hint="remove this entry"))
+            out.append(
+                bp.diagnostic(
+                    "unknown-tenant",
+                    "a tenant need not allow itself: traffic within its namespace is always allowed",
+                    ("spec", "network", "allowFrom", ni),
+                    hint="remove this entry",
+                )
+            )
     return out
 
 
-def _check_offering_params(bp: Blueprint, cat: _Catalog, res: dict[str, t.Any], params: dict[str, t.Any],
-                           path: tuple[str | int, ...], only_keys: set[str] | None = None) -> list[Diagnostic]:
-    off = cat.offerings.get(_s(res.get("offering")) or "")
+def _check_offering_params(
+    bp: Blueprint,
+    cat: _Catalog,
+    res: dict[str, t.Any],
+    params: dict[str, t.Any],
+    path: tuple[str | int, ...],
+    only_keys: set[str] | None = None,
+) -> list[Diagnostic]:
+    off = cat.offerings.get(as_str(res.get("offering")) or "")
     if off is None:
         return []
-    schema = _d(off.get("parameters"))
+    schema = as_dict(off.get("parameters"))
     out = []
     for key, value in params.items():
         if key not in schema:
-            out.append(bp.diagnostic("offering-parameter", f"offering {off.get('name')!r} has no parameter {key!r}", (*path, key), key=True,
-                                     hint=did_you_mean(key, schema)))
+            out.append(
+                bp.diagnostic(
+                    "offering-parameter",
+                    f"offering {off.get('name')!r} has no parameter {key!r}",
+                    (*path, key),
+                    key=True,
+                    hint=did_you_mean(key, schema),
+                )
+            )
             continue
-        for msg in _param_problems(value, _d(schema[key])):
-            out.append(bp.diagnostic("offering-parameter", f"parameter {key!r} {msg}", (*path, key), hint=_d(schema[key]).get("description")))
+        for msg in _param_problems(value, as_dict(schema[key])):
+            out.append(
+                bp.diagnostic(
+                    "offering-parameter",
+                    f"parameter {key!r} {msg}",
+                    (*path, key),
+                    hint=as_dict(schema[key]).get("description"),
+                )
+            )
     if only_keys is None:
         for key, pschema in schema.items():
-            pschema = _d(pschema)
+            pschema = as_dict(pschema)
             if pschema.get("required") and "default" not in pschema and key not in params:
-                out.append(bp.diagnostic("offering-parameter", f"offering {off.get('name')!r} needs parameter {key!r}", path[:-1],
-                                         hint=pschema.get("description")))
+                out.append(
+                    bp.diagnostic(
+                        "offering-parameter",
+                        f"offering {off.get('name')!r} needs parameter {key!r}",
+                        path[:-1],
+                        hint=pschema.get("description"),
+                    )
+                )
     return out
 
 
-def _check_service_bounds(bp: Blueprint, svc: dict[str, t.Any], tier: dict[str, t.Any] | None, tier_name: str | None,
-                          env: str, base: tuple[str | int, ...], where: tuple[str | int, ...], override: dict[str, t.Any]) -> list[Diagnostic]:
+def _check_service_bounds(
+    bp: Blueprint,
+    svc: dict[str, t.Any],
+    tier: dict[str, t.Any] | None,
+    tier_name: str | None,
+    env: str,
+    base: tuple[str | int, ...],
+    where: tuple[str | int, ...],
+    override: dict[str, t.Any],
+) -> list[Diagnostic]:
     if tier is None:
         return []
     out = []
-    res = _d(svc.get("resources"))
-    maxes = _d(_d(tier.get("container")).get("max"))
+    res = as_dict(svc.get("resources"))
+    maxes = as_dict(as_dict(tier.get("container")).get("max"))
     for part in ("cpu", "memory"):
-        limit = parse_quantity(_d(res.get("limits")).get(part))
-        request = parse_quantity(_d(res.get("requests")).get(part))
+        limit = parse_quantity(as_dict(res.get("limits")).get(part))
+        request = parse_quantity(as_dict(res.get("requests")).get(part))
         ceiling = parse_quantity(maxes.get(part))
         src = where if "resources" in override else base
         if limit is not None and ceiling is not None and limit > ceiling:
-            out.append(bp.diagnostic("tier-bounds", f"{part} limit {_d(res.get('limits')).get(part)} is above tier {tier_name!r}'s maximum of {maxes.get(part)} in environment {env!r}",
-                                     (*src, "resources", "limits", part), hint="lower the limit or move the tenant to a larger tier"))
+            out.append(
+                bp.diagnostic(
+                    "tier-bounds",
+                    f"{part} limit {as_dict(res.get('limits')).get(part)} is above tier {tier_name!r}'s maximum of {maxes.get(part)} in environment {env!r}",
+                    (*src, "resources", "limits", part),
+                    hint="lower the limit or move the tenant to a larger tier",
+                )
+            )
         if request is not None and ceiling is not None and request > ceiling:
-            out.append(bp.diagnostic("tier-bounds", f"{part} request {_d(res.get('requests')).get(part)} is above tier {tier_name!r}'s maximum of {maxes.get(part)} in environment {env!r}",
-                                     (*src, "resources", "requests", part), hint="lower the request or move the tenant to a larger tier"))
+            out.append(
+                bp.diagnostic(
+                    "tier-bounds",
+                    f"{part} request {as_dict(res.get('requests')).get(part)} is above tier {tier_name!r}'s maximum of {maxes.get(part)} in environment {env!r}",
+                    (*src, "resources", "requests", part),
+                    hint="lower the request or move the tenant to a larger tier",
+                )
+            )
         if request is not None and limit is not None and request > limit:
-            out.append(bp.diagnostic("tier-bounds", f"{part} request is above its limit", (*src, "resources", "requests", part)))
-    scaling = _d(svc.get("scaling"))
+            out.append(
+                bp.diagnostic(
+                    "tier-bounds", f"{part} request is above its limit", (*src, "resources", "requests", part)
+                )
+            )
+    scaling = as_dict(svc.get("scaling"))
     src = where if "scaling" in override else base
     mx, mn = scaling.get("max"), scaling.get("min")
     max_replicas = tier.get("maxReplicas")
     if isinstance(mx, int) and isinstance(max_replicas, int) and mx > max_replicas:
-        out.append(bp.diagnostic("tier-bounds", f"scaling.max {mx} is above tier {tier_name!r}'s maxReplicas of {max_replicas} in environment {env!r}",
-                                 (*src, "scaling", "max"), hint="lower scaling.max or move the tenant to a larger tier"))
+        out.append(
+            bp.diagnostic(
+                "tier-bounds",
+                f"scaling.max {mx} is above tier {tier_name!r}'s maxReplicas of {max_replicas} in environment {env!r}",
+                (*src, "scaling", "max"),
+                hint="lower scaling.max or move the tenant to a larger tier",
+            )
+        )
     if isinstance(mn, int) and isinstance(mx, int) and mn > mx:
-        out.append(bp.diagnostic("tier-bounds", f"scaling.min {mn} is above scaling.max {mx}", (*src, "scaling", "min")))
+        out.append(
+            bp.diagnostic("tier-bounds", f"scaling.min {mn} is above scaling.max {mx}", (*src, "scaling", "min"))
+        )
     return out
 
 
 def _check_traffic(bp: Blueprint, svc: dict[str, t.Any], base: tuple[str | int, ...]) -> list[Diagnostic]:
-    traffic = _l(svc.get("traffic"))
+    traffic = as_list(svc.get("traffic"))
     if not traffic:
         return []
     out = []
-    total = sum(_d(x).get("percent", 0) for x in traffic if isinstance(_d(x).get("percent", 0), int))
+    total = sum(as_dict(x).get("percent", 0) for x in traffic if isinstance(as_dict(x).get("percent", 0), int))
     if total != 100:
-        out.append(bp.diagnostic("traffic-sum", f"traffic percentages add up to {total}, not 100", (*base, "traffic"),
-                                 hint="make the percent values add up to exactly 100"))
+        out.append(
+            bp.diagnostic(
+                "traffic-sum",
+                f"traffic percentages add up to {total}, not 100",
+                (*base, "traffic"),
+                hint="make the percent values add up to exactly 100",
+            )
+        )
     tags: set[str] = set()
     latest = 0
     for i, target in enumerate(traffic):
-        target = _d(target)
-        tag = _s(target.get("tag"))
+        target = as_dict(target)
+        tag = as_str(target.get("tag"))
         if tag in tags:
-            out.append(bp.diagnostic("duplicate-name", f"traffic tag {tag!r} is used twice", (*base, "traffic", i, "tag")))
+            out.append(
+                bp.diagnostic("duplicate-name", f"traffic tag {tag!r} is used twice", (*base, "traffic", i, "tag"))
+            )
         if tag:
             tags.add(tag)
-            sname_ = _s(svc.get("name")) or ""
+            sname_ = as_str(svc.get("name")) or ""
             if len(tag) + 1 + len(sname_) > MAX_LABEL:
-                out.append(bp.diagnostic("name-too-long", f"traffic tag {tag!r} makes the host label {tag}-{sname_!s} longer than {MAX_LABEL} characters",
-                                         (*base, "traffic", i, "tag"), hint="Knative serves a tag at <tag>-<service>.<namespace>…: shorten the tag or the service name"))
+                out.append(
+                    bp.diagnostic(
+                        "name-too-long",
+                        f"traffic tag {tag!r} makes the host label {tag}-{sname_!s} longer than {MAX_LABEL} characters",
+                        (*base, "traffic", i, "tag"),
+                        hint="Knative serves a tag at <tag>-<service>.<namespace>…: shorten the tag or the service name",
+                    )
+                )
         if target.get("latestRevision") is True:
             latest += 1
             if latest > 1:
-                out.append(bp.diagnostic("traffic-sum", "more than one target for the latest revision", (*base, "traffic", i),
-                                         hint="merge them into one"))
-        rev = _s(target.get("revision"))
-        sname = _s(svc.get("name")) or ""
+                out.append(
+                    bp.diagnostic(
+                        "traffic-sum",
+                        "more than one target for the latest revision",
+                        (*base, "traffic", i),
+                        hint="merge them into one",
+                    )
+                )
+        rev = as_str(target.get("revision"))
+        sname = as_str(svc.get("name")) or ""
         if rev and not rev.startswith(f"{sname}-"):
-            out.append(bp.diagnostic("unknown-revision", f"revision {rev!r} does not belong to service {sname!r}", (*base, "traffic", i, "revision"),
-                                     hint=f"Knative revision names start with the service name: {sname}-…"))
+            out.append(
+                bp.diagnostic(
+                    "unknown-revision",
+                    f"revision {rev!r} does not belong to service {sname!r}",
+                    (*base, "traffic", i, "revision"),
+                    hint=f"Knative revision names start with the service name: {sname}-…",
+                )
+            )
     return out
 
 
-def _check_capabilities(bp: Blueprint, needs: list[str], clusters: dict[str, dict[str, t.Any]], path: tuple[str | int, ...], what: str) -> list[Diagnostic]:
+def _check_capabilities(
+    bp: Blueprint, needs: list[str], clusters: dict[str, dict[str, t.Any]], path: tuple[str | int, ...], what: str
+) -> list[Diagnostic]:
     out = []
     for cname, cluster in clusters.items():
-        caps = {c for c in _l(cluster.get("capabilities")) if isinstance(c, str)}
+        caps = {c for c in as_list(cluster.get("capabilities")) if isinstance(c, str)}
         for need in needs:
             cap = CAPABILITY_FOR[need]
             if cap not in caps:
-                out.append(bp.diagnostic("capability-missing", f"{what} needs {cap!r}, which cluster {cname!r} does not have", path,
-                                         hint=f"add {cap} to the cluster's capabilities, or limit the tenant's environment to clusters that have it"))
+                out.append(
+                    bp.diagnostic(
+                        "capability-missing",
+                        f"{what} needs {cap!r}, which cluster {cname!r} does not have",
+                        path,
+                        hint=f"add {cap} to the cluster's capabilities, or limit the tenant's environment to clusters that have it",
+                    )
+                )
     return out
 
 
@@ -559,21 +858,49 @@ def _inline_secrets(bp: Blueprint, node: t.Any, path: tuple[str | int, ...]) -> 
         for key, value in node.items():
             here = (*path, key)
             if in_secret_list and key in ("value", "stringData", "data"):
-                out.append(bp.diagnostic("inline-secret", "a secret reference holds a value; only a reference (key, property) is allowed", here,
-                                         key=True, hint="store the value in the secret store and give its key"))
+                out.append(
+                    bp.diagnostic(
+                        "inline-secret",
+                        "a secret reference holds a value; only a reference (key, property) is allowed",
+                        here,
+                        key=True,
+                        hint="store the value in the secret store and give its key",
+                    )
+                )
                 continue
-            if len(path) >= 1 and path[-1] in ("env", "parameters", "params") and isinstance(key, str) and _SECRET_NAME.search(key) \
-                    and not _SECRET_POINTER.search(key) and isinstance(value, str) and value and not _REFERENCE.fullmatch(value):
-                out.append(bp.diagnostic("inline-secret", f"{key!r} looks like a secret written inline", here,
-                                         hint="put the value in the secret store and reference it under services[].secrets"))
+            if (
+                len(path) >= 1
+                and path[-1] in ("env", "parameters", "params")
+                and isinstance(key, str)
+                and _SECRET_NAME.search(key)
+                and not _SECRET_POINTER.search(key)
+                and isinstance(value, str)
+                and value
+                and not _REFERENCE.fullmatch(value)
+            ):
+                out.append(
+                    bp.diagnostic(
+                        "inline-secret",
+                        f"{key!r} looks like a secret written inline",
+                        here,
+                        hint="put the value in the secret store and reference it under services[].secrets",
+                    )
+                )
                 continue
             out += _inline_secrets(bp, value, here)
     elif isinstance(node, list):
         for i, item in enumerate(node):
             out += _inline_secrets(bp, item, (*path, i))
     elif isinstance(node, str) and _SECRET_VALUE.search(node):
-        out.append(Diagnostic(rule="inline-secret", message="this value looks like a private key or access token", severity=Severity.ERROR,
-                              **_where(bp, path), hint="secret values never belong in blueprints: use a secret reference"))
+        out.append(
+            Diagnostic(
+                rule="inline-secret",
+                message="this value looks like a private key or access token",
+                severity=Severity.ERROR,
+                **_where(bp, path),
+                hint="secret values never belong in blueprints: use a secret reference",
+            )
+        )
     return out
 
 

@@ -42,7 +42,15 @@ def _validators(name: str) -> tuple[t.Any, jsonschema.Draft202012Validator]:
     return jsonschema_rs.validator_for(schema), jsonschema.Draft202012Validator(schema)
 
 
-_TYPE_NAMES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "list", dict: "mapping", type(None): "null"}
+_TYPE_NAMES = {
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    str: "string",
+    list: "list",
+    dict: "mapping",
+    type(None): "null",
+}
 
 
 def _type_name(value: t.Any) -> str:
@@ -66,7 +74,7 @@ def _leaf_errors(error: jsonschema.ValidationError) -> list[jsonschema.Validatio
     """For oneOf/anyOf, report the branch that got furthest rather than a vague 'not valid under any'."""
     if error.validator in ("oneOf", "anyOf") and error.context:
         best = jsonschema.exceptions.best_match(error.context)
-        if best is not None and best.validator not in ("required",) or error.validator == "anyOf":
+        if (best is not None and best.validator not in ("required",)) or error.validator == "anyOf":
             return _leaf_errors(best) if best is not None else [error]
     return [error]
 
@@ -81,10 +89,22 @@ def _to_diagnostics(bp: Blueprint, error: jsonschema.ValidationError) -> list[Di
     if len(error.schema_path) >= 2 and error.schema_path[-2] == "propertyNames" and isinstance(value, str):
         # jsonschema checks property names without adding the key to the path: point at the key itself.
         if kw == "pattern":
-            return [bp.diagnostic("schema-pattern", f"key {_short(value)} does not match the pattern {rule_value!r}",
-                                  [*path, value], key=True)]
-        return [bp.diagnostic("schema-" + _kebab(str(kw)), f"key {_short(value)} is not allowed here: {error.message}",
-                              [*path, value], key=True)]
+            return [
+                bp.diagnostic(
+                    "schema-pattern",
+                    f"key {_short(value)} does not match the pattern {rule_value!r}",
+                    [*path, value],
+                    key=True,
+                )
+            ]
+        return [
+            bp.diagnostic(
+                "schema-" + _kebab(str(kw)),
+                f"key {_short(value)} is not allowed here: {error.message}",
+                [*path, value],
+                key=True,
+            )
+        ]
     if kw == "additionalProperties" and isinstance(value, dict):
         allowed = list((schema.get("properties") or {}).keys())
         extras = [k for k in value if k not in allowed and not _matches_pattern_props(schema, k)]
@@ -116,7 +136,9 @@ def _to_diagnostics(bp: Blueprint, error: jsonschema.ValidationError) -> list[Di
         elif isinstance(value, str) and "array" in expected_s:
             hint = f"write a list: [{value}]"
         return [
-            bp.diagnostic("schema-type", f"expected {expected_s}, got {_type_name(value)} {_short(value)}", path, hint=hint)
+            bp.diagnostic(
+                "schema-type", f"expected {expected_s}, got {_type_name(value)} {_short(value)}", path, hint=hint
+            )
         ]
     if kw in ("enum", "const"):
         allowed = rule_value if kw == "enum" else [rule_value]
@@ -138,12 +160,23 @@ def _to_diagnostics(bp: Blueprint, error: jsonschema.ValidationError) -> list[Di
                     hint="use lower-case letters, digits and '-', start with a letter, end with a letter or digit",
                 )
             ]
-        return [bp.diagnostic("schema-pattern", f"{_short(value)} does not match the pattern {rule_value!r}", path,
-                              hint=schema.get("description"))]
+        return [
+            bp.diagnostic(
+                "schema-pattern",
+                f"{_short(value)} does not match the pattern {rule_value!r}",
+                path,
+                hint=schema.get("description"),
+            )
+        ]
     if kw == "maxLength" and schema.get("pattern") == _NAME_PATTERN:
         return [bp.diagnostic("name-too-long", f"name {_short(value)} is longer than {rule_value} characters", path)]
     if kw in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        word = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than", "exclusiveMaximum": "less than"}[kw]
+        word = {
+            "minimum": "at least",
+            "maximum": "at most",
+            "exclusiveMinimum": "more than",
+            "exclusiveMaximum": "less than",
+        }[kw]
         return [bp.diagnostic("schema-range", f"{_short(value)} is out of range: must be {word} {rule_value}", path)]
     if kw in ("minItems", "maxItems", "minLength", "maxLength", "minProperties", "uniqueItems"):
         return [bp.diagnostic("schema-size", error.message, path)]
@@ -155,7 +188,9 @@ def _to_diagnostics(bp: Blueprint, error: jsonschema.ValidationError) -> list[Di
         need = " or ".join("/".join(a) for a in alternatives if a)
         return [bp.diagnostic("schema-one-of", f"give exactly one of: {need}" if need else error.message, path)]
     if kw == "propertyNames":
-        return [bp.diagnostic("schema-pattern", f"key {_short(value)} is not allowed here: {error.message}", path, key=True)]
+        return [
+            bp.diagnostic("schema-pattern", f"key {_short(value)} is not allowed here: {error.message}", path, key=True)
+        ]
     return [bp.diagnostic("schema-" + _kebab(str(kw)), error.message, path)]
 
 

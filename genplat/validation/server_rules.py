@@ -20,33 +20,36 @@ import typing as t
 from genplat.core.diagnostics import Diagnostic
 from genplat.core.merge import deep_merge
 from genplat.core.names import secret_object_name
-from genplat.loader.project import Blueprint
 from genplat.core.quantity import quantity_problem
+from genplat.core.readers import as_dict, as_list
+from genplat.loader.project import Blueprint
 
 # apimachinery/pkg/util/validation: qualified names (label keys) and label values.
 _NAME_PART = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_LABEL_VALUE_HELP = "at most 63 characters: letters, digits, '-', '_' or '.', starting and ending with a letter or digit (or empty)"
-_KEY_HELP = ("an optional DNS-subdomain prefix and '/', then a name of at most 63 characters: letters, digits, '-', "
-             "'_' or '.', starting and ending with a letter or digit")
+_LABEL_VALUE_HELP = (
+    "at most 63 characters: letters, digits, '-', '_' or '.', starting and ending with a letter or digit (or empty)"
+)
+_KEY_HELP = (
+    "an optional DNS-subdomain prefix and '/', then a name of at most 63 characters: letters, digits, '-', "
+    "'_' or '.', starting and ending with a letter or digit"
+)
 # apimachinery's TotalAnnotationSizeLimitB: the sum of all keys' and values' lengths on one object.
 ANNOTATIONS_LIMIT = 256 * 1024
 # genplat's own annotation from blueprint values (render/tenancy.py): the tenant's description.
 DESCRIPTION_ANNOTATION = "genplat.dev/description"
 # knative.dev/serving pkg/apis/serving/k8s_validation.go (v0.47): reservedPorts, reservedEnvVars,
 # reservedContainerNames. genplat names the user container after the service.
-KNATIVE_RESERVED_PORTS = {8008: "profiling", 8012: "queue-proxy HTTP", 8013: "queue-proxy HTTP/2",
-                          8022: "queue-proxy admin", 9090: "autoscaler metrics", 9091: "user metrics"}
+KNATIVE_RESERVED_PORTS = {
+    8008: "profiling",
+    8012: "queue-proxy HTTP",
+    8013: "queue-proxy HTTP/2",
+    8022: "queue-proxy admin",
+    9090: "autoscaler metrics",
+    9091: "user metrics",
+}
 KNATIVE_RESERVED_ENV = ("PORT", "K_SERVICE", "K_CONFIGURATION", "K_REVISION")
 KNATIVE_RESERVED_CONTAINERS = ("queue-proxy",)
-
-
-def _d(x: t.Any) -> dict[str, t.Any]:
-    return x if isinstance(x, dict) else {}
-
-
-def _l(x: t.Any) -> list[t.Any]:
-    return x if isinstance(x, list) else []
 
 
 def label_key_problem(key: str) -> str | None:
@@ -79,13 +82,23 @@ def label_value_problem(value: str) -> str | None:
 def check_labels(bp: Blueprint) -> list[Diagnostic]:
     """metadata.labels are copied onto every object: one bad label makes every object fail."""
     out = []
-    for key, value in _d(_d(bp.data.get("metadata")).get("labels")).items():
+    for key, value in as_dict(as_dict(bp.data.get("metadata")).get("labels")).items():
         path = ("metadata", "labels", key)
         if isinstance(key, str) and (problem := label_key_problem(key)):
-            out.append(bp.diagnostic("label-invalid", f"label key {key!r} {problem}", path, key=True, hint=f"a label key is {_KEY_HELP}"))
+            out.append(
+                bp.diagnostic(
+                    "label-invalid", f"label key {key!r} {problem}", path, key=True, hint=f"a label key is {_KEY_HELP}"
+                )
+            )
         if isinstance(value, str) and (problem := label_value_problem(value)):
-            out.append(bp.diagnostic("label-invalid", f"label value {value!r} for {key!r} {problem}"[:300], path,
-                                     hint=f"a label value is {_LABEL_VALUE_HELP}; put longer text in spec.description"))
+            out.append(
+                bp.diagnostic(
+                    "label-invalid",
+                    f"label value {value!r} for {key!r} {problem}"[:300],
+                    path,
+                    hint=f"a label value is {_LABEL_VALUE_HELP}; put longer text in spec.description",
+                )
+            )
     return out
 
 
@@ -96,9 +109,14 @@ def check_annotations(bp: Blueprint) -> list[Diagnostic]:
     size = len(DESCRIPTION_ANNOTATION) + len(description.encode("utf-8"))
     if size <= ANNOTATIONS_LIMIT:
         return []
-    return [bp.diagnostic("annotations-too-large",
-                          f"the description becomes the namespace annotation {DESCRIPTION_ANNOTATION}: {size} bytes, over the API server's {ANNOTATIONS_LIMIT} for all of an object's annotations",
-                          ("spec", "description"), hint="shorten the description; link to longer documents instead")]
+    return [
+        bp.diagnostic(
+            "annotations-too-large",
+            f"the description becomes the namespace annotation {DESCRIPTION_ANNOTATION}: {size} bytes, over the API server's {ANNOTATIONS_LIMIT} for all of an object's annotations",
+            ("spec", "description"),
+            hint="shorten the description; link to longer documents instead",
+        )
+    ]
 
 
 # --- quantities, wherever the schema says a value is one ------------------------------------------------
@@ -107,7 +125,7 @@ def check_annotations(bp: Blueprint) -> list[Diagnostic]:
 def _resolve(schema: dict[str, t.Any], root: dict[str, t.Any]) -> dict[str, t.Any]:
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        return _d(_d(root.get("$defs")).get(ref.split("/")[-1]))
+        return as_dict(as_dict(root.get("$defs")).get(ref.split("/")[-1]))
     return schema
 
 
@@ -115,15 +133,16 @@ def _is_quantity(schema: dict[str, t.Any]) -> bool:
     return schema.get("$ref") == "#/$defs/quantity"
 
 
-def quantity_locations(doc: t.Any, schema: dict[str, t.Any], root: dict[str, t.Any],
-                       path: tuple[str | int, ...] = ()) -> t.Iterator[tuple[tuple[str | int, ...], t.Any]]:
+def quantity_locations(
+    doc: t.Any, schema: dict[str, t.Any], root: dict[str, t.Any], path: tuple[str | int, ...] = ()
+) -> t.Iterator[tuple[tuple[str | int, ...], t.Any]]:
     """Every (path, value) of ``doc`` that the schema types as a quantity."""
     if _is_quantity(schema):
         yield path, doc
         return
     schema = _resolve(schema, root)
     if isinstance(doc, dict):
-        props = _d(schema.get("properties"))
+        props = as_dict(schema.get("properties"))
         extra = schema.get("additionalProperties")
         for key, value in doc.items():
             sub = props.get(key, extra if isinstance(extra, dict) else None)
@@ -146,19 +165,21 @@ def check_quantities(bp: Blueprint, schema: dict[str, t.Any]) -> list[Diagnostic
 # --- services: env entries, secret names, Knative's reservations ------------------------------------------
 
 
-def _effective_services(bp: Blueprint) -> t.Iterator[tuple[int, dict[str, t.Any], dict[str, t.Any], tuple[str | int, ...] | None]]:
+def _effective_services(
+    bp: Blueprint,
+) -> t.Iterator[tuple[int, dict[str, t.Any], dict[str, t.Any], tuple[str | int, ...] | None]]:
     """(index, service as declared, service as in one environment, the override's path) for the base
     service and for each environment that overrides it."""
-    services = _l(bp.spec.get("services"))
+    services = as_list(bp.spec.get("services"))
     for si, svc in enumerate(services):
-        svc = _d(svc)
+        svc = as_dict(svc)
         yield si, svc, svc, None
         name = svc.get("name")
-        for ei, env in enumerate(_l(bp.spec.get("environments"))):
-            override = _d(_d(_d(env).get("services")).get(name)) if isinstance(name, str) else {}
+        for ei, env in enumerate(as_list(bp.spec.get("environments"))):
+            override = as_dict(as_dict(as_dict(env).get("services")).get(name)) if isinstance(name, str) else {}
             if override and isinstance(name, str):
                 where: tuple[str | int, ...] = ("spec", "environments", ei, "services", name)
-                yield si, svc, _d(deep_merge(svc, override)), where
+                yield si, svc, as_dict(deep_merge(svc, override)), where
 
 
 def check_services(bp: Blueprint) -> list[Diagnostic]:
@@ -167,9 +188,9 @@ def check_services(bp: Blueprint) -> list[Diagnostic]:
     for si, declared, svc, override in _effective_services(bp):
         base = ("spec", "services", si)
         sname = str(svc["name"]) if isinstance(svc.get("name"), str) else ""
-        env = _d(svc.get("env"))
-        declared_env = _d(declared.get("env"))
-        secrets = [_d(s) for s in _l(svc.get("secrets"))]
+        env = as_dict(svc.get("env"))
+        declared_env = as_dict(declared.get("env"))
+        secrets = [as_dict(s) for s in as_list(svc.get("secrets"))]
         secret_envs: dict[str, int] = {}
         for i, ref in enumerate(secrets):
             name = ref.get("env")
@@ -177,36 +198,78 @@ def check_services(bp: Blueprint) -> list[Diagnostic]:
                 continue
             where: tuple[str | int, ...] = (*base, "secrets", i, "env")
             if name in env:
-                out.append(bp.diagnostic("env-duplicate", f"{name!r} is both a plain variable (env) and a secret of service {sname!r}",
-                                         where, hint="the container would get two entries of that name, which the API server refuses: keep one"))
+                out.append(
+                    bp.diagnostic(
+                        "env-duplicate",
+                        f"{name!r} is both a plain variable (env) and a secret of service {sname!r}",
+                        where,
+                        hint="the container would get two entries of that name, which the API server refuses: keep one",
+                    )
+                )
             if name in secret_envs:
-                out.append(bp.diagnostic("env-duplicate", f"secret variable {name!r} is listed twice in service {sname!r}", where,
-                                         hint="remove one of the two entries"))
+                out.append(
+                    bp.diagnostic(
+                        "env-duplicate",
+                        f"secret variable {name!r} is listed twice in service {sname!r}",
+                        where,
+                        hint="remove one of the two entries",
+                    )
+                )
             secret_envs.setdefault(name, i)
             if override is None:  # secrets are not overridden per environment
                 obj = secret_object_name(sname, name)
                 first = derived.get(obj)
                 if first and first != (sname, name):
-                    out.append(bp.diagnostic("secret-name-collision",
-                                             f"secret {name!r} of service {sname!r} becomes ExternalSecret {obj!r}, as {first[1]!r} of service {first[0]!r} already does",
-                                             where, hint="names are lower-cased and runs of other characters become '-': rename one variable"))
+                    out.append(
+                        bp.diagnostic(
+                            "secret-name-collision",
+                            f"secret {name!r} of service {sname!r} becomes ExternalSecret {obj!r}, as {first[1]!r} of service {first[0]!r} already does",
+                            where,
+                            hint="names are lower-cased and runs of other characters become '-': rename one variable",
+                        )
+                    )
                 derived.setdefault(obj, (sname, name))
         for name in [*env, *secret_envs]:
             if name in KNATIVE_RESERVED_ENV:
                 if name not in env:
                     where = (*base, "secrets", secret_envs[name], "env")
                 else:
-                    where = (*base, "env", name) if name in declared_env or override is None else (*override, "env", name)
-                out.append(bp.diagnostic("knative-reserved-env", f"Knative sets {name} itself and refuses a service that sets it",
-                                         where, key=name in env, hint=f"rename the variable; {', '.join(KNATIVE_RESERVED_ENV)} are reserved"))
+                    where = (
+                        (*base, "env", name) if name in declared_env or override is None else (*override, "env", name)
+                    )
+                out.append(
+                    bp.diagnostic(
+                        "knative-reserved-env",
+                        f"Knative sets {name} itself and refuses a service that sets it",
+                        where,
+                        key=name in env,
+                        hint=f"rename the variable; {', '.join(KNATIVE_RESERVED_ENV)} are reserved",
+                    )
+                )
         port = svc.get("port")
         if isinstance(port, int) and not isinstance(port, bool) and port in KNATIVE_RESERVED_PORTS:
-            ppath = (*override, "port") if override is not None and "port" in _env_override(bp, override) else (*base, "port")
-            out.append(bp.diagnostic("knative-reserved-port", f"port {port} is reserved by Knative ({KNATIVE_RESERVED_PORTS[port]})", ppath,
-                                     hint=f"serve on another port, e.g. 8080; {', '.join(map(str, KNATIVE_RESERVED_PORTS))} are reserved"))
+            ppath = (
+                (*override, "port")
+                if override is not None and "port" in _env_override(bp, override)
+                else (*base, "port")
+            )
+            out.append(
+                bp.diagnostic(
+                    "knative-reserved-port",
+                    f"port {port} is reserved by Knative ({KNATIVE_RESERVED_PORTS[port]})",
+                    ppath,
+                    hint=f"serve on another port, e.g. 8080; {', '.join(map(str, KNATIVE_RESERVED_PORTS))} are reserved",
+                )
+            )
         if override is None and sname in KNATIVE_RESERVED_CONTAINERS:
-            out.append(bp.diagnostic("knative-reserved-name", f"service name {sname!r} is the name of Knative's own sidecar container",
-                                     (*base, "name"), hint="choose another name"))
+            out.append(
+                bp.diagnostic(
+                    "knative-reserved-name",
+                    f"service name {sname!r} is the name of Knative's own sidecar container",
+                    (*base, "name"),
+                    hint="choose another name",
+                )
+            )
     return out
 
 
@@ -219,7 +282,7 @@ def _env_override(bp: Blueprint, override: tuple[str | int, ...]) -> dict[str, t
             node = node[part]
         else:
             return {}
-    return _d(node)
+    return as_dict(node)
 
 
 def check_blueprint(bp: Blueprint, schema: dict[str, t.Any], *, tenant: bool) -> list[Diagnostic]:

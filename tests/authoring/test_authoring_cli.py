@@ -33,7 +33,9 @@ def example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the repository's example project (blueprints + schemas), in git, cwd at its root."""
     root = tmp_path / "example"
     shutil.copytree(REPO / "blueprints", root / "blueprints")
-    shutil.copytree(REPO / "genplat" / "schemas", root / "schemas", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    shutil.copytree(
+        REPO / "genplat" / "schemas", root / "schemas", ignore=shutil.ignore_patterns("*.py", "__pycache__")
+    )
     monkeypatch.chdir(root)
     return root
 
@@ -49,10 +51,18 @@ def test_init_tenant_new_build_check_package_in_an_empty_folder(starter: Path) -
     ok("validate")
     ok("fmt", "--check")
     # What init promised: modelines, .gitignore entries, CI workflow, README.
-    assert (starter / "blueprints" / "tenants" / "shop.yaml").read_text().startswith("# yaml-language-server: $schema=../../schemas/tenant.schema.json")
+    assert (
+        (starter / "blueprints" / "tenants" / "shop.yaml")
+        .read_text()
+        .startswith("# yaml-language-server: $schema=../../schemas/tenant.schema.json")
+    )
     assert {"out/.oci/", "out/.genplat/"} <= set((starter / ".gitignore").read_text().split())
     workflow = yaml.safe_load((starter / ".github" / "workflows" / "genplat.yaml").read_text())
-    assert [s.get("run") for s in workflow["jobs"]["build"]["steps"]][-3:] == ["genplat build --check", "genplat check", "genplat package"]
+    assert [s.get("run") for s in workflow["jobs"]["build"]["steps"]][-3:] == [
+        "genplat build --check",
+        "genplat check",
+        "genplat package",
+    ]
     assert "What to change first" in (starter / "README.md").read_text()
 
 
@@ -100,14 +110,19 @@ def test_set_changes_exactly_one_line_and_the_build_follows(example: Path) -> No
     subprocess.run(["git", "add", "-A"], check=True)
     before = target.read_bytes()
     ok("set", "blueprints/tenants/globex.yaml", "spec.tier=large")
-    diff = subprocess.run(["git", "diff", "--numstat", "--", str(target)], capture_output=True, text=True, check=True).stdout
+    diff = subprocess.run(
+        ["git", "diff", "--numstat", "--", str(target)], capture_output=True, text=True, check=True
+    ).stdout
     assert diff.split()[:2] == ["1", "1"], diff
     after = target.read_bytes()
     comments = [ln for ln in before.splitlines() if b"#" in ln]
     assert comments == [ln for ln in after.splitlines() if b"#" in ln] and len(comments) == 2
     assert b"  tier: large\n" in after
-    quotas = [d for d in yaml.safe_load_all(ok("render", "--env", "prod", "--cluster", "prod-eu", "--tenant", "globex").stdout)
-              if d and d["kind"] == "ResourceQuota"]
+    quotas = [
+        d
+        for d in yaml.safe_load_all(ok("render", "--env", "prod", "--cluster", "prod-eu", "--tenant", "globex").stdout)
+        if d and d["kind"] == "ResourceQuota"
+    ]
     assert quotas and quotas[0]["spec"]["hard"]["requests.cpu"] == "64"  # tier large's quota
 
 
@@ -119,7 +134,12 @@ def test_an_invalid_edit_exits_1_and_leaves_the_file_byte_identical(example: Pat
     assert res.code == 1
     assert "error[unknown-tier]" in res.stdout and "spec.tier" in res.stdout and "left unchanged" in res.stderr
     assert target.read_bytes() == before and target.stat().st_mtime_ns == stat.st_mtime_ns
-    assert sorted(p.name for p in target.parent.iterdir()) == ["globex.yaml", "initech.yaml", "tools.yaml", "umbrella.yaml"]
+    assert sorted(p.name for p in target.parent.iterdir()) == [
+        "globex.yaml",
+        "initech.yaml",
+        "tools.yaml",
+        "umbrella.yaml",
+    ]
 
 
 def test_set_image_and_guardrails(example: Path) -> None:
@@ -170,7 +190,9 @@ def test_render_and_build_to_stdout(starter: Path) -> None:
     assert res.code == 2 and "environments: dev" in res.stderr
 
 
-@pytest.mark.parametrize("shell,marker", [("bash", "complete -o"), ("zsh", "compdef"), ("fish", "complete --no-files --command genplat")])
+@pytest.mark.parametrize(
+    "shell,marker", [("bash", "complete -o"), ("zsh", "compdef"), ("fish", "complete --no-files --command genplat")]
+)
 def test_completion(shell: str, marker: str) -> None:
     script = ok("completion", shell).stdout
     assert marker in script and "_GENPLAT_COMPLETE" in script
@@ -179,8 +201,18 @@ def test_completion(shell: str, marker: str) -> None:
 def test_completion_script_completes_commands(tmp_path: Path) -> None:
     """The bash protocol for real: the env var click reads, the words so far → the candidates."""
     genplat = shutil.which("genplat") or str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "genplat")
-    proc = subprocess.run([genplat], env={"PATH": "/usr/bin:/bin", "_GENPLAT_COMPLETE": "bash_complete", "COMP_WORDS": "genplat se",
-                                           "COMP_CWORD": "1"}, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [genplat],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "_GENPLAT_COMPLETE": "bash_complete",
+            "COMP_WORDS": "genplat se",
+            "COMP_CWORD": "1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     names = {line.split(",", 1)[1] for line in proc.stdout.splitlines() if "," in line}
     assert {"set", "set-image"} <= names, proc
 

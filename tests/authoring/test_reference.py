@@ -5,15 +5,17 @@ from __future__ import annotations
 import typing as t
 from pathlib import Path
 
-from genplat.validation.schema import load_schema
 from genplat.authoring._reference import generate
+from genplat.validation.schema import load_schema
 
 REPO = Path(__file__).resolve().parent.parent.parent
 
 
 def test_reference_is_current() -> None:
     current = (REPO / "docs" / "reference.md").read_text("utf-8")
-    assert current == generate(), "docs/reference.md is stale: run `python -m genplat.authoring._reference > docs/reference.md`"
+    assert current == generate(), (
+        "docs/reference.md is stale: run `python -m genplat.authoring._reference > docs/reference.md`"
+    )
 
 
 def _fields(root: dict[str, t.Any], node: t.Any, path: str, depth: int = 0) -> t.Iterator[str]:

@@ -53,7 +53,7 @@ def test_every_scalar_edit_changes_only_its_line(file: Path) -> None:
         edited = edit_text(original, [Assignment(path, _other(value))])
         new_lines = edited.splitlines(keepends=True)
         assert len(new_lines) == len(lines), (show(path), edited)
-        changed = [i for i, (a, b) in enumerate(zip(lines, new_lines)) if a != b]
+        changed = [i for i, (a, b) in enumerate(zip(lines, new_lines, strict=True)) if a != b]
         assert changed == [line], (show(path), changed, line)
         # The edit reads back as the value set, and everything else as it was.
         back = RoundTrip(edited).data
@@ -71,11 +71,18 @@ def test_examples_are_formatted(file: Path) -> None:
 
 def test_named_items_and_new_keys() -> None:
     text = (REPO / "blueprints" / "tenants" / "globex.yaml").read_text("utf-8")
-    edited = edit_text(text, [parse_assignment_text("spec.services[checkout].port=9090"),
-                              parse_assignment_text("spec.environments[prod].clusters=[prod-eu]")])
+    edited = edit_text(
+        text,
+        [
+            parse_assignment_text("spec.services[checkout].port=9090"),
+            parse_assignment_text("spec.environments[prod].clusters=[prod-eu]"),
+        ],
+    )
     assert "      port: 9090\n" in edited
     assert "    - name: prod\n      clusters: [prod-eu]\n" in edited
-    assert [ln for ln in edited.splitlines() if ln.startswith("#")] == [ln for ln in text.splitlines() if ln.startswith("#")]
+    assert [ln for ln in edited.splitlines() if ln.startswith("#")] == [
+        ln for ln in text.splitlines() if ln.startswith("#")
+    ]
 
 
 def test_strings_keep_their_quotes_and_numbers_stay_strings_where_the_schema_says() -> None:
@@ -89,7 +96,12 @@ def test_strings_keep_their_quotes_and_numbers_stay_strings_where_the_schema_say
 
 def test_paths() -> None:
     assert parse_path('spec.services[checkout].env."LOG.LEVEL"') == (
-        Key("spec"), Key("services"), Named("checkout"), Key("env"), Key("LOG.LEVEL"))
+        Key("spec"),
+        Key("services"),
+        Named("checkout"),
+        Key("env"),
+        Key("LOG.LEVEL"),
+    )
     assert parse_path("spec.environments[0]") == (Key("spec"), Key("environments"), Index(0))
     for bad in ("", "spec..tier", "[0].x", "spec.", "spec[]"):
         with pytest.raises(PathError):

@@ -13,8 +13,8 @@ import pytest
 import genplat
 from genplat.loader.project import load_project
 from genplat.rendering.chunks import Renderer, template_context
-from genplat.resolver.model import resolve
 from genplat.rendering.templates import Templates
+from genplat.resolver.model import resolve
 
 REPO = Path(__file__).resolve().parent.parent.parent
 DOC = REPO / "docs" / "templates.md"
@@ -39,8 +39,9 @@ def test_documented_context_has_exactly_the_keys_templates_get() -> None:
     actual: dict[str, set[str]] = {}
     for bundle, targets in bundles.items():
         ctx = renderer.context(bundle, targets)
-        assert _keys(template_context(ctx, None)) == {k: v for k, v in _keys(documented).items() if k in ("platform", "cluster")} | \
-            {"": {"platform", "cluster"}}  # platform templates: no tenant, no namespace
+        assert _keys(template_context(ctx, None)) == {
+            k: v for k, v in _keys(documented).items() if k in ("platform", "cluster")
+        } | {"": {"platform", "cluster"}}  # platform templates: no tenant, no namespace
         for target in targets:  # every example tenant, so lists empty for one are filled by another
             for key, names in _keys(template_context(ctx, target)).items():
                 actual.setdefault(key, set()).update(names)
@@ -53,9 +54,12 @@ def test_template_error_at_the_line_of_the_bad_expression(tmp_path: Path, monkey
     (root / "blueprints" / "templates" / "tenant").mkdir(parents=True)
     (root / "blueprints" / "templates" / "tenant" / "cm.yaml.j2").write_text(
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: {{ namespace }}\ndata:\n"
-        "  tier: {{ tenant.tierName }}\n  oops: {{ tenant.tiername }}\n")
+        "  tier: {{ tenant.tierName }}\n  oops: {{ tenant.tiername }}\n"
+    )
     monkeypatch.chdir(root)
-    result = genplat.build(genplat.BuildOptions(project=Path("."), out_dir=tmp_path / "out", check_only=True, incremental=False, jobs=1))
+    result = genplat.build(
+        genplat.BuildOptions(project=Path("."), out_dir=tmp_path / "out", check_only=True, incremental=False, jobs=1)
+    )
     errors = [d for d in result.diagnostics if d.rule == "template-error"]
     assert errors and {(d.file, d.line) for d in errors} == {("blueprints/templates/tenant/cm.yaml.j2", 8)}
     assert "docs/templates.md" in (errors[0].hint or "") and DOC.is_file()

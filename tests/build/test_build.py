@@ -6,8 +6,8 @@ from pathlib import Path
 import yaml
 from click.testing import CliRunner
 
-from genplat.pipeline import BuildOptions, build
 from genplat.cli import cli
+from genplat.pipeline import BuildOptions, build
 
 from .conftest import ROOT, snapshot
 
@@ -36,10 +36,16 @@ def test_layout_has_bundles_kustomizations_and_lock(project: Path) -> None:
     for bundle in ("dev/dev-eu", "prod/prod-eu", "prod/prod-us"):
         kust = yaml.safe_load((out / bundle / "kustomization.yaml").read_text())
         assert kust["resources"] == ["platform", "tenants"]  # the layers, in the order they apply
-        listed = sorted(f"{layer}/{r}" for layer in kust["resources"]
-                        for r in yaml.safe_load((out / bundle / layer / "kustomization.yaml").read_text())["resources"])
-        on_disk = sorted(p.relative_to(out / bundle).as_posix() for p in (out / bundle).rglob("*.yaml")
-                         if p.name != "kustomization.yaml" and p.parent != out / bundle)
+        listed = sorted(
+            f"{layer}/{r}"
+            for layer in kust["resources"]
+            for r in yaml.safe_load((out / bundle / layer / "kustomization.yaml").read_text())["resources"]
+        )
+        on_disk = sorted(
+            p.relative_to(out / bundle).as_posix()
+            for p in (out / bundle).rglob("*.yaml")
+            if p.name != "kustomization.yaml" and p.parent != out / bundle
+        )
         assert listed == on_disk
         assert (out / bundle / "tenants" / "globex.yaml").exists()
     assert not (out / "prod/prod-us/tenants/initech.yaml").exists()  # initech runs only on prod-eu in prod
@@ -104,7 +110,8 @@ def test_removed_tenant_files_disappear(project: Path) -> None:
     assert run("build", str(project))[0] == 0
     (project / "blueprints/tenants/umbrella.yaml").unlink()
     (project / "blueprints/tenants/globex.yaml").write_text(
-        (project / "blueprints/tenants/globex.yaml").read_text().replace("allowFrom: [initech]", "allowFrom: [initech]"))
+        (project / "blueprints/tenants/globex.yaml").read_text().replace("allowFrom: [initech]", "allowFrom: [initech]")
+    )
     assert run("build", str(project))[0] == 0
     assert not list((project / "out").rglob("umbrella.yaml"))
 

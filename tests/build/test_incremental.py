@@ -36,7 +36,8 @@ def test_blueprint_or_template_edit_renders_again(project: Path) -> None:
     assert _build(project).up_to_date_by_fingerprint
     (project / "blueprints/templates/tenant").mkdir(parents=True)
     (project / "blueprints/templates/tenant/x.yaml.j2").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: {{ namespace }}\n")
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: {{ namespace }}\n"
+    )
     r = _build(project)
     assert not r.up_to_date_by_fingerprint
     assert "name: x" in (project / "out/dev/dev-eu/tenants/globex.yaml").read_text()

@@ -28,7 +28,7 @@ def test_hostile_values_stay_literal_strings(project: Path) -> None:
     tenant = project / "blueprints/tenants/globex.yaml"
     text = tenant.read_text()
     env = ", ".join(f"X{i}: {yaml.safe_dump(v, default_style=chr(34)).strip()}" for i, v in enumerate(HOSTILE))
-    text = text.replace("env: {LOG_LEVEL: warn, FEATURE_NEW_CART: \"true\"}", "env: {LOG_LEVEL: warn, " + env + "}")
+    text = text.replace('env: {LOG_LEVEL: warn, FEATURE_NEW_CART: "true"}', "env: {LOG_LEVEL: warn, " + env + "}")
     desc = yaml.safe_dump("\nkind: ClusterRoleBinding\n{{ 7*7 }}", default_style='"').strip()
     text = text.replace("description: Globex Corporation (customer)", f"description: {desc}")
     tenant.write_text(text)
@@ -41,7 +41,7 @@ def test_hostile_values_stay_literal_strings(project: Path) -> None:
     assert ns["metadata"]["annotations"]["genplat.dev/description"] == "\nkind: ClusterRoleBinding\n{{ 7*7 }}"
     found = {}
     for d in docs:
-        for c in (d.get("spec", {}).get("template", {}).get("spec", {}).get("containers") or []):
+        for c in d.get("spec", {}).get("template", {}).get("spec", {}).get("containers") or []:
             for e in c.get("env") or []:
                 found[e["name"]] = e.get("value")
     if found:  # Knative Services render env (when that renderer is present)

@@ -52,7 +52,9 @@ def test_parallel_build_gives_the_same_bytes_and_findings(project: Path, tmp_pat
     assert serial.objects == parallel.objects > 10 * PARALLEL_MIN_TENANTS
 
 
-def test_parallel_build_reports_findings_from_workers(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parallel_build_reports_findings_from_workers(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tenants = project / "blueprints/tenants"
     for i in range(PARALLEL_MIN_TENANTS + 50):
         (tenants / f"t{i:04d}.yaml").write_text(_tenant(i))

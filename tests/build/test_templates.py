@@ -39,12 +39,17 @@ def test_tenant_template_overrides_a_builtin_object_and_adds_one(project: Path) 
 
 def test_template_values_cannot_inject_structure(project: Path) -> None:
     tenant = project / "blueprints/tenants/globex.yaml"
-    tenant.write_text(tenant.read_text().replace(
-        "description: Globex Corporation (customer)", 'description: "x\\nkind: ClusterRoleBinding\\n---\\nkind: Secret {{ 7*7 }}"'))
+    tenant.write_text(
+        tenant.read_text().replace(
+            "description: Globex Corporation (customer)",
+            'description: "x\\nkind: ClusterRoleBinding\\n---\\nkind: Secret {{ 7*7 }}"',
+        )
+    )
     tdir = project / "blueprints/templates/tenant"
     tdir.mkdir(parents=True)
     (tdir / "info.yaml.j2").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: info\n  namespace: {{ namespace }}\ndata:\n  d: {{ tenant.description }}\n")
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: info\n  namespace: {{ namespace }}\ndata:\n  d: {{ tenant.description }}\n"
+    )
     code, out = build(project)
     assert code == 0, out
     objs = docs(project / "out/dev/dev-eu/tenants/globex.yaml")
@@ -70,7 +75,8 @@ def test_composite_resources_are_checked_against_the_rendered_xrd(project: Path)
     tdir.mkdir(parents=True)
     (tdir / "xr.yaml.j2").write_text(
         "{% if tenant.name == 'initech' %}apiVersion: platform.acme.example/v1alpha1\nkind: PostgresInstance\n"
-        "metadata:\n  name: reports-db\n  namespace: {{ namespace }}\nspec:\n  parameters:\n    storageGB: lots\n{% endif %}\n")
+        "metadata:\n  name: reports-db\n  namespace: {{ namespace }}\nspec:\n  parameters:\n    storageGB: lots\n{% endif %}\n"
+    )
     code, out = build(project)
     assert code == 1, out
     assert "PostgresInstance/initech-dev/reports-db" in out and "spec.parameters.storageGB" in out
@@ -79,7 +85,9 @@ def test_composite_resources_are_checked_against_the_rendered_xrd(project: Path)
 def test_template_object_names_cannot_escape_in_per_object_output(project: Path) -> None:
     tdir = project / "blueprints/templates/platform"
     tdir.mkdir(parents=True)
-    (tdir / "evil.yaml.j2").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ../../../escaped\n  namespace: default\n")
+    (tdir / "evil.yaml.j2").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ../../../escaped\n  namespace: default\n"
+    )
     r = CliRunner().invoke(cli, ["build", str(project), "--split", "per-object"])
     assert r.exit_code == 0, r.stdout + r.stderr
     assert not list(project.rglob("escaped.yaml"))  # no file anywhere under that name

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import os
-import shutil
 import typing as t
 from pathlib import Path
 
 import pytest
+from upstream_parts import crd_files
 
 from genplat import Origin, RenderedObject
 from genplat.checks import Checker
-from upstream_parts import crd_files
 
 REPO = Path(__file__).resolve().parents[2]
 K8S = "1.33"
@@ -36,6 +35,6 @@ def checker(_cache_dir: Path) -> Checker:
 
 
 def rendered(obj: dict[str, t.Any], *, tenant: str | None = None, line: int = 7) -> RenderedObject:
-    return RenderedObject(obj, Origin("blueprints/tenants/x.yaml", line, 3), bundle="dev/eu", file="tenants/x.yaml", tenant=tenant)
-
-
+    return RenderedObject(
+        obj, Origin("blueprints/tenants/x.yaml", line, 3), bundle="dev/eu", file="tenants/x.yaml", tenant=tenant
+    )

@@ -6,13 +6,12 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from upstream_parts import crd_files
 
 from genplat import ToolNotFoundError
+from genplat.checks import guardrail_context, make_build_checker
 from genplat.loader import load_project
 from genplat.resolver.model import resolve
-from genplat.checks import guardrail_context, make_build_checker
-
-from upstream_parts import crd_files
 
 from .conftest import REPO, rendered
 
@@ -25,8 +24,14 @@ def platform():  # type: ignore[no-untyped-def]
 
 
 def test_context_from_platform(platform) -> None:  # type: ignore[no-untyped-def]
-    off = dataclasses.replace(platform, policies={**platform.policies, "forbidLatest": False,
-                                                  "guardrails": {"disabled": [{"rule": "guardrail/root-user", "reason": "legacy"}]}})
+    off = dataclasses.replace(
+        platform,
+        policies={
+            **platform.policies,
+            "forbidLatest": False,
+            "guardrails": {"disabled": [{"rule": "guardrail/root-user", "reason": "legacy"}]},
+        },
+    )
     ctx = guardrail_context(off)
     assert ctx.disabled["guardrail/root-user"] == "legacy"
     assert "forbidLatest" in ctx.disabled["guardrail/image-tag"]
@@ -39,7 +44,9 @@ def test_build_checker_reports_against_blueprint_and_notes_once(platform) -> Non
     first = run([rendered(bad, tenant="x")])
     assert any(d.rule == "guardrail/secret-data" and d.line == 7 for d in first)
     widget = {"apiVersion": "acme.io/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "x-dev"}}
-    assert [d.rule for d in run([rendered(widget, tenant="x")]) if d.rule == "schema-not-validated"] == ["schema-not-validated"]
+    assert [d.rule for d in run([rendered(widget, tenant="x")]) if d.rule == "schema-not-validated"] == [
+        "schema-not-validated"
+    ]
     assert [d.rule for d in run([rendered(widget, tenant="x")]) if d.rule == "schema-not-validated"] == []
 
 

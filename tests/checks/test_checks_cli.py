@@ -9,10 +9,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from upstream_parts import crd_file, crd_flags, tool
 
 from tests.conftest import run_genplat
-
-from upstream_parts import crd_file, crd_flags, tool
 
 from .conftest import K8S
 
@@ -45,10 +44,15 @@ spec:
   wait: true
   timeoutt: 5m
 """,
-    "ci/pipeline.json": json.dumps({
-        "apiVersion": "tekton.dev/v1", "kind": "Pipeline", "metadata": {"name": "ci", "namespace": "payments-dev"},
-        "spec": {"tasks": [{"name": "t", "taskRef": {"name": "build", "bundle": "ghcr.io/a/b:1"}}]},
-    }, indent=1),
+    "ci/pipeline.json": json.dumps(
+        {
+            "apiVersion": "tekton.dev/v1",
+            "kind": "Pipeline",
+            "metadata": {"name": "ci", "namespace": "payments-dev"},
+            "spec": {"tasks": [{"name": "t", "taskRef": {"name": "build", "bundle": "ghcr.io/a/b:1"}}]},
+        },
+        indent=1,
+    ),
     "list.yaml": """\
 apiVersion: v1
 kind: List
@@ -94,11 +98,11 @@ def test_mixed_folder(mixed: Path) -> None:
     assert code == 1
     got = brief(diags)
     expected = {
-        ("api.yaml", 7, "schema-type", "metadata.labels.tier"),                      # integer label
-        ("api.yaml", 24, "schema-enum", "spec.deletionPolicy"),                       # enum violation
-        ("api.yaml", 26, "schema-unknown-field", "spec.timeoutt"),                    # unknown spec field
+        ("api.yaml", 7, "schema-type", "metadata.labels.tier"),  # integer label
+        ("api.yaml", 24, "schema-enum", "spec.deletionPolicy"),  # enum violation
+        ("api.yaml", 26, "schema-unknown-field", "spec.timeoutt"),  # unknown spec field
         ("pipeline.json", 14, "schema-unknown-field", "spec.tasks[0].taskRef.bundle"),  # field from v1beta1
-        ("list.yaml", 12, "schema-required", "spec"),                        # missing secretName
+        ("list.yaml", 12, "schema-required", "spec"),  # missing secretName
         ("unknown.yaml", 1, "schema-not-validated", ""),
         ("secret.yaml", 4, "guardrail/secret-data", "data"),
     }
@@ -154,14 +158,16 @@ def test_bad_yaml_and_bad_version_are_reported(tmp_path: Path) -> None:
 
 def test_schemas_export_layout(tmp_path: Path) -> None:
     out = tmp_path / "schemas"
-    res = run_genplat("schemas", "export", str(out), *crd_flags("tekton-pipeline"), "--kubernetes", "--kubernetes-version", K8S)
+    res = run_genplat(
+        "schemas", "export", str(out), *crd_flags("tekton-pipeline"), "--kubernetes", "--kubernetes-version", K8S
+    )
     assert res.code == 0, res.stderr
     pipeline = json.loads((out / "tekton.dev" / "pipeline_v1.json").read_text())
     assert pipeline["properties"]["kind"]["enum"] == ["Pipeline"]
     deployment = json.loads((out / f"v{K8S}.0-standalone-strict" / "deployment-apps-v1.json").read_text())
     refs = [v for v in _walk_refs(deployment)]
     assert refs and all(r.startswith("#/$defs/") for r in refs)
-    assert all(r[len("#/$defs/"):] in deployment["$defs"] for r in refs)
+    assert all(r[len("#/$defs/") :] in deployment["$defs"] for r in refs)
 
 
 def _walk_refs(node: object) -> list[str]:
@@ -187,12 +193,14 @@ def test_kubeconform_delegation_maps_results_back(mixed: Path) -> None:
     assert code == 1, stderr
     got = brief(diags)
     # The same objects and places as the built-in validator; messages are kubeconform's.
-    for expected in [("api.yaml", 7, "schema-type", "metadata.labels.tier"),
-                     ("api.yaml", 26, "schema-unknown-field", "spec.timeoutt"),
-                     ("api.yaml", 24, "schema-enum", "spec.deletionPolicy"),
-                     ("pipeline.json", 14, "schema-unknown-field", "spec.tasks[0].taskRef.bundle"),
-                     ("secret.yaml", 4, "guardrail/secret-data", "data"),
-                     ("unknown.yaml", 1, "schema-not-validated", "")]:
+    for expected in [
+        ("api.yaml", 7, "schema-type", "metadata.labels.tier"),
+        ("api.yaml", 26, "schema-unknown-field", "spec.timeoutt"),
+        ("api.yaml", 24, "schema-enum", "spec.deletionPolicy"),
+        ("pipeline.json", 14, "schema-unknown-field", "spec.tasks[0].taskRef.bundle"),
+        ("secret.yaml", 4, "guardrail/secret-data", "data"),
+        ("unknown.yaml", 1, "schema-not-validated", ""),
+    ]:
         assert expected in got, got
     assert any(d["rule"] == "schema-required" and Path(str(d["file"])).name == "list.yaml" for d in diags), got
     assert any("kubeconform" in str(d["message"]) for d in diags)
@@ -202,14 +210,30 @@ def test_kubeconform_delegation_maps_results_back(mixed: Path) -> None:
 def test_exported_schemas_work_with_kubeconform_directly(tmp_path: Path) -> None:
     binary = _kubeconform()
     out = tmp_path / "schemas"
-    res = run_genplat("schemas", "export", str(out), *crd_flags("flux-kustomize"), "--kubernetes",
-                      "--kubernetes-version", K8S)
+    res = run_genplat(
+        "schemas", "export", str(out), *crd_flags("flux-kustomize"), "--kubernetes", "--kubernetes-version", K8S
+    )
     assert res.code == 0, res.stderr
     manifest = tmp_path / "m.yaml"
     manifest.write_text(MIXED["apps/api.yaml"])
-    proc = subprocess.run([binary, "-strict", "-output", "json", "-kubernetes-version", f"{K8S}.0",
-                           "-schema-location", f"{out}/{{{{.Group}}}}/{{{{.ResourceKind}}}}_{{{{.ResourceAPIVersion}}}}.json",
-                           "-schema-location", str(out), str(manifest)], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [
+            binary,
+            "-strict",
+            "-output",
+            "json",
+            "-kubernetes-version",
+            f"{K8S}.0",
+            "-schema-location",
+            f"{out}/{{{{.Group}}}}/{{{{.ResourceKind}}}}_{{{{.ResourceAPIVersion}}}}.json",
+            "-schema-location",
+            str(out),
+            str(manifest),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     report = json.loads(proc.stdout)
     statuses = sorted((r["kind"], r["status"]) for r in report["resources"])
     assert statuses == [("Deployment", "statusInvalid"), ("Kustomization", "statusInvalid")], proc.stdout

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import jsonschema_rs
 import pytest
+from upstream_parts import crd_file
 
 from genplat.checks import _cache
 from genplat.checks.crd_schema import convert_crd, load_crd_file, prune_nulls, root_schema
-
-from upstream_parts import crd_file
 
 
 def valid(openapi: dict[str, t.Any], obj: dict[str, t.Any]) -> bool:
@@ -21,59 +20,81 @@ def valid(openapi: dict[str, t.Any], obj: dict[str, t.Any]) -> bool:
     return bool(jsonschema_rs.validator_for(schema).is_valid(doc))
 
 
-SPEC = {"type": "object", "properties": {"spec": {
+SPEC = {
     "type": "object",
-    "required": ["size", "mode"],
     "properties": {
-        "size": {"type": "string"},
-        "mode": {"type": "string", "default": "fast", "enum": ["fast", "slow"]},
-        "port": {"x-kubernetes-int-or-string": True, "anyOf": [{"type": "integer"}, {"type": "string"}]},
-        "note": {"type": "string", "nullable": True},
-        "tags": {"type": "array", "items": {"type": "string"}, "x-kubernetes-list-type": "set"},
-        "free": {"type": "object", "x-kubernetes-preserve-unknown-fields": True, "properties": {"a": {"type": "string"}}},
-        "ratio": {"type": "number", "minimum": 0, "exclusiveMinimum": True},
-        "either": {"type": "object", "properties": {"x": {"type": "string"}, "y": {"type": "string"}},
-                   "oneOf": [{"required": ["x"]}, {"required": ["y"]}]},
-        "embedded": {"type": "object", "x-kubernetes-embedded-resource": True, "x-kubernetes-preserve-unknown-fields": True},
-        "nums": {"type": "array", "items": {"type": "integer"}},
+        "spec": {
+            "type": "object",
+            "required": ["size", "mode"],
+            "properties": {
+                "size": {"type": "string"},
+                "mode": {"type": "string", "default": "fast", "enum": ["fast", "slow"]},
+                "port": {"x-kubernetes-int-or-string": True, "anyOf": [{"type": "integer"}, {"type": "string"}]},
+                "note": {"type": "string", "nullable": True},
+                "tags": {"type": "array", "items": {"type": "string"}, "x-kubernetes-list-type": "set"},
+                "free": {
+                    "type": "object",
+                    "x-kubernetes-preserve-unknown-fields": True,
+                    "properties": {"a": {"type": "string"}},
+                },
+                "ratio": {"type": "number", "minimum": 0, "exclusiveMinimum": True},
+                "either": {
+                    "type": "object",
+                    "properties": {"x": {"type": "string"}, "y": {"type": "string"}},
+                    "oneOf": [{"required": ["x"]}, {"required": ["y"]}],
+                },
+                "embedded": {
+                    "type": "object",
+                    "x-kubernetes-embedded-resource": True,
+                    "x-kubernetes-preserve-unknown-fields": True,
+                },
+                "nums": {"type": "array", "items": {"type": "integer"}},
+            },
+        }
     },
-}}}
+}
 
 
-@pytest.mark.parametrize("spec,ok", [
-    ({"size": "s"}, True),                                  # mode has a default: not demanded
-    ({"mode": "fast"}, False),                              # size is required
-    ({"size": "s", "extra": 1}, False),                     # listed properties: no others
-    ({"size": "s", "port": 8080}, True),
-    ({"size": "s", "port": "http"}, True),                  # int-or-string
-    ({"size": "s", "port": 1.5}, False),
-    ({"size": "s", "note": None}, True),                    # nullable
-    ({"size": "s", "mode": None}, True),                    # a null property is pruned by the API server
-    ({"size": None, "mode": "fast"}, False),                # ...so a required one given as null is missing
-    ({"size": "s", "nums": [1, None]}, False),              # ...but not a null list item
-    ({"size": "s", "mode": "medium"}, False),               # enum
-    ({"size": "s", "tags": ["a", "a"]}, False),             # list-type set
-    ({"size": "s", "free": {"anything": {"goes": 1}}}, True),  # preserve-unknown-fields
-    ({"size": "s", "free": {"a": 1}}, False),               # ...but listed fields keep their type
-    ({"size": "s", "ratio": 0}, False),                     # exclusiveMinimum: true
-    ({"size": "s", "ratio": 0.5}, True),
-    ({"size": "s", "either": {"x": "1"}}, True),            # oneOf branches list one field: no refusal of the other
-    ({"size": "s", "either": {"x": "1", "y": "2"}}, False),
-    ({"size": "s", "embedded": {"apiVersion": "v1", "kind": "ConfigMap", "data": {}}}, True),
-    ({"size": "s", "embedded": {"data": {}}}, False),       # embedded resource needs apiVersion and kind
-    ({"size": "s", "embedded": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"labels": {"a": 1}}}}, False),
-])
+@pytest.mark.parametrize(
+    "spec,ok",
+    [
+        ({"size": "s"}, True),  # mode has a default: not demanded
+        ({"mode": "fast"}, False),  # size is required
+        ({"size": "s", "extra": 1}, False),  # listed properties: no others
+        ({"size": "s", "port": 8080}, True),
+        ({"size": "s", "port": "http"}, True),  # int-or-string
+        ({"size": "s", "port": 1.5}, False),
+        ({"size": "s", "note": None}, True),  # nullable
+        ({"size": "s", "mode": None}, True),  # a null property is pruned by the API server
+        ({"size": None, "mode": "fast"}, False),  # ...so a required one given as null is missing
+        ({"size": "s", "nums": [1, None]}, False),  # ...but not a null list item
+        ({"size": "s", "mode": "medium"}, False),  # enum
+        ({"size": "s", "tags": ["a", "a"]}, False),  # list-type set
+        ({"size": "s", "free": {"anything": {"goes": 1}}}, True),  # preserve-unknown-fields
+        ({"size": "s", "free": {"a": 1}}, False),  # ...but listed fields keep their type
+        ({"size": "s", "ratio": 0}, False),  # exclusiveMinimum: true
+        ({"size": "s", "ratio": 0.5}, True),
+        ({"size": "s", "either": {"x": "1"}}, True),  # oneOf branches list one field: no refusal of the other
+        ({"size": "s", "either": {"x": "1", "y": "2"}}, False),
+        ({"size": "s", "embedded": {"apiVersion": "v1", "kind": "ConfigMap", "data": {}}}, True),
+        ({"size": "s", "embedded": {"data": {}}}, False),  # embedded resource needs apiVersion and kind
+        ({"size": "s", "embedded": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"labels": {"a": 1}}}}, False),
+    ],
+)
 def test_conversion_rules(spec: dict[str, t.Any], ok: bool) -> None:
     assert valid(SPEC, {"metadata": {"name": "w"}, "spec": spec}) is ok
 
 
-@pytest.mark.parametrize("obj,ok", [
-    ({"metadata": {"name": "w", "labels": {"a": "b"}, "annotations": {"x": "y"}}}, True),
-    ({"metadata": {"name": "w", "labels": {"a": 1}}}, False),
-    ({"metadata": {"name": "w", "annotations": {"a": True}}}, False),
-    ({"metadata": {"name": "w", "lables": {}}}, False),
-    ({"metadata": {"name": "w"}, "extra": 1}, False),
-])
+@pytest.mark.parametrize(
+    "obj,ok",
+    [
+        ({"metadata": {"name": "w", "labels": {"a": "b"}, "annotations": {"x": "y"}}}, True),
+        ({"metadata": {"name": "w", "labels": {"a": 1}}}, False),
+        ({"metadata": {"name": "w", "annotations": {"a": True}}}, False),
+        ({"metadata": {"name": "w", "lables": {}}}, False),
+        ({"metadata": {"name": "w"}, "extra": 1}, False),
+    ],
+)
 def test_metadata_is_object_meta(obj: dict[str, t.Any], ok: bool) -> None:
     assert valid({"type": "object"}, obj) is ok
 
@@ -88,9 +109,18 @@ def test_api_version_and_kind_are_pinned() -> None:
 
 
 def test_only_served_versions() -> None:
-    crd = {"kind": "CustomResourceDefinition", "spec": {"group": "acme.io", "names": {"kind": "Widget"}, "scope": "Cluster",
-                                                        "versions": [{"name": "v1", "served": True, "schema": {"openAPIV3Schema": SPEC}},
-                                                                     {"name": "v0", "served": False}]}}
+    crd = {
+        "kind": "CustomResourceDefinition",
+        "spec": {
+            "group": "acme.io",
+            "names": {"kind": "Widget"},
+            "scope": "Cluster",
+            "versions": [
+                {"name": "v1", "served": True, "schema": {"openAPIV3Schema": SPEC}},
+                {"name": "v0", "served": False},
+            ],
+        },
+    }
     versions, problems = convert_crd(crd, "x.yaml")
     assert [(v.version, v.scope) for v in versions] == [("v1", "Cluster")] and problems == []
 
@@ -136,4 +166,6 @@ def test_docs_match_the_rule_modules() -> None:
 
     from .conftest import REPO
 
-    assert (REPO / "docs" / "checks.md").read_text() == render(), "regenerate: python -m genplat.checks.docs > docs/checks.md"
+    assert (REPO / "docs" / "checks.md").read_text() == render(), (
+        "regenerate: python -m genplat.checks.docs > docs/checks.md"
+    )

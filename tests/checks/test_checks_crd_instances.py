@@ -190,37 +190,92 @@ spec:
 
 # name → (base case, edit to apply, expected (rule, path)).
 BROKEN: dict[str, tuple[str, t.Callable[[dict[str, t.Any]], None], tuple[str, str]]] = {
-    "composition-resources-field": ("composition", lambda o: o["spec"].update(resources=[{"name": "db", "base": {}}]),
-                                    ("schema-unknown-field", "spec.resources")),
-    "composition-resources-mode": ("composition", lambda o: o["spec"].update(mode="Resources"), ("schema-enum", "spec.mode")),
-    "composition-missing-type-ref": ("composition", lambda o: o["spec"].pop("compositeTypeRef"), ("schema-required", "spec")),
-    "xrd-v1-bad-scope-type": ("xrd-v1", lambda o: o["spec"]["names"].update(kind=5), ("schema-type", "spec.names.kind")),
+    "composition-resources-field": (
+        "composition",
+        lambda o: o["spec"].update(resources=[{"name": "db", "base": {}}]),
+        ("schema-unknown-field", "spec.resources"),
+    ),
+    "composition-resources-mode": (
+        "composition",
+        lambda o: o["spec"].update(mode="Resources"),
+        ("schema-enum", "spec.mode"),
+    ),
+    "composition-missing-type-ref": (
+        "composition",
+        lambda o: o["spec"].pop("compositeTypeRef"),
+        ("schema-required", "spec"),
+    ),
+    "xrd-v1-bad-scope-type": (
+        "xrd-v1",
+        lambda o: o["spec"]["names"].update(kind=5),
+        ("schema-type", "spec.names.kind"),
+    ),
     "xrd-v2-missing-names": ("xrd-v2", lambda o: o["spec"].pop("names"), ("schema-required", "spec")),
-    "pipeline-v1-taskref-bundle": ("pipeline", lambda o: o["spec"]["tasks"][0].update(taskRef={"name": "x", "bundle": "ghcr.io/a/b:1"}),
-                                   ("schema-unknown-field", "spec.tasks[0].taskRef.bundle")),
-    "pipeline-v1-resources": ("pipeline", lambda o: o["spec"].update(resources=[]), ("schema-unknown-field", "spec.resources")),
-    "task-step-typo": ("task", lambda o: o["spec"]["steps"][0].update(imagePullPolicyy="Always"),
-                       ("schema-unknown-field", "spec.steps[0].imagePullPolicyy")),
-    "knative-service-no-containers": ("knative-service", lambda o: o["spec"]["template"]["spec"].pop("containers"),
-                                      ("schema-required", "spec.template.spec")),
-    "knative-service-port-string": ("knative-service", lambda o: o["spec"]["template"]["spec"]["containers"][0]["ports"][0].update(containerPort="http"),
-                                    ("schema-type", "spec.template.spec.containers[0].ports[0].containerPort")),
+    "pipeline-v1-taskref-bundle": (
+        "pipeline",
+        lambda o: o["spec"]["tasks"][0].update(taskRef={"name": "x", "bundle": "ghcr.io/a/b:1"}),
+        ("schema-unknown-field", "spec.tasks[0].taskRef.bundle"),
+    ),
+    "pipeline-v1-resources": (
+        "pipeline",
+        lambda o: o["spec"].update(resources=[]),
+        ("schema-unknown-field", "spec.resources"),
+    ),
+    "task-step-typo": (
+        "task",
+        lambda o: o["spec"]["steps"][0].update(imagePullPolicyy="Always"),
+        ("schema-unknown-field", "spec.steps[0].imagePullPolicyy"),
+    ),
+    "knative-service-no-containers": (
+        "knative-service",
+        lambda o: o["spec"]["template"]["spec"].pop("containers"),
+        ("schema-required", "spec.template.spec"),
+    ),
+    "knative-service-port-string": (
+        "knative-service",
+        lambda o: o["spec"]["template"]["spec"]["containers"][0]["ports"][0].update(containerPort="http"),
+        ("schema-type", "spec.template.spec.containers[0].ports[0].containerPort"),
+    ),
     "broker-unknown": ("broker", lambda o: o["spec"].update(channel="x"), ("schema-unknown-field", "spec.channel")),
-    "trigger-subscriber-type": ("trigger", lambda o: o["spec"].update(subscriber="api"), ("schema-type", "spec.subscriber")),
-    "clusterpolicy-action-enum": ("clusterpolicy", lambda o: o["spec"].update(validationFailureAction="Block"),
-                                  ("schema-enum", "spec.validationFailureAction")),
+    "trigger-subscriber-type": (
+        "trigger",
+        lambda o: o["spec"].update(subscriber="api"),
+        ("schema-type", "spec.subscriber"),
+    ),
+    "clusterpolicy-action-enum": (
+        "clusterpolicy",
+        lambda o: o["spec"].update(validationFailureAction="Block"),
+        ("schema-enum", "spec.validationFailureAction"),
+    ),
     "ocirepository-missing-url": ("ocirepository", lambda o: o["spec"].pop("url"), ("schema-required", "spec")),
-    "ocirepository-provider-enum": ("ocirepository", lambda o: o["spec"].update(provider="docker"), ("schema-enum", "spec.provider")),
+    "ocirepository-provider-enum": (
+        "ocirepository",
+        lambda o: o["spec"].update(provider="docker"),
+        ("schema-enum", "spec.provider"),
+    ),
     "kustomization-missing-prune": ("kustomization", lambda o: o["spec"].pop("prune"), ("schema-required", "spec")),
-    "kustomization-integer-label": ("kustomization", lambda o: o["metadata"].update(labels={"team": 7}),
-                                    ("schema-type", "metadata.labels.team")),
+    "kustomization-integer-label": (
+        "kustomization",
+        lambda o: o["metadata"].update(labels={"team": 7}),
+        ("schema-type", "metadata.labels.team"),
+    ),
     "app-unknown": ("app", lambda o: o["spec"].update(fetchh=[]), ("schema-unknown-field", "spec.fetchh")),
     "certificate-missing-secret": ("certificate", lambda o: o["spec"].pop("secretName"), ("schema-required", "spec")),
-    "certificate-algorithm-enum": ("certificate", lambda o: o["spec"]["privateKey"].update(algorithm="DSA"),
-                                   ("schema-enum", "spec.privateKey.algorithm")),
-    "externalsecret-unknown": ("externalsecret", lambda o: o["spec"].update(secretStore={"name": "v"}),
-                               ("schema-unknown-field", "spec.secretStore")),
-    "wrong-api-version": ("ocirepository", lambda o: o.update(apiVersion="source.toolkit.fluxcd.io/v2"), ("schema-version", "apiVersion")),
+    "certificate-algorithm-enum": (
+        "certificate",
+        lambda o: o["spec"]["privateKey"].update(algorithm="DSA"),
+        ("schema-enum", "spec.privateKey.algorithm"),
+    ),
+    "externalsecret-unknown": (
+        "externalsecret",
+        lambda o: o["spec"].update(secretStore={"name": "v"}),
+        ("schema-unknown-field", "spec.secretStore"),
+    ),
+    "wrong-api-version": (
+        "ocirepository",
+        lambda o: o.update(apiVersion="source.toolkit.fluxcd.io/v2"),
+        ("schema-version", "apiVersion"),
+    ),
 }
 
 
@@ -250,9 +305,14 @@ def test_every_served_version_of_the_upstream_crds_compiles(checker: Checker) ->
     crds = checker.index.crds
     assert not crds.diagnostics
     kinds = {(g, k) for (g, _v, k) in crds.versions}
-    for needed in [("apiextensions.crossplane.io", "Composition"), ("tekton.dev", "Pipeline"), ("kyverno.io", "ClusterPolicy"),
-                   ("cert-manager.io", "Certificate"), ("external-secrets.io", "ExternalSecret")]:
+    for needed in [
+        ("apiextensions.crossplane.io", "Composition"),
+        ("tekton.dev", "Pipeline"),
+        ("kyverno.io", "ClusterPolicy"),
+        ("cert-manager.io", "Certificate"),
+        ("external-secrets.io", "ExternalSecret"),
+    ]:
         assert needed in kinds
-    for (g, v, k) in crds.versions:
+    for g, v, k in crds.versions:
         assert checker.index.entry(f"{g}/{v}", k) is not None
     assert set(crds.served_versions("apiextensions.crossplane.io", "CompositeResourceDefinition")) == {"v1", "v2"}

@@ -22,10 +22,13 @@ def test_alias_bomb_and_deep_nesting_are_findings(tmp_path: Path) -> None:
         bomb += f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]\n"
         prev = name
     (tmp_path / "lol.yaml").write_text(bomb)
-    (tmp_path / "deep.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: z\ndata: " + "[" * 5000 + "]" * 5000 + "\n")
+    (tmp_path / "deep.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: z\ndata: " + "[" * 5000 + "]" * 5000 + "\n"
+    )
     # Deep but within the limit: reaches the validators, which must not recurse past Python's limit.
     (tmp_path / "deep-ok.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\n  labels: " + "{a: " * 120 + "1" + "}" * 120 + "\n")
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\n  labels: " + "{a: " * 120 + "1" + "}" * 120 + "\n"
+    )
     code, out = _check(tmp_path)
     assert code == 1, out
     assert "lol.yaml:6:11: error[yaml-alias-limit]" in out
@@ -35,6 +38,8 @@ def test_alias_bomb_and_deep_nesting_are_findings(tmp_path: Path) -> None:
 
 
 def test_python_tags_are_refused_in_manifests(tmp_path: Path) -> None:
-    (tmp_path / "tag.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: !!python/object/apply:os.system ['echo pwned']\n")
+    (tmp_path / "tag.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: !!python/object/apply:os.system ['echo pwned']\n"
+    )
     code, out = _check(tmp_path)
     assert code == 1 and "yaml-tag" in out and "pwned" not in out.split("yaml-tag", 1)[0]

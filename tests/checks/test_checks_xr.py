@@ -6,9 +6,9 @@ import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
+from upstream_parts import crd_flags
 
 from genplat.cli import cli
-from upstream_parts import crd_flags
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,7 +54,9 @@ def test_an_xrd_version_without_schema_is_valid(tmp_path: Path) -> None:
     r = CliRunner().invoke(cli, ["check", str(tmp_path), *crd_flags("crossplane"), "--strict"])
     assert r.exit_code == 0 and "crd-invalid" not in r.stdout + r.stderr, r.stdout + r.stderr
     # The machinery Crossplane adds is still typed.
-    (tmp_path / "xrd.yaml").write_text(XRD_V1_NO_SCHEMA.replace("compositionRef: {name: c}", "compositionRef: {name: 3}"))
+    (tmp_path / "xrd.yaml").write_text(
+        XRD_V1_NO_SCHEMA.replace("compositionRef: {name: c}", "compositionRef: {name: 3}")
+    )
     r = CliRunner().invoke(cli, ["check", str(tmp_path), *crd_flags("crossplane")])
     assert r.exit_code == 1 and "spec.compositionRef.name" in r.stdout + r.stderr, r.stdout + r.stderr
 

@@ -24,8 +24,9 @@ KNOWN_WARNINGS: dict[tuple[str, str], str] = {}
 
 def kustomize(folder: Path) -> list[dict[str, t.Any]]:
     """The bundle as kustomize-controller sees it (``kubectl kustomize``; kubectl embeds kustomize)."""
-    proc = subprocess.run([tool("kubectl"), "kustomize", str(folder)], capture_output=True, text=True,
-                          timeout=120, check=False)
+    proc = subprocess.run(
+        [tool("kubectl"), "kustomize", str(folder)], capture_output=True, text=True, timeout=120, check=False
+    )
     assert proc.returncode == 0, f"kubectl kustomize {folder} failed:\n{proc.stderr}"
     return load_yaml(proc.stdout)
 
@@ -34,8 +35,12 @@ def composite_crds(docs: t.Iterable[dict[str, t.Any]]) -> list[dict[str, t.Any]]
     """The CRDs Crossplane would serve for the bundle's XRDs (genplat's derivation, standing in for it)."""
     from genplat.rendering.crossplane import composite_crd
 
-    return [composite_crd(d) for d in docs if d.get("kind") == "CompositeResourceDefinition"
-            and str(d.get("apiVersion", "")).startswith("apiextensions.crossplane.io/")]
+    return [
+        composite_crd(d)
+        for d in docs
+        if d.get("kind") == "CompositeResourceDefinition"
+        and str(d.get("apiVersion", "")).startswith("apiextensions.crossplane.io/")
+    ]
 
 
 def assert_clean(results: list[Applied], *, seen: set[tuple[str, str]] | None = None) -> None:
@@ -53,8 +58,9 @@ def assert_clean(results: list[Applied], *, seen: set[tuple[str, str]] | None = 
         raise ApplyFailed(bad)
 
 
-def apply_bundle(cp: ControlPlane, docs: list[dict[str, t.Any]], *, seen: set[tuple[str, str]] | None = None
-                 ) -> list[Applied]:
+def apply_bundle(
+    cp: ControlPlane, docs: list[dict[str, t.Any]], *, seen: set[tuple[str, str]] | None = None
+) -> list[Applied]:
     """Composite CRDs (stand-in for Crossplane), then the bundle in kustomize-controller's order; twice,
     and the server-side diff after the second apply must be empty."""
     cp.install_crds(composite_crds(docs))

@@ -17,8 +17,11 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-TIERS = {"small": ("100m", "1", "128Mi", "1Gi", 5), "medium": ("250m", "2", "256Mi", "4Gi", 20),
-         "large": ("500m", "8", "512Mi", "16Gi", 100)}
+TIERS = {
+    "small": ("100m", "1", "128Mi", "1Gi", 5),
+    "medium": ("250m", "2", "256Mi", "4Gi", 20),
+    "large": ("500m", "8", "512Mi", "16Gi", 100),
+}
 DIGEST = "@sha256:" + "ab" * 32
 
 
@@ -26,21 +29,30 @@ def _service(rng: random.Random, tenant: str, i: int, tier: str) -> dict[str, t.
     req_cpu, max_cpu, req_mem, max_mem, max_replicas = TIERS[tier]
     name = rng.choice(["api", "web", "worker", "gateway", "billing", "search"]) + f"-{i}"
     svc: dict[str, t.Any] = {
-        "name": name, "image": f"ghcr.io/acme/{tenant}-{name}:1.{i}.0{DIGEST}",
+        "name": name,
+        "image": f"ghcr.io/acme/{tenant}-{name}:1.{i}.0{DIGEST}",
         "port": rng.choice([8080, 3000, 9000, 8443, 5000]),
         "env": {f"FEATURE_{k}": rng.choice(["on", "off", 3, True]) for k in range(rng.randint(0, 3))},
         "resources": {"requests": {"cpu": req_cpu, "memory": req_mem}, "limits": {"cpu": max_cpu, "memory": max_mem}},
     }
     metric = rng.choice(["concurrency", "rps", "cpu", "memory"])
     low = 0 if metric in ("concurrency", "rps") and rng.random() < 0.5 else 1
-    svc["scaling"] = {"min": low, "max": rng.randint(max(low, 1), max_replicas), "metric": metric,
-                      "target": rng.choice([10, 50, 70, 100]) if metric in ("concurrency", "rps") else rng.choice([60, 80])}
+    svc["scaling"] = {
+        "min": low,
+        "max": rng.randint(max(low, 1), max_replicas),
+        "metric": metric,
+        "target": rng.choice([10, 50, 70, 100]) if metric in ("concurrency", "rps") else rng.choice([60, 80]),
+    }
     if rng.random() < 0.5:
-        svc["secrets"] = [{"env": "DATABASE_PASSWORD", "key": f"{tenant}/{name}-db", "property": "password"},
-                          {"env": "DATABASE_USER", "key": f"{tenant}/{name}-db", "property": "username"}][: rng.randint(1, 2)]
+        svc["secrets"] = [
+            {"env": "DATABASE_PASSWORD", "key": f"{tenant}/{name}-db", "property": "password"},
+            {"env": "DATABASE_USER", "key": f"{tenant}/{name}-db", "property": "username"},
+        ][: rng.randint(1, 2)]
     if rng.random() < 0.3:
-        svc["traffic"] = [{"revision": f"{name}-v1", "percent": 90, "tag": "stable"},
-                          {"latestRevision": True, "percent": 10, "tag": "canary"}]
+        svc["traffic"] = [
+            {"revision": f"{name}-v1", "percent": 90, "tag": "stable"},
+            {"latestRevision": True, "percent": 10, "tag": "canary"},
+        ]
     if rng.random() < 0.25:
         svc["visibility"] = "cluster-local"
     return svc
@@ -60,26 +72,48 @@ def tenant_doc(rng: random.Random, n: int, names: list[str]) -> dict[str, t.Any]
         envs.append(prod)
     if rng.random() < 0.5:
         envs[0]["tier"] = "small"
-        envs[0]["services"] = {services[0]["name"]: {"scaling": {"min": 0 if services[0]["scaling"]["metric"] in ("concurrency", "rps") else 1, "max": 2}}}
-    spec: dict[str, t.Any] = {"description": f"Generated tenant {n} ({tier})", "tier": tier,
-                              "access": {"admins": {"groups": [f"{name}-admins"]}, "developers": {"users": [f"dev@{name}.example"]}},
-                              "environments": envs, "services": services}
+        envs[0]["services"] = {
+            services[0]["name"]: {
+                "scaling": {"min": 0 if services[0]["scaling"]["metric"] in ("concurrency", "rps") else 1, "max": 2}
+            }
+        }
+    spec: dict[str, t.Any] = {
+        "description": f"Generated tenant {n} ({tier})",
+        "tier": tier,
+        "access": {"admins": {"groups": [f"{name}-admins"]}, "developers": {"users": [f"dev@{name}.example"]}},
+        "environments": envs,
+        "services": services,
+    }
     on_crossplane_only = all(e.get("clusters", ["x"]) != ["prod-us"] for e in envs)
-    if rng.random() < 0.4 and on_crossplane_only and all(e["name"] != "prod" or e.get("clusters") == ["prod-eu"] for e in envs):
+    if (
+        rng.random() < 0.4
+        and on_crossplane_only
+        and all(e["name"] != "prod" or e.get("clusters") == ["prod-eu"] for e in envs)
+    ):
         offering = rng.choice(["postgres", "dedicated-cluster", "vcluster"])
-        params = {"postgres": {"version": "16", "storageGB": rng.choice([10, 50, 100])},
-                  "dedicated-cluster": {"nodeCount": rng.randint(1, 5)}, "vcluster": {"isolated": rng.random() < 0.5}}[offering]
+        params = {
+            "postgres": {"version": "16", "storageGB": rng.choice([10, 50, 100])},
+            "dedicated-cluster": {"nodeCount": rng.randint(1, 5)},
+            "vcluster": {"isolated": rng.random() < 0.5},
+        }[offering]
         spec["resources"] = [{"name": f"{name}-{offering}"[:40], "offering": offering, "parameters": params}]
     if rng.random() < 0.4:
-        spec["events"] = [{"name": f"ev-{k}", "filter": {"type": f"com.{name}.thing.{k}"}, "subscriber": services[0]["name"]}
-                          for k in range(rng.randint(1, 2))]
+        spec["events"] = [
+            {"name": f"ev-{k}", "filter": {"type": f"com.{name}.thing.{k}"}, "subscriber": services[0]["name"]}
+            for k in range(rng.randint(1, 2))
+        ]
     peers = [p for p in rng.sample(names, k=min(3, len(names))) if p != name]
     if peers:
         spec["network"] = {"allowFrom": peers[: rng.randint(1, len(peers))]}
-    doc: dict[str, t.Any] = {"apiVersion": "genplat.dev/v1alpha1", "kind": "Tenant",
-                             "metadata": {"name": name, "labels": {"acme.example/cost-center": f"cc-{n % 7}",
-                                                                   "acme.example/team": f"Team_{n}.gen"}},
-                             "spec": spec}
+    doc: dict[str, t.Any] = {
+        "apiVersion": "genplat.dev/v1alpha1",
+        "kind": "Tenant",
+        "metadata": {
+            "name": name,
+            "labels": {"acme.example/cost-center": f"cc-{n % 7}", "acme.example/team": f"Team_{n}.gen"},
+        },
+        "spec": spec,
+    }
     return doc
 
 

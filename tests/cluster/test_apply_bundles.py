@@ -13,7 +13,6 @@ import typing as t
 from pathlib import Path
 
 import pytest
-
 from control_plane import ApplyFailed, load_yaml
 
 from .bundles import KNOWN_WARNINGS, apply_bundle, kustomize
@@ -22,8 +21,11 @@ pytestmark = pytest.mark.cluster
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "out"
-BUNDLES = sorted(p.parent.relative_to(OUT).as_posix() for p in OUT.glob("*/*/kustomization.yaml")
-                 if not p.parent.parent.name.startswith("_"))
+BUNDLES = sorted(
+    p.parent.relative_to(OUT).as_posix()
+    for p in OUT.glob("*/*/kustomization.yaml")
+    if not p.parent.parent.name.startswith("_")
+)
 SEEN: set[tuple[str, str]] = set()
 
 
@@ -45,8 +47,10 @@ def test_bundle_applies(control_plane: t.Any, bundle: str) -> None:
         xrs = [d for d in docs if d["apiVersion"].startswith("platform.acme.example/")]
         assert xrs, "the XRDs' composite resources were not in the bundle"
         for xr in xrs:
-            assert control_plane.get(xr["apiVersion"], xr["kind"], xr["metadata"]["name"],
-                                     xr["metadata"].get("namespace")) is not None
+            assert (
+                control_plane.get(xr["apiVersion"], xr["kind"], xr["metadata"]["name"], xr["metadata"].get("namespace"))
+                is not None
+            )
 
 
 def test_known_warnings_still_occur(control_plane: t.Any) -> None:
@@ -65,8 +69,16 @@ def test_gitops_wiring_applies(control_plane: t.Any) -> None:
     control_plane.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}} for n in namespaces])
     applied = control_plane.apply(docs)
     # Flux: the source and a Kustomization per layer; kapp: the App and its deployer's account and RBAC.
-    assert {r.sent["kind"] for r in applied} == {"OCIRepository", "Kustomization", "App", "ServiceAccount",
-                                                 "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"}
+    assert {r.sent["kind"] for r in applied} == {
+        "OCIRepository",
+        "Kustomization",
+        "App",
+        "ServiceAccount",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "Role",
+        "RoleBinding",
+    }
     control_plane.apply(docs)
     assert control_plane.diff(docs) == []
 

@@ -13,8 +13,8 @@ import typing as t
 from pathlib import Path
 
 import pytest
-
 from control_plane import controller_order
+
 from genplat.rendering import crossplane
 
 pytestmark = pytest.mark.cluster
@@ -49,8 +49,16 @@ def applied(control_plane: t.Any) -> list[dict[str, t.Any]]:
 
 def test_dev_bundle_applies_with_zero_rejections(applied: list[dict[str, t.Any]], control_plane: t.Any) -> None:
     kinds = {d["kind"] for d in applied}
-    assert {"Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress", "Certificate", "Pipeline",
-            "PostgresInstance", "Composition"} <= kinds
+    assert {
+        "Deployment",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+        "Ingress",
+        "Certificate",
+        "Pipeline",
+        "PostgresInstance",
+        "Composition",
+    } <= kinds
     for doc in applied:
         meta = doc["metadata"]
         assert control_plane.get(doc["apiVersion"], doc["kind"], meta["name"], meta.get("namespace")) is not None, meta
@@ -73,8 +81,13 @@ def test_the_server_stored_the_worker_as_rendered(applied: list[dict[str, t.Any]
     # the fixture turns a warning into a failure: the same object without its security context proves it.
     loose = {k: v for k, v in dep.items() if k in ("apiVersion", "kind")}
     loose["metadata"] = {"name": "loose-worker", "namespace": "initech-dev"}
-    spec = {"selector": dep["spec"]["selector"], "template": {"metadata": {"labels": dep["spec"]["template"]["metadata"]["labels"]},
-                                                              "spec": {"containers": [{"name": "w", "image": c["image"]}]}}}
+    spec = {
+        "selector": dep["spec"]["selector"],
+        "template": {
+            "metadata": {"labels": dep["spec"]["template"]["metadata"]["labels"]},
+            "spec": {"containers": [{"name": "w", "image": c["image"]}]},
+        },
+    }
     loose["spec"] = spec
     (result,) = control_plane.apply([loose], check=False, dry_run=True)
     assert any("restricted" in w for w in result.warnings), result.warnings

@@ -10,7 +10,6 @@ import typing as t
 
 import pytest
 import requests
-
 from control_plane import ApplyFailed
 
 pytestmark = pytest.mark.cluster
@@ -26,8 +25,13 @@ def test_pinned_server_with_crds(control_plane: t.Any) -> None:
     assert control_plane.version["gitVersion"] == "v1.35.4"
     crds = control_plane.request("GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions").json()["items"]
     names = {c["metadata"]["name"] for c in crds}
-    assert {"compositeresourcedefinitions.apiextensions.crossplane.io", "services.serving.knative.dev", "tasks.tekton.dev",
-            "kustomizations.kustomize.toolkit.fluxcd.io", "apps.kappctrl.k14s.io"} <= names
+    assert {
+        "compositeresourcedefinitions.apiextensions.crossplane.io",
+        "services.serving.knative.dev",
+        "tasks.tekton.dev",
+        "kustomizations.kustomize.toolkit.fluxcd.io",
+        "apps.kappctrl.k14s.io",
+    } <= names
     assert len(crds) >= 100
     for crd in crds:
         established = [c["status"] for c in crd["status"]["conditions"] if c["type"] == "Established"]
@@ -38,14 +42,14 @@ def test_authentication_and_rbac_are_on(control_plane: t.Any) -> None:
     anonymous = requests.get(control_plane.url + "/api/v1/namespaces", verify=str(control_plane.ca_file), timeout=10)
     assert anonymous.status_code in (401, 403)
     # A ServiceAccount without bindings is refused by RBAC (impersonated by the admin).
-    r = control_plane.request("GET", "/api/v1/namespaces", headers={
-        "Impersonate-User": "system:serviceaccount:default:nobody"})
+    r = control_plane.request(
+        "GET", "/api/v1/namespaces", headers={"Impersonate-User": "system:serviceaccount:default:nobody"}
+    )
     assert r.status_code == 403, r.text
 
 
 def test_applied_objects_are_stored(control_plane: t.Any) -> None:
-    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "stored", "namespace": NS},
-          "data": {"a": "1"}}
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "stored", "namespace": NS}, "data": {"a": "1"}}
     control_plane.apply([_ns(NS), cm])
     live = control_plane.get("v1", "ConfigMap", "stored", NS)
     assert live is not None and live["data"] == {"a": "1"}
@@ -66,19 +70,33 @@ def test_a_broken_manifest_is_refused(control_plane: t.Any) -> None:
     with pytest.raises(ApplyFailed) as info:
         control_plane.apply(broken)
     refused = {r.key: r.error for r in info.value.results if r.error}
-    assert set(refused) == {"v1 ConfigMap cp-selftest/typo", "v1 ConfigMap cp-selftest/Bad_Name",
-                            "example.com/v1 Nothing x"}
+    assert set(refused) == {
+        "v1 ConfigMap cp-selftest/typo",
+        "v1 ConfigMap cp-selftest/Bad_Name",
+        "example.com/v1 Nothing x",
+    }
     assert ".dta: field not declared in schema" in refused["v1 ConfigMap cp-selftest/typo"]
     assert control_plane.get("v1", "ConfigMap", "typo", NS) is None
 
 
 def test_a_warning_fails_the_apply(control_plane: t.Any) -> None:
     ns = _ns("cp-selftest-warn", {"pod-security.kubernetes.io/warn": "restricted"})
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "loose", "namespace": "cp-selftest-warn"},
-           "spec": {"containers": [{"name": "c", "image": "registry.example/app:1"}]}}
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "loose", "namespace": "cp-selftest-warn"},
+        "spec": {"containers": [{"name": "c", "image": "registry.example/app:1"}]},
+    }
     control_plane.apply([ns])
-    control_plane.apply([{"apiVersion": "v1", "kind": "ServiceAccount",
-                          "metadata": {"name": "default", "namespace": "cp-selftest-warn"}}])
+    control_plane.apply(
+        [
+            {
+                "apiVersion": "v1",
+                "kind": "ServiceAccount",
+                "metadata": {"name": "default", "namespace": "cp-selftest-warn"},
+            }
+        ]
+    )
     with pytest.raises(ApplyFailed) as info:
         control_plane.apply([pod], dry_run=True)
     (result,) = info.value.results

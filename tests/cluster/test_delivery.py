@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-
 from control_plane import ApplyFailed, controller_order, load_yaml
-from genplat.rendering.crossplane import composite_crd
 from oci.conftest import REPO_ROOT, Registry, run_genplat
 from upstream_parts import tool
+
+from genplat.rendering.crossplane import composite_crd
 
 pytestmark = [pytest.mark.cluster, pytest.mark.registry]
 
@@ -40,8 +40,11 @@ def delivered(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[tuple[Path
     root = work / "project"
     shutil.copytree(REPO_ROOT / "blueprints", root / "blueprints")
     platform = root / "blueprints" / "platform.yaml"
-    platform.write_text(platform.read_text().replace(
-        "registry: registry.acme.example/platform", f"registry: {reg.host}/platform\n  registryInsecure: true", 1))
+    platform.write_text(
+        platform.read_text().replace(
+            "registry: registry.acme.example/platform", f"registry: {reg.host}/platform\n  registryInsecure: true", 1
+        )
+    )
     env = {"DOCKER_CONFIG": str(work / "docker")}
     for args in (("build",), ("package",), ("push", "--insecure")):
         proc = run_genplat(*args, cwd=root, env=env)
@@ -88,8 +91,9 @@ def _play_crossplane(cp: t.Any, applied: list[dict[str, t.Any]]) -> list[str]:
     return [c["metadata"]["name"] for c in crds]
 
 
-def test_flux_converges_on_the_first_reconcile(delivered: tuple[Path, Registry], control_plane: t.Any,
-                                               tmp_path: Path) -> None:
+def test_flux_converges_on_the_first_reconcile(
+    delivered: tuple[Path, Registry], control_plane: t.Any, tmp_path: Path
+) -> None:
     root, _reg = delivered
     fluxpull = tool("fluxpull")
     _namespace(control_plane, "flux-system")
@@ -104,15 +108,20 @@ def test_flux_converges_on_the_first_reconcile(delivered: tuple[Path, Registry],
         # source-controller: the artifact by the pinned digest, with Flux's own client.
         url = source["spec"]["url"].removeprefix("oci://") + "@" + source["spec"]["ref"]["digest"]
         artifact = tmp_path / bundle
-        pulled = subprocess.run([fluxpull, "-insecure", url, str(artifact)], capture_output=True, text=True, timeout=120)
+        pulled = subprocess.run(
+            [fluxpull, "-insecure", url, str(artifact)], capture_output=True, text=True, timeout=120
+        )
         assert pulled.returncode == 0, pulled.stderr
         assert json.loads(pulled.stdout)["digest"].endswith(source["spec"]["ref"]["digest"])
         # kustomize-controller: the layers in dependsOn order.
         done: set[str] = set()
         order = []
         while len(order) < len(layers):
-            ready = [k for k in layers if k not in order
-                     and all(dep["name"] in done for dep in k["spec"].get("dependsOn", []))]
+            ready = [
+                k
+                for k in layers
+                if k not in order and all(dep["name"] in done for dep in k["spec"].get("dependsOn", []))
+            ]
             assert ready, "dependsOn has a cycle"
             order.append(ready[0])
             done.add(ready[0]["metadata"]["name"])
@@ -140,8 +149,11 @@ def test_flux_converges_on_the_first_reconcile(delivered: tuple[Path, Registry],
         # Protected objects carry Flux's prune switch as stored by the server.
         ns = control_plane.get("v1", "Namespace", "globex-dev" if bundle.startswith("dev") else "globex-prod")
         assert ns is not None and ns["metadata"]["annotations"]["kustomize.toolkit.fluxcd.io/prune"] == "disabled"
-    assert derived == {"postgresinstances.platform.acme.example", "dedicatedclusters.platform.acme.example",
-                       "virtualclusters.platform.acme.example"}
+    assert derived == {
+        "postgresinstances.platform.acme.example",
+        "dedicatedclusters.platform.acme.example",
+        "virtualclusters.platform.acme.example",
+    }
 
 
 def _as(cp: t.Any, user: str) -> t.Any:
@@ -154,8 +166,9 @@ def _as(cp: t.Any, user: str) -> t.Any:
     return other
 
 
-def test_kapp_controller_converges_on_the_first_sync(delivered: tuple[Path, Registry], control_plane: t.Any,
-                                                     tmp_path: Path) -> None:
+def test_kapp_controller_converges_on_the_first_sync(
+    delivered: tuple[Path, Registry], control_plane: t.Any, tmp_path: Path
+) -> None:
     root, _reg = delivered
     imgpkg, ytt = tool("imgpkg"), tool("ytt")
     wiring = _wiring(root, "kapp")
@@ -170,13 +183,22 @@ def test_kapp_controller_converges_on_the_first_sync(delivered: tuple[Path, Regi
         # fetch: imgpkg pull of the pinned bundle.
         ref = app["spec"]["fetch"][0]["imgpkgBundle"]["image"]
         dest = tmp_path / bundle
-        pulled = subprocess.run([imgpkg, "pull", "-b", ref, "-o", str(dest), "--registry-insecure"], capture_output=True,
-                                text=True, timeout=120, env={**os.environ, "HOME": str(tmp_path)})
+        pulled = subprocess.run(
+            [imgpkg, "pull", "-b", ref, "-o", str(dest), "--registry-insecure"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "HOME": str(tmp_path)},
+        )
         assert pulled.returncode == 0, pulled.stderr + pulled.stdout
         # template: ytt as the App says, then kbld, which consumes its Config.
         step = app["spec"]["template"][0]["ytt"]
-        args = [ytt, "--ignore-unknown-comments", *[a for p in step["paths"] for a in ("-f", str(dest / p))],
-                *[a for m in step["fileMarks"] for a in ("--file-mark", m)]]
+        args = [
+            ytt,
+            "--ignore-unknown-comments",
+            *[a for p in step["paths"] for a in ("-f", str(dest / p))],
+            *[a for m in step["fileMarks"] for a in ("--file-mark", m)],
+        ]
         out = subprocess.run(args, capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, out.stderr
         rendered = load_yaml(out.stdout)
@@ -190,8 +212,10 @@ def test_kapp_controller_converges_on_the_first_sync(delivered: tuple[Path, Regi
             groups.setdefault(d["metadata"]["annotations"]["kapp.k14s.io/change-group"], []).append(d)
         assert sorted(groups) == ["genplat.dev/platform", "genplat.dev/tenants"]
         for d in groups["genplat.dev/tenants"]:
-            assert d["metadata"]["annotations"]["kapp.k14s.io/change-rule"] == \
-                "upsert after upserting genplat.dev/platform"
+            assert (
+                d["metadata"]["annotations"]["kapp.k14s.io/change-rule"]
+                == "upsert after upserting genplat.dev/platform"
+            )
         applied = 0
         for group in ("genplat.dev/platform", "genplat.dev/tenants"):
             results = _first_pass(deployer, controller_order(groups[group]), order=False)
@@ -200,7 +224,11 @@ def test_kapp_controller_converges_on_the_first_sync(delivered: tuple[Path, Regi
         ns = control_plane.get("v1", "Namespace", "globex-prod")
         assert ns is not None and ns["metadata"]["annotations"]["kapp.k14s.io/delete-strategy"] == "orphan"
         # The RBAC is scoped: the deployer cannot touch what the bundle does not hold.
-        secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x", "namespace": "globex-prod"},
-                  "stringData": {"a": "b"}}
+        secret = {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "x", "namespace": "globex-prod"},
+            "stringData": {"a": "b"},
+        }
         with pytest.raises(ApplyFailed, match="forbidden"):
             deployer.apply([secret])

@@ -15,18 +15,18 @@ from pathlib import Path
 
 import pytest
 import yaml
+from control_plane import ApplyFailed
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-
-from control_plane import ApplyFailed
 
 pytestmark = pytest.mark.cluster
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_signed_flux_wiring_applies(control_plane: t.Any, genplat_cli: t.Callable[..., t.Any], tmp_path: Path,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_signed_flux_wiring_applies(
+    control_plane: t.Any, genplat_cli: t.Callable[..., t.Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     proj = tmp_path / "proj"
     shutil.copytree(REPO / "blueprints", proj / "blueprints")
     key = ec.generate_private_key(ec.SECP256R1())
@@ -34,8 +34,9 @@ def test_signed_flux_wiring_applies(control_plane: t.Any, genplat_cli: t.Callabl
     (proj / "blueprints" / "keys").mkdir()
     (proj / "blueprints" / "keys" / "cosign.pub").write_bytes(pem)
     platform = proj / "blueprints" / "platform.yaml"
-    platform.write_text(platform.read_text().replace(
-        "\n  registry: ", "\n  signing:\n    publicKey: keys/cosign.pub\n  registry: ", 1))
+    platform.write_text(
+        platform.read_text().replace("\n  registry: ", "\n  signing:\n    publicKey: keys/cosign.pub\n  registry: ", 1)
+    )
     monkeypatch.chdir(proj)
     result = genplat_cli("build", "blueprints")
     assert result.code == 0, result.stderr

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import run_genplat
 from upstream_parts import crd_flags
 
@@ -37,7 +36,11 @@ def test_it_is_varied(built: Path) -> None:
     assert {s["scaling"]["metric"] for s in services} == {"concurrency", "rps", "cpu", "memory"}
     assert {d["spec"]["tier"] for d in tenants} == {"small", "medium", "large"}
     assert sum("traffic" in s for s in services) >= 5 and sum("secrets" in s for s in services) >= 10
-    assert {r["offering"] for d in tenants for r in d["spec"].get("resources", [])} == {"postgres", "dedicated-cluster", "vcluster"}
+    assert {r["offering"] for d in tenants for r in d["spec"].get("resources", [])} == {
+        "postgres",
+        "dedicated-cluster",
+        "vcluster",
+    }
     assert sum("events" in d["spec"] for d in tenants) >= 5 and sum("network" in d["spec"] for d in tenants) >= 20
 
 

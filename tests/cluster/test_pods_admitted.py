@@ -27,10 +27,17 @@ BUNDLES = sorted(p.parent.relative_to(OUT).as_posix() for p in OUT.glob("[!_]*/*
 
 def _scratch(cp: t.Any, level: str, version: str, service_account: str) -> str:
     name = f"psa-{level}"
-    labels = {f"pod-security.kubernetes.io/{m}{s}": v for m in ("enforce", "warn", "audit")
-              for s, v in (("", level), ("-version", version))}
-    cp.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}},
-              {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": service_account, "namespace": name}}])
+    labels = {
+        f"pod-security.kubernetes.io/{m}{s}": v
+        for m in ("enforce", "warn", "audit")
+        for s, v in (("", level), ("-version", version))
+    }
+    cp.apply(
+        [
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}},
+            {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": service_account, "namespace": name}},
+        ]
+    )
     return name
 
 
@@ -48,9 +55,16 @@ def admit(cp: t.Any, pods: list[tuple[str, dict[str, t.Any]]]) -> list[str]:
         if r.error:
             problems.append(f"{origin}: REFUSED {r.error}")
         stricter_warn = f'would violate PodSecurity "{warn}:' if warn and warn != enforce else None
-        problems += [f"{origin}: WARNING {w}" for w in r.warnings if not (stricter_warn and w.startswith(stricter_warn))]
-        scratch = {**pod, "metadata": {**pod["metadata"], "namespace": _scratch(
-            cp, enforce, version, pod["spec"].get("serviceAccountName", "default"))}}
+        problems += [
+            f"{origin}: WARNING {w}" for w in r.warnings if not (stricter_warn and w.startswith(stricter_warn))
+        ]
+        scratch = {
+            **pod,
+            "metadata": {
+                **pod["metadata"],
+                "namespace": _scratch(cp, enforce, version, pod["spec"].get("serviceAccountName", "default")),
+            },
+        }
         (r,) = cp.apply([scratch], dry_run=True, check=False, server_side=False, order=False)
         if r.error:
             problems.append(f"{origin}: REFUSED at {enforce}: {r.error}")

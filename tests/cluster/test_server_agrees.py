@@ -17,8 +17,10 @@ import typing as t
 from pathlib import Path
 
 import pytest
+from upstream_parts import tool, upstream
 
 import genplat
+from genplat.core.quantity import quantity_problem
 from genplat.validation.server_rules import (
     ANNOTATIONS_LIMIT,
     DESCRIPTION_ANNOTATION,
@@ -28,8 +30,6 @@ from genplat.validation.server_rules import (
     label_key_problem,
     label_value_problem,
 )
-from genplat.core.quantity import quantity_problem
-from upstream_parts import tool, upstream
 
 pytestmark = pytest.mark.cluster
 
@@ -39,8 +39,12 @@ BASE = Path(__file__).resolve().parents[1] / "validate" / "base"
 
 @pytest.fixture(scope="module")
 def cp(control_plane: t.Any) -> t.Any:
-    control_plane.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}},
-                         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": NS}}])
+    control_plane.apply(
+        [
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}},
+            {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": NS}},
+        ]
+    )
     return control_plane
 
 
@@ -49,7 +53,9 @@ def _refused(cp: t.Any, doc: dict[str, t.Any], *, server_side: bool = True) -> s
     return r.error
 
 
-def _ns(name: str, *, labels: dict[str, str] | None = None, annotations: dict[str, str] | None = None) -> dict[str, t.Any]:
+def _ns(
+    name: str, *, labels: dict[str, str] | None = None, annotations: dict[str, str] | None = None
+) -> dict[str, t.Any]:
     meta: dict[str, t.Any] = {"name": name, "labels": labels or {}, "annotations": annotations or {}}
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": meta}
 
@@ -61,8 +67,20 @@ def _validate(tmp_path: Path, tenant: str) -> list[genplat.Diagnostic]:
     return genplat.validate(genplat.load_project(root))
 
 
-LABEL_KEYS = ["team", "acme.example/cost-center", "a.b_c-d", "k" * 63, "cost center", "team/rocket/x", "/x",
-              "k" * 64, "Acme.Example/x", "-x", "x-", "acme.example/"]
+LABEL_KEYS = [
+    "team",
+    "acme.example/cost-center",
+    "a.b_c-d",
+    "k" * 63,
+    "cost center",
+    "team/rocket/x",
+    "/x",
+    "k" * 64,
+    "Acme.Example/x",
+    "-x",
+    "x-",
+    "acme.example/",
+]
 LABEL_VALUES = ["", "Team-Rocket", "a.b_c-d", "v" * 63, "Team Rocket", "team/rocket", "v" * 70, "-x", "x.", "ü"]
 
 
@@ -79,20 +97,64 @@ def test_label_values(cp: t.Any, value: str) -> None:
 
 
 # Odd ones the server takes too: " 1Gi" (trimmed), "Mi", "e3" and "." (an empty number is zero).
-QUANTITIES = ["8192mi", "128mi", "500mi", "1.2.3", "1K", "2GB", "1 Gi", "1Gi\n", "\t1", "", "1e1.5", "1e", "0x10",
-              "1Gi", "500m", "1e3", "1E-2", "1E", "1.5Gi", "+1", ".5", "5.", "1k", "0", "12Pi", " 1Gi", "Mi", "e3", ".",
-              "-1", "-500m"]
+QUANTITIES = [
+    "8192mi",
+    "128mi",
+    "500mi",
+    "1.2.3",
+    "1K",
+    "2GB",
+    "1 Gi",
+    "1Gi\n",
+    "\t1",
+    "",
+    "1e1.5",
+    "1e",
+    "0x10",
+    "1Gi",
+    "500m",
+    "1e3",
+    "1E-2",
+    "1E",
+    "1.5Gi",
+    "+1",
+    ".5",
+    "5.",
+    "1k",
+    "0",
+    "12Pi",
+    " 1Gi",
+    "Mi",
+    "e3",
+    ".",
+    "-1",
+    "-500m",
+]
 
 
 @pytest.mark.parametrize("value", QUANTITIES)
 def test_quantities(cp: t.Any, value: str) -> None:
     """As genplat writes a tier into a ResourceQuota and a LimitRange, and a service into its container."""
-    quota = {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "q", "namespace": NS},
-             "spec": {"hard": {"requests.memory": value}}}
-    limits = {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "l", "namespace": NS},
-              "spec": {"limits": [{"type": "Container", "defaultRequest": {"memory": value}}]}}
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": NS},
-           "spec": {"containers": [{"name": "c", "image": "registry.example/c:1", "resources": {"requests": {"memory": value}}}]}}
+    quota = {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": {"name": "q", "namespace": NS},
+        "spec": {"hard": {"requests.memory": value}},
+    }
+    limits = {
+        "apiVersion": "v1",
+        "kind": "LimitRange",
+        "metadata": {"name": "l", "namespace": NS},
+        "spec": {"limits": [{"type": "Container", "defaultRequest": {"memory": value}}]},
+    }
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p", "namespace": NS},
+        "spec": {
+            "containers": [{"name": "c", "image": "registry.example/c:1", "resources": {"requests": {"memory": value}}}]
+        },
+    }
     verdicts = {kind: _refused(cp, doc) for kind, doc in (("quota", quota), ("limits", limits), ("pod", pod))}
     problem = quantity_problem(value)
     if problem and "negative" in problem[0]:
@@ -108,8 +170,12 @@ def test_did_you_mean_is_what_the_server_takes(cp: t.Any) -> None:
         assert problem is not None
         fixed = re.search(r"did you mean '([^']+)'", problem[1])
         assert fixed, problem
-        quota = {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "q", "namespace": NS},
-                 "spec": {"hard": {"requests.memory": fixed.group(1)}}}
+        quota = {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": {"name": "q", "namespace": NS},
+            "spec": {"hard": {"requests.memory": fixed.group(1)}},
+        }
         assert _refused(cp, quota) is None, fixed.group(1)
 
 
@@ -117,46 +183,90 @@ def test_did_you_mean_is_what_the_server_takes(cp: t.Any) -> None:
 def test_annotation_size_limit(cp: t.Any, tmp_path: Path, extra: int) -> None:
     description = "x" * (ANNOTATIONS_LIMIT - len(DESCRIPTION_ANNOTATION) + extra)
     refused = _refused(cp, _ns("agree-annotations", annotations={DESCRIPTION_ANNOTATION: description}))
-    tenant = (BASE / "tenants" / "acme.yaml").read_text("utf-8").replace("  tier: small\n", f"  tier: small\n  description: {description}\n")
+    tenant = (
+        (BASE / "tenants" / "acme.yaml")
+        .read_text("utf-8")
+        .replace("  tier: small\n", f"  tier: small\n  description: {description}\n")
+    )
     found = [d.rule for d in _validate(tmp_path, tenant)]
     assert ("annotations-too-large" in found) == (refused is not None) == (extra > 0), (extra, refused, found)
 
 
 def _ksvc(env: list[dict[str, t.Any]], port: int = 8080) -> dict[str, t.Any]:
-    return {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "metadata": {"name": "web", "namespace": NS},
-            "spec": {"template": {"spec": {"containers": [{"name": "web", "image": "registry.example/web:1",
-                                                           "ports": [{"containerPort": port}], "env": env}]}}}}
+    return {
+        "apiVersion": "serving.knative.dev/v1",
+        "kind": "Service",
+        "metadata": {"name": "web", "namespace": NS},
+        "spec": {
+            "template": {
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "web",
+                            "image": "registry.example/web:1",
+                            "ports": [{"containerPort": port}],
+                            "env": env,
+                        }
+                    ]
+                }
+            }
+        },
+    }
 
 
 def test_env_and_secret_of_one_name(cp: t.Any, tmp_path: Path) -> None:
-    tenant = (BASE / "tenants" / "acme.yaml").read_text("utf-8").replace(
-        "      port: 8080\n", "      port: 8080\n      env: {LOG_LEVEL: info}\n      secrets: [{env: LOG_LEVEL, key: acme/log}]\n")
+    tenant = (
+        (BASE / "tenants" / "acme.yaml")
+        .read_text("utf-8")
+        .replace(
+            "      port: 8080\n",
+            "      port: 8080\n      env: {LOG_LEVEL: info}\n      secrets: [{env: LOG_LEVEL, key: acme/log}]\n",
+        )
+    )
     assert [d.rule for d in _validate(tmp_path, tenant)] == ["env-duplicate"]
-    both = _ksvc([{"name": "LOG_LEVEL", "value": "info"},
-                  {"name": "LOG_LEVEL", "valueFrom": {"secretKeyRef": {"name": "web-log-level", "key": "LOG_LEVEL"}}}])
+    both = _ksvc(
+        [
+            {"name": "LOG_LEVEL", "value": "info"},
+            {"name": "LOG_LEVEL", "valueFrom": {"secretKeyRef": {"name": "web-log-level", "key": "LOG_LEVEL"}}},
+        ]
+    )
     refused = _refused(cp, both)
     assert refused and 'duplicate entries for key [name="LOG_LEVEL"]' in refused
     assert _refused(cp, _ksvc([{"name": "LOG_LEVEL", "value": "info"}])) is None
 
 
 def test_colliding_secret_names(cp: t.Any, tmp_path: Path) -> None:
-    tenant = (BASE / "tenants" / "acme.yaml").read_text("utf-8").replace(
-        "      port: 8080\n", "      port: 8080\n      secrets: [{env: DB_PASS, key: a}, {env: DB__PASS, key: b}]\n")
+    tenant = (
+        (BASE / "tenants" / "acme.yaml")
+        .read_text("utf-8")
+        .replace(
+            "      port: 8080\n", "      port: 8080\n      secrets: [{env: DB_PASS, key: a}, {env: DB__PASS, key: b}]\n"
+        )
+    )
     assert [d.rule for d in _validate(tmp_path, tenant)] == ["secret-name-collision"]
 
     def external_secret(env: str) -> dict[str, t.Any]:
-        return {"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
-                "metadata": {"name": "web-db-pass", "namespace": NS},
-                "spec": {"secretStoreRef": {"kind": "ClusterSecretStore", "name": "vault"},
-                         "target": {"name": "web-db-pass"}, "data": [{"secretKey": env, "remoteRef": {"key": "a"}}]}}
+        return {
+            "apiVersion": "external-secrets.io/v1",
+            "kind": "ExternalSecret",
+            "metadata": {"name": "web-db-pass", "namespace": NS},
+            "spec": {
+                "secretStoreRef": {"kind": "ClusterSecretStore", "name": "vault"},
+                "target": {"name": "web-db-pass"},
+                "data": [{"secretKey": env, "remoteRef": {"key": "a"}}],
+            },
+        }
 
     # kubectl kustomize (what Flux builds the bundle with) refuses the whole bundle ...
     bundle = tmp_path / "bundle"
     bundle.mkdir()
     import yaml
+
     (bundle / "secrets.yaml").write_text(yaml.safe_dump_all([external_secret("DB_PASS"), external_secret("DB__PASS")]))
     (bundle / "kustomization.yaml").write_text("resources: [secrets.yaml]\n")
-    proc = subprocess.run([tool("kubectl"), "kustomize", str(bundle)], capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [tool("kubectl"), "kustomize", str(bundle)], capture_output=True, text=True, timeout=60, check=False
+    )
     assert proc.returncode != 0 and "already registered id" in proc.stderr, proc.stderr
     # ... and the server keeps one object per name: the second create is refused.
     first = external_secret("DB_PASS")
@@ -173,13 +283,20 @@ def _upstream_set(source: str, name: str) -> list[str]:
 
 
 def test_knative_reservations_match_knative_source() -> None:
-    source = (upstream.module_dir("knative-serving") / "pkg" / "apis" / "serving" / "k8s_validation.go").read_text("utf-8")
+    source = (upstream.module_dir("knative-serving") / "pkg" / "apis" / "serving" / "k8s_validation.go").read_text(
+        "utf-8"
+    )
     assert sorted(_upstream_set(source, "reservedEnvVars")) == sorted(KNATIVE_RESERVED_ENV)
     assert _upstream_set(source, "reservedContainerNames") == list(KNATIVE_RESERVED_CONTAINERS)
     ports = _upstream_set(source, "reservedPorts")
-    assert ports == ["networking.BackendHTTPPort", "networking.BackendHTTP2Port", "networking.QueueAdminPort",
-                     "networking.AutoscalingQueueMetricsPort", "networking.UserQueueMetricsPort",
-                     "runtime.ProfilingDefaultPort"]
+    assert ports == [
+        "networking.BackendHTTPPort",
+        "networking.BackendHTTP2Port",
+        "networking.QueueAdminPort",
+        "networking.AutoscalingQueueMetricsPort",
+        "networking.UserQueueMetricsPort",
+        "runtime.ProfilingDefaultPort",
+    ]
     assert sorted(KNATIVE_RESERVED_PORTS) == [8008, 8012, 8013, 8022, 9090, 9091] and len(ports) == 6
 
 
@@ -187,16 +304,37 @@ def test_knative_reserved_inputs_break_the_pod_knative_builds(cp: t.Any) -> None
     """Knative appends PORT, K_REVISION, … to the user container and adds queue-proxy on its ports: a user
     PORT or a port 9090 gives the server's warnings on the Pod it creates (and Knative's webhook refuses
     the Service before that)."""
-    knative_env = [{"name": "PORT", "value": "9090"}, {"name": "K_REVISION", "value": "web-00001"},
-                   {"name": "K_CONFIGURATION", "value": "web"}, {"name": "K_SERVICE", "value": "web"}]
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web-00001-deployment-x", "namespace": NS}, "spec": {
-        "containers": [
-            {"name": "web", "image": "registry.example/web:1", "ports": [{"name": "user-port", "containerPort": 9090}],
-             "env": [{"name": "PORT", "value": "8080"}, *knative_env]},
-            {"name": "queue-proxy", "image": "gcr.io/knative-releases/knative.dev/serving/cmd/queue:v1",
-             "ports": [{"name": "http-queueadm", "containerPort": 8022}, {"name": "http-autometric", "containerPort": 9090},
-                       {"name": "http-usermetric", "containerPort": 9091}, {"name": "queue-port", "containerPort": 8012}]},
-        ]}}
+    knative_env = [
+        {"name": "PORT", "value": "9090"},
+        {"name": "K_REVISION", "value": "web-00001"},
+        {"name": "K_CONFIGURATION", "value": "web"},
+        {"name": "K_SERVICE", "value": "web"},
+    ]
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "web-00001-deployment-x", "namespace": NS},
+        "spec": {
+            "containers": [
+                {
+                    "name": "web",
+                    "image": "registry.example/web:1",
+                    "ports": [{"name": "user-port", "containerPort": 9090}],
+                    "env": [{"name": "PORT", "value": "8080"}, *knative_env],
+                },
+                {
+                    "name": "queue-proxy",
+                    "image": "gcr.io/knative-releases/knative.dev/serving/cmd/queue:v1",
+                    "ports": [
+                        {"name": "http-queueadm", "containerPort": 8022},
+                        {"name": "http-autometric", "containerPort": 9090},
+                        {"name": "http-usermetric", "containerPort": 9091},
+                        {"name": "queue-port", "containerPort": 8012},
+                    ],
+                },
+            ]
+        },
+    }
     (r,) = cp.apply([pod], dry_run=True, check=False, server_side=False)  # Knative creates, it does not apply
     assert r.error is None
     assert any('hides previous definition of "PORT"' in w for w in r.warnings), r.warnings

@@ -35,20 +35,27 @@ def replace(path: Path, old: str, new: str) -> None:
 
 def changed_image(project: Path) -> None:
     """globex checkout: a new tag and digest."""
-    replace(project / "blueprints/tenants/globex.yaml",
-            "image: ghcr.io/acme/globex-checkout:1.5.0@sha256:"
-            "c7761e58969f7edd498186641b2021e8477e1bcd230de4cf3435242da4a40d14",
-            f"image: {NEW_CHECKOUT}")
+    replace(
+        project / "blueprints/tenants/globex.yaml",
+        "image: ghcr.io/acme/globex-checkout:1.5.0@sha256:"
+        "c7761e58969f7edd498186641b2021e8477e1bcd230de4cf3435242da4a40d14",
+        f"image: {NEW_CHECKOUT}",
+    )
 
 
 def traffic_split(project: Path) -> None:
     """globex checkout canary: 80/20 → 50/50 (prod; dev overrides the traffic with 100 % latest)."""
     tenant = project / "blueprints/tenants/globex.yaml"
-    replace(tenant, "{revision: checkout-v1, percent: 80, tag: stable}", "{revision: checkout-v1, percent: 50, tag: stable}")
-    replace(tenant, "{latestRevision: true, percent: 20, tag: canary}", "{latestRevision: true, percent: 50, tag: canary}")
+    replace(
+        tenant, "{revision: checkout-v1, percent: 80, tag: stable}", "{revision: checkout-v1, percent: 50, tag: stable}"
+    )
+    replace(
+        tenant, "{latestRevision: true, percent: 20, tag: canary}", "{latestRevision: true, percent: 50, tag: canary}"
+    )
 
 
-HOOLI = """\
+HOOLI = (
+    """\
 # A new trial customer.
 apiVersion: genplat.dev/v1alpha1
 kind: Tenant
@@ -64,13 +71,16 @@ spec:
     - name: dev
   services:
     - name: search
-      image: ghcr.io/acme/hooli-search:0.1.0@sha256:""" + "5e" * 32 + """
+      image: ghcr.io/acme/hooli-search:0.1.0@sha256:"""
+    + "5e" * 32
+    + """
       port: 8080
       scaling: {min: 0, max: 2}
       resources:
         requests: {cpu: 100m, memory: 128Mi}
         limits: {cpu: 500m, memory: 256Mi}
 """
+)
 
 
 def new_tenant(project: Path) -> None:
@@ -109,22 +119,35 @@ def new_environment(project: Path) -> None:
     """A staging environment with one cluster; globex, tools and umbrella join it."""
     replace(project / "blueprints/platform.yaml", "  tiers:\n", STAGING + "  tiers:\n")
     replace(project / "blueprints/tenants/globex.yaml", "    - name: prod\n", "    - name: prod\n    - name: staging\n")
-    replace(project / "blueprints/tenants/tools.yaml", "      clusters: [prod-eu]\n",
-            "      clusters: [prod-eu]\n    - name: staging\n")
-    replace(project / "blueprints/tenants/umbrella.yaml", "    - name: prod\n", "    - name: prod\n    - name: staging\n")
+    replace(
+        project / "blueprints/tenants/tools.yaml",
+        "      clusters: [prod-eu]\n",
+        "      clusters: [prod-eu]\n    - name: staging\n",
+    )
+    replace(
+        project / "blueprints/tenants/umbrella.yaml", "    - name: prod\n", "    - name: prod\n    - name: staging\n"
+    )
 
 
 def loosened_policy(project: Path) -> None:
     """The platform loosens its guardrails: docker.io allowed, baseline Pod Security, no limits or
     :latest checks, and tools (an internal team) may call globex."""
     platform = project / "blueprints/platform.yaml"
-    replace(platform, "    podSecurity: {enforce: restricted, audit: restricted, warn: restricted}\n",
-            "    podSecurity: {enforce: baseline, audit: restricted, warn: restricted}\n")
-    replace(platform, "    allowedRegistries: [ghcr.io/acme, registry.acme.example]\n",
-            "    allowedRegistries: [ghcr.io/acme, registry.acme.example, docker.io]\n")
+    replace(
+        platform,
+        "    podSecurity: {enforce: restricted, audit: restricted, warn: restricted}\n",
+        "    podSecurity: {enforce: baseline, audit: restricted, warn: restricted}\n",
+    )
+    replace(
+        platform,
+        "    allowedRegistries: [ghcr.io/acme, registry.acme.example]\n",
+        "    allowedRegistries: [ghcr.io/acme, registry.acme.example, docker.io]\n",
+    )
     replace(platform, "    requireLimits: true\n", "    requireLimits: false\n")
     replace(platform, "    forbidLatest: true\n", "    forbidLatest: false\n")
-    replace(project / "blueprints/tenants/globex.yaml", "    allowFrom: [initech]\n", "    allowFrom: [initech, tools]\n")
+    replace(
+        project / "blueprints/tenants/globex.yaml", "    allowFrom: [initech]\n", "    allowFrom: [initech, tools]\n"
+    )
 
 
 def _reverse_keys(value: t.Any) -> t.Any:

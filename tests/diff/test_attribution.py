@@ -19,8 +19,13 @@ def _line(file: str, needle: str) -> int:
 
 
 def test_anchor_grammar() -> None:
-    assert parse_anchor('spec.services[checkout].env["LOG.LEVEL"]') == ["spec", "services", ("checkout",), "env",
-                                                                        "LOG.LEVEL"]
+    assert parse_anchor('spec.services[checkout].env["LOG.LEVEL"]') == [
+        "spec",
+        "services",
+        ("checkout",),
+        "env",
+        "LOG.LEVEL",
+    ]
     assert parse_anchor("spec.environments[0].tier") == ["spec", "environments", 0, "tier"]
     assert parse_anchor("spec..x") is None
 
@@ -30,8 +35,11 @@ def test_both_source_forms_resolve_to_the_same_line() -> None:
     assert bps is not None
     checkout = _line("blueprints/tenants/globex.yaml", "- name: checkout")
     by_anchor = resolve_source("blueprints/tenants/globex.yaml#spec.services[checkout]", bps)
-    assert (by_anchor.file, by_anchor.line, by_anchor.path) == ("blueprints/tenants/globex.yaml", checkout,
-                                                                "spec.services[checkout]")
+    assert (by_anchor.file, by_anchor.line, by_anchor.path) == (
+        "blueprints/tenants/globex.yaml",
+        checkout,
+        "spec.services[checkout]",
+    )
     by_line = resolve_source(f"blueprints/tenants/globex.yaml:{checkout}", bps)
     assert (by_line.line, by_line.path) == (checkout, "spec.services[checkout]")
     allow = _line("blueprints/platform.yaml", "allowedRegistries:")
@@ -61,14 +69,20 @@ def test_attribution_with_anchored_output(tmp_path: Path) -> None:
     peer policy to the other tenant's allowFrom even without blueprints."""
     base_p = ex.copy_project(tmp_path / "base")
     head_p = ex.copy_project(tmp_path / "head")
-    ex.replace(head_p / "blueprints/tenants/umbrella.yaml", "allowFrom: [globex, initech]",
-               "allowFrom: [globex, initech, tools]")
+    ex.replace(
+        head_p / "blueprints/tenants/umbrella.yaml",
+        "allowFrom: [globex, initech]",
+        "allowFrom: [globex, initech, tools]",
+    )
     outs = []
     for p in (base_p, head_p):
         out = ex.build(p, p / "out")
         _to_anchors(out, p)
         outs.append(out)
-    assert "# source: blueprints/tenants/umbrella.yaml#spec.network" in (outs[1] / "dev/dev-eu/tenants/umbrella.yaml").read_text()
+    assert (
+        "# source: blueprints/tenants/umbrella.yaml#spec.network"
+        in (outs[1] / "dev/dev-eu/tenants/umbrella.yaml").read_text()
+    )
     result = diff(f"dir:{outs[0]}", f"dir:{outs[1]}")
     causes = {(o.key.bundle, o.key.namespace, o.key.name): o.cause for o in result.objects}
     to_peers = causes[("dev/dev-eu", "tools-dev", "allow-to-peers")]

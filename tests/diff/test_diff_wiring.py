@@ -12,8 +12,11 @@ from . import examples as ex
 def test_diff_shows_a_new_connection_reference(tmp_path: Path, genplat_cli: t.Any, monkeypatch: t.Any) -> None:
     project = ex.copy_project(tmp_path / "project")
     ex.build(project, tmp_path / "base")
-    ex.replace(project / "blueprints/tenants/initech.yaml", "        QUEUE: reports\n",
-               "        QUEUE: reports\n        DB_URI_HOST: {fromResource: reports-db, key: host}\n")
+    ex.replace(
+        project / "blueprints/tenants/initech.yaml",
+        "        QUEUE: reports\n",
+        "        QUEUE: reports\n        DB_URI_HOST: {fromResource: reports-db, key: host}\n",
+    )
     ex.build(project, tmp_path / "head")
     monkeypatch.chdir(tmp_path)
     result = genplat_cli("diff", "base", "head", "--format", "text", "--exit-code")

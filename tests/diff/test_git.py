@@ -19,17 +19,30 @@ pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not 
 
 
 def git(repo: Path, *args: str) -> str:
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@example.invalid", "HOME": str(repo), "GIT_CONFIG_NOSYSTEM": "1",
-           "PATH": "/usr/bin:/bin:/usr/local/bin"}
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+        "HOME": str(repo),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "PATH": "/usr/bin:/bin:/usr/local/bin",
+    }
     return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True).stdout
 
 
 def state(repo: Path) -> tuple[str, str, bytes, dict[str, bytes]]:
-    files = {str(p.relative_to(repo)): p.read_bytes() for p in sorted(repo.rglob("*"))
-             if p.is_file() and ".git" not in p.relative_to(repo).parts}
-    return (git(repo, "rev-parse", "HEAD"), git(repo, "status", "--porcelain", "--untracked-files=all"),
-            (repo / ".git" / "index").read_bytes(), files)
+    files = {
+        str(p.relative_to(repo)): p.read_bytes()
+        for p in sorted(repo.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(repo).parts
+    }
+    return (
+        git(repo, "rev-parse", "HEAD"),
+        git(repo, "status", "--porcelain", "--untracked-files=all"),
+        (repo / ".git" / "index").read_bytes(),
+        files,
+    )
 
 
 @pytest.fixture
@@ -59,7 +72,9 @@ def test_two_revisions_from_committed_output(repo: Path) -> None:
     result = diff("HEAD~1", "HEAD", project=repo / "project", use_committed_output=True)
     assert state(repo) == before
     assert [(d.status, d.key.bundle, d.key.name) for d in result.objects] == [
-        ("changed", "dev/dev-eu", "checkout"), ("changed", "prod/prod-eu", "checkout")]
+        ("changed", "dev/dev-eu", "checkout"),
+        ("changed", "prod/prod-eu", "checkout"),
+    ]
     assert result.base.label.startswith("HEAD~1 (") and result.base.kind == "git"
 
 
@@ -91,8 +106,9 @@ def test_unknown_revision_is_a_clear_error(repo: Path, genplat_cli: t.Any, monke
 
 
 def test_revision_before_the_project_existed_is_empty(repo: Path) -> None:
-    empty_tree = subprocess.run(["git", "mktree"], cwd=repo, input="", capture_output=True, text=True,
-                                check=True).stdout.strip()
+    empty_tree = subprocess.run(
+        ["git", "mktree"], cwd=repo, input="", capture_output=True, text=True, check=True
+    ).stdout.strip()
     commit = git(repo, "commit-tree", empty_tree, "-m", "unrelated root").strip()
     git(repo, "branch", "fresh", commit)
     result = diff("fresh", "HEAD", project=repo / "project", use_committed_output=True)
@@ -123,8 +139,9 @@ def test_rendering_blueprints_at_two_revisions(tmp_path: Path) -> None:
     assert any(r_.rule == "quota-raised" for r_ in result.risks)
 
 
-def test_cli_default_sides_in_a_fresh_copy_of_the_project(tmp_path: Path, genplat_cli: t.Any,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_default_sides_in_a_fresh_copy_of_the_project(
+    tmp_path: Path, genplat_cli: t.Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`genplat diff` with no arguments in a new repository holding a copy of the project: the last
     commit's blueprints against the edited working tree, both rendered; nothing in the repository moves."""
     r = tmp_path / "project"
@@ -137,12 +154,14 @@ def test_cli_default_sides_in_a_fresh_copy_of_the_project(tmp_path: Path, genpla
     tenant = r / "blueprints" / "tenants" / "globex.yaml"
     text = tenant.read_text(encoding="utf-8")
     assert text.count("percent: 80") == 1 and text.count("percent: 20") == 1
-    tenant.write_text(text.replace("percent: 80", "percent: 70").replace("percent: 20", "percent: 30"),
-                      encoding="utf-8")
+    tenant.write_text(
+        text.replace("percent: 80", "percent: 70").replace("percent: 20", "percent: 30"), encoding="utf-8"
+    )
     git(r, "add", "blueprints/tenants/globex.yaml")  # a staged edit: the index must stay as it is too
     (r / "blueprints" / "tenants" / "umbrella.yaml").write_text(
         (r / "blueprints" / "tenants" / "umbrella.yaml").read_text(encoding="utf-8") + "# an unstaged edit\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     before = state(r)
     monkeypatch.chdir(r)
     res = genplat_cli("diff", "--exit-code")

@@ -47,8 +47,9 @@ def pairs(tmp_path_factory: pytest.TempPathFactory) -> t.Callable[[str], Path]:
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 @pytest.mark.parametrize("case", ex.CASES)
-def test_golden(case: str, fmt: str, pairs: t.Callable[[str], Path], genplat_cli: t.Any,
-                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_golden(
+    case: str, fmt: str, pairs: t.Callable[[str], Path], genplat_cli: t.Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(pairs(case))
     result = genplat_cli("diff", "base", "head", "--format", fmt, "--exit-code")
     assert result.stderr == ""
@@ -57,7 +58,8 @@ def test_golden(case: str, fmt: str, pairs: t.Callable[[str], Path], genplat_cli
         expected_file.write_text(result.stdout, encoding="utf-8")
     assert result.stdout == expected_file.read_text(encoding="utf-8"), (
         f"{expected_file.name} differs: if the examples or their rendering changed on purpose, regenerate with "
-        "GENPLAT_UPDATE_GOLDEN=1 and read the new report")
+        "GENPLAT_UPDATE_GOLDEN=1 and read the new report"
+    )
     assert result.code == (0 if case == "reordered" else 1)
 
 
@@ -66,8 +68,14 @@ def test_golden(case: str, fmt: str, pairs: t.Callable[[str], Path], genplat_cli
 # (rule, bundle, kind, name) of every risk flag.
 EXPECTED: dict[str, tuple[list[tuple[t.Any, ...]] | None, list[tuple[t.Any, ...]]]] = {
     "changed-image": (
-        [("changed", b, "Service", ns, "checkout") for b, ns in
-         (("dev/dev-eu", "globex-dev"), ("prod/prod-eu", "globex-prod"), ("prod/prod-us", "globex-prod"))],
+        [
+            ("changed", b, "Service", ns, "checkout")
+            for b, ns in (
+                ("dev/dev-eu", "globex-dev"),
+                ("prod/prod-eu", "globex-prod"),
+                ("prod/prod-us", "globex-prod"),
+            )
+        ],
         [],
     ),
     "traffic-split": (
@@ -75,70 +83,124 @@ EXPECTED: dict[str, tuple[list[tuple[t.Any, ...]] | None, list[tuple[t.Any, ...]
         [],
     ),
     "new-tenant": (
-        [("added", "dev/dev-eu", kind, ns, name) for kind, ns, name in (
-            ("Namespace", None, "hooli-dev"),
-            ("ExternalSecret", "hooli-dev", "acme-registry"),
-            ("LimitRange", "hooli-dev", "tenant-limits"),
-            ("NetworkPolicy", "hooli-dev", "allow-dns"),
-            ("NetworkPolicy", "hooli-dev", "allow-platform"),
-            ("NetworkPolicy", "hooli-dev", "allow-same-namespace"),
-            ("NetworkPolicy", "hooli-dev", "default-deny"),
-            ("ResourceQuota", "hooli-dev", "tenant-quota"),
-            ("RoleBinding", "hooli-dev", "tenant-admins"),
-            ("RoleBinding", "hooli-dev", "tenant-developers"),
-            ("Service", "hooli-dev", "search"),
-            ("ServiceAccount", "hooli-dev", "workload"))],
+        [
+            ("added", "dev/dev-eu", kind, ns, name)
+            for kind, ns, name in (
+                ("Namespace", None, "hooli-dev"),
+                ("ExternalSecret", "hooli-dev", "acme-registry"),
+                ("LimitRange", "hooli-dev", "tenant-limits"),
+                ("NetworkPolicy", "hooli-dev", "allow-dns"),
+                ("NetworkPolicy", "hooli-dev", "allow-platform"),
+                ("NetworkPolicy", "hooli-dev", "allow-same-namespace"),
+                ("NetworkPolicy", "hooli-dev", "default-deny"),
+                ("ResourceQuota", "hooli-dev", "tenant-quota"),
+                ("RoleBinding", "hooli-dev", "tenant-admins"),
+                ("RoleBinding", "hooli-dev", "tenant-developers"),
+                ("Service", "hooli-dev", "search"),
+                ("ServiceAccount", "hooli-dev", "workload"),
+            )
+        ],
         [],  # a new tenant's standard bindings (admin, edit in its own namespace) are not a risk
     ),
     "removed-offering": (
-        [("removed", b, kind, ns, name) for b, env in (("dev/dev-eu", "dev"), ("prod/prod-eu", "prod"))
-         for kind, ns, name in (("CompositeResourceDefinition", None, "virtualclusters.platform.acme.example"),
-                                ("Composition", None, "vcluster-default"),
-                                ("VirtualCluster", f"initech-{env}", "sandbox"))],
+        [
+            ("removed", b, kind, ns, name)
+            for b, env in (("dev/dev-eu", "dev"), ("prod/prod-eu", "prod"))
+            for kind, ns, name in (
+                ("CompositeResourceDefinition", None, "virtualclusters.platform.acme.example"),
+                ("Composition", None, "vcluster-default"),
+                ("VirtualCluster", f"initech-{env}", "sandbox"),
+            )
+        ],
         # The tenant's VirtualCluster is protected (the offering's deletionPolicy is Orphan by default).
         [("kept-on-removal", b, "VirtualCluster", "sandbox") for b in ("dev/dev-eu", "prod/prod-eu")]
-        + [("crd-removed", b, "CompositeResourceDefinition", "virtualclusters.platform.acme.example")
-           for b in ("dev/dev-eu", "prod/prod-eu")]
+        + [
+            ("crd-removed", b, "CompositeResourceDefinition", "virtualclusters.platform.acme.example")
+            for b in ("dev/dev-eu", "prod/prod-eu")
+        ]
         + [("object-deleted", b, "Composition", "vcluster-default") for b in ("dev/dev-eu", "prod/prod-eu")],
     ),
     "tier-move": (
-        [("changed", b, kind, f"umbrella-{env}", name)
-         for b, env in (("dev/dev-eu", "dev"), ("prod/prod-eu", "prod"), ("prod/prod-us", "prod"))
-         for kind, name in (("LimitRange", "tenant-limits"), ("ResourceQuota", "tenant-quota"))],
-        [("quota-raised", b, kind, name) for b in ("dev/dev-eu", "prod/prod-eu", "prod/prod-us")
-         for kind, name in (("LimitRange", "tenant-limits"), ("ResourceQuota", "tenant-quota"))],
+        [
+            ("changed", b, kind, f"umbrella-{env}", name)
+            for b, env in (("dev/dev-eu", "dev"), ("prod/prod-eu", "prod"), ("prod/prod-us", "prod"))
+            for kind, name in (("LimitRange", "tenant-limits"), ("ResourceQuota", "tenant-quota"))
+        ],
+        [
+            ("quota-raised", b, kind, name)
+            for b in ("dev/dev-eu", "prod/prod-eu", "prod/prod-us")
+            for kind, name in (("LimitRange", "tenant-limits"), ("ResourceQuota", "tenant-quota"))
+        ],
     ),
     "reordered": ([], []),
     "new-environment": (None, []),  # 49 objects: test_new_environment_is_one_block_per_tenant
     "loosened-policy": (
-        [(status, b, kind, ns, name) for b, envs in (("dev/dev-eu", ("dev",)), ("prod/prod-eu", ("prod",)),
-                                                     ("prod/prod-us", ("prod",)))
-         for status, kind, ns, name in (
-             ([("removed", "ValidatingPolicy", None, "genplat-container-resources"),
-               ("changed", "ValidatingPolicy", None, "genplat-image-registry-build"),
-               ("changed", "ValidatingPolicy", None, "genplat-image-registry-workload"),
-               ("removed", "ValidatingPolicy", None, "genplat-image-tag")] if b != "prod/prod-us" else
-              [("removed", "ValidatingAdmissionPolicy", None, "genplat-container-resources"),
-               ("changed", "ValidatingAdmissionPolicy", None, "genplat-image-registry-build"),
-               ("changed", "ValidatingAdmissionPolicy", None, "genplat-image-registry-workload"),
-               ("removed", "ValidatingAdmissionPolicy", None, "genplat-image-tag"),
-               ("removed", "ValidatingAdmissionPolicyBinding", None, "genplat-container-resources"),
-               ("removed", "ValidatingAdmissionPolicyBinding", None, "genplat-image-tag")])
-             + [x for env in envs for x in (
-                 [("changed", "Namespace", None, f"globex-{env}"),
-                  ("changed", "NetworkPolicy", f"globex-{env}", "allow-from-peers")]
-                 + ([("changed", "Namespace", None, f"initech-{env}"), ("changed", "Namespace", None, f"tools-{env}"),
-                     ("added", "NetworkPolicy", f"tools-{env}", "allow-to-peers")] if b != "prod/prod-us" else [])
-                 + [("changed", "Namespace", None, f"umbrella-{env}")])])],
-        [("allowlist-widened", None, None, None), ("guardrail-disabled", None, None, None),
-         ("guardrail-disabled", None, None, None)]
-        + [("pod-security-lowered", b, "Namespace", f"{t}-{env}") for b, env, tenants in (
-            ("dev/dev-eu", "dev", ("globex", "initech", "tools", "umbrella")),
-            ("prod/prod-eu", "prod", ("globex", "initech", "tools", "umbrella")),
-            ("prod/prod-us", "prod", ("globex", "umbrella"))) for t in tenants]
-        + [("network-peers-added", b, "NetworkPolicy", name) for b, names in (
-            ("dev/dev-eu", ("allow-from-peers", "allow-to-peers")), ("prod/prod-eu", ("allow-from-peers", "allow-to-peers")),
-            ("prod/prod-us", ("allow-from-peers",))) for name in names],
+        [
+            (status, b, kind, ns, name)
+            for b, envs in (("dev/dev-eu", ("dev",)), ("prod/prod-eu", ("prod",)), ("prod/prod-us", ("prod",)))
+            for status, kind, ns, name in (
+                (
+                    [
+                        ("removed", "ValidatingPolicy", None, "genplat-container-resources"),
+                        ("changed", "ValidatingPolicy", None, "genplat-image-registry-build"),
+                        ("changed", "ValidatingPolicy", None, "genplat-image-registry-workload"),
+                        ("removed", "ValidatingPolicy", None, "genplat-image-tag"),
+                    ]
+                    if b != "prod/prod-us"
+                    else [
+                        ("removed", "ValidatingAdmissionPolicy", None, "genplat-container-resources"),
+                        ("changed", "ValidatingAdmissionPolicy", None, "genplat-image-registry-build"),
+                        ("changed", "ValidatingAdmissionPolicy", None, "genplat-image-registry-workload"),
+                        ("removed", "ValidatingAdmissionPolicy", None, "genplat-image-tag"),
+                        ("removed", "ValidatingAdmissionPolicyBinding", None, "genplat-container-resources"),
+                        ("removed", "ValidatingAdmissionPolicyBinding", None, "genplat-image-tag"),
+                    ]
+                )
+                + [
+                    x
+                    for env in envs
+                    for x in (
+                        [
+                            ("changed", "Namespace", None, f"globex-{env}"),
+                            ("changed", "NetworkPolicy", f"globex-{env}", "allow-from-peers"),
+                        ]
+                        + (
+                            [
+                                ("changed", "Namespace", None, f"initech-{env}"),
+                                ("changed", "Namespace", None, f"tools-{env}"),
+                                ("added", "NetworkPolicy", f"tools-{env}", "allow-to-peers"),
+                            ]
+                            if b != "prod/prod-us"
+                            else []
+                        )
+                        + [("changed", "Namespace", None, f"umbrella-{env}")]
+                    )
+                ]
+            )
+        ],
+        [
+            ("allowlist-widened", None, None, None),
+            ("guardrail-disabled", None, None, None),
+            ("guardrail-disabled", None, None, None),
+        ]
+        + [
+            ("pod-security-lowered", b, "Namespace", f"{t}-{env}")
+            for b, env, tenants in (
+                ("dev/dev-eu", "dev", ("globex", "initech", "tools", "umbrella")),
+                ("prod/prod-eu", "prod", ("globex", "initech", "tools", "umbrella")),
+                ("prod/prod-us", "prod", ("globex", "umbrella")),
+            )
+            for t in tenants
+        ]
+        + [
+            ("network-peers-added", b, "NetworkPolicy", name)
+            for b, names in (
+                ("dev/dev-eu", ("allow-from-peers", "allow-to-peers")),
+                ("prod/prod-eu", ("allow-from-peers", "allow-to-peers")),
+                ("prod/prod-us", ("allow-from-peers",)),
+            )
+            for name in names
+        ],
     ),
 }
 
@@ -168,14 +230,19 @@ def test_changed_image_names_old_and_new_reference() -> None:
     # The image, and the revision name genplat derives from the template's content: nothing else.
     assert paths == {image_path, "spec.template.metadata.name"}
     assert {(old, new) for path, old, new in _changes(report) if path == image_path} == {
-        ("ghcr.io/acme/globex-checkout:1.5.0@sha256:c7761e58969f7edd498186641b2021e8477e1bcd230de4cf3435242da4a40d14",
-         ex.NEW_CHECKOUT)}
+        (
+            "ghcr.io/acme/globex-checkout:1.5.0@sha256:c7761e58969f7edd498186641b2021e8477e1bcd230de4cf3435242da4a40d14",
+            ex.NEW_CHECKOUT,
+        )
+    }
 
 
 def test_traffic_split_matched_by_tag() -> None:
     report = json.loads((GOLDEN / "traffic-split.json").read_text(encoding="utf-8"))
-    assert _changes(report) == {("spec.traffic[tag=stable].percent", 80, 50),
-                                ("spec.traffic[tag=canary].percent", 20, 50)}
+    assert _changes(report) == {
+        ("spec.traffic[tag=stable].percent", 80, 50),
+        ("spec.traffic[tag=canary].percent", 20, 50),
+    }
 
 
 def test_tier_move_raises_every_quota() -> None:
@@ -196,27 +263,46 @@ def _md(case: str) -> str:
 
 # The summary line each day-2 change must open with, and the blueprint file:line it names.
 SUMMARY = {
-    "new-tenant": [("tenant hooli added: tier small; environment dev; 1 service (search)",
-                    "blueprints/tenants/hooli.yaml", 5)],
+    "new-tenant": [
+        ("tenant hooli added: tier small; environment dev; 1 service (search)", "blueprints/tenants/hooli.yaml", 5)
+    ],
     "tier-move": [("tenant umbrella: tier medium → large", "blueprints/tenants/umbrella.yaml", 9)],
-    "changed-image": [("tenant globex: service checkout: image ghcr.io/acme/globex-checkout:1.5.0 → "
-                       "ghcr.io/acme/globex-checkout:1.6.0", "blueprints/tenants/globex.yaml", 24)],
-    "traffic-split": [("tenant globex: service checkout: traffic [stable].percent 80 → 50; [canary].percent 20 → 50",
-                       "blueprints/tenants/globex.yaml", 34)],
+    "changed-image": [
+        (
+            "tenant globex: service checkout: image ghcr.io/acme/globex-checkout:1.5.0 → "
+            "ghcr.io/acme/globex-checkout:1.6.0",
+            "blueprints/tenants/globex.yaml",
+            24,
+        )
+    ],
+    "traffic-split": [
+        (
+            "tenant globex: service checkout: traffic [stable].percent 80 → 50; [canary].percent 20 → 50",
+            "blueprints/tenants/globex.yaml",
+            34,
+        )
+    ],
     "new-environment": [
-        ("new environment staging: 1 cluster (staging-eu), 3 tenants (globex, tools, umbrella)",
-         "blueprints/platform.yaml", 29),
+        (
+            "new environment staging: 1 cluster (staging-eu), 3 tenants (globex, tools, umbrella)",
+            "blueprints/platform.yaml",
+            29,
+        ),
         ("tenant globex joins environment staging", "blueprints/tenants/globex.yaml", 22),
         ("tenant tools joins environment staging", "blueprints/tenants/tools.yaml", 20),
-        ("tenant umbrella joins environment staging", "blueprints/tenants/umbrella.yaml", 17)],
-    "removed-offering": [("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 193),
-                         ("tenant initech: resource sandbox removed", "blueprints/tenants/initech.yaml", 65)],
-    "loosened-policy": [("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 307),
-                        ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 308),
-                        ("policy requireLimits: true → false", "blueprints/platform.yaml", 309),
-                        ("policy forbidLatest: true → false", "blueprints/platform.yaml", 310),
-                        ("tenant globex: allowFrom + tools (tools may now call globex)",
-                         "blueprints/tenants/globex.yaml", 37)],
+        ("tenant umbrella joins environment staging", "blueprints/tenants/umbrella.yaml", 17),
+    ],
+    "removed-offering": [
+        ("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 193),
+        ("tenant initech: resource sandbox removed", "blueprints/tenants/initech.yaml", 65),
+    ],
+    "loosened-policy": [
+        ("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 307),
+        ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 308),
+        ("policy requireLimits: true → false", "blueprints/platform.yaml", 309),
+        ("policy forbidLatest: true → false", "blueprints/platform.yaml", 310),
+        ("tenant globex: allowFrom + tools (tools may now call globex)", "blueprints/tenants/globex.yaml", 37),
+    ],
 }
 
 
@@ -269,7 +355,8 @@ def test_new_tenant_is_short_and_names_its_file() -> None:
     assert "12 objects added</b> in <code>dev/dev-eu</code> (4 NetworkPolicy, 2 RoleBinding," in md
     groups = _json("new-tenant")["groups"]
     assert [(g["type"], g["tenant"], g["bundles"], sum(g["kinds"].values())) for g in groups] == [
-        ("tenant", "hooli", ["dev/dev-eu"], 12)]
+        ("tenant", "hooli", ["dev/dev-eu"], 12)
+    ]
 
 
 def test_identical_changes_are_shown_once_with_their_places() -> None:
@@ -288,34 +375,44 @@ def test_new_environment_is_one_block_per_tenant() -> None:
     report = _json("new-environment")
     assert {o["status"] for o in report["objects"]} == {"added"}
     assert {o["bundle"] for o in report["objects"]} == {"staging/staging-eu"}
-    blocks = [(g["type"], g["tenant"], sum(g["kinds"].values()), g["cause"]["file"], g["cause"]["line"])
-              for g in report["groups"]]
-    assert blocks == [("platform", None, 7, "blueprints/platform.yaml", 29),
-                      ("tenant", "globex", 14, "blueprints/tenants/globex.yaml", 22),
-                      ("tenant", "tools", 13, "blueprints/tenants/tools.yaml", 20),
-                      ("tenant", "umbrella", 17, "blueprints/tenants/umbrella.yaml", 17)]
+    blocks = [
+        (g["type"], g["tenant"], sum(g["kinds"].values()), g["cause"]["file"], g["cause"]["line"])
+        for g in report["groups"]
+    ]
+    assert blocks == [
+        ("platform", None, 7, "blueprints/platform.yaml", 29),
+        ("tenant", "globex", 14, "blueprints/tenants/globex.yaml", 22),
+        ("tenant", "tools", 13, "blueprints/tenants/tools.yaml", 20),
+        ("tenant", "umbrella", 17, "blueprints/tenants/umbrella.yaml", 17),
+    ]
     assert report["risks"] == [] and _md("new-environment").count("<details>") == 4
 
 
 def test_list_changes_are_item_level() -> None:
     md = _md("loosened-policy")
     # globex's allow-from-peers gains tools-dev: one added item, not the whole list twice.
-    block = md[md.index("<code>NetworkPolicy allow-from-peers</code>"):]
-    block = block[:block.index("</details>")]
+    block = md[md.index("<code>NetworkPolicy allow-from-peers</code>") :]
+    block = block[: block.index("</details>")]
     assert "+ tools-dev" in block and "- initech-dev" not in block and "- - " not in md and "+ - " not in md
-    change = next(c for o in _json("loosened-policy")["objects"] if o["name"] == "allow-from-peers"
-                  and o["bundle"] == "dev/dev-eu" for c in o["changes"])
+    change = next(
+        c
+        for o in _json("loosened-policy")["objects"]
+        if o["name"] == "allow-from-peers" and o["bundle"] == "dev/dev-eu"
+        for c in o["changes"]
+    )
     assert change["items"] == {"added": ["tools-dev"], "removed": []}
 
 
 def test_loosened_policy_flags() -> None:
     risks = _json("loosened-policy")["risks"]
-    blueprint_level = [(r["rule"], r["cause"]["file"], r["cause"]["line"], r["cause"]["path"])
-                       for r in risks if r["kind"] is None]
+    blueprint_level = [
+        (r["rule"], r["cause"]["file"], r["cause"]["line"], r["cause"]["path"]) for r in risks if r["kind"] is None
+    ]
     assert blueprint_level == [
         ("allowlist-widened", "blueprints/platform.yaml", 308, "spec.policies.allowedRegistries"),
         ("guardrail-disabled", "blueprints/platform.yaml", 310, "spec.policies.forbidLatest"),
-        ("guardrail-disabled", "blueprints/platform.yaml", 309, "spec.policies.requireLimits")]
+        ("guardrail-disabled", "blueprints/platform.yaml", 309, "spec.policies.requireLimits"),
+    ]
     psa = {r["cause"]["path"] for r in risks if r["rule"] == "pod-security-lowered"}
     assert psa == {"spec.policies.podSecurity.enforce"}
     # The removed Kyverno policies are what forbidLatest/requireLimits turned off: no second flag each.
@@ -332,10 +429,16 @@ def test_attribution_of_peer_policies() -> None:
             continue
         if o["kind"] == "NetworkPolicy":
             assert (o["cause"]["file"], o["cause"]["line"], o["cause"]["path"], o["cause"]["note"]) == (
-                "blueprints/tenants/globex.yaml", 37, "spec.network.allowFrom[1]", "globex's allowFrom lists tools")
+                "blueprints/tenants/globex.yaml",
+                37,
+                "spec.network.allowFrom[1]",
+                "globex's allowFrom lists tools",
+            )
         elif o["kind"] == "Namespace":
-            assert (o["cause"]["file"], o["cause"]["path"]) == ("blueprints/platform.yaml",
-                                                                 "spec.policies.podSecurity.enforce")
+            assert (o["cause"]["file"], o["cause"]["path"]) == (
+                "blueprints/platform.yaml",
+                "spec.policies.podSecurity.enforce",
+            )
         else:
             assert o["cause"]["path"].startswith("spec.policies."), o
 
@@ -348,8 +451,10 @@ def test_every_object_change_names_a_blueprint_value() -> None:
             assert o["cause"] is not None and o["cause"]["file"].startswith("blueprints/"), (case, o["display"])
             assert o["cause"]["line"], (case, o["display"])
     causes = {(o["kind"], o["cause"]["path"], o["cause"]["note"]) for o in _json("tier-move")["objects"]}
-    assert causes == {("LimitRange", "spec.tier", "tier medium → large"),
-                      ("ResourceQuota", "spec.tier", "tier medium → large")}
+    assert causes == {
+        ("LimitRange", "spec.tier", "tier medium → large"),
+        ("ResourceQuota", "spec.tier", "tier medium → large"),
+    }
 
 
 def test_output_folders_say_there_are_no_blueprints(pairs: t.Callable[[str], Path]) -> None:
@@ -389,11 +494,13 @@ def test_reordered_file_with_one_real_change_is_seen(tmp_path: Path, pairs: t.Ca
     path.write_text(text.replace("percent: 20", "percent: 25"), encoding="utf-8")
     result = diff(str(root / "base"), str(head))
     assert [(o.key.bundle, o.key.name, [c.new for c in o.changes]) for o in result.objects] == [
-        ("prod/prod-eu", "checkout", [25])]
+        ("prod/prod-eu", "checkout", [25])
+    ]
 
 
-def test_colour_only_when_asked(pairs: t.Callable[[str], Path], genplat_cli: t.Any,
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_colour_only_when_asked(
+    pairs: t.Callable[[str], Path], genplat_cli: t.Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(pairs("traffic-split"))
     assert "\x1b[" not in genplat_cli("diff", "base", "head").stdout  # not a terminal
     coloured = genplat_cli("diff", "base", "head", "--color").stdout

@@ -118,7 +118,7 @@ class FaultProxy:
         try:
             if f.drip and re.search(f.drip, what):
                 for i in range(len(raw)):
-                    h.wfile.write(raw[i:i + 1])
+                    h.wfile.write(raw[i : i + 1])
                     h.wfile.flush()
                     time.sleep(f.drip_interval)
             else:
@@ -156,8 +156,12 @@ class Decoy:
         self.server, self.host = _start(Handler)
 
     def credentials_seen(self) -> list[str]:
-        return [f"{m} {p}: {k}" for m, p, hs in self.requests for k in hs
-                if k.lower() in ("authorization", "proxy-authorization", "cookie")]
+        return [
+            f"{m} {p}: {k}"
+            for m, p, hs in self.requests
+            for k in hs
+            if k.lower() in ("authorization", "proxy-authorization", "cookie")
+        ]
 
     def stop(self) -> None:
         self.server.shutdown()

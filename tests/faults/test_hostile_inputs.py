@@ -23,9 +23,17 @@ def _project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _genplat(*args: str, cwd: Path, timeout: float = 120, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([str(GENPLAT), *args], cwd=cwd, capture_output=True, timeout=timeout, check=False,
-                          env={**os.environ, "GENPLAT_FSYNC": "0", **(env or {})})
+def _genplat(
+    *args: str, cwd: Path, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [str(GENPLAT), *args],
+        cwd=cwd,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+        env={**os.environ, "GENPLAT_FSYNC": "0", **(env or {})},
+    )
 
 
 @pytest.mark.parametrize("kind", ["fifo", "dev-zero", "outside"])
@@ -40,7 +48,9 @@ def test_special_and_outside_files_are_findings(tmp_path: Path, kind: str) -> No
         target.symlink_to("/dev/zero")
     else:
         outside = tmp_path / "elsewhere.yaml"
-        outside.write_bytes((project / "blueprints/tenants/globex.yaml").read_bytes().replace(b"name: globex", b"name: x"))
+        outside.write_bytes(
+            (project / "blueprints/tenants/globex.yaml").read_bytes().replace(b"name: globex", b"name: x")
+        )
         target.symlink_to(outside)
     for cmd in ("validate", "build"):
         start = time.monotonic()
@@ -98,7 +108,9 @@ def test_hostile_templates_are_findings_at_their_line(tmp_path: Path, name: str)
     project = _project(tmp_path / "p")
     tdir = project / "blueprints/templates/tenant"
     tdir.mkdir(parents=True)
-    (tdir / "t.yaml.j2").write_text(f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: t\n  namespace: {{{{ namespace }}}}\n{body}\n")
+    (tdir / "t.yaml.j2").write_text(
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: t\n  namespace: {{{{ namespace }}}}\n{body}\n"
+    )
     start = time.monotonic()
     proc = _genplat("build", "-j1", cwd=project, timeout=120)
     err = proc.stdout.decode() + proc.stderr.decode()
@@ -117,10 +129,14 @@ def test_templates_cannot_make_output_depend_on_jobs(tmp_path: Path) -> None:
     tdir.mkdir(parents=True)
     (tdir / "t.yaml.j2").write_text(
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: t\n  namespace: {{ namespace }}\n"
-        "data:\n  seen: {{ tenant.name ~ (platform.spec.keys()|list|length|string) }}\n")
+        "data:\n  seen: {{ tenant.name ~ (platform.spec.keys()|list|length|string) }}\n"
+    )
     a, b = tmp_path / "a", tmp_path / "b"
     assert _genplat("build", "-j1", "-o", str(a), "--full", cwd=project).returncode == 0
     assert _genplat("build", "-j2", "-o", str(b), "--full", cwd=project).returncode == 0
-    files = lambda root: {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")  # noqa: E731
-                          if p.is_file() and ".genplat" not in p.parts}
+    files = lambda root: {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and ".genplat" not in p.parts
+    }
     assert files(a) == files(b)

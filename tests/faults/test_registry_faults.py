@@ -8,13 +8,13 @@ import time
 from pathlib import Path
 
 import pytest
+from oci.conftest import TEST_PASSWORD, TEST_USER, Registry, run_genplat
 
 from genplat import RegistryError
+from genplat.packaging.artifact import package_bundle
 from genplat.publish.auth import Credentials
 from genplat.publish.registry import RegistryClient
-from genplat.packaging.artifact import package_bundle
 from genplat.publish.transfer import push_artifact
-from oci.conftest import TEST_PASSWORD, TEST_USER, Registry, run_genplat
 
 from ._proxy import Decoy, FaultProxy
 
@@ -71,8 +71,9 @@ def test_cut_connections_end_at_the_deadline(packaged: Path, proxy: FaultProxy) 
 
 
 @pytest.mark.parametrize("where", [r"^HEAD /v2/.*/blobs/", r"^HEAD /v2/.*/manifests/", r"^GET /v2/.*/blobs/"])
-def test_dripping_registry_ends_within_the_timeout(packaged: Path, registry: Registry, proxy: FaultProxy,
-                                                   tmp_path: Path, where: str) -> None:
+def test_dripping_registry_ends_within_the_timeout(
+    packaged: Path, registry: Registry, proxy: FaultProxy, tmp_path: Path, where: str
+) -> None:
     """Promise: push/pull --timeout T against a registry that drips a byte a second end within
     T plus a small constant, exit 3, one line (the timeout covers the whole operation)."""
     assert _push(packaged, registry.host, "--tag", "v1").returncode == 0  # the bundle is there
@@ -80,8 +81,16 @@ def test_dripping_registry_ends_within_the_timeout(packaged: Path, registry: Reg
     bound = slack(packaged)
     start = time.monotonic()
     if where.startswith("^GET"):
-        proc = run_genplat("pull", f"{proxy.host}/faults/dev-eu1:v1", "--insecure", "--timeout", "4",
-                           "-o", str(tmp_path / "pulled"), cwd=tmp_path)
+        proc = run_genplat(
+            "pull",
+            f"{proxy.host}/faults/dev-eu1:v1",
+            "--insecure",
+            "--timeout",
+            "4",
+            "-o",
+            str(tmp_path / "pulled"),
+            cwd=tmp_path,
+        )
     else:
         proc = _push(packaged, proxy.host, "--tag", "v2", "--timeout", "4")
     elapsed = time.monotonic() - start
@@ -95,20 +104,28 @@ def test_endless_manifest_body_is_refused_at_the_bound(registry: Registry, proxy
     """Promise: a manifest body is read up to 4 MiB, never without end (no MemoryError)."""
     proxy.faults.endless = r"^GET /v2/.*/manifests/"
     start = time.monotonic()
-    proc = run_genplat("pull", f"{proxy.host}/faults/dev-eu1:v1", "--insecure", "--timeout", "30",
-                       "-o", str(tmp_path / "x"), cwd=tmp_path)
+    proc = run_genplat(
+        "pull",
+        f"{proxy.host}/faults/dev-eu1:v1",
+        "--insecure",
+        "--timeout",
+        "30",
+        "-o",
+        str(tmp_path / "x"),
+        cwd=tmp_path,
+    )
     line = _one_line_exit_3(proc)
     assert "more than 4,194,304 bytes" in line and time.monotonic() - start < 30
 
 
 @pytest.mark.parametrize("what", ["manifests", "blobs"])
-def test_wrong_digests_are_refused(packaged: Path, registry: Registry, proxy: FaultProxy, tmp_path: Path,
-                                   what: str) -> None:
+def test_wrong_digests_are_refused(
+    packaged: Path, registry: Registry, proxy: FaultProxy, tmp_path: Path, what: str
+) -> None:
     """Promise: bytes whose digest is not the one asked for are refused; nothing is extracted."""
     assert _push(packaged, registry.host, "--tag", "dg").returncode == 0
     proxy.faults.corrupt = rf"^GET /v2/.*/{what}/"
-    proc = run_genplat("pull", f"{proxy.host}/faults/dev-eu1:dg", "--insecure", "-o", str(tmp_path / "x"),
-                       cwd=tmp_path)
+    proc = run_genplat("pull", f"{proxy.host}/faults/dev-eu1:dg", "--insecure", "-o", str(tmp_path / "x"), cwd=tmp_path)
     line = _one_line_exit_3(proc)
     assert "digest" in line and "refusing" in line
     assert not (tmp_path / "x").exists()
@@ -120,8 +137,7 @@ def test_foreign_upload_location_gets_no_credentials(tmp_path: Path, auth_regist
     proxy = FaultProxy(auth_registry.host)
     try:
         proxy.faults.foreign_location = f"http://{decoy.host}"
-        client = RegistryClient(proxy.host, insecure=True, timeout=5,
-                                credentials=Credentials(TEST_USER, TEST_PASSWORD))
+        client = RegistryClient(proxy.host, insecure=True, timeout=5, credentials=Credentials(TEST_USER, TEST_PASSWORD))
         with pytest.raises(RegistryError, match="refusing to send the registry's credentials to another host"):
             push_artifact(client, "faults/creds", "t", package_bundle({"a.yaml": b"a: 1\n"}))
     finally:
@@ -138,8 +154,17 @@ def test_foreign_location_through_the_cli(packaged: Path, auth_registry: Registr
     proxy = FaultProxy(auth_registry.host)
     try:
         proxy.faults.foreign_location = f"http://{decoy.host}"
-        proc = run_genplat("push", "--registry", f"{proxy.host}/faults", "--insecure", "--username", TEST_USER,
-                           "--password-stdin", cwd=packaged, input=TEST_PASSWORD + "\n")
+        proc = run_genplat(
+            "push",
+            "--registry",
+            f"{proxy.host}/faults",
+            "--insecure",
+            "--username",
+            TEST_USER,
+            "--password-stdin",
+            cwd=packaged,
+            input=TEST_PASSWORD + "\n",
+        )
     finally:
         proxy.stop()
     line = _one_line_exit_3(proc)
@@ -152,8 +177,7 @@ def test_gzip_bomb_is_refused_before_it_is_held(tmp_path: Path) -> None:
     memory stays near the limit, not twice it."""
     import tracemalloc
 
-    from genplat.packaging.tar import read_targz
-    from genplat.packaging.tar import gzip_bytes, make_tar
+    from genplat.packaging.tar import gzip_bytes, make_tar, read_targz
 
     limit = 8 << 20
     bomb = gzip_bytes(make_tar({"a": b"\0" * (limit // 2), "b": b"\0" * (limit // 2 + 4096)}))

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from oci.conftest import Registry, free_port, run_genplat
 from upstream_parts import tool
 
@@ -22,15 +21,14 @@ from .test_registry_faults import slack
 pytestmark = [pytest.mark.faults, pytest.mark.registry]
 
 
-
-
 class Toxiproxy:
     def __init__(self, exe: str, workdir: Path) -> None:
         self.api = f"http://127.0.0.1:{free_port()}"
-        self.log = open(workdir / "toxiproxy.log", "wb")
+        self.log = open(workdir / "toxiproxy.log", "wb")  # noqa: SIM115 - open while the server runs
         port = self.api.rsplit(":", 1)[1]
-        self.proc = subprocess.Popen([exe, "-host", "127.0.0.1", "-port", port], stdout=self.log, stderr=self.log,
-                                     stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [exe, "-host", "127.0.0.1", "-port", port], stdout=self.log, stderr=self.log, stdin=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
@@ -42,14 +40,20 @@ class Toxiproxy:
 
     def proxy(self, name: str, upstream: str) -> str:
         listen = f"127.0.0.1:{free_port()}"
-        r = requests.post(f"{self.api}/proxies", json={"name": name, "listen": listen, "upstream": upstream,
-                                                        "enabled": True}, timeout=5)
+        r = requests.post(
+            f"{self.api}/proxies",
+            json={"name": name, "listen": listen, "upstream": upstream, "enabled": True},
+            timeout=5,
+        )
         assert r.status_code == 201, r.text
         return listen
 
     def toxic(self, proxy: str, kind: str, stream: str = "downstream", **attributes: t.Any) -> None:
-        r = requests.post(f"{self.api}/proxies/{proxy}/toxics",
-                          json={"type": kind, "stream": stream, "toxicity": 1.0, "attributes": attributes}, timeout=5)
+        r = requests.post(
+            f"{self.api}/proxies/{proxy}/toxics",
+            json={"type": kind, "stream": stream, "toxicity": 1.0, "attributes": attributes},
+            timeout=5,
+        )
         assert r.status_code == 200, r.text
 
     def stop(self) -> None:
@@ -82,10 +86,12 @@ def _one_line_exit_3(proc: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize("kind,attrs", [("latency", {"latency": 300}), ("slow_close", {"delay": 500}),
-                                        ("bandwidth", {"rate": 64})])
-def test_slow_but_working_network_still_pushes(packaged: Path, toxiproxy: Toxiproxy, through: tuple[str, str],
-                                               kind: str, attrs: dict[str, int]) -> None:
+@pytest.mark.parametrize(
+    "kind,attrs", [("latency", {"latency": 300}), ("slow_close", {"delay": 500}), ("bandwidth", {"rate": 64})]
+)
+def test_slow_but_working_network_still_pushes(
+    packaged: Path, toxiproxy: Toxiproxy, through: tuple[str, str], kind: str, attrs: dict[str, int]
+) -> None:
     """Promise: latency and slow connection closes cost time, not correctness."""
     name, host = through
     toxiproxy.toxic(name, kind, **attrs)
@@ -94,21 +100,33 @@ def test_slow_but_working_network_still_pushes(packaged: Path, toxiproxy: Toxipr
     assert _push(packaged, host, "--timeout", "30").returncode == 0
 
 
-@pytest.mark.parametrize("kind,attrs,words", [
-    ("timeout", {"timeout": 0}, "did not answer in time"),  # data stops, the connection stays open
-    ("reset_peer", {"timeout": 0}, "unreachable"),
-    ("limit_data", {"bytes": 64}, "unreachable"),
-])
-def test_broken_network_ends_within_the_timeout(packaged: Path, registry: Registry, toxiproxy: Toxiproxy,
-                                                through: tuple[str, str], tmp_path: Path, kind: str,
-                                                attrs: dict[str, int], words: str) -> None:
+@pytest.mark.parametrize(
+    "kind,attrs,words",
+    [
+        ("timeout", {"timeout": 0}, "did not answer in time"),  # data stops, the connection stays open
+        ("reset_peer", {"timeout": 0}, "unreachable"),
+        ("limit_data", {"bytes": 64}, "unreachable"),
+    ],
+)
+def test_broken_network_ends_within_the_timeout(
+    packaged: Path,
+    registry: Registry,
+    toxiproxy: Toxiproxy,
+    through: tuple[str, str],
+    tmp_path: Path,
+    kind: str,
+    attrs: dict[str, int],
+    words: str,
+) -> None:
     """Promise: push and pull --timeout T over a broken network end within T plus a small constant,
     exit 3, one line."""
     assert _push(packaged, registry.host, "--tag", "big").returncode == 0
     name, host = through
     toxiproxy.toxic(name, kind, **attrs)
-    for label, cmd in (("push", ["push", "--registry", f"{host}/tox", "--insecure", "--tag", "t2"]),
-                       ("pull", ["pull", f"{host}/tox/dev-eu1:big", "--insecure", "-o", str(tmp_path / "x")])):
+    for label, cmd in (
+        ("push", ["push", "--registry", f"{host}/tox", "--insecure", "--tag", "t2"]),
+        ("pull", ["pull", f"{host}/tox/dev-eu1:big", "--insecure", "-o", str(tmp_path / "x")]),
+    ):
         bound = slack(packaged)
         start = time.monotonic()
         proc = run_genplat(*cmd, "--timeout", "4", cwd=packaged)

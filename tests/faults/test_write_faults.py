@@ -60,8 +60,9 @@ def _write(action: str, out: Path, env: dict[str, str] = ENV) -> None:
 
 
 def _kill_during_write(out: Path, sig: int, delay: float, env: dict[str, str] = ENV) -> None:
-    with subprocess.Popen([*WRITER, "new", str(out)], env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL) as proc:
+    with subprocess.Popen(
+        [*WRITER, "new", str(out)], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    ) as proc:
         assert proc.stdout is not None and proc.stdout.readline() == b"writing\n"
         time.sleep(delay)
         proc.send_signal(sig)
@@ -71,8 +72,9 @@ def _kill_during_write(out: Path, sig: int, delay: float, env: dict[str, str] = 
 def _measure(tmp_path: Path, env: dict[str, str]) -> float:
     out = tmp_path / "measure" / "out"
     _write("old", out, env)
-    with subprocess.Popen([*WRITER, "new", str(out)], env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL) as proc:
+    with subprocess.Popen(
+        [*WRITER, "new", str(out)], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    ) as proc:
         assert proc.stdout is not None and proc.stdout.readline() == b"writing\n"
         start = time.monotonic()  # the write step alone, as the kills count it
         assert proc.stdout.readline() == b"done\n"
@@ -162,8 +164,15 @@ def _project(tmp_path: Path) -> Path:
 
 
 def _genplat(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(GENPLAT), *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False,
-                          env={**os.environ, "GENPLAT_FSYNC": "0"})
+    return subprocess.run(
+        [str(GENPLAT), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "GENPLAT_FSYNC": "0"},
+    )
 
 
 def test_symlinked_out_is_refused_and_its_target_untouched(tmp_path: Path) -> None:
@@ -178,8 +187,11 @@ def test_symlinked_out_is_refused_and_its_target_untouched(tmp_path: Path) -> No
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 2 and "is a symlink" in lines[0] and lines[1].startswith("  hint:")
-    assert sorted(p.relative_to(elsewhere).as_posix() for p in elsewhere.rglob("*")) == \
-        ["docs", "docs/notes.md", "important.txt"]
+    assert sorted(p.relative_to(elsewhere).as_posix() for p in elsewhere.rglob("*")) == [
+        "docs",
+        "docs/notes.md",
+        "important.txt",
+    ]
 
 
 def test_foreign_output_folder_is_refused(tmp_path: Path) -> None:
@@ -236,19 +248,33 @@ def test_concurrent_builds_are_serialised(tmp_path: Path) -> None:
         fcntl.flock(held, fcntl.LOCK_EX)
         globex = tenants / "globex.yaml"
         globex.write_text(globex.read_text().replace("Globex Corporation (customer)", "Globex, changed"))
-        waiting = subprocess.Popen([str(GENPLAT), "build"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   text=True, env={**os.environ, "GENPLAT_FSYNC": "0"})
+        waiting = subprocess.Popen(
+            [str(GENPLAT), "build"],
+            cwd=project,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "GENPLAT_FSYNC": "0"},
+        )
         time.sleep(3)
         assert waiting.poll() is None  # it waits for the lock
-    out, err = waiting.communicate(timeout=300)
+    _, err = waiting.communicate(timeout=300)
     assert waiting.returncode == 0, err
     assert "another genplat build is writing" in err
     assert "Globex, changed" in (project / "out/dev/dev-eu/tenants/globex.yaml").read_text()
     # Three real builds at once.
     procs = []
     for _ in range(3):
-        procs.append(subprocess.Popen([str(GENPLAT), "build", "--full", "-j1"], cwd=project, stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, text=True, env={**os.environ, "GENPLAT_FSYNC": "0"}))
+        procs.append(
+            subprocess.Popen(
+                [str(GENPLAT), "build", "--full", "-j1"],
+                cwd=project,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env={**os.environ, "GENPLAT_FSYNC": "0"},
+            )
+        )
     for p in procs:
         _, err = p.communicate(timeout=300)
         assert p.returncode == 0, err

@@ -8,7 +8,6 @@ Without ``docker-registry`` the registry tests skip, unless GENPLAT_REQUIRE_TOOL
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,7 +17,6 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from upstream_parts import tool
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -31,11 +29,20 @@ def require_tool(name: str) -> str:
     return tool(name)
 
 
-def run_genplat(*args: str, cwd: Path, env: dict[str, str] | None = None, input: str | None = None,
-                timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_genplat(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, input: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([str(GENPLAT), *args], cwd=cwd, env=full_env, input=input, capture_output=True,
-                          text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [str(GENPLAT), *args],
+        cwd=cwd,
+        env=full_env,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 # ---- bundles ---------------------------------------------------------------------------------
@@ -80,7 +87,8 @@ spec:
 
 
 def bundle_files(env: str, cluster: str, tenants: t.Sequence[str] = ("alpha", "beta")) -> dict[str, bytes]:
-    ns = "".join(f"""---
+    ns = "".join(
+        f"""---
 # blueprints/tenants/{tn}.yaml:1
 apiVersion: v1
 kind: Namespace
@@ -88,7 +96,9 @@ metadata:
   name: {tn}-{env}
   labels:
     pod-security.kubernetes.io/enforce: restricted
-""" for tn in tenants)
+"""
+        for tn in tenants
+    )
     files = {
         "platform/namespaces.yaml": ns.encode(),
         "platform/quota.yaml": f"""# blueprints/platform.yaml:40
@@ -111,8 +121,8 @@ spec:
             "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n" + resources
         ).encode()
     files["kustomization.yaml"] = (
-        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- platform\n- tenants\n"
-    ).encode()
+        b"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- platform\n- tenants\n"
+    )
     return files
 
 
@@ -134,8 +144,10 @@ def write_out_dir(root: Path) -> Path:
             path = out / env / cluster / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-    digests = {b: {"flux": bundle_digest(f)[0], "imgpkg": bundle_digest(f, fmt="imgpkg", images=find_images(f))[0]}
-               for b, f in bundles.items()}
+    digests = {
+        b: {"flux": bundle_digest(f)[0], "imgpkg": bundle_digest(f, fmt="imgpkg", images=find_images(f))[0]}
+        for b, f in bundles.items()
+    }
     (out / "genplat.lock.json").write_bytes(make_lockfile(bundles, oci_digests=digests))
     return out
 
@@ -164,10 +176,18 @@ class Registry:
         self.log = workdir / "registry.log"
         lines = [
             "version: 0.1",
-            "log:", "  level: info", "  accesslog:", "    disabled: false",
-            "storage:", "  filesystem:", f"    rootdirectory: {workdir / 'data'}",
-            "  delete:", "    enabled: true",
-            "http:", f"  addr: {self.host}", "  secret: genplat-test-secret",
+            "log:",
+            "  level: info",
+            "  accesslog:",
+            "    disabled: false",
+            "storage:",
+            "  filesystem:",
+            f"    rootdirectory: {workdir / 'data'}",
+            "  delete:",
+            "    enabled: true",
+            "http:",
+            f"  addr: {self.host}",
+            "  secret: genplat-test-secret",
         ]
         if tls:
             lines += ["  tls:", f"    certificate: {tls[0]}", f"    key: {tls[1]}"]
@@ -183,9 +203,10 @@ class Registry:
         return f"{'https' if self.tls else 'http'}://{self.host}"
 
     def start(self) -> None:
-        log = open(self.log, "ab")
-        self.proc = subprocess.Popen([self.exe, "serve", str(self.config)], stdout=log, stderr=log,
-                                     stdin=subprocess.DEVNULL)
+        log = open(self.log, "ab")  # noqa: SIM115 - open while the server runs
+        self.proc = subprocess.Popen(
+            [self.exe, "serve", str(self.config)], stdout=log, stderr=log, stdin=subprocess.DEVNULL
+        )
         log.close()
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -222,9 +243,28 @@ class Registry:
 def make_cert(workdir: Path) -> tuple[Path, Path]:
     openssl = require_tool("openssl")
     cert, key = workdir / "cert.pem", workdir / "key.pem"
-    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
-                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 

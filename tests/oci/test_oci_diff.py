@@ -20,9 +20,18 @@ def test_diff_pushed_bundle_against_a_local_change(tmp_path: Path, registry: Reg
     shutil.copytree(EXAMPLES, root / "blueprints")
     assert run_genplat("build", cwd=root).returncode == 0
     assert run_genplat("package", cwd=root).returncode == 0
-    push = run_genplat("push", "--registry", f"{registry.host}/platform", "--other-registry", "--insecure", "--tag", "live",
-                       "--format", "json",
-                       cwd=root)
+    push = run_genplat(
+        "push",
+        "--registry",
+        f"{registry.host}/platform",
+        "--other-registry",
+        "--insecure",
+        "--tag",
+        "live",
+        "--format",
+        "json",
+        cwd=root,
+    )
     assert push.returncode == 0, push.stderr
     pushed = {r["bundle"]: r["digest"] for r in json.loads(push.stdout)["pushed"]}
     ref = f"{registry.host}/platform/dev-dev-eu@{pushed['dev-dev-eu']}"
@@ -34,8 +43,18 @@ def test_diff_pushed_bundle_against_a_local_change(tmp_path: Path, registry: Reg
     tenant = root / "blueprints/tenants/globex.yaml"
     tenant.write_text(tenant.read_text().replace("globex-checkout:1.5.0", "globex-checkout:1.6.0"))
     assert run_genplat("build", cwd=root).returncode == 0
-    changed = run_genplat("diff", f"{registry.host}/platform/dev-dev-eu:live", "dir:out", "--bundle", "dev/dev-eu",
-                          "--insecure", "--exit-code", "--format", "json", cwd=root)
+    changed = run_genplat(
+        "diff",
+        f"{registry.host}/platform/dev-dev-eu:live",
+        "dir:out",
+        "--bundle",
+        "dev/dev-eu",
+        "--insecure",
+        "--exit-code",
+        "--format",
+        "json",
+        cwd=root,
+    )
     assert changed.returncode == 1, changed.stderr
     report = json.loads(changed.stdout)
     texts = json.dumps(report)

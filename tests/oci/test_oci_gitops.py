@@ -9,18 +9,20 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from upstream_parts import crd_file, tool
 
 from genplat import GenplatError
 from genplat.packaging.artifact import package_bundle
 from genplat.packaging.gitops import render_gitops
 
-from upstream_parts import crd_file, tool
-
 from .conftest import bundle_files
 
 CRD_FILES = {
     ("source.toolkit.fluxcd.io/v1", "OCIRepository"): ("flux-source", "source.toolkit.fluxcd.io_ocirepositories.yaml"),
-    ("kustomize.toolkit.fluxcd.io/v1", "Kustomization"): ("flux-kustomize", "kustomize.toolkit.fluxcd.io_kustomizations.yaml"),
+    ("kustomize.toolkit.fluxcd.io/v1", "Kustomization"): (
+        "flux-kustomize",
+        "kustomize.toolkit.fluxcd.io_kustomizations.yaml",
+    ),
     ("kappctrl.k14s.io/v1alpha1", "App"): ("kapp-controller", "kappctrl.k14s.io_apps.yaml"),
 }
 
@@ -38,8 +40,11 @@ def _strict(schema: t.Any) -> t.Any:
     if schema.get("nullable") and "type" in out:
         out["type"] = [out["type"], "null"]
     out.pop("nullable", None)
-    if "properties" in schema and not schema.get("x-kubernetes-preserve-unknown-fields") \
-            and "additionalProperties" not in schema:
+    if (
+        "properties" in schema
+        and not schema.get("x-kubernetes-preserve-unknown-fields")
+        and "additionalProperties" not in schema
+    ):
         out["additionalProperties"] = False
     return out
 
@@ -96,8 +101,11 @@ def test_flux_wiring_valid_and_pinned(insecure: bool) -> None:
 
 
 def test_flux_health_checks_cover_the_platform_kinds_the_bundle_holds() -> None:
-    kinds = {("apiextensions.crossplane.io/v2", "CompositeResourceDefinition"), ("pkg.crossplane.io/v1", "Function"),
-             ("v1", "Namespace")}
+    kinds = {
+        ("apiextensions.crossplane.io/v2", "CompositeResourceDefinition"),
+        ("pkg.crossplane.io/v1", "Function"),
+        ("v1", "Namespace"),
+    }
     files = render_gitops(DIGESTS, registry="r.example/p", access={"dev-eu1": (kinds, set())})
     _source, platform, _tenants = files["flux/dev-eu1.yaml"]
     _validate(platform)
@@ -114,12 +122,17 @@ def test_kapp_wiring_valid_and_pinned() -> None:
     app = _app(files["kapp/prod-us1.yaml"])
     _validate(app)
     spec = app["spec"]
-    assert spec["fetch"] == [{"imgpkgBundle": {"image": f"registry.acme.example/platform/prod-us1@{DIGESTS['prod-us1']}"}}]
+    assert spec["fetch"] == [
+        {"imgpkgBundle": {"image": f"registry.acme.example/platform/prod-us1@{DIGESTS['prod-us1']}"}}
+    ]
     assert spec["template"][0]["ytt"]["paths"] == ["config/"]
     assert spec["serviceAccountName"] == "genplat-deployer"
     (sa,) = _by_kind(files["kapp/prod-us1.yaml"], "ServiceAccount")
-    assert sa["metadata"] == {"name": "genplat-deployer", "namespace": app["metadata"]["namespace"],
-                              "labels": {"app.kubernetes.io/managed-by": "genplat"}}
+    assert sa["metadata"] == {
+        "name": "genplat-deployer",
+        "namespace": app["metadata"]["namespace"],
+        "labels": {"app.kubernetes.io/managed-by": "genplat"},
+    }
     assert spec["template"][1] == {"kbld": {"paths": ["-", ".imgpkg/images.yml"]}}
     assert spec["deploy"] == [{"kapp": {}}]
 
@@ -139,10 +152,13 @@ def test_wiring_uses_the_packaged_digest() -> None:
     assert source["spec"]["ref"]["digest"] == art.digest
 
 
-@pytest.mark.parametrize("bundles,match", [
-    ({"Dev_EU": "sha256:" + "a" * 64}, "valid Kubernetes name"),
-    ({"dev-eu1": "sha256:abc"}, "not a sha256 digest"),
-])
+@pytest.mark.parametrize(
+    "bundles,match",
+    [
+        ({"Dev_EU": "sha256:" + "a" * 64}, "valid Kubernetes name"),
+        ({"dev-eu1": "sha256:abc"}, "not a sha256 digest"),
+    ],
+)
 def test_bad_input(bundles: dict[str, str], match: str) -> None:
     with pytest.raises(GenplatError, match=match):
         render_gitops(bundles, registry="r.example")
@@ -150,11 +166,11 @@ def test_bad_input(bundles: dict[str, str], match: str) -> None:
 
 def test_kapp_template_runs_with_ytt(tmp_path: Path) -> None:
     """When ytt is around, the App's ytt step over config/ drops kustomization.yaml and keeps the objects."""
-    import shutil
     import subprocess
 
     ytt = tool("ytt")
     from genplat.publish.transfer import extract_artifact
+
     art = package_bundle(bundle_files("dev", "eu1"), fmt="imgpkg")
     extract_artifact(art, tmp_path / "b")
     app = _app(render_gitops({"dev-eu1": art.digest}, registry="r.example", fmt="imgpkg")["kapp/dev-eu1.yaml"])
@@ -178,20 +194,34 @@ def _check(tmp_path: Path, docs: list[dict[str, t.Any]]) -> list[dict[str, t.Any
 
     path = tmp_path / "wiring.yaml"
     path.write_text(dump_documents((None, d) for d in docs))
-    proc = subprocess.run([str(Path(sys.executable).with_name("genplat")), "check", str(path), "--format", "json"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("genplat")), "check", str(path), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return [d for d in json.loads(proc.stdout)["diagnostics"] if d["rule"].startswith("guardrail/rbac")]
 
 
 def test_kapp_deployer_rbac_is_scoped_and_passes_the_rbac_guardrails(tmp_path: Path) -> None:
-    kinds = {("v1", "Namespace"), ("serving.knative.dev/v1", "Service"), ("kyverno.io/v1", "ClusterPolicy"),
-             ("rbac.authorization.k8s.io/v1", "RoleBinding")}
-    docs = render_gitops(DIGESTS, registry="r.example/p", fmt="imgpkg",
-                         access={"prod-us1": (kinds, {("ClusterRole", "edit")})})["kapp/prod-us1.yaml"]
+    kinds = {
+        ("v1", "Namespace"),
+        ("serving.knative.dev/v1", "Service"),
+        ("kyverno.io/v1", "ClusterPolicy"),
+        ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+    }
+    docs = render_gitops(
+        DIGESTS, registry="r.example/p", fmt="imgpkg", access={"prod-us1": (kinds, {("ClusterRole", "edit")})}
+    )["kapp/prod-us1.yaml"]
     (role,) = _by_kind(docs, "ClusterRole")
     granted = {(g, r) for rule in role["rules"] for g in rule["apiGroups"] for r in rule["resources"]}
-    assert granted == {("", "namespaces"), ("serving.knative.dev", "services"), ("kyverno.io", "clusterpolicies"),
-                       ("rbac.authorization.k8s.io", "rolebindings"), ("rbac.authorization.k8s.io", "clusterroles")}
+    assert granted == {
+        ("", "namespaces"),
+        ("serving.knative.dev", "services"),
+        ("kyverno.io", "clusterpolicies"),
+        ("rbac.authorization.k8s.io", "rolebindings"),
+        ("rbac.authorization.k8s.io", "clusterroles"),
+    }
     (bind,) = [r for r in role["rules"] if r["verbs"] == ["bind"]]
     assert bind["resourceNames"] == ["edit"]  # binding the tenants' role, nothing else
     (crb,) = _by_kind(docs, "ClusterRoleBinding")

@@ -16,7 +16,6 @@ import pytest
 import yaml
 
 from genplat import GenplatError
-from genplat.packaging.layout import read_referrers
 from genplat.packaging.artifact import (
     DOCKER_LAYER,
     FLUX_CONFIG,
@@ -27,11 +26,10 @@ from genplat.packaging.artifact import (
     find_images,
     package_bundle,
 )
+from genplat.packaging.layout import read_layout, read_referrers, write_layout
 from genplat.packaging.refs import LayoutRef
-from genplat.packaging.tar import UnsafeArchiveError, read_targz
+from genplat.packaging.tar import UnsafeArchiveError, gzip_bytes, read_targz
 from genplat.publish.transfer import extract_artifact, fetch_artifact
-from genplat.packaging.layout import read_layout, write_layout
-from genplat.packaging.tar import gzip_bytes
 
 from .conftest import DIGEST_ONLY, PINNED, UNPINNED, bundle_files, require_tool, run_genplat, write_out_dir
 
@@ -48,15 +46,31 @@ def test_flux_artifact_shape() -> None:
     assert manifest["config"] == {"mediaType": FLUX_CONFIG, "digest": art.config.digest, "size": art.config.size}
     tar_digest = "sha256:" + hashlib.sha256(gzip.decompress(art.layer.data)).hexdigest()
     # The title (and oras' unpack mark) make `oras pull` write the bundle's files into its folder.
-    assert manifest["layers"] == [{"mediaType": FLUX_LAYER, "digest": art.layer.digest, "size": art.layer.size,
-                                   "annotations": {"org.opencontainers.image.title": ".",
-                                                   "io.deis.oras.content.digest": tar_digest,
-                                                   "io.deis.oras.content.unpack": "true"}}]
+    assert manifest["layers"] == [
+        {
+            "mediaType": FLUX_LAYER,
+            "digest": art.layer.digest,
+            "size": art.layer.size,
+            "annotations": {
+                "org.opencontainers.image.title": ".",
+                "io.deis.oras.content.digest": tar_digest,
+                "io.deis.oras.content.unpack": "true",
+            },
+        }
+    ]
     assert "annotations" not in manifest
     names = [m.name for m in _members(art.layer.data)]
-    assert names == ["kustomization.yaml", "platform", "platform/kustomization.yaml", "platform/namespaces.yaml",
-                     "platform/quota.yaml", "tenants", "tenants/alpha.yaml", "tenants/beta.yaml",
-                     "tenants/kustomization.yaml"]
+    assert names == [
+        "kustomization.yaml",
+        "platform",
+        "platform/kustomization.yaml",
+        "platform/namespaces.yaml",
+        "platform/quota.yaml",
+        "tenants",
+        "tenants/alpha.yaml",
+        "tenants/beta.yaml",
+        "tenants/kustomization.yaml",
+    ]
 
 
 def test_tar_metadata_is_fixed() -> None:
@@ -106,6 +120,7 @@ def test_imgpkg_artifact_shape_and_lock() -> None:
     assert len(art.warnings) == 1 and UNPINNED in art.warnings[0]
     # rootfs.diff_ids is the digest of the uncompressed tar, as Docker image configs require
     import hashlib
+
     assert config["rootfs"]["diff_ids"] == ["sha256:" + hashlib.sha256(gzip.decompress(art.layer.data)).hexdigest()]
 
 
@@ -121,14 +136,19 @@ def test_reserved_and_bad_paths_refused() -> None:
 
 
 def test_layout_round_trip_and_determinism(tmp_path: Path) -> None:
-    arts = {"dev-eu1": package_bundle(bundle_files("dev", "eu1")),
-            "prod-eu1": package_bundle(bundle_files("prod", "eu1", ("alpha",)), fmt="imgpkg")}
+    arts = {
+        "dev-eu1": package_bundle(bundle_files("dev", "eu1")),
+        "prod-eu1": package_bundle(bundle_files("prod", "eu1", ("alpha",)), fmt="imgpkg"),
+    }
     write_layout(tmp_path / "a", arts)
     write_layout(tmp_path / "b", dict(reversed(list(arts.items()))))
     for rel in ("index.json", "oci-layout"):
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes()
     index = json.loads((tmp_path / "a" / "index.json").read_bytes())
-    assert [m["annotations"]["org.opencontainers.image.ref.name"] for m in index["manifests"]] == ["dev-eu1", "prod-eu1"]
+    assert [m["annotations"]["org.opencontainers.image.ref.name"] for m in index["manifests"]] == [
+        "dev-eu1",
+        "prod-eu1",
+    ]
     back = read_layout(tmp_path / "a")
     assert {k: v.digest for k, v in back.items()} == {k: v.digest for k, v in arts.items()}
     assert back["prod-eu1"].format == "imgpkg"
@@ -142,15 +162,20 @@ def test_skopeo_reads_layout(tmp_path: Path, fmt: str) -> None:
     skopeo = require_tool("skopeo")
     art = package_bundle(bundle_files("dev", "eu1"), fmt=fmt)  # type: ignore[arg-type]
     write_layout(tmp_path / "oci", {"dev-eu1": art})
-    raw = subprocess.run([skopeo, "inspect", "--raw", f"oci:{tmp_path / 'oci'}:dev-eu1"],
-                         capture_output=True, check=True).stdout
+    raw = subprocess.run(
+        [skopeo, "inspect", "--raw", f"oci:{tmp_path / 'oci'}:dev-eu1"], capture_output=True, check=True
+    ).stdout
     assert raw == art.manifest.data
-    cfg = subprocess.run([skopeo, "inspect", "--config", "--raw", f"oci:{tmp_path / 'oci'}:dev-eu1"],
-                         capture_output=True, check=True).stdout
+    cfg = subprocess.run(
+        [skopeo, "inspect", "--config", "--raw", f"oci:{tmp_path / 'oci'}:dev-eu1"], capture_output=True, check=True
+    ).stdout
     assert cfg == art.config.data
     if fmt == "imgpkg":
-        info = json.loads(subprocess.run([skopeo, "inspect", f"oci:{tmp_path / 'oci'}:dev-eu1"],
-                                         capture_output=True, check=True).stdout)
+        info = json.loads(
+            subprocess.run(
+                [skopeo, "inspect", f"oci:{tmp_path / 'oci'}:dev-eu1"], capture_output=True, check=True
+            ).stdout
+        )
         assert info["Labels"]["dev.carvel.imgpkg.bundle"] == "true"
 
 
@@ -169,15 +194,18 @@ def _add(tar: tarfile.TarFile, name: str, data: bytes = b"x", **kw: object) -> N
     tar.addfile(info, io.BytesIO(data) if info.isreg() else None)
 
 
-@pytest.mark.parametrize("name,kw,match", [
-    ("/etc/evil", {}, "absolute"),
-    ("../evil", {}, r"'\.\.'"),
-    ("a\\b", {}, "backslash"),
-    ("link", {"type": tarfile.SYMTYPE, "linkname": "/etc/passwd"}, "link"),
-    ("hard", {"type": tarfile.LNKTYPE, "linkname": "kustomization.yaml"}, "link"),
-    ("dev", {"type": tarfile.CHRTYPE, "devmajor": 1, "devminor": 3}, "device"),
-    ("fifo", {"type": tarfile.FIFOTYPE}, "device"),
-])
+@pytest.mark.parametrize(
+    "name,kw,match",
+    [
+        ("/etc/evil", {}, "absolute"),
+        ("../evil", {}, r"'\.\.'"),
+        ("a\\b", {}, "backslash"),
+        ("link", {"type": tarfile.SYMTYPE, "linkname": "/etc/passwd"}, "link"),
+        ("hard", {"type": tarfile.LNKTYPE, "linkname": "kustomization.yaml"}, "link"),
+        ("dev", {"type": tarfile.CHRTYPE, "devmajor": 1, "devminor": 3}, "device"),
+        ("fifo", {"type": tarfile.FIFOTYPE}, "device"),
+    ],
+)
 def test_unsafe_archives_refused(name: str, kw: dict[str, object], match: str) -> None:
     data = _bad_targz(lambda tar: (_add(tar, "kustomization.yaml"), _add(tar, name, **kw)))
     with pytest.raises(UnsafeArchiveError, match=match):
@@ -225,8 +253,9 @@ def test_package_text_output_and_pull_from_layout(tmp_path: Path) -> None:
     pull = run_genplat("pull", "oci:out/.oci:prod-us1", "-o", "b", cwd=tmp_path / "p")
     assert pull.returncode == 0, pull.stderr
     assert (tmp_path / "p" / "b" / IMAGES_LOCK_PATH).is_file()
-    assert (tmp_path / "p" / "b" / "config" / "tenants" / "beta.yaml").read_bytes() == \
-        bundle_files("prod", "us1", ("beta",))["tenants/beta.yaml"]
+    assert (tmp_path / "p" / "b" / "config" / "tenants" / "beta.yaml").read_bytes() == bundle_files(
+        "prod", "us1", ("beta",)
+    )["tenants/beta.yaml"]
     again = run_genplat("pull", "oci:out/.oci:prod-us1", "-o", "b", cwd=tmp_path / "p")
     assert again.returncode == 3 and "--force" in again.stderr
 
@@ -236,10 +265,23 @@ def test_reproducible_across_umask_and_tz(tmp_path: Path) -> None:
     digests = []
     for i, (umask, tz) in enumerate([("0022", "UTC"), ("0077", "Pacific/Chatham")]):
         root = tmp_path / f"clone{i}"
-        script = ("import os,sys; os.umask(int(sys.argv[1], 8)); sys.path[:0] = sys.argv[3:5];"
-                  "from conftest import write_out_dir; from pathlib import Path; write_out_dir(Path(sys.argv[2]))")
-        subprocess.run([sys.executable, "-c", script, umask, str(root), str(Path(__file__).parent), str(Path(__file__).parents[1])],
-                       check=True, env={**os.environ, "TZ": tz})
+        script = (
+            "import os,sys; os.umask(int(sys.argv[1], 8)); sys.path[:0] = sys.argv[3:5];"
+            "from conftest import write_out_dir; from pathlib import Path; write_out_dir(Path(sys.argv[2]))"
+        )
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                script,
+                umask,
+                str(root),
+                str(Path(__file__).parent),
+                str(Path(__file__).parents[1]),
+            ],
+            check=True,
+            env={**os.environ, "TZ": tz},
+        )
         if i:  # other file times too, as on a clone made minutes later
             for path in (root / "out").rglob("*"):
                 os.utime(path, (1e9 + i, 1e9 + i))
@@ -253,16 +295,26 @@ def test_provenance_flag(tmp_path: Path) -> None:
     root = tmp_path / "p"
     write_out_dir(root)
     git = require_tool("git")
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@example.invalid", "GIT_AUTHOR_DATE": "2024-01-02T03:04:05Z",
-           "GIT_COMMITTER_DATE": "2024-01-02T03:04:05Z"}
-    for args in (["init", "-q", "-b", "main"], ["remote", "add", "origin", "https://git.example.invalid/acme/p.git"],
-                 ["add", "-A"], ["commit", "-qm", "x"]):
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+        "GIT_AUTHOR_DATE": "2024-01-02T03:04:05Z",
+        "GIT_COMMITTER_DATE": "2024-01-02T03:04:05Z",
+    }
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["remote", "add", "origin", "https://git.example.invalid/acme/p.git"],
+        ["add", "-A"],
+        ["commit", "-qm", "x"],
+    ):
         subprocess.run([git, *args], cwd=root, check=True, env={**os.environ, **env})
     sha = subprocess.run([git, "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True).stdout.strip()
     plain = json.loads(run_genplat("package", "--output-format", "json", cwd=root).stdout)
-    prov = run_genplat("package", "--provenance", "--output-format", "json", cwd=root,
-                       env={"SOURCE_DATE_EPOCH": "86400"})
+    prov = run_genplat(
+        "package", "--provenance", "--output-format", "json", cwd=root, env={"SOURCE_DATE_EPOCH": "86400"}
+    )
     assert prov.returncode == 0, prov.stderr
     # Provenance never changes what is pinned: the bundles keep their digests and manifests.
     packaged = json.loads(prov.stdout)["bundles"]
@@ -275,9 +327,11 @@ def test_provenance_flag(tmp_path: Path) -> None:
     doc = json.loads(ref.data)
     assert doc["subject"] == art.manifest.descriptor()
     assert doc["artifactType"] == "application/vnd.genplat.provenance.v1+json"
-    assert doc["annotations"] == {"org.opencontainers.image.source": "https://git.example.invalid/acme/p.git",
-                                  "org.opencontainers.image.revision": f"main@sha1:{sha}",
-                                  "org.opencontainers.image.created": "1970-01-02T00:00:00Z"}
+    assert doc["annotations"] == {
+        "org.opencontainers.image.source": "https://git.example.invalid/acme/p.git",
+        "org.opencontainers.image.revision": f"main@sha1:{sha}",
+        "org.opencontainers.image.created": "1970-01-02T00:00:00Z",
+    }
     assert set(read_layout(root / "out" / ".oci")) == {"dev-eu1", "prod-eu1", "prod-us1"}  # no extra tags
 
 
@@ -291,8 +345,10 @@ def test_streamed_digest_equals_packaged_digest() -> None:
     """genplat build pins the wiring with bundle_digest(); genplat package must produce the same digest."""
     from genplat.packaging.artifact import bundle_digest, package_bundle
 
-    files = {f"tenants/t{i}.yaml": (f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: t{i}\n" * (i + 1)).encode()
-             for i in range(50)}
+    files = {
+        f"tenants/t{i}.yaml": (f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: t{i}\n" * (i + 1)).encode()
+        for i in range(50)
+    }
     files["kustomization.yaml"] = b"resources: []\n"
     images = ["ghcr.io/acme/app:1.0@sha256:" + "a" * 64, "ghcr.io/acme/other:2.0"]
     for fmt in ("flux", "imgpkg"):

@@ -23,23 +23,33 @@ from .conftest import REPO_ROOT, Registry, require_tool, run_genplat
 
 pytestmark = pytest.mark.registry
 
-GIT_ENV = {"GIT_AUTHOR_NAME": "ci", "GIT_AUTHOR_EMAIL": "ci@example.invalid", "GIT_COMMITTER_NAME": "ci",
-           "GIT_COMMITTER_EMAIL": "ci@example.invalid", "GIT_AUTHOR_DATE": "2024-05-06T07:08:09Z",
-           "GIT_COMMITTER_DATE": "2024-05-06T07:08:09Z"}
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "ci",
+    "GIT_AUTHOR_EMAIL": "ci@example.invalid",
+    "GIT_COMMITTER_NAME": "ci",
+    "GIT_COMMITTER_EMAIL": "ci@example.invalid",
+    "GIT_AUTHOR_DATE": "2024-05-06T07:08:09Z",
+    "GIT_COMMITTER_DATE": "2024-05-06T07:08:09Z",
+}
 
 
 def _project(root: Path, registry: Registry) -> Path:
     """The example project, its registry the test registry (plain HTTP), built and committed."""
     shutil.copytree(REPO_ROOT / "blueprints", root / "blueprints")
     platform = root / "blueprints" / "platform.yaml"
-    text = platform.read_text().replace("registry: registry.acme.example/platform",
-                                        f"registry: {registry.host}/platform\n  registryInsecure: true", 1)
+    text = platform.read_text().replace(
+        "registry: registry.acme.example/platform", f"registry: {registry.host}/platform\n  registryInsecure: true", 1
+    )
     platform.write_text(text)
     built = run_genplat("build", cwd=root)
     assert built.returncode == 0, built.stderr
     git = require_tool("git")
-    for args in (["init", "-q", "-b", "main"], ["remote", "add", "origin", "https://git.example.invalid/acme/platform.git"],
-                 ["add", "-A"], ["commit", "-qm", "platform"]):
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["remote", "add", "origin", "https://git.example.invalid/acme/platform.git"],
+        ["add", "-A"],
+        ["commit", "-qm", "platform"],
+    ):
         subprocess.run([git, *args], cwd=root, check=True, env={**os.environ, **GIT_ENV}, capture_output=True)
     return root
 
@@ -70,8 +80,9 @@ def _tree(folder: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory, registry: Registry) -> tuple[Path, dict[str, t.Any]]:
     root = _project(tmp_path_factory.mktemp("publish"), registry)
-    packaged = run_genplat("package", "--provenance", "--output-format", "json", cwd=root,
-                           env={"SOURCE_DATE_EPOCH": "1715000000"})
+    packaged = run_genplat(
+        "package", "--provenance", "--output-format", "json", cwd=root, env={"SOURCE_DATE_EPOCH": "1715000000"}
+    )
     assert packaged.returncode == 0, packaged.stderr
     pushed = run_genplat("push", "--insecure", "--format", "json", cwd=root)
     assert pushed.returncode == 0, pushed.stderr
@@ -92,34 +103,54 @@ def test_push_sends_exactly_the_pinned_digests(published: tuple[Path, dict[str, 
         assert lock["bundles"][f"{env}/{cluster}"]["oci"][formats[r["bundle"]]] == digest
         # What the registry itself serves under the tag is the pinned manifest.
         path = repo.split("/", 1)[1]
-        head = requests.head(f"{registry.url}/v2/{path}/manifests/latest", timeout=5,
-                             headers={"Accept": "application/vnd.oci.image.manifest.v1+json"})
+        head = requests.head(
+            f"{registry.url}/v2/{path}/manifests/latest",
+            timeout=5,
+            headers={"Accept": "application/vnd.oci.image.manifest.v1+json"},
+        )
         assert head.headers["Docker-Content-Digest"] == digest
 
 
-def test_provenance_is_a_referrer_beside_the_pinned_bundle(published: tuple[Path, dict[str, t.Any]],
-                                                           registry: Registry) -> None:
+def test_provenance_is_a_referrer_beside_the_pinned_bundle(
+    published: tuple[Path, dict[str, t.Any]], registry: Registry
+) -> None:
     root, result = published
-    sha = subprocess.run([require_tool("git"), "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                         check=True).stdout.strip()
+    sha = subprocess.run(
+        [require_tool("git"), "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.strip()
     for r in result["push"]["pushed"]:
         path = r["ref"].split("/", 1)[1].rsplit(":", 1)[0]
-        manifest = requests.get(f"{registry.url}/v2/{path}/manifests/{r['digest']}", timeout=5,
-                                headers={"Accept": "application/vnd.oci.image.manifest.v1+json"}).json()
+        manifest = requests.get(
+            f"{registry.url}/v2/{path}/manifests/{r['digest']}",
+            timeout=5,
+            headers={"Accept": "application/vnd.oci.image.manifest.v1+json"},
+        ).json()
         assert "annotations" not in manifest  # never inside the pinned manifest
-        index = requests.get(f"{registry.url}/v2/{path}/manifests/{r['digest'].replace(':', '-')}", timeout=5,
-                             headers={"Accept": "application/vnd.oci.image.index.v1+json"}).json()
-        (entry,) = [m for m in index["manifests"] if m.get("artifactType") == "application/vnd.genplat.provenance.v1+json"]
+        index = requests.get(
+            f"{registry.url}/v2/{path}/manifests/{r['digest'].replace(':', '-')}",
+            timeout=5,
+            headers={"Accept": "application/vnd.oci.image.index.v1+json"},
+        ).json()
+        (entry,) = [
+            m for m in index["manifests"] if m.get("artifactType") == "application/vnd.genplat.provenance.v1+json"
+        ]
         assert entry["digest"] == r["provenance"]
         assert entry["annotations"]["org.opencontainers.image.revision"] == f"main@sha1:{sha}"
-        referrer = requests.get(f"{registry.url}/v2/{path}/manifests/{entry['digest']}", timeout=5,
-                                headers={"Accept": "application/vnd.oci.image.manifest.v1+json"}).json()
+        referrer = requests.get(
+            f"{registry.url}/v2/{path}/manifests/{entry['digest']}",
+            timeout=5,
+            headers={"Accept": "application/vnd.oci.image.manifest.v1+json"},
+        ).json()
         assert referrer["subject"]["digest"] == r["digest"]
     # oras, an independent client, finds it through the same fallback scheme.
     oras = require_tool("oras")
     r = result["push"]["pushed"][0]
-    found = subprocess.run([oras, "discover", "--plain-http", "--format", "json", f"{r['ref'].rsplit(':', 1)[0]}@{r['digest']}"],
-                           capture_output=True, text=True, timeout=60)
+    found = subprocess.run(
+        [oras, "discover", "--plain-http", "--format", "json", f"{r['ref'].rsplit(':', 1)[0]}@{r['digest']}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert found.returncode == 0, found.stderr
     assert r["provenance"] in found.stdout
 
@@ -151,12 +182,17 @@ def test_stale_layout_and_changed_bundle_are_refused(published: tuple[Path, dict
     assert len(lines) == 1 and "run `genplat build`" in lines[0], lines
 
 
-def test_another_registry_needs_a_flag_and_says_so(published: tuple[Path, dict[str, t.Any]], registry: Registry) -> None:
+def test_another_registry_needs_a_flag_and_says_so(
+    published: tuple[Path, dict[str, t.Any]], registry: Registry
+) -> None:
     root, _ = published
     refused = run_genplat("push", "--registry", f"{registry.host}/mirror", "--insecure", cwd=root)
-    assert refused.returncode == 2 and "--other-registry" in refused.stderr and "will not see this push" in refused.stderr
-    mirrored = run_genplat("push", "--registry", f"{registry.host}/mirror", "--other-registry", "--insecure",
-                           "--format", "json", cwd=root)
+    assert (
+        refused.returncode == 2 and "--other-registry" in refused.stderr and "will not see this push" in refused.stderr
+    )
+    mirrored = run_genplat(
+        "push", "--registry", f"{registry.host}/mirror", "--other-registry", "--insecure", "--format", "json", cwd=root
+    )
     assert mirrored.returncode == 0, mirrored.stderr
     assert mirrored.stderr.count("genplat: warning:") == 3 and "will not see this push" in mirrored.stderr
     assert all("/mirror/" in r["ref"] for r in json.loads(mirrored.stdout)["pushed"])
@@ -168,8 +204,12 @@ def test_oras_pull_writes_the_bundle_files(published: tuple[Path, dict[str, t.An
     for r in result["push"]["pushed"]:
         dest = tmp_path / r["bundle"]
         dest.mkdir()
-        pulled = subprocess.run([oras, "pull", "--plain-http", "-o", str(dest), f"{r['ref'].rsplit(':', 1)[0]}@{r['digest']}"],
-                                capture_output=True, text=True, timeout=120)
+        pulled = subprocess.run(
+            [oras, "pull", "--plain-http", "-o", str(dest), f"{r['ref'].rsplit(':', 1)[0]}@{r['digest']}"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert pulled.returncode == 0, pulled.stderr
         files = _bundle_files(root, r["bundle"])
         if r["bundle"] == "prod-prod-us":  # imgpkg: the manifests under config/, the ImagesLock beside them
@@ -189,29 +229,43 @@ def test_flux_client_pulls_the_pinned_artifact(published: tuple[Path, dict[str, 
             continue
         for mode in ([], ["-client"]):
             dest = tmp_path / f"{bundle}{''.join(mode)}"
-            proc = subprocess.run([fluxpull, "-insecure", *mode, f"{repo}@{digest}", str(dest)], capture_output=True,
-                                  text=True, timeout=120)
+            proc = subprocess.run(
+                [fluxpull, "-insecure", *mode, f"{repo}@{digest}", str(dest)],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             assert proc.returncode == 0, proc.stderr
             report = json.loads(proc.stdout)
             assert report["digest"].endswith(digest)
             assert _tree(dest) == _bundle_files(root, bundle)
 
 
-def test_kapp_template_steps_over_each_pushed_imgpkg_bundle(published: tuple[Path, dict[str, t.Any]],
-                                                            tmp_path: Path) -> None:
+def test_kapp_template_steps_over_each_pushed_imgpkg_bundle(
+    published: tuple[Path, dict[str, t.Any]], tmp_path: Path
+) -> None:
     """The App's steps as kapp-controller runs them: imgpkg pull by digest, ytt with the App's paths and
     file marks, and kbld's input checked: its Config leaves exactly the Kyverno patterns alone."""
     root, _ = published
     imgpkg, ytt = require_tool("imgpkg"), require_tool("ytt")
-    apps = [d for p in sorted((root / "out" / "_gitops" / "kapp").glob("*.yaml"))
-            for d in yaml.safe_load_all(p.read_text()) if d["kind"] == "App"]
+    apps = [
+        d
+        for p in sorted((root / "out" / "_gitops" / "kapp").glob("*.yaml"))
+        for d in yaml.safe_load_all(p.read_text())
+        if d["kind"] == "App"
+    ]
     assert [a["metadata"]["name"] for a in apps] == ["prod-prod-us"]
     for app in apps:
         spec = app["spec"]
         ref = spec["fetch"][0]["imgpkgBundle"]["image"]
         dest = tmp_path / app["metadata"]["name"]
-        pulled = subprocess.run([imgpkg, "pull", "-b", ref, "-o", str(dest), "--registry-insecure"],
-                                capture_output=True, text=True, timeout=120, env={**os.environ, "HOME": str(tmp_path)})
+        pulled = subprocess.run(
+            [imgpkg, "pull", "-b", ref, "-o", str(dest), "--registry-insecure"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "HOME": str(tmp_path)},
+        )
         assert pulled.returncode == 0, pulled.stderr + pulled.stdout
         step = spec["template"][0]["ytt"]
         args = [ytt, *(["--ignore-unknown-comments"] if step.get("ignoreUnknownComments") else [])]
@@ -238,8 +292,11 @@ def test_kapp_template_steps_over_each_pushed_imgpkg_bundle(published: tuple[Pat
         # policies (CEL, no image: keys) has nothing kbld must leave alone.
         assert set(rules) == patterns
         for rule in rules.values():
-            assert rule == {"keyMatcher": {"name": "image"}, "valueMatcher": {"image": rule["valueMatcher"]["image"]},
-                            "updateStrategy": {"none": {}}}
+            assert rule == {
+                "keyMatcher": {"name": "image"},
+                "valueMatcher": {"image": rule["valueMatcher"]["image"]},
+                "updateStrategy": {"none": {}},
+            }
         # Every other image kbld meets is a reference it can resolve (or one the lock holds).
         others = set()
         for d in docs:
@@ -248,9 +305,13 @@ def test_kapp_template_steps_over_each_pushed_imgpkg_bundle(published: tuple[Pat
         assert not others & patterns
         # Every object the bundle holds reaches kapp (the configs are for kbld and kapp themselves).
         objects = [d for d in docs if d["apiVersion"] not in ("kbld.k14s.io/v1alpha1", "kapp.k14s.io/v1alpha1")]
-        in_bundle = [d for p, data in _bundle_files(root, app["metadata"]["name"]).items()
-                     if not p.endswith("kustomization.yaml") and p not in ("kbld-config.yaml", "kapp-config.yaml")
-                     for d in yaml.safe_load_all(data) if d]
+        in_bundle = [
+            d
+            for p, data in _bundle_files(root, app["metadata"]["name"]).items()
+            if not p.endswith("kustomization.yaml") and p not in ("kbld-config.yaml", "kapp-config.yaml")
+            for d in yaml.safe_load_all(data)
+            if d
+        ]
         assert len(objects) == len(in_bundle) > 0
         # Change groups: every object is in a layer; tenants wait for the platform group.
         for d in objects:

@@ -15,19 +15,24 @@ from genplat.publish.auth import resolve_credentials
 D = "sha256:" + "c" * 64
 
 
-@pytest.mark.parametrize("text,want", [
-    ("reg.example:5000/platform/dev-eu1:v1", RegistryRef("reg.example:5000", "platform/dev-eu1", "v1")),
-    (f"127.0.0.1:5000/a/b@{D}", RegistryRef("127.0.0.1:5000", "a/b", None, D)),
-    (f"reg.example/a:t@{D}", RegistryRef("reg.example", "a", "t", D)),
-    ("oci:out/.oci:dev-eu1", LayoutRef("out/.oci", "dev-eu1")),
-    ("oci:/abs/path:with:colons:tag", LayoutRef("/abs/path:with:colons", "tag")),
-])
+@pytest.mark.parametrize(
+    "text,want",
+    [
+        ("reg.example:5000/platform/dev-eu1:v1", RegistryRef("reg.example:5000", "platform/dev-eu1", "v1")),
+        (f"127.0.0.1:5000/a/b@{D}", RegistryRef("127.0.0.1:5000", "a/b", None, D)),
+        (f"reg.example/a:t@{D}", RegistryRef("reg.example", "a", "t", D)),
+        ("oci:out/.oci:dev-eu1", LayoutRef("out/.oci", "dev-eu1")),
+        ("oci:/abs/path:with:colons:tag", LayoutRef("/abs/path:with:colons", "tag")),
+    ],
+)
 def test_parse_ref(text: str, want: object) -> None:
     assert parse_ref(text) == want
 
 
-@pytest.mark.parametrize("text", ["reg.example", "reg.example/a", "reg.example/A:t", "reg.example/a@sha256:12",
-                                  "oci:layout", "reg.example/a:-bad"])
+@pytest.mark.parametrize(
+    "text",
+    ["reg.example", "reg.example/a", "reg.example/A:t", "reg.example/a@sha256:12", "oci:layout", "reg.example/a:-bad"],
+)
 def test_parse_ref_rejects(text: str) -> None:
     with pytest.raises(UsageError):
         parse_ref(text)
@@ -36,10 +41,16 @@ def test_parse_ref_rejects(text: str) -> None:
 def test_credentials_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cfg = tmp_path / "cfg"
     cfg.mkdir()
-    (cfg / "config.json").write_text(json.dumps({"auths": {
-        "https://reg.example/v1/": {"auth": base64.b64encode(b"cfguser:cfgpass").decode()},
-        "tok.example": {"identitytoken": "refresh-me"},
-    }}))
+    (cfg / "config.json").write_text(
+        json.dumps(
+            {
+                "auths": {
+                    "https://reg.example/v1/": {"auth": base64.b64encode(b"cfguser:cfgpass").decode()},
+                    "tok.example": {"identitytoken": "refresh-me"},
+                }
+            }
+        )
+    )
     monkeypatch.setenv("DOCKER_CONFIG", str(cfg))
     creds = resolve_credentials("reg.example", env={})
     assert creds is not None and (creds.username, creds.password) == ("cfguser", "cfgpass")

@@ -20,14 +20,24 @@ from genplat.packaging.artifact import (
     OCI_MANIFEST,
     package_bundle,
 )
+from genplat.packaging.layout import read_layout
+from genplat.packaging.refs import RegistryRef
 from genplat.publish.auth import Credentials
 from genplat.publish.registry import RegistryClient
-from genplat.packaging.refs import RegistryRef
 from genplat.publish.transfer import extract_artifact, fetch_artifact, push_artifact
-from genplat.packaging.layout import read_layout
 
-from .conftest import (BUNDLES, DIGEST_ONLY, PINNED, TEST_PASSWORD, TEST_USER, Registry, bundle_files, require_tool,
-                       run_genplat, write_out_dir)
+from .conftest import (
+    BUNDLES,
+    DIGEST_ONLY,
+    PINNED,
+    TEST_PASSWORD,
+    TEST_USER,
+    Registry,
+    bundle_files,
+    require_tool,
+    run_genplat,
+    write_out_dir,
+)
 
 pytestmark = pytest.mark.registry
 
@@ -40,8 +50,9 @@ def _package(root: Path, fmt: str) -> dict[str, str]:
 
 
 def _push(root: Path, reg: Registry, *extra: str, **kw: object) -> subprocess.CompletedProcess[str]:
-    return run_genplat("push", "--registry", f"{reg.host}/platform", "--insecure", "--format", "json", *extra,
-                       cwd=root, **kw)  # type: ignore[arg-type]
+    return run_genplat(
+        "push", "--registry", f"{reg.host}/platform", "--insecure", "--format", "json", *extra, cwd=root, **kw
+    )  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("fmt", ["flux", "imgpkg"])
@@ -72,8 +83,9 @@ def test_skopeo_sees_exact_media_types(tmp_path: Path, registry: Registry, fmt: 
     digests = _package(root, fmt)
     assert _push(root, registry, "--tag", f"sk-{fmt}").returncode == 0
     ref = f"docker://{registry.host}/platform/dev-eu1:sk-{fmt}"
-    raw = subprocess.run([skopeo, "inspect", "--raw", "--tls-verify=false", ref], capture_output=True,
-                         check=True).stdout
+    raw = subprocess.run(
+        [skopeo, "inspect", "--raw", "--tls-verify=false", ref], capture_output=True, check=True
+    ).stdout
     art = read_layout(root / "out" / ".oci")["dev-eu1"]
     assert raw == art.manifest.data  # the registry stores genplat's bytes as they are
     manifest = json.loads(raw)
@@ -84,17 +96,24 @@ def test_skopeo_sees_exact_media_types(tmp_path: Path, registry: Registry, fmt: 
     else:
         assert manifest["config"]["mediaType"] == OCI_CONFIG
         assert [layer["mediaType"] for layer in manifest["layers"]] == [DOCKER_LAYER]
-        cfg = json.loads(subprocess.run([skopeo, "inspect", "--config", "--raw", "--tls-verify=false", ref],
-                                        capture_output=True, check=True).stdout)
+        cfg = json.loads(
+            subprocess.run(
+                [skopeo, "inspect", "--config", "--raw", "--tls-verify=false", ref], capture_output=True, check=True
+            ).stdout
+        )
         assert cfg["config"]["Labels"]["dev.carvel.imgpkg.bundle"] == "true"
     # an independent client copies it to a layout with the same digest
-    subprocess.run([skopeo, "copy", "--insecure-policy", "--src-tls-verify=false", ref,
-                    f"oci:{tmp_path / 'copy'}:x"], capture_output=True, check=True)
+    subprocess.run(
+        [skopeo, "copy", "--insecure-policy", "--src-tls-verify=false", ref, f"oci:{tmp_path / 'copy'}:x"],
+        capture_output=True,
+        check=True,
+    )
     index = json.loads((tmp_path / "copy" / "index.json").read_bytes())
     assert index["manifests"][0]["digest"] == digests["dev-eu1"]
     if fmt == "imgpkg":
         layer = (tmp_path / "copy" / "blobs" / "sha256" / manifest["layers"][0]["digest"][7:]).read_bytes()
         from genplat.packaging.tar import read_targz
+
         lock = yaml.safe_load(read_targz(layer)[IMAGES_LOCK_PATH][0])
         assert [e["image"] for e in lock["images"]] == ["ghcr.io/acme/orders@sha256:" + "4" * 64, DIGEST_ONLY]
         assert lock["images"][0]["annotations"]["kbld.carvel.dev/id"] == PINNED
@@ -135,8 +154,12 @@ def test_library_pull_verifies_and_extracts(tmp_path: Path, registry: Registry) 
     art = package_bundle(bundle_files("prod", "eu1", ("alpha",)), fmt="imgpkg")
     push_artifact(client, "lib/pull", "x", art)
     got = fetch_artifact(RegistryRef(registry.host, "lib/pull", tag="x"), client=client)
-    assert (got.digest, got.layer.data, got.config.data, got.format) == (art.digest, art.layer.data, art.config.data,
-                                                                         "imgpkg")
+    assert (got.digest, got.layer.data, got.config.data, got.format) == (
+        art.digest,
+        art.layer.data,
+        art.config.data,
+        "imgpkg",
+    )
     files = extract_artifact(got, tmp_path / "x")
     assert IMAGES_LOCK_PATH in files
 
@@ -166,7 +189,7 @@ def test_dead_registry_default_bound(tmp_path: Path) -> None:
 
     start = time.monotonic()
     client = RegistryClient(f"127.0.0.1:{free_port()}", insecure=True)
-    with pytest.raises(RegistryError, match="unreachable.*connection refused"):
+    with pytest.raises(RegistryError, match=r"unreachable.*connection refused"):
         client.blob_exists("a/b", "sha256:" + "0" * 64)
     assert 14 <= time.monotonic() - start < 17
     assert client.stats.retries > 3
@@ -205,14 +228,33 @@ def test_tls_basic_auth_push_pull(tmp_path: Path, tls_registry: Registry) -> Non
     root = tmp_path / "p"
     digests = _package(root, "flux")
     ca = str(tls_registry.tls[0])  # type: ignore[index]
-    proc = run_genplat("push", "--registry", f"{tls_registry.host}/secure", "--ca-file", ca, "--username",
-                       TEST_USER, "--password-stdin", "--format", "json", cwd=root, input=TEST_PASSWORD + "\n")
+    proc = run_genplat(
+        "push",
+        "--registry",
+        f"{tls_registry.host}/secure",
+        "--ca-file",
+        ca,
+        "--username",
+        TEST_USER,
+        "--password-stdin",
+        "--format",
+        "json",
+        cwd=root,
+        input=TEST_PASSWORD + "\n",
+    )
     assert proc.returncode == 0, proc.stderr
     assert TEST_PASSWORD not in proc.stdout + proc.stderr
     # credentials from the environment, pull by digest
-    pull = run_genplat("pull", f"{tls_registry.host}/secure/dev-eu1@{digests['dev-eu1']}", "--ca-file", ca,
-                       "-o", str(tmp_path / "d"), cwd=root,
-                       env={"GENPLAT_REGISTRY_USERNAME": TEST_USER, "GENPLAT_REGISTRY_PASSWORD": TEST_PASSWORD})
+    pull = run_genplat(
+        "pull",
+        f"{tls_registry.host}/secure/dev-eu1@{digests['dev-eu1']}",
+        "--ca-file",
+        ca,
+        "-o",
+        str(tmp_path / "d"),
+        cwd=root,
+        env={"GENPLAT_REGISTRY_USERNAME": TEST_USER, "GENPLAT_REGISTRY_PASSWORD": TEST_PASSWORD},
+    )
     assert pull.returncode == 0, pull.stderr
     assert (tmp_path / "d" / "kustomization.yaml").read_bytes() == bundle_files("dev", "eu1")["kustomization.yaml"]
 
@@ -227,6 +269,7 @@ def test_docker_config_credentials(tmp_path: Path, tls_registry: Registry, monke
     # a credential helper for another host must not be consulted
     monkeypatch.setenv("DOCKER_CONFIG", str(cfg_dir))
     from genplat.publish.auth import resolve_credentials
+
     creds = resolve_credentials(tls_registry.host, env={})
     assert creds is not None and creds.source == "docker config" and TEST_PASSWORD not in repr(creds)
     client = RegistryClient(tls_registry.host, ca_file=str(tls_registry.tls[0]), credentials=creds)  # type: ignore[index]
@@ -237,8 +280,10 @@ def test_credential_helper(tmp_path: Path, tls_registry: Registry, monkeypatch: 
     bindir = tmp_path / "bin"
     bindir.mkdir()
     helper = bindir / "docker-credential-genplattest"
-    helper.write_text("#!/bin/sh\nread host\n"
-                      f"printf '{{\"ServerURL\":\"%s\",\"Username\":\"{TEST_USER}\",\"Secret\":\"{TEST_PASSWORD}\"}}' \"$host\"\n")
+    helper.write_text(
+        "#!/bin/sh\nread host\n"
+        f'printf \'{{"ServerURL":"%s","Username":"{TEST_USER}","Secret":"{TEST_PASSWORD}"}}\' "$host"\n'
+    )
     helper.chmod(0o755)
     cfg_dir = tmp_path / "dockercfg"
     cfg_dir.mkdir()
@@ -246,8 +291,16 @@ def test_credential_helper(tmp_path: Path, tls_registry: Registry, monkeypatch: 
     root = tmp_path / "p"
     _package(root, "flux")
     import os
-    proc = run_genplat("push", "--registry", f"{tls_registry.host}/helper", "--ca-file", str(tls_registry.tls[0]),  # type: ignore[index]
-                       cwd=root, env={"DOCKER_CONFIG": str(cfg_dir), "PATH": f"{bindir}:{os.environ['PATH']}"})
+
+    proc = run_genplat(
+        "push",
+        "--registry",
+        f"{tls_registry.host}/helper",
+        "--ca-file",
+        str(tls_registry.tls[0]),  # type: ignore[index]
+        cwd=root,
+        env={"DOCKER_CONFIG": str(cfg_dir), "PATH": f"{bindir}:{os.environ['PATH']}"},
+    )
     assert proc.returncode == 0, proc.stderr
 
 
@@ -260,8 +313,9 @@ def test_wrong_credentials_one_line_exit_3(tmp_path: Path, tls_registry: Registr
     if how == "stdin":
         proc = run_genplat(*args, "--username", TEST_USER, "--password-stdin", cwd=root, input=wrong + "\n")
     else:
-        proc = run_genplat(*args, cwd=root, env={"GENPLAT_REGISTRY_USERNAME": TEST_USER,
-                                                  "GENPLAT_REGISTRY_PASSWORD": wrong})
+        proc = run_genplat(
+            *args, cwd=root, env={"GENPLAT_REGISTRY_USERNAME": TEST_USER, "GENPLAT_REGISTRY_PASSWORD": wrong}
+        )
     assert proc.returncode == 3
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "refused the credentials" in lines[0] and "401" in lines[0]
@@ -269,8 +323,9 @@ def test_wrong_credentials_one_line_exit_3(tmp_path: Path, tls_registry: Registr
 
 
 def test_no_credentials_says_what_to_do(tmp_path: Path, tls_registry: Registry) -> None:
-    proc = run_genplat("pull", f"{tls_registry.host}/secure/dev-eu1:latest", "--ca-file",
-                       str(tls_registry.tls[0]), cwd=tmp_path)  # type: ignore[index]
+    proc = run_genplat(
+        "pull", f"{tls_registry.host}/secure/dev-eu1:latest", "--ca-file", str(tls_registry.tls[0]), cwd=tmp_path
+    )  # type: ignore[index]
     assert proc.returncode == 3
     assert "docker login" in proc.stderr and "GENPLAT_REGISTRY_USERNAME" in proc.stderr
 
@@ -279,8 +334,16 @@ def test_tls_mismatch_one_line_exit_3(tmp_path: Path, tls_registry: Registry, re
     root = tmp_path / "p"
     _package(root, "flux")
     start = time.monotonic()
-    untrusted = run_genplat("push", "--registry", f"{tls_registry.host}/secure", "--username", TEST_USER,
-                            "--password-stdin", cwd=root, input=TEST_PASSWORD + "\n")
+    untrusted = run_genplat(
+        "push",
+        "--registry",
+        f"{tls_registry.host}/secure",
+        "--username",
+        TEST_USER,
+        "--password-stdin",
+        cwd=root,
+        input=TEST_PASSWORD + "\n",
+    )
     assert untrusted.returncode == 3 and "TLS verification" in untrusted.stderr and "--ca-file" in untrusted.stderr
     assert len(untrusted.stderr.strip().splitlines()) == 1 and TEST_PASSWORD not in untrusted.stderr
     plain_as_tls = run_genplat("push", "--registry", f"{registry.host}/x", cwd=root)
@@ -298,12 +361,26 @@ def test_imgpkg_pulls_our_bundles(tmp_path: Path, registry: Registry) -> None:
     for (env, cluster), tenants in BUNDLES.items():
         name = f"{env}-{cluster}"
         dest = tmp_path / "imgpkg" / name
-        proc = subprocess.run([imgpkg, "pull", "-b", f"{registry.host}/platform/{name}@{digests[name]}",
-                               "-o", str(dest), "--registry-insecure"], capture_output=True, text=True,
-                              timeout=120)
+        proc = subprocess.run(
+            [
+                imgpkg,
+                "pull",
+                "-b",
+                f"{registry.host}/platform/{name}@{digests[name]}",
+                "-o",
+                str(dest),
+                "--registry-insecure",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert proc.returncode == 0, proc.stdout + proc.stderr
-        got = {p.relative_to(dest / "config").as_posix(): p.read_bytes()
-               for p in (dest / "config").rglob("*") if p.is_file()}
+        got = {
+            p.relative_to(dest / "config").as_posix(): p.read_bytes()
+            for p in (dest / "config").rglob("*")
+            if p.is_file()
+        }
         assert got == bundle_files(env, cluster, tenants)
         lock = yaml.safe_load((dest / IMAGES_LOCK_PATH).read_text())
         assert lock["kind"] == "ImagesLock" and len(lock["images"]) == 2

@@ -25,9 +25,16 @@ def test_quickstart_commands_run_as_written(registry: Registry, tmp_path: Path) 
     assert len(blocks) >= 4
     script = "set -euo pipefail\n" + "".join(blocks).replace("127.0.0.1:5000", registry.host)
     assert "genplat init" in script and "genplat push" in script
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "GIT_AUTHOR_NAME": "t",
-           "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
-           "GIT_CONFIG_GLOBAL": "/dev/null", "NO_COLOR": "1"}
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+        "GIT_CONFIG_GLOBAL": "/dev/null",
+        "NO_COLOR": "1",
+    }
     proc = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, f"{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
     demo = tmp_path / "demo"
@@ -38,8 +45,11 @@ def test_quickstart_commands_run_as_written(registry: Registry, tmp_path: Path) 
     # The registry holds the bundle under the digest `genplat package` printed and the lock file records.
     lock = json.loads((demo / "out" / "genplat.lock.json").read_text())
     digest = lock["bundles"]["dev/dev-1"]["oci"]["flux"]
-    manifest = requests.get(f"{registry.url}/v2/platform/dev-dev-1/manifests/latest", timeout=10,
-                            headers={"Accept": "application/vnd.oci.image.manifest.v1+json"})
+    manifest = requests.get(
+        f"{registry.url}/v2/platform/dev-dev-1/manifests/latest",
+        timeout=10,
+        headers={"Accept": "application/vnd.oci.image.manifest.v1+json"},
+    )
     assert manifest.status_code == 200
     pushed = manifest.headers["Docker-Content-Digest"]
     assert f"dev-dev-1  {pushed}" in proc.stdout and digest == pushed

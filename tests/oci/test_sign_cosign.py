@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from genplat.publish.registry import RegistryClient
 from genplat.packaging.artifact import Blob
+from genplat.publish.registry import RegistryClient
 from genplat.publish.sign import _formats as fmt
 
 from .conftest import REPO_ROOT, Registry, require_tool, run_genplat, write_out_dir
@@ -38,15 +38,31 @@ def _cosign_home(tmp_path_factory: pytest.TempPathFactory) -> None:
     _HOME[:] = [tmp_path_factory.mktemp("cosign-home")]
 
 
-def cosign(name: str, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-           timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def cosign(
+    name: str, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     import os
 
     home = _HOME[0]
-    full = {**os.environ, "HOME": str(home), "TUF_ROOT": str(home / ".sigstore"), "COSIGN_PASSWORD": PASSWORD,
-            "COSIGN_YES": "true", "DOCKER_CONFIG": str(home / ".docker"), **(env or {})}
-    return subprocess.run([require_tool(name), *args], capture_output=True, text=True, env=full, cwd=cwd,
-                          timeout=timeout, check=False, stdin=subprocess.DEVNULL)
+    full = {
+        **os.environ,
+        "HOME": str(home),
+        "TUF_ROOT": str(home / ".sigstore"),
+        "COSIGN_PASSWORD": PASSWORD,
+        "COSIGN_YES": "true",
+        "DOCKER_CONFIG": str(home / ".docker"),
+        **(env or {}),
+    }
+    return subprocess.run(
+        [require_tool(name), *args],
+        capture_output=True,
+        text=True,
+        env=full,
+        cwd=cwd,
+        timeout=timeout,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +79,7 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def published(registry: Registry, keys: dict[str, Path],
-              tmp_path_factory: pytest.TempPathFactory) -> dict[str, t.Any]:
+def published(registry: Registry, keys: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, t.Any]:
     """The example bundles (out/ of this repository) packaged, signed offline, pushed; plus an unsigned bundle."""
     work = tmp_path_factory.mktemp("signed")
     shutil.copytree(REPO_ROOT / "out", work / "out", ignore=shutil.ignore_patterns(".oci", ".genplat"))
@@ -72,20 +87,31 @@ def published(registry: Registry, keys: dict[str, Path],
     pkg = run_genplat("package", "out", "--format", "json", cwd=work)
     assert pkg.returncode == 0, pkg.stderr
     bundles = {b["name"]: b["digest"] for b in json.loads(pkg.stdout)["bundles"]}
-    sign = run_genplat("sign", "--key", str(keys["signer.key"]), "--registry", f"{registry.host}/signed",
-                       "--format", "json", cwd=work, env={"COSIGN_PASSWORD": PASSWORD})
+    sign = run_genplat(
+        "sign",
+        "--key",
+        str(keys["signer.key"]),
+        "--registry",
+        f"{registry.host}/signed",
+        "--format",
+        "json",
+        cwd=work,
+        env={"COSIGN_PASSWORD": PASSWORD},
+    )
     assert sign.returncode == 0, sign.stderr
     signed = json.loads(sign.stdout)
-    push = run_genplat("push", "--registry", f"{registry.host}/signed", "--other-registry", "--insecure", "--format",
-                       "json", cwd=work)
+    push = run_genplat(
+        "push", "--registry", f"{registry.host}/signed", "--other-registry", "--insecure", "--format", "json", cwd=work
+    )
     assert push.returncode == 0, push.stderr
     assert json.loads(push.stdout)["attachments_written"] == 2 * len(bundles)  # .sig and .att per bundle
     # Another project's bundles, pushed without signing.
     other = work / "unsigned"
     write_out_dir(other)
     assert run_genplat("package", "out", cwd=other).returncode == 0
-    pushed = run_genplat("push", "--registry", f"{registry.host}/unsigned", "--insecure", "--layout", "out/.oci",
-                         cwd=other)
+    pushed = run_genplat(
+        "push", "--registry", f"{registry.host}/unsigned", "--insecure", "--layout", "out/.oci", cwd=other
+    )
     assert pushed.returncode == 0, pushed.stderr
     return {"bundles": bundles, "deterministic": signed["deterministic"], "work": work}
 
@@ -100,7 +126,8 @@ def genplat_verify(reference: str, key: Path, *extra: str) -> subprocess.Complet
 
 @pytest.mark.parametrize("version", COSIGNS)
 def test_cosign_accepts_every_signed_bundle_and_rejects_another_key(
-        version: str, registry: Registry, keys: dict[str, Path], published: dict[str, t.Any]) -> None:
+    version: str, registry: Registry, keys: dict[str, Path], published: dict[str, t.Any]
+) -> None:
     assert len(published["bundles"]) == 3
     for name, digest in published["bundles"].items():
         target = ref(registry, f"signed/{name}", digest)
@@ -115,10 +142,13 @@ def test_cosign_accepts_every_signed_bundle_and_rejects_another_key(
 
 
 @pytest.mark.parametrize("version", COSIGNS)
-@pytest.mark.parametrize("kind,predicate", [("cyclonedx", "https://cyclonedx.org/bom"),
-                                            ("slsaprovenance1", "https://slsa.dev/provenance/v1")])
-def test_cosign_accepts_the_attestations(version: str, kind: str, predicate: str, registry: Registry,
-                                         keys: dict[str, Path], published: dict[str, t.Any]) -> None:
+@pytest.mark.parametrize(
+    "kind,predicate",
+    [("cyclonedx", "https://cyclonedx.org/bom"), ("slsaprovenance1", "https://slsa.dev/provenance/v1")],
+)
+def test_cosign_accepts_the_attestations(
+    version: str, kind: str, predicate: str, registry: Registry, keys: dict[str, Path], published: dict[str, t.Any]
+) -> None:
     for name, digest in published["bundles"].items():
         target = ref(registry, f"signed/{name}", digest)
         run = cosign(version, "verify-attestation", "--type", kind, "--key", str(keys["signer.pub"]), *FLAGS, target)
@@ -154,15 +184,17 @@ def _both_reject(registry: Registry, target: str, key: Path, status: str) -> str
     return verdict.stderr
 
 
-def test_unsigned_bundle_is_rejected_by_both(registry: Registry, keys: dict[str, Path],
-                                             published: dict[str, t.Any]) -> None:
+def test_unsigned_bundle_is_rejected_by_both(
+    registry: Registry, keys: dict[str, Path], published: dict[str, t.Any]
+) -> None:
     digest = _client(registry).manifest_digest("unsigned/dev-eu1", "latest")
     assert digest
     _both_reject(registry, ref(registry, "unsigned/dev-eu1", digest), keys["signer.pub"], "unsigned")
 
 
-def test_tampered_payload_is_rejected_by_both(registry: Registry, keys: dict[str, Path],
-                                              published: dict[str, t.Any]) -> None:
+def test_tampered_payload_is_rejected_by_both(
+    registry: Registry, keys: dict[str, Path], published: dict[str, t.Any]
+) -> None:
     """Copy a bundle, then alter its signature payload (keeping the signature): nobody may accept it."""
     client = _client(registry)
     name, digest = sorted(published["bundles"].items())[0]
@@ -188,8 +220,9 @@ def test_tampered_payload_is_rejected_by_both(registry: Registry, keys: dict[str
     assert genplat_verify(target, keys["signer.pub"]).returncode == 0
 
 
-def test_signature_of_another_digest_is_rejected_by_both(registry: Registry, keys: dict[str, Path],
-                                                         published: dict[str, t.Any]) -> None:
+def test_signature_of_another_digest_is_rejected_by_both(
+    registry: Registry, keys: dict[str, Path], published: dict[str, t.Any]
+) -> None:
     """A valid signature moved onto another bundle's tag: it covers the wrong digest."""
     client = _client(registry)
     (a, a_digest), (b, b_digest) = sorted(published["bundles"].items())[:2]
@@ -221,7 +254,8 @@ def _copy_sig(client: RegistryClient, src: str, dst: str, digest: str) -> None:
 
 
 def test_signing_in_the_registry_keeps_existing_signatures_and_repeats_byte_for_byte(
-        registry: Registry, keys: dict[str, Path], published: dict[str, t.Any], tmp_path: Path) -> None:
+    registry: Registry, keys: dict[str, Path], published: dict[str, t.Any], tmp_path: Path
+) -> None:
     """``genplat sign REF`` adds a second signer next to the first; signing again changes nothing."""
     client = _client(registry)
     name, digest = sorted(published["bundles"].items())[-1]
@@ -232,8 +266,16 @@ def test_signing_in_the_registry_keeps_existing_signatures_and_repeats_byte_for_
     assert gen.returncode == 0, gen.stderr
     before = client.find_manifest(f"signed/{name}", fmt.sig_tag(digest))
     for _ in range(2):
-        run = run_genplat("sign", target, "--key", str(second / "cosign.key"), "--insecure", "--no-attest",
-                          cwd=tmp_path, env={"COSIGN_PASSWORD": PASSWORD})
+        run = run_genplat(
+            "sign",
+            target,
+            "--key",
+            str(second / "cosign.key"),
+            "--insecure",
+            "--no-attest",
+            cwd=tmp_path,
+            env={"COSIGN_PASSWORD": PASSWORD},
+        )
         assert run.returncode == 0, run.stderr
     after = client.find_manifest(f"signed/{name}", fmt.sig_tag(digest))
     assert before is not None and after is not None
@@ -250,11 +292,25 @@ def test_signing_in_the_registry_keeps_existing_signatures_and_repeats_byte_for_
         shutil.copytree(work / "out" / ".oci", again)
         for p in again.glob("index.json"):
             doc = json.loads(p.read_bytes())
-            doc["manifests"] = [m for m in doc["manifests"]
-                                if not fmt.ATTACHMENT_TAG_RE.match(m["annotations"]["org.opencontainers.image.ref.name"])]
+            doc["manifests"] = [
+                m
+                for m in doc["manifests"]
+                if not fmt.ATTACHMENT_TAG_RE.match(m["annotations"]["org.opencontainers.image.ref.name"])
+            ]
             p.write_text(json.dumps(doc))
-        run = run_genplat("sign", name, "--layout", str(again), "--key", str(keys["signer.key"]), "--no-attest",
-                          "--registry", f"{registry.host}/signed", cwd=work, env={"COSIGN_PASSWORD": PASSWORD})
+        run = run_genplat(
+            "sign",
+            name,
+            "--layout",
+            str(again),
+            "--key",
+            str(keys["signer.key"]),
+            "--no-attest",
+            "--registry",
+            f"{registry.host}/signed",
+            cwd=work,
+            env={"COSIGN_PASSWORD": PASSWORD},
+        )
         assert run.returncode == 0, run.stderr
         from genplat.publish.sign import LayoutStore
 
@@ -263,8 +319,9 @@ def test_signing_in_the_registry_keeps_existing_signatures_and_repeats_byte_for_
         assert fresh is not None and original is not None and fresh.data == original.data
 
 
-def test_cosign_v3_accepts_the_sigstore_bundle_format(registry: Registry, keys: dict[str, Path],
-                                                      published: dict[str, t.Any], tmp_path: Path) -> None:
+def test_cosign_v3_accepts_the_sigstore_bundle_format(
+    registry: Registry, keys: dict[str, Path], published: dict[str, t.Any], tmp_path: Path
+) -> None:
     """``--scheme sigstore-bundle`` on a registry without the referrers API: the sha256-<hex> fallback index."""
     client = _client(registry)
     name, digest = sorted(published["bundles"].items())[0]
@@ -272,26 +329,39 @@ def test_cosign_v3_accepts_the_sigstore_bundle_format(registry: Registry, keys: 
     _copy(client, f"signed/{name}", dst, digest)
     target = ref(registry, dst, digest)
     assert client.referrers(dst, digest) is None  # Distribution 2.8: no referrers API
-    run = run_genplat("sign", target, "--key", str(keys["signer.key"]), "--scheme", "sigstore-bundle", "--insecure",
-                      "--blueprints", str(published["work"] / "blueprints"), cwd=tmp_path,
-                      env={"COSIGN_PASSWORD": PASSWORD})
+    run = run_genplat(
+        "sign",
+        target,
+        "--key",
+        str(keys["signer.key"]),
+        "--scheme",
+        "sigstore-bundle",
+        "--insecure",
+        "--blueprints",
+        str(published["work"] / "blueprints"),
+        cwd=tmp_path,
+        env={"COSIGN_PASSWORD": PASSWORD},
+    )
     assert run.returncode == 0, run.stderr
     index = client.find_manifest(dst, fmt.referrers_tag(digest))
     assert index is not None and len(fmt.index_manifests(index)) == 3
     ok = cosign("cosign-v3", "verify", "--key", str(keys["signer.pub"]), *FLAGS, target)
     assert ok.returncode == 0, ok.stderr
     assert cosign("cosign-v3", "verify", "--key", str(keys["other.pub"]), *FLAGS, target).returncode != 0
-    att = cosign("cosign-v3", "verify-attestation", "--type", "cyclonedx", "--key", str(keys["signer.pub"]), *FLAGS,
-                 target)
+    att = cosign(
+        "cosign-v3", "verify-attestation", "--type", "cyclonedx", "--key", str(keys["signer.pub"]), *FLAGS, target
+    )
     assert att.returncode == 0, att.stderr
     assert genplat_verify(target, keys["signer.pub"], "--attestation", "slsaprovenance1").returncode == 0
     assert genplat_verify(target, keys["other.pub"]).returncode == 1
 
 
-@pytest.mark.parametrize("version,scheme", [("cosign-v2", "legacy"), ("cosign-v3", "legacy"),
-                                            ("cosign-v3", "sigstore-bundle")])
-def test_genplat_verifies_what_cosign_signs(version: str, scheme: str, registry: Registry, keys: dict[str, Path],
-                                            published: dict[str, t.Any], tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "version,scheme", [("cosign-v2", "legacy"), ("cosign-v3", "legacy"), ("cosign-v3", "sigstore-bundle")]
+)
+def test_genplat_verifies_what_cosign_signs(
+    version: str, scheme: str, registry: Registry, keys: dict[str, Path], published: dict[str, t.Any], tmp_path: Path
+) -> None:
     client = _client(registry)
     name, digest = sorted(published["bundles"].items())[1]
     dst = f"cosigned/{version}-{scheme}"
@@ -300,8 +370,16 @@ def test_genplat_verifies_what_cosign_signs(version: str, scheme: str, registry:
     extra = ["--tlog-upload=false"]
     if version == "cosign-v3":
         extra += ["--use-signing-config=false", f"--new-bundle-format={'true' if scheme != 'legacy' else 'false'}"]
-    run = cosign(version, "sign", "--key", str(keys["signer.key"]), *extra, "--allow-insecure-registry",
-                 "--allow-http-registry", target)
+    run = cosign(
+        version,
+        "sign",
+        "--key",
+        str(keys["signer.key"]),
+        *extra,
+        "--allow-insecure-registry",
+        "--allow-http-registry",
+        target,
+    )
     assert run.returncode == 0, run.stderr
     if scheme != "legacy":
         assert client.find_manifest(dst, fmt.sig_tag(digest)) is None
@@ -314,9 +392,21 @@ def test_genplat_verifies_what_cosign_signs(version: str, scheme: str, registry:
 def test_push_sign_signs_in_the_registry(registry: Registry, keys: dict[str, Path], tmp_path: Path) -> None:
     out = write_out_dir(tmp_path / "p")
     assert run_genplat("package", str(out), cwd=tmp_path).returncode == 0
-    run = run_genplat("push", "--registry", f"{registry.host}/pushsigned", "--insecure", "--layout", str(out / ".oci"),
-                      "--sign", "--key", str(keys["signer.key"]), "--format", "json", cwd=tmp_path,
-                      env={"COSIGN_PASSWORD": PASSWORD})
+    run = run_genplat(
+        "push",
+        "--registry",
+        f"{registry.host}/pushsigned",
+        "--insecure",
+        "--layout",
+        str(out / ".oci"),
+        "--sign",
+        "--key",
+        str(keys["signer.key"]),
+        "--format",
+        "json",
+        cwd=tmp_path,
+        env={"COSIGN_PASSWORD": PASSWORD},
+    )
     assert run.returncode == 0, run.stderr
     doc = json.loads(run.stdout)
     assert len(doc["signed"]) == len(doc["pushed"]) == 3

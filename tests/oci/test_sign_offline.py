@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from genplat.checks.guardrails import run_guardrails
 from genplat.packaging.artifact import package_bundle
 from genplat.packaging.gitops import render_gitops
+from genplat.packaging.refs import parse_ref
 from genplat.publish.sign import (
     DETERMINISTIC,
     KeyFileError,
@@ -35,7 +36,6 @@ from genplat.publish.sign import (
     sign_layout,
     verify_ref,
 )
-from genplat.packaging.refs import parse_ref
 from genplat.publish.sign import _formats as fmt
 
 from .conftest import DIGEST_ONLY, PINNED, UNPINNED, bundle_files, run_genplat, write_out_dir
@@ -48,15 +48,17 @@ def write_keys(folder: Path, name: str = "cosign") -> tuple[Path, Path, ec.Ellip
     key = ec.generate_private_key(ec.SECP256R1())
     priv, pub = folder / f"{name}.key", folder / f"{name}.pub"
     priv.write_bytes(encrypt_cosign_key(key, PASSWORD.encode()))
-    pub.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                  serialization.PublicFormat.SubjectPublicKeyInfo))
+    pub.write_bytes(
+        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     return priv, pub, key
 
 
 def pkcs8(folder: Path, key: ec.EllipticCurvePrivateKey, password: bytes | None = None) -> Path:
     path = folder / ("enc.pem" if password else "plain.pem")
     enc: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption())
+        serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
+    )
     path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc))
     return path
 
@@ -99,18 +101,45 @@ def test_key_errors_are_one_line_and_name_no_secret(tmp_path: Path) -> None:
 
 def test_cli_never_shows_key_or_password(project: Path, tmp_path: Path) -> None:
     priv, _, key = write_keys(tmp_path)
-    secret_der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                   serialization.NoEncryption())
+    secret_der = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     scalar = key.private_numbers().private_value.to_bytes(32, "big")
-    bad = run_genplat("sign", "--key", str(priv), "--registry", "registry.example/p", "--layout", "out/.oci",
-                      cwd=project, env={"COSIGN_PASSWORD": "not-" + PASSWORD})
+    bad = run_genplat(
+        "sign",
+        "--key",
+        str(priv),
+        "--registry",
+        "registry.example/p",
+        "--layout",
+        "out/.oci",
+        cwd=project,
+        env={"COSIGN_PASSWORD": "not-" + PASSWORD},
+    )
     assert bad.returncode == 2
     assert bad.stderr.count("\n") <= 2 and "wrong password" in bad.stderr
-    good = run_genplat("sign", "--key", str(priv), "--registry", "registry.example/p", "--layout", "out/.oci",
-                       cwd=project, env={"COSIGN_PASSWORD": PASSWORD})
+    good = run_genplat(
+        "sign",
+        "--key",
+        str(priv),
+        "--registry",
+        "registry.example/p",
+        "--layout",
+        "out/.oci",
+        cwd=project,
+        env={"COSIGN_PASSWORD": PASSWORD},
+    )
     assert good.returncode == 0, good.stderr
-    no_tty = run_genplat("sign", "--key", str(priv), "--registry", "registry.example/p", cwd=project,
-                         env={"COSIGN_PASSWORD": ""}, input="")
+    no_tty = run_genplat(
+        "sign",
+        "--key",
+        str(priv),
+        "--registry",
+        "registry.example/p",
+        cwd=project,
+        env={"COSIGN_PASSWORD": ""},
+        input="",
+    )
     assert no_tty.returncode == 2  # an empty password is a password (as in cosign): the wrong one here
     for run in (bad, good, no_tty):
         text = run.stdout + run.stderr
@@ -133,8 +162,11 @@ def test_sign_layout_verifies_and_is_idempotent(project: Path, tmp_path: Path) -
     assert not any(r.added for r in again)
     assert (layout / "index.json").read_bytes() == index_after_first  # nothing added twice
     for r in first:
-        verdicts = verify_ref(parse_ref(f"oci:{layout}:{r.bundle}"), load_public_key(pub),
-                              predicate_types=["https://cyclonedx.org/bom", "https://slsa.dev/provenance/v1"])
+        verdicts = verify_ref(
+            parse_ref(f"oci:{layout}:{r.bundle}"),
+            load_public_key(pub),
+            predicate_types=["https://cyclonedx.org/bom", "https://slsa.dev/provenance/v1"],
+        )
         assert [v.status for v in verdicts] == ["verified"] * 3, verdicts
     # The layout still reads as bundles only: pull and push see no signature images.
     pulled = run_genplat("pull", "oci:out/.oci:dev-eu1", "-o", str(tmp_path / "pulled"), cwd=project)
@@ -148,8 +180,9 @@ def test_signing_twice_gives_identical_signature_manifests(project: Path, tmp_pa
     for n in (1, 2):
         copy = tmp_path / f"layout{n}"
         shutil.copytree(project / "out" / ".oci", copy)
-        sign_layout(copy, load_signing_key(priv, lambda: PASSWORD.encode()), registry="registry.example/p",
-                    attest=False)
+        sign_layout(
+            copy, load_signing_key(priv, lambda: PASSWORD.encode()), registry="registry.example/p", attest=False
+        )
         layouts.append(LayoutStore(copy))
     digest = layouts[0].manifest("dev-eu1").digest  # type: ignore[union-attr]
     first, second = (s.manifest(sig_tag(digest)) for s in layouts)
@@ -167,8 +200,17 @@ def test_another_signature_keeps_the_first(project: Path, tmp_path: Path) -> Non
     _, c_pub, _ = write_keys(tmp_path, "c")
     layout = project / "out" / ".oci"
     for priv in (a_priv, b_priv):
-        run = run_genplat("sign", "prod-us1", "--key", str(priv), "--no-attest", "--registry", "r.example/p",
-                          cwd=project, env={"COSIGN_PASSWORD": PASSWORD})
+        run = run_genplat(
+            "sign",
+            "prod-us1",
+            "--key",
+            str(priv),
+            "--no-attest",
+            "--registry",
+            "r.example/p",
+            cwd=project,
+            env={"COSIGN_PASSWORD": PASSWORD},
+        )
         assert run.returncode == 0, run.stderr
     store = LayoutStore(layout)
     digest = store.manifest("prod-us1").digest  # type: ignore[union-attr]
@@ -183,8 +225,18 @@ def test_another_signature_keeps_the_first(project: Path, tmp_path: Path) -> Non
 
 def test_sigstore_bundle_scheme_in_the_layout(project: Path, tmp_path: Path) -> None:
     priv, pub, _ = write_keys(tmp_path)
-    run = run_genplat("sign", "dev-eu1", "--key", str(priv), "--scheme", "sigstore-bundle", "--registry", "r.example/p",
-                      cwd=project, env={"COSIGN_PASSWORD": PASSWORD})
+    run = run_genplat(
+        "sign",
+        "dev-eu1",
+        "--key",
+        str(priv),
+        "--scheme",
+        "sigstore-bundle",
+        "--registry",
+        "r.example/p",
+        cwd=project,
+        env={"COSIGN_PASSWORD": PASSWORD},
+    )
     assert run.returncode == 0, run.stderr
     store = LayoutStore(project / "out" / ".oci")
     digest = store.manifest("dev-eu1").digest  # type: ignore[union-attr]
@@ -192,7 +244,10 @@ def test_sigstore_bundle_scheme_in_the_layout(project: Path, tmp_path: Path) -> 
     assert index is not None
     referrers = fmt.index_manifests(index)
     assert {d["annotations"]["dev.sigstore.bundle.predicateType"] for d in referrers} == {
-        fmt.COSIGN_SIGN_PREDICATE, "https://cyclonedx.org/bom", "https://slsa.dev/provenance/v1"}
+        fmt.COSIGN_SIGN_PREDICATE,
+        "https://cyclonedx.org/bom",
+        "https://slsa.dev/provenance/v1",
+    }
     assert all(d["artifactType"] == fmt.BUNDLE_V03 for d in referrers)
     ok = run_genplat("verify", "oci:out/.oci:dev-eu1", "--key", str(pub), "--attestation", "cyclonedx", cwd=project)
     assert ok.returncode == 0, ok.stderr
@@ -233,8 +288,10 @@ def test_provenance_names_commit_and_blueprint_digests(tmp_path: Path) -> None:
     source = read_source(repo / "blueprints")
     pred = provenance("dev-eu1", source=source, options={"format": "flux"})
     deps = pred["buildDefinition"]["resolvedDependencies"]
-    assert deps[0] == {"uri": "git+https://git.example/acme/platform.git@refs/heads/main",
-                       "digest": {"gitCommit": commit}}
+    assert deps[0] == {
+        "uri": "git+https://git.example/acme/platform.git@refs/heads/main",
+        "digest": {"gitCommit": commit},
+    }
     assert {d["name"] for d in deps[1:]} == {"blueprints/platform.yaml", "blueprints/tenants/a.yaml"}
     assert "tok3n" not in json.dumps(pred)
     assert pred["runDetails"]["builder"]["version"]["genplat"]
@@ -274,7 +331,7 @@ def test_build_renders_verify_from_the_platform_blueprint(tmp_path: Path) -> Non
     proj = tmp_path / "proj"
     shutil.copytree(repo / "blueprints", proj / "blueprints")
     (proj / "blueprints" / "keys").mkdir()
-    _, pub, _ = write_keys(proj / "blueprints" / "keys")
+    _, _pub, _ = write_keys(proj / "blueprints" / "keys")
     platform = proj / "blueprints" / "platform.yaml"
     text = platform.read_text()
     platform.write_text(text.replace("\n  registry: ", "\n  signing:\n    publicKey: keys/cosign.pub\n  registry: ", 1))
@@ -287,7 +344,9 @@ def test_build_renders_verify_from_the_platform_blueprint(tmp_path: Path) -> Non
     check = run_genplat("check", "out/_gitops", cwd=proj)
     assert "secret-data" not in check.stdout + check.stderr
     # A private key given as the public one is an error at the blueprint line, and says what to do.
-    (proj / "blueprints" / "keys" / "cosign.pub").write_bytes((proj / "blueprints" / "keys" / "cosign.key").read_bytes())
+    (proj / "blueprints" / "keys" / "cosign.pub").write_bytes(
+        (proj / "blueprints" / "keys" / "cosign.key").read_bytes()
+    )
     bad = run_genplat("validate", "blueprints", cwd=proj)
     assert bad.returncode == 1
     assert "blueprints/platform.yaml:" in bad.stdout + bad.stderr and "signing-key" in bad.stdout + bad.stderr

@@ -16,10 +16,10 @@ import yaml
 
 import genplat
 from genplat.core.objects import RenderedObject
-from genplat.resolver.model import PlatformModel, resolve
 from genplat.policy import RULES
 from genplat.rendering import policy
 from genplat.rendering._base import BundleContext
+from genplat.resolver.model import PlatformModel, resolve
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus"
@@ -80,8 +80,9 @@ def platform() -> PlatformModel:
     return dataclasses.replace(base, policies=policies)
 
 
-def rendered_policies(*, kyverno: str | None, examples: bool = False,
-                      policies: t.Mapping[str, t.Any] | None = None) -> list[RenderedObject]:
+def rendered_policies(
+    *, kyverno: str | None, examples: bool = False, policies: t.Mapping[str, t.Any] | None = None
+) -> list[RenderedObject]:
     """The corpus policies (``examples``: the example platform's own; ``policies``: these settings) for
     a cluster with every capability: ``kyverno`` ValidatingPolicy/ClusterPolicy, or None for native
     admission."""
@@ -100,8 +101,11 @@ def rendered_policies(*, kyverno: str | None, examples: bool = False,
 
 def policy_names(objects: t.Sequence[RenderedObject]) -> dict[str, str]:
     """Policy name → the rule it enforces (from its genplat.dev/rule annotation)."""
-    return {o.name: o.obj["metadata"]["annotations"]["genplat.dev/rule"] for o in objects
-            if o.kind in ("ValidatingPolicy", "ClusterPolicy", "ValidatingAdmissionPolicy")}
+    return {
+        o.name: o.obj["metadata"]["annotations"]["genplat.dev/rule"]
+        for o in objects
+        if o.kind in ("ValidatingPolicy", "ClusterPolicy", "ValidatingAdmissionPolicy")
+    }
 
 
 @functools.cache

@@ -42,9 +42,14 @@ def _probes(names: t.Mapping[str, str]) -> dict[str, dict[str, t.Any]]:
     for name, rule in names.items():
         for case in corpus.cases():
             build = case.namespace == corpus.BUILD_NS
-            if (case.rule == rule and case.refused and not (name.endswith("-build") and not build)
-                    and not (name.endswith("-workload") and build) and rule != "guardrail/privileged"
-                    and "ephemeralContainers" not in case.obj.get("spec", {})):
+            if (
+                case.rule == rule
+                and case.refused
+                and not (name.endswith("-build") and not build)
+                and not (name.endswith("-workload") and build)
+                and rule != "guardrail/privileged"
+                and "ephemeralContainers" not in case.obj.get("spec", {})
+            ):
                 out[name] = case.obj
                 break
         else:
@@ -74,8 +79,13 @@ def _install(cp: t.Any, policies: t.Sequence[RenderedObject]) -> t.Callable[[], 
     docs = [copy.deepcopy(p.obj) for p in policies if p.kind in ADMISSION]
     cp.apply([_namespace(ns, labels) for ns, labels in corpus.NAMESPACE_LABELS.items()])
     cp.apply([_service_account(ns) for ns in corpus.NAMESPACE_LABELS])
-    probes = _probes({d["metadata"]["name"]: d["metadata"]["annotations"]["genplat.dev/rule"]
-                      for d in docs if d["kind"] == "ValidatingAdmissionPolicy"})
+    probes = _probes(
+        {
+            d["metadata"]["name"]: d["metadata"]["annotations"]["genplat.dev/rule"]
+            for d in docs
+            if d["kind"] == "ValidatingAdmissionPolicy"
+        }
+    )
 
     def cleanup() -> None:
         for d in docs:

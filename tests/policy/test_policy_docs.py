@@ -43,7 +43,11 @@ def test_enforcement_table_is_true() -> None:
         for cell, enforced in ((kyv, kyverno), (vap, native)):
             names = set(re.findall(r"`(genplat-[a-z-]+)`", cell))
             if rule in RULES:
-                assert names and all(any(n.startswith(b) for b in names) for n in enforced[rule]), (rule, cell, enforced.get(rule))
+                assert names and all(any(n.startswith(b) for b in names) for n in enforced[rule]), (
+                    rule,
+                    cell,
+                    enforced.get(rule),
+                )
             else:
                 assert cell == "—" and rule not in enforced, rule
         assert bindings.get(rule) == native.get(rule)

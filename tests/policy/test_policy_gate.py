@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from genplat.core.diagnostics import Severity
-from genplat.core.objects import Origin, RenderedObject
 from genplat.checks.build import guardrail_context
 from genplat.checks.guardrails import run_guardrails
+from genplat.core.diagnostics import Severity
+from genplat.core.objects import Origin, RenderedObject
 from genplat.policy import RULES
 
 from . import corpus
@@ -18,11 +18,19 @@ def gate_verdicts(case: corpus.Case) -> set[str]:
     ctx = guardrail_context(corpus.platform())
     import dataclasses
 
-    ctx = dataclasses.replace(ctx, tenant_namespaces={corpus.TENANT: set(corpus.NAMESPACE_LABELS)},
-                              build_namespaces=frozenset({corpus.BUILD_NS}))
-    ro = RenderedObject(case.obj, Origin("tests/policy/corpus", 1, 1), bundle="dev/dev-eu", file="x.yaml", tenant=corpus.TENANT)
-    return {rule for rule, sev, _f in run_guardrails([ro], ctx, report_disabled=False)
-            if sev is Severity.ERROR and rule in RULES}
+    ctx = dataclasses.replace(
+        ctx,
+        tenant_namespaces={corpus.TENANT: set(corpus.NAMESPACE_LABELS)},
+        build_namespaces=frozenset({corpus.BUILD_NS}),
+    )
+    ro = RenderedObject(
+        case.obj, Origin("tests/policy/corpus", 1, 1), bundle="dev/dev-eu", file="x.yaml", tenant=corpus.TENANT
+    )
+    return {
+        rule
+        for rule, sev, _f in run_guardrails([ro], ctx, report_disabled=False)
+        if sev is Severity.ERROR and rule in RULES
+    }
 
 
 def test_corpus_covers_every_rule_both_ways() -> None:

@@ -23,11 +23,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from upstream_parts import tool
 
 from genplat.policy import RULES
 from genplat.policy.workloads import is_target
-
-from upstream_parts import tool
 
 from . import corpus, derived
 
@@ -39,22 +38,45 @@ def _dump(path: Path, docs: t.Iterable[dict[str, t.Any]]) -> Path:
     return path
 
 
-def run_kyverno(tmp: Path, policies: t.Sequence[dict[str, t.Any]], resources: t.Sequence[dict[str, t.Any]],
-                namespaces: t.Mapping[str, t.Mapping[str, str]] | None, *, warnings_as_errors: bool) -> subprocess.CompletedProcess[str]:
-    args = [tool("kyverno"), "apply", str(_dump(tmp / "policies.yaml", policies)),
-            "--resource", str(_dump(tmp / "resources.yaml", resources)),
-            "--policy-report", "--output-format", "json", "--remove-color"]
+def run_kyverno(
+    tmp: Path,
+    policies: t.Sequence[dict[str, t.Any]],
+    resources: t.Sequence[dict[str, t.Any]],
+    namespaces: t.Mapping[str, t.Mapping[str, str]] | None,
+    *,
+    warnings_as_errors: bool,
+) -> subprocess.CompletedProcess[str]:
+    args = [
+        tool("kyverno"),
+        "apply",
+        str(_dump(tmp / "policies.yaml", policies)),
+        "--resource",
+        str(_dump(tmp / "resources.yaml", resources)),
+        "--policy-report",
+        "--output-format",
+        "json",
+        "--remove-color",
+    ]
     if namespaces is not None:
-        values = {"apiVersion": "cli.kyverno.io/v1alpha1", "kind": "Values",
-                  "namespaceSelector": [{"name": ns, "labels": dict(labels)} for ns, labels in sorted(namespaces.items())]}
+        values = {
+            "apiVersion": "cli.kyverno.io/v1alpha1",
+            "kind": "Values",
+            "namespaceSelector": [{"name": ns, "labels": dict(labels)} for ns, labels in sorted(namespaces.items())],
+        }
         args += ["--values-file", str(_dump(tmp / "values.yaml", [values]))]
     if warnings_as_errors:
         args.append("--warnings-as-errors")
     return subprocess.run(args, capture_output=True, text=True, timeout=300)
 
 
-def kyverno_apply(tmp: Path, policies: t.Sequence[dict[str, t.Any]], resources: t.Sequence[dict[str, t.Any]],
-                  namespaces: t.Mapping[str, t.Mapping[str, str]] | None, *, warnings_as_errors: bool) -> Verdicts:
+def kyverno_apply(
+    tmp: Path,
+    policies: t.Sequence[dict[str, t.Any]],
+    resources: t.Sequence[dict[str, t.Any]],
+    namespaces: t.Mapping[str, t.Mapping[str, str]] | None,
+    *,
+    warnings_as_errors: bool,
+) -> Verdicts:
     """policy → result for every (kind, namespace, name) a policy matched, from the CLI's policy report."""
     proc = run_kyverno(tmp, policies, resources, namespaces, warnings_as_errors=warnings_as_errors)
     out = proc.stdout
@@ -62,7 +84,7 @@ def kyverno_apply(tmp: Path, policies: t.Sequence[dict[str, t.Any]], resources: 
     assert start >= 0, f"no report (exit {proc.returncode}):\n{out[-3000:]}\n{proc.stderr[-3000:]}"
     if warnings_as_errors:
         assert "Warning:" not in out[:start] + proc.stderr, (out[:start] + proc.stderr)[-2000:]
-    report = json.loads(out[start:out.rfind("}") + 1])
+    report = json.loads(out[start : out.rfind("}") + 1])
     verdicts: Verdicts = {}
     for item in report.get("items", [report]):
         for result in item.get("results") or []:
@@ -87,24 +109,33 @@ def _matching(policies: t.Sequence[dict[str, t.Any]], obj: dict[str, t.Any], lab
             continue
         name = p["metadata"]["name"]
         build = labels.get("genplat.dev/purpose") == "build"
-        if name.endswith("-build") and not build or name.endswith("-workload") and build:
+        if (name.endswith("-build") and not build) or (name.endswith("-workload") and build):
             continue
         out.add(name)
     return out
 
 
 @pytest.fixture(scope="module", params=["ValidatingPolicy", "ClusterPolicy"])
-def corpus_verdicts(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Verdicts, list[dict[str, t.Any]]]:
+def corpus_verdicts(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, Verdicts, list[dict[str, t.Any]]]:
     kind = str(request.param)
     policies = _policy_docs(corpus.rendered_policies(kyverno=kind))
     assert {p["kind"] for p in policies} == {kind}
-    verdicts = kyverno_apply(tmp_path_factory.mktemp(kind), policies, [c.obj for c in corpus.cases()],
-                             corpus.NAMESPACE_LABELS, warnings_as_errors=kind == "ValidatingPolicy")
+    verdicts = kyverno_apply(
+        tmp_path_factory.mktemp(kind),
+        policies,
+        [c.obj for c in corpus.cases()],
+        corpus.NAMESPACE_LABELS,
+        warnings_as_errors=kind == "ValidatingPolicy",
+    )
     return kind, verdicts, policies
 
 
 @pytest.mark.parametrize("case", corpus.cases(), ids=lambda c: c.id)
-def test_kyverno_judges_the_corpus(corpus_verdicts: tuple[str, Verdicts, list[dict[str, t.Any]]], case: corpus.Case) -> None:
+def test_kyverno_judges_the_corpus(
+    corpus_verdicts: tuple[str, Verdicts, list[dict[str, t.Any]]], case: corpus.Case
+) -> None:
     kind, verdicts, policies = corpus_verdicts
     names = {p["metadata"]["name"]: p["metadata"]["annotations"]["genplat.dev/rule"] for p in policies}
     got = verdicts.get((case.obj["kind"], case.namespace, case.name), {})
@@ -137,8 +168,12 @@ def test_kyverno_admits_the_examples_and_what_controllers_make_of_them(bundle: s
         got = verdicts.get(key, {})
         assert set(got) == _matching(policies, o, namespaces[key[1]]), key
         assert all(r == "pass" for r in got.values()), (key, got)
-    queue_proxy = [o for o in made if o["kind"] == "Pod" and any(c["name"] == "queue-proxy" for c in o["spec"]["containers"])]
-    assert queue_proxy and all(verdicts[("Pod", o["metadata"]["namespace"], o["metadata"]["name"])] for o in queue_proxy)
+    queue_proxy = [
+        o for o in made if o["kind"] == "Pod" and any(c["name"] == "queue-proxy" for c in o["spec"]["containers"])
+    ]
+    assert queue_proxy and all(
+        verdicts[("Pod", o["metadata"]["namespace"], o["metadata"]["name"])] for o in queue_proxy
+    )
 
 
 def test_deprecated_cluster_policy_form_fails_warnings_as_errors(tmp_path: Path) -> None:

@@ -10,14 +10,22 @@ import pytest
 
 import genplat
 from genplat.core.objects import RenderedObject
-from genplat.resolver.model import PlatformModel, TenantTarget, resolve
 from genplat.rendering import render_platform, render_tenant
 from genplat.rendering._base import BundleContext
+from genplat.resolver.model import PlatformModel, TenantTarget, resolve
 
 REPO = Path(__file__).resolve().parent.parent.parent
 EXAMPLES = REPO / "blueprints"
-CRD_PROJECTS = ("crossplane", "tekton-pipeline", "tekton-triggers", "knative-serving", "knative-eventing", "cert-manager",
-                "external-secrets", "kyverno")
+CRD_PROJECTS = (
+    "crossplane",
+    "tekton-pipeline",
+    "tekton-triggers",
+    "knative-serving",
+    "knative-eventing",
+    "cert-manager",
+    "external-secrets",
+    "kyverno",
+)
 
 
 @dataclasses.dataclass
@@ -26,9 +34,14 @@ class Rendered:
     bundles: dict[str, list[TenantTarget]]
     objects: dict[str, list[RenderedObject]]  # bundle → every object rendered for it
 
-    def find(self, bundle: str, kind: str, name: str | None = None, namespace: str | None = None) -> list[RenderedObject]:
-        return [o for o in self.objects[bundle] if o.kind == kind and (name is None or o.name == name)
-                and (namespace is None or o.namespace == namespace)]
+    def find(
+        self, bundle: str, kind: str, name: str | None = None, namespace: str | None = None
+    ) -> list[RenderedObject]:
+        return [
+            o
+            for o in self.objects[bundle]
+            if o.kind == kind and (name is None or o.name == name) and (namespace is None or o.namespace == namespace)
+        ]
 
     def one(self, bundle: str, kind: str, name: str, namespace: str | None = None) -> dict[str, t.Any]:
         found = self.find(bundle, kind, name, namespace)

@@ -8,19 +8,25 @@ import dataclasses
 import typing as t
 
 import pytest
+from upstream_parts import crd_files
 
-from genplat.core.diagnostics import Severity
-from genplat.core.objects import RenderedObject
 from genplat.checks import Checker
 from genplat.checks.build import guardrail_context, namespaces_of
+from genplat.core.diagnostics import Severity
+from genplat.core.objects import RenderedObject
 from genplat.rendering import crossplane
-
-from upstream_parts import crd_files
 
 from .conftest import CRD_PROJECTS, Rendered, render_all, with_platform
 
 FAMILY_KINDS = {
-    "crossplane": {"CompositeResourceDefinition", "Composition", "Function", "PostgresInstance", "DedicatedCluster", "VirtualCluster"},
+    "crossplane": {
+        "CompositeResourceDefinition",
+        "Composition",
+        "Function",
+        "PostgresInstance",
+        "DedicatedCluster",
+        "VirtualCluster",
+    },
     "tekton": {"Pipeline", "EventListener", "TriggerBinding", "TriggerTemplate"},
     "knative-serving": {"Service"},
     "knative-eventing": {"Broker", "Trigger"},
@@ -28,24 +34,37 @@ FAMILY_KINDS = {
 
 
 def check(rendered: Rendered) -> list[t.Any]:
-    checker = Checker(kubernetes_version=rendered.platform.kubernetes_version, crd_paths=[f for p in CRD_PROJECTS for f in crd_files(p)])
-    xrds = {o.name: o.obj for objs in rendered.objects.values() for o in objs if o.kind == "CompositeResourceDefinition"}
+    checker = Checker(
+        kubernetes_version=rendered.platform.kubernetes_version,
+        crd_paths=[f for p in CRD_PROJECTS for f in crd_files(p)],
+    )
+    xrds = {
+        o.name: o.obj for objs in rendered.objects.values() for o in objs if o.kind == "CompositeResourceDefinition"
+    }
     checker.add_crds((crossplane.composite_crd(x), f"xrd {name}") for name, x in xrds.items())
     by_placement, levels = namespaces_of(rendered.platform, rendered.bundles)
     context = dataclasses.replace(guardrail_context(rendered.platform), namespace_pod_security=levels)
     out = []
     for bundle, objects in rendered.objects.items():
         owned = {tt.name: by_placement[(tt.name, bundle)] for tt in rendered.bundles[bundle]}
-        out.extend(checker.check(objects, guardrails=dataclasses.replace(context, tenant_namespaces=owned), strict=True))
+        out.extend(
+            checker.check(objects, guardrails=dataclasses.replace(context, tenant_namespaces=owned), strict=True)
+        )
         # The PipelineRun a TriggerTemplate creates is checked against the PipelineRun CRD too.
-        runs = [RenderedObject(r, o.origin, bundle=bundle, file=o.file, tenant=o.tenant)
-                for o in objects if o.kind == "TriggerTemplate" for r in o.obj["spec"]["resourcetemplates"]]
+        runs = [
+            RenderedObject(r, o.origin, bundle=bundle, file=o.file, tenant=o.tenant)
+            for o in objects
+            if o.kind == "TriggerTemplate"
+            for r in o.obj["spec"]["resourcetemplates"]
+        ]
         out.extend(checker.check(runs, include_setup=False, strict=True))
     return out
 
 
 def _problems(diags: list[t.Any]) -> list[str]:
-    return [f"{d.rule} {d.object} {d.path}: {d.message}" for d in diags if d.severity in (Severity.ERROR, Severity.WARNING)]
+    return [
+        f"{d.rule} {d.object} {d.path}: {d.message}" for d in diags if d.severity in (Severity.ERROR, Severity.WARNING)
+    ]
 
 
 def test_examples_pass_crds_schemas_and_guardrails(examples: Rendered) -> None:
@@ -95,7 +114,12 @@ def test_removing_a_capability_removes_its_family(examples: Rendered, capability
         left = {o.kind for o in r.objects[bundle] if o.api_version != "v1"} & gone
         assert not left, (bundle, left)
     if capability == "tekton":
-        assert not [o for objs in r.objects.values() for o in objs if o.name in ("build", "build-triggers", "allow-build-egress")]
+        assert not [
+            o
+            for objs in r.objects.values()
+            for o in objs
+            if o.name in ("build", "build-triggers", "allow-build-egress")
+        ]
 
 
 def test_composite_crd_checks_parameters(examples: Rendered) -> None:

@@ -22,21 +22,36 @@ def test_xrd_v2_schema_from_parameters(examples: Rendered) -> None:
     assert (version["name"], version["served"], version["referenceable"]) == ("v1alpha1", True, True)
     params = version["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["parameters"]
     assert params["default"] == {}  # every parameter has a default, so an empty object gets them all
-    assert params["properties"]["version"] == {"type": "string", "description": "PostgreSQL major version",
-                                               "enum": ["15", "16", "17"], "default": "16"}
-    assert params["properties"]["storageGB"] == {"type": "integer", "description": "Disk size in GB", "default": 20,
-                                                 "minimum": 10, "maximum": 500}
+    assert params["properties"]["version"] == {
+        "type": "string",
+        "description": "PostgreSQL major version",
+        "enum": ["15", "16", "17"],
+        "default": "16",
+    }
+    assert params["properties"]["storageGB"] == {
+        "type": "integer",
+        "description": "Disk size in GB",
+        "default": 20,
+        "minimum": 10,
+        "maximum": 500,
+    }
     assert params["properties"]["highAvailability"]["type"] == "boolean"
     dc = examples.one(DEV, "CompositeResourceDefinition", "dedicatedclusters.platform.acme.example")
-    region = dc["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["parameters"]["properties"]["region"]
+    region = dc["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["parameters"][
+        "properties"
+    ]["region"]
     assert region["pattern"] == "^[a-z]+-[a-z]+[0-9]$"
 
 
 def test_required_parameter_without_default_is_required() -> None:
-    offering = {"name": "q", "kind": "Queue", "parameters": {
-        "size": {"type": "integer", "required": True},
-        "zone": {"type": "string", "required": True, "default": "a"},  # a default makes "required" moot
-    }}
+    offering = {
+        "name": "q",
+        "kind": "Queue",
+        "parameters": {
+            "size": {"type": "integer", "required": True},
+            "zone": {"type": "string", "required": True, "default": "a"},  # a default makes "required" moot
+        },
+    }
     schema = crossplane.parameters_schema(offering)
     assert schema["required"] == ["size"]
 
@@ -54,12 +69,16 @@ def test_composition_per_provider_with_patches_and_transforms(examples: Rendered
     assert instance["base"]["kind"] == "DatabaseInstance"
     patches = instance["patches"]
     assert patches[0] == {
-        "type": "FromCompositeFieldPath", "fromFieldPath": "spec.parameters.version",
+        "type": "FromCompositeFieldPath",
+        "fromFieldPath": "spec.parameters.version",
         "toFieldPath": "spec.forProvider.databaseVersion",
         "transforms": [{"type": "string", "string": {"type": "Format", "fmt": "POSTGRES_%s"}}],
     }
-    assert patches[1] == {"type": "FromCompositeFieldPath", "fromFieldPath": "spec.parameters.storageGB",
-                          "toFieldPath": "spec.forProvider.settings[0].diskSize"}
+    assert patches[1] == {
+        "type": "FromCompositeFieldPath",
+        "fromFieldPath": "spec.parameters.storageGB",
+        "toFieldPath": "spec.forProvider.settings[0].diskSize",
+    }
     # A boolean goes through a string conversion first: map transforms take strings only.
     assert patches[3]["transforms"] == [
         {"type": "convert", "convert": {"toType": "string"}},
@@ -74,7 +93,11 @@ def test_dedicated_cluster_and_vcluster_compositions(examples: Rendered) -> None
     dc = examples.one(DEV, "Composition", "dedicated-cluster-gke")
     resources = dc["spec"]["pipeline"][0]["input"]["resources"]
     assert [(r["name"], r["base"]["kind"]) for r in resources] == [
-        ("network", "Network"), ("cluster", "Cluster"), ("nodepool", "NodePool"), ("database", "DatabaseInstance")]
+        ("network", "Network"),
+        ("cluster", "Cluster"),
+        ("nodepool", "NodePool"),
+        ("database", "DatabaseInstance"),
+    ]
     assert "patches" not in resources[0]
     nodepool = resources[2]["patches"]
     assert [(p["fromFieldPath"], p["toFieldPath"]) for p in nodepool] == [
@@ -93,8 +116,10 @@ def test_dedicated_cluster_and_vcluster_compositions(examples: Rendered) -> None
 
 def test_math_transform_and_ordering() -> None:
     out = crossplane.transforms({"format": "%d-gb", "multiply": 2.0}, {"type": "integer"})
-    assert out == [{"type": "math", "math": {"type": "Multiply", "multiply": 2}},
-                   {"type": "string", "string": {"type": "Format", "fmt": "%d-gb"}}]
+    assert out == [
+        {"type": "math", "math": {"type": "Multiply", "multiply": 2}},
+        {"type": "string", "string": {"type": "Format", "fmt": "%d-gb"}},
+    ]
     assert crossplane.transforms({"map": {"a": "b"}}, {"type": "string"}) == [{"type": "map", "map": {"a": "b"}}]
 
 
@@ -111,7 +136,12 @@ def test_xr_defaults_and_composition_selection(examples: Rendered) -> None:
     db = examples.one(DEV, "PostgresInstance", "reports-db", "initech-dev")
     assert db["apiVersion"] == "platform.acme.example/v1alpha1"
     # storageGB from the dev override; the rest from the tenant; nothing missing.
-    assert db["spec"]["parameters"] == {"version": "16", "storageGB": 10, "tier": "db-custom-4-15360", "highAvailability": True}
+    assert db["spec"]["parameters"] == {
+        "version": "16",
+        "storageGB": 10,
+        "tier": "db-custom-4-15360",
+        "highAvailability": True,
+    }
     assert db["spec"]["crossplane"] == {"compositionSelector": {"matchLabels": {"provider": "gke"}}}
     gke = examples.one(DEV, "DedicatedCluster", "initech-gke", "initech-dev")
     assert gke["spec"]["parameters"]["databaseTier"] == "db-custom-2-7680"  # the offering's default
@@ -140,9 +170,15 @@ def test_v1_xrd_claims_and_claim_fields(examples: Rendered) -> None:
     assert "crossplane" not in claim["spec"]
 
 
-@pytest.mark.parametrize(("kind", "expected"), [
-    ("PostgresInstance", "postgresinstances"), ("Bus", "buses"), ("Policy", "policies"), ("Gateway", "gateways"),
-    ("Mesh", "meshes"),
-])
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("PostgresInstance", "postgresinstances"),
+        ("Bus", "buses"),
+        ("Policy", "policies"),
+        ("Gateway", "gateways"),
+        ("Mesh", "meshes"),
+    ],
+)
 def test_plural(kind: str, expected: str) -> None:
     assert crossplane.plural(kind) == expected

@@ -54,16 +54,26 @@ def test_container_env_secrets_resources_security(examples: Rendered) -> None:
     assert c["ports"] == [{"containerPort": 9000}]
     assert c["env"] == [
         {"name": "REPORTS_MODE", "value": "batch"},
-        {"name": "DATABASE_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "reports-database-password", "key": "DATABASE_PASSWORD"}}},
-        {"name": "DATABASE_USER", "valueFrom": {"secretKeyRef": {"name": "reports-database-user", "key": "DATABASE_USER"}}},
+        {
+            "name": "DATABASE_PASSWORD",
+            "valueFrom": {"secretKeyRef": {"name": "reports-database-password", "key": "DATABASE_PASSWORD"}},
+        },
+        {
+            "name": "DATABASE_USER",
+            "valueFrom": {"secretKeyRef": {"name": "reports-database-user", "key": "DATABASE_USER"}},
+        },
     ]
     # The Secret named is the one the ExternalSecret writes, under the same key.
     es = examples.one(DEV, "ExternalSecret", "reports-database-password", "initech-dev")
     assert es["spec"]["target"]["name"] == "reports-database-password"
     assert es["spec"]["data"][0]["secretKey"] == "DATABASE_PASSWORD"
     assert c["resources"] == {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}}
-    assert c["securityContext"] == {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
-                                    "runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+    assert c["securityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "runAsNonRoot": True,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
     assert template["metadata"]["labels"]["app.kubernetes.io/name"] == "reports"
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import genplat
-from genplat.resolver.model import resolve
 from genplat.rendering import tekton
+from genplat.resolver.model import resolve
 
 from .conftest import EXAMPLES, Rendered, render_all, with_platform
 
@@ -35,14 +35,23 @@ def test_pipeline_params_workspaces_and_task_order(examples: Rendered) -> None:
     assert (clone["name"], build["name"]) == ("clone", "build")
     assert "runAfter" not in clone
     assert build["runAfter"] == ["clone"]
-    assert clone["taskRef"] == {"resolver": "bundles", "params": [
-        {"name": "bundle", "value": "ghcr.io/tektoncd/catalog/upstream/tasks/git-clone:0.9"},
-        {"name": "name", "value": "git-clone"},
-        {"name": "kind", "value": "task"},
-    ]}
+    assert clone["taskRef"] == {
+        "resolver": "bundles",
+        "params": [
+            {"name": "bundle", "value": "ghcr.io/tektoncd/catalog/upstream/tasks/git-clone:0.9"},
+            {"name": "name", "value": "git-clone"},
+            {"name": "kind", "value": "task"},
+        ],
+    }
     assert "bundle" not in build["taskRef"]
-    assert build["params"] == [{"name": "IMAGE", "value": "$(params.image)"}, {"name": "DOCKERFILE", "value": "$(params.dockerfile)"}]
-    assert build["workspaces"] == [{"name": "source", "workspace": "source"}, {"name": "dockerconfig", "workspace": "docker-config"}]
+    assert build["params"] == [
+        {"name": "IMAGE", "value": "$(params.image)"},
+        {"name": "DOCKERFILE", "value": "$(params.dockerfile)"},
+    ]
+    assert build["workspaces"] == [
+        {"name": "source", "workspace": "source"},
+        {"name": "dockerconfig", "workspace": "docker-config"},
+    ]
 
 
 def test_service_account_has_pull_secret(examples: Rendered) -> None:
@@ -67,18 +76,24 @@ def test_triggers_filter_push_to_branch(examples: Rendered) -> None:
     assert run["kind"] == "PipelineRun"
     assert run["spec"]["pipelineRef"] == {"name": "docs-build"}
     assert {p["name"]: p["value"] for p in run["spec"]["params"]} == {
-        "repo-url": "https://github.com/acme/docs", "revision": "$(tt.params.revision)",
-        "image": "ghcr.io/acme/docs:$(tt.params.revision)"}
+        "repo-url": "https://github.com/acme/docs",
+        "revision": "$(tt.params.revision)",
+        "image": "ghcr.io/acme/docs:$(tt.params.revision)",
+    }
     ws = {w["name"]: w for w in run["spec"]["workspaces"]}
     # The tenant's own push credentials (spec.builds.pushSecret), not the platform's pull secret.
-    assert ws["docker-config"]["secret"] == {"secretName": "registry-push", "items": [{"key": ".dockerconfigjson", "path": "config.json"}]}
+    assert ws["docker-config"]["secret"] == {
+        "secretName": "registry-push",
+        "items": [{"key": ".dockerconfigjson", "path": "config.json"}],
+    }
     assert "volumeClaimTemplate" in ws["source"]
     assert run["spec"]["taskRunTemplate"]["serviceAccountName"] == "build"
     rb = examples.one(DEV, "RoleBinding", "build-triggers", NS)
     assert rb["roleRef"]["name"] == "tekton-triggers-eventlistener-roles"
     crb = examples.one(DEV, "ClusterRoleBinding", "genplat-tekton-triggers")
-    assert crb["subjects"] == [{"kind": "ServiceAccount", "name": "build-triggers", "namespace": ns}
-                               for ns in ("initech-dev-build", NS)]  # initech's report-worker builds too
+    assert crb["subjects"] == [
+        {"kind": "ServiceAccount", "name": "build-triggers", "namespace": ns} for ns in ("initech-dev-build", NS)
+    ]  # initech's report-worker builds too
 
 
 def test_branch_with_quote_is_escaped() -> None:
@@ -103,12 +118,15 @@ def test_no_triggers_when_template_disables_them(examples: Rendered) -> None:
     assert not r.find(DEV, "ServiceAccount", "build-triggers")
 
 
-@pytest.mark.parametrize(("image", "repo"), [
-    ("ghcr.io/acme/docs:2.3.1@sha256:abc", "ghcr.io/acme/docs"),
-    ("registry.local:5000/team/app:1.0", "registry.local:5000/team/app"),
-    ("registry.local:5000/team/app@sha256:abc", "registry.local:5000/team/app"),
-    ("app", "app"),
-])
+@pytest.mark.parametrize(
+    ("image", "repo"),
+    [
+        ("ghcr.io/acme/docs:2.3.1@sha256:abc", "ghcr.io/acme/docs"),
+        ("registry.local:5000/team/app:1.0", "registry.local:5000/team/app"),
+        ("registry.local:5000/team/app@sha256:abc", "registry.local:5000/team/app"),
+        ("app", "app"),
+    ],
+)
 def test_image_repository(image: str, repo: str) -> None:
     assert tekton.image_repository(image) == repo
 
@@ -122,8 +140,14 @@ def test_builds_get_a_namespace_at_the_templates_pod_security_level(examples: Re
     assert labels["pod-security.kubernetes.io/warn"] == "restricted"
     workloads = examples.one(DEV, "Namespace", "tools-dev")["metadata"]["labels"]
     assert workloads["pod-security.kubernetes.io/enforce"] == "restricted"
-    for kind, name in (("ResourceQuota", "tenant-quota"), ("LimitRange", "tenant-limits"), ("RoleBinding", "tenant-developers"),
-                       ("ExternalSecret", "acme-registry"), ("NetworkPolicy", "default-deny"), ("NetworkPolicy", "allow-dns")):
+    for kind, name in (
+        ("ResourceQuota", "tenant-quota"),
+        ("LimitRange", "tenant-limits"),
+        ("RoleBinding", "tenant-developers"),
+        ("ExternalSecret", "acme-registry"),
+        ("NetworkPolicy", "default-deny"),
+        ("NetworkPolicy", "allow-dns"),
+    ):
         assert examples.one(DEV, kind, name, NS)
     # Workloads never land in the build namespace, builds never in the workload namespace.
     assert not examples.find(DEV, "Service", None, NS)
@@ -149,4 +173,6 @@ def test_taskrun_pods_may_run_as_root_only_below_restricted(examples: Rendered, 
     tt = restricted.one(DEV, "TriggerTemplate", "docs-build", NS)
     sc = tt["spec"]["resourcetemplates"][0]["spec"]["taskRunTemplate"]["podTemplate"]["securityContext"]
     assert sc["runAsNonRoot"] is True
-    assert restricted.one(DEV, "Namespace", NS)["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    assert (
+        restricted.one(DEV, "Namespace", NS)["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    )

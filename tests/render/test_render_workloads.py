@@ -33,7 +33,9 @@ def test_deployment_service_hpa_and_pdb_for_the_worker(examples: Rendered) -> No
     assert spec["serviceAccountName"] == "workload"
     assert spec["securityContext"] == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
     (c,) = spec["containers"]
-    assert c["securityContext"]["allowPrivilegeEscalation"] is False and c["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+    assert c["securityContext"]["allowPrivilegeEscalation"] is False and c["securityContext"]["capabilities"] == {
+        "drop": ["ALL"]
+    }
     assert c["ports"] == [{"name": "http", "containerPort": 8081, "protocol": "TCP"}]
     assert c["readinessProbe"] == {"httpGet": {"path": "/ready", "port": 8081}}
     assert c["livenessProbe"] == {"httpGet": {"path": "/healthz", "port": 8081}, "periodSeconds": 20}
@@ -46,11 +48,15 @@ def test_deployment_service_hpa_and_pdb_for_the_worker(examples: Rendered) -> No
     assert hpa["apiVersion"] == "autoscaling/v2"
     assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "report-worker"}
     assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (2, 6)
-    assert hpa["spec"]["metrics"] == [{"type": "Resource", "resource": {
-        "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 75}}}]
+    assert hpa["spec"]["metrics"] == [
+        {"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 75}}}
+    ]
     pdb = examples.one(DEV, "PodDisruptionBudget", "report-worker", NS)
     assert pdb["apiVersion"] == "policy/v1"
-    assert pdb["spec"] == {"maxUnavailable": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": "report-worker"}}}
+    assert pdb["spec"] == {
+        "maxUnavailable": 1,
+        "selector": {"matchLabels": {"app.kubernetes.io/name": "report-worker"}},
+    }
     # Not also a Knative Service.
     assert not [o for o in examples.find(DEV, "Service", "report-worker", NS) if o.api_version.startswith("serving.")]
 
@@ -73,8 +79,12 @@ def test_worker_reads_its_database_connection_secret(examples: Rendered) -> None
     assert {d["name"] for d in instance["connectionDetails"]} == {"host", "port", "username", "password"}
     assert {d["name"]: d["type"] for d in instance["connectionDetails"]}["password"] == "FromConnectionSecretKey"
     # The instance writes its own connection secret where the function reads it.
-    assert {"type": "FromCompositeFieldPath", "fromFieldPath": "metadata.name", "toFieldPath": "spec.writeConnectionSecretToRef.name",
-            "transforms": [{"type": "string", "string": {"type": "Format", "fmt": "%s-instance-connection"}}]} in instance["patches"]
+    assert {
+        "type": "FromCompositeFieldPath",
+        "fromFieldPath": "metadata.name",
+        "toFieldPath": "spec.writeConnectionSecretToRef.name",
+        "transforms": [{"type": "string", "string": {"type": "Format", "fmt": "%s-instance-connection"}}],
+    } in instance["patches"]
 
 
 def test_crossplane_v1_claims_get_the_connection_secret(examples: Rendered) -> None:
@@ -90,7 +100,10 @@ def test_crossplane_v1_claims_get_the_connection_secret(examples: Rendered) -> N
     assert claim["spec"]["writeConnectionSecretToRef"] == {"name": CONNECTION}
     # The claim CRD genplat derives for checking accepts the field.
     crd = crossplane.composite_crd(xrd)
-    assert "writeConnectionSecretToRef" in crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
+    assert (
+        "writeConnectionSecretToRef"
+        in crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
+    )
     # Offerings that publish nothing get no connection secret.
     assert "writeConnectionSecretToRef" not in v1.one(DEV, "VirtualCluster", "sandbox", NS)["spec"]
 
@@ -107,7 +120,12 @@ def test_maven_pipeline_three_tasks_through_resolvers(examples: Rendered) -> Non
 
 def test_build_namespace_has_the_templates_own_quota_and_limits(examples: Rendered) -> None:
     quota = examples.one(DEV, "ResourceQuota", "tenant-quota", BUILD_NS)["spec"]["hard"]
-    assert (quota["limits.cpu"], quota["limits.memory"], quota["pods"], quota["requests.storage"]) == ("8", "16Gi", "10", "50Gi")
+    assert (quota["limits.cpu"], quota["limits.memory"], quota["pods"], quota["requests.storage"]) == (
+        "8",
+        "16Gi",
+        "10",
+        "50Gi",
+    )
     workload_quota = examples.one(DEV, "ResourceQuota", "tenant-quota", NS)["spec"]["hard"]
     assert workload_quota["limits.cpu"] == "64"  # the tier's, unchanged
     (limits,) = examples.one(DEV, "LimitRange", "tenant-limits", BUILD_NS)["spec"]["limits"]
@@ -118,7 +136,12 @@ def test_build_namespace_has_the_templates_own_quota_and_limits(examples: Render
     ws = _run_workspaces(examples, "report-worker-build")
     for name in ("source", "maven-settings"):
         assert ws[name]["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"] == "5Gi"
-    assert _run_workspaces(examples, "docs-build", "tools-dev-build")["source"]["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"] == "2Gi"
+    assert (
+        _run_workspaces(examples, "docs-build", "tools-dev-build")["source"]["volumeClaimTemplate"]["spec"][
+            "resources"
+        ]["requests"]["storage"]
+        == "2Gi"
+    )
 
 
 def _run_workspaces(examples: Rendered, name: str, ns: str = BUILD_NS) -> dict[str, dict]:
@@ -143,14 +166,21 @@ def test_exposed_listener_gets_an_ingress_and_certificate(examples: Rendered) ->
     assert ing["spec"]["tls"] == [{"hosts": [host], "secretName": "report-worker-push-tls"}]
     (rule,) = ing["spec"]["rules"]
     assert rule["host"] == host
-    assert rule["http"]["paths"][0]["backend"] == {"service": {"name": "el-report-worker-push", "port": {"number": 8080}}}
+    assert rule["http"]["paths"][0]["backend"] == {
+        "service": {"name": "el-report-worker-push", "port": {"number": 8080}}
+    }
     cert = examples.one(DEV, "Certificate", "report-worker-push", BUILD_NS)
-    assert cert["spec"] == {"secretName": "report-worker-push-tls", "dnsNames": [host],
-                            "issuerRef": {"group": "cert-manager.io", "kind": "ClusterIssuer", "name": "letsencrypt"}}
+    assert cert["spec"] == {
+        "secretName": "report-worker-push-tls",
+        "dnsNames": [host],
+        "issuerRef": {"group": "cert-manager.io", "kind": "ClusterIssuer", "name": "letsencrypt"},
+    }
     # tools' template does not ask for it.
     assert not examples.find(DEV, "Ingress", namespace="tools-dev-build")
     # Without cert-manager on the cluster: the Ingress, no certificate, no TLS.
-    clusters = [dataclasses.replace(c, capabilities=c.capabilities - {"cert-manager"}) for c in examples.platform.clusters]
+    clusters = [
+        dataclasses.replace(c, capabilities=c.capabilities - {"cert-manager"}) for c in examples.platform.clusters
+    ]
     by_name = {c.bundle: c for c in clusters}
     bundles = {b: [dataclasses.replace(tt, cluster=by_name[b]) for tt in ts] for b, ts in examples.bundles.items()}
     plain = render_all(dataclasses.replace(examples.platform, clusters=clusters), bundles)
@@ -170,7 +200,9 @@ def test_trigger_delivers_to_a_deployment_through_its_core_service(examples: Ren
         out = []
         for tt in ts:
             if tt.name == "umbrella":
-                tt = dataclasses.replace(tt, services=[dataclasses.replace(s, workload="deployment") for s in tt.services])
+                tt = dataclasses.replace(
+                    tt, services=[dataclasses.replace(s, workload="deployment") for s in tt.services]
+                )
             out.append(tt)
         bundles[b] = out
     r = render_all(examples.platform, bundles)
@@ -194,13 +226,25 @@ def test_examples_file_holds_them(examples: Rendered) -> None:
     text = (REPO / "out" / "dev" / "dev-eu" / "tenants" / "initech.yaml").read_text("utf-8")
     for kind in ("Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress", "Certificate"):
         assert f"\nkind: {kind}\n" in text
-    assert Path(REPO / "blueprints" / "tenants" / "initech.yaml").read_text("utf-8").count("fromResource: reports-db") == 4
+    assert (
+        Path(REPO / "blueprints" / "tenants" / "initech.yaml").read_text("utf-8").count("fromResource: reports-db") == 4
+    )
 
 
 def test_deployment_without_resources_gets_the_tiers_defaults(examples: Rendered) -> None:
-    bundles = {b: [dataclasses.replace(tt, services=[dataclasses.replace(s, resources={"limits": {"memory": "1Gi"}})
-                                                    if s.name == "report-worker" else s for s in tt.services])
-                   for tt in ts] for b, ts in examples.bundles.items()}
+    bundles = {
+        b: [
+            dataclasses.replace(
+                tt,
+                services=[
+                    dataclasses.replace(s, resources={"limits": {"memory": "1Gi"}}) if s.name == "report-worker" else s
+                    for s in tt.services
+                ],
+            )
+            for tt in ts
+        ]
+        for b, ts in examples.bundles.items()
+    }
     r = render_all(examples.platform, bundles)
     (c,) = r.one(DEV, "Deployment", "report-worker", NS)["spec"]["template"]["spec"]["containers"]
     # initech's tier (large): defaultRequest 500m/512Mi, default 2/2Gi; the service's own limit wins.

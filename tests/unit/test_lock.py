@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from genplat.output.lockfile import LOCKFILE_NAME, make_lockfile, content_hash, content_hash_of_digests, file_digest
+from genplat.output.lockfile import LOCKFILE_NAME, content_hash, content_hash_of_digests, file_digest, make_lockfile
 from genplat.output.paths import UnsafePathError
 from genplat.output.tree import write_tree
 

@@ -102,7 +102,9 @@ def test_files_no_longer_produced_are_removed_with_their_empty_folders(tmp_path:
     (out / "dev/c1/stray/x.yaml").write_bytes(b"x")
     (out / "dev/c1/empty").mkdir()
     plan = {k: v for k, v in PLAN.items() if not k.startswith("prod/")}
-    assert diff_tree(out, plan) == TreeDiff(stale=[], missing=[], extra=["dev/c1/stray/x.yaml", "prod/c2/tenants/a.yaml"])
+    assert diff_tree(out, plan) == TreeDiff(
+        stale=[], missing=[], extra=["dev/c1/stray/x.yaml", "prod/c2/tenants/a.yaml"]
+    )
     result = write_tree(out, plan)
     assert result.removed == ["dev/c1/stray/x.yaml", "prod/c2/tenants/a.yaml"]
     assert files_of(out) == plan
@@ -130,7 +132,9 @@ def test_custom_managed_predicate(tmp_path: Path) -> None:
     out = tmp_path / "out"
     write_tree(out, PLAN)
     (out / "README.md").write_bytes(b"keep me")
-    result = write_tree(out, {"dev/c1/tenants/a.yaml": b"a"}, managed=lambda rel: rel != "README.md" and not rel.startswith("prod"))
+    result = write_tree(
+        out, {"dev/c1/tenants/a.yaml": b"a"}, managed=lambda rel: rel != "README.md" and not rel.startswith("prod")
+    )
     assert "README.md" not in result.removed
     assert (out / "README.md").read_bytes() == b"keep me"
     assert (out / "prod/c2/tenants/a.yaml").exists()
@@ -139,8 +143,22 @@ def test_custom_managed_predicate(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    ["../x", "/etc/x", "a/../../x", "a\\b", "..", ".", "./a", "a/./b", "a//b", "a/", "", "a\x00b",
-     "a\nb", "dev/../../../tmp/evil"],
+    [
+        "../x",
+        "/etc/x",
+        "a/../../x",
+        "a\\b",
+        "..",
+        ".",
+        "./a",
+        "a/./b",
+        "a//b",
+        "a/",
+        "",
+        "a\x00b",
+        "a\nb",
+        "dev/../../../tmp/evil",
+    ],
 )
 def test_unsafe_paths_are_refused_and_nothing_is_written(tmp_path: Path, bad: str) -> None:
     out = tmp_path / "work" / "out"
@@ -166,7 +184,9 @@ def test_non_bytes_content_is_refused(tmp_path: Path) -> None:
     assert check_relpath("dev/c1/x.yaml") == "dev/c1/x.yaml"
 
 
-def test_failure_while_staging_leaves_previous_output_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failure_while_staging_leaves_previous_output_untouched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "out"
     write_tree(out, PLAN)
     (out / "extra.yaml").write_bytes(b"extra")
@@ -203,7 +223,7 @@ def test_os_error_while_staging_becomes_a_genplat_error(tmp_path: Path, monkeypa
         return real_write(fd, data)
 
     monkeypatch.setattr(os, "write", failing_write)
-    with pytest.raises(GenplatError, match="No space left on device.*left as it was"):
+    with pytest.raises(GenplatError, match=r"No space left on device.*left as it was"):
         write_tree(out, {k: v + b"!" for k, v in PLAN.items()})
     monkeypatch.undo()
     assert snapshot(out) == before
@@ -229,7 +249,7 @@ def test_failure_while_committing_is_rolled_back(tmp_path: Path, monkeypatch: py
     monkeypatch.setattr(os, "replace", flaky_replace)
     plan = {k: v + b"# v2\n" for k, v in PLAN.items() if k != "dev/c1/tenants/b.yaml"}
     plan["dev/c1/tenants/new/c.yaml"] = b"new"
-    with pytest.raises(GenplatError, match="Input/output error.*left as it was"):
+    with pytest.raises(GenplatError, match=r"Input/output error.*left as it was"):
         write_tree(out, plan)
     monkeypatch.undo()
     assert snapshot(out) == before
@@ -319,7 +339,9 @@ def test_diff_tree_writes_nothing_and_reports_each_kind(tmp_path: Path) -> None:
     (out / "prod/c2/tenants/a.yaml").unlink()
     before = snapshot(out)
     diff = diff_tree(out, PLAN)
-    assert diff == TreeDiff(stale=["dev/c1/tenants/a.yaml"], missing=["prod/c2/tenants/a.yaml"], extra=["dev/c1/tenants/zz.yaml"])
+    assert diff == TreeDiff(
+        stale=["dev/c1/tenants/a.yaml"], missing=["prod/c2/tenants/a.yaml"], extra=["dev/c1/tenants/zz.yaml"]
+    )
     assert not diff.clean
     assert snapshot(out) == before
     assert no_temp_left(tmp_path)

@@ -52,8 +52,9 @@ def test_examples_validate_cleanly_in_process(genplat_cli: t.Any, monkeypatch: p
 
 def test_examples_validate_cleanly_as_a_command() -> None:
     env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
-    proc = subprocess.run([_genplat_script(), "validate", "blueprints"], cwd=REPO, capture_output=True, text=True,
-                          timeout=120, env=env)
+    proc = subprocess.run(
+        [_genplat_script(), "validate", "blueprints"], cwd=REPO, capture_output=True, text=True, timeout=120, env=env
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout == ""
 
@@ -98,8 +99,20 @@ def _acceptance_folder(tmp: Path) -> tuple[Path, dict[str, tuple[str, int, int]]
         expected[rule] = (f"tenants/{Path(rel).name}", line, column + offset)
 
     edit("tenants/globex.yaml", "port: 8080", 'port: "8080"', "schema-type", '"8080"')  # wrong type
-    edit("tenants/tools.yaml", "visibility: cluster-local", "visibilty: cluster-local", "schema-unknown-field", "visibilty")
-    edit("tenants/initech.yaml", "offering: dedicated-cluster", "offering: dedicated-clustr", "unknown-offering", "dedicated-clustr")
+    edit(
+        "tenants/tools.yaml",
+        "visibility: cluster-local",
+        "visibilty: cluster-local",
+        "schema-unknown-field",
+        "visibilty",
+    )
+    edit(
+        "tenants/initech.yaml",
+        "offering: dedicated-cluster",
+        "offering: dedicated-clustr",
+        "unknown-offering",
+        "dedicated-clustr",
+    )
     (root / "tenants" / "lol.yaml").write_text(BILLION_LAUGHS, "utf-8")
     # lol0..lol4 hold 11 + 111 + 1,111 + 11,111 + 111,111 values (with their keys about 123,000); the first
     # *l4 adds 111,111 more and passes the budget of 200,000: that alias is the one reported.
@@ -116,14 +129,21 @@ def test_acceptance_four_defects_reported(tmp_path: Path, monkeypatch: pytest.Mo
     lines = [line for line in result.stdout.splitlines() if not line.startswith("  hint: ")]
     assert len(lines) == 4, result.stdout
     for rule, (file, line, column) in expected.items():
-        assert any(x.startswith(f"{file}:{line}:{column}: error[{rule}]: ") for x in lines), (rule, file, line, column, result.stdout)
+        assert any(x.startswith(f"{file}:{line}:{column}: error[{rule}]: ") for x in lines), (
+            rule,
+            file,
+            line,
+            column,
+            result.stdout,
+        )
     assert "did you mean 'visibility'?" in result.stdout
     assert "did you mean 'dedicated-cluster'?" in result.stdout
     assert "billion laughs" in result.stdout
 
 
-def test_acceptance_elapsed_time_for_the_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_acceptance_elapsed_time_for_the_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Not a timed test (speed targets live in benchmarks): prints how long the run took."""
     root, expected = _acceptance_folder(tmp_path)
     monkeypatch.chdir(root)
@@ -131,9 +151,13 @@ def test_acceptance_elapsed_time_for_the_record(tmp_path: Path, monkeypatch: pyt
     proc = subprocess.run([_genplat_script(), "validate", "."], capture_output=True, text=True, timeout=120)
     elapsed = time.perf_counter() - start
     assert proc.returncode == 1
-    assert {rule for rule in expected} == {line.split("[")[1].split("]")[0] for line in proc.stdout.splitlines() if "error[" in line}
+    assert {rule for rule in expected} == {
+        line.split("[")[1].split("]")[0] for line in proc.stdout.splitlines() if "error[" in line
+    }
     with capsys.disabled():
-        print(f"\n[record] genplat validate, acceptance folder (4 defects, billion laughs), whole process: {elapsed:.3f} s")
+        print(
+            f"\n[record] genplat validate, acceptance folder (4 defects, billion laughs), whole process: {elapsed:.3f} s"
+        )
 
 
 # ---------------------------------------------------------------- output formats
@@ -147,7 +171,9 @@ def _bad_folder(tmp: Path) -> Path:
     return root
 
 
-def test_json_format_structure_and_field_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, genplat_cli: t.Any) -> None:
+def test_json_format_structure_and_field_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, genplat_cli: t.Any
+) -> None:
     monkeypatch.chdir(_bad_folder(tmp_path))
     result = genplat_cli("validate", ".", "--format", "json", env={"GITHUB_ACTIONS": "true"})  # --format wins
     assert result.code == 1
@@ -161,10 +187,23 @@ def test_json_format_structure_and_field_order(tmp_path: Path, monkeypatch: pyte
     for item in doc["diagnostics"]:
         assert list(item) == fields
     tier, port = doc["diagnostics"]
-    assert tier == {"file": "tenants/acme.yaml", "line": 7, "column": 9, "path": "spec.tier", "rule": "unknown-tier",
-                    "severity": "error", "message": "tier 'smal' is not offered by the platform",
-                    "hint": "did you mean 'small'?", "object": None}
-    assert (port["line"], port["column"], port["rule"], port["path"]) == (13, 13, "schema-type", "spec.services[0].port")
+    assert tier == {
+        "file": "tenants/acme.yaml",
+        "line": 7,
+        "column": 9,
+        "path": "spec.tier",
+        "rule": "unknown-tier",
+        "severity": "error",
+        "message": "tier 'smal' is not offered by the platform",
+        "hint": "did you mean 'small'?",
+        "object": None,
+    }
+    assert (port["line"], port["column"], port["rule"], port["path"]) == (
+        13,
+        13,
+        "schema-type",
+        "spec.services[0].port",
+    )
     assert port["hint"] is None
     # The JSON document is the only thing on stdout; nothing else is mixed in.
     assert result.stderr == ""
@@ -174,7 +213,11 @@ def test_json_format_when_clean(monkeypatch: pytest.MonkeyPatch, genplat_cli: t.
     monkeypatch.chdir(REPO)
     result = genplat_cli("validate", "blueprints", "--format", "json")
     assert result.code == 0
-    assert json.loads(result.stdout) == {"version": 1, "summary": {"errors": 0, "warnings": 0, "infos": 0}, "diagnostics": []}
+    assert json.loads(result.stdout) == {
+        "version": 1,
+        "summary": {"errors": 0, "warnings": 0, "infos": 0},
+        "diagnostics": [],
+    }
 
 
 def test_json_document_is_deterministic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, genplat_cli: t.Any) -> None:
@@ -238,7 +281,9 @@ def test_exit_code_2_for_a_missing_folder(tmp_path: Path, genplat_cli: t.Any) ->
     assert result.stdout == ""
 
 
-@pytest.mark.parametrize("args", [["validate", "--format", "xml"], ["validate", "--max-file-size", "0"], ["validate", "--nope"]])
+@pytest.mark.parametrize(
+    "args", [["validate", "--format", "xml"], ["validate", "--max-file-size", "0"], ["validate", "--nope"]]
+)
 def test_exit_code_2_for_bad_options(args: list[str], genplat_cli: t.Any) -> None:
     result = genplat_cli(*args)
     assert result.code == 2, result
@@ -246,7 +291,9 @@ def test_exit_code_2_for_bad_options(args: list[str], genplat_cli: t.Any) -> Non
 
 
 def test_exit_code_2_as_a_command(tmp_path: Path) -> None:
-    proc = subprocess.run([_genplat_script(), "validate", str(tmp_path / "nope")], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [_genplat_script(), "validate", str(tmp_path / "nope")], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 2 and "no such folder" in proc.stderr
 
 

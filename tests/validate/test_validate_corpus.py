@@ -20,7 +20,6 @@ Every case also runs through the CLI, which must exit 1 and print the same findi
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import typing as t
 from pathlib import Path
@@ -54,7 +53,9 @@ def materialize(case: Path, tmp: Path) -> tuple[Path, dict[str, t.Any]]:
         (root / rel).unlink()
     for rel, spec in expected.get("generate", {}).items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_bytes((spec.get("prefix", "") + spec["text"] * spec["repeat"] + spec.get("suffix", "")).encode())
+        (root / rel).write_bytes(
+            (spec.get("prefix", "") + spec["text"] * spec["repeat"] + spec.get("suffix", "")).encode()
+        )
     for rel, target in expected.get("symlinks", {}).items():
         (root / rel).symlink_to(target)
     return root, dict(expected.get("options", {}))
@@ -83,8 +84,10 @@ def test_case(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, genpla
     findings = genplat.validate(genplat.load_project(".", **options))
 
     got = [_where(d) for d in findings]
-    assert got == [e["at"] for e in entries], "\n".join(f"{_where(d)}  | {d.message} | {d.path} | {d.hint}" for d in findings)
-    for d, e in zip(findings, entries):
+    assert got == [e["at"] for e in entries], "\n".join(
+        f"{_where(d)}  | {d.message} | {d.path} | {d.hint}" for d in findings
+    )
+    for d, e in zip(findings, entries, strict=True):
         assert d.severity is genplat.Severity.ERROR
         assert d.message
         if "hint" in e:
@@ -121,5 +124,3 @@ def test_every_rule_is_covered() -> None:
     covered = {e["at"].rsplit(": ", 1)[1] for n in CASE_NAMES for e in _expected_entries(read_expected(CASES / n))}
     assert covered <= documented, covered - documented
     assert documented - covered == {"schema-<keyword>"}, documented - covered  # the generic fallback
-
-

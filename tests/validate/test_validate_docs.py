@@ -29,12 +29,14 @@ def test_readme_library_api_example_runs(monkeypatch: pytest.MonkeyPatch, capsys
     first = _code_blocks(_section(readme, "Library API"), "python")[0]
     monkeypatch.chdir(REPO)
     namespace: dict[str, t.Any] = {}
-    exec(compile(first, "README.md", "exec"), namespace)  # noqa: S102 - our own documentation
+    exec(compile(first, "README.md", "exec"), namespace)
     assert namespace["findings"] == [] and namespace["errors"] == [] and namespace["as_json"] == []
     assert isinstance(namespace["project"], genplat.Project)
 
 
-def test_readme_validate_example_is_real_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, genplat_cli: t.Any) -> None:
+def test_readme_validate_example_is_real_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, genplat_cli: t.Any
+) -> None:
     """The README shows a misspelt tier in the examples: make that change and compare the output."""
     readme = (REPO / "README.md").read_text("utf-8")
     console = _code_blocks(_section(readme, "Validate"), "console")[0].splitlines()
@@ -60,7 +62,9 @@ def test_diagnostics_doc_lists_the_json_fields_in_order() -> None:
     assert top == ["version", "summary", "diagnostics"]
 
 
-def test_diagnostics_doc_example_is_real_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, genplat_cli: t.Any) -> None:
+def test_diagnostics_doc_example_is_real_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, genplat_cli: t.Any
+) -> None:
     """The JSON example in docs/diagnostics.md is what the CLI prints for the base tenant with two typos."""
     doc = (REPO / "docs" / "diagnostics.md").read_text("utf-8")
     example = _code_blocks(doc, "json")[0]

@@ -26,8 +26,11 @@ EXAMPLES = Path(__file__).resolve().parent.parent.parent / "blueprints"
 FILES = sorted(p.relative_to(EXAMPLES).as_posix() for p in EXAMPLES.rglob("*.yaml"))
 # Sizes kept small: the point is variety, not volume. No deadline: CI machines are slow and shared.
 # GENPLAT_HYPOTHESIS_EXAMPLES=5000 runs a longer bug hunt by hand.
-SETTINGS = settings(max_examples=int(os.environ.get("GENPLAT_HYPOTHESIS_EXAMPLES", "200")), deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("GENPLAT_HYPOTHESIS_EXAMPLES", "200")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 scalars = st.one_of(
     st.none(),
@@ -35,13 +38,57 @@ scalars = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=30),
-    st.sampled_from(["", "0", "yes", "no", "null", "~", "1.33", "500m", "2Gi", "-----BEGIN RSA PRIVATE KEY-----",
-                     "kube-system", "default", "x" * 70, "$(params.nope)", "<<", "*", "&a", "{", "é", "😀"]),
+    st.sampled_from(
+        [
+            "",
+            "0",
+            "yes",
+            "no",
+            "null",
+            "~",
+            "1.33",
+            "500m",
+            "2Gi",
+            "-----BEGIN RSA PRIVATE KEY-----",
+            "kube-system",
+            "default",
+            "x" * 70,
+            "$(params.nope)",
+            "<<",
+            "*",
+            "&a",
+            "{",
+            "é",
+            "😀",
+        ]
+    ),
 )
-keys = st.one_of(st.text(max_size=15), st.integers(min_value=-5, max_value=5), st.booleans(), st.sampled_from(
-    ["name", "spec", "tier", "services", "image", "env", "secrets", "value", "traffic", "percent", "parameters", "PASSWORD"]))
-junk = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=4)),
-                    max_leaves=12)
+keys = st.one_of(
+    st.text(max_size=15),
+    st.integers(min_value=-5, max_value=5),
+    st.booleans(),
+    st.sampled_from(
+        [
+            "name",
+            "spec",
+            "tier",
+            "services",
+            "image",
+            "env",
+            "secrets",
+            "value",
+            "traffic",
+            "percent",
+            "parameters",
+            "PASSWORD",
+        ]
+    ),
+)
+junk = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=4)),
+    max_leaves=12,
+)
 
 
 def _paths(node: t.Any, prefix: tuple[t.Any, ...] = ()) -> list[tuple[t.Any, ...]]:
@@ -139,9 +186,46 @@ def test_random_bytes_never_crash_the_loader(raw: bytes) -> None:
 
 
 yaml_text = st.lists(
-    st.sampled_from(["[", "]", "{", "}", ":", ": ", ",", "- ", "\n", "  ", "&a ", "*a", "<<: ", "!!str ", "!!python/name:x ",
-                     "!x ", "? ", "|\n", ">-\n", "'", '"', "#", "---\n", "...\n", "%YAML 1.1\n", "a", "b", "1", "true", "~",
-                     "é", "\t", "\\", "\ufeff", "@", "`"]),
+    st.sampled_from(
+        [
+            "[",
+            "]",
+            "{",
+            "}",
+            ":",
+            ": ",
+            ",",
+            "- ",
+            "\n",
+            "  ",
+            "&a ",
+            "*a",
+            "<<: ",
+            "!!str ",
+            "!!python/name:x ",
+            "!x ",
+            "? ",
+            "|\n",
+            ">-\n",
+            "'",
+            '"',
+            "#",
+            "---\n",
+            "...\n",
+            "%YAML 1.1\n",
+            "a",
+            "b",
+            "1",
+            "true",
+            "~",
+            "é",
+            "\t",
+            "\\",
+            "\ufeff",
+            "@",
+            "`",
+        ]
+    ),
     max_size=60,
 ).map("".join)
 

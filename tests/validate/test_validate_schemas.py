@@ -54,7 +54,9 @@ def test_every_property_has_a_description(kind: str) -> None:
     missing = []
     for where, sub in _walk(schema):
         for name, prop in (sub.get("properties") or {}).items():
-            if not (isinstance(prop, dict) and isinstance(prop.get("description"), str) and prop["description"].strip()):
+            if not (
+                isinstance(prop, dict) and isinstance(prop.get("description"), str) and prop["description"].strip()
+            ):
                 missing.append(f"{where}/properties/{name}")
         extra = sub.get("additionalProperties")
         if isinstance(extra, dict) and not extra.get("description"):  # map values (tiers, env, …) show in editors too
@@ -66,13 +68,17 @@ def test_every_property_has_a_description(kind: str) -> None:
 def test_unknown_fields_are_errors(kind: str) -> None:
     """Every object with declared properties is closed: a misspelt field cannot pass silently."""
     schema = json.loads((REPO / "genplat" / "schemas" / f"{kind}.schema.json").read_text("utf-8"))
-    open_objects = [where for where, sub in _walk(schema) if "properties" in sub and sub.get("additionalProperties") is not False]
+    open_objects = [
+        where for where, sub in _walk(schema) if "properties" in sub and sub.get("additionalProperties") is not False
+    ]
     assert open_objects == OPEN_ON_PURPOSE.get(kind, [])
 
 
 OPEN_ON_PURPOSE = {
     # A composed resource's base is any Kubernetes object: only apiVersion and kind are known.
-    "platform": ["#/properties/spec/properties/offerings/items/properties/compositions/items/properties/resources/items/properties/base"],
+    "platform": [
+        "#/properties/spec/properties/offerings/items/properties/compositions/items/properties/resources/items/properties/base"
+    ],
 }
 
 
@@ -86,7 +92,7 @@ def test_examples_carry_a_modeline_to_their_schema(rel: str) -> None:
     first = text.splitlines()[0]
     prefix = "# yaml-language-server: $schema="
     assert first.startswith(prefix), first
-    target = (path.parent / first[len(prefix):].strip()).resolve()
+    target = (path.parent / first[len(prefix) :].strip()).resolve()
     kind = yaml.safe_load(text)["kind"]
     assert target == (REPO / "genplat" / "schemas" / f"{kind.lower()}.schema.json").resolve()
     assert target.is_file()

@@ -20,29 +20,39 @@ import typing as t
 from pathlib import Path
 
 import pytest
+from test_validate_corpus import BASE, CASE_NAMES, CASES, materialize
 
 import genplat
 from genplat import BuildOptions, GenplatError
 
-from test_validate_corpus import BASE, CASE_NAMES, CASES, materialize
-
 HERE = Path(__file__).resolve().parent
-GUARDRAIL_CASES = {k: v for k, v in json.loads((HERE / "guardrail_cases.json").read_text("utf-8")).items() if not k.startswith("_")}
+GUARDRAIL_CASES = {
+    k: v for k, v in json.loads((HERE / "guardrail_cases.json").read_text("utf-8")).items() if not k.startswith("_")
+}
 
 
-def _build_fails(root: Path, tmp: Path, options: dict[str, t.Any], monkeypatch: pytest.MonkeyPatch | None = None
-                 ) -> tuple[bool, str]:
+def _build_fails(
+    root: Path, tmp: Path, options: dict[str, t.Any], monkeypatch: pytest.MonkeyPatch | None = None
+) -> tuple[bool, str]:
     """Whether the build fails; with ``monkeypatch``, with validate's blueprint-value checks off."""
     if monkeypatch is not None:
         from genplat.validation import preflight
 
         monkeypatch.setattr(preflight, "check", lambda project: [])
     try:
-        result = genplat.build(BuildOptions(project=root, out_dir=tmp / "out", check_only=True, incremental=False, jobs=1,
-                                            max_file_size=options.get("max_file_size", 1024 * 1024)))
+        result = genplat.build(
+            BuildOptions(
+                project=root,
+                out_dir=tmp / "out",
+                check_only=True,
+                incremental=False,
+                jobs=1,
+                max_file_size=options.get("max_file_size", 1024 * 1024),
+            )
+        )
     except GenplatError as exc:
         return True, exc.message
-    except Exception as exc:  # noqa: BLE001 - a crash is a failure of the build too, and validate must see it coming
+    except Exception as exc:
         return True, f"{type(exc).__name__}: {exc}"
     errors = [d for d in result.diagnostics if d.is_error]
     return bool(errors), "\n".join(f"{d.file}:{d.line}: {d.rule}: {d.message}" for d in errors)
@@ -105,18 +115,37 @@ def test_base_builds_and_validates(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert not _validate_errors(Path("."), {})
 
 
-def test_a_value_wrong_in_several_environments_is_reported_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = _edited_base(tmp_path, {"tenants/beta.yaml": [["  environments:\n", "  services:\n    - name: api\n      image: ghcr.io/beta/api:1.0.0\n"
-                                                          "      resources:\n        limits: {cpu: \"9\", memory: 1Gi}\n  environments:\n"]]})
+def test_a_value_wrong_in_several_environments_is_reported_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _edited_base(
+        tmp_path,
+        {
+            "tenants/beta.yaml": [
+                [
+                    "  environments:\n",
+                    "  services:\n    - name: api\n      image: ghcr.io/beta/api:1.0.0\n"
+                    '      resources:\n        limits: {cpu: "9", memory: 1Gi}\n  environments:\n',
+                ]
+            ]
+        },
+    )
     monkeypatch.chdir(root)
     hits = [d for d in _validate_errors(Path("."), {}) if d.rule == "tier-bounds"]
     assert len(hits) == 1, hits
     assert "environments 'dev', 'prod'" in hits[0].message
 
 
-def test_a_tenant_file_that_does_not_parse_causes_no_unknown_tenant(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = _edited_base(tmp_path, {"tenants/acme.yaml": [["  tier: small\n", "  tier: small\n  network:\n    allowFrom: [beta]\n"]],
-                                   "tenants/beta.yaml": [["  tier: large\n", "  tier: [large\n"]]})
+def test_a_tenant_file_that_does_not_parse_causes_no_unknown_tenant(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _edited_base(
+        tmp_path,
+        {
+            "tenants/acme.yaml": [["  tier: small\n", "  tier: small\n  network:\n    allowFrom: [beta]\n"]],
+            "tenants/beta.yaml": [["  tier: large\n", "  tier: [large\n"]],
+        },
+    )
     monkeypatch.chdir(root)
     rules = [(d.file, d.rule) for d in _validate_errors(Path("."), {})]
     assert rules and all(f == "tenants/beta.yaml" for f, _ in rules), rules

@@ -12,23 +12,23 @@ from __future__ import annotations
 import types
 import typing as t
 
-from genplat.core.diagnostics import Severity
-from genplat.core.objects import RenderedObject
-from genplat.checks.guardrails import container_resources
-from genplat.checks.guardrails import host_namespaces
-from genplat.checks.guardrails import image_registry
-from genplat.checks.guardrails import image_tag
-from genplat.checks.guardrails import namespace_default_deny
-from genplat.checks.guardrails import namespace_limitrange
-from genplat.checks.guardrails import namespace_pod_security
-from genplat.checks.guardrails import namespace_quota
-from genplat.checks.guardrails import pod_labels
-from genplat.checks.guardrails import privileged
-from genplat.checks.guardrails import rbac_cluster_admin
-from genplat.checks.guardrails import rbac_wildcard
-from genplat.checks.guardrails import root_user
-from genplat.checks.guardrails import secret_data
-from genplat.checks.guardrails import tenant_namespace
+from genplat.checks.guardrails import (
+    container_resources,
+    host_namespaces,
+    image_registry,
+    image_tag,
+    namespace_default_deny,
+    namespace_limitrange,
+    namespace_pod_security,
+    namespace_quota,
+    pod_labels,
+    privileged,
+    rbac_cluster_admin,
+    rbac_wildcard,
+    root_user,
+    secret_data,
+    tenant_namespace,
+)
 from genplat.checks.guardrails._context import (
     POD_SECURITY_LEVELS,
     POD_SECURITY_MODES,
@@ -36,18 +36,39 @@ from genplat.checks.guardrails._context import (
     GuardrailContext,
     View,
 )
+from genplat.core.diagnostics import Severity
+from genplat.core.objects import RenderedObject
 
 RULES: dict[str, types.ModuleType] = {
     m.ID: m
     for m in (
-        namespace_quota, namespace_limitrange, namespace_default_deny, namespace_pod_security, pod_labels,
-        rbac_cluster_admin, rbac_wildcard, privileged, host_namespaces, root_user, image_registry, image_tag,
+        namespace_quota,
+        namespace_limitrange,
+        namespace_default_deny,
+        namespace_pod_security,
+        pod_labels,
+        rbac_cluster_admin,
+        rbac_wildcard,
+        privileged,
+        host_namespaces,
+        root_user,
+        image_registry,
+        image_tag,
         container_resources,
-        secret_data, tenant_namespace,
+        secret_data,
+        tenant_namespace,
     )
 }
 
-__all__ = ["POD_SECURITY_LEVELS", "POD_SECURITY_MODES", "RULES", "Finding", "GuardrailContext", "View", "run_guardrails"]
+__all__ = [
+    "POD_SECURITY_LEVELS",
+    "POD_SECURITY_MODES",
+    "RULES",
+    "Finding",
+    "GuardrailContext",
+    "View",
+    "run_guardrails",
+]
 
 
 def run_guardrails(
@@ -68,14 +89,29 @@ def run_guardrails(
     if context is not None and not context.allowed_registries:
         disabled.setdefault(image_registry.ID, "no allowed registries are configured (policies.allowedRegistries)")
     for rule_id in sorted(set(disabled) - set(RULES)) if report_disabled else ():
-        out.append(("guardrail/unknown-rule", Severity.WARNING,
-                    Finding(None, f"cannot disable unknown guardrail rule {rule_id!r}", (),
-                            f"known rules: {', '.join(sorted(RULES))}", "Platform")))
+        out.append(
+            (
+                "guardrail/unknown-rule",
+                Severity.WARNING,
+                Finding(
+                    None,
+                    f"cannot disable unknown guardrail rule {rule_id!r}",
+                    (),
+                    f"known rules: {', '.join(sorted(RULES))}",
+                    "Platform",
+                ),
+            )
+        )
     for rule_id, module in RULES.items():
         if rule_id in disabled:
             if report_disabled:
-                out.append((rule_id, Severity.INFO,
-                            Finding(None, f"rule disabled for this platform: {disabled[rule_id]}", (), None, "Platform")))
+                out.append(
+                    (
+                        rule_id,
+                        Severity.INFO,
+                        Finding(None, f"rule disabled for this platform: {disabled[rule_id]}", (), None, "Platform"),
+                    )
+                )
             continue
         if module.NEEDS_BLUEPRINT and context is None:
             continue

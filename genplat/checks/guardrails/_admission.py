@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import typing as t
 
+from genplat.checks.guardrails._context import Finding, View
 from genplat.policy import RULES, PolicySettings
 from genplat.policy.workloads import as_model
-from genplat.checks.guardrails._context import Finding, View
+
 
 def settings(view: View) -> PolicySettings:
     ctx = view.context
     if ctx is None:
         return PolicySettings()
-    return PolicySettings(allowed_registries=ctx.allowed_registries, platform_images=ctx.platform_images,
-                          required_labels=ctx.required_labels)
+    return PolicySettings(
+        allowed_registries=ctx.allowed_registries,
+        platform_images=ctx.platform_images,
+        required_labels=ctx.required_labels,
+    )
 
 
 def run(view: View, rule_id: str, hint: str, *, tenants_only: bool) -> t.Iterator[Finding]:

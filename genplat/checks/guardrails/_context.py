@@ -8,7 +8,6 @@ import typing as t
 from genplat.core.diagnostics import Severity
 from genplat.core.objects import RenderedObject
 from genplat.policy import PlatformImage
-
 from genplat.policy.workloads import PathT as PathT
 
 # Pod Security levels, weakest first: a namespace may be stricter than the platform asks, never weaker.
@@ -66,8 +65,12 @@ class Finding:
 class View:
     """The objects under check, grouped once so each rule touches only the kinds it cares about."""
 
-    def __init__(self, objects: t.Sequence[RenderedObject], context: GuardrailContext | None,
-                 cluster_scoped: t.Callable[[str, str], bool]) -> None:
+    def __init__(
+        self,
+        objects: t.Sequence[RenderedObject],
+        context: GuardrailContext | None,
+        cluster_scoped: t.Callable[[str, str], bool],
+    ) -> None:
         self.objects = objects
         self.context = context
         self.cluster_scoped = cluster_scoped

@@ -7,8 +7,9 @@ import typing as t
 from genplat.checks.guardrails._context import Finding, View
 
 
-def missing(view: View, kind: str, what: str, hint: str,
-            ok: t.Callable[[t.Any], bool] = lambda ro: True) -> t.Iterator[Finding]:
+def missing(
+    view: View, kind: str, what: str, hint: str, ok: t.Callable[[t.Any], bool] = lambda ro: True
+) -> t.Iterator[Finding]:
     """One finding per tenant namespace that has no object of ``kind`` passing ``ok``."""
     for tenant, ns in view.tenant_namespaces():
         if any(ok(ro) for ro in view.in_namespace(kind, ns)):

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import typing as t
 
-from genplat.core.diagnostics import Severity
 from genplat.checks.guardrails import _admission
 from genplat.checks.guardrails._context import Finding, View
+from genplat.core.diagnostics import Severity
 
 ID = "guardrail/container-resources"
 SEVERITY = Severity.ERROR
@@ -22,4 +22,6 @@ NEEDS_BLUEPRINT = True
 
 
 def check(view: View) -> t.Iterator[Finding]:
-    yield from _admission.run(view, ID, "set resources.requests and resources.limits for cpu and memory", tenants_only=True)
+    yield from _admission.run(
+        view, ID, "set resources.requests and resources.limits for cpu and memory", tenants_only=True
+    )

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import typing as t
 
-from genplat.core.diagnostics import Severity
 from genplat.checks.guardrails import _admission
 from genplat.checks.guardrails._context import Finding, View
+from genplat.core.diagnostics import Severity
 
 ID = "guardrail/host-namespaces"
 SEVERITY = Severity.ERROR

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import typing as t
 
-from genplat.core.diagnostics import Severity
-from genplat.policy.rules import IMAGE_REGISTRY
 from genplat.checks.guardrails import _admission
 from genplat.checks.guardrails._context import Finding, View
+from genplat.core.diagnostics import Severity
+from genplat.policy.rules import IMAGE_REGISTRY
 
 ID = IMAGE_REGISTRY
 SEVERITY = Severity.ERROR

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import typing as t
 
-from genplat.core.diagnostics import Severity
-from genplat.policy.rules import IMAGE_TAG
 from genplat.checks.guardrails import _admission
 from genplat.checks.guardrails._context import Finding, View
+from genplat.core.diagnostics import Severity
+from genplat.policy.rules import IMAGE_TAG
 
 ID = IMAGE_TAG
 SEVERITY = Severity.ERROR

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import typing as t
 
-from genplat.core.diagnostics import Severity
-from genplat.core.objects import RenderedObject
 from genplat.checks.guardrails._context import Finding, View
 from genplat.checks.guardrails._namespaces import missing
+from genplat.core.diagnostics import Severity
+from genplat.core.objects import RenderedObject
 
 ID = "guardrail/namespace-default-deny"
 SEVERITY = Severity.ERROR
@@ -28,9 +28,7 @@ def _open_peer(peer: t.Any) -> bool:
     if isinstance(block, dict):
         return block.get("cidr") in ("0.0.0.0/0", "::/0") and not block.get("except")
     ns_sel = peer.get("namespaceSelector")
-    if "podSelector" not in peer and isinstance(ns_sel, dict) and not any(ns_sel.values()):
-        return True
-    return False
+    return "podSelector" not in peer and isinstance(ns_sel, dict) and not any(ns_sel.values())
 
 
 def _allows_all(rule: t.Any, peers_key: str) -> bool:
@@ -60,5 +58,10 @@ def is_default_deny(ro: RenderedObject) -> bool:
 
 
 def check(view: View) -> t.Iterator[Finding]:
-    yield from missing(view, "NetworkPolicy", "default-deny NetworkPolicy (podSelector {}, Ingress and Egress, no allow-all rule)",
-                       "add the platform's default-deny NetworkPolicy to the tenant namespace", is_default_deny)
+    yield from missing(
+        view,
+        "NetworkPolicy",
+        "default-deny NetworkPolicy (podSelector {}, Ingress and Egress, no allow-all rule)",
+        "add the platform's default-deny NetworkPolicy to the tenant namespace",
+        is_default_deny,
+    )

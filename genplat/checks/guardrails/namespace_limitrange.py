@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import typing as t
 
-from genplat.core.diagnostics import Severity
 from genplat.checks.guardrails._context import Finding, View
 from genplat.checks.guardrails._namespaces import missing
+from genplat.core.diagnostics import Severity
 
 ID = "guardrail/namespace-limitrange"
 SEVERITY = Severity.ERROR
@@ -18,5 +18,10 @@ NEEDS_BLUEPRINT = True
 
 
 def check(view: View) -> t.Iterator[Finding]:
-    yield from missing(view, "LimitRange", "LimitRange", "give the tenant default limits in the platform's tenancy defaults",
-                       lambda ro: ro.api_version == "v1")
+    yield from missing(
+        view,
+        "LimitRange",
+        "LimitRange",
+        "give the tenant default limits in the platform's tenancy defaults",
+        lambda ro: ro.api_version == "v1",
+    )

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import typing as t
 
-from genplat.core.diagnostics import Severity
 from genplat.checks.guardrails import _admission
 from genplat.checks.guardrails._context import Finding, View
+from genplat.core.diagnostics import Severity
 
 ID = "guardrail/pod-labels"
 SEVERITY = Severity.ERROR
@@ -22,4 +22,6 @@ NEEDS_BLUEPRINT = True
 def check(view: View) -> t.Iterator[Finding]:
     if view.context is None or not view.context.required_labels:
         return
-    yield from _admission.run(view, ID, "add them to the service's labels, or to the tenant's labels", tenants_only=True)
+    yield from _admission.run(
+        view, ID, "add them to the service's labels, or to the tenant's labels", tenants_only=True
+    )

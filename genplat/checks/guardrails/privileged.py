@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import typing as t
 
-from genplat.core.diagnostics import Severity
 from genplat.checks.guardrails import _admission
 from genplat.checks.guardrails._context import Finding, View
+from genplat.core.diagnostics import Severity
 
 ID = "guardrail/privileged"
 SEVERITY = Severity.ERROR
@@ -23,4 +23,6 @@ NEEDS_BLUEPRINT = False
 
 
 def check(view: View) -> t.Iterator[Finding]:
-    yield from _admission.run(view, ID, "drop privileged; grant only the capabilities the container needs", tenants_only=False)
+    yield from _admission.run(
+        view, ID, "drop privileged; grant only the capabilities the container needs", tenants_only=False
+    )

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import typing as t
 
-from genplat.core.diagnostics import Severity
 from genplat.checks.guardrails._context import Finding, View
+from genplat.core.diagnostics import Severity
 
 ID = "guardrail/rbac-cluster-admin"
 SEVERITY = Severity.ERROR
@@ -23,5 +23,9 @@ def check(view: View) -> t.Iterator[Finding]:
             continue
         ref = ro.obj.get("roleRef")
         if isinstance(ref, dict) and ref.get("kind") == "ClusterRole" and ref.get("name") == "cluster-admin":
-            yield Finding(ro, f"{ro.kind} grants cluster-admin", ("roleRef", "name"),
-                          "bind a namespaced Role (or the built-in 'edit'/'view' ClusterRole) instead")
+            yield Finding(
+                ro,
+                f"{ro.kind} grants cluster-admin",
+                ("roleRef", "name"),
+                "bind a namespaced Role (or the built-in 'edit'/'view' ClusterRole) instead",
+            )

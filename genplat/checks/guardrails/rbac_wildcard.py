@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import typing as t
 
+from genplat.checks.guardrails._context import Finding, PathT, View
 from genplat.core.diagnostics import Severity
 from genplat.core.objects import RenderedObject
-from genplat.checks.guardrails._context import Finding, PathT, View
 
 ID = "guardrail/rbac-wildcard"
 SEVERITY = Severity.ERROR
@@ -40,8 +40,9 @@ def check(view: View) -> t.Iterator[Finding]:
         roles[(ro.kind, ro.namespace if ro.kind == "Role" else None, ro.name)] = ro
         path = _wildcard(ro)
         if path is not None and view.tenant_owned(ro):
-            yield Finding(ro, f"{ro.kind} grants '*' in {path[-1]}", path,
-                          "list the verbs and resources the tenant needs")
+            yield Finding(
+                ro, f"{ro.kind} grants '*' in {path[-1]}", path, "list the verbs and resources the tenant needs"
+            )
     for ro in view.kinds("RoleBinding", "ClusterRoleBinding"):
         if not ro.api_version.startswith(_RBAC) or not view.tenant_owned(ro):
             continue
@@ -51,5 +52,9 @@ def check(view: View) -> t.Iterator[Finding]:
         kind, name = ref.get("kind"), ref.get("name")
         target = roles.get((str(kind), ro.namespace if kind == "Role" else None, str(name)))
         if target is not None and (path := _wildcard(target)) is not None:
-            yield Finding(ro, f"{ro.kind} binds {kind} {name!r}, which grants '*' in {path[-1]}", ("roleRef", "name"),
-                          "bind a role that lists the verbs and resources the tenant needs")
+            yield Finding(
+                ro,
+                f"{ro.kind} binds {kind} {name!r}, which grants '*' in {path[-1]}",
+                ("roleRef", "name"),
+                "bind a role that lists the verbs and resources the tenant needs",
+            )

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import typing as t
 
-from genplat.core.diagnostics import Severity
 from genplat.checks.guardrails._context import Finding, View
+from genplat.core.diagnostics import Severity
 from genplat.policy.workloads import as_model, entries, pod_security_context
 
 ID = "guardrail/root-user"
@@ -28,12 +28,22 @@ def check(view: View) -> t.Iterator[Finding]:
             found = e.container.get("securityContext")
             sc: dict[str, t.Any] = found if isinstance(found, dict) else {}
             name = e.container.get("name")
-            for field, bad, text in (("runAsUser", 0, "runs as user 0 (root)"), ("runAsNonRoot", False, "allows root (runAsNonRoot: false)")):
+            for field, bad, text in (
+                ("runAsUser", 0, "runs as user 0 (root)"),
+                ("runAsNonRoot", False, "allows root (runAsNonRoot: false)"),
+            ):
                 if field in sc:
                     if sc[field] == bad and type(sc[field]) is type(bad):
-                        yield Finding(ro, f"container {name!r} {text}", e.path + ("securityContext", field),
-                                      "run as a non-root user (runAsNonRoot: true, runAsUser > 0)")
+                        yield Finding(
+                            ro,
+                            f"container {name!r} {text}",
+                            e.path + ("securityContext", field),
+                            "run as a non-root user (runAsNonRoot: true, runAsUser > 0)",
+                        )
                 elif e.in_pod_spec and pod_sc.get(field) == bad and type(pod_sc.get(field)) is type(bad):
-                    yield Finding(ro, f"container {name!r} {text} (from the pod's securityContext)",
-                                  e.path[:-2] + ("securityContext", field),
-                                  "run as a non-root user (runAsNonRoot: true, runAsUser > 0)")
+                    yield Finding(
+                        ro,
+                        f"container {name!r} {text} (from the pod's securityContext)",
+                        e.path[:-2] + ("securityContext", field),
+                        "run as a non-root user (runAsNonRoot: true, runAsUser > 0)",
+                    )

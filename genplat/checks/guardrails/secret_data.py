@@ -13,9 +13,9 @@ from __future__ import annotations
 import base64
 import typing as t
 
+from genplat.checks.guardrails._context import Finding, View
 from genplat.core.diagnostics import Severity
 from genplat.core.pem import is_public_key_pem
-from genplat.checks.guardrails._context import Finding, View
 
 ID = "guardrail/secret-data"
 SEVERITY = Severity.ERROR
@@ -41,5 +41,9 @@ def check(view: View) -> t.Iterator[Finding]:
             continue
         for field in ("data", "stringData"):
             if ro.obj.get(field):
-                yield Finding(ro, f"Secret carries plaintext {field}", (field,),
-                              "deliver the value with an ExternalSecret (external-secrets) instead of a Secret")
+                yield Finding(
+                    ro,
+                    f"Secret carries plaintext {field}",
+                    (field,),
+                    "deliver the value with an ExternalSecret (external-secrets) instead of a Secret",
+                )

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import typing as t
 
-from genplat.core.diagnostics import Severity
 from genplat.checks.guardrails._context import Finding, View
+from genplat.core.diagnostics import Severity
 
 ID = "guardrail/tenant-namespace"
 SEVERITY = Severity.ERROR
@@ -29,17 +29,33 @@ def check(view: View) -> t.Iterator[Finding]:
         shown = ", ".join(sorted(own)) or "none"
         if ro.kind == "Namespace" and ro.api_version == "v1":
             if ro.name not in own:
-                yield Finding(ro, f"tenant {ro.tenant!r} renders Namespace {ro.name!r}, which is not one of its namespaces",
-                              ("metadata", "name"), f"the tenant's namespaces: {shown}")
+                yield Finding(
+                    ro,
+                    f"tenant {ro.tenant!r} renders Namespace {ro.name!r}, which is not one of its namespaces",
+                    ("metadata", "name"),
+                    f"the tenant's namespaces: {shown}",
+                )
             continue
         ns = ro.namespace
         if ns is None:
             if view.cluster_scoped(ro.api_version, ro.kind):
-                yield Finding(ro, f"tenant {ro.tenant!r} renders cluster-scoped {ro.kind}", (),
-                              "tenants may only create namespaced objects in their own namespaces")
+                yield Finding(
+                    ro,
+                    f"tenant {ro.tenant!r} renders cluster-scoped {ro.kind}",
+                    (),
+                    "tenants may only create namespaced objects in their own namespaces",
+                )
             else:
-                yield Finding(ro, f"tenant {ro.tenant!r} renders {ro.kind} without a namespace", ("metadata",),
-                              f"set metadata.namespace to one of: {shown}")
+                yield Finding(
+                    ro,
+                    f"tenant {ro.tenant!r} renders {ro.kind} without a namespace",
+                    ("metadata",),
+                    f"set metadata.namespace to one of: {shown}",
+                )
         elif ns not in own:
-            yield Finding(ro, f"tenant {ro.tenant!r} renders into namespace {ns!r}, which is not one of its namespaces",
-                          ("metadata", "namespace"), f"the tenant's namespaces: {shown}")
+            yield Finding(
+                ro,
+                f"tenant {ro.tenant!r} renders into namespace {ns!r}, which is not one of its namespaces",
+                ("metadata", "namespace"),
+                f"the tenant's namespaces: {shown}",
+            )

@@ -20,6 +20,7 @@ Formats (``docs/oci.md``, "Signatures"): :mod:`._formats`. Keys: :mod:`._keys`.
 
 from __future__ import annotations
 
+from genplat.core.pem import is_public_key_pem
 from genplat.publish.sign._attest import (
     COSIGN_TYPES,
     CYCLONEDX_PREDICATE,
@@ -45,15 +46,14 @@ from genplat.publish.sign._formats import (
     sig_tag,
     simple_signing_payload,
 )
-from genplat.core.pem import is_public_key_pem
 from genplat.publish.sign._keys import (
     DETERMINISTIC,
     ENV_PASSWORD,
     KeyFileError,
-    env_password,
     PublicKey,
     SigningKey,
     encrypt_cosign_key,
+    env_password,
     load_public_key,
     load_signing_key,
     parse_public_key,
@@ -63,10 +63,42 @@ from genplat.publish.sign._store import LayoutStore, RegistryStore, Store
 from genplat.publish.sign._verify import Verdict, verify
 
 __all__ = [
-    "ATTACHMENT_TAG_RE", "COSIGN_TYPES", "CYCLONEDX_PREDICATE", "DETERMINISTIC", "ENV_PASSWORD", "SCHEMES",
-    "SLSA_V1_PREDICATE", "KeyFileError", "LayoutStore", "PublicKey", "RegistryStore", "Scheme", "SignResult",
-    "SigningKey", "Source", "Store", "Verdict", "att_tag", "attestations_for", "copy_attachments",
-    "encrypt_cosign_key", "env_password", "is_public_key_pem", "load_public_key", "load_signing_key", "parse_public_key",
-    "provenance", "push_attachments", "read_source", "referrers_tag", "sbom", "sig_tag", "sign_digest",
-    "sign_layout", "sign_remote", "simple_signing_payload", "verify", "verify_ref",
+    "ATTACHMENT_TAG_RE",
+    "COSIGN_TYPES",
+    "CYCLONEDX_PREDICATE",
+    "DETERMINISTIC",
+    "ENV_PASSWORD",
+    "SCHEMES",
+    "SLSA_V1_PREDICATE",
+    "KeyFileError",
+    "LayoutStore",
+    "PublicKey",
+    "RegistryStore",
+    "Scheme",
+    "SignResult",
+    "SigningKey",
+    "Source",
+    "Store",
+    "Verdict",
+    "att_tag",
+    "attestations_for",
+    "copy_attachments",
+    "encrypt_cosign_key",
+    "env_password",
+    "is_public_key_pem",
+    "load_public_key",
+    "load_signing_key",
+    "parse_public_key",
+    "provenance",
+    "push_attachments",
+    "read_source",
+    "referrers_tag",
+    "sbom",
+    "sig_tag",
+    "sign_digest",
+    "sign_layout",
+    "sign_remote",
+    "simple_signing_payload",
+    "verify",
+    "verify_ref",
 ]

@@ -46,9 +46,15 @@ def _purl(name: str, tag: str | None, digest: str) -> str:
 
 def _image_component(ref: str) -> dict[str, t.Any]:
     parsed = parse_image(ref)
-    comp: dict[str, t.Any] = {"type": "container", "bom-ref": f"image:{ref}", "name": parsed.name,
-                              "properties": [{"name": "genplat:image", "value": ref},
-                                             {"name": "genplat:pinned", "value": "true" if parsed.digest else "false"}]}
+    comp: dict[str, t.Any] = {
+        "type": "container",
+        "bom-ref": f"image:{ref}",
+        "name": parsed.name,
+        "properties": [
+            {"name": "genplat:image", "value": ref},
+            {"name": "genplat:pinned", "value": "true" if parsed.digest else "false"},
+        ],
+    }
     if parsed.tag:
         comp["version"] = parsed.tag
     if parsed.digest and parsed.digest.startswith("sha256:"):
@@ -63,30 +69,45 @@ def bundle_images(files: t.Mapping[str, bytes]) -> list[str]:
     return find_images({p: d for p, d in files.items() if p != IMAGES_LOCK_PATH and not p.startswith(".imgpkg/")})
 
 
-def sbom(bundle: str, digest: str, files: t.Mapping[str, bytes], *, repository: str | None = None,
-         fmt: str = "flux") -> dict[str, t.Any]:
+def sbom(
+    bundle: str, digest: str, files: t.Mapping[str, bytes], *, repository: str | None = None, fmt: str = "flux"
+) -> dict[str, t.Any]:
     """A CycloneDX 1.5 BOM: the bundle, every container image it deploys, and every file in it."""
     images = bundle_images(files)
     root_ref = f"bundle:{bundle}"
-    root: dict[str, t.Any] = {"type": "application", "bom-ref": root_ref, "name": bundle, "version": digest,
-                              "hashes": [{"alg": "SHA-256", "content": digest.removeprefix("sha256:")}],
-                              "properties": [{"name": "genplat:format", "value": fmt}]}
+    root: dict[str, t.Any] = {
+        "type": "application",
+        "bom-ref": root_ref,
+        "name": bundle,
+        "version": digest,
+        "hashes": [{"alg": "SHA-256", "content": digest.removeprefix("sha256:")}],
+        "properties": [{"name": "genplat:format", "value": fmt}],
+    }
     if repository:
         root["purl"] = _purl(repository, None, digest)
     components = [_image_component(ref) for ref in images]
-    components += [{"type": "file", "bom-ref": f"file:{path}", "name": path,
-                    "hashes": [{"alg": "SHA-256", "content": hashlib.sha256(files[path]).hexdigest()}]}
-                   for path in sorted(files)]
+    components += [
+        {
+            "type": "file",
+            "bom-ref": f"file:{path}",
+            "name": path,
+            "hashes": [{"alg": "SHA-256", "content": hashlib.sha256(files[path]).hexdigest()}],
+        }
+        for path in sorted(files)
+    ]
     return {
         "bomFormat": "CycloneDX",
         "specVersion": "1.5",
         "serialNumber": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'https://genplat.dev/sbom/{digest}')}",
         "version": 1,
-        "metadata": {"tools": {"components": [{"type": "application", "name": "genplat",
-                                               "version": genplat_version()}]},
-                     "component": root},
+        "metadata": {
+            "tools": {"components": [{"type": "application", "name": "genplat", "version": genplat_version()}]},
+            "component": root,
+        },
         "components": components,
-        "dependencies": [{"ref": root_ref, "dependsOn": [c["bom-ref"] for c in components if c["type"] == "container"]}],
+        "dependencies": [
+            {"ref": root_ref, "dependsOn": [c["bom-ref"] for c in components if c["type"] == "container"]}
+        ],
     }
 
 
@@ -102,8 +123,9 @@ class Source:
 
 def _git(args: list[str], cwd: Path) -> str | None:
     try:
-        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10, check=False,
-                              stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10, check=False, stdin=subprocess.DEVNULL
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return (proc.stdout.strip() or None) if proc.returncode == 0 else None
@@ -135,8 +157,12 @@ def read_source(blueprints: Path) -> Source:
     cwd = root if root.is_dir() else Path.cwd()
     remote = _git(["config", "--get", "remote.origin.url"], cwd)
     branch = _git(["rev-parse", "--abbrev-ref", "HEAD"], cwd)
-    return Source(repository=_strip_userinfo(remote) if remote else None, commit=_git(["rev-parse", "HEAD"], cwd),
-                  ref=None if branch == "HEAD" else branch, blueprints=dict(sorted(digests.items())))
+    return Source(
+        repository=_strip_userinfo(remote) if remote else None,
+        commit=_git(["rev-parse", "HEAD"], cwd),
+        ref=None if branch == "HEAD" else branch,
+        blueprints=dict(sorted(digests.items())),
+    )
 
 
 def provenance(bundle: str, *, source: Source, options: t.Mapping[str, t.Any]) -> dict[str, t.Any]:

@@ -19,19 +19,18 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import typing as t
 
-from genplat.packaging.layout import ATTACHMENT_TAG
-from genplat.packaging.provenance import referrer_descriptor as referrer_descriptor  # re-exported for _sign
+from genplat.core.digests import is_digest, sha256_digest
 from genplat.packaging.artifact import (
     OCI_CONFIG,
     OCI_INDEX,
     OCI_MANIFEST,
     Blob,
     canonical_json,
-    sha256_digest,
 )
+from genplat.packaging.layout import ATTACHMENT_TAG
+from genplat.packaging.provenance import referrer_descriptor as referrer_descriptor  # re-exported for _sign
 from genplat.publish.sign._keys import PublicKey, SigningKey
 
 SIMPLESIGNING = "application/vnd.dev.cosign.simplesigning.v1+json"
@@ -45,17 +44,14 @@ EMPTY_JSON = "application/vnd.oci.empty.v1+json"
 COSIGN_SIGN_PREDICATE = "https://sigstore.dev/cosign/sign/v1"
 SIGNATURE_TYPE = "cosign container image signature"
 
-_DIGEST_RE = re.compile(r"^sha256:([0-9a-f]{64})$")
-
 Scheme = t.Literal["legacy", "sigstore-bundle"]
 SCHEMES: tuple[Scheme, ...] = ("legacy", "sigstore-bundle")
 
 
 def _hex(digest: str) -> str:
-    m = _DIGEST_RE.match(digest)
-    if not m:
+    if not is_digest(digest):
         raise ValueError(f"{digest!r} is not a sha256 digest")
-    return m.group(1)
+    return digest.split(":", 1)[1]
 
 
 def sig_tag(digest: str) -> str:
@@ -78,9 +74,13 @@ def simple_signing_payload(docker_reference: str, digest: str) -> bytes:
     """cosign's payload, byte for byte as cosign writes it (its Go struct order, no trailing newline)."""
     _hex(digest)
     return (
-        '{"critical":{"identity":{"docker-reference":' + json.dumps(docker_reference)
-        + '},"image":{"docker-manifest-digest":' + json.dumps(digest)
-        + '},"type":"' + SIGNATURE_TYPE + '"},"optional":null}'
+        '{"critical":{"identity":{"docker-reference":'
+        + json.dumps(docker_reference)
+        + '},"image":{"docker-manifest-digest":'
+        + json.dumps(digest)
+        + '},"type":"'
+        + SIGNATURE_TYPE
+        + '"},"optional":null}'
     ).encode()
 
 
@@ -98,13 +98,17 @@ def statement(subject_name: str | None, digest: str, predicate_type: str, predic
     subject: dict[str, t.Any] = {"digest": {"sha256": _hex(digest)}}
     if subject_name:
         subject["name"] = subject_name
-    return canonical_json({"_type": INTOTO_STATEMENT_V1, "subject": [subject], "predicateType": predicate_type,
-                           "predicate": predicate})
+    return canonical_json(
+        {"_type": INTOTO_STATEMENT_V1, "subject": [subject], "predicateType": predicate_type, "predicate": predicate}
+    )
 
 
 def dsse_envelope(payload: bytes, key: SigningKey) -> dict[str, t.Any]:
-    return {"payloadType": INTOTO_PAYLOAD, "payload": b64(payload),
-            "signatures": [{"keyid": "", "sig": b64(key.sign(pae(INTOTO_PAYLOAD, payload)))}]}
+    return {
+        "payloadType": INTOTO_PAYLOAD,
+        "payload": b64(payload),
+        "signatures": [{"keyid": "", "sig": b64(key.sign(pae(INTOTO_PAYLOAD, payload)))}],
+    }
 
 
 def dsse_verifies(envelope: t.Mapping[str, t.Any], key: PublicKey) -> bytes | None:
@@ -142,8 +146,12 @@ def attachment_image(layers: t.Sequence[t.Mapping[str, t.Any]]) -> tuple[Blob, B
         "rootfs": {"type": "layers", "diff_ids": [d["digest"] for d in layers]},
     }
     config = Blob.of(OCI_CONFIG, canonical_json(config_doc))
-    manifest = {"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": config.descriptor(),
-                "layers": [dict(d) for d in layers]}
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": config.descriptor(),
+        "layers": [dict(d) for d in layers],
+    }
     return config, Blob.of(OCI_MANIFEST, canonical_json(manifest))
 
 
@@ -157,8 +165,9 @@ def manifest_layers(manifest: Blob | None) -> list[dict[str, t.Any]]:
     return [d for d in layers if isinstance(d, dict) and isinstance(d.get("digest"), str)]
 
 
-def merge_layers(existing: t.Sequence[t.Mapping[str, t.Any]],
-                 new: t.Sequence[t.Mapping[str, t.Any]]) -> list[dict[str, t.Any]]:
+def merge_layers(
+    existing: t.Sequence[t.Mapping[str, t.Any]], new: t.Sequence[t.Mapping[str, t.Any]]
+) -> list[dict[str, t.Any]]:
     """Existing layers first, then each new one not already there (same digest and annotations)."""
     out = [dict(d) for d in existing]
     seen = {canonical_json(d) for d in out}
@@ -175,9 +184,15 @@ EMPTY_CONFIG = Blob.of(EMPTY_JSON, b"{}")
 
 def sigstore_bundle(envelope: t.Mapping[str, t.Any], key: PublicKey) -> Blob:
     signatures = [{"sig": s["sig"]} for s in envelope["signatures"]]
-    doc = {"mediaType": BUNDLE_V03, "verificationMaterial": {"publicKey": {"hint": key.hint}},
-           "dsseEnvelope": {"payload": envelope["payload"], "payloadType": envelope["payloadType"],
-                            "signatures": signatures}}
+    doc = {
+        "mediaType": BUNDLE_V03,
+        "verificationMaterial": {"publicKey": {"hint": key.hint}},
+        "dsseEnvelope": {
+            "payload": envelope["payload"],
+            "payloadType": envelope["payloadType"],
+            "signatures": signatures,
+        },
+    }
     return Blob.of(BUNDLE_V03, canonical_json(doc))
 
 
@@ -190,8 +205,10 @@ def referrer_manifest(subject: t.Mapping[str, t.Any], bundle: Blob, predicate_ty
         "config": {**EMPTY_CONFIG.descriptor(), "artifactType": BUNDLE_V03},
         "layers": [bundle.descriptor()],
         "subject": {k: subject[k] for k in ("mediaType", "digest", "size")},
-        "annotations": {"dev.sigstore.bundle.content": "dsse-envelope",
-                        "dev.sigstore.bundle.predicateType": predicate_type},
+        "annotations": {
+            "dev.sigstore.bundle.content": "dsse-envelope",
+            "dev.sigstore.bundle.predicateType": predicate_type,
+        },
     }
     return Blob.of(OCI_MANIFEST, canonical_json(doc))
 

@@ -121,10 +121,13 @@ class SigningKey:
 
 
 def _check_curve(key: object, where: str) -> None:
-    if not isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)) \
-            or not isinstance(key.curve, ec.SECP256R1):
-        raise KeyFileError(f"{where}: not an ECDSA P-256 key; genplat signs and verifies with P-256 only "
-                        "(what `cosign generate-key-pair` makes)")
+    if not isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)) or not isinstance(
+        key.curve, ec.SECP256R1
+    ):
+        raise KeyFileError(
+            f"{where}: not an ECDSA P-256 key; genplat signs and verifies with P-256 only "
+            "(what `cosign generate-key-pair` makes)"
+        )
 
 
 def _read(path: Path) -> bytes:
@@ -148,8 +151,10 @@ def _decrypt_cosign(blob: bytes, password: bytes, where: str) -> bytes:
         doc = json.loads(blob)
         kdf, cipher = doc["kdf"], doc["cipher"]
         if kdf.get("name") != "scrypt" or cipher.get("name") != "nacl/secretbox":
-            raise KeyFileError(f"{where}: unsupported key encryption {kdf.get('name')}/{cipher.get('name')}; "
-                            "expected scrypt with nacl/secretbox")
+            raise KeyFileError(
+                f"{where}: unsupported key encryption {kdf.get('name')}/{cipher.get('name')}; "
+                "expected scrypt with nacl/secretbox"
+            )
         params = kdf["params"]
         n, r, p = int(params["N"]), int(params["r"]), int(params["p"])
         salt, nonce = base64.b64decode(kdf["salt"]), base64.b64decode(cipher["nonce"])
@@ -164,27 +169,32 @@ def _decrypt_cosign(blob: bytes, password: bytes, where: str) -> bytes:
     try:
         return bytes(nacl.secret.SecretBox(secret).decrypt(ciphertext, nonce))
     except (nacl.exceptions.CryptoError, ValueError):
-        raise KeyFileError(f"{where}: wrong password for this key (or the file is damaged)",
-                        hint=f"set {ENV_PASSWORD} to the key's password, or leave it unset to be asked") from None
+        raise KeyFileError(
+            f"{where}: wrong password for this key (or the file is damaged)",
+            hint=f"set {ENV_PASSWORD} to the key's password, or leave it unset to be asked",
+        ) from None
 
 
 def encrypt_cosign_key(key: ec.EllipticCurvePrivateKey, password: bytes) -> bytes:
     """``key`` in cosign's encrypted PEM format (scrypt N=65536, r=8, p=1; fresh salt and nonce)."""
     import nacl.secret
 
-    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     salt, nonce = os.urandom(32), os.urandom(24)
     secret = hashlib.scrypt(password, salt=salt, n=65536, r=8, p=1, dklen=32, maxmem=256 * 1024 * 1024)
     box = nacl.secret.SecretBox(secret).encrypt(der, nonce)
-    doc = {"kdf": {"name": "scrypt", "params": {"N": 65536, "r": 8, "p": 1},
-                   "salt": base64.b64encode(salt).decode()},
-           "cipher": {"name": "nacl/secretbox", "nonce": base64.b64encode(nonce).decode()},
-           "ciphertext": base64.b64encode(box.ciphertext).decode()}
+    doc = {
+        "kdf": {"name": "scrypt", "params": {"N": 65536, "r": 8, "p": 1}, "salt": base64.b64encode(salt).decode()},
+        "cipher": {"name": "nacl/secretbox", "nonce": base64.b64encode(nonce).decode()},
+        "ciphertext": base64.b64encode(box.ciphertext).decode(),
+    }
     body = base64.b64encode(json.dumps(doc).encode()).decode()
-    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
-    return ("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n" + "\n".join(lines)
-            + "\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n").encode()
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    return (
+        "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n"
+        + "\n".join(lines)
+        + "\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n"
+    ).encode()
 
 
 def load_signing_key(path: str | os.PathLike[str], password: PasswordSource | None = None) -> SigningKey:
@@ -193,20 +203,24 @@ def load_signing_key(path: str | os.PathLike[str], password: PasswordSource | No
     data = _read(where)
     blocks = _pem_blocks(data)
     if not blocks:
-        raise KeyFileError(f"{where}: no PEM block; expected a cosign key (ENCRYPTED SIGSTORE PRIVATE KEY) "
-                        "or a PKCS#8 private key (PRIVATE KEY)")
+        raise KeyFileError(
+            f"{where}: no PEM block; expected a cosign key (ENCRYPTED SIGSTORE PRIVATE KEY) "
+            "or a PKCS#8 private key (PRIVATE KEY)"
+        )
     kind, body = blocks[0]
     try:
         if kind in COSIGN_PEM_TYPES:
             if password is None:
-                raise KeyFileError(f"{where}: the key is encrypted and no password is available",
-                                hint=f"set {ENV_PASSWORD}")
+                raise KeyFileError(
+                    f"{where}: the key is encrypted and no password is available", hint=f"set {ENV_PASSWORD}"
+                )
             der = _decrypt_cosign(body, password(), str(where))
             key = serialization.load_der_private_key(der, password=None)
         elif kind == "ENCRYPTED PRIVATE KEY":
             if password is None:
-                raise KeyFileError(f"{where}: the key is encrypted and no password is available",
-                                hint=f"set {ENV_PASSWORD}")
+                raise KeyFileError(
+                    f"{where}: the key is encrypted and no password is available", hint=f"set {ENV_PASSWORD}"
+                )
             try:
                 key = serialization.load_der_private_key(body, password=password())
             except ValueError:
@@ -214,8 +228,10 @@ def load_signing_key(path: str | os.PathLike[str], password: PasswordSource | No
         elif kind in ("PRIVATE KEY", "EC PRIVATE KEY"):
             key = serialization.load_der_private_key(body, password=None)
         elif kind == "PUBLIC KEY":
-            raise KeyFileError(f"{where}: this is a public key; signing needs the private key "
-                            "(verification takes the public one with --key)")
+            raise KeyFileError(
+                f"{where}: this is a public key; signing needs the private key "
+                "(verification takes the public one with --key)"
+            )
         else:
             raise KeyFileError(f"{where}: PEM block {kind!r} is not a private key genplat reads")
     except (ValueError, TypeError, UnsupportedAlgorithm):

@@ -73,8 +73,15 @@ def _put_attachment(store: Store, tag: str, new: list[tuple[dict[str, t.Any], Bl
     return manifest
 
 
-def sign_legacy(store: Store, digest: str, key: SigningKey, *, docker_reference: str,
-                attestations: t.Sequence[tuple[str, t.Any]] = (), subject_name: str | None = None) -> tuple[str, bool, list[str]]:
+def sign_legacy(
+    store: Store,
+    digest: str,
+    key: SigningKey,
+    *,
+    docker_reference: str,
+    attestations: t.Sequence[tuple[str, t.Any]] = (),
+    subject_name: str | None = None,
+) -> tuple[str, bool, list[str]]:
     """``.sig`` and ``.att`` images; returns (signature image digest, added, predicate types attached)."""
     payload = f.simple_signing_payload(docker_reference, digest)
     tag = f.sig_tag(digest)
@@ -113,8 +120,10 @@ def bundle_statements(store: Store, digest: str, predicate_type: str) -> t.Itera
     """(referrer descriptor, parsed sigstore bundle) for each bundle referrer of ``digest`` with that predicate."""
     for desc in _referrers(store, digest):
         ann = desc.get("annotations") or {}
-        if desc.get("artifactType") not in (f.BUNDLE_V03, None) or \
-                ann.get("dev.sigstore.bundle.predicateType", predicate_type) != predicate_type:
+        if (
+            desc.get("artifactType") not in (f.BUNDLE_V03, None)
+            or ann.get("dev.sigstore.bundle.predicateType", predicate_type) != predicate_type
+        ):
             continue
         manifest = store.manifest(str(desc.get("digest")))
         layers = f.manifest_layers(manifest)
@@ -138,9 +147,14 @@ def _bundle_has(store: Store, digest: str, predicate_type: str, stmt: bytes, key
     return None
 
 
-def sign_bundle_format(store: Store, subject: t.Mapping[str, t.Any], key: SigningKey, *,
-                       attestations: t.Sequence[tuple[str, t.Any]] = (),
-                       subject_name: str | None = None) -> tuple[str, bool, list[str]]:
+def sign_bundle_format(
+    store: Store,
+    subject: t.Mapping[str, t.Any],
+    key: SigningKey,
+    *,
+    attestations: t.Sequence[tuple[str, t.Any]] = (),
+    subject_name: str | None = None,
+) -> tuple[str, bool, list[str]]:
     """Sigstore bundle v0.3 referrers: the signature (predicate cosign/sign/v1) and each attestation."""
     digest = str(subject["digest"])
     # cosign's own signature statement has a subject without a name and an empty predicate.
@@ -167,16 +181,24 @@ def sign_bundle_format(store: Store, subject: t.Mapping[str, t.Any], key: Signin
     return sig_digest, added, [p for p, _ in todo[1:]]
 
 
-def sign_digest(store: Store, subject: t.Mapping[str, t.Any], key: SigningKey, *, bundle: str,
-                docker_reference: str, scheme: f.Scheme = "legacy",
-                attestations: t.Sequence[tuple[str, t.Any]] = ()) -> SignResult:
+def sign_digest(
+    store: Store,
+    subject: t.Mapping[str, t.Any],
+    key: SigningKey,
+    *,
+    bundle: str,
+    docker_reference: str,
+    scheme: f.Scheme = "legacy",
+    attestations: t.Sequence[tuple[str, t.Any]] = (),
+) -> SignResult:
     """Sign ``subject`` (the bundle manifest's descriptor) in ``store`` and attach ``attestations``
     (predicate type, predicate) as signed in-toto statements."""
     digest = str(subject["digest"])
     repo = docker_reference
     if scheme == "legacy":
-        sig, added, attached = sign_legacy(store, digest, key, docker_reference=docker_reference,
-                                           attestations=attestations, subject_name=repo)
+        sig, added, attached = sign_legacy(
+            store, digest, key, docker_reference=docker_reference, attestations=attestations, subject_name=repo
+        )
     elif scheme == "sigstore-bundle":
         sig, added, attached = sign_bundle_format(store, subject, key, attestations=attestations, subject_name=repo)
     else:

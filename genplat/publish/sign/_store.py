@@ -15,9 +15,10 @@ import tempfile
 import typing as t
 from pathlib import Path
 
+from genplat.core.digests import sha256_digest
 from genplat.core.errors import GenplatError
+from genplat.packaging.artifact import OCI_INDEX, OCI_MANIFEST, Blob, canonical_json
 from genplat.packaging.layout import REF_NAME, _blob_path, read_blob
-from genplat.packaging.artifact import OCI_INDEX, OCI_MANIFEST, Blob, canonical_json, sha256_digest
 from genplat.publish.registry import RegistryClient
 
 MAX_ATTACHMENT_BYTES = 16 * 1024 * 1024
@@ -104,8 +105,7 @@ class LayoutStore:
         if reference.startswith("sha256:"):
             return  # untagged (a referrer): reachable through the fallback index
         index = self._index()
-        entries = [d for d in index.get("manifests") or []
-                   if (d.get("annotations") or {}).get(REF_NAME) != reference]
+        entries = [d for d in index.get("manifests") or [] if (d.get("annotations") or {}).get(REF_NAME) != reference]
         entries.append({**manifest.descriptor(), "annotations": {REF_NAME: reference}})
         entries.sort(key=lambda d: str((d.get("annotations") or {}).get(REF_NAME, "")))
         index["manifests"] = entries

@@ -75,7 +75,10 @@ def _envelopes(store: Store, digest: str, predicate_type: str) -> t.Iterator[dic
     if predicate_type != f.COSIGN_SIGN_PREDICATE:
         for desc in f.manifest_layers(store.manifest(f.att_tag(digest))):
             ann = desc.get("annotations") or {}
-            if desc.get("mediaType") != f.DSSE_ENVELOPE or ann.get(f.PREDICATE_ANNOTATION, predicate_type) != predicate_type:
+            if (
+                desc.get("mediaType") != f.DSSE_ENVELOPE
+                or ann.get(f.PREDICATE_ANNOTATION, predicate_type) != predicate_type
+            ):
                 continue
             try:
                 envelope = json.loads(store.blob(desc["digest"], f.DSSE_ENVELOPE).data)
@@ -115,9 +118,18 @@ def verify(store: Store, digest: str, key: PublicKey, *, predicate_type: str | N
     if not found:
         return Verdict(False, "unsigned", f"unsigned: no {what} for {digest} in {store.name}", digest, 0)
     if covered:
-        return Verdict(False, "digest-mismatch",
-                       f"digest mismatch: the {what} by {key.source} in {store.name} covers {covered[0]}, "
-                       f"not {digest}", digest, found)
-    return Verdict(False, "invalid",
-                   f"not verified: {found} {what}(s) for {digest} in {store.name}, none valid for {key.source} "
-                   "(made with another key, or the payload was altered)", digest, found)
+        return Verdict(
+            False,
+            "digest-mismatch",
+            f"digest mismatch: the {what} by {key.source} in {store.name} covers {covered[0]}, not {digest}",
+            digest,
+            found,
+        )
+    return Verdict(
+        False,
+        "invalid",
+        f"not verified: {found} {what}(s) for {digest} in {store.name}, none valid for {key.source} "
+        "(made with another key, or the payload was altered)",
+        digest,
+        found,
+    )

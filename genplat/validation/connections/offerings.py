@@ -7,9 +7,9 @@ import re
 import typing as t
 
 from genplat.core.diagnostics import Diagnostic
-from genplat.loader.project import Blueprint
+from genplat.core.readers import as_dict, as_list, as_str, listing
 from genplat.core.suggest import did_you_mean
-from genplat.core.readers import d, listing, lst, s
+from genplat.loader.project import Blueprint
 
 # Names of values that are secrets: a fixed ``value`` under such a name is a secret in the blueprint.
 _SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY)", re.I)
@@ -17,66 +17,87 @@ _SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|
 
 def check_offerings(bp: Blueprint) -> list[Diagnostic]:
     out: list[Diagnostic] = []
-    for oi, off in enumerate(lst(bp.spec.get("offerings"))):
-        off = d(off)
+    for oi, off in enumerate(as_list(bp.spec.get("offerings"))):
+        off = as_dict(off)
         base = ("spec", "offerings", oi)
-        name = s(off.get("name")) or ""
-        published = {k for k in d(off.get("connectionDetails")) if isinstance(k, str)}
+        name = as_str(off.get("name")) or ""
+        published = {k for k in as_dict(off.get("connectionDetails")) if isinstance(k, str)}
         used: set[str] = set()
-        for ci, comp in enumerate(lst(off.get("compositions"))):
-            comp = d(comp)
+        for ci, comp in enumerate(as_list(off.get("compositions"))):
+            comp = as_dict(comp)
             written: set[str] = set()
-            for ri, res in enumerate(lst(comp.get("resources"))):
-                res = d(res)
-                for pi, patch in enumerate(lst(res.get("patches"))):
-                    src = s(d(patch).get("from"))
+            for ri, res in enumerate(as_list(comp.get("resources"))):
+                res = as_dict(res)
+                for patch in as_list(res.get("patches")):
+                    src = as_str(as_dict(patch).get("from"))
                     if src:
                         used.add(src)
-                for di, detail in enumerate(lst(res.get("connectionDetails"))):
-                    detail = d(detail)
-                    key = s(detail.get("name"))
+                for di, detail in enumerate(as_list(res.get("connectionDetails"))):
+                    detail = as_dict(detail)
+                    key = as_str(detail.get("name"))
                     where = (*base, "compositions", ci, "resources", ri, "connectionDetails", di)
                     if key is None:
                         continue
                     written.add(key)
                     if key not in published:
-                        out.append(bp.diagnostic(
-                            "unknown-connection-key", f"connection detail {key!r} is not one offering {name!r} publishes",
-                            (*where, "name"),
-                            hint=(did_you_mean(key, published) if published else None)
-                            or f"declare it under offerings[{oi}].connectionDetails, or remove it"))
+                        out.append(
+                            bp.diagnostic(
+                                "unknown-connection-key",
+                                f"connection detail {key!r} is not one offering {name!r} publishes",
+                                (*where, "name"),
+                                hint=(did_you_mean(key, published) if published else None)
+                                or f"declare it under offerings[{oi}].connectionDetails, or remove it",
+                            )
+                        )
                     if "value" in detail and _SECRET_NAME.search(key):
-                        out.append(bp.diagnostic(
-                            "inline-secret", f"connection detail {key!r} has a fixed value: a secret written into the blueprint",
-                            (*where, "value"), hint="take it from the composed resource: fromConnectionSecretKey or fromFieldPath"))
+                        out.append(
+                            bp.diagnostic(
+                                "inline-secret",
+                                f"connection detail {key!r} has a fixed value: a secret written into the blueprint",
+                                (*where, "value"),
+                                hint="take it from the composed resource: fromConnectionSecretKey or fromFieldPath",
+                            )
+                        )
             for key in sorted(published - written):
-                out.append(bp.diagnostic(
-                    "connection-detail-unwritten",
-                    f"the composition for provider {comp.get('provider')!r} writes no {key!r}, which offering {name!r} publishes",
-                    (*base, "compositions", ci, "provider"),
-                    hint=f"add a connectionDetails entry with name: {key} to one of its resources "
-                         "(fromConnectionSecretKey, fromFieldPath or a fixed value)"))
-        params = d(off.get("parameters"))
+                out.append(
+                    bp.diagnostic(
+                        "connection-detail-unwritten",
+                        f"the composition for provider {comp.get('provider')!r} writes no {key!r}, which offering {name!r} publishes",
+                        (*base, "compositions", ci, "provider"),
+                        hint=f"add a connectionDetails entry with name: {key} to one of its resources "
+                        "(fromConnectionSecretKey, fromFieldPath or a fixed value)",
+                    )
+                )
+        params = as_dict(off.get("parameters"))
         # A patch reading a misspelt parameter is reported as unknown-parameter, with the name it meant.
         misspelt = [u for u in used if "." not in u and u not in params]
         for pname in params:
-            if isinstance(pname, str) and pname not in used and not difflib.get_close_matches(pname, misspelt, n=1, cutoff=0.6):
-                out.append(bp.diagnostic(
-                    "unused-parameter", f"parameter {pname!r} of offering {name!r} is used by no composition patch: "
-                                        "what a tenant sets there changes nothing",
-                    (*base, "parameters", pname), key=True,
-                    hint=f"patch it onto a composed resource (patches: [{{from: {pname}, to: …}}]) or remove it"))
+            if (
+                isinstance(pname, str)
+                and pname not in used
+                and not difflib.get_close_matches(pname, misspelt, n=1, cutoff=0.6)
+            ):
+                out.append(
+                    bp.diagnostic(
+                        "unused-parameter",
+                        f"parameter {pname!r} of offering {name!r} is used by no composition patch: "
+                        "what a tenant sets there changes nothing",
+                        (*base, "parameters", pname),
+                        key=True,
+                        hint=f"patch it onto a composed resource (patches: [{{from: {pname}, to: …}}]) or remove it",
+                    )
+                )
     return out
 
 
 def published_keys(platform: Blueprint) -> dict[str, set[str]]:
     """Offering name → the connection details it publishes."""
     out: dict[str, set[str]] = {}
-    for off in lst(platform.spec.get("offerings")):
-        off = d(off)
-        name = s(off.get("name"))
+    for off in as_list(platform.spec.get("offerings")):
+        off = as_dict(off)
+        name = as_str(off.get("name"))
         if name:
-            out[name] = {k for k in d(off.get("connectionDetails")) if isinstance(k, str)}
+            out[name] = {k for k in as_dict(off.get("connectionDetails")) if isinstance(k, str)}
     return out
 
 

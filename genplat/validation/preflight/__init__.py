@@ -20,8 +20,7 @@ from __future__ import annotations
 import typing as t
 
 from genplat.core.diagnostics import Diagnostic
-from genplat.validation.preflight import images
-from genplat.validation.preflight import platform
+from genplat.validation.preflight import images, platform
 from genplat.validation.preflight.once import drop_consequences, merge_environments
 
 if t.TYPE_CHECKING:

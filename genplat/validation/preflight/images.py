@@ -31,7 +31,7 @@ def _images(bp: Blueprint) -> t.Iterator[tuple[str, tuple[str | int, ...]]]:
             yield svc["image"], ("spec", "services", i, "image")
     for j, env in enumerate(bp.spec.get("environments") or []):
         overrides = env.get("services") if isinstance(env, dict) else None
-        for name, svc in (overrides.items() if isinstance(overrides, dict) else ()):
+        for name, svc in overrides.items() if isinstance(overrides, dict) else ():
             if isinstance(svc, dict) and isinstance(svc.get("image"), str) and svc["image"]:
                 yield svc["image"], ("spec", "environments", j, "services", name, "image")
 
@@ -47,9 +47,21 @@ def check(project: Project) -> list[Diagnostic]:
         for image, path in _images(bp):
             problem = unpinned(image) if IMAGE_TAG not in off else None
             if problem:
-                out.append(bp.diagnostic(IMAGE_TAG, f"image {image!r} {problem}", path,
-                                         hint="pin a version tag or a digest (image@sha256:…)"))
+                out.append(
+                    bp.diagnostic(
+                        IMAGE_TAG,
+                        f"image {image!r} {problem}",
+                        path,
+                        hint="pin a version tag or a digest (image@sha256:…)",
+                    )
+                )
             if registries and IMAGE_REGISTRY not in off and not from_allowed_registry(image, registries):
-                out.append(bp.diagnostic(IMAGE_REGISTRY, f"image {image!r} is not from an allowed registry", path,
-                                         hint=f"allowed: {', '.join(registries)} (policies.allowedRegistries)"))
+                out.append(
+                    bp.diagnostic(
+                        IMAGE_REGISTRY,
+                        f"image {image!r} is not from an allowed registry",
+                        path,
+                        hint=f"allowed: {', '.join(registries)} (policies.allowedRegistries)",
+                    )
+                )
     return out

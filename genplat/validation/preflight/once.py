@@ -43,7 +43,15 @@ def merge_environments(findings: list[Diagnostic]) -> list[Diagnostic]:
     order: list[tuple[t.Any, ...]] = []
     for d in findings:
         m = _IN_ENV.search(d.message)
-        key = (d.file, d.line, d.column, d.rule, d.path, _IN_ENV.sub(" in environment {}", d.message) if m else d.message, d.object)
+        key = (
+            d.file,
+            d.line,
+            d.column,
+            d.rule,
+            d.path,
+            _IN_ENV.sub(" in environment {}", d.message) if m else d.message,
+            d.object,
+        )
         if key not in groups:
             order.append(key)
         groups[key].append(d)
@@ -56,7 +64,17 @@ def merge_environments(findings: list[Diagnostic]) -> list[Diagnostic]:
             continue
         names = ", ".join(f"'{e}'" for e in dict.fromkeys(envs))
         first = group[0]
-        out.append(Diagnostic(rule=first.rule, message=_IN_ENV.sub(f" in environments {names}", first.message, count=1),
-                              file=first.file, line=first.line, column=first.column, path=first.path, hint=first.hint,
-                              severity=first.severity, object=first.object))
+        out.append(
+            Diagnostic(
+                rule=first.rule,
+                message=_IN_ENV.sub(f" in environments {names}", first.message, count=1),
+                file=first.file,
+                line=first.line,
+                column=first.column,
+                path=first.path,
+                hint=first.hint,
+                severity=first.severity,
+                object=first.object,
+            )
+        )
     return out

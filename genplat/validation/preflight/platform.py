@@ -20,7 +20,9 @@ def _kubernetes_version(project: Project) -> list[Diagnostic]:
     try:
         resolve_version(version)
     except UsageError as exc:
-        return [project.platform.diagnostic("kubernetes-version", exc.message, ("spec", "kubernetesVersion"), hint=exc.hint)]
+        return [
+            project.platform.diagnostic("kubernetes-version", exc.message, ("spec", "kubernetesVersion"), hint=exc.hint)
+        ]
     return []
 
 
@@ -39,26 +41,51 @@ def _secret_store(project: Project) -> list[Diagnostic]:
     secrets = project.platform.spec.get("secrets")
     secrets = secrets if isinstance(secrets, dict) else {}
     store = secrets.get("store")
-    if isinstance(store, dict) and store.get("name") or not _capable_clusters(project, "external-secrets"):
+    if (isinstance(store, dict) and store.get("name")) or not _capable_clusters(project, "external-secrets"):
         return []
     hint = "set spec.secrets.store in the platform blueprint, e.g. store: {kind: ClusterSecretStore, name: vault}"
     out: list[Diagnostic] = []
     if secrets.get("imagePullSecret"):
-        out.append(project.platform.diagnostic("secret-store-missing", "an image pull secret is fetched, but the platform names no secret store",
-                                               ("spec", "secrets", "imagePullSecret"), hint=hint))
+        out.append(
+            project.platform.diagnostic(
+                "secret-store-missing",
+                "an image pull secret is fetched, but the platform names no secret store",
+                ("spec", "secrets", "imagePullSecret"),
+                hint=hint,
+            )
+        )
     for bp in project.tenants:
         for i, svc in enumerate(bp.spec.get("services") or []):
             if isinstance(svc, dict) and svc.get("secrets"):
-                out.append(bp.diagnostic("secret-store-missing", f"service {svc.get('name')!r} references secrets, but the platform names no secret store",
-                                         ("spec", "services", i, "secrets"), hint=hint))
+                out.append(
+                    bp.diagnostic(
+                        "secret-store-missing",
+                        f"service {svc.get('name')!r} references secrets, but the platform names no secret store",
+                        ("spec", "services", i, "secrets"),
+                        hint=hint,
+                    )
+                )
             build = svc.get("build") if isinstance(svc, dict) else None
             if isinstance(build, dict) and build.get("pushSecret"):
-                out.append(bp.diagnostic("secret-store-missing", f"service {svc.get('name')!r} pushes with credentials from the secret store, "
-                                         "but the platform names no secret store", ("spec", "services", i, "build", "pushSecret"), hint=hint))
+                out.append(
+                    bp.diagnostic(
+                        "secret-store-missing",
+                        f"service {svc.get('name')!r} pushes with credentials from the secret store, "
+                        "but the platform names no secret store",
+                        ("spec", "services", i, "build", "pushSecret"),
+                        hint=hint,
+                    )
+                )
         builds = bp.spec.get("builds")
         if isinstance(builds, dict) and builds.get("pushSecret"):
-            out.append(bp.diagnostic("secret-store-missing", "the tenant's push credentials come from the secret store, but the platform names no secret store",
-                                     ("spec", "builds", "pushSecret"), hint=hint))
+            out.append(
+                bp.diagnostic(
+                    "secret-store-missing",
+                    "the tenant's push credentials come from the secret store, but the platform names no secret store",
+                    ("spec", "builds", "pushSecret"),
+                    hint=hint,
+                )
+            )
     return out
 
 
