@@ -9,7 +9,7 @@ UPSTREAM := $(PYTHON) tools/upstream.py
 # Debian packages the test suite drives for real (registry, independent OCI client).
 DEBIAN_TEST_PACKAGES := docker-registry skopeo
 
-.PHONY: run test test-latest bench venv lock test-deps tools crds wheels clean
+.PHONY: run test test-fast lint bench venv lock test-deps tools crds wheels clean
 
 # Exact, hashed versions from the committed lock (requirements/*.txt, made by `make lock`); genplat
 # itself is installed from the checkout without build isolation, so its build backend is locked too.
@@ -71,9 +71,20 @@ crds:
 tools:
 	@$(UPSTREAM) build
 
-test: test-deps
+# ruff's lint and format check, as click and httpx run them (pyproject.toml has the settings).
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: test-deps lint
 	$(BIN)/genplat build --check $$($(UPSTREAM) crd-flags)
 	$(BIN)/python -m pytest -q
+
+# The edit-test loop: no real servers, tools or faults (about 1.5 minutes on two cores). `make test`
+# runs everything; CI runs `make test`.
+FAST := not cluster and not faults and not slow and not registry and not tools
+test-fast: venv lint
+	$(BIN)/python -m pytest -q -m "$(FAST)"
 
 bench: venv
 	$(BIN)/python bench/bench.py

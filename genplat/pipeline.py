@@ -26,7 +26,7 @@ from genplat.output.lockfile import LOCKFILE_NAME, make_lockfile
 from genplat.output.owned import check_output_folder
 from genplat.output.tree import diff_tree, owned_by_build, recover_output, write_tree
 from genplat.packaging.bundles import Packaged, package_out_dir
-from genplat.packaging.pinning import pin_bundles
+from genplat.packaging.pins import pin_bundles
 from genplat.rendering.bundles import PARALLEL_MIN_TENANTS as PARALLEL_MIN_TENANTS
 from genplat.rendering.bundles import render_bundles
 from genplat.rendering.chunks import Renderer

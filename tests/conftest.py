@@ -67,17 +67,26 @@ def run_genplat(*args: str, env: t.Mapping[str, str | None] | None = None) -> Cl
         return CliResult(code, out.getvalue().decode("utf-8", "replace"), err.getvalue().decode("utf-8", "replace"))
 
 
+# The real registry's fixtures (tests/registry.py), for every folder that pushes or pulls. Registry
+# credentials never come from the machine running the tests: DOCKER_CONFIG points at an empty folder.
+from tests.registry import _isolated_docker_config, fresh_registry, out_dir, registry, tls_registry  # noqa: E402, F401
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that start a real server are marked by the fixture they use, so `make test-fast` leaves them out."""
     for item in items:
-        if "control_plane" in getattr(item, "fixturenames", ()):
+        fixtures = getattr(item, "fixturenames", ())
+        if "control_plane" in fixtures:
             item.add_marker(pytest.mark.cluster)
+        if {"registry", "fresh_registry", "tls_registry"} & set(fixtures):
+            item.add_marker(pytest.mark.registry)
 
 
 @pytest.fixture(scope="session")
 def control_plane(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[t.Any]:
     """The session's real kube-apiserver with the pinned upstream CRDs (see the module docstring)."""
-    from control_plane import ControlPlane, load_yaml
-    from upstream_parts import crd_files, tool
+    from tests.control_plane import ControlPlane, load_yaml
+    from tests.upstream_parts import crd_files, tool
 
     etcd, apiserver = tool("etcd"), tool("kube-apiserver")
     files = crd_files()

@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from upstream_parts import _missing, upstream
+
+from tests.upstream_parts import _missing, upstream
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -13,7 +13,7 @@ from genplat.authoring._paths import Index, Key, Named, PathError, Step, parse_p
 from genplat.authoring._roundtrip import RoundTrip, minimal_patch
 
 REPO = Path(__file__).resolve().parent.parent.parent
-FILES = sorted([*(REPO / "blueprints").rglob("*.yaml"), *(REPO / "tests" / "validate" / "base").rglob("*.yaml")])
+FILES = sorted([*(REPO / "blueprints").rglob("*.yaml"), *(REPO / "tests" / "validation" / "base").rglob("*.yaml")])
 
 
 def _leaves(node: t.Any, path: tuple[Step, ...] = ()) -> t.Iterator[tuple[tuple[Step, ...], t.Any, int]]:

@@ -7,10 +7,10 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from upstream_parts import crd_files
 
 from genplat import Origin, RenderedObject
 from genplat.checks import Checker
+from tests.upstream_parts import crd_files
 
 REPO = Path(__file__).resolve().parents[2]
 K8S = "1.33"

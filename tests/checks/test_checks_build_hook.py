@@ -6,12 +6,12 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from upstream_parts import crd_files
 
 from genplat import ToolNotFoundError
 from genplat.checks import guardrail_context, make_build_checker
 from genplat.loader import load_project
 from genplat.resolver.model import resolve
+from tests.upstream_parts import crd_files
 
 from .conftest import REPO, rendered
 

@@ -9,9 +9,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from upstream_parts import crd_file, crd_flags, tool
 
 from tests.conftest import run_genplat
+from tests.upstream_parts import crd_file, crd_flags, tool
 
 from .conftest import K8S
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import jsonschema_rs
 import pytest
-from upstream_parts import crd_file
 
 from genplat.checks import _cache
 from genplat.checks.crd_schema import convert_crd, load_crd_file, prune_nulls, root_schema
+from tests.upstream_parts import crd_file
 
 
 def valid(openapi: dict[str, t.Any], obj: dict[str, t.Any]) -> bool:

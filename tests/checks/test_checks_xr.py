@@ -6,9 +6,9 @@ import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
-from upstream_parts import crd_flags
 
 from genplat.cli import cli
+from tests.upstream_parts import crd_flags
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,8 +13,8 @@ import subprocess
 import typing as t
 from pathlib import Path
 
-from control_plane import Applied, ApplyFailed, ControlPlane, load_yaml
-from upstream_parts import tool
+from tests.control_plane import Applied, ApplyFailed, ControlPlane, load_yaml
+from tests.upstream_parts import tool
 
 # Warnings the server returns today that another issue removes. Each entry must still be seen (the
 # tripwire in ``assert_clean``), so the allowance goes as soon as its cause does. (None today: the

@@ -13,7 +13,8 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from control_plane import ApplyFailed, load_yaml
+
+from tests.control_plane import ApplyFailed, load_yaml
 
 from .bundles import KNOWN_WARNINGS, apply_bundle, kustomize
 

@@ -13,9 +13,9 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from control_plane import controller_order
 
 from genplat.rendering import crossplane
+from tests.control_plane import controller_order
 
 pytestmark = pytest.mark.cluster
 

@@ -10,7 +10,8 @@ import typing as t
 
 import pytest
 import requests
-from control_plane import ApplyFailed
+
+from tests.control_plane import ApplyFailed
 
 pytestmark = pytest.mark.cluster
 

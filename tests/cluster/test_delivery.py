@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-from control_plane import ApplyFailed, controller_order, load_yaml
-from oci.conftest import REPO_ROOT, Registry, run_genplat
-from upstream_parts import tool
 
 from genplat.rendering.crossplane import composite_crd
+from tests.control_plane import ApplyFailed, controller_order, load_yaml
+from tests.registry import REPO_ROOT, Registry, run_genplat
+from tests.upstream_parts import tool
 
 pytestmark = [pytest.mark.cluster, pytest.mark.registry]
 

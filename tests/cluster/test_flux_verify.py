@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from control_plane import ApplyFailed
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+
+from tests.control_plane import ApplyFailed
 
 pytestmark = pytest.mark.cluster
 

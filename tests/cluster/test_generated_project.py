@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import run_genplat
-from upstream_parts import crd_flags
+
+from tests.conftest import run_genplat
+from tests.upstream_parts import crd_flags
 
 from .bundles import apply_bundle, kustomize
 from .generated import write_project

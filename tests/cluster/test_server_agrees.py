@@ -17,7 +17,6 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from upstream_parts import tool, upstream
 
 import genplat
 from genplat.core.quantity import quantity_problem
@@ -30,11 +29,12 @@ from genplat.validation.server_rules import (
     label_key_problem,
     label_value_problem,
 )
+from tests.upstream_parts import tool, upstream
 
 pytestmark = pytest.mark.cluster
 
 NS = "agree"
-BASE = Path(__file__).resolve().parents[1] / "validate" / "base"
+BASE = Path(__file__).resolve().parents[1] / "validation" / "base"
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,8 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from oci.conftest import TEST_PASSWORD, TEST_USER, Registry, make_htpasswd, run_genplat, write_out_dir
+
+from tests.registry import TEST_PASSWORD, TEST_USER, Registry, make_htpasswd, run_genplat, write_out_dir
 
 from ._proxy import Decoy, FaultProxy
 

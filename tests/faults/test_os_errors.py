@@ -14,7 +14,8 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, REPO, run_genplat
+
+from tests.conftest import EXAMPLES, REPO, run_genplat
 
 pytestmark = pytest.mark.faults
 

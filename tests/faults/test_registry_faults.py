@@ -8,13 +8,13 @@ import time
 from pathlib import Path
 
 import pytest
-from oci.conftest import TEST_PASSWORD, TEST_USER, Registry, run_genplat
 
 from genplat import RegistryError
 from genplat.packaging.artifact import package_bundle
 from genplat.publish.auth import Credentials
 from genplat.publish.registry import RegistryClient
 from genplat.publish.transfer import push_artifact
+from tests.registry import TEST_PASSWORD, TEST_USER, Registry, run_genplat
 
 from ._proxy import Decoy, FaultProxy
 

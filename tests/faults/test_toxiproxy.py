@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from oci.conftest import Registry, free_port, run_genplat
-from upstream_parts import tool
+
+from tests.registry import Registry, free_port, run_genplat
+from tests.upstream_parts import tool
 
 from .test_registry_faults import slack
 

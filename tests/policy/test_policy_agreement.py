@@ -12,6 +12,8 @@ import dataclasses
 import typing as t
 from pathlib import Path
 
+import pytest
+
 from genplat.checks.build import guardrail_context
 from genplat.checks.guardrails import run_guardrails
 from genplat.core.diagnostics import Severity
@@ -114,6 +116,7 @@ def _pods() -> list[dict[str, t.Any]]:
     return out
 
 
+@pytest.mark.tools
 def test_cel_and_python_agree_on_image_references(tmp_path: Path) -> None:
     pods = _pods()
     rendered = [

@@ -152,7 +152,7 @@ def test_server_judges_the_corpus(corpus_cluster: tuple[t.Any, dict[str, str]], 
 def _bundle_docs(bundle: Path) -> list[dict[str, t.Any]]:
     """What the controllers apply: the bundle's kustomization (kapp bundles also hold kbld's and kapp's
     own Config files beside it, which are read by those tools, not applied)."""
-    from cluster.bundles import kustomize
+    from tests.cluster.bundles import kustomize
 
     return kustomize(bundle)
 

@@ -23,12 +23,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from upstream_parts import tool
 
 from genplat.policy import RULES
 from genplat.policy.workloads import is_target
+from tests.upstream_parts import tool
 
 from . import corpus, derived
+
+pytestmark = pytest.mark.tools  # the real Kyverno CLI
 
 Verdicts = dict[tuple[str, str, str], dict[str, str]]  # (kind, namespace, name) → policy → pass/fail
 

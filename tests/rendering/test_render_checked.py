@@ -8,13 +8,13 @@ import dataclasses
 import typing as t
 
 import pytest
-from upstream_parts import crd_files
 
 from genplat.checks import Checker
 from genplat.checks.build import guardrail_context, namespaces_of
 from genplat.core.diagnostics import Severity
 from genplat.core.objects import RenderedObject
 from genplat.rendering import crossplane
+from tests.upstream_parts import crd_files
 
 from .conftest import CRD_PROJECTS, Rendered, render_all, with_platform
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import requests
 
-from .conftest import Registry
+from tests.registry import Registry
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "quickstart.md"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "quickstart.md"
 
 
 def test_quickstart_commands_run_as_written(registry: Registry, tmp_path: Path) -> None:

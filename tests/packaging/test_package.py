@@ -30,8 +30,7 @@ from genplat.packaging.layout import read_layout, read_referrers, write_layout
 from genplat.packaging.refs import LayoutRef
 from genplat.packaging.tar import UnsafeArchiveError, gzip_bytes, read_targz
 from genplat.publish.transfer import extract_artifact, fetch_artifact
-
-from .conftest import DIGEST_ONLY, PINNED, UNPINNED, bundle_files, require_tool, run_genplat, write_out_dir
+from tests.registry import DIGEST_ONLY, PINNED, UNPINNED, bundle_files, require_tool, run_genplat, write_out_dir
 
 
 def _members(layer: bytes) -> list[tarfile.TarInfo]:
@@ -158,6 +157,7 @@ def test_layout_round_trip_and_determinism(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["flux", "imgpkg"])
+@pytest.mark.tools
 def test_skopeo_reads_layout(tmp_path: Path, fmt: str) -> None:
     skopeo = require_tool("skopeo")
     art = package_bundle(bundle_files("dev", "eu1"), fmt=fmt)  # type: ignore[arg-type]
@@ -267,7 +267,7 @@ def test_reproducible_across_umask_and_tz(tmp_path: Path) -> None:
         root = tmp_path / f"clone{i}"
         script = (
             "import os,sys; os.umask(int(sys.argv[1], 8)); sys.path[:0] = sys.argv[3:5];"
-            "from conftest import write_out_dir; from pathlib import Path; write_out_dir(Path(sys.argv[2]))"
+            "from tests.registry import write_out_dir; from pathlib import Path; write_out_dir(Path(sys.argv[2]))"
         )
         subprocess.run(
             [
@@ -276,8 +276,8 @@ def test_reproducible_across_umask_and_tz(tmp_path: Path) -> None:
                 script,
                 umask,
                 str(root),
-                str(Path(__file__).parent),
-                str(Path(__file__).parents[1]),
+                str(Path(__file__).parents[2]),  # the repository, for tests.registry
+                str(Path(__file__).parents[2]),
             ],
             check=True,
             env={**os.environ, "TZ": tz},

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from upstream_parts import tool
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.upstream_parts import tool
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 GENPLAT = Path(sys.executable).with_name("genplat")
 TEST_USER, TEST_PASSWORD = "genplat-ci", "s3cret-Pa55-do-not-print"
 

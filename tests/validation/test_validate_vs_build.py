@@ -20,10 +20,10 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from test_validate_corpus import BASE, CASE_NAMES, CASES, materialize
 
 import genplat
 from genplat import BuildOptions, GenplatError
+from tests.validation.test_validate_corpus import BASE, CASE_NAMES, CASES, materialize
 
 HERE = Path(__file__).resolve().parent
 GUARDRAIL_CASES = {

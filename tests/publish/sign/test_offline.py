@@ -1,6 +1,6 @@
 """Signing into the local OCI layout, keys, attestations and the verifying Flux wiring, without a registry.
 
-cosign reads what is written here in tests/oci/test_sign_cosign.py; these tests pin the properties
+cosign reads what is written here in tests/publish/sign/test_cosign.py; these tests pin the properties
 that need no external tool: key formats, secrecy, determinism, keeping existing signatures, the SBOM
 and provenance content, and the wiring's schema.
 """
@@ -37,9 +37,8 @@ from genplat.publish.sign import (
     verify_ref,
 )
 from genplat.publish.sign import _formats as fmt
-
-from .conftest import DIGEST_ONLY, PINNED, UNPINNED, bundle_files, run_genplat, write_out_dir
-from .test_oci_gitops import _validate
+from tests.packaging.test_gitops import _validate
+from tests.registry import DIGEST_ONLY, PINNED, UNPINNED, bundle_files, run_genplat, write_out_dir
 
 PASSWORD = "correct-Horse-battery-42"
 
@@ -327,7 +326,7 @@ def test_flux_wiring_with_verify_is_valid_and_allowed(tmp_path: Path) -> None:
 
 
 def test_build_renders_verify_from_the_platform_blueprint(tmp_path: Path) -> None:
-    repo = Path(__file__).resolve().parents[2]
+    repo = Path(__file__).resolve().parents[3]
     proj = tmp_path / "proj"
     shutil.copytree(repo / "blueprints", proj / "blueprints")
     (proj / "blueprints" / "keys").mkdir()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import typing as t
@@ -26,12 +27,21 @@ def _code_blocks(text: str, lang: str) -> list[str]:
 
 def test_readme_library_api_example_runs(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     readme = (REPO / "README.md").read_text("utf-8")
-    first = _code_blocks(_section(readme, "Library API"), "python")[0]
+    first, second = _code_blocks(_section(readme, "Library API"), "python")
     monkeypatch.chdir(REPO)
     namespace: dict[str, t.Any] = {}
     exec(compile(first, "README.md", "exec"), namespace)
     assert namespace["findings"] == [] and namespace["errors"] == [] and namespace["as_json"] == []
     assert isinstance(namespace["project"], genplat.Project)
+    # The stage entry points, on the examples and their committed out/ (nothing is written).
+    exec(compile(second, "README.md", "exec"), namespace)
+    assert namespace["rendered"].ok and namespace["result"].ok and namespace["result"].up_to_date
+    assert not [d for d in namespace["findings"] if d.is_error]
+    lock = json.loads((REPO / "out" / "genplat.lock.json").read_bytes())
+    pinned = {b.replace("/", "-"): d["oci"]["flux"] for b, d in lock["bundles"].items()}
+    assert {
+        n: a.digest for n, a in namespace["packaged"].artifacts.items() if a.format == "flux"
+    }.items() <= pinned.items()
 
 
 def test_readme_validate_example_is_real_output(

@@ -25,8 +25,7 @@ from genplat.packaging.refs import RegistryRef
 from genplat.publish.auth import Credentials
 from genplat.publish.registry import RegistryClient
 from genplat.publish.transfer import extract_artifact, fetch_artifact, push_artifact
-
-from .conftest import (
+from tests.registry import (
     BUNDLES,
     DIGEST_ONLY,
     PINNED,
@@ -185,7 +184,7 @@ def test_dead_registry_fails_within_bound(tmp_path: Path, fresh_registry: Regist
 
 
 def test_dead_registry_default_bound(tmp_path: Path) -> None:
-    from .conftest import free_port
+    from tests.registry import free_port
 
     start = time.monotonic()
     client = RegistryClient(f"127.0.0.1:{free_port()}", insecure=True)

@@ -21,8 +21,9 @@ import requests
 from genplat.packaging.artifact import Blob
 from genplat.publish.registry import RegistryClient
 from genplat.publish.sign import _formats as fmt
+from tests.registry import REPO_ROOT, Registry, require_tool, run_genplat, write_out_dir
 
-from .conftest import REPO_ROOT, Registry, require_tool, run_genplat, write_out_dir
+pytestmark = pytest.mark.tools  # the real cosign v2 and v3
 
 PASSWORD = "cosign-Test-pw-77"
 COSIGNS = ("cosign-v2", "cosign-v3")

@@ -9,13 +9,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from upstream_parts import crd_file, tool
 
 from genplat import GenplatError
 from genplat.packaging.artifact import package_bundle
 from genplat.packaging.gitops import render_gitops
-
-from .conftest import bundle_files
+from tests.registry import bundle_files
+from tests.upstream_parts import crd_file, tool
 
 CRD_FILES = {
     ("source.toolkit.fluxcd.io/v1", "OCIRepository"): ("flux-source", "source.toolkit.fluxcd.io_ocirepositories.yaml"),
@@ -164,6 +163,7 @@ def test_bad_input(bundles: dict[str, str], match: str) -> None:
         render_gitops(bundles, registry="r.example")
 
 
+@pytest.mark.tools
 def test_kapp_template_runs_with_ytt(tmp_path: Path) -> None:
     """When ytt is around, the App's ytt step over config/ drops kustomization.yaml and keeps the objects."""
     import subprocess

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Registry, run_genplat
+from tests.registry import Registry, run_genplat
 
 pytestmark = pytest.mark.registry
 

@@ -19,7 +19,7 @@ import pytest
 import requests
 import yaml
 
-from .conftest import REPO_ROOT, Registry, require_tool, run_genplat
+from tests.registry import REPO_ROOT, Registry, require_tool, run_genplat
 
 pytestmark = pytest.mark.registry
 
