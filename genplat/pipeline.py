@@ -20,7 +20,7 @@ from genplat.core import parallel
 from genplat.core.diagnostics import Diagnostic, has_errors, tidy
 from genplat.core.kube import default_version
 from genplat.core.timing import Timings
-from genplat.loader.project import blueprint_folder, load_project, output_folder
+from genplat.loader.project import blueprint_folder, load_project, output_folder, project_folder
 from genplat.output.fingerprint import output_matches, project_fingerprint, read_state, save_state
 from genplat.output.lockfile import LOCKFILE_NAME, make_lockfile
 from genplat.output.owned import check_output_folder
@@ -104,7 +104,7 @@ def render(options: RenderOptions) -> RenderResult:
         return result
     with timings.phase("resolve"):
         platform, bundles = resolve(project)
-    display_root = project.root.parent if project.root.name == "blueprints" else project.root
+    display_root = project_folder(project.root)
     templates, template_findings = load_templates(project.templates_dir, display_root)
     findings.extend(template_findings)
     if options.crds:

@@ -10,6 +10,7 @@ import click
 import yaml
 
 from genplat.core.errors import GenplatError, UsageError
+from genplat.loader.project import PLATFORM_FILE
 from genplat.publish.auth import Credentials, resolve_credentials
 from genplat.publish.registry import DEFAULT_TIMEOUT, RegistryClient
 
@@ -65,7 +66,7 @@ def make_client(
 
 
 def blueprint_registry(blueprints: Path) -> str | None:
-    path = blueprints / "platform.yaml" if blueprints.is_dir() else blueprints
+    path = blueprints / PLATFORM_FILE if blueprints.is_dir() else blueprints
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

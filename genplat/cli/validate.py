@@ -8,7 +8,7 @@ import click
 from genplat import loader, validation
 from genplat.cli._common import format_option, project_option, report, resolve_project
 from genplat.loader import blueprint_folder, find_project
-from genplat.loader.project import blueprint_folder_of
+from genplat.loader.project import PLATFORM_FILE, blueprint_folder_of
 
 
 @click.command("validate")
@@ -44,7 +44,7 @@ def command(paths: tuple[str, ...], project_dir: str | None, max_file_size: int,
         raise click.UsageError("give one blueprint folder, or blueprint files")
     if folders or not files:
         folder = folders[0] if folders else targets[0]
-        if not (Path(folder) / "platform.yaml").is_file() and not (Path(folder) / "blueprints").is_dir():
+        if not (Path(folder) / PLATFORM_FILE).is_file() and not (Path(folder) / "blueprints").is_dir():
             found = find_project(Path(folder))  # a folder inside the project, such as blueprints/tenants
             if found is not None and Path(folder).resolve().is_relative_to(blueprint_folder(found).resolve()):
                 folder = str(blueprint_folder(resolve_project(positional=folder)))

@@ -93,17 +93,25 @@ def _display(path: Path) -> str:
 # output goes to ``out/`` beside ``blueprints/``.
 
 
+PLATFORM_FILE = "platform.yaml"
+
+
 def blueprint_folder(project: Path) -> Path:
     """The folder holding ``platform.yaml`` and ``tenants/``: ``project/blueprints`` or ``project`` itself."""
-    if (project / "blueprints").is_dir() and not (project / "platform.yaml").exists():
+    if (project / "blueprints").is_dir() and not (project / PLATFORM_FILE).exists():
         return project / "blueprints"
     return project
 
 
+def project_folder(blueprints: Path) -> Path:
+    """The project a blueprint folder belongs to: its parent when it is named ``blueprints``. Paths in
+    rendered output (source comments) and ``out/`` are relative to it."""
+    return blueprints.parent if blueprints.name == "blueprints" else blueprints
+
+
 def output_folder(project: Path) -> Path:
     """``out/`` beside the blueprint folder (inside the project, never inside ``blueprints/``)."""
-    folder = blueprint_folder(project)
-    return (folder.parent if folder.name == "blueprints" else folder) / "out"
+    return project_folder(blueprint_folder(project)) / "out"
 
 
 def find_project(start: Path) -> Path | None:
@@ -111,17 +119,17 @@ def find_project(start: Path) -> Path | None:
     blueprint folder itself (its parent when it is named ``blueprints``)."""
     here = start.resolve()
     for folder in (here, *here.parents):
-        if (folder / "blueprints" / "platform.yaml").is_file():
+        if (folder / "blueprints" / PLATFORM_FILE).is_file():
             return folder
-        if (folder / "platform.yaml").is_file():
-            return folder.parent if folder.name == "blueprints" else folder
+        if (folder / PLATFORM_FILE).is_file():
+            return project_folder(folder)
     return None
 
 
 def blueprint_folder_of(file: Path) -> Path | None:
     """The blueprint folder a blueprint file belongs to: the nearest folder upwards with ``platform.yaml``."""
     for folder in file.resolve().parents:
-        if (folder / "platform.yaml").is_file():
+        if (folder / PLATFORM_FILE).is_file():
             return folder
     return None
 

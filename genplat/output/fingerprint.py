@@ -20,6 +20,7 @@ from pathlib import Path
 
 from genplat.core.digests import sha256_digest
 from genplat.core.errors import GenplatError
+from genplat.loader.project import PLATFORM_FILE
 from genplat.loader.read import read_input
 from genplat.loader.safe_yaml import load_documents
 
@@ -136,7 +137,7 @@ def project_fingerprint(
     given and those the platform blueprint lists (``spec.crds``). None when a file cannot be read
     safely: the full build then reports it."""
     found = list(crds)
-    platform_file = blueprints / "platform.yaml"
+    platform_file = blueprints / PLATFORM_FILE
     try:
         docs, _ = load_documents(read_input(platform_file, max_bytes=max_file_size), str(platform_file))
         spec = docs[0].data.get("spec") if docs and isinstance(docs[0].data, dict) else None
