@@ -51,7 +51,10 @@ def tenant_yaml(i: int, n: int) -> str:
     )
     events = "  events:\n    - {name: orders, filter: {type: com.example.order}, subscriber: api}\n"
     build = (
-        ("      build: {pipeline: container-build, repository: https://git.example/app, revision: main}\n")
+        (
+            "      build: {pipeline: container-build, repository: https://git.example/app, revision: main,\n"
+            f"              pushSecret: {{key: {name}/registry-push}}}}\n"
+        )
         if i % 10 == 0
         else ""
     )
@@ -86,6 +89,9 @@ spec:
       secrets:
         - {{env: QUEUE_TOKEN, key: {name}/queue, property: token}}
       scaling: {{min: 0, max: 2}}
+      resources:
+        requests: {{cpu: 50m, memory: 64Mi}}
+        limits: {{cpu: 200m, memory: 128Mi}}
       visibility: cluster-local
 {resources}{events}{allow}"""
 
