@@ -35,7 +35,8 @@ def _missing(what: str) -> None:
 
 
 def crd_files(project: str | None = None) -> list[Path]:
-    """The pinned CRD files of one project (names as in tools/upstream.toml) or of all."""
+    """The pinned CRD files of one project (names as in tools/upstream.toml) or of the default set
+    (every entry without ``default = false``; name those, e.g. ``crd_files("gateway-api")``)."""
     try:
         return upstream.crd_files(project)
     except upstream.UpstreamError as exc:

@@ -3,8 +3,8 @@
 
 Standard library only: the Makefile runs it before any virtualenv exists, and tests import it.
 
-    python3 tools/upstream.py crds          # download the CRD modules; print one CRD file per line
-    python3 tools/upstream.py crd-flags     # the same as `--crds FILE` arguments (nothing without Go)
+    python3 tools/upstream.py crds          # download every CRD module; print one CRD file per line
+    python3 tools/upstream.py crd-flags     # the default set's files as `--crds FILE` arguments (nothing without Go)
     python3 tools/upstream.py build [NAME…] # build missing tools into the cache (all by default)
     python3 tools/upstream.py path NAME     # the cached binary of NAME, or exit 1
     python3 tools/upstream.py wheelhouse    # the folder of locked runtime wheels (tests install the wheel offline)
@@ -72,22 +72,14 @@ def _go_env(nosumdb: str | None = None) -> dict[str, str]:
 # ---- CRDs -----------------------------------------------------------------------------------------
 
 
-@cache
-def module_dir(project: str) -> Path:
-    """The module-cache folder of a CRD project's pinned module (downloaded on first use)."""
-    entry = spec()["crds"].get(project)
-    if entry is None:
-        raise UpstreamError(f"unknown CRD project {project!r} (see tools/upstream.toml)")
-    if "local" in entry:
-        return REPO / entry["local"]
-    if not have_go():
-        raise UpstreamError("go not found: the upstream CRDs are fetched as Go modules")
-    ref = f"{entry['module']}@{entry['version']}"
+def _download(module: str, version: str, nosumdb: str | None = None) -> Path:
+    """``go mod download`` one module version; its (read-only) folder in the module cache."""
+    ref = f"{module}@{version}"
     with tempfile.TemporaryDirectory() as scratch:
         proc = subprocess.run(
             ["go", "mod", "download", "-json", ref],
             cwd=scratch,
-            env=_go_env(entry.get("nosumdb")),
+            env=_go_env(nosumdb),
             capture_output=True,
             text=True,
             timeout=600,
@@ -102,9 +94,29 @@ def module_dir(project: str) -> Path:
     return Path(info["Dir"])
 
 
-def crd_files(project: str | None = None) -> list[Path]:
-    """The pinned CRD files of one project, or of all of them, in a stable order."""
-    projects = [project] if project else sorted(spec()["crds"])
+@cache
+def module_dir(project: str) -> Path:
+    """The module-cache folder of a CRD project's pinned module (downloaded on first use)."""
+    entry = spec()["crds"].get(project)
+    if entry is None:
+        raise UpstreamError(f"unknown CRD project {project!r} (see tools/upstream.toml)")
+    if "local" in entry:
+        return REPO / entry["local"]
+    if not have_go():
+        raise UpstreamError("go not found: the upstream CRDs are fetched as Go modules")
+    return _download(entry["module"], entry["version"], entry.get("nosumdb"))
+
+
+def crd_projects(*, every: bool = False) -> list[str]:
+    """CRD project names, sorted: the default set, or with ``every`` also the entries marked
+    ``default = false`` (other releases of the same CRDs, CRDs only some tests install)."""
+    return sorted(name for name, entry in spec()["crds"].items() if every or entry.get("default", True))
+
+
+def crd_files(project: str | None = None, *, every: bool = False) -> list[Path]:
+    """The pinned CRD files of one project, or of the default set (``every``: of all entries), in a
+    stable order."""
+    projects = [project] if project else crd_projects(every=every)
     files: list[Path] = []
     for name in projects:
         root = module_dir(name)
@@ -188,37 +200,44 @@ def build(name: str, *, log: t.TextIO = sys.stderr) -> Path:
             env["GOFLAGS"] += " -buildvcs=false"
         with tempfile.TemporaryDirectory(prefix=f"genplat-tool-{name}-") as scratch:
             work = Path(scratch)
-            (work / "go.mod").write_text(_go_mod(name, recipe))
-            if recipe.get("source"):
-                for src in sorted((REPO / recipe["source"]).glob("*.go")):
-                    shutil.copy(src, work / src.name)
-                package = "."
+            binary = work / "bin" / name
+            steps: list[list[str]] = []
+            if recipe.get("module"):
+                # The module's own main package, built from a writable copy of its zip (its own go.mod
+                # and go.sum), minus the replaces in `dropreplace` (e.g. `…/api => ./api`, a folder
+                # module zips lack; the required version then comes from the proxy).
+                mod = work / "module"
+                shutil.copytree(_download(recipe["module"], recipe["version"], recipe.get("nosumdb")), mod)
+                for path in [mod, *mod.rglob("*")]:
+                    path.chmod(path.stat().st_mode | 0o200)
+                steps += [["go", "mod", "edit", f"-dropreplace={old}"] for old in recipe.get("dropreplace", [])]
+                package = recipe.get("package", ".")
+                cwd = mod
             else:
-                package = recipe["package"]
-                (work / "tools.go").write_text(f'//go:build tools\n\npackage tools\n\nimport _ "{package}"\n')
-            steps = [["go", "mod", "tidy"]]
+                (work / "go.mod").write_text(_go_mod(name, recipe))
+                if recipe.get("source"):
+                    for src in sorted((REPO / recipe["source"]).glob("*.go")):
+                        shutil.copy(src, work / src.name)
+                    package = "."
+                else:
+                    package = recipe["package"]
+                    (work / "tools.go").write_text(f'//go:build tools\n\npackage tools\n\nimport _ "{package}"\n')
+                steps.append(["go", "mod", "tidy"])
+                cwd = work
             ldflags = " ".join(recipe.get("ldflags", []))
             steps.append(
-                [
-                    "go",
-                    "build",
-                    "-trimpath",
-                    *(["-ldflags", ldflags] if ldflags else []),
-                    "-o",
-                    str(work / "bin" / name),
-                    package,
-                ]
+                ["go", "build", "-trimpath", *(["-ldflags", ldflags] if ldflags else []), "-o", str(binary), package]
             )
             for step in steps:
-                proc = subprocess.run(step, cwd=work, env=env, capture_output=True, text=True, check=False)
+                proc = subprocess.run(step, cwd=cwd, env=env, capture_output=True, text=True, check=False)
                 if proc.returncode != 0:
                     tail = "\n".join(proc.stderr.strip().splitlines()[-20:])
                     raise UpstreamError(f"building {name} {recipe['version']}: `{' '.join(step)}` failed:\n{tail}")
             staged = Path(tempfile.mkdtemp(prefix=".staging-", dir=target.parent))
-            shutil.move(str(work / "bin" / name), staged / name)
-            (staged / "go.mod").write_text((work / "go.mod").read_text())
-            if (work / "go.sum").exists():
-                shutil.copy(work / "go.sum", staged / "go.sum")
+            shutil.move(str(binary), staged / name)
+            (staged / "go.mod").write_text((cwd / "go.mod").read_text())
+            if (cwd / "go.sum").exists():
+                shutil.copy(cwd / "go.sum", staged / "go.sum")
             os.replace(staged, target)
         return target / name
 
@@ -263,7 +282,7 @@ def main(argv: list[str]) -> int:
     cmd, args = argv[0], argv[1:]
     try:
         if cmd == "crds":
-            for path in crd_files():
+            for path in crd_files(every=True):
                 print(path)
         elif cmd == "crd-flags":
             if not have_go():
