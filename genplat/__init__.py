@@ -18,7 +18,14 @@ import typing as t
 
 if t.TYPE_CHECKING:
     from genplat.core.diagnostics import Diagnostic, Severity
-    from genplat.core.errors import FindingsError, GenplatError, RegistryError, ToolNotFoundError, UsageError
+    from genplat.core.errors import (
+        FetchError,
+        FindingsError,
+        GenplatError,
+        RegistryError,
+        ToolNotFoundError,
+        UsageError,
+    )
     from genplat.core.objects import Origin, RenderedObject
     from genplat.loader.project import Blueprint, Project, load_project
     from genplat.packaging.bundles import Packaged
@@ -29,6 +36,7 @@ if t.TYPE_CHECKING:
 _EXPORTS = {
     "Diagnostic": "genplat.core.diagnostics",
     "Severity": "genplat.core.diagnostics",
+    "FetchError": "genplat.core.errors",
     "FindingsError": "genplat.core.errors",
     "GenplatError": "genplat.core.errors",
     "RegistryError": "genplat.core.errors",

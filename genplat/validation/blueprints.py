@@ -11,6 +11,7 @@ import typing as t
 from genplat.core.diagnostics import Diagnostic, sort_diagnostics
 from genplat.loader.project import Project
 from genplat.validation import preflight
+from genplat.validation.addons import check_addons
 from genplat.validation.catalog import Catalog
 from genplat.validation.connections import (
     check_offerings,
@@ -40,6 +41,7 @@ def validate(project: Project) -> list[Diagnostic]:
         findings.extend(check_offerings(project.platform))
         findings.extend(check_platform_builds(project.platform))
         findings.extend(check_signing(project.platform, project.root))
+        findings.extend(check_addons(project))
         catalog = Catalog(project.platform)
         names = tenant_names(project, findings)
         for bp in project.tenants:
