@@ -13,6 +13,7 @@ import dataclasses
 import typing as t
 from pathlib import Path
 
+from genplat.addons import FetchOptions, cluster_crds
 from genplat.checks import make_build_checker
 from genplat.checks.checker import check_paths
 from genplat.checks.guardrails import GuardrailContext
@@ -46,6 +47,8 @@ class RenderOptions:
     max_file_size: int = 1024 * 1024
     crds: tuple[Path, ...] = ()  # CRD files or folders, added to the platform blueprint's crds:
     jobs: int | None = None  # worker processes; None: one per CPU (at most 8)
+    # How the locked add-ons' CRDs are fetched when the cache lacks them (offline: refuse instead).
+    addons: FetchOptions = dataclasses.field(default_factory=FetchOptions)
 
 
 @dataclasses.dataclass(slots=True)
@@ -109,7 +112,11 @@ def render(options: RenderOptions) -> RenderResult:
     findings.extend(template_findings)
     if options.crds:
         platform = dataclasses.replace(platform, crds=[*platform.crds, *(str(p.resolve()) for p in options.crds)])
-    checker = make_build_checker(platform, display_root, bundles=bundles) if options.run_checks else None
+    checker = None
+    if options.run_checks:
+        with timings.phase("addons"):
+            crds = cluster_crds(platform, options.addons)  # each cluster's locked add-ons: their CRD files
+        checker = make_build_checker(platform, display_root, bundles=bundles, cluster_crds=crds)
     renderer = Renderer(platform, templates, split=options.split, display_root=display_root, checker=checker)
     rendered = render_bundles(renderer, bundles, jobs=jobs, timings=timings, findings=findings)
     result.objects, result.bundles = rendered.objects, list(bundles)

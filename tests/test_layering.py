@@ -36,6 +36,7 @@ STAGES = [
     "output",
     "packaging",
     "publish",
+    "addons",
     "pipeline",
     "diff",
     "authoring",

@@ -44,6 +44,21 @@ def report(diagnostics: list[Diagnostic], fmt: str | None, *, quiet_ok: str | No
     return 1 if has_errors(diagnostics) else 0
 
 
+def fetch_options(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+    """--offline and --mirror: how add-on CRDs are fetched (addons lock, build, render)."""
+    f = click.option(
+        "--mirror",
+        "mirrors",
+        multiple=True,
+        metavar="HOST=URL",
+        help="Fetch add-on CRDs that HOST serves from URL instead (repeatable; adds to GENPLAT_MIRRORS), "
+        "e.g. proxy.golang.org=https://goproxy.example.com.",
+    )(f)
+    return click.option("--offline", is_flag=True, help="Never fetch add-on CRDs: a cache that lacks one is an error.")(
+        f
+    )
+
+
 # --- The project, found as git finds a repository -------------------------------------------------
 
 PROJECT_HELP = "The project (a folder holding blueprints/, or inside one) [default: found upwards from here]."

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from genplat.cli._common import default_format, format_option, project_option, resolve_project
+from genplat.addons import FetchOptions
+from genplat.cli._common import default_format, fetch_options, format_option, project_option, resolve_project
 from genplat.core.diagnostics import has_errors
 from genplat.core.report import REPORTERS
 from genplat.pipeline import SPLITS, RenderOptions, render
@@ -37,9 +38,19 @@ def render_to_stdout(
     max_file_size: int = 1024 * 1024,
     jobs: int | None = None,
     fmt: str | None = None,
+    addons: FetchOptions | None = None,
 ) -> int:
     """Render and check in memory, print the selected manifests; findings go to stderr. The exit code."""
-    result = render(RenderOptions(project=project, split=split, max_file_size=max_file_size, crds=crds, jobs=jobs))
+    result = render(
+        RenderOptions(
+            project=project,
+            split=split,
+            max_file_size=max_file_size,
+            crds=crds,
+            jobs=jobs,
+            addons=addons or FetchOptions(),
+        )
+    )
     code = _report_to_stderr(result.diagnostics, fmt)
     if code:
         click.echo("render failed: nothing was printed", err=True)
@@ -86,6 +97,7 @@ def _report_to_stderr(diagnostics: list, fmt: str | None) -> int:  # type: ignor
 )
 @click.option("--split", type=click.Choice(SPLITS), default="per-tenant", show_default=True, help="As for build.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes, as for build.")
+@fetch_options
 @format_option
 def command(
     project: str | None,
@@ -96,6 +108,8 @@ def command(
     crds: tuple[Path, ...],
     split: str,
     jobs: int | None,
+    offline: bool,
+    mirrors: tuple[str, ...],
     fmt: str | None,
 ) -> None:
     """Print the manifests a build would write to stdout, nothing to disk.
@@ -105,5 +119,15 @@ def command(
     """
     root = resolve_project(project_dir, project)
     raise SystemExit(
-        render_to_stdout(root, env=env, cluster=cluster, tenant=tenant, crds=crds, split=split, jobs=jobs, fmt=fmt)
+        render_to_stdout(
+            root,
+            env=env,
+            cluster=cluster,
+            tenant=tenant,
+            crds=crds,
+            split=split,
+            jobs=jobs,
+            fmt=fmt,
+            addons=FetchOptions(offline=offline, mirrors=mirrors),
+        )
     )
