@@ -83,7 +83,7 @@ test: test-deps lint
 # The edit-test loop: no real servers, tools or faults (about 1.5 minutes on two cores). `make test`
 # runs everything; CI runs `make test`.
 FAST := not cluster and not faults and not slow and not registry and not tools
-test-fast: venv lint
+test-fast: venv lint crds
 	$(BIN)/python -m pytest -q -m "$(FAST)"
 
 bench: venv
