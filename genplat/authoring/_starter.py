@@ -6,6 +6,21 @@ One environment with one cluster, two tiers, one offering, one pipeline template
 
 from __future__ import annotations
 
+from genplat.core.addons import catalog
+
+# The starter cluster's add-ons, at the versions genplat's catalog blesses.
+STARTER_ADDONS = (
+    "knative-serving",
+    "knative-eventing",
+    "tekton-pipelines",
+    "tekton-triggers",
+    "crossplane",
+    "kyverno",
+    "external-secrets",
+    "flux-source-controller",
+    "flux-kustomize-controller",
+)
+
 PLATFORM = """\
 # yaml-language-server: $schema=../schemas/platform.schema.json
 # The platform: where bundles go, the environments and clusters, and what tenants may order.
@@ -18,14 +33,20 @@ spec:
   # Repository prefix that `genplat push` uploads bundles to (<registry>/<env>-<cluster>:<tag>).
   registry: registry.example.com/platform
   kubernetesVersion: "1.33"
+  # The version of each add-on the clusters run (a cluster may pin another). `genplat addons lock`
+  # fetches their CRDs and pins them in blueprints/addons.lock.json (commit it): every custom
+  # resource of a cluster is checked against exactly its versions. `genplat addons catalog` lists more.
+  addons:
+{addons}
   environments:
     - name: dev
       description: Development
       clusters:
         - name: dev-1
           provider: existing
-          # What runs on the cluster decides which objects its bundle gets.
-          capabilities: [knative-serving, knative-eventing, tekton, crossplane, kyverno, external-secrets, flux]
+          # What runs on the cluster decides which objects its bundle gets and which CRDs check them.
+          addons:
+{cluster_addons}
   tiers:
     small:
       description: Trials and internal tools
@@ -95,7 +116,9 @@ spec:
     allowedRegistries: [ghcr.io/example, registry.example.com]
     forbidLatest: true
     defaultDenyNetwork: true
-"""
+""".replace(
+    "{addons}", "\n".join(f"    - {{name: {n}, version: {catalog()[n].version}}}" for n in STARTER_ADDONS)
+).replace("{cluster_addons}", "\n".join(f"            - {n}" for n in STARTER_ADDONS))
 
 WEB = """\
 # yaml-language-server: $schema=../../schemas/tenant.schema.json
@@ -177,7 +200,13 @@ jobs:
       - uses: actions/setup-python@v5
         with: {python-version: "3.12"}
       - run: pip install genplat
+      # The add-ons' CRDs, fetched once per version of blueprints/addons.lock.json.
+      - uses: actions/cache@v4
+        with:
+          path: ~/.cache/genplat/addons
+          key: genplat-addons-${{ hashFiles('blueprints/addons.lock.json') }}
       - run: genplat validate
+      - run: genplat addons lock --check
       - run: genplat build --check
       - run: genplat check
       - run: genplat package
@@ -199,13 +228,17 @@ out/                         what `genplat build` renders (commit it, so reviews
 ## What to change first
 
 1. `blueprints/platform.yaml`: `metadata.name`, `spec.registry` (where `genplat push` uploads bundles),
-   the cluster under `environments` (its `provider` and `capabilities`) and `policies.allowedRegistries`.
+   the cluster under `environments` (its `provider` and `addons`), the add-on versions under `addons`
+   and `policies.allowedRegistries`.
 2. `blueprints/tenants/`: replace the two example tenants with yours (`genplat tenant new NAME --tier small`).
+3. `genplat addons lock`: fetches the CRDs of the add-on versions your clusters run and writes
+   `blueprints/addons.lock.json`; commit it, and every custom resource is checked against them.
 
 ## Everyday commands
 
 ```sh
 genplat validate                     # every finding at once, with file:line:col
+genplat addons lock                  # after changing add-on versions: fetch and pin their CRDs
 genplat build                        # render and check into out/
 genplat diff                         # what your uncommitted edits change in the rendered output
 genplat set blueprints/tenants/web.yaml spec.tier=large

@@ -452,26 +452,29 @@ def _version_key(version: str) -> tuple[t.Any, ...]:
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 
 
-def parse_lock(raw: bytes, file: str = LOCK_FILE) -> tuple[AddonLock | None, list[tuple[int | None, str]]]:
-    """The lock, or None with problems as (line, message)."""
+Problem = tuple[int | None, int | None, str]  # (line, column, message)
+
+
+def parse_lock(raw: bytes, file: str = LOCK_FILE) -> tuple[AddonLock | None, list[Problem]]:
+    """The lock, or None with problems as (line, column, message)."""
     try:
         doc = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        return None, [(None, "the add-on lock is not UTF-8 text")]
+        return None, [(None, None, "the add-on lock is not UTF-8 text")]
     except json.JSONDecodeError as exc:
-        return None, [(exc.lineno, f"the add-on lock is not valid JSON: {exc.msg}")]
+        return None, [(exc.lineno, exc.colno, f"the add-on lock is not valid JSON: {exc.msg}")]
     if not isinstance(doc, dict) or doc.get("lockVersion") != LOCK_FORMAT or not isinstance(doc.get("addons"), list):
-        return None, [(1, f"the add-on lock is not a lockVersion {LOCK_FORMAT} file with an addons list")]
+        return None, [(1, 1, f"the add-on lock is not a lockVersion {LOCK_FORMAT} file with an addons list")]
     entries: dict[tuple[str, str], LockEntry] = {}
-    problems: list[tuple[int | None, str]] = []
+    problems: list[Problem] = []
     for i, item in enumerate(doc["addons"]):
         try:
             entry = _entry(item)
         except (ValueError, KeyError, TypeError) as exc:
-            problems.append((None, f"addons[{i}] of the add-on lock is malformed: {exc}"))
+            problems.append((None, None, f"addons[{i}] of the add-on lock is malformed: {exc}"))
             continue
         if entry.key in entries:
-            problems.append((None, f"the add-on lock lists {entry.name} {entry.version} twice"))
+            problems.append((None, None, f"the add-on lock lists {entry.name} {entry.version} twice"))
         entries[entry.key] = entry
     return (None if problems else AddonLock(entries, file)), problems
 

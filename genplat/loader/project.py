@@ -317,10 +317,8 @@ def read_addon_lock(blueprints: Path) -> tuple[AddonLock | None, bool, list[Diag
         lock,
         True,
         [
-            Diagnostic(
-                rule="addons-lock-invalid", message=m, file=display, line=line, column=1 if line else None, hint=hint
-            )
-            for line, m in problems
+            Diagnostic(rule="addons-lock-invalid", message=m, file=display, line=line, column=col, hint=hint)
+            for line, col, m in problems
         ],
     )
 

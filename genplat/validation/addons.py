@@ -60,8 +60,8 @@ def _declared(bp: Blueprint) -> list[Diagnostic]:
                     "addon-unknown",
                     f"add-on {name!r} is not in genplat's catalog and names no source",
                     ("spec", "addons", i, "name"),
-                    hint=(f"{hint} " if hint and hint.startswith("did") else "")
-                    + "give it a source (goModule, url, helm, xpkg, oci or local); see docs/addons.md",
+                    hint="give it a source (goModule, url, helm, xpkg, oci or local; see docs/addons.md)"
+                    + (f", or {hint}" if hint and hint.startswith("did") else ""),
                 )
             )
     return out
