@@ -176,29 +176,44 @@ def _digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def push_blob(registry: str, repo: str, data: bytes) -> dict[str, t.Any]:
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """Where test artifacts are pushed: a registry's URL, its CA and Basic credentials when it has them."""
+
+    url: str  # http://127.0.0.1:5000 or https://…
+    ca: Path | None = None
+    auth: tuple[str, str] | None = None
+
+    def request(self, method: str, url: str, **kw: t.Any) -> requests.Response:
+        return requests.request(method, url, auth=self.auth, verify=str(self.ca) if self.ca else True, timeout=30, **kw)
+
+
+def _target(registry: str | Target) -> Target:
+    return registry if isinstance(registry, Target) else Target(f"http://{registry}")
+
+
+def push_blob(registry: str | Target, repo: str, data: bytes) -> dict[str, t.Any]:
     """Upload one blob (monolithic POST then PUT, as the distribution spec describes); its descriptor."""
+    target = _target(registry)
     digest = _digest(data)
-    r = requests.post(f"http://{registry}/v2/{repo}/blobs/uploads/", timeout=30)
+    r = target.request("POST", f"{target.url}/v2/{repo}/blobs/uploads/")
     assert r.status_code == 202, r.text
     location = r.headers["Location"]
     if location.startswith("/"):
-        location = f"http://{registry}{location}"
+        location = f"{target.url}{location}"
     sep = "&" if "?" in location else "?"
-    r = requests.put(
-        f"{location}{sep}digest={digest}",
-        data=data,
-        headers={"Content-Type": "application/octet-stream"},
-        timeout=30,
+    r = target.request(
+        "PUT", f"{location}{sep}digest={digest}", data=data, headers={"Content-Type": "application/octet-stream"}
     )
     assert r.status_code == 201, r.text
     return {"digest": digest, "size": len(data)}
 
 
-def push_manifest(registry: str, repo: str, ref: str, manifest: dict[str, t.Any], media_type: str) -> str:
+def push_manifest(registry: str | Target, repo: str, ref: str, manifest: dict[str, t.Any], media_type: str) -> str:
+    target = _target(registry)
     data = json.dumps(manifest, separators=(",", ":")).encode()
-    r = requests.put(
-        f"http://{registry}/v2/{repo}/manifests/{ref}", data=data, headers={"Content-Type": media_type}, timeout=30
+    r = target.request(
+        "PUT", f"{target.url}/v2/{repo}/manifests/{ref}", data=data, headers={"Content-Type": media_type}
     )
     assert r.status_code == 201, r.text
     return _digest(data)
@@ -220,7 +235,7 @@ def helm_chart(name: str, version: str, crds: t.Sequence[Path]) -> bytes:
     return _tgz(files)
 
 
-def push_helm_chart(registry: str, repo: str, name: str, version: str, crds: t.Sequence[Path]) -> str:
+def push_helm_chart(registry: str | Target, repo: str, name: str, version: str, crds: t.Sequence[Path]) -> str:
     """Push a chart as Helm stores one in OCI (config = Chart.yaml as JSON, the chart's tarball as the
     content layer, tag = the version with + as _); the manifest digest."""
     config = json.dumps({"apiVersion": "v2", "name": name, "version": version}).encode()
@@ -245,7 +260,7 @@ def package_yaml(kind: str, name: str, crds: t.Sequence[Path]) -> bytes:
     return b"---\n".join(d if d.endswith(b"\n") else d + b"\n" for d in docs)
 
 
-def push_xpkg(registry: str, repo: str, tag: str, package: bytes) -> str:
+def push_xpkg(registry: str | Target, repo: str, tag: str, package: bytes) -> str:
     """A Crossplane package image: a runtime layer, then the layer holding package.yaml, annotated
     ``io.crossplane.xpkg: base``; the manifest digest."""
     runtime = _tgz({"usr/local/bin/provider": b"\x7fELF not really a binary\n"})
@@ -264,6 +279,57 @@ def push_xpkg(registry: str, repo: str, tag: str, package: bytes) -> str:
                 **push_blob(registry, repo, base),
                 "annotations": {"io.crossplane.xpkg": "base"},
             },
+        ],
+    }
+    return push_manifest(registry, repo, tag, manifest, OCI_MANIFEST)
+
+
+def self_signed(workdir: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and localhost, and its key (made with cryptography, no openssl CLI);
+    the certificate is its own CA, so it is also the --ca-file clients trust."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "genplat-test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = workdir / "server.crt", workdir / "server.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
+def push_oci_bundle(registry: str | Target, repo: str, tag: str, files: t.Mapping[str, bytes]) -> str:
+    """An OCI artifact of YAML files as `flux push artifact` writes one (one tar+gzip content layer)."""
+    config = b"{}"
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.cncf.flux.config.v1+json", **push_blob(registry, repo, config)},
+        "layers": [
+            {"mediaType": "application/vnd.cncf.flux.content.v1.tar+gzip", **push_blob(registry, repo, _tgz(files))}
         ],
     }
     return push_manifest(registry, repo, tag, manifest, OCI_MANIFEST)

@@ -53,10 +53,10 @@ def read_zip(data: bytes, *, prefix: str = "", max_bytes: int = MAX_EXPANDED) ->
     declared = 0
     for info in infos:
         name = check_member_name(info.filename)
-        mode = info.external_attr >> 16
-        if stat.S_ISLNK(mode):
+        kind = stat.S_IFMT(info.external_attr >> 16)  # 0 when the zip records no Unix file type
+        if kind == stat.S_IFLNK:
             raise UnsafeArchiveError(f"archive entry {info.filename!r} is a link; refusing")
-        if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
             raise UnsafeArchiveError(f"archive entry {info.filename!r} is a device or special file; refusing")
         if info.is_dir():
             continue

@@ -113,7 +113,8 @@ def lock_addons(
     refresh: t.Collection[str] = (),
 ) -> LockResult:
     """Resolve, fetch and lock every cluster's add-ons (see the module docstring). ``refresh`` names add-ons
-    whose locked versions are fetched again and recorded anew (after upstream republished one, say)."""
+    whose locked versions are fetched again and recorded anew (after upstream republished one, say).
+    ``check_only`` fetches and writes nothing: it says whether the lock records what the blueprints ask."""
     options = options or FetchOptions()
     root = blueprint_folder(project)
     loaded = load_project(root)
@@ -139,6 +140,13 @@ def lock_addons(
     entries: list[LockEntry] = []
     for (name, version), want in sorted(wanted(platform).items()):
         entry = old.get(name, version)
+        if check_only:  # what would change, from the blueprints and the lock alone: nothing is fetched
+            if entry is not None and entry.source == want.source and name not in refresh:
+                result.kept.append((name, version))
+                entries.append(dataclasses.replace(entry, clusters=want.clusters))
+            else:
+                result.added.append((name, version))
+            continue
         # A local folder is the platform team's own: what it holds now is what gets locked.
         if entry is not None and entry.source == want.source and name not in refresh and want.source.kind != "local":
             got = _ensure(fetcher, entry, options.offline)
@@ -170,7 +178,7 @@ def lock_addons(
         on_disk: bytes | None = result.path.read_bytes()
     except FileNotFoundError:
         on_disk = None
-    result.changed = on_disk != result.data
+    result.changed = on_disk != result.data or bool(result.added)
     if check_only:
         return result
     store.put_all(pending)

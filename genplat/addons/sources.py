@@ -61,7 +61,14 @@ class Fetcher:
         """The bytes of ``url`` (through its mirror) and their digest."""
         if self.downloader is None:
             self.downloader = Downloader(timeout=self.timeout, max_bytes=self.max_bytes, ca_file=self.ca_file)
-        got = self.downloader.get(self.mirrors.url(url))
+        mirrored = self.mirrors.url(url)
+        try:
+            got = self.downloader.get(mirrored)
+        except FetchError as exc:
+            if mirrored == url:
+                raise
+            # Name what the lock names, and where it was asked for.
+            raise FetchError(exc.message.replace(mirrored, f"{url} (mirrored to {mirrored})"), hint=exc.hint) from None
         return got.data, got.digest
 
     def registry(self, host: str, insecure: bool) -> RegistryClient:

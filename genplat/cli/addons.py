@@ -82,10 +82,13 @@ def lock(
         raise SystemExit(1) from None
     where = _display(result.path)
     for name, version in result.added:
+        if check_only:
+            click.echo(f"  would lock {name} {version}", err=True)
+            continue
         entry = next(e for e in result.entries if e.key == (name, version))
         click.echo(
-            f"  {'would lock' if check_only else 'locked'} {name} {version}: {len(entry.crds)} CRD file(s), "
-            f"{len(entry.serves)} kind(s), for {', '.join(entry.clusters)}",
+            f"  locked {name} {version}: {len(entry.crds)} CRD file(s), {len(entry.serves)} kind(s), "
+            f"for {', '.join(entry.clusters)}",
             err=True,
         )
     for name, version in result.removed:
