@@ -113,8 +113,9 @@ def lock(
 @command.command("list")
 @click.argument("project", required=False, type=click.Path(exists=True, file_okay=False))
 @project_option
+@click.option("--cluster", "clusters", multiple=True, metavar="NAME", help="Only this cluster (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document instead of a table.")
-def list_addons(project: str | None, project_dir: str | None, as_json: bool) -> None:
+def list_addons(project: str | None, project_dir: str | None, clusters: tuple[str, ...], as_json: bool) -> None:
     """Show each cluster's add-ons: version, where it is declared, source, and whether it is locked and cached."""
     root = blueprint_folder(resolve_project(project_dir, project))
     loaded = load_project(root)
@@ -124,8 +125,13 @@ def list_addons(project: str | None, project_dir: str | None, as_json: bool) -> 
     ):
         raise SystemExit(report(findings, None) or 1)
     platform = resolve_platform(loaded.platform, loaded.addon_lock)
+    unknown = set(clusters) - {c.name for c in platform.clusters}
+    if unknown:
+        raise click.UsageError(f"no cluster named {', '.join(sorted(unknown))} in the platform blueprint")
     rows = []
     for cluster in platform.clusters:
+        if clusters and cluster.name not in clusters:
+            continue
         for addon in cluster.addons.values():
             lock = addon.lock
             rows.append(
