@@ -185,3 +185,18 @@ def test_a_clusters_own_kubernetes_version(examples: Path) -> None:
     }
     assert "pod-security.kubernetes.io/enforce-version: v1.32" in namespaces["prod-us"]
     assert "pod-security.kubernetes.io/enforce-version: v1.33" in namespaces["prod-eu"]
+
+
+def test_check_of_a_locked_projects_out_uses_each_clusters_addons(
+    examples: Path, genplat_cli: t.Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`genplat check` (no PATHS) checks each bundle, and the GitOps wiring that delivers it, against its
+    cluster's locked add-ons: nothing is left unvalidated. Without the lock out/ is checked as any folder."""
+    shutil.copytree(REPO / "out", examples / "out", ignore=shutil.ignore_patterns(".oci", ".genplat"))
+    monkeypatch.chdir(examples)
+    res = genplat_cli("check", "--format", "json")
+    assert res.code == 0 and json.loads(res.stdout)["diagnostics"] == []
+    (examples / "blueprints" / "addons.lock.json").unlink()
+    res = genplat_cli("check", "--format", "json")
+    unvalidated = {d["message"].split(" not validated")[0] for d in json.loads(res.stdout)["diagnostics"]}
+    assert res.code == 0 and {"serving.knative.dev/v1 Service", "kappctrl.k14s.io/v1alpha1 App"} <= unvalidated
