@@ -151,8 +151,9 @@ def _url(
             part = read_zip(data)
         elif kind == "tar.gz":
             part = read_tar(data)
-        else:
-            part = {PurePosixPath(urllib.parse.urlsplit(url).path).name or "manifest.yaml": data}
+        else:  # one manifest, named by the URL (a name without a YAML suffix gets one: it is read as YAML)
+            name = PurePosixPath(urllib.parse.urlsplit(url).path).name or "manifest"
+            part = {name if name.endswith((".yaml", ".yml", ".json")) else f"{name}.yaml": data}
         for path, body in part.items():
             if path in files:
                 raise FetchError(f"two URLs of the source yield {path}; give them paths that keep them apart")

@@ -22,6 +22,9 @@ from genplat.core.errors import FetchError
 from genplat.publish.deadline import Watchdog
 
 DEFAULT_TIMEOUT = 120.0
+#: Tries per download: connection failures and 5xx are retried with backoff (about 4 s in all), then
+#: reported; a host that is down or unknown is not worth the whole deadline.
+MAX_ATTEMPTS = 5
 #: Largest single download (the biggest Go module zip genplat's catalog names is about 20 MB).
 DEFAULT_MAX_BYTES = 256 << 20
 _USER_AGENT = "genplat-addons/1"
@@ -55,6 +58,8 @@ class Downloader:
         self.max_bytes = max_bytes
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = _USER_AGENT
+        # The digest is of the file, not of a transfer encoding: ask for the bytes as they are.
+        self.session.headers["Accept-Encoding"] = "identity"
         self.session.verify = ca_file if ca_file else True
         self.session.trust_env = False
         self._watchdog = Watchdog(self.session)
@@ -77,7 +82,7 @@ class Downloader:
             except _Retry as exc:
                 last = "timed out" if self._watchdog.fired else exc.reason
             remaining = deadline - time.monotonic()
-            if remaining <= 0.05:
+            if remaining <= 0.05 or attempts >= MAX_ATTEMPTS:
                 break
             time.sleep(min(delay, remaining))
             delay = min(delay * 2, 2.0)
@@ -132,7 +137,7 @@ class Downloader:
                     chunks.append(chunk)
             except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
                 raise _Retry(_reason(exc)) from None
-            if declared.isdigit() and size != int(declared):
+            if declared.isdigit() and size != int(declared) and not resp.headers.get("Content-Encoding"):
                 raise _Retry(f"the body ended after {size} of {declared} bytes")
             return b"".join(chunks)
 

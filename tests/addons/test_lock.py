@@ -296,3 +296,14 @@ def test_a_local_folder_changed_after_locking_is_refused(genplat_cli: t.Any, tmp
     # Locking records the folder as it is now (the team's own files); the build then passes.
     assert genplat_cli("addons", "lock", "-C", str(root)).code == 0
     assert genplat_cli("build", "-C", str(root), "--full").code == 0
+
+
+def test_a_mirror_that_is_down_fails_fast_with_one_line(genplat_cli: t.Any, tmp_path: Path, cache: Path) -> None:
+    from tests.registry import free_port
+
+    root = project(tmp_path / "p")
+    res = genplat_cli("addons", "lock", "-C", str(root), "--mirror", f"github.com=https://127.0.0.1:{free_port()}")
+    assert res.code == 3
+    line = one_error_line(res.stderr)
+    assert RELEASE_URL in line and "connection refused" in line and "5 attempts" in line
+    assert not (root / "blueprints" / "addons.lock.json").exists() and snapshot(cache) == {}
