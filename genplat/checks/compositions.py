@@ -261,7 +261,7 @@ def _sources(
             )
         else:
             hint = None
-            message = f"patch reads {source!r}, but {where} is a {w.holds} in {offering['kind']}"
+            message = f"patch reads {source!r}, but {where} is of type {w.holds} in {offering['kind']}"
         out.append(bp.diagnostic("composition-patch-source", message, target.patch_path(pi, "from"), hint=hint))
     return out
 
@@ -649,7 +649,7 @@ def _targets(bp: t.Any, target: Target, offering: dict[str, t.Any], resolved: Re
             out.append(
                 bp.diagnostic(
                     "composition-patch-shape",
-                    f"patch writes {to!r}, but {parent} is a {w.holds} in {of}: it has no fields or items",
+                    f"patch writes {to!r}, but {parent} is of type {w.holds} in {of}: it has no fields or items",
                     where,
                 )
             )
@@ -688,7 +688,7 @@ def _type(
     return [
         bp.diagnostic(
             "composition-patch-type",
-            f"patch writes a {' or '.join(names)} to {to!r}, which is a {' or '.join(wants)} in {of}",
+            f"patch writes a {' or '.join(names)} to {to!r}, a field of type {' or '.join(wants)} in {of}",
             where,
             hint="change the parameter's type, or add a transform (map, format) that gives a " + " or ".join(wants),
         )
