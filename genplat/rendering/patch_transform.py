@@ -33,7 +33,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import decimal
-import json
 import re
 import typing as t
 
@@ -213,21 +212,32 @@ def _prepare(container: t.Any, key: Segment, nxt: Segment) -> None:
 # ---------------------------------------------------------------------------------------------- values
 
 
-def json_value(value: t.Any) -> t.Any:
-    """A value as it comes back from a JSON round trip in Go: whole numbers that fit are int64."""
+def _numbers(value: t.Any, number: t.Callable[[int | float], int | float]) -> t.Any:
+    """A JSON value with every number passed through ``number`` (keys as strings, tuples as lists)."""
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) <= INT64_MAX:
-            return int(value)
-        return value
-    if isinstance(value, int):
-        return value
+    if isinstance(value, (int, float)):
+        return number(value)
     if isinstance(value, dict):
-        return {str(k): json_value(v) for k, v in value.items()}
+        return {str(k): _numbers(v, number) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [json_value(v) for v in value]
+        return [_numbers(v, number) for v in value]
     raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+def _int64_if_whole(n: int | float) -> int | float:
+    return int(n) if isinstance(n, float) and n.is_integer() and abs(n) <= INT64_MAX else n
+
+
+def json_value(value: t.Any) -> t.Any:
+    """A value as it comes back from a JSON round trip in Go: whole numbers that fit are int64."""
+    return _numbers(value, _int64_if_whole)
+
+
+def as_float64(value: t.Any) -> t.Any:
+    """A value as Go reads it from a protobuf ``Struct`` (the XR) or with encoding/json (a map's
+    values): every number a float64."""
+    return _numbers(value, float)
 
 
 def go_type(value: t.Any) -> str:
@@ -369,14 +379,10 @@ def resolve_transform(tr: t.Mapping[str, t.Any], value: t.Any) -> t.Any:
         to = (tr.get("convert") or {}).get("toType")
         if to != "string":
             raise Unsupported(f"convert to {to!r}")
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, int):
-            return str(value)
         if isinstance(value, float):
-            return go_float_f(value)
-        if isinstance(value, str):
-            return value
+            return go_float_f(value)  # strconv.FormatFloat(v, 'f', -1, 64): never an exponent
+        if isinstance(value, (bool, int, str)):
+            return go_v(value)
         raise TransformError(f"invalid input type {go_type(value)}")
     if kind == "map":
         pairs = tr.get("map") or {}
@@ -384,26 +390,13 @@ def resolve_transform(tr: t.Mapping[str, t.Any], value: t.Any) -> t.Any:
             raise TransformError(f"type {go_type(value)} is not supported for map transform")
         if value not in pairs:
             raise TransformError(f"key {value} is not found in map")
-        return _json_decoded(pairs[value])
+        return as_float64(pairs[value])
     if kind == "string":
         s = tr.get("string") or {}
         if s.get("type") != "Format":
             raise Unsupported(f"string transform {s.get('type')!r}")
         return go_sprintf(str(s.get("fmt")), value)
     raise Unsupported(f"transform type {kind!r}")
-
-
-def _json_decoded(value: t.Any) -> t.Any:
-    """A map value as Go's encoding/json decodes it: every number a float64."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, dict):
-        return {k: _json_decoded(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_decoded(v) for v in value]
-    return json.loads(json.dumps(value))
 
 
 # ---------------------------------------------------------------------------------------------- composing
@@ -467,23 +460,10 @@ def apply_patch(patch: t.Mapping[str, t.Any], xr: t.Mapping[str, t.Any], compose
     return Write(-1, source, segments, json_value(value))
 
 
-def as_read(value: t.Any) -> t.Any:
-    """A value as the function reads it from the XR (a protobuf ``Struct``): every number a float64."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, dict):
-        return {str(k): as_read(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [as_read(v) for v in value]
-    raise TypeError(f"not a JSON value: {type(value).__name__}")
-
-
 def compose(xr: t.Mapping[str, t.Any], fn_input: t.Mapping[str, t.Any]) -> tuple[list[Composed], ComposeFailure | None]:
     """The composed resources of one XR under one function-patch-and-transform input, and the failure
     that stops the function (then the list is empty, as the function returns nothing but the failure)."""
-    oxr = as_read(dict(xr))
+    oxr = as_float64(dict(xr))
     out: list[Composed] = []
     for index, tmpl in enumerate(fn_input.get("resources") or []):
         name = str(tmpl.get("name"))

@@ -19,8 +19,8 @@ import pytest
 import yaml
 
 from tests.cluster.generated import write_project
-from tests.conftest import EXAMPLES
-from tests.crossplane_cli import Order, beta_validate, orders, provider_crd_files, render
+from tests.conftest import EXAMPLES, run_genplat
+from tests.crossplane_cli import Order, beta_validate, orders, provider_crd_files, provider_crd_flags, render
 
 pytestmark = pytest.mark.tools
 
@@ -77,6 +77,8 @@ def test_examples_compose_as_crossplane_renders(tmp_path: Path, pt_function: str
 
 def test_generated_project_composes_as_crossplane_renders(tmp_path: Path, pt_function: str) -> None:
     root = write_project(tmp_path / "blueprints", tenants=30)
+    validated = run_genplat("validate", str(root), *provider_crd_flags())
+    assert validated.code == 0 and "valid" in validated.stderr, validated.stdout + validated.stderr
     found = orders(root)
     assert len(found) >= 10
     rendered = assert_render_equal(found, tmp_path / "render", pt_function)
