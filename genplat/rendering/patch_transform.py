@@ -175,22 +175,14 @@ def set_value(obj: dict[str, t.Any], segments: Segments, value: t.Any) -> None:
     it: t.Any = obj
     last = len(segments) - 1
     for i, seg in enumerate(segments):
-        if isinstance(seg, int):
-            if not isinstance(it, list):
-                raise PathError(f"{format_path(segments[:i])} is not an array")
-            if i == last:
-                it[seg] = value
-                return
-            _prepare(it, seg, segments[i + 1])
-            it = it[seg]
-        else:
-            if not isinstance(it, dict):
-                raise PathError(f"{format_path(segments[:i])} is not an object")
-            if i == last:
-                it[seg] = value
-                return
-            _prepare(it, seg, segments[i + 1])
-            it = it[seg]
+        if not isinstance(it, list if isinstance(seg, int) else dict):
+            raise PathError(f"{format_path(segments[:i])} is not an {'array' if isinstance(seg, int) else 'object'}")
+        holder: t.Any = it  # a list for an index, a map for a field (checked above)
+        if i == last:
+            holder[seg] = value
+            return
+        _prepare(holder, seg, segments[i + 1])
+        it = holder[seg]
 
 
 def _prepare(container: t.Any, key: Segment, nxt: Segment) -> None:
