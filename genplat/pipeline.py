@@ -160,6 +160,7 @@ def compositions(
 ) -> list[Diagnostic]:
     """What the offerings compose (at their lines) and, given the placements, every order composed with
     the tenant's values (at the tenant's lines), against each cluster's provider schemas."""
+    # Each cluster's providers: crds:/--crds for all today; locked add-ons go in as cluster_crds=.
     schemas = provider_schemas(platform, crd_paths=blueprint_crd_paths(platform))
     outcome = check_offerings(platform, schemas, report_unchecked=report_unchecked)
     found = list(outcome.diagnostics)

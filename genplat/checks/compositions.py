@@ -556,7 +556,7 @@ def _unknown(
                 hint=did_you_mean(kind, kinds),
             )
         ]
-    if schemas.complete:
+    if schemas.complete(index):
         # No "did you mean" across groups: provider groups share long suffixes (helm.m.crossplane.io,
         # kubernetes.m.crossplane.io), so the closest one is rarely the one meant.
         return [

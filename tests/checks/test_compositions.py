@@ -6,7 +6,6 @@ the real crossplane CLI judges them in test_composition_corpus.py.
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 import typing as t
 from pathlib import Path
@@ -140,17 +139,21 @@ def test_a_tenant_value_the_provider_refuses_is_reported_at_the_override(
     assert '"latest"' in d.message and "^sha256:[a-f0-9]{64}$" in d.message and "vcluster-default" in d.message
 
 
-def test_a_complete_provider_set_refuses_what_it_does_not_serve(tmp_path: Path) -> None:
-    """Locked add-ons (issue 22) make a cluster's set complete: a group no provider serves is an error
-    there, where a partial set (crds:, --crds) skips it."""
+def test_a_locked_cluster_refuses_what_its_providers_do_not_serve(tmp_path: Path) -> None:
+    """Locked add-ons (issue 22) give a cluster its own, complete set: a group no provider of that cluster
+    serves is an error there, where a partial set (crds:, --crds) skips it."""
     project = genplat.load_project(EXAMPLES)
     platform, _ = resolve(project)
-    partial = provider_schemas(platform, crd_paths=[f for f in provider_crd_files() if "helm" not in str(f)])
+    without_helm = [f for f in provider_crd_files() if "helm" not in str(f)]
+    partial = provider_schemas(platform, crd_paths=without_helm)
     assert not [d for d in check_offerings(platform, partial).diagnostics if d.is_error]
-    complete = dataclasses.replace(partial, complete=True, hint="declare the provider as an add-on")
-    errors = [d for d in check_offerings(platform, complete).diagnostics if d.is_error]
+    # dev-eu's add-ons are locked (without provider-helm); prod-eu's are not.
+    locked = provider_schemas(platform, cluster_crds={"dev/dev-eu": without_helm})
+    assert locked.locked == {"dev-eu"} and locked.for_cluster("prod-eu") is not locked.for_cluster("dev-eu")
+    errors = [d for d in check_offerings(platform, locked).diagnostics if d.is_error]
     assert [(d.rule, d.line) for d in errors] == [("composed-kind-unknown", 207)]
-    assert "helm.m.crossplane.io" in errors[0].message and errors[0].hint == "declare the provider as an add-on"
+    assert "helm.m.crossplane.io" in errors[0].message and "(cluster dev-eu)" in errors[0].message
+    assert errors[0].hint == "add the provider to the cluster's add-ons and lock them"
 
 
 def test_clusters_with_different_providers_are_named() -> None:
@@ -159,7 +162,9 @@ def test_clusters_with_different_providers_are_named() -> None:
     platform, _ = resolve(project)
     full = provider_schemas(platform, crd_paths=provider_crd_files())
     bare = SchemaIndex(kubernetes_version=default_version())
-    schemas = ProviderSchemas(default=full.default, by_cluster={"dev-eu": full.default, "prod-eu": bare}, complete=True)
+    schemas = ProviderSchemas(
+        default=full.default, by_cluster={"dev-eu": full.default, "prod-eu": bare}, locked=frozenset({"prod-eu"})
+    )
     errors = [d for d in check_offerings(platform, schemas).diagnostics if d.is_error]
     assert errors and all("(cluster prod-eu)" in d.message for d in errors)
     assert {d.line for d in errors} >= {85, 145, 153, 166, 183, 207}
