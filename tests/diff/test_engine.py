@@ -258,15 +258,22 @@ def test_quantities() -> None:
     assert q("1E") == 10**18 and q("abc") is None and q(True) is None
 
 
-def test_quota_raised_dropped_and_lowered() -> None:
+def test_quota_changes_say_their_direction() -> None:
     rq = lambda **hard: obj("ResourceQuota", "q", spec={"hard": hard})
-    assert rules(run([rq(cpu="1", memory="1Gi", pods=10)], [rq(cpu="1500m", memory="1G", pods=10)])) == [
-        ("quota-raised", "hard[cpu]: 1 → 1500m")
+    assert rules(run([rq(cpu="1", memory="1Gi", pods=10)], [rq(cpu="1500m", memory="1Gi", pods=10)])) == [
+        ("quota-changed", "raised: hard[cpu] 1 → 1500m")
     ]
     assert rules(run([rq(cpu="1", pods="5")], [rq(cpu="1")])) == [
-        ("quota-raised", "hard[pods] 5 dropped (no longer limited)")
+        ("quota-changed", "no longer limited: hard[pods] (was 5)")
     ]
-    assert rules(run([rq(cpu="2")], [rq(cpu="1900m")])) == []
+    # A downgrade is a change too (running workloads may no longer fit), and says it is one.
+    assert rules(run([rq(cpu="2")], [rq(cpu="1900m")])) == [("quota-changed", "lowered: hard[cpu] 2 → 1900m")]
+    assert rules(run([rq(cpu="1", memory="1Gi")], [rq(cpu="2", memory="1G", pods=3)])) == [
+        ("quota-changed", "raised: hard[cpu] 1 → 2; lowered: hard[memory] 1Gi → 1G; newly limited: hard[pods] 3")
+    ]
+    assert rules(run([rq(cpu="2", memory="1Gi")], [rq(cpu="2000m", memory="1024Mi")])) == []  # equal quantities
+    lr = lambda cpu: obj("LimitRange", "l", spec={"limits": [{"type": "Container", "max": {"cpu": cpu}}]})
+    assert rules(run([lr("1")], [lr("2")])) == [("quota-changed", "raised: Container max[cpu] 1 → 2")]
 
 
 def binding(kind: str, role: str, *subjects: str) -> dict[str, t.Any]:

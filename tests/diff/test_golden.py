@@ -127,7 +127,7 @@ EXPECTED: dict[str, tuple[list[tuple[t.Any, ...]] | None, list[tuple[t.Any, ...]
             for kind, name in (("LimitRange", "tenant-limits"), ("ResourceQuota", "tenant-quota"))
         ],
         [
-            ("quota-raised", b, kind, name)
+            ("quota-changed", b, kind, name)
             for b in ("dev/dev-eu", "prod/prod-eu", "prod/prod-us")
             for kind, name in (("LimitRange", "tenant-limits"), ("ResourceQuota", "tenant-quota"))
         ],
@@ -178,10 +178,26 @@ EXPECTED: dict[str, tuple[list[tuple[t.Any, ...]] | None, list[tuple[t.Any, ...]
                 ]
             )
         ],
+        # Read from the rendered policies (their rule-input annotations), each pointing at the blueprint
+        # value; the blueprint-level flags saying the same are left out.
         [
-            ("allowlist-widened", None, None, None),
-            ("guardrail-disabled", None, None, None),
-            ("guardrail-disabled", None, None, None),
+            ("allowlist-widened", b, kind, f"genplat-image-registry-{scope}")
+            for b, kind in (
+                ("dev/dev-eu", "ValidatingPolicy"),
+                ("prod/prod-eu", "ValidatingPolicy"),
+                ("prod/prod-us", "ValidatingAdmissionPolicy"),
+            )
+            for scope in ("build", "workload")
+        ]
+        + [
+            ("guardrail-disabled", b, kind, name)
+            for b, kind in (
+                ("dev/dev-eu", "ValidatingPolicy"),
+                ("prod/prod-eu", "ValidatingPolicy"),
+                ("prod/prod-us", "ValidatingAdmissionPolicy"),
+                ("prod/prod-us", "ValidatingAdmissionPolicyBinding"),
+            )
+            for name in ("genplat-container-resources", "genplat-image-tag")
         ]
         + [
             ("pod-security-lowered", b, "Namespace", f"{t}-{env}")
@@ -368,7 +384,7 @@ def test_identical_changes_are_shown_once_with_their_places() -> None:
     md = _md("tier-move")
     assert md.count("<details>") == 2  # LimitRange and ResourceQuota, each once for three clusters
     assert md.count("In dev/dev-eu (umbrella-dev); prod/prod-eu, prod/prod-us (umbrella-prod).") == 2
-    assert md.count("**Quota raised**") == 1  # one flag: one tier move
+    assert md.count("**Quota changed**") == 1  # one flag: one tier move
 
 
 def test_new_environment_is_one_block_per_tenant() -> None:
@@ -405,20 +421,24 @@ def test_list_changes_are_item_level() -> None:
 
 def test_loosened_policy_flags() -> None:
     risks = _json("loosened-policy")["risks"]
-    blueprint_level = [
-        (r["rule"], r["cause"]["file"], r["cause"]["line"], r["cause"]["path"]) for r in risks if r["kind"] is None
-    ]
-    assert blueprint_level == [
+    # Every flag is about rendered objects (what a folder or OCI diff sees too) and points at the
+    # blueprint value behind it.
+    assert [r for r in risks if r["kind"] is None] == []
+    causes = {(r["rule"], r["cause"]["file"], r["cause"]["line"], r["cause"]["path"]) for r in risks}
+    assert causes == {
         ("allowlist-widened", "blueprints/platform.yaml", 308, "spec.policies.allowedRegistries"),
         ("guardrail-disabled", "blueprints/platform.yaml", 310, "spec.policies.forbidLatest"),
         ("guardrail-disabled", "blueprints/platform.yaml", 309, "spec.policies.requireLimits"),
-    ]
-    psa = {r["cause"]["path"] for r in risks if r["rule"] == "pod-security-lowered"}
-    assert psa == {"spec.policies.podSecurity.enforce"}
-    # The removed Kyverno policies are what forbidLatest/requireLimits turned off: no second flag each.
-    assert not [r for r in risks if r["rule"] == "protected-removed"]
+        ("pod-security-lowered", "blueprints/platform.yaml", 307, "spec.policies.podSecurity.enforce"),
+        ("network-peers-added", "blueprints/tenants/globex.yaml", 37, "spec.network.allowFrom[1]"),
+    }
+    widened = {r["message"] for r in risks if r["rule"] == "allowlist-widened"}
+    assert widened == {"allows images from docker.io too: tenants may pull images from there"}
+    # The removed policies are what forbidLatest/requireLimits turned off: not a second flag each.
+    assert not [r for r in risks if r["rule"] in ("protected-removed", "object-deleted")]
     md = _md("loosened-policy")
     assert md.count("**Pod Security lowered**") == 1 and md.count("**Network peers added**") == 1
+    assert md.count("**Registry allowlist widened**") == 1 and md.count("**Policy turned off**") == 2
 
 
 def test_attribution_of_peer_policies() -> None:
