@@ -8,9 +8,10 @@ import typing as t
 
 import click
 
+from genplat.diff._fold import rename_text, revision_rename, shown
 from genplat.diff._model import Change, DiffResult, ObjectDiff, ObjectKey, Risk
 from genplat.diff._summary import delta_text, list_delta
-from genplat.diff._values import flow_text, kind_text, object_text, path_text
+from genplat.diff._values import flow_text, kind_text, line_diff, multiline, object_text, path_text
 
 SYMBOL = {"added": "+", "removed": "-", "changed": "~", "renamed": ">", "moved": ">"}
 _COLOUR = {"added": "green", "removed": "red", "changed": "yellow", "renamed": "cyan", "moved": "cyan"}
@@ -159,8 +160,18 @@ def format_text(result: DiffResult, *, color: bool = False) -> str:
                 extra = previous(o)
                 head = f"    {SYMBOL[o.status]} {object_text(o.key)}  {where(o)}" + (f"  ({extra})" if extra else "")
                 lines.append(style(head, fg=_COLOUR[o.status]))
-                for c in o.changes:
+                for c in shown(o):
+                    if multiline(c):  # CEL, a script, a config file: the lines that changed, in context
+                        lines.append(f"          {path_text(c.path)}:")
+                        for line in line_diff(c.old, c.new):
+                            colour = {"+": "green", "-": "red", "@": "cyan"}.get(line[:1])
+                            text = "            " + line
+                            lines.append(style(text, fg=colour) if colour else text)
+                        continue
                     colour = {"add": "green", "remove": "red"}.get(c.op)
                     text = "        " + change_text(c)
                     lines.append(style(text, fg=colour) if colour else text)
+                rename = revision_rename(o)
+                if rename is not None:
+                    lines.append("          " + rename_text([("", rename)]))
     return "\n".join(lines) + "\n"

@@ -563,3 +563,59 @@ def test_removing_a_protected_object_is_flagged_as_such(annotation: dict[str, st
 def test_unprotected_removal_is_not_flagged_as_protected() -> None:
     found = rules(run([obj("PostgresInstance", "orders", api="platform.acme.example/v1alpha1")], []))
     assert [r for r, _ in found] == ["object-deleted"]
+
+
+# --- multi-line text ------------------------------------------------------------------------------
+
+SCRIPT = "#!/bin/sh\nset -eu\necho building\nmake all\necho done\n"
+
+
+def test_multiline_strings_are_diffed_by_line_in_text_and_markdown() -> None:
+    cm = lambda script, **data: obj("ConfigMap", "build", data={"build.sh": script, **data})
+    result = run([cm(SCRIPT)], [cm(SCRIPT.replace("make all\n", "make all\nmake test\n"))])
+    md = format_markdown(result)
+    assert "\n+make test\n" in md and "\n make all\n" in md and "@@ -2,4 +2,5 @@" in md
+    assert "\\n" not in md  # no escaped line breaks
+    text = format_text(result)
+    assert "            +make test\n" in text and '          data["build.sh"]:\n' in text
+    # JSON keeps both values whole.
+    change = json.loads(format_json(result))["objects"][0]["changes"][0]
+    assert change["old"] == SCRIPT and "make test" in change["new"]
+    # A whole multi-line value that comes or goes is a literal block, not an escaped string.
+    added = format_markdown(run([cm(SCRIPT)], [cm(SCRIPT, **{"test.sh": "#!/bin/sh\nmake test\n"})]))
+    assert "+ |\n+   #!/bin/sh\n+   make test\n" in added
+    # Only the final line break differs: said so rather than an empty diff.
+    assert "only the line break at the end differs" in format_markdown(run([cm("a\nb")], [cm("a\nb\n")]))
+
+
+def test_masked_multiline_values_are_not_diffed_by_line() -> None:
+    key = "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n"
+    cert = "-----BEGIN CERTIFICATE-----\nMIIB{}\n-----END CERTIFICATE-----\n"
+    before = obj("ConfigMap", "tls", data={"key": key.format("AAAA" + SECRET), "cert": cert.format("old")})
+    after = obj("ConfigMap", "tls", data={"key": key.format("BBBB" + SECRET), "cert": cert.format("new")})
+    result = run([before], [after])
+    for out in (format_text(result), format_markdown(result)):
+        assert SECRET not in out and "<masked>" in out
+        assert "-MIIBold" in out and "+MIIBnew" in out  # a public certificate is text like any other
+
+
+def knative(name: str, image: str) -> dict[str, t.Any]:
+    return obj(
+        "Service",
+        "checkout",
+        api="serving.knative.dev/v1",
+        spec={"template": {"metadata": {"name": name}, "spec": {"containers": [{"name": "app", "image": image}]}}},
+    )
+
+
+def test_a_revision_rename_that_follows_the_template_is_folded() -> None:
+    result = run([knative("checkout-aaaaa", "r.io/a:1")], [knative("checkout-bbbbb", "r.io/a:2")])
+    md, text = format_markdown(result), format_text(result)
+    for out in (md, text):
+        assert "revision renamed checkout-aaaaa → checkout-bbbbb: a revision's name changes with its template" in (
+            out.replace("Revision renamed", "revision renamed")
+        )
+        assert "spec.template.metadata.name" not in out
+    # Alone, a rename is a change of its own and shown as one.
+    alone = run([knative("checkout-aaaaa", "r.io/a:1")], [knative("checkout-v2", "r.io/a:1")])
+    assert "spec.template.metadata.name" in format_markdown(alone) and "revision renamed" not in format_text(alone)

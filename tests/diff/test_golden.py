@@ -377,10 +377,18 @@ def test_new_tenant_is_short_and_names_its_file() -> None:
 
 def test_identical_changes_are_shown_once_with_their_places() -> None:
     md = _md("changed-image")
-    # dev's revision names differ from prod's (they hash the environment's template): dev once, prod once.
-    assert md.count("<details>") == 2 and "In prod/prod-eu, prod/prod-us (globex-prod)." in md
+    # One object change per cluster; dev's revision names differ from prod's (they hash the
+    # environment's template), but the rename only follows the image: folded, one fold for all three.
+    assert md.count("<details>") == 1 and "In dev/dev-eu (globex-dev); prod/prod-eu, prod/prod-us (globex-prod)." in md
+    assert "@@ spec.template.metadata.name @@" not in md
+    assert (
+        "Revision renamed checkout-s5yal → checkout-dvozr (dev/dev-eu); checkout-4euvc → checkout-qjoqb "
+        "(prod/prod-eu, prod/prod-us): a revision's name changes with its template" in md
+    )
     groups = _json("changed-image")["groups"]
-    assert [[p["bundle"] for p in g["places"]] for g in groups] == [["dev/dev-eu"], ["prod/prod-eu", "prod/prod-us"]]
+    assert [[p["bundle"] for p in g["places"]] for g in groups] == [["dev/dev-eu", "prod/prod-eu", "prod/prod-us"]]
+    notes = [c.get("note") for o in _json("changed-image")["objects"] for c in o["changes"]]
+    assert notes.count(None) == 3 and all(n.startswith("follows the template: ") for n in notes if n)
     md = _md("tier-move")
     assert md.count("<details>") == 2  # LimitRange and ResourceQuota, each once for three clusters
     assert md.count("In dev/dev-eu (umbrella-dev); prod/prod-eu, prod/prod-us (umbrella-prod).") == 2
@@ -533,3 +541,14 @@ def test_bundle_filter(pairs: t.Callable[[str], Path], genplat_cli: t.Any, monke
     assert [o["bundle"] for o in out["objects"]] == ["prod/prod-eu", "prod/prod-us"]
     out = json.loads(genplat_cli("diff", "base", "head", "--bundle", "dev/dev-eu", "--format", "json").stdout)
     assert [o["bundle"] for o in out["objects"]] == ["dev/dev-eu"]
+
+
+def test_multiline_cel_is_diffed_by_line() -> None:
+    """The one registry the allowlist gains is a `+` line of its own, in Markdown and text, not a
+    900-character escaped string."""
+    added = '+  e.ref == "docker.io" || e.ref.startsWith("docker.io/") ||'
+    md_lines = _md("loosened-policy").split("\n")
+    assert md_lines.count(added) == 4  # build and workload policies, Kyverno (2 places) and native
+    assert not [line for line in md_lines if line.startswith(("- ", "+ ")) and "\\n" in line]
+    text_lines = (GOLDEN / "loosened-policy.txt").read_text(encoding="utf-8").split("\n")
+    assert sum(line.strip() == added.strip() for line in text_lines) == 6  # one per policy and cluster
