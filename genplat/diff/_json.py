@@ -8,6 +8,7 @@ import json
 import typing as t
 
 from genplat.diff._fold import note as folded
+from genplat.diff._grants import grants
 from genplat.diff._group import group
 from genplat.diff._model import Change, DiffResult, Document, ObjectDiff, Risk, SideInfo
 from genplat.diff._risk import RULES
@@ -110,6 +111,7 @@ def _groups(result: DiffResult) -> list[dict[str, t.Any]]:
                 "tenant": b.tenant,
                 "bundles": b.bundles,
                 "kinds": dict(b.kinds),
+                "grants": grants(b.objects) if b.tenant else [],
                 "cause": _cause(b.cause),
                 "objects": [index[id(o)] for o in b.objects],
             }

@@ -16,6 +16,7 @@ import typing as t
 from collections import defaultdict
 
 from genplat.diff._fold import rename_text, revision_rename, shown
+from genplat.diff._grants import grants
 from genplat.diff._group import Block, Group, group, places_text
 from genplat.diff._model import STATUSES, Change, DiffResult, ObjectKey
 from genplat.diff._risk import RULES
@@ -115,17 +116,34 @@ def _group_details(g: Group) -> str:
 
 
 def _block_details(b: Block) -> str:
+    """A tenant or a bundle's platform objects that come or go: what the tenant is granted (or loses),
+    visible, then its objects in one fold."""
     who = f"tenant {b.tenant}" if b.tenant else "platform objects"
     verb = "added" if b.status == "added" else "removed"
     bundles = ", ".join(_code(x) for x in b.bundles)
     kinds = ", ".join(f"{n} {html.escape(k)}" for k, n in b.kinds)
     cause = cause_text(b.cause)
-    summary = (
-        f"<b>{SYMBOL[b.status]} {html.escape(who)}: {len(b.objects)} objects {verb}</b> in {bundles} "
-        f"({kinds})" + (f" ← {_code(cause)}" if cause else "")
-    )
     rows = [f"- `{_cell(object_text(o.key))}` · `{o.key.bundle}/{o.doc.file}:{o.doc.line}`" for o in b.objects]
-    return f"<details>\n<summary>{summary}</summary>\n\n" + "\n".join(rows) + "\n\n</details>"
+    if b.tenant is None:
+        summary = (
+            f"<b>{SYMBOL[b.status]} {html.escape(who)}: {len(b.objects)} objects {verb}</b> in {bundles} "
+            f"({kinds})" + (f" ← {_code(cause)}" if cause else "")
+        )
+        return f"<details>\n<summary>{summary}</summary>\n\n" + "\n".join(rows) + "\n\n</details>"
+    head = (
+        f"<b>{SYMBOL[b.status]} {html.escape(who)}: {len(b.objects)} objects {verb}</b> in {bundles}"
+        + (f" ← {_code(cause)}" if cause else "")
+        + (". Granted:" if b.status == "added" else ". It had:")
+    )
+    facts = [f"- {html.escape(line, quote=False)}" for line in grants(b.objects)]
+    return (
+        head
+        + "\n\n"
+        + "\n".join(facts)
+        + f"\n\n<details>\n<summary>The {len(b.objects)} objects: {kinds}</summary>\n\n"
+        + "\n".join(rows)
+        + "\n\n</details>"
+    )
 
 
 def _group_rows(result: DiffResult) -> list[tuple[str, str, dict[str, int]]]:

@@ -9,6 +9,8 @@ import typing as t
 import click
 
 from genplat.diff._fold import rename_text, revision_rename, shown
+from genplat.diff._grants import grants
+from genplat.diff._group import group
 from genplat.diff._model import Change, DiffResult, ObjectDiff, ObjectKey, Risk
 from genplat.diff._summary import delta_text, list_delta
 from genplat.diff._values import flow_text, kind_text, line_diff, multiline, object_text, path_text
@@ -152,10 +154,16 @@ def format_text(result: DiffResult, *, color: bool = False) -> str:
                     fg="red",
                 )
             )
+    arriving = {id(o): b.status for b in group(result)[0] if b.tenant for o in b.objects}
     for bundle, in_bundle in itertools.groupby(result.objects, key=lambda o: o.key.bundle):
         lines += ["", style(bundle, bold=True)]
-        for tenant, objs in itertools.groupby(in_bundle, key=lambda o: o.tenant):
+        for tenant, tenant_objs in itertools.groupby(in_bundle, key=lambda o: o.tenant):
+            objs = list(tenant_objs)
             lines.append(f"  {'tenant ' + tenant if tenant else 'platform'}")
+            block = [o for o in objs if id(o) in arriving]
+            if block:  # a tenant that comes (or goes) with its namespace: what it is granted first
+                lines.append("    granted:" if arriving[id(block[0])] == "added" else "    it had:")
+                lines += [f"      {line}" for line in grants(block)]
             for o in objs:
                 extra = previous(o)
                 head = f"    {SYMBOL[o.status]} {object_text(o.key)}  {where(o)}" + (f"  ({extra})" if extra else "")

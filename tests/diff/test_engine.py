@@ -619,3 +619,34 @@ def test_a_revision_rename_that_follows_the_template_is_folded() -> None:
     # Alone, a rename is a change of its own and shown as one.
     alone = run([knative("checkout-aaaaa", "r.io/a:1")], [knative("checkout-v2", "r.io/a:1")])
     assert "spec.template.metadata.name" in format_markdown(alone) and "revision renamed" not in format_text(alone)
+
+
+def test_a_new_tenant_in_two_clusters_says_what_it_is_granted_where(tmp_path: t.Any) -> None:
+    from genplat.diff import read_output
+
+    from . import outputs as o
+
+    base = o.example()
+    head = o.clone(base)
+    head.tenants.append(
+        o.Tenant("hooli", "small", ["gavin@hooli.example"], ["hooli-devs"], allow_from=["globex"], databases=["idx"])
+    )
+    result = diff_snapshots(read_output(o.write(base, tmp_path / "b")), read_output(o.write(head, tmp_path / "h")))
+    group = next(g for g in json.loads(format_json(result))["groups"] if g["tenant"] == "hooli")
+    assert group["bundles"] == ["dev/dev-eu", "prod/prod-eu"]
+    grants = group["grants"]
+    assert "namespaces: hooli-dev (Pod Security restricted) (in dev/dev-eu)" in grants
+    assert "namespaces: hooli-prod (Pod Security restricted) (in prod/prod-eu)" in grants
+    # Facts the same in both clusters are said once.
+    assert "access: admin to User gavin@hooli.example; edit to Group hooli-devs" in grants
+    network = [g for g in grants if g.startswith("network:")]
+    assert network == [
+        "network: default deny; in from own namespace; out to kube-system; tenant peers: in from globex-dev "
+        "(in dev/dev-eu)",
+        "network: default deny; in from own namespace; out to kube-system; tenant peers: in from globex-prod "
+        "(in prod/prod-eu)",
+    ]
+    assert "quota: cpu 2/4, memory 4Gi/8Gi" not in grants  # requests and limits differ: each said on its own
+    assert next(g for g in grants if g.startswith("quota:")).startswith("quota: requests.cpu 2, limits.cpu 4,")
+    md = format_markdown(result)
+    assert "tenant hooli: " in md and "- access: admin to User gavin@hooli.example" in md

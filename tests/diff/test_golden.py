@@ -362,17 +362,42 @@ def test_summary_lines_point_at_the_edited_value() -> None:
     assert _line_of("new-tenant", "blueprints/tenants/hooli.yaml", "name: hooli") == 5
 
 
-def test_new_tenant_is_short_and_names_its_file() -> None:
+def _outside_folds(md: str) -> str:
+    while "<details>" in md:
+        start = md.index("<details>")
+        md = md[:start] + md[md.index("</details>", start) + len("</details>") :]
+    return md
+
+
+def test_new_tenant_is_short_and_says_what_it_is_granted() -> None:
     md = _md("new-tenant")
-    assert len(md.encode("utf-8")) < 3 * 1024
+    assert len(_outside_folds(md).encode("utf-8")) < 3 * 1024 and len(md.encode("utf-8")) < 3 * 1024
     assert "blueprints/tenants/hooli.yaml:5" in md
     assert "Risk flags" not in md and "rbac-widened" not in (GOLDEN / "new-tenant.txt").read_text(encoding="utf-8")
-    assert md.count("<details>") == 1  # one fold for the whole tenant
-    assert "12 objects added</b> in <code>dev/dev-eu</code> (4 NetworkPolicy, 2 RoleBinding," in md
+    assert md.count("<details>") == 1  # one fold for the tenant's objects
+    assert "<b>+ tenant hooli: 12 objects added</b> in <code>dev/dev-eu</code>" in md
+    assert "<summary>The 12 objects: 4 NetworkPolicy, 2 RoleBinding," in md
+    # What the tenant is granted, outside the fold, read from its objects.
+    granted = [
+        "- namespaces: hooli-dev (Pod Security restricted)",
+        "- access: admin to User gavin@hooli.example; edit to Group hooli-devs",
+        "- quota: cpu 4, memory 8Gi, pods 20, count/services.serving.knative.dev 10, persistentvolumeclaims 5, "
+        "requests.storage 50Gi, services 450; each container at most cpu 1, memory 1Gi",
+        "- network: default deny; in from ingress-nginx, knative-eventing, knative-serving, kourier-system, "
+        "own namespace; out to kube-system, knative-eventing, knative-serving, own namespace; tenant peers: none",
+        "- images: ghcr.io/acme/hooli-search:0.1.0",
+        "- secrets synced: acme-registry from ClusterSecretStore vault",
+        "- resources ordered: none",
+    ]
+    outside = _outside_folds(md).split("\n")
+    assert [line for line in outside if line.startswith("- ") and not line.startswith("- tenant")] == granted
     groups = _json("new-tenant")["groups"]
     assert [(g["type"], g["tenant"], g["bundles"], sum(g["kinds"].values())) for g in groups] == [
         ("tenant", "hooli", ["dev/dev-eu"], 12)
     ]
+    assert groups[0]["grants"] == [line[2:] for line in granted]
+    text = (GOLDEN / "new-tenant.txt").read_text(encoding="utf-8")
+    assert "    granted:\n      namespaces: hooli-dev (Pod Security restricted)\n" in text
 
 
 def test_identical_changes_are_shown_once_with_their_places() -> None:
