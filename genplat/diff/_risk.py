@@ -82,6 +82,18 @@ class RuleContext:
                 where = (d.base.key.bundle, d.base.key.namespace)
                 if where in self.gone_namespaces:
                     self.gone_namespaces[where] += 1
+        # Namespaces (that stay) whose default-deny NetworkPolicy is removed, with how many other
+        # NetworkPolicies were removed from them: default-deny-removed covers those (network isolation
+        # turned off removes the allow policies too; they allowed nothing the pods lack now).
+        self.open_namespaces: dict[tuple[str, str], int] = {
+            (d.key.bundle, d.key.namespace): 0
+            for d in diffs
+            if d.status == "removed" and _is_netpol(d.key) and _netpol.default_deny(_old(d))
+        }
+        for d in diffs:
+            where = (d.key.bundle, d.key.namespace)
+            if d.status == "removed" and _is_netpol(d.key) and where in self.open_namespaces:
+                self.open_namespaces[where] += 0 if _netpol.default_deny(_old(d)) else 1
 
     def base_registries(self) -> set[str]:
         return self._ctx.base_registries()
@@ -89,9 +101,15 @@ class RuleContext:
     def namespace_added(self, bundle: str, namespace: str) -> bool:
         return self._ctx.namespace_added(bundle, namespace)
 
-    def with_namespace(self, d: ObjectDiff) -> bool:
-        """Removed together with its namespace: the namespace's flag covers it."""
-        return d.status == "removed" and d.base is not None and (d.key.bundle, d.key.namespace) in self.gone_namespaces
+    def covered(self, d: ObjectDiff) -> bool:
+        """Removed together with its namespace, or a NetworkPolicy removed with its namespace's
+        default-deny: the namespace's flag covers it."""
+        if d.status != "removed" or d.base is None:
+            return False
+        where = (d.key.bundle, d.key.namespace)
+        if where in self.gone_namespaces:
+            return True
+        return where in self.open_namespaces and _is_netpol(d.key) and not _netpol.default_deny(_old(d))
 
 
 def leaves(d: ObjectDiff) -> bool:
@@ -123,7 +141,7 @@ def assess(diffs: t.Iterable[ObjectDiff], ctx: Context) -> list[Risk]:
     deletion = [r for r in REGISTRY.values() if r.deletes and r.id != "object-deleted"] + [REGISTRY["object-deleted"]]
     out: list[Risk] = []
     for d in diffs:
-        if run.with_namespace(d):
+        if run.covered(d):
             continue
         leaving = leaves(d)
         if leaving:
@@ -150,6 +168,10 @@ def risk_order(r: Risk) -> tuple[t.Any, ...]:
 
 def _is_namespace(key: ObjectKey) -> bool:
     return key.kind == "Namespace" and key.group == ""
+
+
+def _is_netpol(key: ObjectKey) -> bool:
+    return key.kind == "NetworkPolicy" and key.group == "networking.k8s.io"
 
 
 # Annotations that make the GitOps controller keep an object it no longer finds in the bundle.
@@ -262,9 +284,14 @@ def protected_removed(d: ObjectDiff, ctx: RuleContext) -> list[str]:
 @rule("default-deny-removed", "Default-deny removed", deletes=True)
 def default_deny_removed(d: ObjectDiff, ctx: RuleContext) -> list[str]:
     """A deny-all NetworkPolicy (every pod, policy types, no rules) is deleted while its namespace
-    stays."""
-    if not leaves(d) or d.base is None or d.base.key.kind != "NetworkPolicy" or not _netpol.default_deny(_old(d)):
+    stays; the namespace's other NetworkPolicies removed with it are covered by this flag."""
+    if not leaves(d) or d.base is None or not _is_netpol(d.base.key) or not _netpol.default_deny(_old(d)):
         return []
+    if d.status == "removed" and ctx.open_namespaces.get((d.key.bundle, d.key.namespace)):
+        return [
+            "deleted, and the namespace's other NetworkPolicies with it; pods no remaining policy selects "
+            "accept and send any traffic"
+        ]
     return [gone(d, "; traffic the other policies do not allow is no longer denied")]
 
 
@@ -349,7 +376,7 @@ PEER_POLICIES = ("allow-from-peers", "allow-to-peers")
 
 
 def _network(d: ObjectDiff, ctx: RuleContext, *, peers: bool) -> list[str]:
-    if d.key.group != "networking.k8s.io" or d.key.kind != "NetworkPolicy" or (d.key.name in PEER_POLICIES) != peers:
+    if not _is_netpol(d.key) or (d.key.name in PEER_POLICIES) != peers:
         return []
     old, new = _old(d), _new(d)
     if new is None and _netpol.default_deny(old):

@@ -199,3 +199,28 @@ def test_docs_list_every_rule_in_order() -> None:
     table = doc[doc.index("## Risk flags") : doc.index("**Rule inputs on rendered policies.**")]
     listed = [line.split("`")[1] for line in table.splitlines() if line.startswith("| `")]
     assert listed == list(RULES)
+
+
+def netpol(name: str, **spec: t.Any) -> t.Any:
+    return obj("NetworkPolicy", name, api="networking.k8s.io/v1", spec={"podSelector": {}, **spec})
+
+
+DENY = netpol("default-deny", policyTypes=["Ingress", "Egress"])
+DNS = netpol("allow-dns", policyTypes=["Egress"], egress=[{"to": [{"namespaceSelector": {}}]}])
+SAME = netpol("allow-same-namespace", policyTypes=["Ingress"], ingress=[{"from": [{"podSelector": {}}]}])
+
+
+def test_network_isolation_turned_off_is_one_flag_per_namespace() -> None:
+    """defaultDenyNetwork: false removes the allow policies too: the default-deny flag covers them."""
+    assert rules(run([DENY, DNS, SAME], [])) == [
+        (
+            "default-deny-removed",
+            "deleted, and the namespace's other NetworkPolicies with it; pods no remaining policy selects "
+            "accept and send any traffic",
+        )
+    ]
+    assert rules(run([DENY, DNS, SAME], [DNS, SAME])) == [
+        ("default-deny-removed", "deleted; traffic the other policies do not allow is no longer denied")
+    ]
+    # An allow policy removed on its own is still flagged as such.
+    assert [r for r, _ in rules(run([DENY, DNS, SAME], [DENY, SAME]))] == ["object-deleted", "network-policy-loosened"]
