@@ -85,17 +85,23 @@ class RiskGroup:
 
 def group_risks(risks: t.Sequence[Risk]) -> list[RiskGroup]:
     """Flags with the same rule and blueprint cause are one flag; so are flags saying the same of
-    the same object name in several places."""
+    objects when no blueprint says why (output folders and OCI bundles name only the
+    object's source: every tenant Namespace's lowered level is one flag, not one per tenant), and
+    flags saying the same of the same object name in several places."""
     groups: dict[tuple[t.Any, ...], RiskGroup] = {}
     for r in risks:
         k = r.key
         if k is None:
             sig: tuple[t.Any, ...] = (r.rule, r.message, str(r.cause))
+        elif r.cause is not None and r.cause.line is None:
+            sig = (r.rule, r.message)
         elif r.cause is not None and r.cause.note != "output":
             sig = (r.rule, str(r.cause), r.cause.path, r.cause.note)
         else:
             sig = (r.rule, r.message, k.kind, k.name)
         g = groups.setdefault(sig, RiskGroup(r.rule, r.cause, [], []))
+        if g.cause is not None and (r.cause is None or cause_text(r.cause) != cause_text(g.cause)):
+            g.cause = None  # the flags have different sources: none is the cause of them all
         if r.message not in g.messages:
             g.messages.append(r.message)
         if k is not None:
