@@ -30,7 +30,7 @@ Unit = tuple[str, ...]
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class SummaryItem:
-    """One line of the summary: ``topic`` (tenant, tier, service, image, traffic, environment, cluster,
+    """One line of the summary: ``topic`` (tenant, tier, service, image, traffic, environment, override, cluster,
     offering, resource, network, access, policy, tier-definition, pipeline, platform), the text, and
     the blueprint value it is about. ``tenant`` is the tenant concerned, if any."""
 
