@@ -166,3 +166,36 @@ def test_oci_diff_flags_the_four_risks_with_object_and_cluster(sides: Path, regi
     env = BUNDLES[bundle][0]
     assert ADDED_LINE in by_tag.split("\n") and f"`RoleBinding globex-{env}/tenant-viewers` in {bundle} —" in by_tag
     assert by_tag.count("- **Pod Security lowered** · ") == 1  # one flag for every tenant Namespace
+
+
+def test_legacy_cluster_policies_flag_the_widened_allowlist_too(tmp_path: Path) -> None:
+    """Clusters on Kyverno before 1.17 get ClusterPolicy objects: the same rule inputs, the same flag."""
+    from genplat.diff import diff
+
+    from .examples import build
+
+    for side in ("base", "head"):
+        shutil.copytree(EXAMPLES, tmp_path / side / "blueprints")
+        _replace(
+            tmp_path / side / "blueprints/platform.yaml",
+            "    requireLimits: true\n",
+            "    requireLimits: true\n    kyverno: {policyKind: ClusterPolicy}\n",
+        )
+    _replace(
+        tmp_path / "head/blueprints/platform.yaml",
+        "allowedRegistries: [ghcr.io/acme, registry.acme.example]\n",
+        "allowedRegistries: [ghcr.io/acme, registry.acme.example, quay.io]\n",
+    )
+    result = diff(
+        str(build(tmp_path / "base", tmp_path / "base-out")), str(build(tmp_path / "head", tmp_path / "head-out"))
+    )
+    flagged = {(r.rule, r.key.bundle, r.key.kind, r.key.name, r.message) for r in result.risks if r.key}
+    message = "allows images from quay.io too: tenants may pull images from there"
+    assert flagged == {
+        ("allowlist-widened", b, "ClusterPolicy", f"genplat-image-registry-{s}", message)
+        for b in ("dev/dev-eu", "prod/prod-eu")
+        for s in ("build", "workload")
+    } | {
+        ("allowlist-widened", "prod/prod-us", "ValidatingAdmissionPolicy", f"genplat-image-registry-{s}", message)
+        for s in ("build", "workload")
+    }
