@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.registry import Registry, run_genplat
+from genplat.diff import diff
+from tests.diff.examples import allow_docker_io_at_baseline, build, replace
+from tests.registry import Registry, package_and_push, run_genplat
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "blueprints"
 
@@ -30,22 +32,11 @@ BUNDLES = {
 ADDED_LINE = '+  e.ref == "docker.io" || e.ref.startsWith("docker.io/") ||'
 
 
-def _replace(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{path.name}: {old!r}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
 def loosen(project: Path) -> None:
     platform = project / "blueprints/platform.yaml"
-    _replace(
-        platform,
-        "allowedRegistries: [ghcr.io/acme, registry.acme.example]\n",
-        "allowedRegistries: [ghcr.io/acme, registry.acme.example, docker.io]\n",
-    )
-    _replace(platform, "podSecurity: {enforce: restricted,", "podSecurity: {enforce: baseline,")
-    _replace(platform, "    defaultDenyNetwork: true\n", "    defaultDenyNetwork: false\n")
-    _replace(
+    allow_docker_io_at_baseline(platform)
+    replace(platform, "    defaultDenyNetwork: true\n", "    defaultDenyNetwork: false\n")
+    replace(
         project / "blueprints/tenants/globex.yaml",
         "    developers: {groups: [globex-devs]}\n",
         "    developers: {groups: [globex-devs]}\n    viewers: {groups: ['system:authenticated']}\n",
@@ -126,27 +117,9 @@ def test_folder_diff_flags_the_four_risks_with_object_and_cluster(sides: Path) -
     assert "object-deleted" not in text and "Object deleted" not in md  # the allow policies go with default-deny
 
 
-def _push(project: Path, registry: Registry, tag: str) -> dict[str, str]:
-    assert run_genplat("package", cwd=project).returncode == 0
-    pushed = run_genplat(
-        "push",
-        "--registry",
-        f"{registry.host}/platform",
-        "--other-registry",
-        "--insecure",
-        "--tag",
-        tag,
-        "--format",
-        "json",
-        cwd=project,
-    )
-    assert pushed.returncode == 0, pushed.stderr
-    return {r["bundle"]: r["digest"] for r in json.loads(pushed.stdout)["pushed"]}
-
-
 @pytest.mark.parametrize("bundle", ["dev/dev-eu", "prod/prod-us"])  # Kyverno policies; native admission
 def test_oci_diff_flags_the_four_risks_with_object_and_cluster(sides: Path, registry: Registry, bundle: str) -> None:
-    base, head = _push(sides / "base", registry, "base"), _push(sides / "head", registry, "head")
+    base, head = package_and_push(sides / "base", registry, "base"), package_and_push(sides / "head", registry, "head")
     name = bundle.replace("/", "-")
     assert base[name] != head[name]
     repo = f"{registry.host}/platform/{name}"
@@ -170,18 +143,14 @@ def test_oci_diff_flags_the_four_risks_with_object_and_cluster(sides: Path, regi
 
 def test_legacy_cluster_policies_flag_the_widened_allowlist_too(tmp_path: Path) -> None:
     """Clusters on Kyverno before 1.17 get ClusterPolicy objects: the same rule inputs, the same flag."""
-    from genplat.diff import diff
-
-    from .examples import build
-
     for side in ("base", "head"):
         shutil.copytree(EXAMPLES, tmp_path / side / "blueprints")
-        _replace(
+        replace(
             tmp_path / side / "blueprints/platform.yaml",
             "    requireLimits: true\n",
             "    requireLimits: true\n    kyverno: {policyKind: ClusterPolicy}\n",
         )
-    _replace(
+    replace(
         tmp_path / "head/blueprints/platform.yaml",
         "allowedRegistries: [ghcr.io/acme, registry.acme.example]\n",
         "allowedRegistries: [ghcr.io/acme, registry.acme.example, quay.io]\n",
