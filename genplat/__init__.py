@@ -22,8 +22,17 @@ if t.TYPE_CHECKING:
     from genplat.core.objects import Origin, RenderedObject
     from genplat.loader.project import Blueprint, Project, load_project
     from genplat.packaging.bundles import Packaged
-    from genplat.pipeline import BuildOptions, BuildResult, RenderOptions, RenderResult, build, check, package, render
-    from genplat.validation import validate
+    from genplat.pipeline import (
+        BuildOptions,
+        BuildResult,
+        RenderOptions,
+        RenderResult,
+        build,
+        check,
+        package,
+        render,
+        validate,
+    )
 
 # Public name → the module that defines it.
 _EXPORTS = {
@@ -39,7 +48,7 @@ _EXPORTS = {
     "Blueprint": "genplat.loader.project",
     "Project": "genplat.loader.project",
     "load_project": "genplat.loader.project",
-    "validate": "genplat.validation",
+    "validate": "genplat.pipeline",
     "RenderOptions": "genplat.pipeline",
     "RenderResult": "genplat.pipeline",
     "render": "genplat.pipeline",
