@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import typing as t
 
 from genplat.core.diagnostics import Diagnostic
 from genplat.core.readers import as_dict, as_list, as_str, listing
-from genplat.core.suggest import did_you_mean
+from genplat.core.suggest import close_matches, did_you_mean
 from genplat.loader.project import Blueprint
 
 # Names of values that are secrets: a fixed ``value`` under such a name is a secret in the blueprint.
@@ -75,7 +74,7 @@ def check_offerings(bp: Blueprint) -> list[Diagnostic]:
             if (
                 isinstance(pname, str)
                 and pname not in used
-                and not difflib.get_close_matches(pname, misspelt, n=1, cutoff=0.6)
+                and not close_matches(pname, misspelt)
             ):
                 out.append(
                     bp.diagnostic(
