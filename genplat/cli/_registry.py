@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import yaml
 
-from genplat.core.errors import GenplatError, UsageError
+from genplat.core.errors import UsageError
 from genplat.loader.project import PLATFORM_FILE
 from genplat.publish.auth import Credentials, resolve_credentials
 from genplat.publish.registry import DEFAULT_TIMEOUT, RegistryClient
@@ -72,7 +72,7 @@ def blueprint_registry(blueprints: Path) -> str | None:
     except FileNotFoundError:
         return None
     except yaml.YAMLError as exc:
-        raise GenplatError(f"{path}: not valid YAML ({exc.__class__.__name__}); pass --registry") from exc
+        raise UsageError(f"{path}: not valid YAML ({exc.__class__.__name__}); fix it (genplat validate shows where) or pass --registry") from exc
     spec = doc.get("spec") if isinstance(doc, dict) else None
     reg = spec.get("registry") if isinstance(spec, dict) else None
     return reg if isinstance(reg, str) and reg else None
