@@ -29,7 +29,7 @@ from genplat.authoring._paths import (
     show,
 )
 from genplat.authoring._project_check import new_errors, validate_with
-from genplat.authoring._roundtrip import RoundTrip, minimal_patch
+from genplat.authoring._roundtrip import RoundTrip, minimal_patch, needs_quotes
 from genplat.authoring._schema_paths import types_at
 from genplat.core.diagnostics import Diagnostic
 from genplat.core.errors import UsageError
@@ -96,16 +96,6 @@ def _read_value(text: str, expected: set[str]) -> t.Any:
     if "string" in expected and kind != "string":
         return text
     return value
-
-
-def needs_quotes(value: str) -> bool:
-    if value == "":
-        return True
-    try:
-        back = RoundTrip.make().load(value)
-    except YAMLError:
-        return True
-    return not isinstance(back, str) or back != value
 
 
 def _styled(old: t.Any, new: t.Any) -> t.Any:
