@@ -11,6 +11,7 @@ typed, so ``spec.kubernetesVersion=1.34`` means the string ``"1.34"``.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import typing as t
 from pathlib import Path
 
@@ -39,6 +40,28 @@ from genplat.loader.project import blueprint_folder_of, load_project
 _KINDS = {"Platform": "platform", "Tenant": "tenant"}
 
 
+def kind_of(data: t.Any) -> str | None:
+    """The schema name ("platform", "tenant") of a loaded blueprint document."""
+    return _KINDS.get(str(data.get("kind"))) if isinstance(data, dict) else None
+
+
+def line_changes(original: str, new: str) -> tuple[int, int]:
+    """Lines added and removed between two texts: the common start and end set aside, then a line diff
+    of the rest (so an inserted item counts its own lines, as git's minimal diff does)."""
+    a, b = original.splitlines(), new.splitlines()
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    a, b = a[head : len(a) - tail], b[head : len(b) - tail]
+    if not a or not b:
+        return len(b), len(a)
+    same = sum(block.size for block in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks())
+    return len(b) - same, len(a) - same
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Assignment:
     path: tuple[Step, ...]
@@ -54,10 +77,16 @@ class EditResult:
     original: str
     text: str  # the new content (== original when nothing changed)
     findings: list[Diagnostic]  # errors the edit would add: when any, nothing may be written
+    notes: list[str] = dataclasses.field(default_factory=list)  # what the command chose for the user
 
     @property
     def changed(self) -> bool:
         return self.text != self.original
+
+    @property
+    def line_changes(self) -> tuple[int, int]:
+        """(added, removed) lines, as ``git diff --numstat`` counts them."""
+        return line_changes(self.original, self.text)
 
     @property
     def ok(self) -> bool:
@@ -81,7 +110,7 @@ def parse_assignment(text: str) -> Assignment:
     )
 
 
-def _read_value(text: str, expected: set[str]) -> t.Any:
+def read_value(text: str, expected: set[str]) -> t.Any:
     try:
         value = RoundTrip.make().load(text) if text.strip() else None
     except YAMLError:
@@ -122,7 +151,7 @@ def _assign(data: t.Any, a: Assignment, kind: str | None) -> None:
                 raise PathError(f"{show(steps[:n]) or 'the document'} is not a mapping, so it has no key {step.name!r}")
             if last:
                 expected = types_at(kind, json_steps(data, steps)) if kind else set()
-                node[step.name] = _styled(node.get(step.name), _read_value(a.text, expected))
+                node[step.name] = _styled(node.get(step.name), read_value(a.text, expected))
                 return
             if step.name not in node or node[step.name] is None:
                 if not isinstance(steps[n + 1], Key):
@@ -138,7 +167,7 @@ def _assign(data: t.Any, a: Assignment, kind: str | None) -> None:
                 raise PathError(f"{show(steps[:n])} has {what}", hint=f"items: {_names(node)}")
             if last:
                 expected = types_at(kind, json_steps(data, steps)) if kind else set()
-                node[i] = _styled(node[i], _read_value(a.text, expected))
+                node[i] = _styled(node[i], read_value(a.text, expected))
                 return
             node = node[i]
 
@@ -155,7 +184,7 @@ def edit_text(original: str, assignments: t.Sequence[Assignment]) -> str:
     if not isinstance(rt.data, dict):
         raise UsageError("the file does not hold a blueprint (a mapping with apiVersion, kind, metadata and spec)")
     before = rt.dump()
-    kind = _KINDS.get(str(rt.data.get("kind")))
+    kind = kind_of(rt.data)
     for a in assignments:
         _assign(rt.data, a, kind)
     return minimal_patch(original, before, rt.dump())

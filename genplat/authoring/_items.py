@@ -75,7 +75,11 @@ def cluster_item(
     copied = [
         k for k in ("provider", "region", "capabilities") if k in item and not _given(k, provider, region, capabilities)
     ]
-    note = f"{', '.join(copied)} as cluster {model_name!r}" if copied and model_name else None
+    note = (
+        f"copied {', '.join(copied)} from cluster {model_name!r} (choose with --like, --provider, --region, --capability)"
+        if copied and model_name
+        else None
+    )
     return item, note
 
 

@@ -36,6 +36,18 @@ class Where:
     after: Index | Named | None = None
     at: int | None = None
 
+    @classmethod
+    def of(cls, *, before: str | None = None, after: str | None = None, at: int | None = None) -> Where:
+        """From the command line: a name, ``[name]`` or ``[N]`` for --before and --after."""
+
+        def selector(text: str | None) -> Index | Named | None:
+            if text is None:
+                return None
+            text = text.strip().removeprefix("[").removesuffix("]")
+            return Index(int(text)) if text.lstrip("-").isdigit() else Named(text)
+
+        return cls(before=selector(before), after=selector(after), at=at)
+
     def index(self, items: list[t.Any], what: str) -> int:
         if self.at is not None:
             if not 0 <= self.at <= len(items):

@@ -22,6 +22,22 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "edit:set_image_command",
         "Set the IMAGE of SERVICE in the blueprint of TENANT (for bots: Renovate-style bumps).",
     ),
+    "add": (
+        "lists:add_command",
+        "Add ITEM to the list at PATH in a blueprint FILE (last, unless --before, --after or --at).",
+    ),
+    "remove": (
+        "lists:remove_command",
+        "Remove the list item PATH names from a blueprint FILE, e.g. spec.services[web].",
+    ),
+    "move": (
+        "lists:move_command",
+        "Move the list item PATH names in a blueprint FILE (--before NAME, --after NAME or --at N; default last).",
+    ),
+    "env": ("grow:env_command", "Add or remove environments of the platform."),
+    "cluster": ("grow:cluster_command", "Add or remove clusters of an environment."),
+    "service": ("grow:service_command", "Add or remove services of a tenant."),
+    "resource": ("grow:resource_command", "Add or remove resources (offering instances) of a tenant."),
     "fmt": ("fmt", "Write blueprints in canonical form: keys in schema order, two-space indentation."),
     "validate": ("validate", "Check blueprints against their schemas and each other."),
     "render": ("render", "Print the manifests a build would write to stdout, nothing to disk."),

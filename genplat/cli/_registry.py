@@ -72,7 +72,9 @@ def blueprint_registry(blueprints: Path) -> str | None:
     except FileNotFoundError:
         return None
     except yaml.YAMLError as exc:
-        raise UsageError(f"{path}: not valid YAML ({exc.__class__.__name__}); fix it (genplat validate shows where) or pass --registry") from exc
+        raise UsageError(
+            f"{path}: not valid YAML ({exc.__class__.__name__}); fix it (genplat validate shows where) or pass --registry"
+        ) from exc
     spec = doc.get("spec") if isinstance(doc, dict) else None
     reg = spec.get("registry") if isinstance(spec, dict) else None
     return reg if isinstance(reg, str) and reg else None

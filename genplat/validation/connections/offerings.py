@@ -71,11 +71,7 @@ def check_offerings(bp: Blueprint) -> list[Diagnostic]:
         # A patch reading a misspelt parameter is reported as unknown-parameter, with the name it meant.
         misspelt = [u for u in used if "." not in u and u not in params]
         for pname in params:
-            if (
-                isinstance(pname, str)
-                and pname not in used
-                and not close_matches(pname, misspelt)
-            ):
+            if isinstance(pname, str) and pname not in used and not close_matches(pname, misspelt):
                 out.append(
                     bp.diagnostic(
                         "unused-parameter",
