@@ -24,7 +24,8 @@ def _project(ctx: click.Context) -> Project | None:
     given: str | None = None
     c: click.Context | None = ctx
     while c is not None and given is None:
-        given = c.params.get("project_dir") or None
+        found = c.params.get("project_dir") or c.params.get("project")  # -C DIR (or diff's and build's PROJECT)
+        given = str(found) if found else None
         c = c.parent
     try:
         found = find_project(Path(given) if given else Path("."))

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from genplat import loader, validation
+from genplat import loader
 from genplat.cli._common import format_option, project_option, report, resolve_project
 from genplat.loader import blueprint_folder, find_project
 from genplat.loader.project import PLATFORM_FILE, blueprint_folder_of
@@ -32,6 +32,9 @@ def command(paths: tuple[str, ...], project_dir: str | None, max_file_size: int,
     The guardrails that depend only on blueprint values (allowed registries, pinned image tags,
     a supported kubernetesVersion) run here too, so validate fails wherever build would.
     """
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat import validation
+
     if project_dir is not None and paths:
         raise click.UsageError("give -C DIR or PATHS, not both")
     targets = list(paths) or [str(blueprint_folder(resolve_project(project_dir)))]
