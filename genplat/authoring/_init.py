@@ -21,6 +21,7 @@ from pathlib import Path
 from genplat.authoring._edit import Assignment, edit_text
 from genplat.authoring._files import write_file
 from genplat.authoring._paths import Key
+from genplat.authoring._roundtrip import needs_quotes
 from genplat.authoring._starter import FILES, KEEP_USERS, MARKER, MERGE_LINES
 from genplat.authoring._wheel import constraints, own_wheel, sha256
 from genplat.core.errors import UsageError
@@ -170,15 +171,19 @@ def pin_project(directory: Path) -> InitResult:
         result.kept.append((WORKFLOW, "it has no GENPLAT_WHEEL pin to update; install the wheel in it yourself"))
         return result
     pins = [
-        # JSON strings are YAML strings: a digest of digits only stays a string
-        Assignment((Key("env"), Key("GENPLAT_WHEEL")), json.dumps(wheel)),
-        Assignment((Key("env"), Key("GENPLAT_WHEEL_SHA256")), json.dumps(sha256(files[wheel]))),
+        Assignment((Key("env"), Key("GENPLAT_WHEEL")), _text(wheel)),
+        Assignment((Key("env"), Key("GENPLAT_WHEEL_SHA256")), _text(sha256(files[wheel]))),
     ]
     text = edit_text(original, pins)
     if text != original:
         write_file(workflow, text.encode("utf-8"))
         result.written.append(WORKFLOW)
     return result
+
+
+def _text(value: str) -> str:
+    """VALUE text that reads back as the string ``value`` (quoted only where YAML would read another type)."""
+    return json.dumps(value) if needs_quotes(value) else value
 
 
 def display(path: Path) -> str:
