@@ -83,6 +83,8 @@ class _Scanner:
         self.skip_deeper_than: int | None = None  # inside a block scalar (| or >)
         self.flow_depth = 0  # inside a flow collection continuing over lines
         self.quote: str | None = None  # inside a quoted string continuing over lines
+        # Quoted values not closed on their own line: (line, column, quote, the line where they close).
+        self.long_quotes: list[tuple[int, int, str, int]] = []
         # The last plain value where a key could be (``tier small``): a key at its column on the next
         # line means it was meant as a key.
         self.last_plain: tuple[int, int, str, _Block] | None = None
@@ -103,6 +105,8 @@ class _Scanner:
         if self.quote is not None:
             if _unescaped(stripped, self.quote):
                 self.quote = None
+                line, col, quote, _ = self.long_quotes[-1]
+                self.long_quotes[-1] = (line, col, quote, number)
             return None
         if self.flow_depth > 0:
             self.flow_depth += _balance(_strip_comment(stripped))
@@ -197,7 +201,7 @@ class _Scanner:
     def _content(self, number: int, col: int, rest: str, *, opens_map: bool) -> Explanation | None:
         m = _KEY.match(rest)
         if m is None:
-            self._open_value(_strip_comment(rest))
+            self._open_value(_strip_comment(rest), number, col)
             return None
         key = m.group("key")
         if opens_map:
@@ -214,10 +218,10 @@ class _Scanner:
                 f"the value of {_q(key)} holds ': ', which YAML reads as the start of another key",
                 f"put the value in quotes: {key}: {_quote(value)}",
             )
-        self._open_value(value)
+        self._open_value(value, number, col + m.end() + len(rest[m.end() :]) - len(rest[m.end() :].lstrip()))
         return None
 
-    def _open_value(self, value: str) -> None:
+    def _open_value(self, value: str, number: int = 0, col: int = 0) -> None:
         if not value:
             return
         if value[0] in "|>":
@@ -226,6 +230,7 @@ class _Scanner:
             self.flow_depth = max(_balance(value), 0)
         elif value[0] in "\"'" and not _unescaped(value[1:], value[0]):
             self.quote = value[0]
+            self.long_quotes.append((number, col + 1, value[0], 0))
 
     # --- what is wrong, in words ------------------------------------------------------------------
 
@@ -379,9 +384,20 @@ def explain(
             f"the '{opener}' on line {context_at[0]} (column {context_at[1]}) is never closed",
             f"close it with '{closer}' at the end of its entries",
         )
-    found = _Scanner(lines).run(problem_at[0])
+    scanner = _Scanner(lines)
+    found = scanner.run(problem_at[0])
     if found is not None:
         return found
+    if scanner.long_quotes:
+        # A quote left open runs on to the next quote, lines later, and YAML gives up somewhere after it.
+        line, col, quote, end = scanner.long_quotes[0]
+        until = f", so YAML reads on to line {end}" if end else ""
+        return Explanation(
+            line,
+            col,
+            f"the string opened with {quote} on line {line} (column {col}) is not closed on its line{until}",
+            f"end it with {quote} where the value ends",
+        )
     if "cannot start any token" in problem:
         ch = _char(lines, problem_at)
         if ch == "\t":

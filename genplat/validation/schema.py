@@ -150,11 +150,8 @@ def _to_diagnostics(bp: Blueprint, error: jsonschema.ValidationError) -> list[Di
             hint = f"YAML reads this as the number {value}; put it in quotes to keep the text as written"
         elif isinstance(value, str) and "list" in expected_s:
             hint = f"write a list: [{value}]"
-        return [
-            bp.diagnostic(
-                "schema-type", f"expected {expected_s}, got {_type_name(value)} {_short(value)}", path, hint=hint
-            )
-        ]
+        got = "nothing" if value is None else f"{_type_name(value)} {_short(value)}"
+        return [bp.diagnostic("schema-type", f"expected {expected_s}, got {got}", path, hint=hint)]
     if kw in ("enum", "const"):
         allowed = rule_value if kw == "enum" else [rule_value]
         return [
