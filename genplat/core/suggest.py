@@ -44,8 +44,8 @@ def is_typo(word: str, candidate: str) -> bool:
     if re.sub(r"[0-9]", "", a) == re.sub(r"[0-9]", "", b):
         return False  # only the digits differ: another numbered thing, not a typo
     d = distance(a, b)
-    if d > _limit(max(len(a), len(b))):
-        return False
+    if d > _limit(max(len(a), len(b))) or d >= max(len(a), len(b)):
+        return False  # too many edits, or nothing in common
     if d == 1:
         return True  # one character wrong, missing, extra or swapped
     parts_a, parts_b = _SEPARATORS.split(a), _SEPARATORS.split(b)
