@@ -30,7 +30,7 @@ from genplat.authoring._paths import (
     show,
 )
 from genplat.authoring._project_check import new_errors, validate_with
-from genplat.authoring._roundtrip import RoundTrip, minimal_patch, needs_quotes
+from genplat.authoring._roundtrip import RoundTrip, minimal_patch, needs_quotes, unreadable
 from genplat.authoring._schema_paths import types_at
 from genplat.core.diagnostics import Diagnostic
 from genplat.core.errors import UsageError
@@ -177,10 +177,7 @@ def edit_text(original: str, assignments: t.Sequence[Assignment]) -> str:
     try:
         rt = RoundTrip(original)
     except YAMLError as exc:
-        raise UsageError(
-            f"the file is not valid YAML, so it cannot be edited safely: {exc}".split("\n")[0],
-            hint="fix it first (genplat validate shows where)",
-        ) from exc
+        raise unreadable(exc) from exc
     if not isinstance(rt.data, dict):
         raise UsageError("the file does not hold a blueprint (a mapping with apiVersion, kind, metadata and spec)")
     before = rt.dump()

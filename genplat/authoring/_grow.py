@@ -30,7 +30,7 @@ from genplat.authoring._items import (
 )
 from genplat.authoring._lists import Where, insert, move, plain, remove, resolve_list
 from genplat.authoring._paths import Key, Named, Step, json_steps, parse_path, show
-from genplat.authoring._roundtrip import RoundTrip
+from genplat.authoring._roundtrip import RoundTrip, unreadable
 from genplat.authoring._schema_paths import types_at
 from genplat.core.errors import UsageError
 from genplat.core.suggest import did_you_mean
@@ -46,10 +46,7 @@ def _edit(file: Path, make: t.Callable[[str], str], notes: t.Sequence[str] = ())
     try:
         text = make(original)
     except YAMLError as exc:
-        raise UsageError(
-            f"{file}: not valid YAML, so it cannot be edited safely: {exc}".split("\n")[0],
-            hint="fix it first (genplat validate shows where)",
-        ) from exc
+        raise unreadable(exc, str(file)) from exc
     result = checked_edit(file, text, original)
     result.notes.extend(notes)
     return result

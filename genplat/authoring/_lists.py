@@ -312,6 +312,15 @@ def _finish(original: str, rt: RoundTrip, spliced: str | None, expected: t.Any, 
     return patched
 
 
+def _item(original: str, steps: t.Sequence[Step]) -> tuple[RoundTrip, Target, CommentedSeq, int]:
+    """The document, the list and the position of the item ``steps`` names (``spec.services[web]``)."""
+    rt = RoundTrip(original)
+    target = resolve_list(rt.data, steps[:-1])
+    if target.node is None:
+        raise PathError(f"{show(steps[:-1])} does not exist")
+    return rt, target, target.node, _selected(target.node, steps)
+
+
 def _selected(seq: CommentedSeq, steps: t.Sequence[Step]) -> int:
     if not steps or isinstance(steps[-1], Key):
         raise PathError(
@@ -455,12 +464,7 @@ def _key_before(parent: t.Any, key: str, kind: str | None, path: list[str | int]
 
 def remove(original: str, steps: t.Sequence[Step]) -> str:
     """The text without the list item ``steps`` names (``spec.services[web]``); an emptied list is ``[]``."""
-    rt = RoundTrip(original)
-    target = resolve_list(rt.data, steps[:-1])
-    seq = target.node
-    if seq is None:
-        raise PathError(f"{show(steps[:-1])} does not exist")
-    index = _selected(seq, steps)
+    rt, target, seq, index = _item(original, steps)
     expected = plain(rt.data)
     _plain_list(expected, steps[:-1]).pop(index)
     lines = original.splitlines(keepends=True)
@@ -486,12 +490,7 @@ def remove(original: str, steps: t.Sequence[Step]) -> str:
 
 def move(original: str, steps: t.Sequence[Step], where: Where) -> str:
     """The text with the list item ``steps`` names moved: its lines, comments and all, unchanged."""
-    rt = RoundTrip(original)
-    target = resolve_list(rt.data, steps[:-1])
-    seq = target.node
-    if seq is None:
-        raise PathError(f"{show(steps[:-1])} does not exist")
-    index = _selected(seq, steps)
+    rt, _, seq, index = _item(original, steps)
     to = where.index([x for i, x in enumerate(seq) if i != index], show(steps[:-1]))
     expected = plain(rt.data)
     moved = _plain_list(expected, steps[:-1])

@@ -12,6 +12,8 @@ import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from genplat.core.errors import UsageError
+
 _KEY_LINE = re.compile(r"^( *)[^\s#-][^#]*:\s*(#.*)?$")
 _DASH_LINE = re.compile(r"^( *)- ")
 
@@ -53,6 +55,14 @@ class RoundTrip:
 
 
 _RESOLVER = yaml.resolver.Resolver()
+
+
+def unreadable(exc: YAMLError, where: str = "the file") -> UsageError:
+    """The usage error for a file an edit cannot read: it is not touched, and validate says where it breaks."""
+    return UsageError(
+        f"{where} is not valid YAML, so it cannot be edited safely: {exc}".split("\n")[0],
+        hint="fix it first (genplat validate shows where)",
+    )
 
 
 def needs_quotes(value: str) -> bool:

@@ -191,8 +191,7 @@ env:
   GENPLAT_WHEEL_SHA256: {sha256}
 
 jobs:
-  review:
-    if: github.event_name == 'pull_request'
+  genplat:
     runs-on: ubuntu-latest
     permissions:
       contents: read
@@ -200,7 +199,7 @@ jobs:
     steps:
       - uses: actions/checkout@v4
         with:
-          fetch-depth: 0 # genplat diff reads the base commit's blueprints from git
+          fetch-depth: 0 # genplat diff reads the base commit's blueprints; the provenance records the commit
       - uses: actions/setup-python@v5
         with:
           python-version: "3.12"
@@ -210,9 +209,10 @@ jobs:
           pip install --constraint .genplat/constraints.txt "$GENPLAT_WHEEL"
       - name: Validate blueprints
         run: genplat validate
-      - name: Committed output is what the blueprints render
+      - name: Committed output is what the blueprints render (the digests out/_gitops/ pins)
         run: genplat build --check
       - name: Diff against the base branch
+        if: github.event_name == 'pull_request'
         env:
           BASE_SHA: ${{ github.event.pull_request.base.sha }}
         run: |
@@ -220,7 +220,7 @@ jobs:
           cat genplat-diff.md >> "$GITHUB_STEP_SUMMARY"
       - name: Post or update the diff comment
         # Pull requests from forks get a read-only token: the job summary above still has the report.
-        if: github.event.pull_request.head.repo.full_name == github.repository
+        if: github.event_name == 'pull_request' && github.event.pull_request.head.repo.full_name == github.repository
         uses: actions/github-script@v7
         with:
           script: |
@@ -237,26 +237,11 @@ jobs:
             } else {
               await github.rest.issues.createComment({ owner, repo, issue_number, body });
             }
-
-  package:
-    if: github.event_name == 'push'
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          fetch-depth: 0 # the provenance records the commit
-      - uses: actions/setup-python@v5
-        with:
-          python-version: "3.12"
-      - name: Install the pinned genplat
-        run: |
-          echo "$GENPLAT_WHEEL_SHA256  $GENPLAT_WHEEL" | sha256sum --check --strict
-          pip install --constraint .genplat/constraints.txt "$GENPLAT_WHEEL"
-      - name: Committed output is what the blueprints render (the digests out/_gitops/ pins)
-        run: genplat build --check
       - name: Package each cluster's bundle as an OCI artifact
+        if: github.event_name == 'push'
         run: genplat package --provenance
-      - uses: actions/upload-artifact@v4
+      - if: github.event_name == 'push'
+        uses: actions/upload-artifact@v4
         with:
           name: bundles
           path: out/.oci/

@@ -5,6 +5,7 @@ Each is one list edit (see ``genplat add``), validated with the whole project be
 
 from __future__ import annotations
 
+import functools
 import typing as t
 from pathlib import Path
 
@@ -38,37 +39,48 @@ def _common(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
 
 
 def _cluster_options(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
-    f = click.option(
-        "--capability",
-        "capabilities",
-        multiple=True,
-        type=click.Choice(cluster_enum("capabilities")),
-        help="What runs on the cluster (repeatable) [default: as the cluster copied].",
-    )(f)
-    f = click.option("--region", default=None, help="Its region [default: as the cluster copied, same provider].")(f)
-    f = click.option(
-        "--provider",
-        type=click.Choice(cluster_enum("provider")),
-        default=None,
-        help="Where it runs [default: as the cluster copied].",
-    )(f)
-    return click.option(
-        "--like",
-        metavar="CLUSTER",
-        default=None,
-        shell_complete=complete_all_clusters,
-        help="Copy provider, region and capabilities from this cluster [default: the environment's first, else "
-        "the platform's first].",
-    )(f)
+    """--like, --provider, --region and --capability, handed to the command as one ``cluster`` argument."""
 
+    @functools.wraps(f)
+    def command(
+        *args: t.Any,
+        like: str | None,
+        provider: str | None,
+        region: str | None,
+        capabilities: tuple[str, ...],
+        **kwargs: t.Any,
+    ) -> t.Any:
+        # deferred: the authoring package loads ruamel and the schemas; completion imports this module without them
+        from genplat.authoring import ClusterOptions
 
-def _cluster(
-    like: str | None, provider: str | None, region: str | None, capabilities: tuple[str, ...]
-) -> ClusterOptions:
-    # deferred: the authoring package loads ruamel and the schemas; completion imports this module without them
-    from genplat.authoring import ClusterOptions
+        return f(*args, cluster=ClusterOptions(like, provider, region, capabilities), **kwargs)
 
-    return ClusterOptions(like=like, provider=provider, region=region, capabilities=capabilities)
+    for option in (
+        click.option(
+            "--capability",
+            "capabilities",
+            multiple=True,
+            type=click.Choice(cluster_enum("capabilities")),
+            help="What runs on the cluster (repeatable) [default: as the cluster copied].",
+        ),
+        click.option("--region", default=None, help="Its region [default: as the cluster copied, same provider]."),
+        click.option(
+            "--provider",
+            type=click.Choice(cluster_enum("provider")),
+            default=None,
+            help="Where it runs [default: as the cluster copied].",
+        ),
+        click.option(
+            "--like",
+            metavar="CLUSTER",
+            default=None,
+            shell_complete=complete_all_clusters,
+            help="Copy provider, region and capabilities from this cluster [default: the environment's first, "
+            "else the platform's first].",
+        ),
+    ):
+        command = option(command)
+    return command
 
 
 def _done(result: EditResult, fmt: str | None, dry_run: bool) -> None:
@@ -85,18 +97,15 @@ def env_command() -> None:
 
 @env_command.command("add")
 @click.argument("name")
-@click.option("--cluster", default=None, help="Name of its first cluster [default: NAME-1].")
+@click.option("--cluster", "first", default=None, help="Name of its first cluster [default: NAME-1].")
 @click.option("--description", default=None, help="What the environment is for.")
 @_cluster_options
 @_common
 def env_add(
     name: str,
-    cluster: str | None,
+    first: str | None,
     description: str | None,
-    like: str | None,
-    provider: str | None,
-    region: str | None,
-    capabilities: tuple[str, ...],
+    cluster: ClusterOptions,
     project_dir: str | None,
     dry_run: bool,
     fmt: str | None,
@@ -110,8 +119,7 @@ def env_add(
     # deferred: the authoring package loads ruamel and the schemas; completion imports this module without them
     from genplat.authoring import add_environment
 
-    options = _cluster(like, provider, region, capabilities)
-    result = add_environment(_root(project_dir), name, cluster=cluster, description=description, options=options)
+    result = add_environment(_root(project_dir), name, cluster=first, description=description, options=cluster)
     _done(result, fmt, dry_run)
 
 
@@ -140,15 +148,7 @@ def cluster_command() -> None:
 @_cluster_options
 @_common
 def cluster_add(
-    env: str,
-    name: str,
-    like: str | None,
-    provider: str | None,
-    region: str | None,
-    capabilities: tuple[str, ...],
-    project_dir: str | None,
-    dry_run: bool,
-    fmt: str | None,
+    env: str, name: str, cluster: ClusterOptions, project_dir: str | None, dry_run: bool, fmt: str | None
 ) -> None:
     """Add cluster NAME to environment ENV.
 
@@ -158,7 +158,7 @@ def cluster_add(
     # deferred: the authoring package loads ruamel and the schemas; completion imports this module without them
     from genplat.authoring import add_cluster
 
-    _done(add_cluster(_root(project_dir), env, name, _cluster(like, provider, region, capabilities)), fmt, dry_run)
+    _done(add_cluster(_root(project_dir), env, name, cluster), fmt, dry_run)
 
 
 @cluster_command.command("remove")

@@ -58,10 +58,14 @@ def test_init_tenant_new_build_check_package_in_an_empty_folder(starter: Path) -
     )
     assert {"out/.oci/", "out/.genplat/"} <= set((starter / ".gitignore").read_text().split())
     workflow = yaml.safe_load((starter / ".github" / "workflows" / "genplat.yaml").read_text())
-    review = [s.get("run", "") for s in workflow["jobs"]["review"]["steps"]]
-    assert "genplat validate" in review and "genplat build --check" in review
-    assert any("genplat diff" in r and "--format markdown" in r for r in review)
-    assert "genplat package --provenance" in [s.get("run") for s in workflow["jobs"]["package"]["steps"]]
+    steps = workflow["jobs"]["genplat"]["steps"]
+    runs = [s.get("run", "") for s in steps]
+    assert "genplat validate" in runs and "genplat build --check" in runs
+    diff = next(s for s in steps if "genplat diff" in s.get("run", ""))
+    assert "--format markdown" in diff["run"] and diff["if"] == "github.event_name == 'pull_request'"
+    assert (
+        next(s for s in steps if s.get("run") == "genplat package --provenance")["if"] == "github.event_name == 'push'"
+    )
     assert "What to change first" in (starter / "README.md").read_text()
 
 

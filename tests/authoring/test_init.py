@@ -141,7 +141,7 @@ def test_the_workflows_install_step_works_as_written(repo: Path, tmp_path: Path)
     ok("init")
     workflow = yaml.safe_load((repo / ".github" / "workflows" / "genplat.yaml").read_text())
     install = next(
-        s["run"] for s in workflow["jobs"]["review"]["steps"] if s.get("name") == "Install the pinned genplat"
+        s["run"] for s in workflow["jobs"]["genplat"]["steps"] if s.get("name") == "Install the pinned genplat"
     )
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
