@@ -155,7 +155,10 @@ def _assign(data: t.Any, a: Assignment, kind: str | None) -> None:
                 return
             if step.name not in node or node[step.name] is None:
                 if not isinstance(steps[n + 1], Key):
-                    raise PathError(f"{where} does not exist, so it has no list items", hint="create the list first")
+                    raise PathError(
+                        f"{where} does not exist, so it has no list items",
+                        hint=f"add the first with genplat add FILE {where} ITEM",
+                    )
                 node[step.name] = CommentedMap()
             node = node[step.name]
         else:
@@ -164,7 +167,12 @@ def _assign(data: t.Any, a: Assignment, kind: str | None) -> None:
             i = find_item(node, step)
             if i is None:
                 what = f"no item named {step.name!r}" if isinstance(step, Named) else f"no position {step.position}"
-                raise PathError(f"{show(steps[:n])} has {what}", hint=f"items: {_names(node)}")
+                add = (
+                    f"; to add one: genplat add FILE {show(steps[:n])} '{{name: {step.name}, …}}'"
+                    if isinstance(step, Named)
+                    else ""
+                )
+                raise PathError(f"{show(steps[:n])} has {what}", hint=f"items: {_names(node)}{add}")
             if last:
                 expected = types_at(kind, json_steps(data, steps)) if kind else set()
                 node[i] = _styled(node[i], read_value(a.text, expected))
