@@ -20,6 +20,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
 from genplat.authoring._paths import (
+    Index,
     Key,
     Named,
     PathError,
@@ -34,7 +35,7 @@ from genplat.authoring._roundtrip import RoundTrip, minimal_patch, needs_quotes,
 from genplat.authoring._schema_paths import types_at
 from genplat.core.diagnostics import Diagnostic
 from genplat.core.errors import UsageError
-from genplat.core.suggest import did_you_mean
+from genplat.core.suggest import close_matches, did_you_mean
 from genplat.loader.project import blueprint_folder_of, load_project
 
 _KINDS = {"Platform": "platform", "Tenant": "tenant"}
@@ -140,6 +141,17 @@ def _names(items: list[t.Any]) -> str:
     return ", ".join(names) if names else f"positions 0–{len(items) - 1}" if items else "the list is empty"
 
 
+def _missing_item_hint(items: list[t.Any], step: Index | Named, where: t.Sequence[Step]) -> str:
+    """A typo of an item's name gets "did you mean"; another name, the items and how to add it."""
+    if isinstance(step, Named):
+        names = [str(i.get("name")) for i in items if isinstance(i, dict) and i.get("name") is not None]
+        close = close_matches(step.name, names)
+        if close:
+            return f"did you mean [{close[0]}]?"
+        return f"items: {_names(items)}; to add one: genplat add FILE {show(where)} '{{name: {step.name}, …}}'"
+    return f"items: {_names(items)}"
+
+
 def _assign(data: t.Any, a: Assignment, kind: str | None) -> None:
     node = data
     steps = a.path
@@ -167,12 +179,7 @@ def _assign(data: t.Any, a: Assignment, kind: str | None) -> None:
             i = find_item(node, step)
             if i is None:
                 what = f"no item named {step.name!r}" if isinstance(step, Named) else f"no position {step.position}"
-                add = (
-                    f"; to add one: genplat add FILE {show(steps[:n])} '{{name: {step.name}, …}}'"
-                    if isinstance(step, Named)
-                    else ""
-                )
-                raise PathError(f"{show(steps[:n])} has {what}", hint=f"items: {_names(node)}{add}")
+                raise PathError(f"{show(steps[:n])} has {what}", hint=_missing_item_hint(node, step, steps[:n]))
             if last:
                 expected = types_at(kind, json_steps(data, steps)) if kind else set()
                 node[i] = _styled(node[i], read_value(a.text, expected))
