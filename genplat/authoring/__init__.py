@@ -13,10 +13,11 @@ byte-identical.
 
 Modules: ``_roundtrip`` (ruamel set-up, minimal patches), ``_paths`` (``spec.services[checkout].image``),
 ``_schema_paths`` (what the schema expects at a path), ``_edit`` (set, set-image), ``_lists`` (list
-items on the text), ``_items`` (the items growth commands write), ``_grow`` (add, remove, move and the
-growth commands), ``_fmt`` (canonical order), ``_project_check`` (validate a project with files
-replaced), ``_starter`` and ``_init`` (``genplat init``), ``_tenant`` (``genplat tenant new``),
-``_reference`` (docs/reference.md).
+items edited on the text), ``_blocks`` (where an item's lines begin and end; new values in the file's
+style), ``_items`` (the items growth commands write), ``_grow`` (add, remove, move and the growth
+commands), ``_fmt`` (canonical order), ``_project_check`` (validate a project with files replaced),
+``_starter``, ``_init`` and ``_wheel`` (``genplat init`` and the wheel CI installs), ``_tenant``
+(``genplat tenant new``), ``_reference`` (docs/reference.md).
 """
 
 from __future__ import annotations
