@@ -18,7 +18,14 @@ import typing as t
 
 if t.TYPE_CHECKING:
     from genplat.core.diagnostics import Diagnostic, Severity
-    from genplat.core.errors import FindingsError, GenplatError, RegistryError, ToolNotFoundError, UsageError
+    from genplat.core.errors import (
+        FindingsError,
+        GenplatError,
+        OutdatedError,
+        RegistryError,
+        ToolNotFoundError,
+        UsageError,
+    )
     from genplat.core.objects import Origin, RenderedObject
     from genplat.loader.project import Blueprint, Project, load_project
     from genplat.packaging.bundles import Packaged
@@ -40,6 +47,7 @@ _EXPORTS = {
     "Severity": "genplat.core.diagnostics",
     "FindingsError": "genplat.core.errors",
     "GenplatError": "genplat.core.errors",
+    "OutdatedError": "genplat.core.errors",
     "RegistryError": "genplat.core.errors",
     "ToolNotFoundError": "genplat.core.errors",
     "UsageError": "genplat.core.errors",

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
+from genplat.cli._choices import SPLITS
 from genplat.cli._common import default_format, format_option, project_option, resolve_project
+from genplat.cli._complete import complete_clusters, complete_environments, complete_tenants
 from genplat.core.diagnostics import has_errors
 from genplat.core.report import REPORTERS
-from genplat.pipeline import SPLITS, RenderOptions, compose, render
-from genplat.rendering.emit import dump_documents
 
 
 def selected(path: str, *, env: str | None, cluster: str | None, tenant: str | None) -> bool:
@@ -40,6 +40,9 @@ def render_to_stdout(
     fmt: str | None = None,
 ) -> int:
     """Render and check in memory, print the selected manifests; findings go to stderr. The exit code."""
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.pipeline import RenderOptions, render
+
     result = render(RenderOptions(project=project, split=split, max_file_size=max_file_size, crds=crds, jobs=jobs))
     code = _report_to_stderr(result.diagnostics, fmt)
     if code:
@@ -89,6 +92,10 @@ def composed_to_stdout(
     fmt: str | None = None,
 ) -> int:
     """What each selected tenant order composes, on stdout; findings go to stderr. The exit code."""
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.pipeline import RenderOptions, compose
+    from genplat.rendering.emit import dump_documents
+
     result = compose(RenderOptions(project=project, max_file_size=max_file_size, crds=crds))
     code = _report_to_stderr(result.diagnostics, fmt)
     if code:
@@ -124,9 +131,9 @@ def _report_to_stderr(diagnostics: list, fmt: str | None) -> int:  # type: ignor
 @click.command("render")
 @click.argument("project", required=False, type=click.Path(exists=True, file_okay=False))
 @project_option
-@click.option("--env", default=None, help="Only the bundles of this environment.")
-@click.option("--cluster", default=None, help="Only the bundle of this cluster.")
-@click.option("--tenant", default=None, help="Only this tenant's objects.")
+@click.option("--env", default=None, shell_complete=complete_environments, help="Only the bundles of this environment.")
+@click.option("--cluster", default=None, shell_complete=complete_clusters, help="Only the bundle of this cluster.")
+@click.option("--tenant", default=None, shell_complete=complete_tenants, help="Only this tenant's objects.")
 @click.option(
     "--crds",
     "crds",

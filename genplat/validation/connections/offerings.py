@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 import typing as t
 
 from genplat.core.diagnostics import Diagnostic, Severity
 from genplat.core.readers import as_dict, as_list, as_str, listing
-from genplat.core.suggest import did_you_mean
+from genplat.core.suggest import close_matches, did_you_mean
 from genplat.loader.project import Blueprint
 
 # Names of values that are secrets: a fixed ``value`` under such a name is a secret in the blueprint.
@@ -76,11 +75,7 @@ def check_offerings(bp: Blueprint) -> list[Diagnostic]:
         # A patch reading a misspelt parameter is reported as unknown-parameter, with the name it meant.
         misspelt = [u for u in used if "." not in u and u not in params]
         for pname in params:
-            if (
-                isinstance(pname, str)
-                and pname not in used
-                and not difflib.get_close_matches(pname, misspelt, n=1, cutoff=0.6)
-            ):
+            if isinstance(pname, str) and pname not in used and not close_matches(pname, misspelt):
                 out.append(
                     _warning(
                         bp.diagnostic(
