@@ -93,6 +93,7 @@ bench: venv
 	$(BIN)/python bench/diff_bench.py
 	$(BIN)/python bench/check_bench.py
 	$(BIN)/python bench/emit_bench.py
+	$(BIN)/python bench/completion_bench.py
 
 clean:
 	rm -rf $(VENV) $(LATEST) .pytest_cache

@@ -23,7 +23,19 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PHASES = ("fingerprint", "load", "validate", "resolve", "addons", "render", "check", "emit", "package", "write")
+PHASES = (
+    "fingerprint",
+    "load",
+    "validate",
+    "resolve",
+    "addons",
+    "compositions",
+    "render",
+    "check",
+    "emit",
+    "package",
+    "write",
+)
 DIGEST = "c7761e58969f7edd498186641b2021e8477e1bcd230de4cf3435242da4a40d14"
 
 

@@ -22,6 +22,7 @@ if t.TYPE_CHECKING:
         FetchError,
         FindingsError,
         GenplatError,
+        OutdatedError,
         RegistryError,
         ToolNotFoundError,
         UsageError,
@@ -29,8 +30,17 @@ if t.TYPE_CHECKING:
     from genplat.core.objects import Origin, RenderedObject
     from genplat.loader.project import Blueprint, Project, load_project
     from genplat.packaging.bundles import Packaged
-    from genplat.pipeline import BuildOptions, BuildResult, RenderOptions, RenderResult, build, check, package, render
-    from genplat.validation import validate
+    from genplat.pipeline import (
+        BuildOptions,
+        BuildResult,
+        RenderOptions,
+        RenderResult,
+        build,
+        check,
+        package,
+        render,
+        validate,
+    )
 
 # Public name → the module that defines it.
 _EXPORTS = {
@@ -39,6 +49,7 @@ _EXPORTS = {
     "FetchError": "genplat.core.errors",
     "FindingsError": "genplat.core.errors",
     "GenplatError": "genplat.core.errors",
+    "OutdatedError": "genplat.core.errors",
     "RegistryError": "genplat.core.errors",
     "ToolNotFoundError": "genplat.core.errors",
     "UsageError": "genplat.core.errors",
@@ -47,7 +58,7 @@ _EXPORTS = {
     "Blueprint": "genplat.loader.project",
     "Project": "genplat.loader.project",
     "load_project": "genplat.loader.project",
-    "validate": "genplat.validation",
+    "validate": "genplat.pipeline",
     "RenderOptions": "genplat.pipeline",
     "RenderResult": "genplat.pipeline",
     "render": "genplat.pipeline",

@@ -156,7 +156,7 @@ def make_build_checker(
                 key = (id(checker), o.api_version, o.name, repr(o.obj.get("spec")))
                 if key not in xrds:
                     xrds.add(key)
-                    out_setup.extend(checker.add_crds([(composite_crd(o.obj), str(o.origin))]))
+                    out_setup.extend(checker.add_crds([(composite_crd(o.obj), str(o.origin))], replace=True))
         setup = id(checker) not in reported
         reported.add(id(checker))
         out = list(out_setup)

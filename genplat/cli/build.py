@@ -4,10 +4,9 @@ from pathlib import Path
 
 import click
 
-from genplat.addons import FetchOptions
+from genplat.cli._choices import SPLITS
 from genplat.cli._common import fetch_options, format_option, project_option, report, resolve_project
 from genplat.cli.render import render_to_stdout
-from genplat.pipeline import SPLITS, BuildOptions, build
 
 
 @click.command("build")
@@ -93,6 +92,10 @@ def command(
     written; nothing is written unless every check passes; unchanged files are left alone. CRDs the
     add-on cache lacks are fetched as the lock says (--offline refuses instead).
     """
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.addons import FetchOptions
+    from genplat.pipeline import BuildOptions, build
+
     root = resolve_project(project_dir, project)
     if out_dir is not None and str(out_dir) == "-":
         if check_only:
@@ -106,7 +109,8 @@ def command(
                 max_file_size=max_file_size,
                 jobs=jobs,
                 fmt=fmt,
-                addons=FetchOptions(offline=offline, mirrors=mirrors),
+                offline=offline,
+                mirrors=mirrors,
             )
         )
     result = build(

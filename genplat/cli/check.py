@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import typing as t
 from pathlib import Path
 
 import click
 
-from genplat.addons import cluster_crds
-from genplat.checks.build import guardrail_context, namespaces_of
-from genplat.checks.guardrails import GuardrailContext
 from genplat.cli._common import format_option, project_option, report, resolve_project
 from genplat.core.diagnostics import sort_diagnostics
 from genplat.core.errors import FindingsError, UsageError
 from genplat.core.kube import available_versions, default_version
 from genplat.loader import blueprint_folder, find_project, load_project, output_folder
-from genplat.pipeline import check
-from genplat.resolver.model import resolve, resolve_platform
-from genplat.validation import validate
+
+if t.TYPE_CHECKING:
+    from genplat.checks.guardrails import GuardrailContext
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +36,10 @@ class CheckOptions:
 
 def guardrails_from_blueprints(directory: Path) -> GuardrailContext:
     """All guardrail rules apply when the blueprints are at hand: settings from the platform blueprint."""
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.checks.build import guardrail_context, namespaces_of
+    from genplat.resolver.model import resolve  # deferred, as above
+    from genplat.validation import validate  # deferred, as above
 
     project = load_project(str(directory))
     findings = [d for d in validate(project) if d.is_error]
@@ -61,6 +63,9 @@ def guardrails_from_blueprints(directory: Path) -> GuardrailContext:
 
 
 def execute(opts: CheckOptions) -> list:  # type: ignore[type-arg]
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.pipeline import check
+
     guardrails = guardrails_from_blueprints(opts.blueprints) if opts.blueprints is not None else None
     per_cluster = per_cluster_paths(opts) if opts.project is not None else None
     if per_cluster is None:
@@ -82,6 +87,11 @@ def per_cluster_paths(opts: CheckOptions) -> list[tuple[tuple[Path, ...], str, t
     """A locked project's out/ split by bundle: (paths, Kubernetes version, CRD files) for each cluster's
     folder, then the rest of out/ as given. None when the project has no add-on lock (or does not
     resolve): out/ is then checked as any folder."""
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.addons import cluster_crds
+    from genplat.resolver.model import resolve_platform  # deferred, as above
+    from genplat.validation import validate  # deferred, as above
+
     assert opts.project is not None
     loaded = load_project(blueprint_folder(opts.project))
     if loaded.platform is None or loaded.addon_lock is None or any(d.is_error for d in validate(loaded)):
