@@ -13,7 +13,7 @@ import dataclasses
 import typing as t
 from pathlib import Path
 
-from genplat.addons import FetchOptions, cluster_crds
+from genplat.addons import FetchOptions, cluster_crds, declared_crds
 from genplat.checks import make_build_checker
 from genplat.checks.checker import check_paths
 from genplat.checks.composed import check_orders
@@ -121,7 +121,11 @@ def render(options: RenderOptions) -> RenderResult:
         with timings.phase("addons"):
             crds = cluster_crds(platform, options.addons)  # each cluster's locked add-ons: their CRD files
         with timings.phase("compositions"):
-            findings.extend(compositions(platform, bundles, report_unchecked=True, cluster_crds=crds))
+            findings.extend(
+                compositions(
+                    platform, bundles, report_unchecked=True, cluster_crds=crds, declared=declared_crds(platform)
+                )
+            )
         checker = make_build_checker(platform, display_root, bundles=bundles, cluster_crds=crds)
     renderer = Renderer(platform, templates, split=options.split, display_root=display_root, checker=checker)
     rendered = render_bundles(renderer, bundles, jobs=jobs, timings=timings, findings=findings)
@@ -157,7 +161,7 @@ def validate(project: Project, *, crds: t.Sequence[Path] = (), addons: FetchOpti
     if crds:
         platform = dataclasses.replace(platform, crds=[*platform.crds, *(str(Path(p).resolve()) for p in crds)])
     own = cluster_crds(platform, addons)
-    return tidy([*findings, *compositions(platform, bundles, cluster_crds=own)])
+    return tidy([*findings, *compositions(platform, bundles, cluster_crds=own, declared=declared_crds(platform))])
 
 
 def compositions(
@@ -166,11 +170,14 @@ def compositions(
     *,
     report_unchecked: bool = False,
     cluster_crds: t.Mapping[str, t.Sequence[Path]] | None = None,
+    declared: t.Sequence[Path] = (),
 ) -> list[Diagnostic]:
     """What the offerings compose (at their lines) and, given the placements, every order composed with
     the tenant's values (at the tenant's lines), against each cluster's provider schemas: its locked
     add-ons' CRDs (``cluster_crds``) and crds:/--crds."""
-    schemas = provider_schemas(platform, crd_paths=blueprint_crd_paths(platform), cluster_crds=cluster_crds)
+    schemas = provider_schemas(
+        platform, crd_paths=blueprint_crd_paths(platform), cluster_crds=cluster_crds, declared=declared
+    )
     outcome = check_offerings(platform, schemas, report_unchecked=report_unchecked)
     found = list(outcome.diagnostics)
     if bundles is not None:

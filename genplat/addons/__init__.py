@@ -10,7 +10,7 @@ refusals as bundles (no traversal, links, devices or bombs); CRD files are store
 
 from __future__ import annotations
 
-from genplat.addons.lock import FetchOptions, LockResult, Wanted, cluster_crds, lock_addons, wanted
+from genplat.addons.lock import FetchOptions, LockResult, Wanted, cluster_crds, declared_crds, lock_addons, wanted
 from genplat.addons.mirrors import Mirror, Mirrors, parse_mirror
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "Mirrors",
     "Wanted",
     "cluster_crds",
+    "declared_crds",
     "lock_addons",
     "parse_mirror",
     "wanted",

@@ -85,6 +85,10 @@ def wanted(platform: PlatformModel) -> dict[tuple[str, str], Wanted]:
             key = (addon.name, addon.version, repr(addon.source))
             found.setdefault(key, []).append(cluster.bundle)
             sources[key] = addon.source
+    for addon in platform.addons.values():  # blessed by the platform, run by no cluster yet
+        key = (addon.name, addon.version, repr(addon.source))
+        found.setdefault(key, [])
+        sources[key] = addon.source
     out: dict[tuple[str, str], Wanted] = {}
     for (name, version, skey), clusters in found.items():
         if (name, version) in out:  # validation refuses one version from two sources; keep the first
@@ -189,17 +193,17 @@ def lock_addons(
 
 def cluster_crds(platform: PlatformModel, options: FetchOptions | None = None) -> dict[str, list[Path]]:
     """Bundle → the cached CRD files of the cluster's locked add-ons, filling a cold cache from the lock's
-    sources (checked against its digests). Clusters of a project without a lock are left out."""
+    sources (checked against its digests). Clusters of a project without a lock are left out. The files
+    of every add-on version the platform blesses are in the cache afterwards (:func:`declared_crds`)."""
     options = options or FetchOptions()
     if platform.addon_lock is None:
         return {}
     fetcher: Fetcher | None = None
     pending: dict[str, bytes] = {}
     entries: dict[tuple[str, str], LockEntry] = {}
-    for cluster in platform.clusters:
-        for addon in cluster.addons.values():
-            if addon.lock is not None:
-                entries[addon.lock.key] = addon.lock
+    for addon in [*(a for c in platform.clusters for a in c.addons.values()), *platform.addons.values()]:
+        if addon.lock is not None:
+            entries[addon.lock.key] = addon.lock
     base = Path(platform.blueprint.file).parent
     for entry in entries.values():
         if _cached(entry, base):
@@ -217,6 +221,13 @@ def cluster_crds(platform: PlatformModel, options: FetchOptions | None = None) -
         elif not cluster.addons:
             out[cluster.bundle] = []
     return out
+
+
+def declared_crds(platform: PlatformModel) -> list[Path]:
+    """The cached CRD files of every add-on version the platform blesses (``spec.addons``), run by a
+    cluster or not: what a Composition no cluster selects is checked against. Call after
+    :func:`cluster_crds`, which puts them in the cache."""
+    return [store.path_of(c.digest) for a in platform.addons.values() if a.lock is not None for c in a.lock.crds]
 
 
 def _cached(entry: LockEntry, base: Path) -> bool:
@@ -303,4 +314,4 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-__all__ = ["FetchOptions", "Fetched", "LockResult", "Wanted", "cluster_crds", "lock_addons", "wanted"]
+__all__ = ["FetchOptions", "Fetched", "LockResult", "Wanted", "cluster_crds", "declared_crds", "lock_addons", "wanted"]

@@ -7,15 +7,9 @@ from pathlib import Path
 
 import click
 
-from genplat.addons import FetchOptions, lock_addons
-from genplat.addons import store as addon_store
 from genplat.cli._common import fetch_options, format_option, project_option, report, resolve_project
-from genplat.core.addons import LOCK_FILE, catalog
-from genplat.core.diagnostics import has_errors
+from genplat.cli._complete import complete_clusters
 from genplat.core.errors import FindingsError
-from genplat.loader.project import blueprint_folder, load_project
-from genplat.resolver.model import resolve_platform
-from genplat.validation import validate
 
 
 @click.group("addons")
@@ -72,6 +66,9 @@ def lock(
     ${XDG_CACHE_HOME:-~/.cache}/genplat/addons/. Commit the lock: builds check each cluster's objects
     against exactly these versions.
     """
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.addons import FetchOptions, lock_addons
+
     root = resolve_project(project_dir, project)
     options = FetchOptions(offline=offline, mirrors=mirrors, ca_file=ca_file, timeout=timeout, max_size=max_size)
     try:
@@ -86,9 +83,11 @@ def lock(
             click.echo(f"  would lock {name} {version}", err=True)
             continue
         entry = next(e for e in result.entries if e.key == (name, version))
+        runs = (
+            f"for {', '.join(entry.clusters)}" if entry.clusters else "blessed by the platform, run by no cluster yet"
+        )
         click.echo(
-            f"  locked {name} {version}: {len(entry.crds)} CRD file(s), {len(entry.serves)} kind(s), "
-            f"for {', '.join(entry.clusters)}",
+            f"  locked {name} {version}: {len(entry.crds)} CRD file(s), {len(entry.serves)} kind(s), {runs}",
             err=True,
         )
     for name, version in result.removed:
@@ -113,10 +112,25 @@ def lock(
 @command.command("list")
 @click.argument("project", required=False, type=click.Path(exists=True, file_okay=False))
 @project_option
-@click.option("--cluster", "clusters", multiple=True, metavar="NAME", help="Only this cluster (repeatable).")
+@click.option(
+    "--cluster",
+    "clusters",
+    multiple=True,
+    metavar="NAME",
+    shell_complete=complete_clusters,
+    help="Only this cluster (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON document instead of a table.")
 def list_addons(project: str | None, project_dir: str | None, clusters: tuple[str, ...], as_json: bool) -> None:
     """Show each cluster's add-ons: version, where it is declared, source, and whether it is locked and cached."""
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.addons import store as addon_store
+    from genplat.core.addons import LOCK_FILE  # deferred, as above
+    from genplat.core.diagnostics import has_errors  # deferred, as above
+    from genplat.loader.project import blueprint_folder, load_project  # deferred, as above
+    from genplat.resolver.model import resolve_platform  # deferred, as above
+    from genplat.validation import validate  # deferred, as above
+
     root = blueprint_folder(resolve_project(project_dir, project))
     loaded = load_project(root)
     findings = [d for d in validate(loaded) if d.rule != "addon-not-locked"]
@@ -129,15 +143,23 @@ def list_addons(project: str | None, project_dir: str | None, clusters: tuple[st
     if unknown:
         raise click.UsageError(f"no cluster named {', '.join(sorted(unknown))} in the platform blueprint")
     rows = []
-    for cluster in platform.clusters:
-        if clusters and cluster.name not in clusters:
-            continue
-        for addon in cluster.addons.values():
+    run = {name for c in platform.clusters for name in c.addons}
+    places = [
+        (c.bundle, c.kubernetes_version, list(c.addons.values()))
+        for c in platform.clusters
+        if not clusters or c.name in clusters
+    ]
+    if not clusters:  # the platform's blessed versions that no cluster runs yet
+        places.append(
+            ("(no cluster)", platform.kubernetes_version, [a for n, a in platform.addons.items() if n not in run])
+        )
+    for bundle, kubernetes_version, addons in places:
+        for addon in addons:
             lock = addon.lock
             rows.append(
                 {
-                    "cluster": cluster.bundle,
-                    "kubernetesVersion": cluster.kubernetes_version,
+                    "cluster": bundle,
+                    "kubernetesVersion": kubernetes_version,
                     "addon": addon.name,
                     "version": addon.version,
                     "type": addon.type,
@@ -170,6 +192,9 @@ def list_addons(project: str | None, project_dir: str | None, clusters: tuple[st
 @click.option("--json", "as_json", is_flag=True, help="One JSON document instead of a table.")
 def show_catalog(as_json: bool) -> None:
     """Show the add-ons genplat knows: capability, default version and where their CRDs come from."""
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.core.addons import catalog
+
     entries = catalog()
     if as_json:
         doc = {

@@ -283,6 +283,21 @@ def resolve_cluster(
     return out
 
 
+def declared_addons(
+    spec: t.Mapping[str, t.Any], entries: t.Mapping[str, CatalogEntry], index: t.Mapping[str, int]
+) -> list[ClusterAddon]:
+    """The platform's blessed versions: every ``spec.addons`` item that gives a version, whether or not a
+    cluster runs it yet (a provider blessed for clusters that do not exist yet, say). They are locked too,
+    and what no cluster selects (a Composition for another cloud) is checked against them."""
+    out = []
+    for name, i in index.items():
+        entry = entries.get(name)
+        if entry is not None and entry.version:
+            path: PathT = ("spec", "addons", i)
+            out.append(ClusterAddon(name, entry.version, entry, path, (*path, "version")))
+    return out
+
+
 def cluster_capabilities(addons: t.Iterable[ClusterAddon]) -> frozenset[str]:
     """What the renderers may rely on: every capability the cluster's add-ons give."""
     return frozenset(a.entry.capability for a in addons if a.entry.capability)

@@ -10,7 +10,16 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from genplat.core.addons import AddonLock, LockEntry, Source, cluster_capabilities, platform_entries, resolve_cluster
+from genplat.core.addons import (
+    AddonLock,
+    ClusterAddon,
+    LockEntry,
+    Source,
+    cluster_capabilities,
+    declared_addons,
+    platform_entries,
+    resolve_cluster,
+)
 from genplat.core.merge import deep_merge
 from genplat.core.objects import Origin
 from genplat.core.pem import signing_public_key
@@ -223,6 +232,8 @@ class PlatformModel:
     signing_public_key: bytes | None = None
     #: The add-on lock (None: the project has none yet; custom resources are then checked against crds only).
     addon_lock: AddonLock | None = None
+    #: The platform's blessed add-on versions (``spec.addons`` items with a version), run by a cluster or not.
+    addons: dict[str, AddOn] = dataclasses.field(default_factory=dict)
 
     def origin(self, path: t.Sequence[str | int] = ()) -> Origin:
         return self.blueprint.origin(path)
@@ -240,19 +251,7 @@ def resolve_platform(platform: Blueprint, lock: AddonLock | None = None) -> Plat
             gitops = c.get("gitops") or (
                 "flux" if "flux" in caps else "kapp-controller" if "kapp-controller" in caps else None
             )
-            addons = {
-                a.name: AddOn(
-                    name=a.name,
-                    version=a.version,
-                    type=a.entry.type,
-                    package=a.entry.package,
-                    capability=a.entry.capability,
-                    source=a.source,
-                    origin=platform.origin(a.version_path or a.path),
-                    lock=lock.matches(a) if lock is not None else None,
-                )
-                for a in declared
-            }
+            addons = {a.name: _addon(platform, a, lock) for a in declared}
             clusters.append(
                 Cluster(
                     env["name"],
@@ -287,6 +286,20 @@ def resolve_platform(platform: Blueprint, lock: AddonLock | None = None) -> Plat
         validator=spec.get("validator") or "builtin",
         blueprint=platform,
         addon_lock=lock,
+        addons={a.name: _addon(platform, a, lock) for a in declared_addons(spec, entries, versioned)},
+    )
+
+
+def _addon(platform: Blueprint, a: ClusterAddon, lock: AddonLock | None) -> AddOn:
+    return AddOn(
+        name=a.name,
+        version=a.version,
+        type=a.entry.type,
+        package=a.entry.package,
+        capability=a.entry.capability,
+        source=a.source,
+        origin=platform.origin(a.version_path or a.path),
+        lock=lock.matches(a) if lock is not None else None,
     )
 
 

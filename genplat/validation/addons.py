@@ -13,12 +13,14 @@ import typing as t
 from pathlib import Path
 
 from genplat.core.addons import (
+    ClusterAddon,
     PathT,
     Source,
     capability_addons,
     catalog,
     cluster_requests,
     clusters_of,
+    declared_addons,
     platform_entries,
     resolve_cluster,
 )
@@ -131,17 +133,25 @@ def _locked(project: Project, bp: Blueprint) -> list[Diagnostic]:
     entries, versioned = platform_entries(bp.spec)
     stale: dict[tuple[PathT, str, str], list[str]] = {}
     why: dict[tuple[PathT, str, str], str] = {}
-    for _env, cname, cluster, base in clusters_of(bp.spec):
-        for addon in resolve_cluster(cluster, base, entries, versioned):
-            if lock.matches(addon) is not None:
-                continue
-            key = (addon.version_path or addon.path, addon.name, addon.version)
-            stale.setdefault(key, []).append(cname)
-            other = lock.get(addon.name, addon.version)
-            why[key] = "is locked from another source" if other is not None else f"is not in {Path(lock.file).name}"
+    runs: list[tuple[str | None, ClusterAddon]] = [
+        (cname, a) for _e, cname, c, base in clusters_of(bp.spec) for a in resolve_cluster(c, base, entries, versioned)
+    ]
+    runs += [(None, a) for a in declared_addons(bp.spec, entries, versioned)]
+    for cname, addon in runs:
+        if lock.matches(addon) is not None:
+            continue
+        key = (addon.version_path or addon.path, addon.name, addon.version)
+        stale.setdefault(key, []).extend([cname] if cname else [])
+        other = lock.get(addon.name, addon.version)
+        why[key] = "is locked from another source" if other is not None else f"is not in {Path(lock.file).name}"
     out = []
     for (path, name, version), clusters in stale.items():
-        where = f"cluster {clusters[0]!r}" if len(clusters) == 1 else f"clusters {', '.join(map(repr, clusters))}"
+        if not clusters:
+            where = "the platform (no cluster runs it yet)"
+        elif len(clusters) == 1:
+            where = f"cluster {clusters[0]!r}"
+        else:
+            where = f"clusters {', '.join(map(repr, clusters))}"
         out.append(
             bp.diagnostic(
                 "addon-not-locked",
