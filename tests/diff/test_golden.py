@@ -302,21 +302,21 @@ SUMMARY = {
         (
             "new environment staging: 1 cluster (staging-eu), 3 tenants (globex, tools, umbrella)",
             "blueprints/platform.yaml",
-            94,
+            99,
         ),
         ("tenant globex joins environment staging", "blueprints/tenants/globex.yaml", 22),
         ("tenant tools joins environment staging", "blueprints/tenants/tools.yaml", 20),
         ("tenant umbrella joins environment staging", "blueprints/tenants/umbrella.yaml", 17),
     ],
     "removed-offering": [
-        ("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 260),
+        ("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 265),
         ("tenant initech: resource sandbox removed", "blueprints/tenants/initech.yaml", 65),
     ],
     "loosened-policy": [
-        ("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 374),
-        ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 375),
-        ("policy requireLimits: true → false", "blueprints/platform.yaml", 376),
-        ("policy forbidLatest: true → false", "blueprints/platform.yaml", 377),
+        ("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 379),
+        ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 380),
+        ("policy requireLimits: true → false", "blueprints/platform.yaml", 381),
+        ("policy forbidLatest: true → false", "blueprints/platform.yaml", 382),
         ("tenant globex: allowFrom + tools (tools may now call globex)", "blueprints/tenants/globex.yaml", 37),
     ],
 }
@@ -356,8 +356,8 @@ def test_summary_lines_point_at_the_edited_value() -> None:
     """The file:line of each summary item is where the edit is (found by text search, not by genplat)."""
     assert _line_of("tier-move", "blueprints/tenants/umbrella.yaml", "tier: large") == 9
     assert _line_of("changed-image", "blueprints/tenants/globex.yaml", ex.NEW_CHECKOUT) == 24
-    assert _line_of("new-environment", "blueprints/platform.yaml", "- name: staging") == 94
-    assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 375
+    assert _line_of("new-environment", "blueprints/platform.yaml", "- name: staging") == 99
+    assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 380
     assert _line_of("loosened-policy", "blueprints/tenants/globex.yaml", "allowFrom: [initech, tools]") == 37
     assert _line_of("new-tenant", "blueprints/tenants/hooli.yaml", "name: hooli") == 5
 
@@ -429,7 +429,7 @@ def test_new_environment_is_one_block_per_tenant() -> None:
         for g in report["groups"]
     ]
     assert blocks == [
-        ("platform", None, 7, "blueprints/platform.yaml", 94),
+        ("platform", None, 7, "blueprints/platform.yaml", 99),
         ("tenant", "globex", 14, "blueprints/tenants/globex.yaml", 22),
         ("tenant", "tools", 13, "blueprints/tenants/tools.yaml", 20),
         ("tenant", "umbrella", 17, "blueprints/tenants/umbrella.yaml", 17),
@@ -459,10 +459,10 @@ def test_loosened_policy_flags() -> None:
     assert [r for r in risks if r["kind"] is None] == []
     causes = {(r["rule"], r["cause"]["file"], r["cause"]["line"], r["cause"]["path"]) for r in risks}
     assert causes == {
-        ("allowlist-widened", "blueprints/platform.yaml", 375, "spec.policies.allowedRegistries"),
-        ("guardrail-disabled", "blueprints/platform.yaml", 377, "spec.policies.forbidLatest"),
-        ("guardrail-disabled", "blueprints/platform.yaml", 376, "spec.policies.requireLimits"),
-        ("pod-security-lowered", "blueprints/platform.yaml", 374, "spec.policies.podSecurity.enforce"),
+        ("allowlist-widened", "blueprints/platform.yaml", 380, "spec.policies.allowedRegistries"),
+        ("guardrail-disabled", "blueprints/platform.yaml", 382, "spec.policies.forbidLatest"),
+        ("guardrail-disabled", "blueprints/platform.yaml", 381, "spec.policies.requireLimits"),
+        ("pod-security-lowered", "blueprints/platform.yaml", 379, "spec.policies.podSecurity.enforce"),
         ("network-peers-added", "blueprints/tenants/globex.yaml", 37, "spec.network.allowFrom[1]"),
     }
     widened = {r["message"] for r in risks if r["rule"] == "allowlist-widened"}
