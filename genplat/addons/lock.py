@@ -26,7 +26,7 @@ from genplat.addons.mirrors import Mirrors
 from genplat.core.addons import LOCK_FILE, AddonLock, Fetched, LockedFile, LockEntry, Source, lock_bytes
 from genplat.core.diagnostics import has_errors
 from genplat.core.digests import sha256_digest
-from genplat.core.errors import FetchError, FindingsError
+from genplat.core.errors import FetchError, FindingsError, OutdatedError
 from genplat.loader.project import blueprint_folder, load_project
 from genplat.resolver.model import PlatformModel, resolve_platform
 from genplat.validation import validate
@@ -236,7 +236,7 @@ def _cached(entry: LockEntry, base: Path) -> bool:
     if entry.source.kind == "local":
         files = read_local(base, entry.source)
         if [f.digest for f in entry.fetched] != [tree_digest(files)]:
-            raise FetchError(
+            raise OutdatedError(
                 f"add-on {entry.name} {entry.version}: local folder {entry.source.ref[0]} changed since it was "
                 "locked; refusing to check against CRDs nobody locked",
                 hint="review the change and run `genplat addons lock`, then commit the lock",

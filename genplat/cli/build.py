@@ -94,7 +94,7 @@ def command(
     """
     # deferred: --help and shell completion import this module; the library loads only when the command runs
     from genplat.addons import FetchOptions
-    from genplat.pipeline import BuildOptions, build
+    from genplat.pipeline import BuildOptions, build  # deferred, as above
 
     root = resolve_project(project_dir, project)
     if out_dir is not None and str(out_dir) == "-":

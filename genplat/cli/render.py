@@ -44,7 +44,7 @@ def render_to_stdout(
     """Render and check in memory, print the selected manifests; findings go to stderr. The exit code."""
     # deferred: --help and shell completion import this module; the library loads only when the command runs
     from genplat.addons import FetchOptions
-    from genplat.pipeline import RenderOptions, render
+    from genplat.pipeline import RenderOptions, render  # deferred, as above
 
     result = render(
         RenderOptions(
@@ -108,8 +108,8 @@ def composed_to_stdout(
     """What each selected tenant order composes, on stdout; findings go to stderr. The exit code."""
     # deferred: --help and shell completion import this module; the library loads only when the command runs
     from genplat.addons import FetchOptions
-    from genplat.pipeline import RenderOptions, compose
-    from genplat.rendering.emit import dump_documents
+    from genplat.pipeline import RenderOptions, compose  # deferred, as above
+    from genplat.rendering.emit import dump_documents  # deferred, as above
 
     addons = FetchOptions(offline=offline, mirrors=mirrors)
     result = compose(RenderOptions(project=project, max_file_size=max_file_size, crds=crds, addons=addons))

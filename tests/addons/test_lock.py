@@ -292,7 +292,8 @@ def test_a_local_folder_changed_after_locking_is_refused(genplat_cli: t.Any, tmp
     service = vendored / "service.yaml"
     service.write_text(service.read_text() + "\n# edited by hand\n")
     res = genplat_cli("build", "-C", str(root), "--full")
-    assert res.code == 3 and "local folder addons/serving changed since it was locked" in one_error_line(res.stderr)
+    # The team's own edit, not a download gone wrong: an out-of-date lock, exit 1 as for out/.
+    assert res.code == 1 and "local folder addons/serving changed since it was locked" in one_error_line(res.stderr)
     # Locking records the folder as it is now (the team's own files); the build then passes.
     assert genplat_cli("addons", "lock", "-C", str(root)).code == 0
     assert genplat_cli("build", "-C", str(root), "--full").code == 0
