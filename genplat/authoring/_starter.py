@@ -15,6 +15,8 @@ STARTER_ADDONS = (
     "tekton-pipelines",
     "tekton-triggers",
     "crossplane",
+    "function-patch-and-transform",
+    "provider-helm",
     "kyverno",
     "external-secrets",
     "flux-source-controller",
@@ -80,15 +82,22 @@ spec:
       compositions:
         - provider: default
           resources:
+            # The database as a Helm release in the tenant's namespace (Crossplane's Helm provider installs it).
             - name: database
               base:
-                apiVersion: sql.example.com/v1alpha1
-                kind: Database
+                apiVersion: helm.m.crossplane.io/v1beta1
+                kind: Release
                 spec:
-                  forProvider: {engine: postgres, version: "17", storageGB: 20}
+                  forProvider:
+                    chart: {name: postgresql, repository: https://charts.bitnami.com/bitnami, version: 16.7.4}
+                    namespace: default
+                    values:
+                      image: {tag: "17"}
+                      primary: {persistence: {size: 20Gi}}
               patches:
-                - {from: version, to: spec.forProvider.version}
-                - {from: storageGB, to: spec.forProvider.storageGB}
+                - {from: metadata.namespace, to: spec.forProvider.namespace}
+                - {from: version, to: spec.forProvider.values.image.tag}
+                - {from: storageGB, to: spec.forProvider.values.primary.persistence.size, transform: {format: "%vGi"}}
   pipelines:
     - name: container-build
       description: Clone the repository, build the image with kaniko and push it
