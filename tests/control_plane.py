@@ -397,9 +397,16 @@ class ControlPlane:
     # raw access
 
     def request(self, method: str, path: str, **kwargs: t.Any) -> requests.Response:
+        """One request; a 429 (the server's watch cache for a kind is still (re)initializing, as after a
+        CRD install) is retried for a few seconds, as client-go does."""
         kwargs.setdefault("timeout", TIMEOUT)
         kwargs.setdefault("verify", str(self.ca_file))
-        return self._session.request(method, self.url + path, **kwargs)
+        for _ in range(20):
+            resp = self._session.request(method, self.url + path, **kwargs)
+            if resp.status_code != 429:
+                return resp
+            time.sleep(min(float(resp.headers.get("Retry-After") or 1), 1.0))
+        return resp
 
     def _discover(self, api_version: str) -> None:
         path = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
@@ -530,7 +537,7 @@ class ControlPlane:
         waiting = list(names)
         while waiting:
             crd = self.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", waiting[0])
-            conds = {c["type"]: c["status"] for c in ((crd or {}).get("status") or {}).get("conditions", [])}
+            conds = {c["type"]: c["status"] for c in ((crd or {}).get("status") or {}).get("conditions") or []}
             served = False
             if conds.get("Established") == "True" and crd is not None:
                 spec = crd["spec"]

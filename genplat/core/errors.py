@@ -6,7 +6,8 @@ Tree::
     ├── UsageError          wrong options or arguments (exit 2)
     ├── ToolNotFoundError   an external tool asked for is not installed (exit 2)
     ├── FindingsError       a stage produced error findings and cannot go on (exit 1)
-    └── RegistryError       an OCI registry refused or could not be reached (exit 3)
+    ├── RegistryError       an OCI registry refused or could not be reached (exit 3)
+    └── ClusterError        a Kubernetes API server refused or could not be reached (exit 3)
 """
 
 from __future__ import annotations
@@ -45,4 +46,8 @@ class FindingsError(GenplatError):
 
 
 class RegistryError(GenplatError):
+    exit_code = 3
+
+
+class ClusterError(GenplatError):
     exit_code = 3
