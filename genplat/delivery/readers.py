@@ -104,7 +104,22 @@ def flux(obj: t.Mapping[str, t.Any], expected: str | None, applied: str | None, 
         base.summary = f"working: {working.get('message') or message or ''}".rstrip(": ")
     else:
         base.summary = f"working: {message}" if message else "no status reported yet (is its controller running?)"
+    if base.state == FAILING:
+        base.message = _with_details(obj, base.message)
     return base
+
+
+def _with_details(obj: t.Mapping[str, t.Any], message: str | None) -> str:
+    """The failure message, and what the other failed conditions add (helm-controller keeps helm's own
+    error in ``Released``, and says only "Failed to install after 1 attempt(s)" in ``Ready``)."""
+    lines = [message] if message else []
+    for c in (obj.get("status") or {}).get("conditions") or []:
+        if not isinstance(c, dict) or c.get("type") in ("Ready", "Stalled", "Reconciling"):
+            continue
+        text = str(c.get("message") or "")
+        if c.get("status") == "False" and text and all(text not in line for line in lines):
+            lines.append(f"{c.get('type')}: {text}")
+    return "\n".join(lines)
 
 
 def oci_repository(obj: t.Mapping[str, t.Any], expected: str | None) -> Reading:

@@ -23,7 +23,8 @@ _MAX_MESSAGE = 600
 
 
 def _clip(text: str | None, limit: int = _MAX_MESSAGE) -> str:
-    flat = " ".join(escape_name(text or "").split())
+    """One line (whitespace runs, line breaks included, become one space), escaped, at most ``limit``."""
+    flat = escape_name(" ".join((text or "").split()))
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
@@ -38,7 +39,10 @@ def _unit_line(u: UnitStatus, indent: str) -> list[str]:
         where = o.where or o.out or "?"
         lines.append(f"{indent}  ✗ {o.ref}  {where}")
         lines.append(f"{indent}      {_clip(o.message)}")
+    said = {" ".join((u.message or "").split()), *(" ".join(o.message.split()) for o in u.objects)}
     for e in u.events:
+        if " ".join(e.message.split()) in said:
+            continue  # the condition or an object above says it already
         times = f" ×{e.count}" if e.count > 1 else ""
         lines.append(f"{indent}  event {e.type} {e.reason}{times} at {e.time}: {_clip(e.message, 300)}")
     if u.inventory and (u.inventory.missing or u.inventory.extra):

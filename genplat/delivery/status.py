@@ -304,7 +304,8 @@ def _nested(
         unit = Unit(api_version, ref.kind, ref.name, ref.namespace, owner.layer, obj.obj)
         status = read_unit(client, unit, delivery, blueprints, expected=None, objects=delivery.objects, nested=True)
         if status.state != CONVERGED and not status.objects:
-            status.objects = [_problem(obj, status.summary, blueprints)]
+            said = status.message if status.state == FAILING and status.message else status.summary
+            status.objects = [_problem(obj, said, blueprints)]
         out.append(status)
     return out
 

@@ -32,6 +32,7 @@ import typing as t
 from pathlib import Path
 
 import pytest
+import yaml
 
 from genplat.packaging.gitops import render_gitops
 from tests.cluster.bundles import kustomize
@@ -474,3 +475,305 @@ def test_status_names_a_refused_object_and_waits_for_a_fix(
     assert "prod-prod-eu: converged" in waited.stdout and took < 120
     print(f"--wait 2m returned 0 after {took:.1f}s")
     assert all(ready_at(live, fixed) for live in state(cp, docs).values())
+
+
+# ---- health checks before anyone reports -------------------------------------------------------------
+
+
+def _publish_files(project: Project, repo: str, files: dict[str, bytes]) -> str:
+    """Push a Flux artifact of ``files`` to ``<registry>/<repo>`` with genplat's packager and client."""
+    from genplat.packaging.artifact import package_bundle
+    from genplat.publish.registry import RegistryClient
+    from genplat.publish.transfer import push_artifact
+
+    artifact = package_bundle(files)
+    push_artifact(RegistryClient(project.reg.host, insecure=True), repo, "probe", artifact)
+    return artifact.digest
+
+
+def _source(name: str, url: str, digest: str, **spec: t.Any) -> dict[str, t.Any]:
+    return {
+        "apiVersion": "source.toolkit.fluxcd.io/v1",
+        "kind": "OCIRepository",
+        "metadata": {"name": name, "namespace": NAMESPACE},
+        "spec": {"interval": "10m", "url": url, "ref": {"digest": digest}, "insecure": True, **spec},
+    }
+
+
+def _layer(name: str, source: str, path: str, **spec: t.Any) -> dict[str, t.Any]:
+    return {
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+        "kind": "Kustomization",
+        "metadata": {"name": name, "namespace": NAMESPACE},
+        "spec": {
+            "interval": "10m",
+            "retryInterval": "10m",
+            "path": path,
+            "prune": True,
+            "sourceRef": {"kind": "OCIRepository", "name": source},
+            **spec,
+        },
+    }
+
+
+def test_health_checks_say_not_reported_yet(
+    project: Project, control_plane: ControlPlane, flux: FluxControllers
+) -> None:
+    """A Kyverno policy nobody reports on (no status at all), under genplat's health checks and under the
+    form they had before: genplat's wait, reported InProgress ("not reported yet"); the old form failed to
+    evaluate (``no such attribute(s)``), which read like a bug in the wiring."""
+    from genplat.packaging.gitops import HEALTH_CHECK_EXPRS
+
+    cp = control_plane
+    rendered = next(
+        d for d in kustomize(project.bundle_dir("prod-prod-eu") / "platform") if d["kind"] == "ValidatingPolicy"
+    )
+    policy = {**rendered, "metadata": {"name": "genplat-probe-unreported"}}
+    files = {
+        "kustomization.yaml": b"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- policy.yaml\n",
+        "policy.yaml": yaml.safe_dump(policy).encode(),
+    }
+    digest = _publish_files(project, "platform/probe-unreported", files)
+    (genplat_expr,) = [e for e in HEALTH_CHECK_EXPRS if e["kind"] == "ValidatingPolicy"]
+    old_expr = {
+        "apiVersion": genplat_expr["apiVersion"],
+        "kind": "ValidatingPolicy",
+        "current": "status.conditionStatus.ready == true",
+    }
+    docs = labelled(
+        [
+            _source("probe-unreported", f"oci://{project.reg.host}/platform/probe-unreported", digest),
+            _layer(
+                "probe-genplat", "probe-unreported", "./", wait=True, timeout="30s", healthCheckExprs=[genplat_expr]
+            ),
+            _layer("probe-old", "probe-unreported", "./", wait=True, timeout="30s", healthCheckExprs=[old_expr]),
+        ]
+    )
+    cp.apply(docs)
+    try:
+        messages: dict[str, str] = {}
+
+        def both_timed_out() -> bool:
+            for name in ("probe-genplat", "probe-old"):
+                ready = _ready(cp.get("kustomize.toolkit.fluxcd.io/v1", "Kustomization", name, NAMESPACE))
+                if ready.get("reason") == "HealthCheckFailed":
+                    messages[name] = ready["message"]
+            return len(messages) == 2
+
+        until(
+            both_timed_out, "health checks timed out", standins=None, timeout=150, why=lambda: explain(cp, flux, docs)
+        )
+        assert "ValidatingPolicy/genplat-probe-unreported status: 'InProgress'" in messages["probe-genplat"]
+        assert "failed to evaluate" not in messages["probe-genplat"]
+        assert "no such attribute(s)" in messages["probe-old"]  # the failure the fix removes
+    finally:
+        for d in reversed(docs):
+            cp.delete(d["apiVersion"], d["kind"], d["metadata"]["name"], NAMESPACE)
+
+
+# ---- an add-on layer of HelmReleases (helm-controller) -------------------------------------------------
+
+HELM_CONFIG = "application/vnd.cncf.helm.config.v1+json"
+HELM_CHART = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
+
+
+def _push_chart(project: Project, name: str, template: str) -> str:
+    """A Helm chart pushed as an OCI artifact (Helm's media types), with genplat's registry client."""
+    import io
+    import tarfile
+
+    from genplat.packaging.artifact import OCI_MANIFEST, Blob, canonical_json
+    from genplat.publish.registry import RegistryClient
+
+    chart = {"apiVersion": "v2", "name": name, "version": "0.1.0", "type": "application"}
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for path, text in ((f"{name}/Chart.yaml", yaml.safe_dump(chart)), (f"{name}/templates/probe.yaml", template)):
+            data = text.encode()
+            info = tarfile.TarInfo(path)
+            info.size, info.mode = len(data), 0o644
+            tar.addfile(info, io.BytesIO(data))
+    config, layer = Blob.of(HELM_CONFIG, canonical_json(chart)), Blob.of(HELM_CHART, buf.getvalue())
+    manifest = Blob.of(
+        OCI_MANIFEST,
+        canonical_json(
+            {
+                "schemaVersion": 2,
+                "mediaType": OCI_MANIFEST,
+                "config": config.descriptor(),
+                "layers": [layer.descriptor()],
+            }
+        ),
+    )
+    client = RegistryClient(project.reg.host, insecure=True)
+    for blob in (config, layer):
+        client.upload_blob(f"charts/{name}", blob)
+    client.put_manifest(f"charts/{name}", "0.1.0", manifest)
+    return manifest.digest
+
+
+def test_status_reads_a_layer_of_helm_releases(
+    project: Project, control_plane: ControlPlane, flux: FluxControllers, tmp_path: Path
+) -> None:
+    """The shape of an add-on layer (HelmReleases applied by a Kustomization, as the add-on layer will be):
+    ``genplat status`` reads each HelmRelease the layer's inventory lists, as helm-controller reports it,
+    and names the one whose install failed, with helm's message and its source."""
+    from genplat.output.lockfile import make_lockfile
+    from genplat.packaging.artifact import bundle_digest
+    from genplat.rendering.emit import dump_documents
+
+    cp = control_plane
+    good = _push_chart(
+        project,
+        "probe",
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-probe\ndata:\n  ok: "yes"\n',
+    )
+    bad = _push_chart(project, "probe-broken", BROKEN.replace("{{ namespace }}", "{{ .Release.Namespace }}"))
+    objects: list[tuple[str, dict[str, t.Any]]] = []
+    for name, digest in (("probe", good), ("probe-broken", bad)):
+        source = _source(
+            f"chart-{name}",
+            f"oci://{project.reg.host}/charts/{name}",
+            digest,
+            layerSelector={"mediaType": HELM_CHART, "operation": "copy"},
+        )
+        release = {
+            "apiVersion": "helm.toolkit.fluxcd.io/v2",
+            "kind": "HelmRelease",
+            "metadata": {"name": name, "namespace": NAMESPACE},
+            "spec": {"interval": "10m", "chartRef": {"kind": "OCIRepository", "name": f"chart-{name}"}},
+        }
+        for doc in labelled([source, release]):
+            objects.append(("blueprints/platform.yaml#spec.environments[prod].clusters[prod-eu]", doc))
+    files = {
+        "kustomization.yaml": b"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- addons\n",
+        "addons/kustomization.yaml": b"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- releases.yaml\n",
+        "addons/releases.yaml": dump_documents(objects).encode(),
+    }
+    digest, _ = bundle_digest(files)
+    assert _publish_files(project, "platform/lab-helm", files) == digest
+    # A project whose out/ holds that bundle, its lock and its wiring, as genplat build writes them.
+    root = tmp_path / "project"
+    shutil.copytree(project.root / "blueprints", root / "blueprints")
+    out = root / "out"
+    for name, data in files.items():
+        (out / "lab" / "helm" / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / "lab" / "helm" / name).write_bytes(data)
+    (out / "genplat.lock.json").write_bytes(
+        make_lockfile({"lab/helm": files}, oci_digests={"lab/helm": {"flux": digest}})
+    )
+    wiring = labelled(
+        [
+            _source("lab-helm", f"oci://{project.reg.host}/platform/lab-helm", digest),
+            _layer("lab-helm-addons", "lab-helm", "./addons", wait=True, timeout="2m"),
+        ]
+    )
+    wiring[1]["metadata"]["labels"]["genplat.dev/layer"] = "addons"
+    (out / "_gitops" / "flux").mkdir(parents=True)
+    (out / "_gitops" / "flux" / "lab-helm.yaml").write_text(dump_documents((None, d) for d in wiring))
+    cp.apply(wiring)
+    try:
+
+        def read() -> dict[str, t.Any]:
+            proc = run_genplat(
+                "status", "--kubeconfig", str(cp.kubeconfig), "--cluster", "lab-helm", "--format", "json", cwd=root
+            )
+            assert proc.returncode in (0, 1), proc.stderr
+            (cluster,) = json.loads(proc.stdout)["clusters"]
+            return {f"{n['kind']}/{n['name']}": n for u in cluster["units"] for n in u["nested"]}
+
+        def settled() -> bool:
+            nested = read()
+            return (
+                nested.get("HelmRelease/probe", {}).get("state") == "converged"
+                and nested.get("HelmRelease/probe-broken", {}).get("state") == "failing"
+            )
+
+        until(
+            settled,
+            "the releases installed and failed",
+            standins=None,
+            timeout=180,
+            why=lambda: explain(cp, flux, wiring) + "\n" + flux.log_tail("helm-controller", 10),
+        )
+        nested = read()
+        assert nested["HelmRelease/probe"]["applied"].startswith("probe@0.1.0")  # helm-controller adds +<digest>
+        assert cp.get("v1", "ConfigMap", "probe-probe", NAMESPACE) is not None  # helm-controller installed it
+        broken = nested["HelmRelease/probe-broken"]
+        assert broken["layer"] == "addons" and "failed to allocate IP 10.200.0.10" in (broken["message"] or "")
+        (problem,) = broken["objects"]
+        assert problem["ref"] == "HelmRelease/flux-system/probe-broken"
+        assert problem["file"] == "blueprints/platform.yaml" and problem["line"]  # through its source comment
+        assert problem["out"].startswith("out/lab/helm/addons/releases.yaml:")
+    finally:
+        for d in reversed(wiring):
+            cp.delete(d["apiVersion"], d["kind"], d["metadata"]["name"], NAMESPACE)
+
+
+# ---- the documented permissions ---------------------------------------------------------------------
+
+
+def _documented_clusterrole() -> dict[str, t.Any]:
+    import re
+
+    doc = (REPO_ROOT / "docs" / "delivery.md").read_text("utf-8")
+    (role,) = [
+        d
+        for block in re.findall(r"```yaml\n(.*?)```", doc, flags=re.S)
+        for d in load_yaml(block)
+        if d.get("kind") == "ClusterRole"
+    ]
+    return role
+
+
+def test_status_runs_with_the_documented_clusterrole(
+    project: Project, control_plane: ControlPlane, flux: FluxControllers, tmp_path: Path
+) -> None:
+    """A ServiceAccount bound to docs/delivery.md's ClusterRole, and nothing else, reads the clusters."""
+    cp = control_plane
+    live_bundle(project, cp, flux)
+    role = _documented_clusterrole()
+    assert role["metadata"]["name"] == "genplat-status"
+    assert {v for r in role["rules"] for v in r["verbs"]} <= {"get", "list"}  # read-only
+    sa = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "genplat-status", "namespace": NAMESPACE}}
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": "genplat-status"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "genplat-status"},
+        "subjects": [{"kind": "ServiceAccount", "name": "genplat-status", "namespace": NAMESPACE}],
+    }
+    cp.apply([sa, role, binding])
+    r = cp.request(
+        "POST",
+        f"/api/v1/namespaces/{NAMESPACE}/serviceaccounts/genplat-status/token",
+        json={"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {"expirationSeconds": 600}},
+    )
+    assert r.status_code == 201, r.text
+    token = r.json()["status"]["token"]
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": "ci",
+                "clusters": [{"name": "c", "cluster": {"server": cp.url, "certificate-authority": str(cp.ca_file)}}],
+                "users": [{"name": "ci", "user": {"token": token}}],
+                "contexts": [{"name": "ci", "context": {"cluster": "c", "user": "ci"}}],
+            }
+        )
+    )
+    proc = project.genplat("status", "--kubeconfig", str(kubeconfig), "--cluster", "prod-prod-eu", "--format", "json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert json.loads(proc.stdout)["clusters"][0]["state"] == "converged"
+    assert token not in proc.stdout + proc.stderr
+    # The role is all it has: reading a Secret is refused, and --drift (dry-run patches) says what to grant.
+    denied = cp.request("GET", f"/api/v1/namespaces/{NAMESPACE}/secrets", headers={"Authorization": f"Bearer {token}"})
+    assert denied.status_code == 403
+    drift = project.genplat(
+        "status", "--kubeconfig", str(kubeconfig), "--cluster", "prod-prod-eu", "--drift", "--format", "json"
+    )
+    assert drift.returncode == 1
+    errors = [d["error"] for d in json.loads(drift.stdout)["clusters"][0]["drift"]]
+    assert errors and all(e and "forbidden" in e for e in errors)

@@ -92,8 +92,20 @@ def test_helm_release() -> None:
         history=[{"chartName": "probe", "chartVersion": "0.1.0"}],
     )
     assert helm_release(ok, None).state == CONVERGED and helm_release(ok, None).applied == "probe@0.1.0"
-    failed = _obj("HelmRelease", conditions=[_c("Ready", "False", "InstallFailed", "ConfigMap is invalid")])
-    assert helm_release(failed, None).state == FAILING
+    # helm-controller keeps helm's own error in Released; Ready and Stalled only count the attempts.
+    failed = _obj(
+        "HelmRelease",
+        conditions=[
+            _c("Stalled", "True", "RetriesExceeded", "Failed to install after 1 attempt(s)"),
+            _c("Ready", "False", "InstallFailed", "Failed to install after 1 attempt(s)"),
+            _c("Released", "False", "InstallFailed", 'Helm install failed: Service "probe" is invalid'),
+        ],
+    )
+    r = helm_release(failed, None)
+    assert r.state == FAILING and r.summary == "stalled: Failed to install after 1 attempt(s)"
+    assert (
+        r.message == 'Failed to install after 1 attempt(s)\nReleased: Helm install failed: Service "probe" is invalid'
+    )
 
 
 @pytest.mark.parametrize(
