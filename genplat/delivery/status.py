@@ -142,15 +142,14 @@ def _mentions(text: str, objects: t.Sequence[BundleObject]) -> list[tuple[Bundle
         if found is not None and not any(s <= m.start() < e for s, e, _ in hits):
             hits.append((m.start(), m.end(), found))
     hits.sort(key=lambda h: h[0])
-    out: list[tuple[BundleObject, str]] = []
-    seen: set[Ref] = set()
+    parts: dict[Ref, tuple[BundleObject, str]] = {}
     for i, (start, _end, obj) in enumerate(hits):
         stop = hits[i + 1][0] if i + 1 < len(hits) else len(text)
         part = text[start:stop].strip().rstrip(",;[]").strip()
-        if obj.ref not in seen:
-            seen.add(obj.ref)
-            out.append((obj, part))
-    return out
+        # Named more than once (kapp: "Applying update x …: Updating resource x …: <the server's words>"):
+        # the last part says the most.
+        parts[obj.ref] = (obj, part)
+    return list(parts.values())
 
 
 def _explain_health(client: KubeClient, obj: BundleObject) -> str:

@@ -777,3 +777,69 @@ def test_status_runs_with_the_documented_clusterrole(
     assert drift.returncode == 1
     errors = [d["error"] for d in json.loads(drift.stdout)["clusters"][0]["drift"]]
     assert errors and all(e and "forbidden" in e for e in errors)
+
+
+# ---- kapp-controller's App (kapp-controller does not run here) ---------------------------------------
+
+
+def test_kapp_app_status(project: Project, control_plane: ControlPlane) -> None:
+    """prod-prod-us is delivered by kapp-controller, which cannot run here (the module proxy serves no
+    version of it): its App is applied from genplat's wiring and its status is written in kapp-
+    controller's place, as kapp-controller documents it (conditions, usefulErrorMessage). genplat status
+    reads it: converged at the lock's digest, then failing with the object kapp names and its blueprint line."""
+    cp = control_plane
+    wiring = load_yaml((project.out / "_gitops" / "kapp" / "prod-prod-us.yaml").read_text())
+    (app,) = [d for d in wiring if d["kind"] == "App"]
+    namespace = app["metadata"]["namespace"]
+    cp.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}])
+    cp.apply(wiring)
+    live = cp.get(app["apiVersion"], "App", app["metadata"]["name"], namespace)
+    assert live is not None
+
+    def stand_in(status: dict[str, t.Any]) -> None:
+        path = cp.path(app["apiVersion"], "App", app["metadata"]["name"], namespace) + "/status"
+        body = {"status": {"observedGeneration": live["metadata"]["generation"], **status}}
+        r = cp.request("PATCH", path, data=json.dumps(body), headers={"Content-Type": "application/merge-patch+json"})
+        assert r.status_code == 200, r.text
+
+    def read() -> tuple[int, dict[str, t.Any]]:
+        proc = status(project, cp, "--cluster", "prod-prod-us", "--format", "json")
+        assert proc.returncode in (0, 1), proc.stderr
+        (cluster,) = json.loads(proc.stdout)["clusters"]
+        return proc.returncode, cluster
+
+    code, cluster = read()
+    assert code == 1 and cluster["units"][0]["summary"].startswith("not picked up yet: kapp-controller")
+    stand_in(
+        {"conditions": [{"type": "ReconcileSucceeded", "status": "True"}], "friendlyDescription": "Reconcile succeeded"}
+    )
+    code, cluster = read()
+    (unit,) = cluster["units"]
+    assert code == 0 and unit["kind"] == "App" and unit["state"] == "converged"
+    assert unit["applied"] == project.lock("prod-prod-us", "imgpkg")
+    # kapp refuses an object: its error names it as kapp does (kind/name (version) namespace: ns).
+    quota = next(d for d in kustomize(project.bundle_dir("prod-prod-us") / "tenants") if d["kind"] == "ResourceQuota")
+    ns, name = quota["metadata"]["namespace"], quota["metadata"]["name"]
+    error = (
+        f"kapp: Error: Applying update resourcequota/{name} (v1) namespace: {ns}:\n"
+        f'  Updating resource resourcequota/{name} (v1) namespace: {ns}: ResourceQuota "{name}" is invalid: spec.hard.pods: must be positive'
+    )
+    stand_in(
+        {
+            "conditions": [
+                {
+                    "type": "ReconcileFailed",
+                    "status": "True",
+                    "message": "Deploying: Error (see .status.usefulErrorMessage for details)",
+                }
+            ],
+            "usefulErrorMessage": error,
+            "friendlyDescription": "Reconcile failed: Deploying: Error (see .status.usefulErrorMessage for details)",
+        }
+    )
+    code, cluster = read()
+    (unit,) = cluster["units"]
+    assert code == 1 and unit["state"] == "failing" and unit["message"] == error
+    (problem,) = unit["objects"]
+    assert problem["ref"] == f"ResourceQuota/{ns}/{name}" and "must be positive" in problem["message"]
+    assert problem["file"].startswith("blueprints/tenants/") and problem["line"]

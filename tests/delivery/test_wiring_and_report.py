@@ -88,7 +88,10 @@ def test_messages_name_the_bundle_objects_they_are_about() -> None:
     # A reference to something that is not in the bundle is not blamed on it.
     assert _mentions("Service/elsewhere/x dry-run failed", eu.objects) == []
     us = next(d for d in _deliveries() if d.bundle == "prod-prod-us")
-    assert [str(o.ref) for o, _ in _mentions(KAPP, us.objects)] == ["Namespace/globex-prod"]
+    # kapp names an object once per level of its error; the last part carries the server's words.
+    assert [(str(o.ref), part) for o, part in _mentions(KAPP, us.objects)] == [
+        ("Namespace/globex-prod", "namespace/globex-prod (v1): forbidden")
+    ]
 
 
 def test_select_and_contexts() -> None:
