@@ -131,6 +131,18 @@ def controller_order(docs: t.Iterable[dict[str, t.Any]]) -> list[dict[str, t.Any
     return sorted(docs, key=kind_rank)
 
 
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """End a process this test session started (by its own pid): TERM, then KILL after 15 s."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=15)
+
+
 def load_yaml(text: str) -> list[dict[str, t.Any]]:
     return [d for d in yaml.safe_load_all(text) if isinstance(d, dict)]
 
@@ -385,14 +397,8 @@ class ControlPlane:
     def stop(self) -> None:
         for name in ("kube-apiserver", "etcd"):
             proc = self._procs.pop(name, None)
-            if proc is None or proc.poll() is not None:
-                continue
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=15)
+            if proc is not None:
+                stop_process(proc)
 
     # raw access
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import requests
 
-from tests.control_plane import ControlPlane, load_yaml
+from tests.control_plane import ControlPlane, load_yaml, stop_process
 
 NAMESPACE = "flux-system"
 CONTROLLERS = ("source-controller", "kustomize-controller", "helm-controller")
@@ -127,15 +127,7 @@ class FluxControllers:
 
     def stop(self) -> None:
         for name in list(self.procs):
-            proc = self.procs.pop(name)
-            if proc.poll() is not None:
-                continue
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=15)
+            stop_process(self.procs.pop(name))
 
     def alive(self) -> None:
         for name, proc in self.procs.items():

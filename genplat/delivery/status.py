@@ -309,10 +309,8 @@ def _nested(
     return out
 
 
-def read_cluster(
-    client: KubeClient, delivery: Delivery, blueprints: Blueprints | None, *, context: str | None = None
-) -> ClusterStatus:
-    cluster = ClusterStatus(
+def _cluster(delivery: Delivery, context: str | None, error: str | None = None) -> ClusterStatus:
+    return ClusterStatus(
         delivery.bundle,
         delivery.environment,
         delivery.cluster,
@@ -320,7 +318,14 @@ def read_cluster(
         delivery.digest,
         delivery.wiring_file,
         context,
+        error=error,
     )
+
+
+def read_cluster(
+    client: KubeClient, delivery: Delivery, blueprints: Blueprints | None, *, context: str | None = None
+) -> ClusterStatus:
+    cluster = _cluster(delivery, context)
     for unit in delivery.units:
         own = unit.kind in ("OCIRepository", "Kustomization", "App")
         objects = delivery.objects if unit.layer in ("all", "source") else delivery.layer_objects(unit.layer)
@@ -366,16 +371,7 @@ def read_status(
                 if options.drift:
                     cluster.drift = drift(client, delivery, cluster, blueprints)
         except ClusterError as exc:
-            cluster = ClusterStatus(
-                delivery.bundle,
-                delivery.environment,
-                delivery.cluster,
-                delivery.fmt,
-                delivery.digest,
-                delivery.wiring_file,
-                context,
-                error=exc.message + (f" ({exc.hint})" if exc.hint else ""),
-            )
+            cluster = _cluster(delivery, context, exc.message + (f" ({exc.hint})" if exc.hint else ""))
         report.clusters.append(cluster)
     return report
 

@@ -38,7 +38,7 @@ from genplat.packaging.gitops import render_gitops
 from tests.cluster.bundles import kustomize
 from tests.control_plane import ControlPlane, load_yaml
 from tests.flux import NAMESPACE, WATCH_LABEL, FluxControllers, StandIns
-from tests.registry import REPO_ROOT, Registry, run_genplat
+from tests.registry import REPO_ROOT, Registry, example_project, run_genplat
 from tests.upstream_parts import tool
 
 pytestmark = [pytest.mark.cluster, pytest.mark.registry, pytest.mark.tools]
@@ -100,14 +100,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[Project]:
     work = tmp_path_factory.mktemp("flux-delivery")
     (work / "registry").mkdir()
     reg = Registry(work / "registry")
-    root = work / "project"
-    shutil.copytree(REPO_ROOT / "blueprints", root / "blueprints")
-    platform = root / "blueprints" / "platform.yaml"
-    platform.write_text(
-        platform.read_text().replace(
-            "registry: registry.acme.example/platform", f"registry: {reg.host}/platform\n  registryInsecure: true", 1
-        )
-    )
+    root = example_project(work / "project", reg.host)
     proj = Project(root, reg, work / "docker")
     try:
         proj.publish()
