@@ -78,6 +78,10 @@ class KubeClient:
     def _configure(self) -> None:
         a = self.access
         if a.insecure:
+            # The kubeconfig asks for it (insecure-skip-tls-verify); say so once, not per request.
+            import urllib3  # requests' own transport
+
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
             self.session.verify = False
         elif a.ca_data:
             self.session.verify = self._private_file("ca.crt", a.ca_data)

@@ -179,15 +179,14 @@ def _problem(obj: BundleObject, message: str, blueprints: Blueprints | None) -> 
     return ObjectProblem(str(obj.ref), message, file, line, obj.source, f"{obj.file}:{obj.line}", obj.tenant)
 
 
-def _events(client: KubeClient, unit_kind: str, name: str, namespace: str) -> list[Event]:
-    """The object's Events, newest first."""
+def _events(client: KubeClient, live: t.Mapping[str, t.Any], namespace: str) -> list[Event]:
+    """The object's Events (this object's: not those of an earlier one of the same name), newest first."""
+    meta = live.get("metadata") or {}
+    selector = f"involvedObject.kind={live.get('kind')},involvedObject.name={meta.get('name')}"
+    if meta.get("uid"):
+        selector += f",involvedObject.uid={meta['uid']}"
     try:
-        items = client.list(
-            "v1",
-            "Event",
-            namespace=namespace or None,
-            field_selector=f"involvedObject.kind={unit_kind},involvedObject.name={name}",
-        )
+        items = client.list("v1", "Event", namespace=namespace or None, field_selector=selector)
     except ClusterError:
         return []  # events help; without the right to list them the status still stands
     events: list[Event] = []
@@ -255,7 +254,7 @@ def read_unit(
     status.applied, status.attempted = reading.applied, reading.attempted
     status.reason, status.message = reading.reason, reading.message
     if status.state != CONVERGED:
-        events = _events(client, unit.kind, unit.name, unit.namespace)
+        events = _events(client, live, unit.namespace)
         for_this = [e for e in events if expected is None or e.revision is None or same_revision(e.revision, expected)]
         status.events = [e for e in for_this if e.type == "Warning"][:MAX_EVENTS]
         # The last attempt failed even if a retry has replaced the failed condition since.

@@ -100,15 +100,15 @@ class Delivery:
     wiring_file: str
     units: list[Unit]
     objects: list[BundleObject]
+    index: dict[Ref, BundleObject] = dataclasses.field(default_factory=dict, repr=False)  # by identity, on first use
 
     def layer_objects(self, layer: str) -> list[BundleObject]:
         return [o for o in self.objects if o.layer == layer]
 
     def find(self, ref: Ref) -> BundleObject | None:
-        for o in self.objects:
-            if o.ref == ref:
-                return o
-        return None
+        if not self.index and self.objects:
+            self.index = {o.ref: o for o in self.objects}
+        return self.index.get(ref)
 
 
 def _unescape_comment(text: str) -> str:
