@@ -23,6 +23,7 @@ if t.TYPE_CHECKING:
         ClusterError,
         FindingsError,
         GenplatError,
+        OutdatedError,
         RegistryError,
         ToolNotFoundError,
         UsageError,
@@ -32,8 +33,17 @@ if t.TYPE_CHECKING:
     from genplat.delivery.status import StatusOptions, read_status, wait_status
     from genplat.loader.project import Blueprint, Project, load_project
     from genplat.packaging.bundles import Packaged
-    from genplat.pipeline import BuildOptions, BuildResult, RenderOptions, RenderResult, build, check, package, render
-    from genplat.validation import validate
+    from genplat.pipeline import (
+        BuildOptions,
+        BuildResult,
+        RenderOptions,
+        RenderResult,
+        build,
+        check,
+        package,
+        render,
+        validate,
+    )
 
 # Public name → the module that defines it.
 _EXPORTS = {
@@ -41,6 +51,7 @@ _EXPORTS = {
     "Severity": "genplat.core.diagnostics",
     "FindingsError": "genplat.core.errors",
     "GenplatError": "genplat.core.errors",
+    "OutdatedError": "genplat.core.errors",
     "RegistryError": "genplat.core.errors",
     "ClusterError": "genplat.core.errors",
     "ToolNotFoundError": "genplat.core.errors",
@@ -50,7 +61,7 @@ _EXPORTS = {
     "Blueprint": "genplat.loader.project",
     "Project": "genplat.loader.project",
     "load_project": "genplat.loader.project",
-    "validate": "genplat.validation",
+    "validate": "genplat.pipeline",
     "RenderOptions": "genplat.pipeline",
     "RenderResult": "genplat.pipeline",
     "render": "genplat.pipeline",

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 import sys
+import typing as t
 
 import click
 
+from genplat.cli._choices import KUBE_TIMEOUT, STATUS_FORMATS
 from genplat.cli._common import default_format, project_option, resolve_project
+from genplat.cli._complete import complete_bundles
 from genplat.core.errors import UsageError
-from genplat.delivery import StatusOptions, read_status, wait_status
-from genplat.delivery.kube import DEFAULT_TIMEOUT
-from genplat.delivery.model import StatusReport
-from genplat.delivery.report import FORMATS, format_text
+
+if t.TYPE_CHECKING:
+    from genplat.delivery.model import StatusReport
 
 _DURATION = re.compile(r"^\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$")
 
@@ -39,6 +41,7 @@ def _progress(report: StatusReport) -> None:
     multiple=True,
     metavar="NAME",
     help="A cluster to read: its bundle (prod-prod-eu), name (prod-eu) or env/name; repeatable [default: all].",
+    shell_complete=complete_bundles,
 )
 @click.option(
     "--kubeconfig",
@@ -68,14 +71,14 @@ def _progress(report: StatusReport) -> None:
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.5),
-    default=DEFAULT_TIMEOUT,
+    default=KUBE_TIMEOUT,
     show_default=True,
     help="Seconds each API request may take, retries included.",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(sorted(FORMATS)),
+    type=click.Choice(STATUS_FORMATS),
     default=None,
     help="text (default), json, or GitHub Actions annotations (default when GITHUB_ACTIONS=true).",
 )
@@ -98,6 +101,10 @@ def command(
     that produced it. Read-only (docs/delivery.md gives the ClusterRole). Exit codes: 0 every cluster
     converged (and no drift with --drift), 1 not, 2 usage error, 3 a cluster could not be read.
     """
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.delivery import StatusOptions, read_status, wait_status
+    from genplat.delivery.report import FORMATS, format_text  # deferred, as above
+
     fmt = fmt or default_format()
     options = StatusOptions(
         project=resolve_project(project_dir),

@@ -7,7 +7,7 @@ import os
 import typing as t
 from pathlib import Path
 
-from genplat.core.errors import GenplatError
+from genplat.core.errors import UsageError
 from genplat.packaging.artifact import Artifact, Blob
 from genplat.packaging.layout import artifact_from_manifest, read_layout, read_referrers
 from genplat.packaging.provenance import EMPTY, fallback_tag, merged_index, referrer_descriptor
@@ -87,10 +87,10 @@ def push_layout(
     artifact before anything is sent and raises to refuse the push."""
     artifacts = read_layout(layout_dir)
     if not artifacts:
-        raise GenplatError(f"{layout_dir}: the layout holds no bundles; run `genplat package` first")
+        raise UsageError(f"{layout_dir}: the layout holds no bundles; run `genplat package` first")
     missing = set(only) - set(artifacts)
     if missing:
-        raise GenplatError(f"{layout_dir}: no bundle named {', '.join(sorted(missing))} in the layout")
+        raise UsageError(f"{layout_dir}: no bundle named {', '.join(sorted(missing))} in the layout")
     chosen = [n for n in sorted(artifacts) if not only or n in only]
     for name in chosen:
         if check is not None:
@@ -115,7 +115,7 @@ def fetch_artifact(
         artifacts = read_layout(ref.layout)
         if ref.tag not in artifacts:
             known = ", ".join(sorted(artifacts)) or "none"
-            raise GenplatError(f"{ref.layout}: no bundle tagged {ref.tag!r} (tags: {known})")
+            raise UsageError(f"{ref.layout}: no bundle tagged {ref.tag!r} (tags: {known})")
         return artifacts[ref.tag]
     assert client is not None
     manifest = client.get_manifest(ref.repository, ref.reference)
