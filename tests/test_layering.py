@@ -21,7 +21,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "genplat"
 
-# The order of the compile: load → validate → resolve → render → check → write → package → publish,
+# The order of the compile: load → validate → resolve → render → check → write → package → publish →
+# delivery (reading back what the clusters run),
 # with the shared core first and the front ends (diff, authoring, the CLI) last. ``pipeline`` directs
 # the stages; the package root only re-exports, lazily.
 STAGES = [
@@ -36,6 +37,7 @@ STAGES = [
     "output",
     "packaging",
     "publish",
+    "delivery",
     "pipeline",
     "diff",
     "authoring",

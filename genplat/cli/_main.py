@@ -50,6 +50,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "push": ("push", "Push packaged bundles (all, or the BUNDLES named) to <registry>/<env>-<cluster>:<tag>."),
     "pull": ("pull", "Pull bundle REF (registry/repo:tag, registry/repo@sha256:… or oci:LAYOUT:TAG) into a folder."),
     "diff": ("diff", "Compare the rendered output of BASE and HEAD, object by object."),
+    "status": ("status", "Report what each cluster runs against the digests in out/genplat.lock.json."),
     "sign": ("sign", "Sign bundles with a cosign-compatible key-based signature of each manifest digest."),
     "verify": (
         "verify",

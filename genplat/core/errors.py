@@ -7,7 +7,8 @@ Tree::
     ├── ToolNotFoundError   an external tool asked for is not installed (exit 2)
     ├── FindingsError       a stage produced error findings and cannot go on (exit 1)
     ├── OutdatedError       out/ or its lock file is not what the blueprints render: build again (exit 1)
-    └── RegistryError       an OCI registry refused or could not be reached (exit 3)
+    ├── RegistryError       an OCI registry refused or could not be reached (exit 3)
+    └── ClusterError        a Kubernetes API server refused or could not be reached (exit 3)
 """
 
 from __future__ import annotations
@@ -52,4 +53,8 @@ class OutdatedError(GenplatError):
 
 
 class RegistryError(GenplatError):
+    exit_code = 3
+
+
+class ClusterError(GenplatError):
     exit_code = 3

@@ -19,11 +19,11 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from genplat.diff._blueprints import Blueprints, Cause
 from genplat.diff._compare import compare
 from genplat.diff._model import Change, ObjectDiff, Segment
 from genplat.diff._values import flow_text
 from genplat.loader.project import Blueprint
+from genplat.loader.sources import Blueprints, Cause
 
 Unit = tuple[str, ...]
 

@@ -13,7 +13,8 @@ if t.TYPE_CHECKING:
 _SWITCHES = {IMAGE_TAG: "forbidLatest"}
 
 
-def _disabled(platform: Blueprint) -> set[str]:
+def disabled(platform: Blueprint) -> set[str]:
+    """The gate rules the platform switches off (``forbidLatest: false``, ``policies.guardrails.disabled``)."""
     policies = platform.spec.get("policies")
     policies = policies if isinstance(policies, dict) else {}
     off = {rule for rule, switch in _SWITCHES.items() if policies.get(switch) is False}
@@ -38,7 +39,7 @@ def _images(bp: Blueprint) -> t.Iterator[tuple[str, tuple[str | int, ...]]]:
 
 def check(project: Project) -> list[Diagnostic]:
     assert project.platform is not None
-    off = _disabled(project.platform)
+    off = disabled(project.platform)
     policies = project.platform.spec.get("policies")
     raw = policies.get("allowedRegistries") if isinstance(policies, dict) else None
     registries = [r for r in raw if isinstance(r, str)] if isinstance(raw, list) else []
