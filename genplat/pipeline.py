@@ -19,6 +19,7 @@ from genplat.checks.guardrails import GuardrailContext
 from genplat.core import parallel
 from genplat.core.diagnostics import Diagnostic, has_errors, tidy
 from genplat.core.kube import default_version
+from genplat.core.secrets import allowances_from
 from genplat.core.timing import Timings
 from genplat.loader.project import blueprint_folder, load_project, output_folder, project_folder
 from genplat.output.fingerprint import output_matches, project_fingerprint, read_state, save_state
@@ -122,7 +123,12 @@ def render(options: RenderOptions) -> RenderResult:
     result.diagnostics = tidy([*findings, *pinned.warnings])
     files: RenderedFiles = rendered.files
     files.update(pinned.wiring)
-    files[LOCKFILE_NAME] = make_lockfile(by_bundle, oci_digests=pinned.digests, other_files=pinned.wiring)
+    files[LOCKFILE_NAME] = make_lockfile(
+        by_bundle,
+        oci_digests=pinned.digests,
+        other_files=pinned.wiring,
+        secret_allowances=allowances_from(platform.secrets).values,
+    )
     result.files = files
     return result
 

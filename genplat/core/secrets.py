@@ -22,6 +22,7 @@ import base64
 import binascii
 import dataclasses
 import functools
+import hashlib
 import re
 import typing as t
 
@@ -78,6 +79,7 @@ _POINTER_SUFFIXES = (
     "length",
     "mode",
     "format",
+    "keys",  # a list of key names (connectionSecretKeys)
     "secretkey",  # external-secrets' secretKey, Crossplane's fromConnectionSecretKey: a key's name
 )
 # genplat: secret-sounding words the library's keyword list leaves out (it scans code, where ``token``
@@ -195,20 +197,40 @@ class Hit:
         return f"{self.kind} ({self.shown})"
 
 
+def value_digest(value: str) -> str:
+    """How a lock file names an allowed value: the hex sha256 of its stripped text."""
+    return hashlib.sha256(value.strip().encode("utf-8", "surrogatepass")).hexdigest()
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Allowances:
-    """Values the platform declares not secret (``spec.secrets.allow``), each with its reason."""
+    """Values the platform declares not secret (``spec.secrets.allow``), each with its reason: by value
+    (from the blueprint) or by ``value_digest`` (from the lock file the build wrote)."""
 
     values: t.Mapping[str, str] = dataclasses.field(default_factory=dict)
+    digests: t.Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def reason(self, text: str) -> str | None:
-        return self.values.get(text.strip())
+        found = self.values.get(text.strip())
+        if found is None and self.digests:
+            found = self.digests.get(value_digest(text))
+        return found
 
     def __bool__(self) -> bool:
-        return bool(self.values)
+        return bool(self.values or self.digests)
 
 
 NO_ALLOWANCES = Allowances()
+
+
+def allowances_from(secrets: t.Any) -> Allowances:
+    """The platform blueprint's ``spec.secrets`` → its ``allow`` entries (value → reason)."""
+    values: dict[str, str] = {}
+    entries = secrets.get("allow") if isinstance(secrets, dict) else None
+    for entry in entries if isinstance(entries, list) else ():
+        if isinstance(entry, dict) and isinstance(entry.get("value"), str) and isinstance(entry.get("reason"), str):
+            values[entry["value"].strip()] = entry["reason"]
+    return Allowances(values)
 
 
 def shown(secret: str) -> str:

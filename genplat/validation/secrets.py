@@ -13,14 +13,31 @@ import re
 import typing as t
 from pathlib import Path
 
-from genplat.core.diagnostics import Diagnostic, Severity
+from genplat.core.diagnostics import Diagnostic, Severity, json_path
 from genplat.core.readers import as_dict, as_list
-from genplat.core.secrets import KEYWORD_KIND, Allowances, Hit, scan, scan_text
+from genplat.core.secrets import (
+    KEYWORD_KIND,
+    NO_ALLOWANCES,
+    Allowances,
+    Hit,
+    allowances_from,
+    scan,
+    scan_text,
+    scan_tree,
+)
 from genplat.loader.project import Blueprint
+from genplat.loader.safe_yaml import YamlDocument
 
 # A Tekton parameter or context reference, e.g. $(params.token): it names a value, it is not one.
 _REFERENCE = re.compile(r"\$\([A-Za-z0-9_.\-\[\]'\"]+\)")
 ALLOW_PATH = ("spec", "secrets", "allow")
+# What the build, genplat check, package and push report for secret material in output.
+OUTPUT_RULE = "secret-value"
+OUTPUT_HINT = (
+    "rendered output is committed (out/) and pushed (the bundle): deliver the value with an ExternalSecret "
+    "(a service's secrets: [{env: NAME, key: <store key>, property: <property>}]); a value the platform team "
+    "declares not secret goes under the platform's spec.secrets.allow with a reason"
+)
 MAX_TEMPLATE_BYTES = 1 << 20
 
 
@@ -29,15 +46,6 @@ def allowances(platform: Blueprint | None) -> Allowances:
     if platform is None:
         return Allowances()
     return allowances_from(as_dict(platform.spec.get("secrets")))
-
-
-def allowances_from(secrets: t.Mapping[str, t.Any]) -> Allowances:
-    values: dict[str, str] = {}
-    for entry in as_list(secrets.get("allow")):
-        entry = as_dict(entry)
-        if isinstance(entry.get("value"), str) and isinstance(entry.get("reason"), str):
-            values[entry["value"].strip()] = entry["reason"]
-    return Allowances(values)
 
 
 def check_inline_secrets(
@@ -179,4 +187,48 @@ def check_templates(templates_dir: Path, display_root: Path, allowed: Allowances
                     "ExternalSecret (a service's secrets: [{env, key, property}]), never write the value",
                 )
             )
+    return out
+
+
+# --- rendered output: the same detector, for the build gate, templates' output, check, package, push -----
+
+
+def describe_output(hit: Hit, name: str | None, value: str) -> str:
+    """The secret's kind and the value around it, masked (``postgres://app:…@db:5432/shop``)."""
+    masked = value[: hit.start] + hit.shown + value[hit.end :] if len(value) <= 120 and "\n" not in value else hit.shown
+    if hit.kind == KEYWORD_KIND:
+        return f"{name!r} holds a secret value ({masked})"
+    return f"{hit.kind} in the output ({masked})"
+
+
+def value_name(obj: t.Any, path: tuple[str | int, ...]) -> str | None:
+    """The name a value sits under: its key, or the ``name`` of its ``{name, value}`` item."""
+    if not path or not isinstance(path[-1], str):
+        return None
+    if path[-1] == "value":
+        node = obj
+        for part in path[:-1]:
+            node = node[part]
+        name = node.get("name") if isinstance(node, dict) else None
+        if isinstance(name, str):
+            return name
+    return path[-1]
+
+
+def scan_document(doc: YamlDocument, allowed: Allowances = NO_ALLOWANCES) -> list[Diagnostic]:
+    """Every string of one parsed document, at its own line and column."""
+    out: list[Diagnostic] = []
+    for path, value, hit in scan_tree(doc.data, allowed=allowed):
+        line, col = doc.locate(path)
+        out.append(
+            Diagnostic(
+                rule=OUTPUT_RULE,
+                message=describe_output(hit, value_name(doc.data, path), value),
+                file=doc.file,
+                line=line,
+                column=col,
+                path=json_path(path),
+                hint=OUTPUT_HINT,
+            )
+        )
     return out
