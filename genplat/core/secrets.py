@@ -233,10 +233,15 @@ def allowances_from(secrets: t.Any) -> Allowances:
     return Allowances(values)
 
 
-def shown(secret: str) -> str:
-    """The most of ``secret`` any output shows: up to 4 leading characters (a quarter of it at most)."""
-    keep = min(4, len(secret) // 4) if len(secret) >= 8 else 0
-    return f"{secret[:keep]}…" if keep else "…"
+MASK = "***"
+
+
+def shown(secret: str, *, prefix: bool = True) -> str:
+    """The most of ``secret`` any output shows: a token's leading characters that name its format (up to
+    4, a quarter of it at most: ``sk_l…``), and for secrets without a format (a password, a random string)
+    nothing at all (``***``)."""
+    keep = min(4, len(secret) // 4) if prefix and len(secret) >= 8 else 0
+    return f"{secret[:keep]}…" if keep else MASK
 
 
 def _norm(key: str) -> str:
@@ -354,7 +359,7 @@ def _whole_value_entropy(value: str, key: str | None, out: list[Hit]) -> None:
                 decoded = _decoded(c)
                 if decoded is not None and _public_material(decoded):
                     continue
-                out.append(Hit(plugin.secret_type, *span, shown(c), rank=3))
+                out.append(Hit(plugin.secret_type, *span, MASK, rank=3))
 
 
 def _url_parts(value: str, out: list[Hit]) -> None:
@@ -367,10 +372,10 @@ def _url_parts(value: str, out: list[Hit]) -> None:
                 continue
             if secretish_key(name) or _norm(name) in _SIGNATURE_PARAMS:
                 start = url.start() + m.start(2)
-                out.append(Hit("Credential in URL query", start, start + len(v), shown(v), rank=1))
+                out.append(Hit("Credential in URL query", start, start + len(v), MASK, rank=1))
             elif _entropy_hit(lib.base64, v, name):
                 start = url.start() + m.start(2)
-                out.append(Hit("Token in URL", start, start + len(v), shown(v), rank=1))
+                out.append(Hit("Token in URL", start, start + len(v), MASK, rank=1))
         path = text.split("?", 1)[0].split("#", 1)[0]
         offset = 0
         for segment in path.split("/"):
@@ -382,7 +387,7 @@ def _url_parts(value: str, out: list[Hit]) -> None:
                 and _entropy_hit(lib.base64, segment, None)
             ):
                 start = url.start() + here
-                out.append(Hit("Token in URL", start, start + len(segment), shown(segment), rank=1))
+                out.append(Hit("Token in URL", start, start + len(segment), MASK, rank=1))
 
 
 def _keyword(value: str, key: str, out: list[Hit]) -> None:
@@ -402,7 +407,7 @@ def _keyword(value: str, key: str, out: list[Hit]) -> None:
     ):
         return
     start = value.find(s)
-    out.append(Hit(KEYWORD_KIND, start, start + len(s), shown(s), rank=2))
+    out.append(Hit(KEYWORD_KIND, start, start + len(s), MASK, rank=2))
 
 
 def _patterns(value: str, out: list[Hit]) -> None:
@@ -425,7 +430,8 @@ def _patterns(value: str, out: list[Hit]) -> None:
                 # header and payload): the secret runs on to the end of the token.
                 tail = _JWT_TAIL if plugin.secret_type == "JSON Web Token" else _TOKEN_TAIL
                 end = tail.match(value, end).end()  # type: ignore[union-attr]
-            out.append(Hit(plugin.secret_type, start, end, shown(value[start:end])))
+            prefix = plugin.secret_type != "Basic Auth Credentials"  # a password has no format to name
+            out.append(Hit(plugin.secret_type, start, end, shown(value[start:end], prefix=prefix)))
     for m in _PEM_PRIVATE.finditer(value):
         out.append(Hit(PRIVATE_KEY_KIND, m.start(), _private_key_span(value, m.start()), "-----BEGIN … PRIVATE KEY"))
     for kind, pattern in _EXTRA_PATTERNS:
@@ -478,7 +484,7 @@ def _scan(value: str, key: str | None, allowed: Allowances, *, nested: bool = Fa
             start = value.find(s)
             kinds = sorted({h.kind for h in inner})
             out = [h for h in out if not (h.start >= start and h.end <= start + len(s))]
-            out.append(Hit(f"{', '.join(kinds)} (base64)", start, start + len(s), shown(s)))
+            out.append(Hit(f"{', '.join(kinds)} (base64)", start, start + len(s), MASK))
     return _tidy(value, out, allowed)
 
 
@@ -495,7 +501,8 @@ def _tidy(value: str, hits: list[Hit], allowed: Allowances) -> list[Hit]:
             last = keep[-1]
             best = last if (last.rank, last.kind) <= (h.rank, h.kind) else h
             end = max(last.end, h.end)
-            keep[-1] = Hit(best.kind, last.start, end, shown(value[last.start : end]), rank=best.rank)
+            text = value[last.start : end]
+            keep[-1] = Hit(best.kind, last.start, end, shown(text, prefix=best.rank == 0), rank=best.rank)
             continue
         keep.append(h)
     return keep
@@ -567,7 +574,7 @@ def redact(text: str, known: t.Iterable[str] = ()) -> str:
         return text
     for value in sorted({k for k in known if k and len(k) >= 3}, key=len, reverse=True):
         if value in text:
-            text = text.replace(value, shown(value))
+            text = text.replace(value, MASK)
     hits = scan(text)
     for h in sorted(hits, key=lambda h: h.start, reverse=True):
         text = text[: h.start] + h.shown + text[h.end :]

@@ -20,6 +20,7 @@ object-deleted           any other object is deleted; renames and moves between 
 allowlist-widened        (blueprints) spec.policies.allowedRegistries gains a registry or goes away
 guardrail-disabled       (blueprints) requireLimits, forbidLatest or forbidPrivileged turned off;
                          requiredLabels dropped
+secret-allowed           (blueprints) spec.secrets.allow declares a value not secret (or changes why)
 pod-security-lowered     a Namespace's enforced Pod Security level is lowered (or its label removed)
 rbac-widened             a binding or role grants more than before, except the standard tenant
                          grants (a RoleBinding in a tenant's namespace to ClusterRole admin, edit
@@ -54,6 +55,7 @@ RULES: dict[str, str] = {
     "object-deleted": "Object deleted",
     "allowlist-widened": "Registry allowlist widened",
     "guardrail-disabled": "Policy turned off",
+    "secret-allowed": "Value declared not secret",
     "pod-security-lowered": "Pod Security lowered",
     "rbac-widened": "RBAC widened",
     "network-peers-added": "Network peers added",
