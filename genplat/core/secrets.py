@@ -260,10 +260,17 @@ def secretish_key(key: str) -> bool:
     return _library().keyword_names.search(key.lower()) is not None or (_library().keyword_names.search(k) is not None)
 
 
+# genplat: fields that hold an identifier (an env variable's ``name``, a Secret key's ``key``): a
+# blueprint writes these as mapping keys, which are names, not values; the output repeats them as values.
+# Entropy alone is no reason to call a name secret, so validate (keys) and build (values) agree.
+_IDENTIFIER_FIELDS = frozenset({"name", "key", "secretkey", "generatename"})
+
+
 @functools.lru_cache(maxsize=4096)
 def checksum_key(key: str) -> bool:
+    """A field whose high-entropy value is expected: a checksum, a digest, a commit, or an identifier."""
     k = _norm(key)
-    return any(w in k for w in _CHECKSUM_WORDS)
+    return k in _IDENTIFIER_FIELDS or any(w in k for w in _CHECKSUM_WORDS)
 
 
 def is_placeholder(text: str) -> bool:
