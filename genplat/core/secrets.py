@@ -128,6 +128,7 @@ _EXTRA_PATTERNS = (
 # genplat: credentials in a URL's query (``?token=…``, Azure SAS ``sig=…``) and tokens as path segments
 # (Discord/Teams-style webhooks): the library's basic-auth plugin reads only ``user:password@``.
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s\"'<>]+", re.I)
+_EMPTY_USER = re.compile(r"[a-z][a-z0-9+.-]*://:([^@/\s]+)@", re.I)
 _QUERY_PARAM = re.compile(r"[?&]([A-Za-z0-9_.-]+)=([^&#\s]+)")
 _SIGNATURE_PARAMS = frozenset({"sig", "signature", "xamzsignature", "xgoogsignature", "code"})
 # genplat: lines of text that assign a value to a name: ``key: value``, ``KEY=value``, ``export KEY=value``,
@@ -347,7 +348,11 @@ def _entropy_hit(plugin: HighEntropyStringsPlugin, candidate: str, key: str | No
         return False
     if key is not None and checksum_key(key):
         return False
-    if lib.heuristic.is_potential_uuid(candidate) or lib.heuristic.is_sequential_string(candidate):
+    if (
+        lib.heuristic.is_potential_uuid(candidate)
+        or lib.heuristic.is_sequential_string(candidate)
+        or is_placeholder(candidate)
+    ):
         return False
     return plugin.calculate_shannon_entropy(candidate) > plugin.entropy_limit
 
@@ -373,6 +378,11 @@ def _url_parts(value: str, out: list[Hit]) -> None:
     lib = _library()
     for url in _URL.finditer(value):
         text = url.group()
+        # genplat: a password with no user name (redis://:pw@host): the library's pattern needs a user.
+        userinfo = _EMPTY_USER.match(text)
+        if userinfo and not is_placeholder(userinfo.group(1)) and not userinfo.group(1).startswith("$"):
+            start = url.start() + userinfo.start(1)
+            out.append(Hit("Basic Auth Credentials", start, start + len(userinfo.group(1)), MASK, rank=0))
         for m in _QUERY_PARAM.finditer(text):
             name, v = m.group(1), m.group(2)
             if is_placeholder(v):
@@ -484,7 +494,7 @@ def _scan(value: str, key: str | None, allowed: Allowances, *, nested: bool = Fa
         if key is not None and secretish_key(key) and not out:
             _keyword(value, key, out)
     decoded = _decoded(value)
-    if decoded is not None and not nested:
+    if decoded is not None:
         inner = _scan(decoded, key, allowed, nested=False)
         if inner:
             s = value.strip()
@@ -564,12 +574,14 @@ def scan_text(text: str, *, allowed: Allowances = NO_ALLOWANCES) -> t.Iterator[t
         m = _ASSIGNMENT.match(line)
         name = m.group("key") if m else None
         seen: list[Hit] = []
+        value_at = (len(line), len(line))
         if m:
             text, start = _assigned(m)
+            value_at = (m.start("value"), m.end("value"))
             for h in scan(text, key=name, allowed=allowed):
                 seen.append(dataclasses.replace(h, start=start + h.start, end=start + h.end))
-        for h in scan(line, allowed=allowed):
-            if not any(h.start < s.end and s.start < h.end for s in seen):
+        for h in scan(line, allowed=allowed):  # the rest of the line; the value was read with its name
+            if not (h.start < value_at[1] and value_at[0] < h.end):
                 seen.append(h)
         for h in sorted(seen, key=lambda h: h.start):
             yield number, h.start + 1, name, h

@@ -92,16 +92,12 @@ def _finding(
     bp: Blueprint, path: tuple[str | int, ...], hit: Hit, name: str | None, value: str, *, key: bool = False
 ) -> Diagnostic:
     o = bp.origin(path, key=key)
-    line = o.line
-    if line is not None and "\n" in value[: hit.start]:
-        # A block scalar: the line of the secret inside it (its text starts on the line after the key).
-        line += value.count("\n", 0, hit.start) + (1 if not value.startswith("\n") else 0)
     return Diagnostic(
         rule="inline-secret",
         message=describe(hit, name, value),
         file=o.file,
-        line=line,
-        column=o.column if line == o.line else None,
+        line=o.line,
+        column=o.column,
         path=o.path,
         severity=Severity.ERROR,
         hint=_secret_reference_hint(bp, path, name),
@@ -146,14 +142,13 @@ def _inline_secrets(
     return out
 
 
-def describe(hit: Hit, name: str | None, value: str) -> str:
+def describe(hit: Hit, name: str | None, value: str, *, where: str = "written inline") -> str:
     """What was found, with the value masked: the secret's kind, and its surroundings when it is part of
-    a longer value (a URL's password: ``postgres://app:…@db:5432/shop``)."""
-    masked = value[: hit.start] + hit.shown + value[hit.end :] if len(value) <= 120 else hit.shown
-    masked = masked if "\n" not in masked else hit.shown
+    a longer value of one line (a URL's password: ``postgres://app:***@db:5432/shop``)."""
+    masked = value[: hit.start] + hit.shown + value[hit.end :] if len(value) <= 120 and "\n" not in value else hit.shown
     if hit.kind == KEYWORD_KIND:
-        return f"{name!r} holds a secret value written inline ({masked})"
-    return f"{hit.kind} written inline ({masked})"
+        return f"{name!r} holds a secret value {where} ({masked})"
+    return f"{hit.kind} {where} ({masked})"
 
 
 def check_templates(templates_dir: Path, display_root: Path, allowed: Allowances) -> list[Diagnostic]:
@@ -171,15 +166,10 @@ def check_templates(templates_dir: Path, display_root: Path, allowed: Allowances
         except ValueError:
             shown_file = str(path)
         for line, column, name, hit in scan_text(text, allowed=allowed):
-            what = (
-                f"{name!r} holds a secret written inline"
-                if hit.kind == KEYWORD_KIND
-                else f"a {hit.kind} written inline"
-            )
             out.append(
                 Diagnostic(
                     rule="inline-secret",
-                    message=f"{what} in a template ({hit.shown})",
+                    message=describe(hit, name, "", where="written inline in a template"),
                     file=shown_file,
                     line=line,
                     column=column,
@@ -194,11 +184,7 @@ def check_templates(templates_dir: Path, display_root: Path, allowed: Allowances
 
 
 def describe_output(hit: Hit, name: str | None, value: str) -> str:
-    """The secret's kind and the value around it, masked (``postgres://app:…@db:5432/shop``)."""
-    masked = value[: hit.start] + hit.shown + value[hit.end :] if len(value) <= 120 and "\n" not in value else hit.shown
-    if hit.kind == KEYWORD_KIND:
-        return f"{name!r} holds a secret value ({masked})"
-    return f"{hit.kind} in the output ({masked})"
+    return describe(hit, name, value, where="in the output")
 
 
 def value_name(obj: t.Any, path: tuple[str | int, ...]) -> str | None:
