@@ -262,8 +262,10 @@ def check_paths(
     strict: bool = False,
     use_kubeconform: bool = False,
     kubeconform_binary: str | None = None,
+    allowances: Allowances = NO_ALLOWANCES,
 ) -> list[Diagnostic]:
-    """``genplat check``: read manifests (files or folders) and check them.
+    """``genplat check``: read manifests (files or folders) and check them (``allowances``: values
+    declared not secret, when no blueprint context gives them).
 
     CRDs among the manifests are used as schemas too, so a folder of CRDs and resources checks itself.
     """
@@ -293,5 +295,9 @@ def check_paths(
                 )
     if crd_docs:
         diags.extend(checker.add_crds(crd_docs))
-    diags.extend(checker.check_located(items, guardrails=guardrails, strict=strict, use_kubeconform=use_kubeconform))
+    diags.extend(
+        checker.check_located(
+            items, guardrails=guardrails, strict=strict, use_kubeconform=use_kubeconform, allowances=allowances
+        )
+    )
     return sort_diagnostics(diags)

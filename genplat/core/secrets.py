@@ -89,7 +89,10 @@ _EXTRA_EXACT = ("dsn", "auth", "authorization")
 
 # genplat: names of values that identify content (checksums, digests, commits): high entropy is what
 # they are made of. Only the entropy plugins are quieted for them.
-_CHECKSUM_WORDS = ("digest", "checksum", "sha", "hash", "commit", "revision", "fingerprint", "etag", "integrity")
+_CHECKSUM_WORDS = frozenset(
+    {"digest", "checksum", "sha", "sha1", "sha256", "sha512", "hash", "commit", "revision", "rev", "fingerprint"}
+    | {"etag", "integrity", "sum", "md5"}
+)
 
 # genplat: documented placeholders (docs/rules.md): never secrets, wherever they are.
 _PLACEHOLDERS = frozenset(
@@ -270,8 +273,13 @@ _IDENTIFIER_FIELDS = frozenset({"name", "key", "secretkey", "generatename"})
 @functools.lru_cache(maxsize=4096)
 def checksum_key(key: str) -> bool:
     """A field whose high-entropy value is expected: a checksum, a digest, a commit, or an identifier."""
-    k = _norm(key)
-    return k in _IDENTIFIER_FIELDS or any(w in k for w in _CHECKSUM_WORDS)
+    return _norm(key) in _IDENTIFIER_FIELDS or not _CHECKSUM_WORDS.isdisjoint(_words(key))
+
+
+def _words(key: str) -> list[str]:
+    """``GIT_COMMIT_SHA`` → git, commit, sha; ``contentHash`` → content, hash."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", key)
+    return [w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w]
 
 
 def is_placeholder(text: str) -> bool:

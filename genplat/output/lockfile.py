@@ -52,6 +52,7 @@ __all__ = [
     "file_digest",
     "make_lockfile",
     "read_secret_allowances",
+    "secret_allowances_for",
 ]
 
 LOCKFILE_NAME = "genplat.lock.json"
@@ -144,4 +145,15 @@ def read_secret_allowances(out_dir: Path) -> Allowances:
         for e in (entries if isinstance(entries, list) else ())
         if isinstance(e, dict) and isinstance(e.get("sha256"), str) and isinstance(e.get("reason"), str)
     }
+    return Allowances(digests=digests)
+
+
+def secret_allowances_for(paths: t.Iterable[Path]) -> Allowances:
+    """The allowances recorded by the build whose out/ holds ``paths`` (the nearest lock file above each)."""
+    digests: dict[str, str] = {}
+    for path in paths:
+        for folder in [Path(path), *Path(path).parents][:4]:
+            if (folder / LOCKFILE_NAME).is_file():
+                digests.update(read_secret_allowances(folder).digests)
+                break
     return Allowances(digests=digests)

@@ -80,11 +80,11 @@ class Packaged:
 
 
 def refuse_secrets(bundles: t.Mapping[str, t.Mapping[str, bytes]], out_dir: Path) -> None:
-    """Nothing with secret material leaves the machine: every file of every bundle through the one
-    detector first (values the build's lock file records as allowed pass)."""
+    """Nothing with secret material leaves the machine: every file of every bundle (by its folder)
+    through the one detector first (values the build's lock file records as allowed pass)."""
     allowed = read_secret_allowances(out_dir)
     findings = [
-        d for name, files in bundles.items() for d in check_files(files, prefix=f"{out_dir}/{name}/", allowed=allowed)
+        d for folder, files in bundles.items() for d in check_files(files, prefix=f"{folder}/", allowed=allowed)
     ]
     if findings:
         raise FindingsError(findings, f"{len(findings)} secret value(s) in {out_dir}: nothing was packed")
@@ -106,7 +106,7 @@ def package_out_dir(out_dir: Path, *, fmt: t.Literal["auto", "flux", "imgpkg"], 
     digest checked against the lock, and with ``provenance`` a provenance referrer per bundle."""
     bundles = discover_bundles(out_dir)
     contents = {name: read_bundle(folder) for name, folder in bundles.items()}
-    refuse_secrets(contents, out_dir)
+    refuse_secrets({str(bundles[name]): files for name, files in contents.items()}, out_dir)
     pins = read_pins(out_dir)
     annotations = git_provenance(out_dir) if provenance else None
     artifacts: dict[str, Artifact] = {}
