@@ -55,7 +55,10 @@ ENFORCEMENT = """
     `tekton`), each rule the kinds it concerns. The CEL of a rule is written once and used by every
     form; the message of a refusal starts with the rule id. A rule switched off in the platform is not
     rendered either. Pod Security Admission (namespace labels from `policies.podSecurity`) covers some
-    rules too, at the level given.
+    rules too, at the level given. Each policy names its rule (annotation `genplat.dev/rule`) and the
+    rule's inputs (`genplat.dev/allowed-registries`, `genplat.dev/platform-images`,
+    `genplat.dev/required-labels`: sorted sets), which `genplat diff` reads to flag a loosened policy
+    between two outputs (docs/diff.md).
 
     Kyverno: `policies.kyverno.policyKind` picks `ValidatingPolicy` (`policies.kyverno.io/v1`, the
     default, for Kyverno 1.17 and later) or `ClusterPolicy` (`kyverno.io/v1` with `validate.cel`, for

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from genplat.cli import _push_sign
-from genplat.cli._common import report, resolve_project
+from genplat.cli._common import project_option, report, resolve_project
 from genplat.cli._registry import blueprint_registry, make_client, registry_options
 from genplat.core.errors import FindingsError, UsageError
 from genplat.loader import blueprint_folder, find_project, output_folder
@@ -87,15 +87,7 @@ def push_targets(
     default=None,
     help="Where to find the platform blueprint for the default registry [default: the project's].",
 )
-@click.option(
-    "-C",
-    "--project",
-    "project_dir",
-    default=None,
-    metavar="DIR",
-    type=click.Path(exists=True, file_okay=False),
-    help="The project (a folder holding blueprints/, or inside one) [default: found upwards from here].",
-)
+@project_option
 @registry_options
 @click.option(
     "--sign", "sign_", is_flag=True, help="Sign each pushed bundle in the registry with --key (see `genplat sign`)."

@@ -53,13 +53,28 @@ def render_to_stdout(
     if not chosen:
         raise click.UsageError("nothing rendered matches --env/--cluster/--tenant")
     out = sys.stdout.buffer
+    several = len({bundle_of(p) for p in chosen}) > 1
     for path in chosen:
         data = bytes(result.files[path])
         if not data.startswith(b"---"):
-            out.write(b"---\n")
-        out.write(data)
+            data = b"---\n" + data
+        out.write(marked(data, path) if several else data)
     out.flush()
     return 0
+
+
+def bundle_of(path: str) -> str:
+    """The bundle (``<env>/<cluster>``) a rendered file belongs to."""
+    return "/".join(path.split("/")[:2])
+
+
+def marked(data: bytes, path: str) -> bytes:
+    """Every document of a file with a comment line naming its bundle (and file) right after its
+    ``---``, so output of several bundles says where each document goes. Block scalars are
+    indented, so a line that is exactly ``---`` starts a document."""
+    mark = f"# bundle: {bundle_of(path)} ({path.split('/', 2)[2]})\n".encode()
+    lines = data.splitlines(keepends=True)
+    return b"".join(line + mark if line.rstrip(b"\r\n") == b"---" else line for line in lines)
 
 
 def _report_to_stderr(diagnostics: list, fmt: str | None) -> int:  # type: ignore[type-arg]
@@ -101,7 +116,8 @@ def command(
     """Print the manifests a build would write to stdout, nothing to disk.
 
     Everything is rendered and checked as `genplat build` does; findings go to stderr and any
-    error prints nothing (exit 1). Documents keep their `# source: file:line` comments.
+    error prints nothing (exit 1). Documents keep their `# source:` comments; when more than one
+    bundle is printed, each document also starts with `# bundle: ENV/CLUSTER (FILE)`.
     """
     root = resolve_project(project_dir, project)
     raise SystemExit(

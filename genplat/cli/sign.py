@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from genplat.cli._common import resolve_project
+from genplat.cli._common import project_option, resolve_project
 from genplat.cli._registry import blueprint_registry, make_client, registry_options
 from genplat.cli._signing import key_option, load_key, sign_options
 from genplat.core.errors import UsageError
@@ -64,15 +64,7 @@ def report(results: t.Sequence[SignResult], output_format: str) -> None:
     default=None,
     help="Blueprints (and their git checkout) the provenance describes [default: the project's].",
 )
-@click.option(
-    "-C",
-    "--project",
-    "project_dir",
-    default=None,
-    metavar="DIR",
-    type=click.Path(exists=True, file_okay=False),
-    help="The project (a folder holding blueprints/, or inside one) [default: found upwards from here].",
-)
+@project_option
 @registry_options
 @click.option(
     "--format",

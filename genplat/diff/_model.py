@@ -163,3 +163,9 @@ class DiffResult:
         for o in self.objects:
             out[o.status] += 1
         return out
+
+
+def spec_of(obj: dict[str, t.Any] | None) -> dict[str, t.Any]:
+    """An object's ``spec`` mapping (empty when it has none or it is not a mapping)."""
+    spec = (obj or {}).get("spec")
+    return spec if isinstance(spec, dict) else {}

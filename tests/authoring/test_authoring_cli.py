@@ -224,3 +224,23 @@ def test_package_format_is_the_output_format_and_the_old_spelling_still_works(st
     res = ok("package", "--format", "imgpkg")
     assert "now --bundle-format imgpkg" in res.stderr
     assert yaml.safe_load(ok("package", "--bundle-format", "imgpkg", "--format", "json").stdout)["format"] == "imgpkg"
+
+
+def test_render_marks_each_documents_bundle_when_it_prints_several(example: Path) -> None:
+    """Without --cluster, documents of several clusters follow each other: each says its bundle."""
+    everything = ok("render").stdout
+    starts = [i for i, line in enumerate(everything.split("\n")) if line == "---"]
+    lines = everything.split("\n")
+    marks = [lines[i + 1] for i in starts]
+    assert marks and all(m.startswith("# bundle: ") for m in marks)
+    bundles = {m.split()[2] for m in marks}
+    assert bundles == {"dev/dev-eu", "prod/prod-eu", "prod/prod-us"}
+    # The mark says the truth: each document is the one that bundle's file holds.
+    docs = [d for d in yaml.safe_load_all(everything) if d]
+    assert len(docs) == len(marks)
+    one = ok("render", "--env", "prod", "--cluster", "prod-us").stdout
+    assert "# bundle:" not in one  # one bundle: nothing to tell apart
+    prod_us = sum(m.startswith("# bundle: prod/prod-us ") for m in marks)
+    assert prod_us == len([d for d in yaml.safe_load_all(one) if d])
+    assert "# bundle: prod/prod-us (platform/admission.yaml)" in marks
+    assert ok("build", "-o", "-").stdout == everything

@@ -127,7 +127,7 @@ EXPECTED: dict[str, tuple[list[tuple[t.Any, ...]] | None, list[tuple[t.Any, ...]
             for kind, name in (("LimitRange", "tenant-limits"), ("ResourceQuota", "tenant-quota"))
         ],
         [
-            ("quota-raised", b, kind, name)
+            ("quota-changed", b, kind, name)
             for b in ("dev/dev-eu", "prod/prod-eu", "prod/prod-us")
             for kind, name in (("LimitRange", "tenant-limits"), ("ResourceQuota", "tenant-quota"))
         ],
@@ -178,10 +178,26 @@ EXPECTED: dict[str, tuple[list[tuple[t.Any, ...]] | None, list[tuple[t.Any, ...]
                 ]
             )
         ],
+        # Read from the rendered policies (their rule-input annotations), each pointing at the blueprint
+        # value; the blueprint-level flags saying the same are left out.
         [
-            ("allowlist-widened", None, None, None),
-            ("guardrail-disabled", None, None, None),
-            ("guardrail-disabled", None, None, None),
+            ("allowlist-widened", b, kind, f"genplat-image-registry-{scope}")
+            for b, kind in (
+                ("dev/dev-eu", "ValidatingPolicy"),
+                ("prod/prod-eu", "ValidatingPolicy"),
+                ("prod/prod-us", "ValidatingAdmissionPolicy"),
+            )
+            for scope in ("build", "workload")
+        ]
+        + [
+            ("guardrail-disabled", b, kind, name)
+            for b, kind in (
+                ("dev/dev-eu", "ValidatingPolicy"),
+                ("prod/prod-eu", "ValidatingPolicy"),
+                ("prod/prod-us", "ValidatingAdmissionPolicy"),
+                ("prod/prod-us", "ValidatingAdmissionPolicyBinding"),
+            )
+            for name in ("genplat-container-resources", "genplat-image-tag")
         ]
         + [
             ("pod-security-lowered", b, "Namespace", f"{t}-{env}")
@@ -346,29 +362,62 @@ def test_summary_lines_point_at_the_edited_value() -> None:
     assert _line_of("new-tenant", "blueprints/tenants/hooli.yaml", "name: hooli") == 5
 
 
-def test_new_tenant_is_short_and_names_its_file() -> None:
+def _outside_folds(md: str) -> str:
+    while "<details>" in md:
+        start = md.index("<details>")
+        md = md[:start] + md[md.index("</details>", start) + len("</details>") :]
+    return md
+
+
+def test_new_tenant_is_short_and_says_what_it_is_granted() -> None:
     md = _md("new-tenant")
-    assert len(md.encode("utf-8")) < 3 * 1024
+    assert len(_outside_folds(md).encode("utf-8")) < 3 * 1024 and len(md.encode("utf-8")) < 3 * 1024
     assert "blueprints/tenants/hooli.yaml:5" in md
     assert "Risk flags" not in md and "rbac-widened" not in (GOLDEN / "new-tenant.txt").read_text(encoding="utf-8")
-    assert md.count("<details>") == 1  # one fold for the whole tenant
-    assert "12 objects added</b> in <code>dev/dev-eu</code> (4 NetworkPolicy, 2 RoleBinding," in md
+    assert md.count("<details>") == 1  # one fold for the tenant's objects
+    assert "<b>+ tenant hooli: 12 objects added</b> in <code>dev/dev-eu</code>" in md
+    assert "<summary>The 12 objects: 4 NetworkPolicy, 2 RoleBinding," in md
+    # What the tenant is granted, outside the fold, read from its objects.
+    granted = [
+        "- namespaces: hooli-dev (Pod Security restricted)",
+        "- access: admin to User gavin@hooli.example; edit to Group hooli-devs",
+        "- quota: cpu 4, memory 8Gi, pods 20, count/services.serving.knative.dev 10, persistentvolumeclaims 5, "
+        "requests.storage 50Gi, services 450; each container at most cpu 1, memory 1Gi",
+        "- network: default deny; in from ingress-nginx, knative-eventing, knative-serving, kourier-system, "
+        "own namespace; out to kube-system, knative-eventing, knative-serving, own namespace; tenant peers: none",
+        "- images: ghcr.io/acme/hooli-search:0.1.0",
+        "- secrets synced: acme-registry from ClusterSecretStore vault",
+        "- resources ordered: none",
+    ]
+    outside = _outside_folds(md).split("\n")
+    assert [line for line in outside if line.startswith("- ") and not line.startswith("- tenant")] == granted
     groups = _json("new-tenant")["groups"]
     assert [(g["type"], g["tenant"], g["bundles"], sum(g["kinds"].values())) for g in groups] == [
         ("tenant", "hooli", ["dev/dev-eu"], 12)
     ]
+    assert groups[0]["grants"] == [line[2:] for line in granted]
+    text = (GOLDEN / "new-tenant.txt").read_text(encoding="utf-8")
+    assert "    granted:\n      namespaces: hooli-dev (Pod Security restricted)\n" in text
 
 
 def test_identical_changes_are_shown_once_with_their_places() -> None:
     md = _md("changed-image")
-    # dev's revision names differ from prod's (they hash the environment's template): dev once, prod once.
-    assert md.count("<details>") == 2 and "In prod/prod-eu, prod/prod-us (globex-prod)." in md
+    # One object change per cluster; dev's revision names differ from prod's (they hash the
+    # environment's template), but the rename only follows the image: folded, one fold for all three.
+    assert md.count("<details>") == 1 and "In dev/dev-eu (globex-dev); prod/prod-eu, prod/prod-us (globex-prod)." in md
+    assert "@@ spec.template.metadata.name @@" not in md
+    assert (
+        "Revision renamed checkout-s5yal → checkout-dvozr (dev/dev-eu); checkout-4euvc → checkout-qjoqb "
+        "(prod/prod-eu, prod/prod-us): a revision's name changes with its template" in md
+    )
     groups = _json("changed-image")["groups"]
-    assert [[p["bundle"] for p in g["places"]] for g in groups] == [["dev/dev-eu"], ["prod/prod-eu", "prod/prod-us"]]
+    assert [[p["bundle"] for p in g["places"]] for g in groups] == [["dev/dev-eu", "prod/prod-eu", "prod/prod-us"]]
+    notes = [c.get("note") for o in _json("changed-image")["objects"] for c in o["changes"]]
+    assert notes.count(None) == 3 and all(n.startswith("follows the template: ") for n in notes if n)
     md = _md("tier-move")
     assert md.count("<details>") == 2  # LimitRange and ResourceQuota, each once for three clusters
     assert md.count("In dev/dev-eu (umbrella-dev); prod/prod-eu, prod/prod-us (umbrella-prod).") == 2
-    assert md.count("**Quota raised**") == 1  # one flag: one tier move
+    assert md.count("**Quota changed**") == 1  # one flag: one tier move
 
 
 def test_new_environment_is_one_block_per_tenant() -> None:
@@ -405,20 +454,24 @@ def test_list_changes_are_item_level() -> None:
 
 def test_loosened_policy_flags() -> None:
     risks = _json("loosened-policy")["risks"]
-    blueprint_level = [
-        (r["rule"], r["cause"]["file"], r["cause"]["line"], r["cause"]["path"]) for r in risks if r["kind"] is None
-    ]
-    assert blueprint_level == [
+    # Every flag is about rendered objects (what a folder or OCI diff sees too) and points at the
+    # blueprint value behind it.
+    assert [r for r in risks if r["kind"] is None] == []
+    causes = {(r["rule"], r["cause"]["file"], r["cause"]["line"], r["cause"]["path"]) for r in risks}
+    assert causes == {
         ("allowlist-widened", "blueprints/platform.yaml", 308, "spec.policies.allowedRegistries"),
         ("guardrail-disabled", "blueprints/platform.yaml", 310, "spec.policies.forbidLatest"),
         ("guardrail-disabled", "blueprints/platform.yaml", 309, "spec.policies.requireLimits"),
-    ]
-    psa = {r["cause"]["path"] for r in risks if r["rule"] == "pod-security-lowered"}
-    assert psa == {"spec.policies.podSecurity.enforce"}
-    # The removed Kyverno policies are what forbidLatest/requireLimits turned off: no second flag each.
-    assert not [r for r in risks if r["rule"] == "protected-removed"]
+        ("pod-security-lowered", "blueprints/platform.yaml", 307, "spec.policies.podSecurity.enforce"),
+        ("network-peers-added", "blueprints/tenants/globex.yaml", 37, "spec.network.allowFrom[1]"),
+    }
+    widened = {r["message"] for r in risks if r["rule"] == "allowlist-widened"}
+    assert widened == {"allows images from docker.io too: tenants may pull images from there"}
+    # The removed policies are what forbidLatest/requireLimits turned off: not a second flag each.
+    assert not [r for r in risks if r["rule"] in ("protected-removed", "object-deleted")]
     md = _md("loosened-policy")
     assert md.count("**Pod Security lowered**") == 1 and md.count("**Network peers added**") == 1
+    assert md.count("**Registry allowlist widened**") == 1 and md.count("**Policy turned off**") == 2
 
 
 def test_attribution_of_peer_policies() -> None:
@@ -513,3 +566,14 @@ def test_bundle_filter(pairs: t.Callable[[str], Path], genplat_cli: t.Any, monke
     assert [o["bundle"] for o in out["objects"]] == ["prod/prod-eu", "prod/prod-us"]
     out = json.loads(genplat_cli("diff", "base", "head", "--bundle", "dev/dev-eu", "--format", "json").stdout)
     assert [o["bundle"] for o in out["objects"]] == ["dev/dev-eu"]
+
+
+def test_multiline_cel_is_diffed_by_line() -> None:
+    """The one registry the allowlist gains is a `+` line of its own, in Markdown and text, not a
+    900-character escaped string."""
+    added = '+  e.ref == "docker.io" || e.ref.startsWith("docker.io/") ||'
+    md_lines = _md("loosened-policy").split("\n")
+    assert md_lines.count(added) == 4  # build and workload policies, Kyverno (2 places) and native
+    assert not [line for line in md_lines if line.startswith(("- ", "+ ")) and "\\n" in line]
+    text_lines = (GOLDEN / "loosened-policy.txt").read_text(encoding="utf-8").split("\n")
+    assert sum(line.strip() == added.strip() for line in text_lines) == 6  # one per policy and cluster
