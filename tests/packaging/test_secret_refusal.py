@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import string
 from pathlib import Path
 
 import genplat
@@ -14,20 +13,11 @@ from genplat.core.secrets import scan, value_digest
 from genplat.output.lockfile import make_lockfile
 from genplat.packaging import package_bundle, write_layout
 from tests.conftest import run_genplat
-from tests.core.secret_corpus import ALNUM, _rnd
+from tests.core.secret_corpus import ALNUM, _rnd, leaks
 
 BASE = Path(__file__).resolve().parents[1] / "validation" / "base"
 # Built at run time (see tests/core/secret_corpus.py): a Slack bot token and a Stripe publishable key.
-TOKEN = (
-    "xo"
-    + "xb-"
-    + "2"
-    + _rnd(string.digits, 11, "r1")
-    + "-"
-    + _rnd(string.digits, 13, "r2")
-    + "-"
-    + _rnd(ALNUM, 24, "r3")
-)
+TOKEN = next(c.value for c in leaks() if c.id == "slack-bot-token")
 PUBLISHABLE = "pk_" + "live_" + "51" + _rnd(ALNUM, 60, "publishable")
 LEAK_DOC = f"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hand-edited\n  namespace: acme-dev\ndata:\n  CHATOPS: {TOKEN}\n"
 
