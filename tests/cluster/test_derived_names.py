@@ -41,6 +41,8 @@ variables = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,40}", fullmatch=True)
 def _project(root: Path, env: str, service: str, resource: str, secrets: list[str], plain: list[str]) -> Path:
     shutil.copytree(BASE, root)
     platform = (root / "platform.yaml").read_text("utf-8").replace("    - name: dev\n", f"    - name: {env}\n", 1)
+    # An offering group of its own: the composite CRD this test installs is no other test's.
+    platform = platform.replace("group: platform.example.com", "group: derived-names.example.com")
     (root / "platform.yaml").write_text(platform, "utf-8")
     tenant = {
         "apiVersion": "genplat.dev/v1alpha1",
