@@ -538,12 +538,26 @@ def _cached(value: str, key: str | None) -> tuple[Hit, ...]:
     return tuple(_scan(value, key, NO_ALLOWANCES))
 
 
+# The shortest string any detection can match without a name for context (``xoxb-1-a``, ``a://b:c@``):
+# shorter strings (kinds, versions, ports, most labels) are skipped unless their name sounds secret.
+_SHORTEST = 8
+
+
+@functools.lru_cache(maxsize=16384)
+def _context(key: str | None) -> str | None:
+    """The name as far as it changes the verdict: secret-sounding or checksum-like names; else None."""
+    return key if key is not None and (secretish_key(key) or checksum_key(key)) else None
+
+
 def scan(value: str, *, key: str | None = None, allowed: Allowances = NO_ALLOWANCES) -> tuple[Hit, ...]:
     """Every piece of secret material in ``value`` (``key``: the field or variable name it sits under)."""
     if not isinstance(value, str) or not value:
         return ()
     if not allowed:
-        return _cached(value, key if key is not None and (secretish_key(key) or checksum_key(key)) else None)
+        context = _context(key)
+        if len(value) < _SHORTEST and context is None:
+            return ()
+        return _cached(value, context)
     return tuple(_scan(value, key, allowed))
 
 
@@ -553,8 +567,40 @@ PathT = tuple[str | int, ...]
 def scan_tree(
     node: t.Any, *, allowed: Allowances = NO_ALLOWANCES, path: PathT = (), key: str | None = None
 ) -> t.Iterator[tuple[PathT, str, Hit]]:
-    """(path, value, hit) for every string under ``node``; a mapping key is its value's name, and so is
-    the ``name`` of a ``{name, value}`` item (container env, Tekton params)."""
+    """(path, value, hit) for every string under ``node``, in document order; a mapping key is its value's
+    name, and so is the ``name`` of a ``{name, value}`` item (container env, Tekton params).
+
+    The build runs this on every object it renders and almost none holds a secret: a quick walk that
+    builds no paths answers first, and only an object with a finding is walked again for its paths."""
+    if not allowed and not _any_hit(node, key):
+        return
+    yield from _walk(node, allowed, path, key)
+
+
+def _any_hit(node: t.Any, key: str | None) -> bool:
+    stack: list[tuple[t.Any, str | None]] = [(node, key)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, key = pop()
+        kind = type(node)
+        if kind is str:
+            if len(node) >= _SHORTEST or key is not None:
+                context = _context(key)
+                if (len(node) >= _SHORTEST or context is not None) and _cached(node, context):
+                    return True
+        elif kind is dict:
+            item = node.get("name") if "value" in node else None
+            for k, v in node.items():
+                push((v, item if k == "value" and type(item) is str else k if type(k) is str else None))
+        elif kind is list:
+            for v in node:
+                push((v, key))
+        elif isinstance(node, str | dict | list):  # a subclass (a YAML loader's own types): as its base
+            push((str(node) if isinstance(node, str) else dict(node) if isinstance(node, dict) else list(node), key))
+    return False
+
+
+def _walk(node: t.Any, allowed: Allowances, path: PathT, key: str | None) -> t.Iterator[tuple[PathT, str, Hit]]:
     if isinstance(node, str):
         for hit in scan(node, key=key, allowed=allowed):
             yield path, node, hit
@@ -562,10 +608,10 @@ def scan_tree(
         item_name = node.get("name") if "value" in node else None
         for k, v in node.items():
             name = item_name if k == "value" and isinstance(item_name, str) else k if isinstance(k, str) else None
-            yield from scan_tree(v, allowed=allowed, path=(*path, k), key=name)
+            yield from _walk(v, allowed, (*path, k), name)
     elif isinstance(node, list):
         for i, v in enumerate(node):
-            yield from scan_tree(v, allowed=allowed, path=(*path, i), key=key)
+            yield from _walk(v, allowed, (*path, i), key)
 
 
 _JINJA_TAG = re.compile(r"\{%-?\s*(?:set\s+)?|\s*-?%\}")
