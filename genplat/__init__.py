@@ -18,12 +18,28 @@ import typing as t
 
 if t.TYPE_CHECKING:
     from genplat.core.diagnostics import Diagnostic, Severity
-    from genplat.core.errors import FindingsError, GenplatError, RegistryError, ToolNotFoundError, UsageError
+    from genplat.core.errors import (
+        FindingsError,
+        GenplatError,
+        OutdatedError,
+        RegistryError,
+        ToolNotFoundError,
+        UsageError,
+    )
     from genplat.core.objects import Origin, RenderedObject
     from genplat.loader.project import Blueprint, Project, load_project
     from genplat.packaging.bundles import Packaged
-    from genplat.pipeline import BuildOptions, BuildResult, RenderOptions, RenderResult, build, check, package, render
-    from genplat.validation import validate
+    from genplat.pipeline import (
+        BuildOptions,
+        BuildResult,
+        RenderOptions,
+        RenderResult,
+        build,
+        check,
+        package,
+        render,
+        validate,
+    )
 
 # Public name → the module that defines it.
 _EXPORTS = {
@@ -31,6 +47,7 @@ _EXPORTS = {
     "Severity": "genplat.core.diagnostics",
     "FindingsError": "genplat.core.errors",
     "GenplatError": "genplat.core.errors",
+    "OutdatedError": "genplat.core.errors",
     "RegistryError": "genplat.core.errors",
     "ToolNotFoundError": "genplat.core.errors",
     "UsageError": "genplat.core.errors",
@@ -39,7 +56,7 @@ _EXPORTS = {
     "Blueprint": "genplat.loader.project",
     "Project": "genplat.loader.project",
     "load_project": "genplat.loader.project",
-    "validate": "genplat.validation",
+    "validate": "genplat.pipeline",
     "RenderOptions": "genplat.pipeline",
     "RenderResult": "genplat.pipeline",
     "render": "genplat.pipeline",

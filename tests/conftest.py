@@ -78,6 +78,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         fixtures = getattr(item, "fixturenames", ())
         if "control_plane" in fixtures:
             item.add_marker(pytest.mark.cluster)
+        if "pt_function" in fixtures:
+            item.add_marker(pytest.mark.tools)
         if {"registry", "fresh_registry", "tls_registry"} & set(fixtures):
             item.add_marker(pytest.mark.registry)
 
@@ -108,3 +110,7 @@ def genplat_cli() -> t.Callable[..., CliResult]:
 def examples_dir() -> Path:
     """The example blueprints of the repository (read-only: copy them before changing anything)."""
     return EXAMPLES
+
+
+# The real crossplane CLI's function runtime (tests/crossplane_cli.py), for the composition tests.
+from tests.crossplane_cli import pt_function  # noqa: E402, F401

@@ -87,7 +87,11 @@ def _imports(root: Path, path: Path, module: str) -> list[tuple[str, int, bool, 
                     targets = [
                         f"{base}.{a.name}" if _is_module(root, f"{base}.{a.name}") else base for a in child.names
                     ]
-                text = "\n".join(lines[max(child.lineno - 2, 0) : child.end_lineno or child.lineno])
+                # A comment on the import, or above the block of imports it belongs to, says why.
+                above = child.lineno - 2
+                while above >= 0 and lines[above].strip().startswith(("from ", "import ")):
+                    above -= 1
+                text = "\n".join(lines[max(above, 0) : child.end_lineno or child.lineno])
                 for target in targets:
                     if target == "genplat" or target.startswith("genplat."):
                         found.append((target, child.lineno, nested, "#" in text))

@@ -126,7 +126,7 @@ def make_build_checker(
                 if key not in xrds:
                     xrds.add(key)
 
-                    out_setup.extend(checker.add_crds([(composite_crd(o.obj), str(o.origin))]))
+                    out_setup.extend(checker.add_crds([(composite_crd(o.obj), str(o.origin))], replace=True))
         report = first[0]
         first[0] = False
         out = list(out_setup)

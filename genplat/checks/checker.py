@@ -85,16 +85,26 @@ class Checker:
             )
         return out
 
-    def add_crds(self, documents: t.Iterable[tuple[dict[str, t.Any], str]]) -> list[Diagnostic]:
-        """Also use CRDs met among the objects under check (a folder holding CRDs and their resources)."""
+    def add_crds(
+        self, documents: t.Iterable[tuple[dict[str, t.Any], str]], *, replace: bool = False
+    ) -> list[Diagnostic]:
+        """Also use CRDs met among the objects under check (a folder holding CRDs and their resources).
+        ``replace``: these CRDs win over ones known before (the CRDs a build derives from its own XRDs:
+        the checker outlives a build, and another project may define the same kind differently)."""
         diags: list[Diagnostic] = []
+        replaced: set[tuple[str, str]] = set()
         for doc, source in documents:
             versions, problems = convert_crd(doc, source)
             for v in versions:
-                self.index.crds.versions.setdefault((v.group, v.version, v.kind), v)
+                key = (v.group, v.version, v.kind)
+                if replace and self.index.crds.versions.get(key) not in (None, v):
+                    replaced.add((v.api_version, v.kind))
+                    self.index.crds.versions[key] = v
+                else:
+                    self.index.crds.versions.setdefault(key, v)
             diags.extend(Diagnostic(rule="crd-invalid", message=p, file=source) for p in problems)
-        # Forget "no schema" answers given before these CRDs were known.
-        self.index._entries = {k: e for k, e in self.index._entries.items() if e is not None}
+        # Forget "no schema" answers given before these CRDs were known, and the replaced kinds' validators.
+        self.index._entries = {k: e for k, e in self.index._entries.items() if e is not None and k not in replaced}
         return diags
 
     def cluster_scoped(self, api_version: str, kind: str) -> bool:

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import typing as t
 from pathlib import Path
 
 import click
 
-from genplat.checks.build import guardrail_context, namespaces_of
-from genplat.checks.guardrails import GuardrailContext
 from genplat.cli._common import format_option, project_option, report, resolve_project
 from genplat.core.errors import FindingsError, UsageError
 from genplat.core.kube import available_versions, default_version
 from genplat.loader import find_project, load_project, output_folder
-from genplat.pipeline import check
-from genplat.resolver.model import resolve
-from genplat.validation import validate
+
+if t.TYPE_CHECKING:
+    from genplat.checks.guardrails import GuardrailContext
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,6 +31,10 @@ class CheckOptions:
 
 def guardrails_from_blueprints(directory: Path) -> GuardrailContext:
     """All guardrail rules apply when the blueprints are at hand: settings from the platform blueprint."""
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.checks.build import guardrail_context, namespaces_of
+    from genplat.resolver.model import resolve  # deferred, as above
+    from genplat.validation import validate  # deferred, as above
 
     project = load_project(str(directory))
     findings = [d for d in validate(project) if d.is_error]
@@ -55,6 +58,9 @@ def guardrails_from_blueprints(directory: Path) -> GuardrailContext:
 
 
 def execute(opts: CheckOptions) -> list:  # type: ignore[type-arg]
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.pipeline import check
+
     guardrails = guardrails_from_blueprints(opts.blueprints) if opts.blueprints is not None else None
     return check(
         opts.paths,

@@ -10,15 +10,10 @@ import click
 
 from genplat.cli import _push_sign
 from genplat.cli._common import project_option, report, resolve_project
+from genplat.cli._complete import complete_bundles
 from genplat.cli._registry import blueprint_registry, make_client, registry_options
 from genplat.core.errors import FindingsError, UsageError
 from genplat.loader import blueprint_folder, find_project, output_folder
-from genplat.output.lockfile import LOCKFILE_NAME, read_secret_allowances
-from genplat.packaging.bundles import refuse_artifact_secrets
-from genplat.packaging.layout import read_layout
-from genplat.packaging.pins import check_pinned, read_pins, wiring_repository
-from genplat.packaging.refs import split_registry
-from genplat.publish.transfer import push_layout
 
 
 def push_targets(
@@ -30,6 +25,10 @@ def push_targets(
     platform blueprint's registry). A ``--registry`` that is not the wiring's needs ``--other-registry``:
     the clusters would never see that push.
     """
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.packaging.pins import wiring_repository
+    from genplat.packaging.refs import split_registry  # deferred, as above
+
     out_dir = layout.parent
     targets: dict[str, str] = {}
     warnings: list[str] = []
@@ -61,7 +60,7 @@ def push_targets(
 
 
 @click.command("push")
-@click.argument("bundles", nargs=-1)
+@click.argument("bundles", nargs=-1, shell_complete=complete_bundles)
 @click.option(
     "--registry",
     default=None,
@@ -143,6 +142,14 @@ def command(
     manifest are in. Credentials: --username with --password-stdin,
     GENPLAT_REGISTRY_USERNAME/GENPLAT_REGISTRY_PASSWORD, or Docker's config.json (credential helpers too).
     """
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.output.lockfile import LOCKFILE_NAME, read_secret_allowances
+    from genplat.packaging.bundles import refuse_artifact_secrets  # deferred, as above
+    from genplat.packaging.layout import read_layout  # deferred, as above
+    from genplat.packaging.pins import check_pinned, read_pins  # deferred, as above
+    from genplat.packaging.refs import split_registry  # deferred, as above
+    from genplat.publish.transfer import push_layout  # deferred, as above
+
     root = resolve_project(project_dir) if project_dir or find_project(Path(".")) else None
     layout = layout or (output_folder(root) if root is not None else Path("out")) / ".oci"
     blueprints = blueprints or (blueprint_folder(root) if root is not None else Path("blueprints"))

@@ -13,18 +13,15 @@ from genplat.cli._registry import blueprint_registry, make_client, registry_opti
 from genplat.cli._signing import key_option, load_key, sign_options
 from genplat.core.errors import UsageError
 from genplat.loader import blueprint_folder, find_project, output_folder
-from genplat.packaging.refs import RegistryRef, parse_ref, split_registry
-from genplat.publish.sign import (
-    COSIGN_TYPES,
-    DETERMINISTIC,
-    SignResult,
-    read_source,
-    sign_layout,
-    sign_remote,
-)
+
+if t.TYPE_CHECKING:
+    from genplat.publish.sign import SignResult
 
 
 def report(results: t.Sequence[SignResult], output_format: str) -> None:
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.publish.sign import COSIGN_TYPES, DETERMINISTIC
+
     if output_format == "json":
         click.echo(
             json.dumps(
@@ -99,6 +96,10 @@ def command(
     kept; signing again with the same key adds nothing. Verify with `genplat verify` or
     `cosign verify --key KEY.pub`.
     """
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.packaging.refs import RegistryRef, parse_ref, split_registry
+    from genplat.publish.sign import read_source, sign_layout, sign_remote  # deferred, as above
+
     root = resolve_project(project_dir) if project_dir or find_project(Path(".")) else None
     layout = layout or (output_folder(root) if root is not None else Path("out")) / ".oci"
     blueprints = blueprints or (blueprint_folder(root) if root is not None else Path("blueprints"))

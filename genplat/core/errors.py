@@ -6,6 +6,7 @@ Tree::
     ├── UsageError          wrong options or arguments (exit 2)
     ├── ToolNotFoundError   an external tool asked for is not installed (exit 2)
     ├── FindingsError       a stage produced error findings and cannot go on (exit 1)
+    ├── OutdatedError       out/ or its lock file is not what the blueprints render: build again (exit 1)
     └── RegistryError       an OCI registry refused or could not be reached (exit 3)
 """
 
@@ -42,6 +43,12 @@ class FindingsError(GenplatError):
     def __init__(self, diagnostics: list[Diagnostic], message: str = "errors found") -> None:
         super().__init__(message)
         self.diagnostics = diagnostics
+
+
+class OutdatedError(GenplatError):
+    """The written output (out/, its lock file, the wiring) is missing or not current: the user builds again."""
+
+    exit_code = 1
 
 
 class RegistryError(GenplatError):

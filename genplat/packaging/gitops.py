@@ -17,7 +17,7 @@ import re
 import typing as t
 
 from genplat.core.digests import is_digest
-from genplat.core.errors import GenplatError
+from genplat.core.errors import GenplatError, UsageError
 from genplat.packaging.artifact import IMAGES_LOCK_PATH, IMGPKG_CONFIG_DIR, Format
 from genplat.packaging.kapp import deployer_rbac
 from genplat.rendering.delivery import LAYER_PLATFORM, LAYERS
@@ -71,7 +71,7 @@ def repository_url(registry: str, bundle: str) -> str:
     """``<registry>/<bundle>`` with any scheme prefix and trailing slash removed."""
     reg = re.sub(r"^(oci|https?)://", "", registry.strip()).rstrip("/")
     if not reg:
-        raise GenplatError("registry is empty; set spec.registry in the platform blueprint or pass --registry")
+        raise UsageError("registry is empty; set spec.registry in the platform blueprint or pass --registry")
     return f"{reg}/{bundle}"
 
 
@@ -192,7 +192,7 @@ def render_gitops(
     for bundle in sorted(bundles):
         digest = bundles[bundle]
         if not _NAME_RE.match(bundle) or len(bundle) > 63:
-            raise GenplatError(f"bundle name {bundle!r} is not a valid Kubernetes name (lowercase, digits, '-')")
+            raise UsageError(f"bundle name {bundle!r} is not a valid Kubernetes name (lowercase, digits, '-')")
         if not is_digest(digest):
             raise GenplatError(f"bundle {bundle}: {digest!r} is not a sha256 digest")
         repo = repository_url(registry, bundle)
@@ -215,7 +215,7 @@ def render_gitops(
                 role_refs=set(role_refs),
             )
         else:
-            raise GenplatError(f"unknown bundle format {fmt!r}; expected flux or imgpkg")
+            raise UsageError(f"unknown bundle format {fmt!r}; expected flux or imgpkg")
         out[f"{GITOPS_DIRS[fmt]}/{bundle}.yaml"] = docs
     return out
 

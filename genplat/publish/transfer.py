@@ -7,7 +7,7 @@ import os
 import typing as t
 from pathlib import Path
 
-from genplat.core.errors import GenplatError
+from genplat.core.errors import UsageError
 from genplat.core.secrets import Allowances
 from genplat.output.lockfile import read_secret_allowances
 from genplat.packaging.artifact import Artifact, Blob
@@ -93,10 +93,10 @@ def push_layout(
     values declared not secret (default: those the lock file beside the layout records)."""
     artifacts = read_layout(layout_dir)
     if not artifacts:
-        raise GenplatError(f"{layout_dir}: the layout holds no bundles; run `genplat package` first")
+        raise UsageError(f"{layout_dir}: the layout holds no bundles; run `genplat package` first")
     missing = set(only) - set(artifacts)
     if missing:
-        raise GenplatError(f"{layout_dir}: no bundle named {', '.join(sorted(missing))} in the layout")
+        raise UsageError(f"{layout_dir}: no bundle named {', '.join(sorted(missing))} in the layout")
     chosen = [n for n in sorted(artifacts) if not only or n in only]
     for name in chosen:
         if check is not None:
@@ -123,7 +123,7 @@ def fetch_artifact(
         artifacts = read_layout(ref.layout)
         if ref.tag not in artifacts:
             known = ", ".join(sorted(artifacts)) or "none"
-            raise GenplatError(f"{ref.layout}: no bundle tagged {ref.tag!r} (tags: {known})")
+            raise UsageError(f"{ref.layout}: no bundle tagged {ref.tag!r} (tags: {known})")
         return artifacts[ref.tag]
     assert client is not None
     manifest = client.get_manifest(ref.repository, ref.reference)

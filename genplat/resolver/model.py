@@ -110,6 +110,9 @@ class Resource:
     origin: Origin
     # Keys the offering publishes in the resource's connection Secret (see connection_secret_name).
     connection_keys: tuple[str, ...] = ()
+    # Where the tenant set each parameter (the environment's override, else the resource's own value);
+    # parameters left to the offering's default are not here.
+    parameter_origins: dict[str, Origin] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(slots=True)
@@ -262,6 +265,8 @@ def tenant_targets(platform: PlatformModel, tenant: Blueprint, peers: t.Mapping[
                 params.update(res.get("parameters") or {})
                 override = ((env.get("resources") or {}).get(res["name"]) or {}).get("parameters") or {}
                 params.update(override)
+                set_at = {k: ("spec", "resources", ri, "parameters", k) for k in res.get("parameters") or {}}
+                set_at.update({k: (*env_path, "resources", res["name"], "parameters", k) for k in override})
                 resources.append(
                     Resource(
                         res["name"],
@@ -269,6 +274,7 @@ def tenant_targets(platform: PlatformModel, tenant: Blueprint, peers: t.Mapping[
                         params,
                         tenant.origin(("spec", "resources", ri)),
                         tuple(off.get("connectionDetails") or ()),
+                        {k: tenant.origin(path) for k, path in set_at.items()},
                     )
                 )
             events = [

@@ -58,22 +58,15 @@ def test_init_tenant_new_build_check_package_in_an_empty_folder(starter: Path) -
     )
     assert {"out/.oci/", "out/.genplat/"} <= set((starter / ".gitignore").read_text().split())
     workflow = yaml.safe_load((starter / ".github" / "workflows" / "genplat.yaml").read_text())
-    assert [s.get("run") for s in workflow["jobs"]["build"]["steps"]][-3:] == [
-        "genplat build --check",
-        "genplat check",
-        "genplat package",
-    ]
+    steps = workflow["jobs"]["genplat"]["steps"]
+    runs = [s.get("run", "") for s in steps]
+    assert "genplat validate" in runs and "genplat build --check" in runs
+    diff = next(s for s in steps if "genplat diff" in s.get("run", ""))
+    assert "--format markdown" in diff["run"] and diff["if"] == "github.event_name == 'pull_request'"
+    assert (
+        next(s for s in steps if s.get("run") == "genplat package --provenance")["if"] == "github.event_name == 'push'"
+    )
     assert "What to change first" in (starter / "README.md").read_text()
-
-
-def test_init_refuses_a_folder_that_is_not_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "notes.txt").write_text("mine\n")
-    monkeypatch.chdir(tmp_path)
-    res = run_genplat("init")
-    assert res.code == 2 and "not empty" in res.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
-    ok("init", "--force")
-    assert (tmp_path / "notes.txt").read_text() == "mine\n" and (tmp_path / "blueprints" / "platform.yaml").is_file()
 
 
 def test_every_command_works_from_blueprints_tenants(starter: Path, monkeypatch: pytest.MonkeyPatch) -> None:

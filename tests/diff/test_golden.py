@@ -309,14 +309,14 @@ SUMMARY = {
         ("tenant umbrella joins environment staging", "blueprints/tenants/umbrella.yaml", 17),
     ],
     "removed-offering": [
-        ("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 193),
+        ("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 195),
         ("tenant initech: resource sandbox removed", "blueprints/tenants/initech.yaml", 65),
     ],
     "loosened-policy": [
-        ("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 307),
-        ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 308),
-        ("policy requireLimits: true → false", "blueprints/platform.yaml", 309),
-        ("policy forbidLatest: true → false", "blueprints/platform.yaml", 310),
+        ("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 309),
+        ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 310),
+        ("policy requireLimits: true → false", "blueprints/platform.yaml", 311),
+        ("policy forbidLatest: true → false", "blueprints/platform.yaml", 312),
         ("tenant globex: allowFrom + tools (tools may now call globex)", "blueprints/tenants/globex.yaml", 37),
     ],
 }
@@ -357,7 +357,7 @@ def test_summary_lines_point_at_the_edited_value() -> None:
     assert _line_of("tier-move", "blueprints/tenants/umbrella.yaml", "tier: large") == 9
     assert _line_of("changed-image", "blueprints/tenants/globex.yaml", ex.NEW_CHECKOUT) == 24
     assert _line_of("new-environment", "blueprints/platform.yaml", "- name: staging") == 29
-    assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 308
+    assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 310
     assert _line_of("loosened-policy", "blueprints/tenants/globex.yaml", "allowFrom: [initech, tools]") == 37
     assert _line_of("new-tenant", "blueprints/tenants/hooli.yaml", "name: hooli") == 5
 
@@ -459,10 +459,10 @@ def test_loosened_policy_flags() -> None:
     assert [r for r in risks if r["kind"] is None] == []
     causes = {(r["rule"], r["cause"]["file"], r["cause"]["line"], r["cause"]["path"]) for r in risks}
     assert causes == {
-        ("allowlist-widened", "blueprints/platform.yaml", 308, "spec.policies.allowedRegistries"),
-        ("guardrail-disabled", "blueprints/platform.yaml", 310, "spec.policies.forbidLatest"),
-        ("guardrail-disabled", "blueprints/platform.yaml", 309, "spec.policies.requireLimits"),
-        ("pod-security-lowered", "blueprints/platform.yaml", 307, "spec.policies.podSecurity.enforce"),
+        ("allowlist-widened", "blueprints/platform.yaml", 310, "spec.policies.allowedRegistries"),
+        ("guardrail-disabled", "blueprints/platform.yaml", 312, "spec.policies.forbidLatest"),
+        ("guardrail-disabled", "blueprints/platform.yaml", 311, "spec.policies.requireLimits"),
+        ("pod-security-lowered", "blueprints/platform.yaml", 309, "spec.policies.podSecurity.enforce"),
         ("network-peers-added", "blueprints/tenants/globex.yaml", 37, "spec.network.allowFrom[1]"),
     }
     widened = {r["message"] for r in risks if r["rule"] == "allowlist-widened"}
