@@ -543,6 +543,7 @@ class ControlPlane:
         waiting = list(names)
         while waiting:
             crd = self.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", waiting[0])
+            # Right after an update of a CRD another test installed, conditions may still be null.
             conds = {c["type"]: c["status"] for c in ((crd or {}).get("status") or {}).get("conditions") or []}
             served = False
             if conds.get("Established") == "True" and crd is not None:

@@ -225,7 +225,17 @@ def test_an_unexplained_deferred_import_fails(tree_copy: Path) -> None:
 
 def test_the_cli_loads_no_heavy_library() -> None:
     """``genplat --help`` imports no HTTP, template or schema library (python -X importtime tells)."""
-    heavy = {"requests", "jinja2", "jsonschema", "jsonschema_rs", "urllib3", "ruamel", "cryptography", "nacl"}
+    heavy = {
+        "requests",
+        "jinja2",
+        "jsonschema",
+        "jsonschema_rs",
+        "urllib3",
+        "ruamel",
+        "cryptography",
+        "nacl",
+        "detect_secrets",
+    }
     for code in (
         "import genplat.cli",
         "import genplat",

@@ -22,6 +22,7 @@ from genplat.checks.guardrails import GuardrailContext
 from genplat.checks.kubeconform import find_kubeconform
 from genplat.core.diagnostics import Diagnostic
 from genplat.core.objects import RenderedObject
+from genplat.core.secrets import allowances_from
 from genplat.policy import settings_from
 from genplat.rendering.crossplane import composite_crd
 
@@ -59,6 +60,7 @@ def guardrail_context(platform: PlatformModel) -> GuardrailContext:
         disabled=disabled,
         required_labels=tuple(policies.get("requiredLabels") or ()),
         platform_images=settings_from(policies).platform_images,
+        secret_allowances=allowances_from(platform.secrets),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typing as t
 
 from genplat.core.diagnostics import Diagnostic
+from genplat.core.readers import as_list
 from genplat.policy.rules import IMAGE_REGISTRY, IMAGE_TAG, from_allowed_registry, unpinned
 
 if t.TYPE_CHECKING:
@@ -27,10 +28,10 @@ def disabled(platform: Blueprint) -> set[str]:
 
 def _images(bp: Blueprint) -> t.Iterator[tuple[str, tuple[str | int, ...]]]:
     """Every image value of a tenant: its services' and the environments' overrides, with their paths."""
-    for i, svc in enumerate(bp.spec.get("services") or []):
+    for i, svc in enumerate(as_list(bp.spec.get("services"))):
         if isinstance(svc, dict) and isinstance(svc.get("image"), str) and svc["image"]:
             yield svc["image"], ("spec", "services", i, "image")
-    for j, env in enumerate(bp.spec.get("environments") or []):
+    for j, env in enumerate(as_list(bp.spec.get("environments"))):  # a wrong type: the schema says so
         overrides = env.get("services") if isinstance(env, dict) else None
         for name, svc in overrides.items() if isinstance(overrides, dict) else ():
             if isinstance(svc, dict) and isinstance(svc.get("image"), str) and svc["image"]:
