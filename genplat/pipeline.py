@@ -23,10 +23,11 @@ from genplat.checks.providers import blueprint_crd_paths, provider_schemas
 from genplat.core import parallel
 from genplat.core.diagnostics import Diagnostic, has_errors, tidy
 from genplat.core.kube import default_version
+from genplat.core.secrets import Allowances, allowances_from
 from genplat.core.timing import Timings
 from genplat.loader.project import Project, blueprint_folder, load_project, output_folder, project_folder
 from genplat.output.fingerprint import output_matches, project_fingerprint, read_state, save_state
-from genplat.output.lockfile import LOCKFILE_NAME, make_lockfile
+from genplat.output.lockfile import LOCKFILE_NAME, make_lockfile, secret_allowances_for
 from genplat.output.owned import check_output_folder
 from genplat.output.tree import diff_tree, owned_by_build, recover_output, write_tree
 from genplat.packaging.bundles import Packaged, package_out_dir
@@ -139,7 +140,12 @@ def render(options: RenderOptions) -> RenderResult:
     result.diagnostics = tidy([*findings, *pinned.warnings])
     files: RenderedFiles = rendered.files
     files.update(pinned.wiring)
-    files[LOCKFILE_NAME] = make_lockfile(by_bundle, oci_digests=pinned.digests, other_files=pinned.wiring)
+    files[LOCKFILE_NAME] = make_lockfile(
+        by_bundle,
+        oci_digests=pinned.digests,
+        other_files=pinned.wiring,
+        secret_allowances=allowances_from(platform.secrets).values,
+    )
     result.files = files
     return result
 
@@ -269,7 +275,10 @@ def check(
     strict: bool = False,
     kubeconform: bool = False,
 ) -> list[Diagnostic]:
-    """Check any manifests (files or folders) against the Kubernetes and CRD schemas and the guardrails."""
+    """Check any manifests (files or folders) against the Kubernetes and CRD schemas and the guardrails.
+    Without ``guardrails``, values a build declared not secret are read from the lock file of the out/
+    folder the paths are in."""
+    allowances = secret_allowances_for(paths) if guardrails is None else Allowances()
     return check_paths(
         list(paths),
         kubernetes_version=kubernetes_version or default_version(),
@@ -277,6 +286,7 @@ def check(
         guardrails=guardrails,
         strict=strict,
         use_kubeconform=kubeconform,
+        allowances=allowances,
     )
 
 

@@ -4,8 +4,9 @@
 started on free loopback ports with a CA made for the session, token auth (an admin in ``system:masters``),
 ``--authorization-mode=RBAC`` and the default admission plugins (PodSecurity included); every pinned
 upstream CRD (``upstream_parts.crd_files()``) is installed and Established before the first test gets it.
-It starts once per session (about 5 s + 40 s for the CRDs) and stops at the end. Any test that asks for it
-is marked ``cluster`` (``pytest -m cluster`` / ``-m "not cluster"``). Missing binaries skip, or fail under
+It starts once per session (about 5 s + 40 s for the CRDs) and stops at the end; ``flux`` (session scope)
+runs Flux's real controllers against it (tests/flux.py). Any test that asks for either is marked
+``cluster`` (``pytest -m cluster`` / ``-m "not cluster"``). Missing binaries skip, or fail under
 ``GENPLAT_REQUIRE_TOOLS=1``. The client (tests/control_plane.py says more)::
 
     results = control_plane.apply(docs)                 # server-side apply, fieldValidation=Strict;
@@ -137,3 +138,19 @@ def examples_dir() -> Path:
 
 # The real crossplane CLI's function runtime (tests/crossplane_cli.py), for the composition tests.
 from tests.crossplane_cli import pt_function  # noqa: E402, F401
+
+
+@pytest.fixture(scope="session")
+def flux(control_plane: t.Any, tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[t.Any]:
+    """Flux's source-, kustomize- and helm-controller (pinned) running against ``control_plane``
+    (tests/flux.py), with helm-controller's CRDs installed; stopped at the end of the session."""
+    from tests.flux import CONTROLLERS, FluxControllers, helm_crds
+    from tests.upstream_parts import tool
+
+    binaries = {name: tool(name) for name in CONTROLLERS}
+    control_plane.install_crds(helm_crds())
+    controllers = FluxControllers.start(control_plane, tmp_path_factory.mktemp("flux"), binaries)
+    try:
+        yield controllers
+    finally:
+        controllers.stop()

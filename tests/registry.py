@@ -47,6 +47,23 @@ def run_genplat(
     )
 
 
+def example_project(root: Path, registry_host: str) -> Path:
+    """A copy of the example blueprints under ``root/blueprints`` whose bundles go to (and whose wiring
+    pulls from) the plain-HTTP test registry at ``registry_host``."""
+    import shutil
+
+    shutil.copytree(REPO_ROOT / "blueprints", root / "blueprints")
+    platform = root / "blueprints" / "platform.yaml"
+    platform.write_text(
+        platform.read_text().replace(
+            "registry: registry.acme.example/platform",
+            f"registry: {registry_host}/platform\n  registryInsecure: true",
+            1,
+        )
+    )
+    return root
+
+
 # ---- bundles ---------------------------------------------------------------------------------
 PINNED = "ghcr.io/acme/orders:1.4.2@sha256:" + "4" * 64
 DIGEST_ONLY = "ghcr.io/acme/payments@sha256:" + "5" * 64

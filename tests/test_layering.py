@@ -21,7 +21,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "genplat"
 
-# The order of the compile: load → validate → resolve → render → check → write → package → publish,
+# The order of the compile: load → validate → resolve → render → check → write → package → publish →
+# delivery (reading back what the clusters run),
 # with the shared core first and the front ends (diff, authoring, the CLI) last. ``pipeline`` directs
 # the stages; the package root only re-exports, lazily.
 STAGES = [
@@ -37,6 +38,7 @@ STAGES = [
     "packaging",
     "publish",
     "addons",
+    "delivery",
     "pipeline",
     "diff",
     "authoring",
@@ -224,7 +226,17 @@ def test_an_unexplained_deferred_import_fails(tree_copy: Path) -> None:
 
 def test_the_cli_loads_no_heavy_library() -> None:
     """``genplat --help`` imports no HTTP, template or schema library (python -X importtime tells)."""
-    heavy = {"requests", "jinja2", "jsonschema", "jsonschema_rs", "urllib3", "ruamel", "cryptography", "nacl"}
+    heavy = {
+        "requests",
+        "jinja2",
+        "jsonschema",
+        "jsonschema_rs",
+        "urllib3",
+        "ruamel",
+        "cryptography",
+        "nacl",
+        "detect_secrets",
+    }
     for code in (
         "import genplat.cli",
         "import genplat",

@@ -28,6 +28,7 @@ from genplat.checks.guardrails import GuardrailContext
 from genplat.checks.kubeconform import find_kubeconform
 from genplat.core.diagnostics import Diagnostic, Severity
 from genplat.core.objects import RenderedObject
+from genplat.core.secrets import allowances_from
 from genplat.policy import settings_from
 from genplat.rendering.crossplane import composite_crd
 
@@ -65,6 +66,7 @@ def guardrail_context(platform: PlatformModel) -> GuardrailContext:
         disabled=disabled,
         required_labels=tuple(policies.get("requiredLabels") or ()),
         platform_images=settings_from(policies).platform_images,
+        secret_allowances=allowances_from(platform.secrets),
     )
 
 

@@ -16,9 +16,11 @@ from genplat.checks.guardrails import GuardrailContext, run_guardrails
 from genplat.checks.kubeconform import run_kubeconform
 from genplat.checks.manifests import Located, read_manifests
 from genplat.checks.schema import SchemaFinding, SchemaIndex
+from genplat.checks.secrets import check_objects as check_secrets
 from genplat.core.diagnostics import Diagnostic, Severity, json_path, sort_diagnostics
 from genplat.core.kube import split_api_version
 from genplat.core.objects import RenderedObject
+from genplat.core.secrets import NO_ALLOWANCES, Allowances
 
 # Built-in kinds without a namespace; CRDs say their scope themselves.
 CLUSTER_SCOPED = frozenset(
@@ -145,12 +147,15 @@ class Checker:
         use_kubeconform: bool = False,
         include_setup: bool = True,
         report_disabled: bool = True,
+        allowances: Allowances = NO_ALLOWANCES,
     ) -> list[Diagnostic]:
         out: list[Diagnostic] = []
         if include_setup:
             out.extend(self.setup_diagnostics())
         out.extend(self._schemas(items, strict=strict, use_kubeconform=use_kubeconform))
         out.extend(self._guardrails(items, guardrails, report_disabled))
+        # Not a guardrail: no platform setting switches it off, only spec.secrets.allow lets a value pass.
+        out.extend(check_secrets(items, guardrails.secret_allowances if guardrails else allowances))
         return sort_diagnostics(out)
 
     def _schemas(self, items: t.Sequence[Located], *, strict: bool, use_kubeconform: bool) -> t.Iterator[Diagnostic]:
@@ -272,8 +277,10 @@ def check_paths(
     strict: bool = False,
     use_kubeconform: bool = False,
     kubeconform_binary: str | None = None,
+    allowances: Allowances = NO_ALLOWANCES,
 ) -> list[Diagnostic]:
-    """``genplat check``: read manifests (files or folders) and check them.
+    """``genplat check``: read manifests (files or folders) and check them (``allowances``: values
+    declared not secret, when no blueprint context gives them).
 
     CRDs among the manifests are used as schemas too, so a folder of CRDs and resources checks itself.
     """
@@ -303,5 +310,9 @@ def check_paths(
                 )
     if crd_docs:
         diags.extend(checker.add_crds(crd_docs))
-    diags.extend(checker.check_located(items, guardrails=guardrails, strict=strict, use_kubeconform=use_kubeconform))
+    diags.extend(
+        checker.check_located(
+            items, guardrails=guardrails, strict=strict, use_kubeconform=use_kubeconform, allowances=allowances
+        )
+    )
     return sort_diagnostics(diags)

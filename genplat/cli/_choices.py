@@ -13,3 +13,5 @@ ATTESTATION_TYPES = ("cyclonedx", "slsaprovenance1")  # genplat.publish.sign.COS
 MAX_EXTRACT_BYTES = 1 << 30  # genplat.packaging.tar.DEFAULT_MAX_EXTRACT_BYTES
 CRD_TEMPLATE = "{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"  # genplat.checks.export.CRD_TEMPLATE
 COSIGN_PASSWORD = "COSIGN_PASSWORD"  # genplat.publish.sign.ENV_PASSWORD
+STATUS_FORMATS = ("github", "json", "text")  # genplat.delivery.report.FORMATS
+KUBE_TIMEOUT = 20.0  # genplat.delivery.kube.DEFAULT_TIMEOUT

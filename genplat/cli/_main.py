@@ -8,7 +8,9 @@ import typing as t
 import click
 from click.shell_completion import CompletionItem
 
-from genplat.core.errors import GenplatError
+from genplat.core.errors import FindingsError, GenplatError
+from genplat.core.report import REPORTERS
+from genplat.core.secrets import redact
 from genplat.core.text import escape_name
 
 # Command name → (module inside genplat.cli defining a click command called ``command``, or
@@ -51,6 +53,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "push": ("push", "Push packaged bundles (all, or the BUNDLES named) to <registry>/<env>-<cluster>:<tag>."),
     "pull": ("pull", "Pull bundle REF (registry/repo:tag, registry/repo@sha256:… or oci:LAYOUT:TAG) into a folder."),
     "diff": ("diff", "Compare the rendered output of BASE and HEAD, object by object."),
+    "status": ("status", "Report what each cluster runs against the digests in out/genplat.lock.json."),
     "sign": ("sign", "Sign bundles with a cosign-compatible key-based signature of each manifest digest."),
     "verify": (
         "verify",
@@ -139,9 +142,12 @@ def main(argv: list[str] | None = None) -> t.NoReturn:
     except GenplatError as exc:
         if debug:
             _traceback()
-        click.echo(f"genplat: error: {exc.message}", err=True)
+        if isinstance(exc, FindingsError):
+            click.echo(REPORTERS["text"](exc.diagnostics), nl=False, err=True)
+        # An error may quote what it read: the one detector keeps secret material out of the message.
+        click.echo(f"genplat: error: {redact(exc.message)}", err=True)
         if exc.hint:
-            click.echo(f"  hint: {exc.hint}", err=True)
+            click.echo(f"  hint: {redact(exc.hint)}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -171,7 +171,9 @@ def command(
     add-on lock, each bundle of out/ against its cluster's Kubernetes version and the CRDs of the add-on
     versions it runs (as the build does). And against the guardrail rules that
     need no blueprint: plaintext Secrets, cluster-admin or wildcard RBAC, privileged, host-namespace or
-    root containers, :latest or untagged images. With --blueprints every rule applies.
+    root containers, :latest or untagged images. With --blueprints every rule applies. Every string is
+    also checked for secret values (docs/rules.md, "Secret values"); values a build declared not secret
+    (out/genplat.lock.json) pass.
     Exit codes: 0 clean, 1 findings, 2 usage error (or kubeconform asked for but missing).
     """
     if not paths:

@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from genplat.cli._choices import BUNDLE_FORMATS
-from genplat.cli._common import project_option, resolve_project
+from genplat.cli._common import project_option, report, resolve_project
+from genplat.core.errors import FindingsError
 from genplat.loader import find_project, output_folder
 
 
@@ -90,7 +91,12 @@ def command(
     output = output_format or ("json" if fmt == "json" else "text")
     kind = t.cast('t.Literal["auto", "flux", "imgpkg"]', bundle_format or "auto")
     out_dir = _out_dir(where, project_dir)
-    packaged = package(out_dir, bundle_format=kind, provenance=provenance)
+    try:
+        packaged = package(out_dir, bundle_format=kind, provenance=provenance)
+    except FindingsError as exc:
+        if output != "json":
+            raise
+        raise click.exceptions.Exit(report(exc.diagnostics, "json")) from None
     artifacts, referrers = packaged.artifacts, packaged.referrers
     layout = layout or out_dir / ".oci"
     write_layout(layout, artifacts, referrers)

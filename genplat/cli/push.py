@@ -9,10 +9,10 @@ from pathlib import Path
 import click
 
 from genplat.cli import _push_sign
-from genplat.cli._common import project_option, resolve_project
+from genplat.cli._common import project_option, report, resolve_project
 from genplat.cli._complete import complete_bundles
 from genplat.cli._registry import blueprint_registry, make_client, registry_options
-from genplat.core.errors import UsageError
+from genplat.core.errors import FindingsError, UsageError
 from genplat.loader import blueprint_folder, find_project, output_folder
 
 
@@ -143,7 +143,8 @@ def command(
     GENPLAT_REGISTRY_USERNAME/GENPLAT_REGISTRY_PASSWORD, or Docker's config.json (credential helpers too).
     """
     # deferred: --help and shell completion import this module; the library loads only when the command runs
-    from genplat.output.lockfile import LOCKFILE_NAME
+    from genplat.output.lockfile import LOCKFILE_NAME, read_secret_allowances
+    from genplat.packaging.bundles import refuse_artifact_secrets  # deferred, as above
     from genplat.packaging.layout import read_layout  # deferred, as above
     from genplat.packaging.pins import check_pinned, read_pins  # deferred, as above
     from genplat.packaging.refs import split_registry  # deferred, as above
@@ -170,6 +171,12 @@ def command(
     names = [n for n in sorted(artifacts) if not bundles or n in bundles]
     for name in names:  # every bundle before anything is sent
         check(name, artifacts[name])
+    try:
+        refuse_artifact_secrets({n: artifacts[n] for n in names}, read_secret_allowances(layout.parent))
+    except FindingsError as exc:
+        if output_format != "json":
+            raise
+        raise click.exceptions.Exit(report(exc.diagnostics, "json")) from None
     targets, warnings = push_targets(
         layout, names, registry=registry, blueprints=blueprints, other_registry=other_registry
     )

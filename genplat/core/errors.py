@@ -8,6 +8,7 @@ Tree::
     ├── FindingsError       a stage produced error findings and cannot go on (exit 1)
     ├── OutdatedError       out/ or its lock file is not what the blueprints render: build again (exit 1)
     ├── RegistryError       an OCI registry refused or could not be reached (exit 3)
+    ├── ClusterError        a Kubernetes API server refused or could not be reached (exit 3)
     └── FetchError          an add-on's CRDs could not be fetched, or were not what the lock records (exit 3)
 """
 
@@ -53,6 +54,10 @@ class OutdatedError(GenplatError):
 
 
 class RegistryError(GenplatError):
+    exit_code = 3
+
+
+class ClusterError(GenplatError):
     exit_code = 3
 
 

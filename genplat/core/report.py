@@ -13,17 +13,25 @@ import json
 import typing as t
 
 from genplat.core.diagnostics import Diagnostic, Severity, sort_diagnostics
+from genplat.core.secrets import redact
 from genplat.core.text import escape_name
 
 # Every text field a reporter shows goes through escape_name: a file name (or a value quoted in a
 # message) with a newline, an escape sequence or undecodable bytes stays on its line, cannot start
 # a forged finding or GitHub workflow command (``::error …``), and can always be encoded.
 _TEXT_FIELDS = ("file", "message", "path", "hint", "object")
+# Fields that may quote a value: the one secret detector masks any secret material in them (the stage
+# that found a secret already did; this holds for every other finding that quotes what it read).
+_QUOTING_FIELDS = ("message", "hint")
 
 
 def _clean(d: Diagnostic) -> Diagnostic:
     changes: dict[str, t.Any] = {
-        f: escape_name(v) for f in _TEXT_FIELDS if isinstance(v := getattr(d, f), str) and escape_name(v) != v
+        f: escape_name(c)
+        for f in _TEXT_FIELDS
+        if isinstance(v := getattr(d, f), str)
+        and (c := redact(v) if f in _QUOTING_FIELDS else v) is not None
+        and escape_name(c) != v
     }
     return dataclasses.replace(d, **changes) if changes else d
 

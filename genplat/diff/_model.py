@@ -98,7 +98,7 @@ class ObjectDiff:
     base: Document | None
     head: Document | None
     changes: list[Change] = dataclasses.field(default_factory=list)
-    # The blueprint value that caused the change (a genplat.diff._blueprints.Cause), set by attribution.
+    # The blueprint value that caused the change (a genplat.loader.sources.Cause), set by attribution.
     cause: t.Any = None
 
     @property

@@ -18,7 +18,8 @@ are covered by the one ``namespace-removed`` flag.
 
 The blueprint-level flags (``allowlist-widened`` and ``guardrail-disabled`` read from
 ``spec.policies`` when both sides have blueprints, :func:`genplat.diff._summary.policy_risks`) share
-these rules' ids; the engine keeps them only where no object flag says the same.
+these rules' ids; the engine keeps them only where no object flag says the same. ``secret-allowed``
+(``spec.secrets.allow``) is blueprint-level only.
 """
 
 from __future__ import annotations
@@ -332,6 +333,14 @@ def guardrail_disabled(d: ObjectDiff, ctx: RuleContext) -> list[str]:
     if leaves(d):
         return [gone(d, _admission.deleted(d.key, old))]
     return _admission.loosened(d.key, old, new) if new is not None else []
+
+
+@rule("secret-allowed", "Value declared not secret")
+def secret_allowed(d: ObjectDiff, ctx: RuleContext) -> list[str]:
+    """With blueprints: ``spec.secrets.allow`` declares a value not secret, or gives a new reason, so the
+    secret detector lets it into blueprints and output from now on (the value is shown masked). Rendered
+    objects do not say so (the value looks like any other), so this rule flags no object."""
+    return []
 
 
 # --- Pod Security, RBAC, network ------------------------------------------------------------------

@@ -19,11 +19,12 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from genplat.diff._blueprints import Blueprints, Cause
+from genplat.core.secrets import allowances_from, scan, shown
 from genplat.diff._compare import compare
 from genplat.diff._model import Change, ObjectDiff, Segment
 from genplat.diff._values import flow_text
 from genplat.loader.project import Blueprint
+from genplat.loader.sources import Blueprints, Cause
 
 Unit = tuple[str, ...]
 
@@ -497,6 +498,7 @@ def policy_risks(base: Blueprints, head: Blueprints) -> list[PolicyRisk]:
     for key, what in _GUARDRAILS.items():
         if old.get(key, True) is not False and new.get(key, True) is False:
             out.append(PolicyRisk("guardrail-disabled", f"{key}: true → false: {what}", at(key)))
+    out.extend(_secret_allowances(base, head, b, h))
     o_labels, n_labels = old.get("requiredLabels") or [], new.get("requiredLabels") or []
     dropped = (
         [x for x in o_labels if x not in n_labels] if isinstance(o_labels, list) and isinstance(n_labels, list) else []
@@ -509,6 +511,27 @@ def policy_risks(base: Blueprints, head: Blueprints) -> list[PolicyRisk]:
                 at("requiredLabels"),
             )
         )
+    return out
+
+
+def _secret_allowances(base: Blueprints, head: Blueprints, b: Blueprint, h: Blueprint) -> list[PolicyRisk]:
+    """Values newly declared not secret (spec.secrets.allow): the detector lets them through from now on.
+    The value is shown masked as the detector would show it; the reason in full."""
+    old = allowances_from(b.spec.get("secrets")).values
+    entries = (h.spec.get("secrets") or {}).get("allow") if isinstance(h.spec.get("secrets"), dict) else None
+    out = []
+    for i, entry in enumerate(entries if isinstance(entries, list) else ()):
+        value, reason = (entry.get("value"), entry.get("reason")) if isinstance(entry, dict) else (None, None)
+        if isinstance(value, str) and isinstance(reason, str) and old.get(value.strip()) != reason:
+            hits = scan(value)
+            what = f"a {hits[0].kind} ({hits[0].shown})" if hits else f"a value ({shown(value, prefix=False)})"
+            out.append(
+                PolicyRisk(
+                    "secret-allowed",
+                    f"secrets.allow + {what}: no longer refused as a secret, because: {reason}",
+                    head.cause(h, ("spec", "secrets", "allow", i)),
+                )
+            )
     return out
 
 

@@ -233,13 +233,16 @@ def _labels_check(obj: dict[str, t.Any], s: PolicySettings, build: bool) -> list
     sets = pod_label_sets(obj)
     if sets is None:
         return []
-    missing = [k for k in s.required_labels if not any(k in labels for _, labels in sets)]
-    return [(sets[-1][0], f"pod template lacks required label(s): {', '.join(missing)}")] if missing else []
+    # A label is there when it has a value, as Kyverno's require-labels sample demands (``?*``).
+    missing = [k for k in s.required_labels if not any(labels.get(k) not in (None, "") for _, labels in sets)]
+    return (
+        [(sets[-1][0], f"pod template lacks required label(s) with a value: {', '.join(missing)}")] if missing else []
+    )
 
 
 def _labels_expr(s: PolicySettings) -> str:
     keys = ", ".join(quote(k) for k in s.required_labels)
-    return f"[{keys}].all(k, variables.labelSets.exists(m, k in m))"
+    return f"[{keys}].all(k, variables.labelSets.exists(m, k in m && m[k] != ''))"
 
 
 # Rules that Pod Security Admission also enforces, at the level that does (tenant workload namespaces run
@@ -341,7 +344,7 @@ RULES: dict[str, AdmissionRule] = {
                     "tenant",
                     _labels_expr(s),
                     ("labelSets",),
-                    f"guardrail/pod-labels: pods need the labels {', '.join(s.required_labels)}",
+                    f"guardrail/pod-labels: pods need the labels {', '.join(s.required_labels)}, each with a value",
                     ((REQUIRED_LABELS, input_value(s.required_labels)),),
                 )
             ],

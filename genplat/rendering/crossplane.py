@@ -29,9 +29,9 @@ import copy
 import re
 import typing as t
 
+from genplat.core.names import CONNECTION_SUFFIX, connection_secret_name
 from genplat.core.objects import RenderedObject
 from genplat.rendering._base import BundleContext, platform_object, tenant_object
-from genplat.rendering.connections import CONNECTION_SUFFIX, connection_secret_name
 from genplat.resolver.model import Resource, TenantTarget
 
 FILE = "crossplane.yaml"

@@ -14,6 +14,7 @@ import hashlib
 import json
 import typing as t
 
+from genplat.core.names import instance_label
 from genplat.core.objects import RenderedObject
 from genplat.rendering._base import BundleContext, tenant_labels, tenant_object
 from genplat.rendering.connections import connection_env
@@ -54,7 +55,7 @@ def pod_labels(ctx: BundleContext, tenant: TenantTarget, svc: Service) -> dict[s
     labels = tenant_labels(tenant)
     labels[NAME_LABEL] = svc.name
     known = {
-        "app.kubernetes.io/instance": f"{svc.name}-{tenant.environment}",
+        "app.kubernetes.io/instance": instance_label(svc.name, tenant.environment),
         "app.kubernetes.io/part-of": tenant.name,
         "app.kubernetes.io/component": "service",
     }

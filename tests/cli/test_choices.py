@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from genplat.checks.export import CRD_TEMPLATE
 from genplat.cli import _choices
+from genplat.delivery.kube import DEFAULT_TIMEOUT as KUBE_TIMEOUT
+from genplat.delivery.report import FORMATS as STATUS_FORMATS
 from genplat.diff import FORMATS as DIFF_FORMATS
 from genplat.diff import GITHUB_COMMENT_LIMIT
 from genplat.packaging.artifact import FORMATS as BUNDLE_FORMATS
@@ -24,3 +26,5 @@ def test_each_choice_is_the_librarys() -> None:
     assert _choices.MAX_EXTRACT_BYTES == DEFAULT_MAX_EXTRACT_BYTES
     assert _choices.CRD_TEMPLATE == CRD_TEMPLATE
     assert _choices.COSIGN_PASSWORD == ENV_PASSWORD
+    assert tuple(sorted(STATUS_FORMATS)) == _choices.STATUS_FORMATS
+    assert _choices.KUBE_TIMEOUT == KUBE_TIMEOUT

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from genplat.diff._blueprints import blueprints_from_files
 from genplat.diff._summary import compare_blueprints
+from genplat.loader.sources import blueprints_from_files
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "blueprints"
 GLOBEX = "blueprints/tenants/globex.yaml"

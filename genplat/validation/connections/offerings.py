@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 import typing as t
 
 from genplat.core.diagnostics import Diagnostic, Severity
 from genplat.core.readers import as_dict, as_list, as_str, listing
+from genplat.core.secrets import secretish_key
 from genplat.core.suggest import close_matches, did_you_mean
 from genplat.loader.project import Blueprint
-
-# Names of values that are secrets: a fixed ``value`` under such a name is a secret in the blueprint.
-_SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY)", re.I)
 
 
 def check_offerings(bp: Blueprint) -> list[Diagnostic]:
@@ -52,7 +49,7 @@ def check_offerings(bp: Blueprint) -> list[Diagnostic]:
                                 or f"declare it under offerings[{oi}].connectionDetails, or remove it",
                             )
                         )
-                    if "value" in detail and _SECRET_NAME.search(key):
+                    if "value" in detail and secretish_key(key):
                         out.append(
                             bp.diagnostic(
                                 "inline-secret",
