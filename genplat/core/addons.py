@@ -111,6 +111,93 @@ class Source:
         return f"{self.kind} {ref}:{self.tag_for(version)}"
 
 
+_NUMBERS = re.compile(r"^[vV]?(\d+)\.(\d+)\.(\d+)")
+_OFFSET = re.compile(r"\{(major|minor|patch)([+-]\d+)?\}")
+
+
+def release_of(template: str, version: str) -> str:
+    """``template`` filled in for ``version``: ``{version}``, ``{semver}``, and ``{major}``, ``{minor}``,
+    ``{patch}`` with an optional offset (``{minor-27}``: Knative's ``v0.47.0`` module is release
+    ``knative-v1.20.0``). ValueError when the template needs numbers the version does not have."""
+    out = expand(template, version)
+    if not _OFFSET.search(out):
+        return out
+    m = _NUMBERS.match(version)
+    if m is None:
+        raise ValueError(f"version {version!r} is not <major>.<minor>.<patch>, which {template!r} needs")
+    numbers = dict(zip(("major", "minor", "patch"), (int(g) for g in m.groups()), strict=True))
+
+    def fill(x: re.Match[str]) -> str:
+        value = numbers[x.group(1)] + int(x.group(2) or 0)
+        if value < 0:
+            raise ValueError(f"{template!r} gives a negative number for version {version!r}")
+        return str(value)
+
+    return _OFFSET.sub(fill, out)
+
+
+INSTALL_KINDS = ("manifests", "helm", "delivery")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Install:
+    """How a cluster's bundle installs an add-on (its ``addons/`` layer): release manifests by URL, a
+    Helm chart, or nothing (``delivery``: the GitOps controller, installed when the cluster is
+    bootstrapped). Templates are of the add-on version (:func:`release_of`)."""
+
+    kind: str  # one of INSTALL_KINDS
+    urls: tuple[str, ...] = ()  # manifests: URL templates ({release} is the release tag)
+    repository: str | None = None  # helm: oci://… or an HTTP chart repository
+    chart: str | None = None
+    release: str = "{version}"  # the release tag / chart version, from the add-on version
+    namespace: str | None = None
+    values: t.Mapping[str, t.Any] = dataclasses.field(default_factory=dict)
+    after: tuple[str, ...] = ()  # add-ons installed before this one
+
+    @classmethod
+    def from_dict(cls, data: t.Any) -> Install:
+        if not isinstance(data, dict):
+            raise ValueError("install is a mapping such as {manifests: [<URL>]} or {helm: <repository>, chart: <name>}")
+        kinds = [k for k in INSTALL_KINDS if k in data]
+        if len(kinds) != 1:
+            raise ValueError(f"install names exactly one of {', '.join(INSTALL_KINDS)}")
+        kind = kinds[0]
+        unknown = sorted(set(data) - {kind, "chart", "release", "namespace", "values", "after"})
+        if unknown:
+            raise ValueError(f"unknown install field {unknown[0]!r}")
+        urls: tuple[str, ...] = ()
+        if kind == "manifests":
+            raw = data["manifests"]
+            urls = tuple(raw) if isinstance(raw, list) else (raw,)
+            if not urls or not all(isinstance(u, str) and u.startswith(("https://", "http://")) for u in urls):
+                raise ValueError("install manifests are http(s) URL templates")
+        if kind == "helm" and not (isinstance(data.get("helm"), str) and isinstance(data.get("chart"), str)):
+            raise ValueError("a helm install names its repository (helm: oci://… or https://…) and chart")
+        if kind == "delivery" and data["delivery"] is not True:
+            raise ValueError("install delivery must be true")
+        values = data.get("values", {})
+        after = data.get("after", [])
+        if not isinstance(values, dict) or not isinstance(after, list):
+            raise ValueError("install values is a mapping and after a list of add-on names")
+        return cls(
+            kind,
+            urls,
+            str(data["helm"]).rstrip("/") if kind == "helm" else None,
+            str(data["chart"]) if kind == "helm" else None,
+            str(data.get("release") or "{version}"),
+            str(data["namespace"]) if isinstance(data.get("namespace"), str) else None,
+            values,
+            tuple(str(a) for a in after),
+        )
+
+    def release_for(self, version: str) -> str:
+        return release_of(self.release, version)
+
+    def urls_for(self, version: str) -> tuple[str, ...]:
+        release = self.release_for(version)
+        return tuple(expand(u, version).replace("{release}", release) for u in self.urls)
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class CatalogEntry:
     """What an add-on is and where its CRDs come from."""
@@ -124,6 +211,7 @@ class CatalogEntry:
     package: str | None = None
     note: str | None = None
     builtin: bool = True
+    install: Install | None = None  # how a bundle installs it (None: providers and functions, or unknown)
 
 
 @functools.cache
@@ -142,6 +230,7 @@ def catalog() -> dict[str, CatalogEntry]:
             type=entry.get("type", "addon"),
             package=entry.get("package"),
             note=entry.get("note"),
+            install=Install.from_dict(entry["install"]) if "install" in entry else None,
         )
     return out
 
@@ -188,6 +277,10 @@ def platform_entries(spec: t.Mapping[str, t.Any]) -> tuple[dict[str, CatalogEntr
         if source is None and base is None:
             continue
         version = item.get("version") if isinstance(item.get("version"), str) else None
+        try:
+            install = Install.from_dict(item["install"]) if "install" in item else None
+        except ValueError:
+            install = None
         entries[name] = CatalogEntry(
             name=name,
             source=source or t.cast(CatalogEntry, base).source,
@@ -198,6 +291,7 @@ def platform_entries(spec: t.Mapping[str, t.Any]) -> tuple[dict[str, CatalogEntr
             package=str(item["package"]) if isinstance(item.get("package"), str) else (base.package if base else None),
             note=base.note if base else None,
             builtin=base is not None and source is None,
+            install=install or (base.install if base else None),
         )
     return entries, index
 

@@ -60,7 +60,7 @@ class BundleObject:
 
     ref: Ref
     obj: dict[str, t.Any]
-    layer: str  # the bundle folder it sits in: platform, tenants, …
+    layer: str  # the bundle folder it sits in: addons, platform, tenants; addons/<name> for an add-on's own
     file: str  # its file, relative to the project (out/prod/prod-eu/tenants/globex.yaml)
     line: int  # the line its document starts at in that file
     source: str | None  # the ``# source:`` comment before it
@@ -174,7 +174,8 @@ def read_objects(bundle_dir: Path, display: str) -> list[BundleObject]:
                 BundleObject(
                     Ref.of(data),
                     data,
-                    rel.parts[0],
+                    # An add-on's folder (addons/<name>/) is applied by that add-on's own Kustomization.
+                    rel.parts[0] if len(rel.parts) == 2 else "/".join(rel.parts[:2]),
                     file,
                     doc.line,
                     source,

@@ -2,7 +2,9 @@
 
 * ``flux``: a source.toolkit.fluxcd.io/v1 ``OCIRepository`` with ``ref.digest`` (plus
   ``insecure: true`` for a plain-HTTP registry) and one kustomize.toolkit.fluxcd.io/v1 ``Kustomization``
-  per layer of the bundle: ``<bundle>-platform`` (path ``./platform``, ``wait`` with CEL health checks:
+  per layer of the bundle: ``<bundle>-addons`` (path ``./addons``, ``wait``: each add-on's own
+  Kustomization, Ready once its CRDs are Established and its controllers available, see
+  :mod:`genplat.rendering.addons`), ``<bundle>-platform`` (``./platform``, ``dependsOn`` the add-ons layer, ``wait`` with CEL health checks:
   XRDs Established, Functions Healthy, Kyverno policies ready; "not reported yet" until a controller
   writes a status) and ``<bundle>-tenants`` (``./tenants``, ``dependsOn`` the platform layer), each
   with ``timeout`` and ``retryInterval`` and labelled with its layer (``genplat.dev/layer``).
@@ -21,7 +23,7 @@ from genplat.core.digests import is_digest
 from genplat.core.errors import GenplatError, UsageError
 from genplat.packaging.artifact import IMAGES_LOCK_PATH, IMGPKG_CONFIG_DIR, Format
 from genplat.packaging.kapp import deployer_rbac
-from genplat.rendering.delivery import LAYER_PLATFORM, LAYERS
+from genplat.rendering.delivery import LAYER_ADDONS, LAYER_PLATFORM, LAYERS
 
 FLUX_SOURCE_API = "source.toolkit.fluxcd.io/v1"
 FLUX_KUSTOMIZE_API = "kustomize.toolkit.fluxcd.io/v1"
@@ -29,6 +31,8 @@ FLUX_KUSTOMIZE_API = "kustomize.toolkit.fluxcd.io/v1"
 #: (the first reconcile of the tenant layer waits here for the platform layer, not a full interval).
 TIMEOUT = "5m"
 RETRY_INTERVAL = "1m"
+#: The add-ons layer waits for every add-on's install (each with its own timeout, some after others).
+ADDONS_TIMEOUT = "30m"
 KUSTOMIZATION_FILES = ("kustomization.yaml", *(f"{layer}/kustomization.yaml" for layer in LAYERS))
 
 
@@ -154,10 +158,10 @@ def _flux(
             {
                 "interval": interval,
                 "retryInterval": RETRY_INTERVAL,
-                "timeout": TIMEOUT,
+                "timeout": ADDONS_TIMEOUT if layer == LAYER_ADDONS else TIMEOUT,
                 "path": f"./{layer}",
                 "prune": True,
-                "wait": layer == LAYER_PLATFORM,
+                "wait": layer in (LAYER_ADDONS, LAYER_PLATFORM),
                 "sourceRef": {"kind": "OCIRepository", "name": bundle},
             }
         )

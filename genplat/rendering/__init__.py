@@ -10,7 +10,7 @@ from __future__ import annotations
 import typing as t
 
 from genplat.core.objects import RenderedObject
-from genplat.rendering import builds, crossplane, deployment, knative, network, policy, secrets, tekton, tenancy
+from genplat.rendering import addons, builds, crossplane, deployment, knative, network, policy, secrets, tekton, tenancy
 from genplat.rendering._base import BundleContext
 from genplat.resolver.model import TenantTarget
 
@@ -29,6 +29,7 @@ TENANT_RENDERERS: dict[str, TenantRenderer] = {
     "builds": builds.render_tenant,
 }
 PLATFORM_RENDERERS: dict[str, PlatformRenderer] = {
+    "addons": addons.render,
     "policy": policy.render,
     "crossplane": crossplane.render_platform,
     "tekton": tekton.render_platform,
@@ -38,6 +39,10 @@ PLATFORM_RENDERERS: dict[str, PlatformRenderer] = {
 KIND_ORDER = [
     "Namespace",
     "CustomResourceDefinition",
+    "HelmRepository",
+    "HelmRelease",
+    "App",
+    "Provider",
     "CompositeResourceDefinition",
     "Function",
     "Composition",

@@ -17,6 +17,7 @@ from genplat.core import parallel
 from genplat.core.diagnostics import Diagnostic
 from genplat.core.objects import RenderedObject
 from genplat.core.timing import Timings
+from genplat.rendering import addons
 from genplat.rendering.chunks import CHUNK, ChunkResult, Renderer
 from genplat.rendering.delivery import LAYERS
 from genplat.rendering.emit import dump_documents
@@ -97,8 +98,11 @@ def render_bundles(
                 for path, data in renderer.emit(file, objs):
                     names[bundle].append(path)
                     files[f"{bundle}/{path}"] = data
+            ctx = renderer.context(bundle, [])
             extra = bundle_build_files(names[bundle])
-            if renderer.context(bundle, []).cluster.gitops == "kapp-controller":
+            for path, doc in addons.build_files(ctx, names[bundle]).items():
+                extra[path] = dump_documents([(None, doc)]).encode("utf-8")
+            if ctx.cluster.gitops == "kapp-controller":
                 extra |= kapp_bundle_files(patterns[bundle])
             for path, data in extra.items():
                 files[f"{bundle}/{path}"] = data
@@ -108,8 +112,9 @@ def render_bundles(
 
 
 def bundle_build_files(names: t.Iterable[str]) -> dict[str, bytes]:
-    """One kustomization.yaml per layer folder (what each Flux Kustomization builds) and one at the
-    bundle root naming both layers (for plain ``kustomize build``)."""
+    """One kustomization.yaml per layer folder (what each Flux Kustomization builds: the files directly in
+    it; the add-ons' folders are built by their own Kustomizations) and one at the bundle root naming
+    the layers (for plain ``kustomize build``)."""
 
     def kustomization(resources: list[str]) -> bytes:
         return dump_documents(
@@ -119,7 +124,7 @@ def bundle_build_files(names: t.Iterable[str]) -> dict[str, bytes]:
     out = {"kustomization.yaml": kustomization(list(LAYERS))}
     for layer in LAYERS:
         out[f"{layer}/kustomization.yaml"] = kustomization(
-            sorted(n.split("/", 1)[1] for n in names if n.split("/", 1)[0] == layer)
+            sorted(n.split("/", 1)[1] for n in names if n.split("/", 1)[0] == layer and n.count("/") == 1)
         )
     return out
 

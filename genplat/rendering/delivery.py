@@ -25,10 +25,12 @@ import typing as t
 
 from genplat.core.objects import RenderedObject
 from genplat.rendering._base import BundleContext
+from genplat.rendering.addons import installed, kapp_group
 
+LAYER_ADDONS = "addons"
 LAYER_PLATFORM = "platform"
 LAYER_TENANTS = "tenants"
-LAYERS = (LAYER_PLATFORM, LAYER_TENANTS)
+LAYERS = (LAYER_ADDONS, LAYER_PLATFORM, LAYER_TENANTS)
 
 KAPP_GROUP = "kapp.k14s.io/change-group"
 KAPP_RULE = "kapp.k14s.io/change-rule"
@@ -42,8 +44,12 @@ PROTECTED_OFFERING_LABEL = "genplat.dev/offering"
 
 
 def layer_of(ro: RenderedObject) -> str:
-    """``platform`` for objects under ``platform/``, ``tenants`` for the rest."""
-    return LAYER_PLATFORM if (ro.file or "platform/").startswith("platform/") else LAYER_TENANTS
+    """``addons`` for objects under ``addons/``, ``platform`` for those under ``platform/``, ``tenants`` for
+    the rest."""
+    file = ro.file or "platform/"
+    if file.startswith(LAYER_ADDONS + "/"):
+        return LAYER_ADDONS
+    return LAYER_PLATFORM if file.startswith("platform/") else LAYER_TENANTS
 
 
 def protected_offerings(ctx: BundleContext) -> frozenset[str]:
@@ -68,15 +74,27 @@ def annotate(ctx: BundleContext, objects: t.Iterable[RenderedObject]) -> None:
     if gitops not in ("flux", "kapp-controller"):
         return
     offerings = protected_offerings(ctx)
+    ctx_has_addons = bool(installed(ctx))
     for ro in objects:
         extra: dict[str, str] = {}
         if gitops == "kapp-controller":
-            layer = LAYER_PLATFORM if ro.kind == "Namespace" else layer_of(ro)
-            extra[KAPP_GROUP] = GROUP_PREFIX + layer
-            if layer == LAYER_TENANTS:
-                extra[KAPP_RULE] = f"upsert after upserting {GROUP_PREFIX}{LAYER_PLATFORM}"
+            layer = layer_of(ro)
+            if layer == LAYER_TENANTS and ro.kind == "Namespace":
+                layer = LAYER_PLATFORM
+            if layer == LAYER_ADDONS:
+                group = kapp_group(ro)
+                extra[KAPP_GROUP] = GROUP_PREFIX + group
+                if group != LAYER_ADDONS:
+                    previous = LAYER_ADDONS if group == f"{LAYER_ADDONS}-packages" else f"{LAYER_ADDONS}-packages"
+                    extra[KAPP_RULE] = f"upsert after upserting {GROUP_PREFIX}{previous}"
             else:
-                extra[KAPP_RULE] = f"delete after deleting {GROUP_PREFIX}{LAYER_TENANTS}"
+                extra[KAPP_GROUP] = GROUP_PREFIX + layer
+                if layer == LAYER_TENANTS:
+                    extra[KAPP_RULE] = f"upsert after upserting {GROUP_PREFIX}{LAYER_PLATFORM}"
+                else:
+                    extra[KAPP_RULE] = f"delete after deleting {GROUP_PREFIX}{LAYER_TENANTS}"
+                    if ctx_has_addons:
+                        extra[KAPP_RULE + ".addons"] = f"upsert after upserting {GROUP_PREFIX}{LAYER_ADDONS}"
             if is_protected(ro, offerings):
                 extra[KAPP_DELETE] = PROTECTED[KAPP_DELETE]
         elif is_protected(ro, offerings):

@@ -13,6 +13,7 @@ import typing as t
 from genplat.core.addons import (
     AddonLock,
     ClusterAddon,
+    Install,
     LockEntry,
     Source,
     cluster_capabilities,
@@ -49,6 +50,7 @@ class AddOn:
     source: Source
     origin: Origin  # the blueprint value that sets the version (else where the cluster asks for it)
     lock: LockEntry | None = None
+    install: Install | None = None  # how the cluster's bundle installs it (its addons/ layer)
 
     @property
     def serves(self) -> t.Mapping[str, tuple[str, ...]]:
@@ -300,6 +302,7 @@ def _addon(platform: Blueprint, a: ClusterAddon, lock: AddonLock | None) -> AddO
         source=a.source,
         origin=platform.origin(a.version_path or a.path),
         lock=lock.matches(a) if lock is not None else None,
+        install=a.entry.install,
     )
 
 

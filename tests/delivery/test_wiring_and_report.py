@@ -31,13 +31,17 @@ def test_every_wired_bundle_with_its_units_digest_and_objects() -> None:
     assert eu.fmt == "flux" and eu.digest == lock["bundles"]["prod/prod-eu"]["oci"]["flux"]
     assert [(u.kind, u.layer) for u in eu.units] == [
         ("OCIRepository", "source"),
+        ("Kustomization", "addons"),
         ("Kustomization", "platform"),
         ("Kustomization", "tenants"),
     ]
     us = deliveries["prod-prod-us"]
     assert us.fmt == "imgpkg" and [(u.kind, u.layer) for u in us.units] == [("App", "all")]
     # Every object has its layer, its place in out/ and the source comment genplat wrote before it.
-    assert {o.layer for o in eu.objects} == {"platform", "tenants"}
+    layers = {o.layer for o in eu.objects}
+    assert {"addons", "platform", "tenants", "addons/crossplane", "addons/knative-serving"} <= layers
+    folders = {f"addons/{p.name}" for p in (REPO / "out" / "prod" / "prod-eu" / "addons").iterdir() if p.is_dir()}
+    assert layers == {"addons", "platform", "tenants"} | folders
     ns = next(o for o in eu.objects if o.ref.kind == "Namespace" and o.ref.name == "globex-prod")
     assert ns.tenant == "globex" and ns.source and ns.source.startswith("blueprints/tenants/globex.yaml")
     lines = (REPO / ns.file).read_text().splitlines()

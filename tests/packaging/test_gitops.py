@@ -82,19 +82,24 @@ DIGESTS = {"dev-eu1": "sha256:" + "a" * 64, "prod-us1": "sha256:" + "b" * 64}
 def test_flux_wiring_valid_and_pinned(insecure: bool) -> None:
     files = render_gitops(DIGESTS, registry="oci://registry.acme.example/platform/", insecure=insecure)
     assert sorted(files) == ["flux/dev-eu1.yaml", "flux/prod-us1.yaml"]
-    source, platform, tenants = files["flux/dev-eu1.yaml"]
-    for doc in (source, platform, tenants):
+    source, addons, platform, tenants = files["flux/dev-eu1.yaml"]
+    for doc in (source, addons, platform, tenants):
         _validate(doc)
     assert source["kind"] == "OCIRepository"
     assert source["spec"]["url"] == "oci://registry.acme.example/platform/dev-eu1"
     assert source["spec"]["ref"] == {"digest": DIGESTS["dev-eu1"]}
     assert source["spec"].get("insecure", False) is insecure
-    # One Kustomization per layer: the tenant layer waits for the platform layer to be healthy.
-    assert [platform["metadata"]["name"], tenants["metadata"]["name"]] == ["dev-eu1-platform", "dev-eu1-tenants"]
-    assert [platform["spec"]["path"], tenants["spec"]["path"]] == ["./platform", "./tenants"]
-    assert "dependsOn" not in platform["spec"] and tenants["spec"]["dependsOn"] == [{"name": "dev-eu1-platform"}]
-    assert platform["spec"]["wait"] is True
-    for ks in (platform, tenants):
+    # One Kustomization per layer, chained: the add-ons first, then the platform layer once every add-on
+    # is installed and healthy, then the tenant layer once the platform layer is.
+    layers = (addons, platform, tenants)
+    assert [k["metadata"]["name"] for k in layers] == ["dev-eu1-addons", "dev-eu1-platform", "dev-eu1-tenants"]
+    assert [k["spec"]["path"] for k in layers] == ["./addons", "./platform", "./tenants"]
+    assert "dependsOn" not in addons["spec"]
+    assert platform["spec"]["dependsOn"] == [{"name": "dev-eu1-addons"}]
+    assert tenants["spec"]["dependsOn"] == [{"name": "dev-eu1-platform"}]
+    assert addons["spec"]["wait"] is True and platform["spec"]["wait"] is True and tenants["spec"]["wait"] is False
+    assert addons["metadata"]["labels"]["genplat.dev/layer"] == "addons"
+    for ks in layers:
         assert ks["spec"]["sourceRef"] == {"kind": "OCIRepository", "name": "dev-eu1"}
         assert ks["spec"]["timeout"] and ks["spec"]["retryInterval"] and ks["spec"]["prune"] is True
 
@@ -109,7 +114,7 @@ def test_flux_health_checks_cover_the_platform_kinds_the_bundle_holds() -> None:
         ("v1", "Namespace"),
     }
     files = render_gitops(DIGESTS, registry="r.example/p", access={"dev-eu1": (kinds, set())})
-    _source, platform, tenants = files["flux/dev-eu1.yaml"]
+    _source, _addons, platform, tenants = files["flux/dev-eu1.yaml"]
     _validate(platform)
     exprs = {(e["apiVersion"], e["kind"]): e for e in platform["spec"]["healthCheckExprs"]}
     # Every policy kind genplat renders with a readiness, so tenants wait for enforcement; the native
@@ -126,7 +131,7 @@ def test_flux_health_checks_cover_the_platform_kinds_the_bundle_holds() -> None:
     assert platform["metadata"]["labels"]["genplat.dev/layer"] == "platform"
     assert tenants["metadata"]["labels"]["genplat.dev/layer"] == "tenants"
     # A bundle without such kinds has no expressions at all.
-    assert "healthCheckExprs" not in files["flux/prod-us1.yaml"][1]["spec"]
+    assert "healthCheckExprs" not in files["flux/prod-us1.yaml"][2]["spec"]
 
 
 def test_kapp_wiring_valid_and_pinned() -> None:
@@ -151,7 +156,7 @@ def test_kapp_wiring_valid_and_pinned() -> None:
 
 def test_schema_check_is_strict() -> None:
     """The converted schema really rejects a misspelt field (so the tests above can fail)."""
-    (source, _p, _t) = render_gitops(DIGESTS, registry="r.example/p")["flux/dev-eu1.yaml"]
+    (source, _a, _p, _t) = render_gitops(DIGESTS, registry="r.example/p")["flux/dev-eu1.yaml"]
     bad = copy.deepcopy(source)
     bad["spec"]["refs"] = bad["spec"].pop("ref")
     with pytest.raises(jsonschema.ValidationError):
@@ -160,7 +165,7 @@ def test_schema_check_is_strict() -> None:
 
 def test_wiring_uses_the_packaged_digest() -> None:
     art = package_bundle(bundle_files("dev", "eu1"))
-    (source, _p, _t) = render_gitops({"dev-eu1": art.digest}, registry="r.example/p")["flux/dev-eu1.yaml"]
+    (source, _a, _p, _t) = render_gitops({"dev-eu1": art.digest}, registry="r.example/p")["flux/dev-eu1.yaml"]
     assert source["spec"]["ref"]["digest"] == art.digest
 
 

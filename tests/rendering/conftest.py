@@ -25,6 +25,11 @@ CRD_PROJECTS = (
     "cert-manager",
     "external-secrets",
     "kyverno",
+    "flux-source",
+    "flux-kustomize",
+    "flux-helm",
+    "kapp-controller",
+    "provider-helm",
 )
 
 
