@@ -18,6 +18,7 @@ import re
 import typing as t
 from collections import defaultdict
 
+from genplat.diff._addons import kubernetes_version, lock_of, upgrade_findings
 from genplat.diff._attribute import attribute
 from genplat.diff._compare import canonical, compare
 from genplat.diff._model import DiffResult, Document, ObjectDiff, ObjectKey, Risk, SideInfo
@@ -69,8 +70,11 @@ def _changes(base: Document, head: Document) -> list[t.Any]:
 
 
 class _Context:
-    def __init__(self, base: Snapshot, base_docs: dict[ObjectKey, Document], added: list[ObjectDiff]) -> None:
+    def __init__(
+        self, base: Snapshot, base_docs: dict[ObjectKey, Document], added: list[ObjectDiff], head: Snapshot
+    ) -> None:
         self._base = base
+        self._head = head
         self._base_docs = base_docs
         self._registries: set[str] | None = None
         self._namespaces = {
@@ -90,6 +94,26 @@ class _Context:
 
     def namespace_added(self, bundle: str, namespace: str) -> bool:
         return (bundle, namespace) in self._namespaces
+
+    def addon_upgrade(self, bundle: str, name: str, old: str, new: str) -> list[str]:
+        """What the two sides' locked CRDs say about moving ``bundle``'s cluster from ``old`` to ``new``,
+        for the objects the cluster runs now (every object of the base side's bundle)."""
+        lock_before, lock_after = lock_of(self._base.blueprints), lock_of(self._head.blueprints)
+        if lock_before is None or lock_after is None:
+            return ["a side has no add-on lock (blueprints/addons.lock.json): the schema changes are not known"]
+        warnings: list[str] = []
+        objects = [
+            doc.obj
+            for (b, path), raw in sorted(self._base.files.items())
+            if b == bundle
+            for doc in parse_file(b, path, raw, warnings=warnings)
+        ]
+        return upgrade_findings(
+            lock_before.get(name, old),
+            lock_after.get(name, new),
+            objects,
+            kubernetes_version=kubernetes_version(self._head.blueprints, bundle),
+        )
 
 
 def diff_snapshots(
@@ -157,7 +181,7 @@ def diff_snapshots(
     added_diffs = [ObjectDiff("added", None, d) for d in added.values()]
     diffs.extend(added_diffs)
     diffs.sort(key=_sort_key)
-    risks = assess(diffs, _Context(base, old, added_diffs))
+    risks = assess(diffs, _Context(base, old, added_diffs, head))
     result = DiffResult(
         base=base_info or SideInfo("dir", base.label, base.label),
         head=head_info or SideInfo("dir", head.label, head.label),

@@ -30,6 +30,7 @@ import typing as t
 
 from genplat.core.quantity import parse_quantity
 from genplat.diff import _admission, _netpol, _rbac
+from genplat.diff._addons import ADDON_KINDS, ADDON_LABEL, VERSION_ANNOTATION
 from genplat.diff._compare import canonical
 from genplat.diff._model import Document, ObjectDiff, ObjectKey, Risk, spec_of
 
@@ -38,6 +39,8 @@ class Context(t.Protocol):
     def base_registries(self) -> set[str]: ...
 
     def namespace_added(self, bundle: str, namespace: str) -> bool: ...
+
+    def addon_upgrade(self, bundle: str, name: str, old: str, new: str) -> list[str]: ...
 
 
 Check = t.Callable[[ObjectDiff, "RuleContext"], t.Iterable[str]]
@@ -101,6 +104,9 @@ class RuleContext:
 
     def namespace_added(self, bundle: str, namespace: str) -> bool:
         return self._ctx.namespace_added(bundle, namespace)
+
+    def addon_upgrade(self, bundle: str, name: str, old: str, new: str) -> list[str]:
+        return self._ctx.addon_upgrade(bundle, name, old, new)
 
     def covered(self, d: ObjectDiff) -> bool:
         """Removed together with its namespace, or a NetworkPolicy removed with its namespace's
@@ -499,6 +505,23 @@ def image_registry_changed(d: ObjectDiff, ctx: RuleContext) -> list[str]:
             was = f" (was {', '.join(sorted({registry(i) for i in old_images}))})" if old_images else ""
             out.append(f"image {image} comes from registry {reg}{was}")
     return out
+
+
+@rule("addon-upgrade", "Add-on version changed")
+def addon_upgrade(d: ObjectDiff, ctx: RuleContext) -> list[str]:
+    """A cluster's add-on moves to another version (its install object in the add-ons layer): from the two
+    sides' locked CRDs, the API versions no longer served, the fields removed that the cluster's objects
+    set, and the objects that stop validating."""
+    old, new = _old(d), _new(d)
+    if old is None or new is None or d.key.kind not in ADDON_KINDS:
+        return []
+    name = ((new.get("metadata") or {}).get("labels") or {}).get(ADDON_LABEL)
+    before = ((old.get("metadata") or {}).get("annotations") or {}).get(VERSION_ANNOTATION)
+    after = ((new.get("metadata") or {}).get("annotations") or {}).get(VERSION_ANNOTATION)
+    if not name or not before or not after or before == after:
+        return []
+    findings = ctx.addon_upgrade(d.key.bundle, str(name), str(before), str(after))
+    return [f"cluster {d.key.bundle}: {name} {before} → {after}: " + "; ".join(findings)]
 
 
 RULES: dict[str, str] = {r.id: r.title for r in REGISTRY.values()}

@@ -20,6 +20,7 @@ import dataclasses
 import typing as t
 
 from genplat.core.secrets import allowances_from, scan, shown
+from genplat.diff._addons import summary_items as addon_summary
 from genplat.diff._compare import compare
 from genplat.diff._model import Change, ObjectDiff, Segment
 from genplat.diff._values import flow_text
@@ -536,8 +537,10 @@ def _secret_allowances(base: Blueprints, head: Blueprints, b: Blueprint, h: Blue
 
 
 def compare_blueprints(base: Blueprints, head: Blueprints) -> list[SummaryItem]:
-    """Every blueprint change, platform first, then tenants by name."""
-    out = _platform_changes(base, head)
+    """Every blueprint change, platform first (each cluster's add-on versions that move, then the rest),
+    then tenants by name."""
+    out = [SummaryItem("addon", text, cause) for text, cause in addon_summary(base, head)]
+    out += _platform_changes(base, head)
     for name in sorted(base.tenants.keys() | head.tenants.keys()):
         b, h = base.tenants.get(name), head.tenants.get(name)
         if b is None and h is not None:

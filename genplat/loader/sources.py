@@ -52,6 +52,7 @@ class Blueprints:
     tenants: dict[str, Blueprint]
     by_file: dict[str, Blueprint]
     templates: dict[str, str] = dataclasses.field(default_factory=dict)  # project-relative .j2 file → text
+    addon_lock: bytes | None = None  # addons.lock.json beside the platform blueprint, as it is
 
     def line(self, file: str, path: t.Sequence[str | int] = (), *, key: bool = False) -> int | None:
         bp = self.by_file.get(file)
@@ -225,6 +226,7 @@ def blueprints_from_files(files: t.Mapping[str, bytes]) -> Blueprints | None:
     tenants: dict[str, Blueprint] = {}
     by_file: dict[str, Blueprint] = {}
     templates: dict[str, str] = {}
+    addon_lock = files.get(root + "addons.lock.json")
     for name in sorted(files):
         if name.startswith(root + "templates/") and name.endswith(".j2"):
             templates[name] = files[name].decode("utf-8", "replace")
@@ -247,7 +249,7 @@ def blueprints_from_files(files: t.Mapping[str, bytes]) -> Blueprints | None:
         by_file[name] = bp
     if platform is None:
         return None
-    return Blueprints(platform, tenants, by_file, templates)
+    return Blueprints(platform, tenants, by_file, templates, addon_lock)
 
 
 def blueprints_from_folder(project: Path) -> Blueprints | None:
@@ -260,6 +262,6 @@ def blueprints_from_folder(project: Path) -> Blueprints | None:
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not (rel == "." and d == "out"))
         in_templates = rel == "templates" or rel.startswith("templates/")
         for f in filenames:
-            if f.endswith(".j2" if in_templates else (".yaml", ".yml")):
+            if f.endswith(".j2" if in_templates else (".yaml", ".yml")) or (rel == "." and f == "addons.lock.json"):
                 files[prefix + (f if rel == "." else f"{rel}/{f}")] = (Path(dirpath) / f).read_bytes()
     return blueprints_from_files(files)

@@ -8,7 +8,9 @@ layer (as ``kubectl kustomize`` builds each layer folder). prod-prod-us is deliv
 which does not run here: its Flux-format artifact (same objects; the lock pins both formats) goes
 through the same controllers, with wiring genplat renders for Flux.
 
-Stood in for, the same way for every bundle (tests/flux.py, StandIns): the status Crossplane would write
+Stood in for, the same way for every bundle (tests/flux.py, StandIns): the add-ons layer's nested
+Kustomizations Ready (each installs an add-on from an upstream host the tests never reach; the add-ons'
+CRDs are the session's pinned ones), the status Crossplane would write
 (the CRDs it derives from each XRD, XRDs Established, the Function Healthy) and Kyverno would write
 (ValidatingPolicy ready, ClusterPolicy Ready). Kyverno's part comes last: the test first checks that
 while the policies have not reported ready, the platform layer stays unhealthy and the tenants layer
@@ -44,7 +46,7 @@ from tests.upstream_parts import tool
 pytestmark = [pytest.mark.cluster, pytest.mark.registry, pytest.mark.tools]
 
 BUNDLES = ("dev-dev-eu", "prod-prod-us", "prod-prod-eu")
-LAYERS = ("platform", "tenants")
+LAYERS = ("addons", "platform", "tenants")
 CONVERGE_TIMEOUT = 240.0
 KYVERNO = {("policies.kyverno.io/v1", "ValidatingPolicy"), ("kyverno.io/v1", "ClusterPolicy")}
 #: How long the tenants layer must be seen waiting for the policies (several dependency re-checks at 2 s
@@ -248,7 +250,7 @@ def deliver(
     standins = StandIns(cp, kyverno=not (kyverno_kinds and check_policies))
     fresh_policies(cp, project.bundle_dir(bundle))
     cp.apply(docs)
-    platform, tenants = (d["metadata"]["name"] for d in docs if d["kind"] == "Kustomization")
+    _addons, platform, tenants = (d["metadata"]["name"] for d in docs if d["kind"] == "Kustomization")
     why = lambda: explain(cp, flux, docs)
     if not standins.kyverno:
         # Crossplane has reported; the policies have not: the platform layer must stay unhealthy and the
