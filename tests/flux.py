@@ -208,7 +208,9 @@ class StandIns:
         for ks in self._list("kustomize.toolkit.fluxcd.io/v1", "Kustomization"):
             meta = ks["metadata"]
             nested = (meta.get("labels") or {}).get(WATCH_LABEL[0]) != WATCH_LABEL[1]
-            if nested and str(ks["spec"].get("path", "")).startswith("./addons/") and not ks.get("status"):
+            # (Flux's CRDs default status.observedGeneration to -1: "no status" is no conditions here.)
+            written = (ks.get("status") or {}).get("conditions")
+            if nested and str(ks["spec"].get("path", "")).startswith("./addons/") and not written:
                 conditions = _conditions("Ready", reason="ReconciliationSucceeded")
                 self._write_status(ks, {"observedGeneration": meta["generation"], "conditions": conditions})
 

@@ -159,6 +159,13 @@ def explain(cp: ControlPlane, flux: FluxControllers, docs: list[dict[str, t.Any]
     lines = []
     for name, live in state(cp, docs).items():
         lines.append(f"{name}: {json.dumps((live.get('status') or {}).get('conditions'))[:600]}")
+    r = cp.request("GET", cp.path("kustomize.toolkit.fluxcd.io/v1", "Kustomization"))
+    for ks in r.json().get("items") or []:
+        if ks["metadata"]["name"] not in {d["metadata"]["name"] for d in docs}:
+            status = ks.get("status") or {}
+            lines.append(
+                f"nested {ks['metadata']['name']} gen {ks['metadata'].get('generation')}: {json.dumps(status)[:300]}"
+            )
     for n in ("source-controller", "kustomize-controller"):
         lines.append(f"--- {n}:\n{flux.log_tail(n, 8)}")
     return "\n".join(lines)

@@ -110,7 +110,13 @@ EXPECTED: dict[str, tuple[list[tuple[t.Any, ...]] | None, list[tuple[t.Any, ...]
                 ("CompositeResourceDefinition", None, "virtualclusters.platform.acme.example"),
                 ("Composition", None, "vcluster-default"),
                 ("VirtualCluster", f"initech-{env}", "sandbox"),
+                # provider-helm's configuration was there for this offering's Helm releases only.
+                ("ClusterProviderConfig", None, "default"),
             )
+        ]
+        + [
+            ("removed", b, "Kustomization", "flux-system", f"{b.replace('/', '-')}-addons-provider-configs")
+            for b in ("dev/dev-eu", "prod/prod-eu")
         ],
         # The tenant's VirtualCluster is protected (the offering's deletionPolicy is Orphan by default).
         [("kept-on-removal", b, "VirtualCluster", "sandbox") for b in ("dev/dev-eu", "prod/prod-eu")]
@@ -118,7 +124,14 @@ EXPECTED: dict[str, tuple[list[tuple[t.Any, ...]] | None, list[tuple[t.Any, ...]
             ("crd-removed", b, "CompositeResourceDefinition", "virtualclusters.platform.acme.example")
             for b in ("dev/dev-eu", "prod/prod-eu")
         ]
-        + [("object-deleted", b, "Composition", "vcluster-default") for b in ("dev/dev-eu", "prod/prod-eu")],
+        + [("object-deleted", b, "Composition", "vcluster-default") for b in ("dev/dev-eu", "prod/prod-eu")]
+        # The add-on layer's provider configuration goes with its only user; the Kustomization that
+        # applied it is kept (prune disabled), so the configuration stays on the cluster.
+        + [
+            ("kept-on-removal", b, "Kustomization", f"{b.replace('/', '-')}-addons-provider-configs")
+            for b in ("dev/dev-eu", "prod/prod-eu")
+        ]
+        + [("object-deleted", b, "ClusterProviderConfig", "default") for b in ("dev/dev-eu", "prod/prod-eu")],
     ),
     "tier-move": (
         [
@@ -176,6 +189,12 @@ EXPECTED: dict[str, tuple[list[tuple[t.Any, ...]] | None, list[tuple[t.Any, ...]
                         + [("changed", "Namespace", None, f"umbrella-{env}")]
                     )
                 ]
+                # Knative's secure-pod-defaults follows the enforced level (the add-on's own settings).
+                + (
+                    [("changed", "ConfigMap", "knative-serving", "config-features")]
+                    if b != "prod/prod-us"
+                    else [("changed", "App", "kapp-controller", "addon-knative-serving")]
+                )
             )
         ],
         # Read from the rendered policies (their rule-input annotations), each pointing at the blueprint
@@ -230,9 +249,10 @@ def test_golden_json_says_what_the_edit_does(case: str) -> None:
     report = json.loads((GOLDEN / f"{case}.json").read_text(encoding="utf-8"))
     objects, risks = EXPECTED[case]
     if objects is not None:
-        assert [(o["status"], o["bundle"], o["kind"], o["namespace"], o["name"]) for o in report["objects"]] == objects
+        found = [(o["status"], o["bundle"], o["kind"], o["namespace"], o["name"]) for o in report["objects"]]
+        assert sorted(found, key=str) == sorted(objects, key=str)
         assert report["differences"] is bool(objects)
-    assert [(r["rule"], r["bundle"], r["kind"], r["name"]) for r in report["risks"]] == risks
+    assert sorted((r["rule"], r["bundle"], r["kind"], r["name"]) for r in report["risks"]) == sorted(risks)
 
 
 def _changes(report: dict[str, t.Any]) -> set[tuple[str, t.Any, t.Any]]:
@@ -302,21 +322,21 @@ SUMMARY = {
         (
             "new environment staging: 1 cluster (staging-eu), 3 tenants (globex, tools, umbrella)",
             "blueprints/platform.yaml",
-            99,
+            102,
         ),
         ("tenant globex joins environment staging", "blueprints/tenants/globex.yaml", 22),
         ("tenant tools joins environment staging", "blueprints/tenants/tools.yaml", 20),
         ("tenant umbrella joins environment staging", "blueprints/tenants/umbrella.yaml", 17),
     ],
     "removed-offering": [
-        ("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 265),
+        ("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 268),
         ("tenant initech: resource sandbox removed", "blueprints/tenants/initech.yaml", 65),
     ],
     "loosened-policy": [
-        ("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 379),
-        ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 380),
-        ("policy requireLimits: true → false", "blueprints/platform.yaml", 381),
-        ("policy forbidLatest: true → false", "blueprints/platform.yaml", 382),
+        ("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 382),
+        ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 383),
+        ("policy requireLimits: true → false", "blueprints/platform.yaml", 384),
+        ("policy forbidLatest: true → false", "blueprints/platform.yaml", 385),
         ("tenant globex: allowFrom + tools (tools may now call globex)", "blueprints/tenants/globex.yaml", 37),
     ],
 }
@@ -356,8 +376,8 @@ def test_summary_lines_point_at_the_edited_value() -> None:
     """The file:line of each summary item is where the edit is (found by text search, not by genplat)."""
     assert _line_of("tier-move", "blueprints/tenants/umbrella.yaml", "tier: large") == 9
     assert _line_of("changed-image", "blueprints/tenants/globex.yaml", ex.NEW_CHECKOUT) == 24
-    assert _line_of("new-environment", "blueprints/platform.yaml", "- name: staging") == 99
-    assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 380
+    assert _line_of("new-environment", "blueprints/platform.yaml", "- name: staging") == 102
+    assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 383
     assert _line_of("loosened-policy", "blueprints/tenants/globex.yaml", "allowFrom: [initech, tools]") == 37
     assert _line_of("new-tenant", "blueprints/tenants/hooli.yaml", "name: hooli") == 5
 
@@ -429,7 +449,7 @@ def test_new_environment_is_one_block_per_tenant() -> None:
         for g in report["groups"]
     ]
     assert blocks == [
-        ("platform", None, 7, "blueprints/platform.yaml", 99),
+        ("platform", None, 14, "blueprints/platform.yaml", 102),  # 7 of them the add-ons layer
         ("tenant", "globex", 14, "blueprints/tenants/globex.yaml", 22),
         ("tenant", "tools", 13, "blueprints/tenants/tools.yaml", 20),
         ("tenant", "umbrella", 17, "blueprints/tenants/umbrella.yaml", 17),
@@ -459,10 +479,10 @@ def test_loosened_policy_flags() -> None:
     assert [r for r in risks if r["kind"] is None] == []
     causes = {(r["rule"], r["cause"]["file"], r["cause"]["line"], r["cause"]["path"]) for r in risks}
     assert causes == {
-        ("allowlist-widened", "blueprints/platform.yaml", 380, "spec.policies.allowedRegistries"),
-        ("guardrail-disabled", "blueprints/platform.yaml", 382, "spec.policies.forbidLatest"),
-        ("guardrail-disabled", "blueprints/platform.yaml", 381, "spec.policies.requireLimits"),
-        ("pod-security-lowered", "blueprints/platform.yaml", 379, "spec.policies.podSecurity.enforce"),
+        ("allowlist-widened", "blueprints/platform.yaml", 383, "spec.policies.allowedRegistries"),
+        ("guardrail-disabled", "blueprints/platform.yaml", 385, "spec.policies.forbidLatest"),
+        ("guardrail-disabled", "blueprints/platform.yaml", 384, "spec.policies.requireLimits"),
+        ("pod-security-lowered", "blueprints/platform.yaml", 382, "spec.policies.podSecurity.enforce"),
         ("network-peers-added", "blueprints/tenants/globex.yaml", 37, "spec.network.allowFrom[1]"),
     }
     widened = {r["message"] for r in risks if r["rule"] == "allowlist-widened"}
@@ -492,6 +512,8 @@ def test_attribution_of_peer_policies() -> None:
                 "blueprints/platform.yaml",
                 "spec.policies.podSecurity.enforce",
             )
+        elif o["kind"] == "App":  # kapp-controller's Knative install carries the settings overlay
+            assert o["cause"]["path"].endswith("addons[knative-serving].version"), o
         else:
             assert o["cause"]["path"].startswith("spec.policies."), o
 
