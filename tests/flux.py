@@ -182,11 +182,11 @@ class StandIns:
         self.kyverno = kyverno
         self.done: list[str] = []
 
-    def _list(self, api_version: str, kind: str) -> list[dict[str, t.Any]]:
+    def _list(self, api_version: str, kind: str, namespace: str | None = None) -> list[dict[str, t.Any]]:
         found = self.cp.resource(api_version, kind)
         if found is None:
             return []
-        r = self.cp.request("GET", self.cp.path(api_version, kind))
+        r = self.cp.request("GET", self.cp.path(api_version, kind, namespace=namespace))
         r.raise_for_status()
         return list(r.json().get("items") or [])
 
@@ -205,7 +205,7 @@ class StandIns:
     def step(self) -> None:
         from genplat.rendering.crossplane import composite_crd  # the derivation genplat check uses
 
-        for ks in self._list("kustomize.toolkit.fluxcd.io/v1", "Kustomization"):
+        for ks in self._list("kustomize.toolkit.fluxcd.io/v1", "Kustomization", NAMESPACE):
             meta = ks["metadata"]
             nested = (meta.get("labels") or {}).get(WATCH_LABEL[0]) != WATCH_LABEL[1]
             # (Flux's CRDs default status.observedGeneration to -1: "no status" is no conditions here.)

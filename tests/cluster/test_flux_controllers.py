@@ -159,7 +159,7 @@ def explain(cp: ControlPlane, flux: FluxControllers, docs: list[dict[str, t.Any]
     lines = []
     for name, live in state(cp, docs).items():
         lines.append(f"{name}: {json.dumps((live.get('status') or {}).get('conditions'))[:600]}")
-    r = cp.request("GET", cp.path("kustomize.toolkit.fluxcd.io/v1", "Kustomization"))
+    r = cp.request("GET", cp.path("kustomize.toolkit.fluxcd.io/v1", "Kustomization", namespace=NAMESPACE))
     for ks in r.json().get("items") or []:
         if ks["metadata"]["name"] not in {d["metadata"]["name"] for d in docs}:
             status = ks.get("status") or {}
