@@ -256,6 +256,10 @@ def deliver(
     seen: dict[str, t.Any] = {"digest": digest, "docs": docs, "policies_waited": None}
     standins = StandIns(cp, kyverno=not (kyverno_kinds and check_policies))
     fresh_policies(cp, project.bundle_dir(bundle))
+    if bundle == "prod-prod-us":
+        # Its add-ons layer installs through kapp-controller Apps in kapp-controller's namespace, which
+        # bootstrapping kapp-controller creates (its Apps are stored here, not run).
+        cp.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kapp-controller"}}])
     cp.apply(docs)
     _addons, platform, tenants = (d["metadata"]["name"] for d in docs if d["kind"] == "Kustomization")
     why = lambda: explain(cp, flux, docs)
