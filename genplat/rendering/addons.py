@@ -13,8 +13,10 @@ that cluster (and the lock pins), in the cluster's delivery:
   Ready once everything it applied is: the add-on's CRDs Established, its Deployments available, its
   HelmRelease installed; the layer's own Kustomization waits for all of them (:mod:`genplat.packaging.gitops`).
 * **kapp-controller.** ``addons/<name>.yaml`` holds an ``App`` that fetches the pinned release (``http``
-  per manifest URL, or ``helmChart``) and deploys it with kapp under the ``genplat-addons`` service
-  account; the packages and configurations follow as change groups.
+  per manifest URL, or ``helmChart``) and deploys it with kapp as the ``genplat-addons`` service account
+  of kapp-controller's namespace, which the cluster's bootstrap provides with the rights to install
+  add-ons (CRDs, webhooks, cluster roles): the bundle never grants itself those (the guardrails refuse a
+  binding to cluster-admin); the packages and configurations follow as change groups.
 
 The add-on's own settings that the platform implies are rendered into its configuration (Flux: patches of
 the release's ConfigMaps in ``addons/<name>/settings.yaml``; kapp-controller: a ytt overlay):
@@ -494,22 +496,6 @@ def _overlay(configs: list[tuple[str, str, dict[str, str], Origin]]) -> str:
 def _kapp(ctx: BundleContext) -> list[RenderedObject]:
     out: list[RenderedObject] = []
     apps = installed(ctx)
-    if apps:
-        origin = apps[0].origin
-        file = "deployer.yaml"
-        out.append(_obj(ctx, "v1", "ServiceAccount", KAPP_SERVICE_ACCOUNT, origin, file, namespace=KAPP_NAMESPACE))
-        out.append(
-            _obj(
-                ctx,
-                "rbac.authorization.k8s.io/v1",
-                "ClusterRoleBinding",
-                f"{KAPP_SERVICE_ACCOUNT}-{source_name(ctx)}",
-                origin,
-                file,
-                roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
-                subjects=[{"kind": "ServiceAccount", "name": KAPP_SERVICE_ACCOUNT, "namespace": KAPP_NAMESPACE}],
-            )
-        )
     for addon in apps:
         install = addon.install
         assert install is not None

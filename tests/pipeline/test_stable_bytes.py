@@ -19,7 +19,7 @@ NEW_ENV = """    - name: staging
           # What prod-eu runs (its Crossplane providers too: a locked cluster composes with its own).
           addons: [knative-serving, knative-eventing, crossplane, function-patch-and-transform, provider-helm,
                    provider-gcp-sql, provider-gcp-container, provider-gcp-compute, kyverno, cert-manager,
-                   external-secrets, flux-source-controller, flux-kustomize-controller]
+                   external-secrets, flux-source-controller, flux-kustomize-controller, flux-helm-controller]
 """
 
 
