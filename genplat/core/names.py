@@ -2,10 +2,37 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import re
+import typing as t
 
 
 def secret_object_name(service: str, env_var: str) -> str:
     """The ExternalSecret (and Secret) of one secret reference: ``<service>-<env var, lower-case, runs of
     other characters as '-'>``, so ``DB_PASS`` and ``DB__PASS`` of service ``api`` both give ``api-db-pass``."""
     return f"{service}-{re.sub(r'[^a-z0-9]+', '-', env_var.lower()).strip('-')}"[:253]
+
+
+# --- volumes (genplat.rendering.volumes) ---------------------------------------------------------------
+
+CONFIG_HASH_CHARS = 10
+
+
+def content_hash(data: t.Any, chars: int) -> str:
+    """``chars`` lower-case base-32 characters of the SHA-256 of ``data`` as canonical JSON: names that
+    change exactly when the content does."""
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).digest()
+    return base64.b32encode(digest).decode().lower()[:chars]
+
+
+def config_map_name(service: str, volume: str, files: t.Mapping[str, str]) -> str:
+    """The ConfigMap of a config volume: ``<service>-<volume>-<hash of the files>`` (at most 63 + 63 + 11
+    characters, well within a DNS subdomain), so changing a file gives a new name and rolls the pods."""
+    return f"{service}-{volume}-{content_hash(dict(files), CONFIG_HASH_CHARS)}"
+
+
+def secret_volume_name(service: str, volume: str) -> str:
+    """The ExternalSecret (and Secret) of a secret-file volume: ``<service>-<volume>``."""
+    return f"{service}-{volume}"

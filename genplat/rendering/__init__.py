@@ -10,7 +10,19 @@ from __future__ import annotations
 import typing as t
 
 from genplat.core.objects import RenderedObject
-from genplat.rendering import builds, crossplane, deployment, knative, network, policy, secrets, tekton, tenancy
+from genplat.rendering import (
+    builds,
+    crossplane,
+    deployment,
+    jobs,
+    knative,
+    network,
+    policy,
+    secrets,
+    tekton,
+    tenancy,
+    volumes,
+)
 from genplat.rendering._base import BundleContext
 from genplat.resolver.model import TenantTarget
 
@@ -21,11 +33,13 @@ TENANT_RENDERERS: dict[str, TenantRenderer] = {
     "tenancy": tenancy.render,
     "network": network.render,
     "secrets": secrets.render,
+    "volumes": volumes.render,
     "crossplane": crossplane.render_tenant,
     "tekton": tekton.render_tenant,
     "knative-serving": knative.render_serving,
     "knative-eventing": knative.render_eventing,
     "deployment": deployment.render,
+    "jobs": jobs.render,
     "builds": builds.render_tenant,
 }
 PLATFORM_RENDERERS: dict[str, PlatformRenderer] = {
@@ -67,6 +81,8 @@ KIND_ORDER = [
     "Deployment",
     "HorizontalPodAutoscaler",
     "PodDisruptionBudget",
+    "CronJob",
+    "Job",
     "Broker",
     "Trigger",
     # Composite resources (v2) and claims (v1) have the offerings' own kinds: they sort after these, by kind.

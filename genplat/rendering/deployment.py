@@ -29,6 +29,7 @@ from genplat.core.objects import RenderedObject
 from genplat.rendering._base import BundleContext, tenant_labels, tenant_object
 from genplat.rendering.knative import NAME_LABEL, container, pod_labels
 from genplat.rendering.tenancy import WORKLOAD_SERVICE_ACCOUNT
+from genplat.rendering.volumes import pod_volumes
 from genplat.resolver.model import Service, TenantTarget
 
 WORKLOAD = "deployment"
@@ -44,13 +45,13 @@ def selector(svc: Service) -> dict[str, str]:
     return {NAME_LABEL: svc.name}
 
 
-def _labels(tenant: TenantTarget, svc: Service) -> dict[str, str]:
+def workload_labels(tenant: TenantTarget, svc: Service) -> dict[str, str]:
     labels = tenant_labels(tenant)
     labels[NAME_LABEL] = svc.name
     return labels
 
 
-def _with_tier_defaults(tenant: TenantTarget, svc: Service) -> Service:
+def with_tier_defaults(tenant: TenantTarget, svc: Service) -> Service:
     """Requests and limits the service leaves out, from the tier's LimitRange defaults.
 
     The LimitRange fills them into Pods, but admission policies (Kyverno's rules for Pods also check
@@ -65,9 +66,9 @@ def _with_tier_defaults(tenant: TenantTarget, svc: Service) -> Service:
 
 
 def deployment(ctx: BundleContext, tenant: TenantTarget, svc: Service) -> RenderedObject:
-    c = container(_with_tier_defaults(tenant, svc), probe_port=True)
+    c = container(with_tier_defaults(tenant, svc), probe_port=True)
     c["ports"] = [{"name": PORT_NAME, "containerPort": svc.port, "protocol": "TCP"}]
-    template = {
+    template: dict[str, t.Any] = {
         "metadata": {"labels": pod_labels(ctx, tenant, svc)},
         "spec": {
             "serviceAccountName": WORKLOAD_SERVICE_ACCOUNT,
@@ -75,6 +76,8 @@ def deployment(ctx: BundleContext, tenant: TenantTarget, svc: Service) -> Render
             "containers": [c],
         },
     }
+    if svc.volumes:
+        template["spec"]["volumes"] = pod_volumes(svc)
     obj = tenant_object(
         tenant,
         "apps/v1",
@@ -83,7 +86,7 @@ def deployment(ctx: BundleContext, tenant: TenantTarget, svc: Service) -> Render
         svc.origin,
         spec={"selector": {"matchLabels": selector(svc)}, "template": template},
     )
-    obj.obj["metadata"]["labels"] = _labels(tenant, svc)
+    obj.obj["metadata"]["labels"] = workload_labels(tenant, svc)
     return obj
 
 
@@ -100,7 +103,7 @@ def service(tenant: TenantTarget, svc: Service) -> RenderedObject:
             "ports": [{"name": PORT_NAME, "port": SERVICE_PORT, "targetPort": PORT_NAME, "protocol": "TCP"}],
         },
     )
-    obj.obj["metadata"]["labels"] = _labels(tenant, svc)
+    obj.obj["metadata"]["labels"] = workload_labels(tenant, svc)
     return obj
 
 
@@ -124,7 +127,7 @@ def autoscaler(tenant: TenantTarget, svc: Service) -> RenderedObject:
     obj = tenant_object(
         tenant, "autoscaling/v2", "HorizontalPodAutoscaler", svc.name, svc.origins["scaling"], spec=spec
     )
-    obj.obj["metadata"]["labels"] = _labels(tenant, svc)
+    obj.obj["metadata"]["labels"] = workload_labels(tenant, svc)
     return obj
 
 
@@ -137,7 +140,7 @@ def disruption_budget(tenant: TenantTarget, svc: Service) -> RenderedObject:
         svc.origins["scaling"],
         spec={"maxUnavailable": 1, "selector": {"matchLabels": selector(svc)}},
     )
-    obj.obj["metadata"]["labels"] = _labels(tenant, svc)
+    obj.obj["metadata"]["labels"] = workload_labels(tenant, svc)
     return obj
 
 

@@ -9,16 +9,15 @@ writes in ``traffic[].revision`` to pin traffic to an earlier rollout.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import typing as t
 
+from genplat.core.names import content_hash
 from genplat.core.objects import RenderedObject
 from genplat.rendering._base import BundleContext, tenant_labels, tenant_object
 from genplat.rendering.connections import connection_env
 from genplat.rendering.secrets import secret_name
 from genplat.rendering.tenancy import WORKLOAD_SERVICE_ACCOUNT
+from genplat.rendering.volumes import pod_volumes, volume_mounts
 from genplat.resolver.model import Service, TenantTarget
 
 SERVING_API = "serving.knative.dev/v1"
@@ -108,7 +107,12 @@ def container(svc: Service, *, probe_port: bool = False) -> dict[str, t.Any]:
                 "valueFrom": {"secretKeyRef": {"name": secret_name(svc, ref["env"]), "key": ref["env"]}},
             }
         )
-    c: dict[str, t.Any] = {"name": svc.name, "image": svc.image, "ports": [{"containerPort": svc.port}]}
+    c: dict[str, t.Any] = {"name": svc.name, "image": svc.image}
+    if svc.command is not None:
+        c["command"] = list(svc.command)
+    if svc.args is not None:
+        c["args"] = list(svc.args)
+    c["ports"] = [{"containerPort": svc.port}]
     if env:
         c["env"] = env
     resources = {
@@ -119,14 +123,14 @@ def container(svc: Service, *, probe_port: bool = False) -> dict[str, t.Any]:
     if resources:
         c["resources"] = resources
     c.update(probes(svc, port=probe_port))
+    if svc.volumes:
+        c["volumeMounts"] = volume_mounts(svc)
     c["securityContext"] = security_context()
     return c
 
 
 def revision_name(service: str, template: dict[str, t.Any]) -> str:
-    digest = hashlib.sha256(json.dumps(template, sort_keys=True, separators=(",", ":")).encode()).digest()
-    suffix = base64.b32encode(digest).decode().lower()[:HASH_CHARS]
-    return f"{service[: 63 - HASH_CHARS - 1]}-{suffix}"
+    return f"{service[: 63 - HASH_CHARS - 1]}-{content_hash(template, HASH_CHARS)}"
 
 
 def traffic(svc: Service) -> list[dict[str, t.Any]]:
@@ -151,6 +155,8 @@ def service(ctx: BundleContext, tenant: TenantTarget, svc: Service) -> RenderedO
         "metadata": {"labels": pod_labels(ctx, tenant, svc), "annotations": dict(sorted(annotations.items()))},
         "spec": {"serviceAccountName": WORKLOAD_SERVICE_ACCOUNT, "containers": [container(svc)]},
     }
+    if svc.volumes:
+        template["spec"]["volumes"] = pod_volumes(svc)
     template["metadata"] = {"name": revision_name(svc.name, template), **template["metadata"]}
     spec: dict[str, t.Any] = {"template": template}
     if svc.traffic:

@@ -41,12 +41,15 @@ class Cluster:
 
 
 class FieldOrigins(t.Mapping[str, Origin]):
-    """Field name → where a service's effective value was written (the environment override when
-    there is one). Computed on access: a build of 10,000 tenants asks for few of them."""
+    """Field name → where a service's effective value was written: the most specific override that sets
+    it (the cluster's, then the environment's), else the service itself. Computed on access: a build of
+    10,000 tenants asks for few of them."""
 
-    __slots__ = ("_base", "_blueprint", "_overridden", "_override_base")
+    __slots__ = ("_base", "_blueprint", "_layers")
     FIELDS = (
         "image",
+        "command",
+        "args",
         "port",
         "env",
         "secrets",
@@ -56,22 +59,26 @@ class FieldOrigins(t.Mapping[str, Origin]):
         "visibility",
         "build",
         "workload",
+        "schedule",
+        "job",
         "probes",
+        "volumes",
     )
 
     def __init__(
         self,
         blueprint: Blueprint,
         base: tuple[str | int, ...],
-        override_base: tuple[str | int, ...],
-        overridden: frozenset[str],
+        layers: t.Sequence[tuple[tuple[str | int, ...], frozenset[str]]] = (),
     ) -> None:
-        self._blueprint, self._base, self._override_base, self._overridden = blueprint, base, override_base, overridden
+        """``layers``: (path of an override, the fields it sets), the most specific first."""
+        self._blueprint, self._base, self._layers = blueprint, base, tuple(layers)
 
     def __getitem__(self, field: str) -> Origin:
         if field not in self.FIELDS:
             raise KeyError(field)
-        return self._blueprint.origin((*(self._override_base if field in self._overridden else self._base), field))
+        where = next((path for path, fields in self._layers if field in fields), self._base)
+        return self._blueprint.origin((*where, field))
 
     def __iter__(self) -> t.Iterator[str]:
         return iter(self.FIELDS)
@@ -95,11 +102,20 @@ class Service:
     origin: Origin
     # Field name → where its effective value was written (the override when there is one).
     origins: t.Mapping[str, Origin]
-    # "knative" (a Knative Service) or "deployment" (Deployment, Service, HPA, PDB: genplat.rendering.deployment).
+    # "knative" (a Knative Service), "deployment" (Deployment, Service, HPA, PDB: genplat.rendering.deployment),
+    # "cronjob" or "job" (genplat.rendering.jobs).
     workload: str = "knative"
     probes: dict[str, dict[str, t.Any]] = dataclasses.field(default_factory=dict)
     # Environment variables read from a resource's connection Secret: (variable, resource, key), blueprint order.
     connections: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
+    # The container's entrypoint and arguments (None: the image's).
+    command: list[str] | None = None
+    args: list[str] | None = None
+    # Config files, secret files and scratch space (genplat.rendering.volumes), blueprint order.
+    volumes: list[dict[str, t.Any]] = dataclasses.field(default_factory=list)
+    # workload: cronjob — when it runs; cronjob and job — how a run behaves.
+    schedule: dict[str, t.Any] = dataclasses.field(default_factory=dict)
+    job: dict[str, t.Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(slots=True)
@@ -252,7 +268,10 @@ def tenant_targets(platform: PlatformModel, tenant: Blueprint, peers: t.Mapping[
                 "access": tenant.origin(("spec", "access")),
                 "network": tenant.origin(("spec", "network")),
             }
-            services = [_service(tenant, svc, si, env, env_path) for si, svc in enumerate(spec.get("services") or [])]
+            services = [
+                _service(tenant, svc, si, env, env_path, cluster.name)
+                for si, svc in enumerate(spec.get("services") or [])
+            ]
             resources = []
             for ri, res in enumerate(spec.get("resources") or []):
                 if res.get("environments") and ename not in res["environments"]:
@@ -260,8 +279,8 @@ def tenant_targets(platform: PlatformModel, tenant: Blueprint, peers: t.Mapping[
                 off = offerings[res["offering"]]
                 params = {k: v["default"] for k, v in (off.get("parameters") or {}).items() if "default" in v}
                 params.update(res.get("parameters") or {})
-                override = ((env.get("resources") or {}).get(res["name"]) or {}).get("parameters") or {}
-                params.update(override)
+                for layer in (env, _cluster_layer(env, cluster.name)):
+                    params.update(((layer.get("resources") or {}).get(res["name"]) or {}).get("parameters") or {})
                 resources.append(
                     Resource(
                         res["name"],
@@ -372,22 +391,46 @@ def build_resources(platform: PlatformModel, services: list[Service], builds: di
     return out
 
 
+def _cluster_layer(env: dict[str, t.Any], cluster: str) -> dict[str, t.Any]:
+    """A tenant environment's changes for one of its clusters (``clusterOverrides.<cluster>``)."""
+    return (env.get("clusterOverrides") or {}).get(cluster) or {}
+
+
 def _service(
-    tenant: Blueprint, svc: dict[str, t.Any], si: int, env: dict[str, t.Any], env_path: tuple[str | int, ...]
+    tenant: Blueprint,
+    svc: dict[str, t.Any],
+    si: int,
+    env: dict[str, t.Any],
+    env_path: tuple[str | int, ...],
+    cluster: str,
 ) -> Service:
     base = ("spec", "services", si)
     override = (env.get("services") or {}).get(svc["name"]) or {}
-    eff = deep_merge(svc, override)
-    origins = FieldOrigins(tenant, base, (*env_path, "services", svc["name"]), frozenset(override))
+    cluster_override = (_cluster_layer(env, cluster).get("services") or {}).get(svc["name"]) or {}
+    # Most specific wins: the service, then its environment's changes, then its cluster's.
+    eff = deep_merge(deep_merge(svc, override), cluster_override)
+    origins = FieldOrigins(
+        tenant,
+        base,
+        [
+            ((*env_path, "clusterOverrides", cluster, "services", svc["name"]), frozenset(cluster_override)),
+            ((*env_path, "services", svc["name"]), frozenset(override)),
+        ],
+    )
     env = eff.get("env") or {}
     return Service(
         name=svc["name"],
         image=eff["image"],
+        command=eff.get("command"),
+        args=eff.get("args"),
         port=int(eff.get("port", DEFAULT_PORT)),
         env={k: _env_str(v) for k, v in env.items() if not isinstance(v, dict)},
         connections=[(k, v["fromResource"], v["key"]) for k, v in env.items() if isinstance(v, dict)],
         workload=eff.get("workload", "knative"),
+        schedule=eff.get("schedule") or {},
+        job=eff.get("job") or {},
         probes=eff.get("probes") or {},
+        volumes=eff.get("volumes") or [],
         # Shared with the blueprint data, not copied (10,000 tenants): renderers build new objects.
         secrets=eff.get("secrets") or [],
         scaling=eff.get("scaling") or {},

@@ -293,14 +293,14 @@ SUMMARY = {
         ("tenant umbrella joins environment staging", "blueprints/tenants/umbrella.yaml", 17),
     ],
     "removed-offering": [
-        ("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 193),
-        ("tenant initech: resource sandbox removed", "blueprints/tenants/initech.yaml", 65),
+        ("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 196),
+        ("tenant initech: resource sandbox removed", "blueprints/tenants/initech.yaml", 123),
     ],
     "loosened-policy": [
-        ("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 307),
-        ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 308),
-        ("policy requireLimits: true → false", "blueprints/platform.yaml", 309),
-        ("policy forbidLatest: true → false", "blueprints/platform.yaml", 310),
+        ("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 310),
+        ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 311),
+        ("policy requireLimits: true → false", "blueprints/platform.yaml", 312),
+        ("policy forbidLatest: true → false", "blueprints/platform.yaml", 313),
         ("tenant globex: allowFrom + tools (tools may now call globex)", "blueprints/tenants/globex.yaml", 37),
     ],
 }
@@ -341,7 +341,7 @@ def test_summary_lines_point_at_the_edited_value() -> None:
     assert _line_of("tier-move", "blueprints/tenants/umbrella.yaml", "tier: large") == 9
     assert _line_of("changed-image", "blueprints/tenants/globex.yaml", ex.NEW_CHECKOUT) == 24
     assert _line_of("new-environment", "blueprints/platform.yaml", "- name: staging") == 29
-    assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 308
+    assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 311
     assert _line_of("loosened-policy", "blueprints/tenants/globex.yaml", "allowFrom: [initech, tools]") == 37
     assert _line_of("new-tenant", "blueprints/tenants/hooli.yaml", "name: hooli") == 5
 
@@ -409,9 +409,9 @@ def test_loosened_policy_flags() -> None:
         (r["rule"], r["cause"]["file"], r["cause"]["line"], r["cause"]["path"]) for r in risks if r["kind"] is None
     ]
     assert blueprint_level == [
-        ("allowlist-widened", "blueprints/platform.yaml", 308, "spec.policies.allowedRegistries"),
-        ("guardrail-disabled", "blueprints/platform.yaml", 310, "spec.policies.forbidLatest"),
-        ("guardrail-disabled", "blueprints/platform.yaml", 309, "spec.policies.requireLimits"),
+        ("allowlist-widened", "blueprints/platform.yaml", 311, "spec.policies.allowedRegistries"),
+        ("guardrail-disabled", "blueprints/platform.yaml", 313, "spec.policies.forbidLatest"),
+        ("guardrail-disabled", "blueprints/platform.yaml", 312, "spec.policies.requireLimits"),
     ]
     psa = {r["cause"]["path"] for r in risks if r["rule"] == "pod-security-lowered"}
     assert psa == {"spec.policies.podSecurity.enforce"}
