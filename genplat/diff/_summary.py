@@ -138,6 +138,9 @@ def _tenant_unit(path: tuple[Segment, ...]) -> tuple[Unit, int]:
         env = path[2][1]
         if len(path) >= 5 and path[3] == "services":
             return ("services", str(path[4]), env), 5
+        # A per-cluster override: the service (or resource) on that cluster, the most specific place.
+        if len(path) >= 7 and path[3] == "clusterOverrides" and path[5] in ("services", "resources"):
+            return (str(path[5]), str(path[6]), f"{env}/{path[4]}"), 7
         if len(path) >= 4 and path[3] == "tier":
             return ("tier", env), 4
         return ("environments", env), 3
@@ -213,6 +216,27 @@ def _tenant_line(name: str, unit: Unit, changes: list[Change], n: int, bp: Bluep
     return topic, f"tenant {name}: " + "; ".join(rels[:4]) + _more(rels, 4)
 
 
+def _per_cluster(c: Change) -> list[Change]:
+    """A per-cluster override added or removed whole (``clusterOverrides``, one cluster's, its
+    ``services``/``resources``, or one service's) as one change per field it sets, so each reads as that
+    service's field changing on that cluster."""
+    path = c.path
+    if c.op == "change" or len(path) < 4 or path[1] != "environments" or path[3] != "clusterOverrides":
+        return [c]
+    value = c.new if c.op == "add" else c.old
+    if len(path) > 7 or not isinstance(value, dict):
+        return [c]
+    levels = (("cluster", 4), ("kind", 5), ("name", 6), ("field", 7))
+    items: list[tuple[tuple[Segment, ...], t.Any]] = [(path, value)]
+    for _, depth in levels[len(path) - 4 :]:
+        items = [((*p, k), v) for p, node in items if isinstance(node, dict) for k, v in node.items()]
+        if depth == 5:
+            items = [(p, v) for p, v in items if p[-1] in ("services", "resources")]
+    if not items:
+        return [c]
+    return [dataclasses.replace(c, path=p, **({"new": v} if c.op == "add" else {"old": v})) for p, v in items]
+
+
 def _common(changes: list[Change], n: int) -> tuple[Segment, ...]:
     """The longest path all changes share (at least the unit's own ``n`` segments)."""
     path = changes[0].path
@@ -253,7 +277,7 @@ def _tenant_changes(base: Blueprints, head: Blueprints, b: Blueprint, h: Bluepri
     changes = compare(old, new)
     meta = [c for c in changes if c.path[:1] == ("metadata",)]
     units: dict[Unit, tuple[int, list[Change]]] = {}
-    for c in changes:
+    for c in (d for change in changes for d in _per_cluster(change)):
         if c.path[:1] != ("spec",):
             continue
         unit, n = _tenant_unit(c.path)
