@@ -14,6 +14,7 @@ from genplat.rendering import (
     builds,
     crossplane,
     deployment,
+    egress,
     jobs,
     knative,
     network,
@@ -32,6 +33,7 @@ PlatformRenderer = t.Callable[[BundleContext], list[RenderedObject]]
 TENANT_RENDERERS: dict[str, TenantRenderer] = {
     "tenancy": tenancy.render,
     "network": network.render,
+    "egress": egress.render,
     "secrets": secrets.render,
     "volumes": volumes.render,
     "crossplane": crossplane.render_tenant,
@@ -67,6 +69,7 @@ KIND_ORDER = [
     "RoleBinding",
     "ClusterRoleBinding",
     "NetworkPolicy",
+    "CiliumNetworkPolicy",
     "ExternalSecret",
     "ConfigMap",
     "Secret",

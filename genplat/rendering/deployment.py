@@ -27,6 +27,7 @@ import typing as t
 
 from genplat.core.objects import RenderedObject
 from genplat.rendering._base import BundleContext, tenant_labels, tenant_object
+from genplat.rendering.injected import platform_env as injected_env
 from genplat.rendering.knative import NAME_LABEL, container, pod_labels
 from genplat.rendering.tenancy import WORKLOAD_SERVICE_ACCOUNT
 from genplat.rendering.volumes import pod_volumes
@@ -66,7 +67,7 @@ def with_tier_defaults(tenant: TenantTarget, svc: Service) -> Service:
 
 
 def deployment(ctx: BundleContext, tenant: TenantTarget, svc: Service) -> RenderedObject:
-    c = container(with_tier_defaults(tenant, svc), probe_port=True)
+    c = container(with_tier_defaults(tenant, svc), probe_port=True, platform_env=injected_env(ctx, svc))
     c["ports"] = [{"name": PORT_NAME, "containerPort": svc.port, "protocol": "TCP"}]
     template: dict[str, t.Any] = {
         "metadata": {"labels": pod_labels(ctx, tenant, svc)},

@@ -27,6 +27,7 @@ from genplat.core.names import content_hash
 from genplat.core.objects import RenderedObject
 from genplat.rendering._base import BundleContext, tenant_object
 from genplat.rendering.deployment import POD_SECURITY_CONTEXT, with_tier_defaults, workload_labels
+from genplat.rendering.injected import platform_env as injected_env
 from genplat.rendering.knative import HASH_CHARS, container, pod_labels
 from genplat.rendering.tenancy import WORKLOAD_SERVICE_ACCOUNT
 from genplat.rendering.volumes import pod_volumes
@@ -44,7 +45,7 @@ def job_name(service: str, spec: dict[str, t.Any]) -> str:
 
 
 def job_spec(ctx: BundleContext, tenant: TenantTarget, svc: Service) -> dict[str, t.Any]:
-    c = container(with_tier_defaults(tenant, svc))
+    c = container(with_tier_defaults(tenant, svc), platform_env=injected_env(ctx, svc))
     del c["ports"]  # nothing routes to a run's pods
     pod: dict[str, t.Any] = {
         "restartPolicy": svc.job.get("restartPolicy", DEFAULT_RESTART),

@@ -13,8 +13,9 @@ import typing as t
 
 from genplat.core.names import content_hash
 from genplat.core.objects import RenderedObject
-from genplat.rendering._base import BundleContext, tenant_labels, tenant_object
+from genplat.rendering._base import APP_NAME_LABEL, BundleContext, tenant_labels, tenant_object
 from genplat.rendering.connections import connection_env
+from genplat.rendering.injected import platform_env as injected_env
 from genplat.rendering.secrets import secret_name
 from genplat.rendering.tenancy import WORKLOAD_SERVICE_ACCOUNT
 from genplat.rendering.volumes import pod_volumes, volume_mounts
@@ -24,7 +25,7 @@ SERVING_API = "serving.knative.dev/v1"
 EVENTING_API = "eventing.knative.dev/v1"
 AUTOSCALING = "autoscaling.knative.dev"
 VISIBILITY_LABEL = "networking.knative.dev/visibility"
-NAME_LABEL = "app.kubernetes.io/name"
+NAME_LABEL = APP_NAME_LABEL
 HASH_CHARS = 5  # "-" + 5 = the 6 characters Knative's own "-00001" suffix takes (see _validate.REVISION_SUFFIX)
 # Metrics the Knative Pod Autoscaler handles; cpu and memory need the HPA class.
 KPA_METRICS = {"concurrency", "rps"}
@@ -97,7 +98,10 @@ def probes(svc: Service, *, port: bool) -> dict[str, t.Any]:
     return out
 
 
-def container(svc: Service, *, probe_port: bool = False) -> dict[str, t.Any]:
+def container(
+    svc: Service, *, probe_port: bool = False, platform_env: t.Sequence[dict[str, t.Any]] = ()
+) -> dict[str, t.Any]:
+    """The service's container; ``platform_env``: variables the platform adds (proxy, telemetry)."""
     env: list[dict[str, t.Any]] = [{"name": k, "value": v} for k, v in svc.env.items()]  # blueprint order
     env.extend(connection_env(svc))
     for ref in svc.secrets:
@@ -107,6 +111,7 @@ def container(svc: Service, *, probe_port: bool = False) -> dict[str, t.Any]:
                 "valueFrom": {"secretKeyRef": {"name": secret_name(svc, ref["env"]), "key": ref["env"]}},
             }
         )
+    env.extend(platform_env)
     c: dict[str, t.Any] = {"name": svc.name, "image": svc.image}
     if svc.command is not None:
         c["command"] = list(svc.command)
@@ -153,7 +158,10 @@ def service(ctx: BundleContext, tenant: TenantTarget, svc: Service) -> RenderedO
     annotations.update({f"queue.sidecar.serving.knative.dev/{k}": v for k, v in QUEUE_PROXY.items()})
     template: dict[str, t.Any] = {
         "metadata": {"labels": pod_labels(ctx, tenant, svc), "annotations": dict(sorted(annotations.items()))},
-        "spec": {"serviceAccountName": WORKLOAD_SERVICE_ACCOUNT, "containers": [container(svc)]},
+        "spec": {
+            "serviceAccountName": WORKLOAD_SERVICE_ACCOUNT,
+            "containers": [container(svc, platform_env=injected_env(ctx, svc))],
+        },
     }
     if svc.volumes:
         template["spec"]["volumes"] = pod_volumes(svc)

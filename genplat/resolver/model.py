@@ -52,6 +52,7 @@ class FieldOrigins(t.Mapping[str, Origin]):
         "args",
         "port",
         "env",
+        "egress",
         "secrets",
         "scaling",
         "resources",
@@ -116,6 +117,8 @@ class Service:
     # workload: cronjob — when it runs; cronjob and job — how a run behaves.
     schedule: dict[str, t.Any] = dataclasses.field(default_factory=dict)
     job: dict[str, t.Any] = dataclasses.field(default_factory=dict)
+    # Endpoints outside the cluster it calls (hosts or cidrs, ports): genplat.rendering.egress.
+    egress: list[dict[str, t.Any]] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(slots=True)
@@ -198,6 +201,8 @@ class PlatformModel:
     blueprint: Blueprint = dataclasses.field(repr=False)
     #: PEM of ``spec.signing.publicKey`` (None: bundles are not verified by the clusters).
     signing_public_key: bytes | None = None
+    #: ``spec.network.egressProxy``: where host-name egress goes on clusters whose CNI cannot enforce names.
+    egress_proxy: dict[str, t.Any] | None = None
 
     def origin(self, path: t.Sequence[str | int] = ()) -> Origin:
         return self.blueprint.origin(path)
@@ -243,6 +248,7 @@ def resolve_platform(platform: Blueprint) -> PlatformModel:
         crds=list(spec.get("crds") or []),
         validator=spec.get("validator") or "builtin",
         blueprint=platform,
+        egress_proxy=network.get("egressProxy") or None,
     )
 
 
@@ -431,6 +437,7 @@ def _service(
         job=eff.get("job") or {},
         probes=eff.get("probes") or {},
         volumes=eff.get("volumes") or [],
+        egress=eff.get("egress") or [],
         # Shared with the blueprint data, not copied (10,000 tenants): renderers build new objects.
         secrets=eff.get("secrets") or [],
         scaling=eff.get("scaling") or {},

@@ -101,3 +101,22 @@ def own(variant: Variant, findings: list[Diagnostic]) -> list[Diagnostic]:
         return findings
     prefix = json_path(variant.layers[0][0])
     return [d for d in findings if d.path == prefix or d.path.startswith((prefix + ".", prefix + "["))]
+
+
+def placements(
+    bp: Blueprint, environments: t.Mapping[str, t.Mapping[str, dict[str, t.Any]]]
+) -> t.Iterator[tuple[Variant, str, dict[str, t.Any]]]:
+    """(the service as it is on a cluster, the cluster's name, the platform's cluster) for every cluster a
+    tenant's services land on; ``environments``: the platform's environment → cluster name → cluster."""
+    for ei, env in enumerate(as_list(bp.spec.get("environments"))):
+        env = as_dict(env)
+        clusters = environments.get(as_str(env.get("name")) or "")
+        if clusters is None:
+            continue
+        wanted = [c for c in as_list(env.get("clusters")) if isinstance(c, str)]
+        targets = [c for c in clusters if not wanted or c in wanted]
+        for si, svc in enumerate(as_list(bp.spec.get("services"))):
+            variants = list(in_environment(as_dict(svc), si, env, ei))
+            for cname in targets:
+                variant = next((v for v in variants if v.cluster == cname), variants[0])
+                yield variant, cname, dict(clusters[cname])

@@ -116,7 +116,7 @@ def test_set_changes_exactly_one_line_and_the_build_follows(example: Path) -> No
     assert diff.split()[:2] == ["1", "1"], diff
     after = target.read_bytes()
     comments = [ln for ln in before.splitlines() if b"#" in ln]
-    assert comments == [ln for ln in after.splitlines() if b"#" in ln] and len(comments) == 2
+    assert comments == [ln for ln in after.splitlines() if b"#" in ln] and len(comments) >= 2
     assert b"  tier: large\n" in after
     quotas = [
         d

@@ -279,29 +279,29 @@ SUMMARY = {
         (
             "tenant globex: service checkout: traffic [stable].percent 80 → 50; [canary].percent 20 → 50",
             "blueprints/tenants/globex.yaml",
-            34,
+            37,
         )
     ],
     "new-environment": [
         (
             "new environment staging: 1 cluster (staging-eu), 3 tenants (globex, tools, umbrella)",
             "blueprints/platform.yaml",
-            29,
+            31,
         ),
         ("tenant globex joins environment staging", "blueprints/tenants/globex.yaml", 22),
         ("tenant tools joins environment staging", "blueprints/tenants/tools.yaml", 20),
         ("tenant umbrella joins environment staging", "blueprints/tenants/umbrella.yaml", 17),
     ],
     "removed-offering": [
-        ("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 196),
+        ("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 203),
         ("tenant initech: resource sandbox removed", "blueprints/tenants/initech.yaml", 123),
     ],
     "loosened-policy": [
-        ("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 310),
-        ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 311),
-        ("policy requireLimits: true → false", "blueprints/platform.yaml", 312),
-        ("policy forbidLatest: true → false", "blueprints/platform.yaml", 313),
-        ("tenant globex: allowFrom + tools (tools may now call globex)", "blueprints/tenants/globex.yaml", 37),
+        ("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 317),
+        ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 318),
+        ("policy requireLimits: true → false", "blueprints/platform.yaml", 319),
+        ("policy forbidLatest: true → false", "blueprints/platform.yaml", 320),
+        ("tenant globex: allowFrom + tools (tools may now call globex)", "blueprints/tenants/globex.yaml", 40),
     ],
 }
 
@@ -340,9 +340,9 @@ def test_summary_lines_point_at_the_edited_value() -> None:
     """The file:line of each summary item is where the edit is (found by text search, not by genplat)."""
     assert _line_of("tier-move", "blueprints/tenants/umbrella.yaml", "tier: large") == 9
     assert _line_of("changed-image", "blueprints/tenants/globex.yaml", ex.NEW_CHECKOUT) == 24
-    assert _line_of("new-environment", "blueprints/platform.yaml", "- name: staging") == 29
-    assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 311
-    assert _line_of("loosened-policy", "blueprints/tenants/globex.yaml", "allowFrom: [initech, tools]") == 37
+    assert _line_of("new-environment", "blueprints/platform.yaml", "- name: staging") == 31
+    assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 318
+    assert _line_of("loosened-policy", "blueprints/tenants/globex.yaml", "allowFrom: [initech, tools]") == 40
     assert _line_of("new-tenant", "blueprints/tenants/hooli.yaml", "name: hooli") == 5
 
 
@@ -361,10 +361,11 @@ def test_new_tenant_is_short_and_names_its_file() -> None:
 
 def test_identical_changes_are_shown_once_with_their_places() -> None:
     md = _md("changed-image")
-    # dev's revision names differ from prod's (they hash the environment's template): dev once, prod once.
-    assert md.count("<details>") == 2 and "In prod/prod-eu, prod/prod-us (globex-prod)." in md
+    # Revision names hash each cluster's template: dev's differs from prod's, and prod-us's from prod-eu's
+    # (checkout reaches its payment API through prod-us's egress proxy: its env says so). Each once.
+    assert md.count("<details>") == 3
     groups = _json("changed-image")["groups"]
-    assert [[p["bundle"] for p in g["places"]] for g in groups] == [["dev/dev-eu"], ["prod/prod-eu", "prod/prod-us"]]
+    assert [[p["bundle"] for p in g["places"]] for g in groups] == [["dev/dev-eu"], ["prod/prod-eu"], ["prod/prod-us"]]
     md = _md("tier-move")
     assert md.count("<details>") == 2  # LimitRange and ResourceQuota, each once for three clusters
     assert md.count("In dev/dev-eu (umbrella-dev); prod/prod-eu, prod/prod-us (umbrella-prod).") == 2
@@ -380,8 +381,8 @@ def test_new_environment_is_one_block_per_tenant() -> None:
         for g in report["groups"]
     ]
     assert blocks == [
-        ("platform", None, 7, "blueprints/platform.yaml", 29),
-        ("tenant", "globex", 14, "blueprints/tenants/globex.yaml", 22),
+        ("platform", None, 7, "blueprints/platform.yaml", 31),
+        ("tenant", "globex", 15, "blueprints/tenants/globex.yaml", 22),
         ("tenant", "tools", 13, "blueprints/tenants/tools.yaml", 20),
         ("tenant", "umbrella", 17, "blueprints/tenants/umbrella.yaml", 17),
     ]
@@ -409,9 +410,9 @@ def test_loosened_policy_flags() -> None:
         (r["rule"], r["cause"]["file"], r["cause"]["line"], r["cause"]["path"]) for r in risks if r["kind"] is None
     ]
     assert blueprint_level == [
-        ("allowlist-widened", "blueprints/platform.yaml", 311, "spec.policies.allowedRegistries"),
-        ("guardrail-disabled", "blueprints/platform.yaml", 313, "spec.policies.forbidLatest"),
-        ("guardrail-disabled", "blueprints/platform.yaml", 312, "spec.policies.requireLimits"),
+        ("allowlist-widened", "blueprints/platform.yaml", 318, "spec.policies.allowedRegistries"),
+        ("guardrail-disabled", "blueprints/platform.yaml", 320, "spec.policies.forbidLatest"),
+        ("guardrail-disabled", "blueprints/platform.yaml", 319, "spec.policies.requireLimits"),
     ]
     psa = {r["cause"]["path"] for r in risks if r["rule"] == "pod-security-lowered"}
     assert psa == {"spec.policies.podSecurity.enforce"}
@@ -430,7 +431,7 @@ def test_attribution_of_peer_policies() -> None:
         if o["kind"] == "NetworkPolicy":
             assert (o["cause"]["file"], o["cause"]["line"], o["cause"]["path"], o["cause"]["note"]) == (
                 "blueprints/tenants/globex.yaml",
-                37,
+                40,
                 "spec.network.allowFrom[1]",
                 "globex's allowFrom lists tools",
             )

@@ -25,6 +25,7 @@ CRD_PROJECTS = (
     "cert-manager",
     "external-secrets",
     "kyverno",
+    "cilium",
 )
 
 

@@ -6,7 +6,8 @@ platform and two tenants) plus ``expected.json``::
     {
       "defect":   "what is wrong, in one line",
       "findings": ["tenants/acme.yaml:13:13: schema-type",          # file:line:col: rule
-                   {"at": "platform.yaml:1:1: ...", "hint": "…", "message": "…"}],  # + substrings
+                   {"at": "platform.yaml:1:1: ...", "hint": "…", "message": "…"},   # + substrings
+                   {"at": "…", "severity": "warning"}],                           # findings are errors unless
       "delete":   ["platform.yaml"],                                 # optional: base files to drop
       "generate": {"tenants/deep.yaml": {"text": "[", "repeat": 100000}},  # optional: big files
       "symlinks": {"tenants/gone.yaml": "nowhere.yaml"},              # optional: (dangling) links
@@ -88,7 +89,7 @@ def test_case(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, genpla
         f"{_where(d)}  | {d.message} | {d.path} | {d.hint}" for d in findings
     )
     for d, e in zip(findings, entries, strict=True):
-        assert d.severity is genplat.Severity.ERROR
+        assert d.severity.value == e.get("severity", "error"), (d.rule, d.severity)
         assert d.message
         if "hint" in e:
             assert d.hint is not None and e["hint"] in d.hint, (d.hint, e["hint"])
@@ -101,7 +102,7 @@ def test_case(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, genpla
     for key, value in options.items():
         args += [_CLI_OPTIONS[key], str(value)]
     result = genplat_cli(*args)
-    assert result.code == (1 if entries else 0), result.stderr
+    assert result.code == (1 if any(e.get("severity", "error") == "error" for e in entries) else 0), result.stderr
     doc = json.loads(result.stdout)
     assert [f"{x['file']}:{x['line']}:{x['column']}: {x['rule']}" for x in doc["diagnostics"]] == got
 

@@ -1,0 +1,18 @@
+"""Render stage: environment variables the platform adds to every workload container, after the
+tenant's own (a variable the service sets itself is never overridden).
+
+* the egress proxy's ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY`` where a service's calls to hosts go
+  through it (:func:`genplat.rendering.egress.proxy_env`).
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from genplat.rendering._base import BundleContext
+from genplat.rendering.egress import proxy_env
+from genplat.resolver.model import Service
+
+
+def platform_env(ctx: BundleContext, svc: Service) -> list[dict[str, t.Any]]:
+    return [*proxy_env(ctx, svc)]
