@@ -14,6 +14,7 @@ from genplat.rendering import (
     builds,
     crossplane,
     deployment,
+    domains,
     egress,
     jobs,
     knative,
@@ -42,12 +43,14 @@ TENANT_RENDERERS: dict[str, TenantRenderer] = {
     "knative-eventing": knative.render_eventing,
     "deployment": deployment.render,
     "jobs": jobs.render,
+    "domains": domains.render,
     "builds": builds.render_tenant,
 }
 PLATFORM_RENDERERS: dict[str, PlatformRenderer] = {
     "policy": policy.render,
     "crossplane": crossplane.render_platform,
     "tekton": tekton.render_platform,
+    "domains": domains.render_platform,
 }
 
 # Objects that others depend on come first, so a reader (and kubectl apply) meets them in order.
@@ -86,6 +89,10 @@ KIND_ORDER = [
     "PodDisruptionBudget",
     "CronJob",
     "Job",
+    "ClusterDomainClaim",
+    "DomainMapping",
+    "ListenerSet",
+    "HTTPRoute",
     "Broker",
     "Trigger",
     # Composite resources (v2) and claims (v1) have the offerings' own kinds: they sort after these, by kind.

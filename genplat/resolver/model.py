@@ -31,6 +31,9 @@ class Cluster:
     capabilities: frozenset[str]
     gitops: str | None
     origin: Origin
+    # Domain suffixes tenants may use here ({suffix, issuer, tenants}) and the Gateway Deployments attach to.
+    domains: tuple[dict[str, t.Any], ...] = dataclasses.field(default=(), hash=False, compare=False)
+    gateway: dict[str, t.Any] | None = dataclasses.field(default=None, hash=False, compare=False)
 
     @property
     def bundle(self) -> str:
@@ -58,6 +61,7 @@ class FieldOrigins(t.Mapping[str, Origin]):
         "resources",
         "traffic",
         "visibility",
+        "hostnames",
         "build",
         "workload",
         "schedule",
@@ -117,6 +121,8 @@ class Service:
     # workload: cronjob — when it runs; cronjob and job — how a run behaves.
     schedule: dict[str, t.Any] = dataclasses.field(default_factory=dict)
     job: dict[str, t.Any] = dataclasses.field(default_factory=dict)
+    # Public host names (genplat.rendering.domains).
+    hostnames: list[str] = dataclasses.field(default_factory=list)
     # Endpoints outside the cluster it calls (hosts or cidrs, ports): genplat.rendering.egress.
     egress: list[dict[str, t.Any]] = dataclasses.field(default_factory=list)
 
@@ -226,6 +232,8 @@ def resolve_platform(platform: Blueprint) -> PlatformModel:
                     caps,
                     gitops,
                     platform.origin(("spec", "environments", ei, "clusters", ci)),
+                    tuple(c.get("domains") or ()),
+                    c.get("gateway") or None,
                 )
             )
     policies = dict(spec.get("policies") or {})
@@ -438,6 +446,7 @@ def _service(
         probes=eff.get("probes") or {},
         volumes=eff.get("volumes") or [],
         egress=eff.get("egress") or [],
+        hostnames=eff.get("hostnames") or [],
         # Shared with the blueprint data, not copied (10,000 tenants): renderers build new objects.
         secrets=eff.get("secrets") or [],
         scaling=eff.get("scaling") or {},

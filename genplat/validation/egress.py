@@ -193,7 +193,7 @@ def check_tenant_egress(
     if not deny:
         return out
     for v, cname, cluster in placements(bp, environments):
-        caps = set(as_list(cluster.get("capabilities")))
+        caps = {c for c in as_list(cluster.get("capabilities")) if isinstance(c, str)}
         if proxy or caps & set(HOST_ENFORCING):
             continue
         for i, endpoint in enumerate(as_list(v.effective.get("egress"))):

@@ -10,6 +10,8 @@ import pytest
 
 from .examples import copy_project, replace
 
+HOST = "              hostnames: [us.shop.globex.example]\n"  # in globex's clusterOverrides for prod-us
+
 
 def test_a_cluster_override_is_named_with_its_cluster(
     tmp_path: Path, genplat_cli: t.Any, monkeypatch: pytest.MonkeyPatch
@@ -17,12 +19,7 @@ def test_a_cluster_override_is_named_with_its_cluster(
     copy_project(tmp_path / "base")
     head = copy_project(tmp_path / "head")
     tenant = head / "blueprints/tenants/globex.yaml"
-    replace(
-        tenant,
-        "    - name: prod\n",
-        "    - name: prod\n      clusterOverrides:\n        prod-us:\n          services:\n"
-        "            checkout:\n              scaling: {max: 4}\n",
-    )
+    replace(tenant, HOST, HOST + "              scaling: {max: 4}\n")
     monkeypatch.chdir(tmp_path)
     result = genplat_cli("diff", "base", "head", "--format", "json")
     report = json.loads(result.stdout)

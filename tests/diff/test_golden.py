@@ -272,36 +272,36 @@ SUMMARY = {
             "tenant globex: service checkout: image ghcr.io/acme/globex-checkout:1.5.0 → "
             "ghcr.io/acme/globex-checkout:1.6.0",
             "blueprints/tenants/globex.yaml",
-            24,
+            31,
         )
     ],
     "traffic-split": [
         (
             "tenant globex: service checkout: traffic [stable].percent 80 → 50; [canary].percent 20 → 50",
             "blueprints/tenants/globex.yaml",
-            37,
+            44,
         )
     ],
     "new-environment": [
         (
             "new environment staging: 1 cluster (staging-eu), 3 tenants (globex, tools, umbrella)",
             "blueprints/platform.yaml",
-            31,
+            42,
         ),
-        ("tenant globex joins environment staging", "blueprints/tenants/globex.yaml", 22),
+        ("tenant globex joins environment staging", "blueprints/tenants/globex.yaml", 29),
         ("tenant tools joins environment staging", "blueprints/tenants/tools.yaml", 20),
-        ("tenant umbrella joins environment staging", "blueprints/tenants/umbrella.yaml", 17),
+        ("tenant umbrella joins environment staging", "blueprints/tenants/umbrella.yaml", 19),
     ],
     "removed-offering": [
-        ("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 203),
+        ("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 214),
         ("tenant initech: resource sandbox removed", "blueprints/tenants/initech.yaml", 123),
     ],
     "loosened-policy": [
-        ("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 317),
-        ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 318),
-        ("policy requireLimits: true → false", "blueprints/platform.yaml", 319),
-        ("policy forbidLatest: true → false", "blueprints/platform.yaml", 320),
-        ("tenant globex: allowFrom + tools (tools may now call globex)", "blueprints/tenants/globex.yaml", 40),
+        ("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 328),
+        ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 329),
+        ("policy requireLimits: true → false", "blueprints/platform.yaml", 330),
+        ("policy forbidLatest: true → false", "blueprints/platform.yaml", 331),
+        ("tenant globex: allowFrom + tools (tools may now call globex)", "blueprints/tenants/globex.yaml", 49),
     ],
 }
 
@@ -339,10 +339,10 @@ def test_summary_first_in_blueprint_terms(case: str) -> None:
 def test_summary_lines_point_at_the_edited_value() -> None:
     """The file:line of each summary item is where the edit is (found by text search, not by genplat)."""
     assert _line_of("tier-move", "blueprints/tenants/umbrella.yaml", "tier: large") == 9
-    assert _line_of("changed-image", "blueprints/tenants/globex.yaml", ex.NEW_CHECKOUT) == 24
-    assert _line_of("new-environment", "blueprints/platform.yaml", "- name: staging") == 31
-    assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 318
-    assert _line_of("loosened-policy", "blueprints/tenants/globex.yaml", "allowFrom: [initech, tools]") == 40
+    assert _line_of("changed-image", "blueprints/tenants/globex.yaml", ex.NEW_CHECKOUT) == 31
+    assert _line_of("new-environment", "blueprints/platform.yaml", "- name: staging") == 42
+    assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 329
+    assert _line_of("loosened-policy", "blueprints/tenants/globex.yaml", "allowFrom: [initech, tools]") == 49
     assert _line_of("new-tenant", "blueprints/tenants/hooli.yaml", "name: hooli") == 5
 
 
@@ -381,10 +381,10 @@ def test_new_environment_is_one_block_per_tenant() -> None:
         for g in report["groups"]
     ]
     assert blocks == [
-        ("platform", None, 7, "blueprints/platform.yaml", 31),
-        ("tenant", "globex", 15, "blueprints/tenants/globex.yaml", 22),
+        ("platform", None, 8, "blueprints/platform.yaml", 42),
+        ("tenant", "globex", 17, "blueprints/tenants/globex.yaml", 29),
         ("tenant", "tools", 13, "blueprints/tenants/tools.yaml", 20),
-        ("tenant", "umbrella", 17, "blueprints/tenants/umbrella.yaml", 17),
+        ("tenant", "umbrella", 25, "blueprints/tenants/umbrella.yaml", 19),
     ]
     assert report["risks"] == [] and _md("new-environment").count("<details>") == 4
 
@@ -410,9 +410,9 @@ def test_loosened_policy_flags() -> None:
         (r["rule"], r["cause"]["file"], r["cause"]["line"], r["cause"]["path"]) for r in risks if r["kind"] is None
     ]
     assert blueprint_level == [
-        ("allowlist-widened", "blueprints/platform.yaml", 318, "spec.policies.allowedRegistries"),
-        ("guardrail-disabled", "blueprints/platform.yaml", 320, "spec.policies.forbidLatest"),
-        ("guardrail-disabled", "blueprints/platform.yaml", 319, "spec.policies.requireLimits"),
+        ("allowlist-widened", "blueprints/platform.yaml", 329, "spec.policies.allowedRegistries"),
+        ("guardrail-disabled", "blueprints/platform.yaml", 331, "spec.policies.forbidLatest"),
+        ("guardrail-disabled", "blueprints/platform.yaml", 330, "spec.policies.requireLimits"),
     ]
     psa = {r["cause"]["path"] for r in risks if r["rule"] == "pod-security-lowered"}
     assert psa == {"spec.policies.podSecurity.enforce"}
@@ -431,7 +431,7 @@ def test_attribution_of_peer_policies() -> None:
         if o["kind"] == "NetworkPolicy":
             assert (o["cause"]["file"], o["cause"]["line"], o["cause"]["path"], o["cause"]["note"]) == (
                 "blueprints/tenants/globex.yaml",
-                40,
+                49,
                 "spec.network.allowFrom[1]",
                 "globex's allowFrom lists tools",
             )

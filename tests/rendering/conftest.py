@@ -26,6 +26,8 @@ CRD_PROJECTS = (
     "external-secrets",
     "kyverno",
     "cilium",
+    "knative-networking",
+    "gateway-api",
 )
 
 

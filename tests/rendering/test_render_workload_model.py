@@ -18,6 +18,7 @@ from .conftest import EXAMPLES, Rendered
 
 DEV = "dev/dev-eu"
 NS = "initech-dev"
+HOST = "              hostnames: [us.shop.globex.example]\n"  # in globex's clusterOverrides for prod-us
 
 
 def _pod(obj: dict[str, t.Any]) -> dict[str, t.Any]:
@@ -159,22 +160,13 @@ def test_per_cluster_override_wins_over_the_environment(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     tenant = root / "tenants" / "globex.yaml"
     text = tenant.read_text("utf-8")
-    assert "    - name: prod\n" in text
+    assert text.count(HOST) == 1
     tenant.write_text(
         text.replace(
             "    - name: prod\n",
-            "    - name: prod\n"
-            "      services:\n"
-            "        checkout:\n"
-            "          scaling: {min: 1, max: 8}\n"
-            "          env: {LOG_LEVEL: info}\n"
-            "      clusterOverrides:\n"
-            "        prod-us:\n"
-            "          services:\n"
-            "            checkout:\n"
-            "              scaling: {max: 12}\n"
-            "              command: [/checkout, --region=us]\n",
-        ),
+            "    - name: prod\n      services:\n        checkout:\n          scaling: {min: 1, max: 8}\n"
+            "          env: {LOG_LEVEL: info}\n",
+        ).replace(HOST, HOST + "              scaling: {max: 12}\n              command: [/checkout, --region=us]\n"),
         "utf-8",
     )
     project = genplat.load_project(root)
@@ -197,24 +189,19 @@ def test_per_cluster_override_wins_over_the_environment(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("override", "rule", "at"),
+    ("extra", "rule", "at"),
     [
-        (
-            "        prod-us:\n          services:\n            checkout:\n              scaling: {max: 99}\n",
-            "tier-bounds",
-            "scaling.max",
-        ),
+        ("              scaling: {max: 99}\n", "tier-bounds", "scaling.max"),
         ("        prod-xx:\n          services: {}\n", "unknown-cluster", "clusterOverrides.prod-xx"),
-        ("        prod-us:\n          services:\n            checkot: {}\n", "unknown-service", "services.checkot"),
+        ("            checkot: {}\n", "unknown-service", "services.checkot"),
     ],
 )
-def test_cluster_overrides_are_validated_at_their_line(tmp_path: Path, override: str, rule: str, at: str) -> None:
+def test_cluster_overrides_are_validated_at_their_line(tmp_path: Path, extra: str, rule: str, at: str) -> None:
     root = _copy(tmp_path)
     tenant = root / "tenants" / "globex.yaml"
     text = tenant.read_text("utf-8")
-    tenant.write_text(
-        text.replace("    - name: prod\n", "    - name: prod\n      clusterOverrides:\n" + override), "utf-8"
-    )
+    assert text.count(HOST) == 1
+    tenant.write_text(text.replace(HOST, HOST + extra), "utf-8")
     found = [d for d in genplat.validate(genplat.load_project(root)) if d.is_error]
     assert [(d.rule, d.file.endswith("globex.yaml")) for d in found] == [(rule, True)], [d.message for d in found]
     assert found[0].path.startswith("spec.environments[1].clusterOverrides") and found[0].path.endswith(at)

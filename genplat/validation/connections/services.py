@@ -196,11 +196,11 @@ def workload_fields(bp: Blueprint, v: Variant) -> list[Diagnostic]:
                 f"a HorizontalPodAutoscaler does not scale on {metric}",
                 "use metric: cpu or memory (or workload: knative)",
             )
-        if svc.get("visibility") == "public":
+        if svc.get("visibility") == "public" and not as_list(svc.get("hostnames")):
             refuse(
                 "visibility",
                 (),
-                "a Deployment workload is reachable inside the cluster only (a ClusterIP Service)",
-                "set visibility: cluster-local, or use workload: knative",
+                "a Deployment is public only at the host names it asks for, and it asks for none",
+                "add hostnames (routed by the cluster's Gateway), or set visibility: cluster-local",
             )
     return out
