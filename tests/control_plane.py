@@ -131,8 +131,16 @@ def controller_order(docs: t.Iterable[dict[str, t.Any]]) -> list[dict[str, t.Any
     return sorted(docs, key=kind_rank)
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe, and a plain ``=`` is the string Kubernetes reads (PyYAML makes it YAML 1.1's 'value' type,
+    which it cannot construct; prometheus-operator's AlertmanagerConfig CRD has ``enum: ['!=', =, …]``)."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
+
+
 def load_yaml(text: str) -> list[dict[str, t.Any]]:
-    return [d for d in yaml.safe_load_all(text) if isinstance(d, dict)]
+    return [d for d in yaml.load_all(text, Loader=_Loader) if isinstance(d, dict)]
 
 
 def _free_port() -> int:

@@ -36,3 +36,19 @@ def config_map_name(service: str, volume: str, files: t.Mapping[str, str]) -> st
 def secret_volume_name(service: str, volume: str) -> str:
     """The ExternalSecret (and Secret) of a secret-file volume: ``<service>-<volume>``."""
     return f"{service}-{volume}"
+
+
+# --- label values ------------------------------------------------------------------------------------
+
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+
+
+def label_value(text: str) -> str | None:
+    """``text`` as a label value: itself when valid; when only too long, its first characters and a short
+    hash of the whole (at most 63 characters, unique by construction); None when it cannot be one."""
+    if len(text) <= 63 and _LABEL_VALUE.match(text):
+        return text
+    if not _LABEL_VALUE.match(text):
+        return None
+    head = text[:57].rstrip("-_.")
+    return f"{head}-{content_hash(text, 5)}"

@@ -19,9 +19,11 @@ from genplat.rendering import (
     jobs,
     knative,
     network,
+    observability,
     policy,
     secrets,
     tekton,
+    telemetry,
     tenancy,
     volumes,
 )
@@ -44,6 +46,8 @@ TENANT_RENDERERS: dict[str, TenantRenderer] = {
     "deployment": deployment.render,
     "jobs": jobs.render,
     "domains": domains.render,
+    "observability": observability.render,
+    "telemetry": telemetry.render,
     "builds": builds.render_tenant,
 }
 PLATFORM_RENDERERS: dict[str, PlatformRenderer] = {
@@ -93,6 +97,9 @@ KIND_ORDER = [
     "DomainMapping",
     "ListenerSet",
     "HTTPRoute",
+    "ServiceMonitor",
+    "PodMonitor",
+    "PrometheusRule",
     "Broker",
     "Trigger",
     # Composite resources (v2) and claims (v1) have the offerings' own kinds: they sort after these, by kind.

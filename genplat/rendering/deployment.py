@@ -35,10 +35,21 @@ from genplat.resolver.model import Service, TenantTarget
 
 WORKLOAD = "deployment"
 PORT_NAME = "http"
+METRICS_PORT_NAME = "metrics"
 SERVICE_PORT = 80
 DEFAULT_METRIC = "cpu"
 DEFAULT_UTILIZATION = 80
 POD_SECURITY_CONTEXT = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+
+
+def metrics_port(svc: Service) -> int:
+    """The port a service's metrics are on (``metrics.port``, default: the service's port)."""
+    return int((svc.metrics or {}).get("port", svc.port))
+
+
+def separate_metrics_port(svc: Service) -> bool:
+    """Whether the metrics are on a port of their own: the container and the Service declare it as ``metrics``."""
+    return svc.metrics is not None and metrics_port(svc) != svc.port
 
 
 def selector(svc: Service) -> dict[str, str]:
@@ -67,8 +78,10 @@ def with_tier_defaults(tenant: TenantTarget, svc: Service) -> Service:
 
 
 def deployment(ctx: BundleContext, tenant: TenantTarget, svc: Service) -> RenderedObject:
-    c = container(with_tier_defaults(tenant, svc), probe_port=True, platform_env=injected_env(ctx, svc))
+    c = container(with_tier_defaults(tenant, svc), probe_port=True, platform_env=injected_env(ctx, tenant, svc))
     c["ports"] = [{"name": PORT_NAME, "containerPort": svc.port, "protocol": "TCP"}]
+    if separate_metrics_port(svc):
+        c["ports"].append({"name": METRICS_PORT_NAME, "containerPort": metrics_port(svc), "protocol": "TCP"})
     template: dict[str, t.Any] = {
         "metadata": {"labels": pod_labels(ctx, tenant, svc)},
         "spec": {
@@ -101,7 +114,19 @@ def service(tenant: TenantTarget, svc: Service) -> RenderedObject:
         spec={
             "type": "ClusterIP",
             "selector": selector(svc),
-            "ports": [{"name": PORT_NAME, "port": SERVICE_PORT, "targetPort": PORT_NAME, "protocol": "TCP"}],
+            "ports": [{"name": PORT_NAME, "port": SERVICE_PORT, "targetPort": PORT_NAME, "protocol": "TCP"}]
+            + (
+                [
+                    {
+                        "name": METRICS_PORT_NAME,
+                        "port": metrics_port(svc),
+                        "targetPort": METRICS_PORT_NAME,
+                        "protocol": "TCP",
+                    }
+                ]
+                if separate_metrics_port(svc)
+                else []
+            ),
         },
     )
     obj.obj["metadata"]["labels"] = workload_labels(tenant, svc)

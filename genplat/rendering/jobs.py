@@ -45,7 +45,7 @@ def job_name(service: str, spec: dict[str, t.Any]) -> str:
 
 
 def job_spec(ctx: BundleContext, tenant: TenantTarget, svc: Service) -> dict[str, t.Any]:
-    c = container(with_tier_defaults(tenant, svc), platform_env=injected_env(ctx, svc))
+    c = container(with_tier_defaults(tenant, svc), platform_env=injected_env(ctx, tenant, svc))
     del c["ports"]  # nothing routes to a run's pods
     pod: dict[str, t.Any] = {
         "restartPolicy": svc.job.get("restartPolicy", DEFAULT_RESTART),

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import typing as t
 
-from genplat.core.names import content_hash
+from genplat.core.images import parse_image
+from genplat.core.names import content_hash, label_value
 from genplat.core.objects import RenderedObject
 from genplat.rendering._base import APP_NAME_LABEL, BundleContext, tenant_labels, tenant_object
 from genplat.rendering.connections import connection_env
@@ -50,17 +51,22 @@ def security_context() -> dict[str, t.Any]:
 
 
 def pod_labels(ctx: BundleContext, tenant: TenantTarget, svc: Service) -> dict[str, str]:
-    """Tenant labels plus the labels the platform's policy requires on every pod."""
+    """Tenant labels plus the standard ``app.kubernetes.io`` labels every workload's pods carry (log
+    collectors and OpenTelemetry's k8sattributes read them): name, instance (``<service>-<environment>``),
+    part-of (the tenant), component (service or job) and version (the image's tag, when it is a valid
+    label value). A label the tenant sets itself (``metadata.labels``) wins."""
     labels = tenant_labels(tenant)
     labels[NAME_LABEL] = svc.name
-    known = {
-        "app.kubernetes.io/instance": f"{svc.name}-{tenant.environment}",
+    ref = parse_image(svc.image)
+    standard = {
+        "app.kubernetes.io/instance": label_value(f"{svc.name}-{tenant.environment}"),
         "app.kubernetes.io/part-of": tenant.name,
-        "app.kubernetes.io/component": "service",
+        "app.kubernetes.io/component": "job" if svc.workload in ("cronjob", "job") else "service",
+        "app.kubernetes.io/version": label_value(ref.tag) if ref.tag else None,
     }
-    for key in ctx.platform.policies.get("requiredLabels") or []:
-        if key not in labels and key in known:
-            labels[key] = known[key]
+    for key, value in standard.items():
+        if value is not None:
+            labels.setdefault(key, value)
     return labels
 
 
@@ -160,7 +166,7 @@ def service(ctx: BundleContext, tenant: TenantTarget, svc: Service) -> RenderedO
         "metadata": {"labels": pod_labels(ctx, tenant, svc), "annotations": dict(sorted(annotations.items()))},
         "spec": {
             "serviceAccountName": WORKLOAD_SERVICE_ACCOUNT,
-            "containers": [container(svc, platform_env=injected_env(ctx, svc))],
+            "containers": [container(svc, platform_env=injected_env(ctx, tenant, svc))],
         },
     }
     if svc.volumes:

@@ -67,6 +67,8 @@ class FieldOrigins(t.Mapping[str, Origin]):
         "schedule",
         "job",
         "probes",
+        "metrics",
+        "slo",
         "volumes",
     )
 
@@ -121,6 +123,9 @@ class Service:
     # workload: cronjob — when it runs; cronjob and job — how a run behaves.
     schedule: dict[str, t.Any] = dataclasses.field(default_factory=dict)
     job: dict[str, t.Any] = dataclasses.field(default_factory=dict)
+    # Prometheus metrics ({port, path, interval}) and the service level objectives on them (genplat.rendering.observability).
+    metrics: dict[str, t.Any] | None = None
+    slo: dict[str, t.Any] | None = None
     # Public host names (genplat.rendering.domains).
     hostnames: list[str] = dataclasses.field(default_factory=list)
     # Endpoints outside the cluster it calls (hosts or cidrs, ports): genplat.rendering.egress.
@@ -209,6 +214,8 @@ class PlatformModel:
     signing_public_key: bytes | None = None
     #: ``spec.network.egressProxy``: where host-name egress goes on clusters whose CNI cannot enforce names.
     egress_proxy: dict[str, t.Any] | None = None
+    #: ``spec.observability``: Prometheus, OpenTelemetry and SLO conventions.
+    observability: dict[str, t.Any] = dataclasses.field(default_factory=dict)
 
     def origin(self, path: t.Sequence[str | int] = ()) -> Origin:
         return self.blueprint.origin(path)
@@ -257,6 +264,7 @@ def resolve_platform(platform: Blueprint) -> PlatformModel:
         validator=spec.get("validator") or "builtin",
         blueprint=platform,
         egress_proxy=network.get("egressProxy") or None,
+        observability=dict(spec.get("observability") or {}),
     )
 
 
@@ -447,6 +455,8 @@ def _service(
         volumes=eff.get("volumes") or [],
         egress=eff.get("egress") or [],
         hostnames=eff.get("hostnames") or [],
+        metrics=eff.get("metrics"),
+        slo=eff.get("slo"),
         # Shared with the blueprint data, not copied (10,000 tenants): renderers build new objects.
         secrets=eff.get("secrets") or [],
         scaling=eff.get("scaling") or {},

@@ -261,6 +261,21 @@ def check_services(bp: Blueprint) -> list[Diagnostic]:
                     hint=f"serve on another port, e.g. 8080; {', '.join(map(str, KNATIVE_RESERVED_PORTS))} are reserved",
                 )
             )
+        mport = as_dict(svc.get("metrics")).get("port")
+        if (
+            isinstance(mport, int)
+            and not isinstance(mport, bool)
+            and mport in KNATIVE_RESERVED_PORTS
+            and svc.get("workload", "knative") == "knative"
+        ):
+            out.append(
+                bp.diagnostic(
+                    "knative-reserved-port",
+                    f"metrics port {mport} is reserved by Knative ({KNATIVE_RESERVED_PORTS[mport]}) in its pods",
+                    (*v.at("metrics"), "metrics", "port"),
+                    hint="serve the metrics on the service's port, or on one Knative leaves free, e.g. 9464",
+                )
+            )
         if override is None and sname in KNATIVE_RESERVED_CONTAINERS:
             out.append(
                 bp.diagnostic(

@@ -87,7 +87,7 @@ def test_every_command_works_from_blueprints_tenants(starter: Path, monkeypatch:
     ok("set", "shop.yaml", "spec.tier=large")
     ok("set-image", "shop", "web", "ghcr.io/example/shop:1.1.0")
     rendered = ok("render", "--tenant", "shop").stdout
-    assert "image: ghcr.io/example/shop:1.1.0" in rendered and "web-dev" not in rendered
+    assert "image: ghcr.io/example/shop:1.1.0" in rendered and "namespace: web-dev" not in rendered
     assert (starter / "out" / "dev" / "dev-1" / "tenants" / "shop.yaml").is_file()
     assert not (starter / "blueprints" / "tenants" / "out").exists()
     # -C DIR names the project from anywhere, as a positional does.

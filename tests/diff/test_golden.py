@@ -92,6 +92,7 @@ EXPECTED: dict[str, tuple[list[tuple[t.Any, ...]] | None, list[tuple[t.Any, ...]
                 ("NetworkPolicy", "hooli-dev", "allow-dns"),
                 ("NetworkPolicy", "hooli-dev", "allow-platform"),
                 ("NetworkPolicy", "hooli-dev", "allow-same-namespace"),
+                ("NetworkPolicy", "hooli-dev", "allow-telemetry"),
                 ("NetworkPolicy", "hooli-dev", "default-deny"),
                 ("ResourceQuota", "hooli-dev", "tenant-quota"),
                 ("RoleBinding", "hooli-dev", "tenant-admins"),
@@ -227,8 +228,13 @@ def test_changed_image_names_old_and_new_reference() -> None:
     report = json.loads((GOLDEN / "changed-image.json").read_text(encoding="utf-8"))
     paths = {path for path, _, _ in _changes(report)}
     image_path = "spec.template.spec.containers[name=checkout].image"
-    # The image, and the revision name genplat derives from the template's content: nothing else.
-    assert paths == {image_path, "spec.template.metadata.name"}
+    # The image, the version label the pods carry (its tag), and the revision name genplat derives from
+    # the template's content: nothing else.
+    assert paths == {
+        image_path,
+        "spec.template.metadata.name",
+        'spec.template.metadata.labels["app.kubernetes.io/version"]',
+    }
     assert {(old, new) for path, old, new in _changes(report) if path == image_path} == {
         (
             "ghcr.io/acme/globex-checkout:1.5.0@sha256:c7761e58969f7edd498186641b2021e8477e1bcd230de4cf3435242da4a40d14",
@@ -279,7 +285,7 @@ SUMMARY = {
         (
             "tenant globex: service checkout: traffic [stable].percent 80 → 50; [canary].percent 20 → 50",
             "blueprints/tenants/globex.yaml",
-            44,
+            46,
         )
     ],
     "new-environment": [
@@ -294,14 +300,14 @@ SUMMARY = {
     ],
     "removed-offering": [
         ("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 214),
-        ("tenant initech: resource sandbox removed", "blueprints/tenants/initech.yaml", 123),
+        ("tenant initech: resource sandbox removed", "blueprints/tenants/initech.yaml", 125),
     ],
     "loosened-policy": [
         ("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 328),
         ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 329),
         ("policy requireLimits: true → false", "blueprints/platform.yaml", 330),
         ("policy forbidLatest: true → false", "blueprints/platform.yaml", 331),
-        ("tenant globex: allowFrom + tools (tools may now call globex)", "blueprints/tenants/globex.yaml", 49),
+        ("tenant globex: allowFrom + tools (tools may now call globex)", "blueprints/tenants/globex.yaml", 51),
     ],
 }
 
@@ -342,7 +348,7 @@ def test_summary_lines_point_at_the_edited_value() -> None:
     assert _line_of("changed-image", "blueprints/tenants/globex.yaml", ex.NEW_CHECKOUT) == 31
     assert _line_of("new-environment", "blueprints/platform.yaml", "- name: staging") == 42
     assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 329
-    assert _line_of("loosened-policy", "blueprints/tenants/globex.yaml", "allowFrom: [initech, tools]") == 49
+    assert _line_of("loosened-policy", "blueprints/tenants/globex.yaml", "allowFrom: [initech, tools]") == 51
     assert _line_of("new-tenant", "blueprints/tenants/hooli.yaml", "name: hooli") == 5
 
 
@@ -352,10 +358,10 @@ def test_new_tenant_is_short_and_names_its_file() -> None:
     assert "blueprints/tenants/hooli.yaml:5" in md
     assert "Risk flags" not in md and "rbac-widened" not in (GOLDEN / "new-tenant.txt").read_text(encoding="utf-8")
     assert md.count("<details>") == 1  # one fold for the whole tenant
-    assert "12 objects added</b> in <code>dev/dev-eu</code> (4 NetworkPolicy, 2 RoleBinding," in md
+    assert "13 objects added</b> in <code>dev/dev-eu</code> (5 NetworkPolicy, 2 RoleBinding," in md
     groups = _json("new-tenant")["groups"]
     assert [(g["type"], g["tenant"], g["bundles"], sum(g["kinds"].values())) for g in groups] == [
-        ("tenant", "hooli", ["dev/dev-eu"], 12)
+        ("tenant", "hooli", ["dev/dev-eu"], 13)
     ]
 
 
@@ -382,9 +388,9 @@ def test_new_environment_is_one_block_per_tenant() -> None:
     ]
     assert blocks == [
         ("platform", None, 8, "blueprints/platform.yaml", 42),
-        ("tenant", "globex", 17, "blueprints/tenants/globex.yaml", 29),
-        ("tenant", "tools", 13, "blueprints/tenants/tools.yaml", 20),
-        ("tenant", "umbrella", 25, "blueprints/tenants/umbrella.yaml", 19),
+        ("tenant", "globex", 18, "blueprints/tenants/globex.yaml", 29),
+        ("tenant", "tools", 14, "blueprints/tenants/tools.yaml", 20),
+        ("tenant", "umbrella", 26, "blueprints/tenants/umbrella.yaml", 19),
     ]
     assert report["risks"] == [] and _md("new-environment").count("<details>") == 4
 
@@ -431,7 +437,7 @@ def test_attribution_of_peer_policies() -> None:
         if o["kind"] == "NetworkPolicy":
             assert (o["cause"]["file"], o["cause"]["line"], o["cause"]["path"], o["cause"]["note"]) == (
                 "blueprints/tenants/globex.yaml",
-                49,
+                51,
                 "spec.network.allowFrom[1]",
                 "globex's allowFrom lists tools",
             )

@@ -28,6 +28,7 @@ CRD_PROJECTS = (
     "cilium",
     "knative-networking",
     "gateway-api",
+    "prometheus-operator",
 )
 
 

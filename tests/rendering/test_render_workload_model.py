@@ -76,7 +76,12 @@ def test_cronjob(examples: Rendered) -> None:
     (c,) = pod["containers"]
     assert c["command"] == ["/app/report-worker"] and c["args"] == ["cleanup", "--older-than=30d"]
     assert "ports" not in c and "readinessProbe" not in c
-    assert {e["name"] for e in c["env"]} == {"DB_HOST", "DB_PORT", "DB_USER", "DB_PASSWORD"}
+    assert {e["name"] for e in c["env"] if not e["name"].startswith("OTEL_")} == {
+        "DB_HOST",
+        "DB_PORT",
+        "DB_USER",
+        "DB_PASSWORD",
+    }
     assert pod["volumes"] == [{"name": "scratch", "emptyDir": {"sizeLimit": "1Gi"}}]
     assert job["template"]["metadata"]["labels"]["app.kubernetes.io/name"] == "report-cleanup"
 

@@ -173,8 +173,8 @@ def workload_fields(bp: Blueprint, v: Variant) -> list[Diagnostic]:
             "remove job, or use workload: cronjob or job",
         )
     if runs:
-        for field in ("scaling", "probes"):
-            if as_dict(svc.get(field)):
+        for field in ("scaling", "probes", "metrics"):
+            if field in svc:
                 refuse(field, (), f"a {workload} runs to completion: it has no {field}", f"remove {field}")
         if "visibility" in svc:
             refuse("visibility", (), f"nothing calls a {workload}: it has no visibility", "remove visibility")
