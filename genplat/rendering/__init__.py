@@ -22,6 +22,7 @@ from genplat.rendering import (
     observability,
     policy,
     secrets,
+    slo,
     tekton,
     telemetry,
     tenancy,
@@ -47,6 +48,7 @@ TENANT_RENDERERS: dict[str, TenantRenderer] = {
     "jobs": jobs.render,
     "domains": domains.render,
     "observability": observability.render,
+    "slo": slo.render,
     "telemetry": telemetry.render,
     "builds": builds.render_tenant,
 }

@@ -20,7 +20,11 @@ from genplat.validation.connections import (
 )
 from genplat.validation.domains import check_hostnames_taken, check_tenant_hostnames
 from genplat.validation.egress import check_platform_egress, check_tenant_egress
-from genplat.validation.observability import check_tenant_observability
+from genplat.validation.observability import (
+    check_platform_observability,
+    check_tenant_observability,
+    check_tenant_slos,
+)
 from genplat.validation.platform import check_platform, check_signing
 from genplat.validation.schema import SCHEMA_NAMES, load_schema, validate_blueprint
 from genplat.validation.secrets import check_inline_secrets
@@ -43,6 +47,7 @@ def validate(project: Project) -> list[Diagnostic]:
         findings.extend(check_offerings(project.platform))
         findings.extend(check_platform_builds(project.platform))
         findings.extend(check_platform_egress(project.platform))
+        findings.extend(check_platform_observability(project.platform))
         findings.extend(check_signing(project.platform, project.root))
         catalog = Catalog(project.platform)
         names = tenant_names(project, findings)
@@ -53,6 +58,7 @@ def validate(project: Project) -> list[Diagnostic]:
             findings.extend(check_tenant_egress(bp, project.platform, catalog.environments))
             findings.extend(check_tenant_hostnames(bp, catalog.environments))
             findings.extend(check_tenant_observability(bp, project.platform, catalog.environments))
+            findings.extend(check_tenant_slos(bp, project.platform))
         findings.extend(check_hostnames_taken(project.tenants))
     # An unknown-field finding for a secret value is the same problem as inline-secret: keep the clearer one.
     secret_spots = {(d.file, d.path) for d in findings if d.rule == "inline-secret"}

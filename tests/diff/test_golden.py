@@ -285,7 +285,7 @@ SUMMARY = {
         (
             "tenant globex: service checkout: traffic [stable].percent 80 → 50; [canary].percent 20 → 50",
             "blueprints/tenants/globex.yaml",
-            46,
+            50,
         )
     ],
     "new-environment": [
@@ -300,14 +300,14 @@ SUMMARY = {
     ],
     "removed-offering": [
         ("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 214),
-        ("tenant initech: resource sandbox removed", "blueprints/tenants/initech.yaml", 125),
+        ("tenant initech: resource sandbox removed", "blueprints/tenants/initech.yaml", 126),
     ],
     "loosened-policy": [
         ("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 328),
         ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 329),
         ("policy requireLimits: true → false", "blueprints/platform.yaml", 330),
         ("policy forbidLatest: true → false", "blueprints/platform.yaml", 331),
-        ("tenant globex: allowFrom + tools (tools may now call globex)", "blueprints/tenants/globex.yaml", 51),
+        ("tenant globex: allowFrom + tools (tools may now call globex)", "blueprints/tenants/globex.yaml", 55),
     ],
 }
 
@@ -348,7 +348,7 @@ def test_summary_lines_point_at_the_edited_value() -> None:
     assert _line_of("changed-image", "blueprints/tenants/globex.yaml", ex.NEW_CHECKOUT) == 31
     assert _line_of("new-environment", "blueprints/platform.yaml", "- name: staging") == 42
     assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 329
-    assert _line_of("loosened-policy", "blueprints/tenants/globex.yaml", "allowFrom: [initech, tools]") == 51
+    assert _line_of("loosened-policy", "blueprints/tenants/globex.yaml", "allowFrom: [initech, tools]") == 55
     assert _line_of("new-tenant", "blueprints/tenants/hooli.yaml", "name: hooli") == 5
 
 
@@ -437,7 +437,7 @@ def test_attribution_of_peer_policies() -> None:
         if o["kind"] == "NetworkPolicy":
             assert (o["cause"]["file"], o["cause"]["line"], o["cause"]["path"], o["cause"]["note"]) == (
                 "blueprints/tenants/globex.yaml",
-                51,
+                55,
                 "spec.network.allowFrom[1]",
                 "globex's allowFrom lists tools",
             )

@@ -173,7 +173,7 @@ def workload_fields(bp: Blueprint, v: Variant) -> list[Diagnostic]:
             "remove job, or use workload: cronjob or job",
         )
     if runs:
-        for field in ("scaling", "probes", "metrics"):
+        for field in ("scaling", "probes", "metrics", "slo"):
             if field in svc:
                 refuse(field, (), f"a {workload} runs to completion: it has no {field}", f"remove {field}")
         if "visibility" in svc:
