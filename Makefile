@@ -41,10 +41,12 @@ test-latest: test-deps
 	  echo "moved from the lock are listed above: pin an upper bound in pyproject.toml or adapt genplat."; exit 1; }
 
 # `make run` checks custom resources against the pinned upstream CRDs (tools/upstream.toml) when Go is
-# there to fetch them; without Go, upstream.py says what it skipped.
+# there to fetch them, and what the example offerings compose against their Crossplane providers' CRDs;
+# without Go, upstream.py says what it skipped.
+PROVIDER_CRDS := provider-upjet-gcp provider-upjet-aws provider-helm
 run: venv
-	$(BIN)/genplat validate blueprints
-	$(BIN)/genplat build $$($(UPSTREAM) crd-flags)
+	$(BIN)/genplat validate blueprints $$($(UPSTREAM) crd-flags $(PROVIDER_CRDS))
+	$(BIN)/genplat build $$($(UPSTREAM) crd-flags $(PROVIDER_CRDS))
 	$(BIN)/genplat package
 
 test-deps: venv crds tools wheels
@@ -77,7 +79,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 test: test-deps lint
-	$(BIN)/genplat build --check $$($(UPSTREAM) crd-flags)
+	$(BIN)/genplat build --check $$($(UPSTREAM) crd-flags $(PROVIDER_CRDS))
 	$(BIN)/python -m pytest -q
 
 # The edit-test loop: no real servers, tools or faults (about 1.5 minutes on two cores). `make test`
@@ -91,6 +93,7 @@ bench: venv
 	$(BIN)/python bench/diff_bench.py
 	$(BIN)/python bench/check_bench.py
 	$(BIN)/python bench/emit_bench.py
+	$(BIN)/python bench/completion_bench.py
 
 clean:
 	rm -rf $(VENV) $(LATEST) .pytest_cache

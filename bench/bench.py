@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import upstream  # noqa: E402  (tools/upstream.py: the pinned upstream CRDs)
 
-PHASES = ("fingerprint", "load", "validate", "resolve", "render", "check", "emit", "package", "write")
+PHASES = ("fingerprint", "load", "validate", "resolve", "compositions", "render", "check", "emit", "package", "write")
 DIGEST = "c7761e58969f7edd498186641b2021e8477e1bcd230de4cf3435242da4a40d14"
 
 

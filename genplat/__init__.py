@@ -7,6 +7,7 @@ publish. The CLI (``genplat.cli``) is a thin layer over these functions::
     result = genplat.render(genplat.RenderOptions(project=Path(".")))   # files of out/, in memory
     result = genplat.build(genplat.BuildOptions(project=Path(".")))     # ... written to out/
     findings = genplat.check([Path("out")])            packaged = genplat.package(Path("out"))
+    report = genplat.read_status(genplat.StatusOptions(project=Path(".")))   # what the clusters run
 
 Names are loaded on first use (PEP 562), so ``import genplat`` and ``genplat --help`` stay light.
 """
@@ -18,12 +19,31 @@ import typing as t
 
 if t.TYPE_CHECKING:
     from genplat.core.diagnostics import Diagnostic, Severity
-    from genplat.core.errors import FindingsError, GenplatError, RegistryError, ToolNotFoundError, UsageError
+    from genplat.core.errors import (
+        ClusterError,
+        FindingsError,
+        GenplatError,
+        OutdatedError,
+        RegistryError,
+        ToolNotFoundError,
+        UsageError,
+    )
     from genplat.core.objects import Origin, RenderedObject
+    from genplat.delivery.model import StatusReport
+    from genplat.delivery.status import StatusOptions, read_status, wait_status
     from genplat.loader.project import Blueprint, Project, load_project
     from genplat.packaging.bundles import Packaged
-    from genplat.pipeline import BuildOptions, BuildResult, RenderOptions, RenderResult, build, check, package, render
-    from genplat.validation import validate
+    from genplat.pipeline import (
+        BuildOptions,
+        BuildResult,
+        RenderOptions,
+        RenderResult,
+        build,
+        check,
+        package,
+        render,
+        validate,
+    )
 
 # Public name → the module that defines it.
 _EXPORTS = {
@@ -31,7 +51,9 @@ _EXPORTS = {
     "Severity": "genplat.core.diagnostics",
     "FindingsError": "genplat.core.errors",
     "GenplatError": "genplat.core.errors",
+    "OutdatedError": "genplat.core.errors",
     "RegistryError": "genplat.core.errors",
+    "ClusterError": "genplat.core.errors",
     "ToolNotFoundError": "genplat.core.errors",
     "UsageError": "genplat.core.errors",
     "Origin": "genplat.core.objects",
@@ -39,7 +61,7 @@ _EXPORTS = {
     "Blueprint": "genplat.loader.project",
     "Project": "genplat.loader.project",
     "load_project": "genplat.loader.project",
-    "validate": "genplat.validation",
+    "validate": "genplat.pipeline",
     "RenderOptions": "genplat.pipeline",
     "RenderResult": "genplat.pipeline",
     "render": "genplat.pipeline",
@@ -49,6 +71,10 @@ _EXPORTS = {
     "check": "genplat.pipeline",
     "package": "genplat.pipeline",
     "Packaged": "genplat.packaging.bundles",
+    "StatusOptions": "genplat.delivery.status",
+    "StatusReport": "genplat.delivery.model",
+    "read_status": "genplat.delivery.status",
+    "wait_status": "genplat.delivery.status",
 }
 
 __all__ = list(_EXPORTS)

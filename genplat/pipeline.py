@@ -15,14 +15,18 @@ from pathlib import Path
 
 from genplat.checks import make_build_checker
 from genplat.checks.checker import check_paths
+from genplat.checks.composed import check_orders
+from genplat.checks.compositions import check_offerings
 from genplat.checks.guardrails import GuardrailContext
+from genplat.checks.providers import blueprint_crd_paths, provider_schemas
 from genplat.core import parallel
 from genplat.core.diagnostics import Diagnostic, has_errors, tidy
 from genplat.core.kube import default_version
+from genplat.core.secrets import Allowances, allowances_from
 from genplat.core.timing import Timings
-from genplat.loader.project import blueprint_folder, load_project, output_folder, project_folder
+from genplat.loader.project import Project, blueprint_folder, load_project, output_folder, project_folder
 from genplat.output.fingerprint import output_matches, project_fingerprint, read_state, save_state
-from genplat.output.lockfile import LOCKFILE_NAME, make_lockfile
+from genplat.output.lockfile import LOCKFILE_NAME, make_lockfile, secret_allowances_for
 from genplat.output.owned import check_output_folder
 from genplat.output.tree import diff_tree, owned_by_build, recover_output, write_tree
 from genplat.packaging.bundles import Packaged, package_out_dir
@@ -30,10 +34,11 @@ from genplat.packaging.pins import pin_bundles
 from genplat.rendering.bundles import PARALLEL_MIN_TENANTS as PARALLEL_MIN_TENANTS
 from genplat.rendering.bundles import render_bundles
 from genplat.rendering.chunks import Renderer
+from genplat.rendering.composed import ComposedXR, compose_bundle
 from genplat.rendering.files import RenderedFiles
 from genplat.rendering.templates import load_templates
-from genplat.resolver.model import resolve
-from genplat.validation import validate
+from genplat.resolver.model import PlatformModel, TenantTarget, resolve, resolve_platform
+from genplat.validation import validate as validate_blueprints
 
 SPLITS = ("per-tenant", "per-object")
 
@@ -98,7 +103,7 @@ def render(options: RenderOptions) -> RenderResult:
     with timings.phase("load"):
         project = load_project(options.project, max_file_size=options.max_file_size, jobs=jobs)
     with timings.phase("validate"):
-        findings = validate(project)
+        findings = validate_blueprints(project)
     result.diagnostics = findings
     if has_errors(findings):
         return result
@@ -109,6 +114,9 @@ def render(options: RenderOptions) -> RenderResult:
     findings.extend(template_findings)
     if options.crds:
         platform = dataclasses.replace(platform, crds=[*platform.crds, *(str(p.resolve()) for p in options.crds)])
+    if options.run_checks:
+        with timings.phase("compositions"):
+            findings.extend(compositions(platform, bundles, report_unchecked=True))
     checker = make_build_checker(platform, display_root, bundles=bundles) if options.run_checks else None
     renderer = Renderer(platform, templates, split=options.split, display_root=display_root, checker=checker)
     rendered = render_bundles(renderer, bundles, jobs=jobs, timings=timings, findings=findings)
@@ -122,9 +130,73 @@ def render(options: RenderOptions) -> RenderResult:
     result.diagnostics = tidy([*findings, *pinned.warnings])
     files: RenderedFiles = rendered.files
     files.update(pinned.wiring)
-    files[LOCKFILE_NAME] = make_lockfile(by_bundle, oci_digests=pinned.digests, other_files=pinned.wiring)
+    files[LOCKFILE_NAME] = make_lockfile(
+        by_bundle,
+        oci_digests=pinned.digests,
+        other_files=pinned.wiring,
+        secret_allowances=allowances_from(platform.secrets).values,
+    )
     result.files = files
     return result
+
+
+def validate(project: Project, *, crds: t.Sequence[Path] = ()) -> list[Diagnostic]:
+    """Every finding ``genplat validate`` reports: the blueprints (schemas, cross-file, guardrails on
+    values), then what the offerings' Compositions compose, against the providers' CRDs (the platform
+    blueprint's ``crds:`` and ``crds``), and every tenant order composed with its own values. The
+    orders are composed once the blueprints have no errors; the offerings once the platform has none."""
+    findings = validate_blueprints(project)
+    if project.platform is None or any(d.is_error and d.file == project.platform.file for d in findings):
+        return findings
+    bundles: dict[str, list[TenantTarget]] | None = None
+    if has_errors(findings):
+        platform = resolve_platform(project.platform)
+    else:
+        platform, bundles = resolve(project)
+    if crds:
+        platform = dataclasses.replace(platform, crds=[*platform.crds, *(str(Path(p).resolve()) for p in crds)])
+    return tidy([*findings, *compositions(platform, bundles)])
+
+
+def compositions(
+    platform: PlatformModel,
+    bundles: t.Mapping[str, t.Sequence[TenantTarget]] | None,
+    *,
+    report_unchecked: bool = False,
+) -> list[Diagnostic]:
+    """What the offerings compose (at their lines) and, given the placements, every order composed with
+    the tenant's values (at the tenant's lines), against each cluster's provider schemas."""
+    # Each cluster's providers: crds:/--crds for all today; locked add-ons go in as cluster_crds=.
+    schemas = provider_schemas(platform, crd_paths=blueprint_crd_paths(platform))
+    outcome = check_offerings(platform, schemas, report_unchecked=report_unchecked)
+    found = list(outcome.diagnostics)
+    if bundles is not None:
+        found += check_orders(platform, bundles, schemas, broken=outcome.broken, broken_patches=outcome.broken_patches)
+    return found
+
+
+@dataclasses.dataclass(slots=True)
+class ComposedResult:
+    """What every tenant order composes (:func:`compose`), or the findings that stopped it."""
+
+    diagnostics: list[Diagnostic]
+    orders: list[ComposedXR] = dataclasses.field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+
+def compose(options: RenderOptions) -> ComposedResult:
+    """load → validate (compositions included) → resolve → compose: each tenant order's composed
+    resources, as function-patch-and-transform makes them, per bundle. Nothing is written."""
+    project = load_project(options.project, max_file_size=options.max_file_size)
+    findings = validate(project, crds=options.crds)
+    if has_errors(findings) or project.platform is None:
+        return ComposedResult(findings)
+    platform, bundles = resolve(project)
+    orders = [item for targets in bundles.values() for item in compose_bundle(platform, targets)]
+    return ComposedResult(findings, orders)
 
 
 def build(options: BuildOptions) -> BuildResult:
@@ -187,7 +259,10 @@ def check(
     strict: bool = False,
     kubeconform: bool = False,
 ) -> list[Diagnostic]:
-    """Check any manifests (files or folders) against the Kubernetes and CRD schemas and the guardrails."""
+    """Check any manifests (files or folders) against the Kubernetes and CRD schemas and the guardrails.
+    Without ``guardrails``, values a build declared not secret are read from the lock file of the out/
+    folder the paths are in."""
+    allowances = secret_allowances_for(paths) if guardrails is None else Allowances()
     return check_paths(
         list(paths),
         kubernetes_version=kubernetes_version or default_version(),
@@ -195,6 +270,7 @@ def check(
         guardrails=guardrails,
         strict=strict,
         use_kubeconform=kubeconform,
+        allowances=allowances,
     )
 
 

@@ -4,8 +4,9 @@
 started on free loopback ports with a CA made for the session, token auth (an admin in ``system:masters``),
 ``--authorization-mode=RBAC`` and the default admission plugins (PodSecurity included); every pinned
 upstream CRD (``upstream_parts.crd_files()``) is installed and Established before the first test gets it.
-It starts once per session (about 5 s + 40 s for the CRDs) and stops at the end. Any test that asks for it
-is marked ``cluster`` (``pytest -m cluster`` / ``-m "not cluster"``). Missing binaries skip, or fail under
+It starts once per session (about 5 s + 40 s for the CRDs) and stops at the end; ``flux`` (session scope)
+runs Flux's real controllers against it (tests/flux.py). Any test that asks for either is marked
+``cluster`` (``pytest -m cluster`` / ``-m "not cluster"``). Missing binaries skip, or fail under
 ``GENPLAT_REQUIRE_TOOLS=1``. The client (tests/control_plane.py says more)::
 
     results = control_plane.apply(docs)                 # server-side apply, fieldValidation=Strict;
@@ -84,6 +85,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         fixtures = getattr(item, "fixturenames", ())
         if "control_plane" in fixtures:
             item.add_marker(pytest.mark.cluster)
+        if "pt_function" in fixtures:
+            item.add_marker(pytest.mark.tools)
         if {"registry", "fresh_registry", "tls_registry"} & set(fixtures):
             item.add_marker(pytest.mark.registry)
 
@@ -116,3 +119,23 @@ def genplat_cli() -> t.Callable[..., CliResult]:
 def examples_dir() -> Path:
     """The example blueprints of the repository (read-only: copy them before changing anything)."""
     return EXAMPLES
+
+
+# The real crossplane CLI's function runtime (tests/crossplane_cli.py), for the composition tests.
+from tests.crossplane_cli import pt_function  # noqa: E402, F401
+
+
+@pytest.fixture(scope="session")
+def flux(control_plane: t.Any, tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[t.Any]:
+    """Flux's source-, kustomize- and helm-controller (pinned) running against ``control_plane``
+    (tests/flux.py), with helm-controller's CRDs installed; stopped at the end of the session."""
+    from tests.flux import CONTROLLERS, FluxControllers, helm_crds
+    from tests.upstream_parts import tool
+
+    binaries = {name: tool(name) for name in CONTROLLERS}
+    control_plane.install_crds(helm_crds())
+    controllers = FluxControllers.start(control_plane, tmp_path_factory.mktemp("flux"), binaries)
+    try:
+        yield controllers
+    finally:
+        controllers.stop()

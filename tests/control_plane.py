@@ -131,6 +131,18 @@ def controller_order(docs: t.Iterable[dict[str, t.Any]]) -> list[dict[str, t.Any
     return sorted(docs, key=kind_rank)
 
 
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """End a process this test session started (by its own pid): TERM, then KILL after 15 s."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=15)
+
+
 class _Loader(yaml.SafeLoader):
     """Safe, and a plain ``=`` is the string Kubernetes reads (PyYAML makes it YAML 1.1's 'value' type,
     which it cannot construct; prometheus-operator's AlertmanagerConfig CRD has ``enum: ['!=', =, …]``)."""
@@ -394,21 +406,22 @@ class ControlPlane:
     def stop(self) -> None:
         for name in ("kube-apiserver", "etcd"):
             proc = self._procs.pop(name, None)
-            if proc is None or proc.poll() is not None:
-                continue
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=15)
+            if proc is not None:
+                stop_process(proc)
 
     # raw access
 
     def request(self, method: str, path: str, **kwargs: t.Any) -> requests.Response:
+        """One request; a 429 (the server's watch cache for a kind is still (re)initializing, as after a
+        CRD install) is retried for a few seconds, as client-go does."""
         kwargs.setdefault("timeout", TIMEOUT)
         kwargs.setdefault("verify", str(self.ca_file))
-        return self._session.request(method, self.url + path, **kwargs)
+        for _ in range(20):
+            resp = self._session.request(method, self.url + path, **kwargs)
+            if resp.status_code != 429:
+                return resp
+            time.sleep(min(float(resp.headers.get("Retry-After") or 1), 1.0))
+        return resp
 
     def _discover(self, api_version: str) -> None:
         path = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
@@ -558,7 +571,8 @@ class ControlPlane:
         waiting = list(names)
         while waiting:
             crd = self.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", waiting[0])
-            conds = {c["type"]: c["status"] for c in ((crd or {}).get("status") or {}).get("conditions", [])}
+            # Right after an update of a CRD another test installed, conditions may still be null.
+            conds = {c["type"]: c["status"] for c in ((crd or {}).get("status") or {}).get("conditions") or []}
             served = False
             if conds.get("Established") == "True" and crd is not None:
                 spec = crd["spec"]

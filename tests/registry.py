@@ -7,6 +7,7 @@ Without ``docker-registry`` the registry tests skip, unless GENPLAT_REQUIRE_TOOL
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -44,6 +45,23 @@ def run_genplat(
         timeout=timeout,
         check=False,
     )
+
+
+def example_project(root: Path, registry_host: str) -> Path:
+    """A copy of the example blueprints under ``root/blueprints`` whose bundles go to (and whose wiring
+    pulls from) the plain-HTTP test registry at ``registry_host``."""
+    import shutil
+
+    shutil.copytree(REPO_ROOT / "blueprints", root / "blueprints")
+    platform = root / "blueprints" / "platform.yaml"
+    platform.write_text(
+        platform.read_text().replace(
+            "registry: registry.acme.example/platform",
+            f"registry: {registry_host}/platform\n  registryInsecure: true",
+            1,
+        )
+    )
+    return root
 
 
 # ---- bundles ---------------------------------------------------------------------------------
@@ -159,6 +177,27 @@ def out_dir(tmp_path: Path) -> Path:
 
 
 # ---- registries ------------------------------------------------------------------------------
+def package_and_push(project: Path, registry: Registry, tag: str) -> dict[str, str]:
+    """``genplat package`` and ``genplat push`` of a built project to ``registry``/platform under
+    ``tag``: {artifact name: digest}."""
+    packaged = run_genplat("package", cwd=project)
+    assert packaged.returncode == 0, packaged.stderr
+    pushed = run_genplat(
+        "push",
+        "--registry",
+        f"{registry.host}/platform",
+        "--other-registry",
+        "--insecure",
+        "--tag",
+        tag,
+        "--format",
+        "json",
+        cwd=project,
+    )
+    assert pushed.returncode == 0, pushed.stderr
+    return {r["bundle"]: r["digest"] for r in json.loads(pushed.stdout)["pushed"]}
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -40,6 +40,9 @@ def test_quickstart_commands_run_as_written(registry: Registry, tmp_path: Path) 
     demo = tmp_path / "demo"
     shop = (demo / "blueprints" / "tenants" / "shop.yaml").read_text()
     assert "image: ghcr.io/example/shop:1.1.0" in shop and "port: 9000" in shop and "#   storageGB: 20" in shop
+    assert "- name: worker" in shop and "- name: prod" in shop  # grown by commands
+    assert (demo / "README.md").read_text() == "# Our platform\n"  # init kept the repository's README
+    assert (demo / "out" / "prod" / "prod-1" / "tenants" / "shop.yaml").is_file()
     assert "shop-dev" in proc.stdout  # genplat diff showed the new tenant's objects
     assert "kind: Service" in (demo / "shop.yaml").read_text()
     # The registry holds the bundle under the digest `genplat package` printed and the lock file records.
@@ -52,4 +55,4 @@ def test_quickstart_commands_run_as_written(registry: Registry, tmp_path: Path) 
     )
     assert manifest.status_code == 200
     pushed = manifest.headers["Docker-Content-Digest"]
-    assert f"dev-dev-1  {pushed}" in proc.stdout and digest == pushed
+    assert re.search(rf"^dev-dev-1 +{pushed}$", proc.stdout, flags=re.M) and digest == pushed

@@ -4,7 +4,8 @@
 Standard library only: the Makefile runs it before any virtualenv exists, and tests import it.
 
     python3 tools/upstream.py crds          # download every CRD module; print one CRD file per line
-    python3 tools/upstream.py crd-flags     # the default set's files as `--crds FILE` arguments (nothing without Go)
+    python3 tools/upstream.py crd-flags [NAME…]  # the default set's files (and NAMEs') as `--crds FILE` arguments
+                                            # (nothing without Go)
     python3 tools/upstream.py build [NAME…] # build missing tools into the cache (all by default)
     python3 tools/upstream.py path NAME     # the cached binary of NAME, or exit 1
     python3 tools/upstream.py wheelhouse    # the folder of locked runtime wheels (tests install the wheel offline)
@@ -292,7 +293,8 @@ def main(argv: list[str]) -> int:
                     file=sys.stderr,
                 )
                 return 0
-            print(" ".join(f"--crds {p}" for p in crd_files()))
+            files = crd_files() + [f for name in args for f in crd_files(name)]
+            print(" ".join(f"--crds {p}" for p in files))
         elif cmd == "build":
             if not have_go() and not _required():
                 print(

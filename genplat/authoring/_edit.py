@@ -11,6 +11,7 @@ typed, so ``spec.kubernetesVersion=1.34`` means the string ``"1.34"``.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import typing as t
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
 from genplat.authoring._paths import (
+    Index,
     Key,
     Named,
     PathError,
@@ -29,14 +31,36 @@ from genplat.authoring._paths import (
     show,
 )
 from genplat.authoring._project_check import new_errors, validate_with
-from genplat.authoring._roundtrip import RoundTrip, minimal_patch
+from genplat.authoring._roundtrip import RoundTrip, minimal_patch, needs_quotes, unreadable
 from genplat.authoring._schema_paths import types_at
 from genplat.core.diagnostics import Diagnostic
 from genplat.core.errors import UsageError
-from genplat.core.suggest import did_you_mean
+from genplat.core.suggest import close_matches, did_you_mean
 from genplat.loader.project import blueprint_folder_of, load_project
 
 _KINDS = {"Platform": "platform", "Tenant": "tenant"}
+
+
+def kind_of(data: t.Any) -> str | None:
+    """The schema name ("platform", "tenant") of a loaded blueprint document."""
+    return _KINDS.get(str(data.get("kind"))) if isinstance(data, dict) else None
+
+
+def line_changes(original: str, new: str) -> tuple[int, int]:
+    """Lines added and removed between two texts: the common start and end set aside, then a line diff
+    of the rest (so an inserted item counts its own lines, as git's minimal diff does)."""
+    a, b = original.splitlines(), new.splitlines()
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    a, b = a[head : len(a) - tail], b[head : len(b) - tail]
+    if not a or not b:
+        return len(b), len(a)
+    same = sum(block.size for block in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks())
+    return len(b) - same, len(a) - same
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -54,10 +78,16 @@ class EditResult:
     original: str
     text: str  # the new content (== original when nothing changed)
     findings: list[Diagnostic]  # errors the edit would add: when any, nothing may be written
+    notes: list[str] = dataclasses.field(default_factory=list)  # what the command chose for the user
 
     @property
     def changed(self) -> bool:
         return self.text != self.original
+
+    @property
+    def line_changes(self) -> tuple[int, int]:
+        """(added, removed) lines, as ``git diff --numstat`` counts them."""
+        return line_changes(self.original, self.text)
 
     @property
     def ok(self) -> bool:
@@ -81,7 +111,7 @@ def parse_assignment(text: str) -> Assignment:
     )
 
 
-def _read_value(text: str, expected: set[str]) -> t.Any:
+def read_value(text: str, expected: set[str]) -> t.Any:
     try:
         value = RoundTrip.make().load(text) if text.strip() else None
     except YAMLError:
@@ -98,16 +128,6 @@ def _read_value(text: str, expected: set[str]) -> t.Any:
     return value
 
 
-def needs_quotes(value: str) -> bool:
-    if value == "":
-        return True
-    try:
-        back = RoundTrip.make().load(value)
-    except YAMLError:
-        return True
-    return not isinstance(back, str) or back != value
-
-
 def _styled(old: t.Any, new: t.Any) -> t.Any:
     if not isinstance(new, str):
         return new
@@ -121,6 +141,17 @@ def _names(items: list[t.Any]) -> str:
     return ", ".join(names) if names else f"positions 0–{len(items) - 1}" if items else "the list is empty"
 
 
+def _missing_item_hint(items: list[t.Any], step: Index | Named, where: t.Sequence[Step]) -> str:
+    """A typo of an item's name gets "did you mean"; another name, the items and how to add it."""
+    if isinstance(step, Named):
+        names = [str(i.get("name")) for i in items if isinstance(i, dict) and i.get("name") is not None]
+        close = close_matches(step.name, names)
+        if close:
+            return f"did you mean [{close[0]}]?"
+        return f"items: {_names(items)}; to add one: genplat add FILE {show(where)} '{{name: {step.name}, …}}'"
+    return f"items: {_names(items)}"
+
+
 def _assign(data: t.Any, a: Assignment, kind: str | None) -> None:
     node = data
     steps = a.path
@@ -132,11 +163,14 @@ def _assign(data: t.Any, a: Assignment, kind: str | None) -> None:
                 raise PathError(f"{show(steps[:n]) or 'the document'} is not a mapping, so it has no key {step.name!r}")
             if last:
                 expected = types_at(kind, json_steps(data, steps)) if kind else set()
-                node[step.name] = _styled(node.get(step.name), _read_value(a.text, expected))
+                node[step.name] = _styled(node.get(step.name), read_value(a.text, expected))
                 return
             if step.name not in node or node[step.name] is None:
                 if not isinstance(steps[n + 1], Key):
-                    raise PathError(f"{where} does not exist, so it has no list items", hint="create the list first")
+                    raise PathError(
+                        f"{where} does not exist, so it has no list items",
+                        hint=f"add the first with genplat add FILE {where} ITEM",
+                    )
                 node[step.name] = CommentedMap()
             node = node[step.name]
         else:
@@ -145,10 +179,10 @@ def _assign(data: t.Any, a: Assignment, kind: str | None) -> None:
             i = find_item(node, step)
             if i is None:
                 what = f"no item named {step.name!r}" if isinstance(step, Named) else f"no position {step.position}"
-                raise PathError(f"{show(steps[:n])} has {what}", hint=f"items: {_names(node)}")
+                raise PathError(f"{show(steps[:n])} has {what}", hint=_missing_item_hint(node, step, steps[:n]))
             if last:
                 expected = types_at(kind, json_steps(data, steps)) if kind else set()
-                node[i] = _styled(node[i], _read_value(a.text, expected))
+                node[i] = _styled(node[i], read_value(a.text, expected))
                 return
             node = node[i]
 
@@ -158,14 +192,11 @@ def edit_text(original: str, assignments: t.Sequence[Assignment]) -> str:
     try:
         rt = RoundTrip(original)
     except YAMLError as exc:
-        raise UsageError(
-            f"the file is not valid YAML, so it cannot be edited safely: {exc}".split("\n")[0],
-            hint="fix it first (genplat validate shows where)",
-        ) from exc
+        raise unreadable(exc) from exc
     if not isinstance(rt.data, dict):
         raise UsageError("the file does not hold a blueprint (a mapping with apiVersion, kind, metadata and spec)")
     before = rt.dump()
-    kind = _KINDS.get(str(rt.data.get("kind")))
+    kind = kind_of(rt.data)
     for a in assignments:
         _assign(rt.data, a, kind)
     return minimal_patch(original, before, rt.dump())

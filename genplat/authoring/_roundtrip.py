@@ -8,7 +8,11 @@ import itertools
 import re
 import typing as t
 
+import yaml
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from genplat.core.errors import UsageError
 
 _KEY_LINE = re.compile(r"^( *)[^\s#-][^#]*:\s*(#.*)?$")
 _DASH_LINE = re.compile(r"^( *)- ")
@@ -32,8 +36,8 @@ class RoundTrip:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        sequence, offset = guess_sequence_indent(text)
-        self.yaml = self.make(sequence=sequence, offset=offset)
+        self.sequence, self.offset = guess_sequence_indent(text)
+        self.yaml = self.make(sequence=self.sequence, offset=self.offset)
         self.data: t.Any = self.yaml.load(text)
 
     @staticmethod
@@ -48,6 +52,32 @@ class RoundTrip:
         out = io.StringIO()
         self.yaml.dump(self.data if data is None else data, out)
         return out.getvalue()
+
+
+_RESOLVER = yaml.resolver.Resolver()
+
+
+def unreadable(exc: YAMLError, where: str = "the file") -> UsageError:
+    """The usage error for a file an edit cannot read: it is not touched, and validate says where it breaks."""
+    return UsageError(
+        f"{where} is not valid YAML, so it cannot be edited safely: {exc}".split("\n")[0],
+        hint="fix it first (genplat validate shows where)",
+    )
+
+
+def needs_quotes(value: str) -> bool:
+    """Whether a string written plain would read back as something else: in ruamel's YAML 1.2, or in the
+    YAML 1.1 genplat's loader reads (``on``, ``yes``, ``1:30``, ``0o17``)."""
+    if value == "" or value != value.strip():
+        return True
+    try:
+        back = RoundTrip.make().load(value)
+    except YAMLError:
+        return True
+    if not isinstance(back, str) or back != value:
+        return True
+    tag = _RESOLVER.resolve(yaml.nodes.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]  # PyYAML's stub leaves resolve() untyped
+    return bool(tag != "tag:yaml.org,2002:str")
 
 
 def minimal_patch(original: str, before: str, after: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 PLATFORM = """\
 # yaml-language-server: $schema=../schemas/platform.schema.json
+# Written by genplat init: yours to change (genplat init --force would write it anew).
 # The platform: where bundles go, the environments and clusters, and what tenants may order.
 # Change first: metadata.name, spec.registry, the cluster below and policies.allowedRegistries.
 apiVersion: genplat.dev/v1alpha1
@@ -99,6 +100,7 @@ spec:
 
 WEB = """\
 # yaml-language-server: $schema=../../schemas/tenant.schema.json
+# Written by genplat init: yours to change (genplat init --force would write it anew).
 # A team that serves a web app and builds its image with the platform pipeline.
 apiVersion: genplat.dev/v1alpha1
 kind: Tenant
@@ -131,6 +133,7 @@ spec:
 
 DATA = """\
 # yaml-language-server: $schema=../../schemas/tenant.schema.json
+# Written by genplat init: yours to change (genplat init --force would write it anew).
 # A team that runs an API on a database it orders from the platform.
 apiVersion: genplat.dev/v1alpha1
 kind: Tenant
@@ -166,24 +169,88 @@ out/.genplat/
 """
 
 WORKFLOW = """\
-# Validate the blueprints, check that the committed out/ is current, and package the bundles.
+# Written by genplat init: yours to change (genplat init --force would write it anew).
+# Pull requests: validate the blueprints, require the committed out/ to be current and post (or update)
+# one comment with what the change does to every cluster. main: package every bundle (see docs/ci.md
+# of genplat for pushing them and signing).
 name: genplat
-on: [push, pull_request]
+
+on:
+  pull_request:
+  push:
+    branches: [main]
+
+permissions:
+  contents: read
+
+env:
+  # The genplat this project is built with: its wheel is kept in the repository (no package index serves
+  # genplat yet) and installed only when its sha256 is this one; constraints.txt pins its dependencies.
+  # To move to another genplat: install it, then run `genplat init --pin-only` (it updates these lines).
+  GENPLAT_WHEEL: {wheel}
+  GENPLAT_WHEEL_SHA256: {sha256}
+
 jobs:
-  build:
+  genplat:
     runs-on: ubuntu-latest
+    permissions:
+      contents: read
+      pull-requests: write # to post the diff comment
     steps:
       - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0 # genplat diff reads the base commit's blueprints; the provenance records the commit
       - uses: actions/setup-python@v5
-        with: {python-version: "3.12"}
-      - run: pip install genplat
-      - run: genplat validate
-      - run: genplat build --check
-      - run: genplat check
-      - run: genplat package
+        with:
+          python-version: "3.12"
+      - name: Install the pinned genplat
+        run: |
+          echo "$GENPLAT_WHEEL_SHA256  $GENPLAT_WHEEL" | sha256sum --check --strict
+          pip install --constraint .genplat/constraints.txt "$GENPLAT_WHEEL"
+      - name: Validate blueprints
+        run: genplat validate
+      - name: Committed output is what the blueprints render (the digests out/_gitops/ pins)
+        run: genplat build --check
+      - name: Diff against the base branch
+        if: github.event_name == 'pull_request'
+        env:
+          BASE_SHA: ${{ github.event.pull_request.base.sha }}
+        run: |
+          genplat diff "$BASE_SHA" --format markdown > genplat-diff.md
+          cat genplat-diff.md >> "$GITHUB_STEP_SUMMARY"
+      - name: Post or update the diff comment
+        # Pull requests from forks get a read-only token: the job summary above still has the report.
+        if: github.event_name == 'pull_request' && github.event.pull_request.head.repo.full_name == github.repository
+        uses: actions/github-script@v7
+        with:
+          script: |
+            const fs = require('fs');
+            const marker = '<!-- genplat-diff -->';
+            const body = fs.readFileSync('genplat-diff.md', 'utf8');
+            const { owner, repo } = context.repo;
+            const issue_number = context.payload.pull_request.number;
+            const comments = await github.paginate(github.rest.issues.listComments,
+                                                   { owner, repo, issue_number, per_page: 100 });
+            const mine = comments.find(c => c.user.type === 'Bot' && c.body && c.body.startsWith(marker));
+            if (mine) {
+              await github.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body });
+            } else {
+              await github.rest.issues.createComment({ owner, repo, issue_number, body });
+            }
+      - name: Package each cluster's bundle as an OCI artifact
+        if: github.event_name == 'push'
+        run: genplat package --provenance
+      - if: github.event_name == 'push'
+        uses: actions/upload-artifact@v4
+        with:
+          name: bundles
+          path: out/.oci/
+      # To publish: set spec.registry in blueprints/platform.yaml, give the job packages: write (ghcr.io)
+      # or a registry token, then: genplat push --tag "sha-${GITHUB_SHA::12}" and genplat push --tag latest.
 """
 
 README = """\
+<!-- Written by genplat init: yours to change (genplat init --force would write it anew). -->
 # {name}
 
 A genplat project: platform and tenant blueprints that `genplat build` compiles into one checked
@@ -194,6 +261,7 @@ blueprints/platform.yaml     the platform: environments, clusters, tiers, offeri
 blueprints/tenants/*.yaml    one tenant per file
 schemas/                     JSON Schemas the editor modelines point at (`genplat schema platform|tenant`)
 out/                         what `genplat build` renders (commit it, so reviews show rendered changes)
+.genplat/                    the genplat wheel CI installs, pinned by sha256 in .github/workflows/genplat.yaml
 ```
 
 ## What to change first
@@ -201,6 +269,10 @@ out/                         what `genplat build` renders (commit it, so reviews
 1. `blueprints/platform.yaml`: `metadata.name`, `spec.registry` (where `genplat push` uploads bundles),
    the cluster under `environments` (its `provider` and `capabilities`) and `policies.allowedRegistries`.
 2. `blueprints/tenants/`: replace the two example tenants with yours (`genplat tenant new NAME --tier small`).
+
+Grow it with commands: `genplat env add prod`, `genplat cluster add prod prod-us --provider eks`,
+`genplat service add web api ghcr.io/example/api:1.0.0`, `genplat resource add data db postgres`, and
+`genplat add FILE PATH ITEM` / `remove` / `move` for any other list.
 
 ## Everyday commands
 
@@ -216,6 +288,9 @@ genplat package && genplat push      # OCI bundles for Flux
 Every command works from any folder inside the project.
 """
 
+# Marks the files genplat init writes, so that a later init knows which ones it may replace (--force).
+MARKER = "written by genplat init"
+
 FILES: dict[str, str] = {
     "blueprints/platform.yaml": PLATFORM,
     "blueprints/tenants/web.yaml": WEB,
@@ -224,3 +299,8 @@ FILES: dict[str, str] = {
     ".github/workflows/genplat.yaml": WORKFLOW,
     "README.md": README,
 }
+
+# Files a repository often has already: init keeps the user's README.md (its notes are in the output),
+# and adds its lines to an existing .gitignore instead of replacing it.
+KEEP_USERS = ("README.md",)
+MERGE_LINES = (".gitignore",)

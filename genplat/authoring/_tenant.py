@@ -9,11 +9,9 @@ with the whole project before it is written.
 from __future__ import annotations
 
 import dataclasses
-import json
-import re
 import typing as t
 
-from genplat.authoring._edit import needs_quotes
+from genplat.authoring._items import as_dict, as_list, resource_text, scalar, service_text, tier_container
 from genplat.loader.project import Project
 
 
@@ -27,57 +25,16 @@ class TenantRequest:
     description: str | None = None
 
 
-def _scalar(value: t.Any) -> str:
-    """A YAML flow scalar for ``value`` (JSON is valid YAML; plain where that reads back the same)."""
-    if (
-        isinstance(value, str)
-        and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/@:+-]*", value)
-        and not needs_quotes(value)
-        and value.lower() not in ("yes", "no", "on", "off", "y", "n")
-    ):  # YAML 1.1 readers take those for booleans
-        return value
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _param_comment(name: str, schema: t.Mapping[str, t.Any]) -> str:
-    facts: list[str] = []
-    ty = schema.get("type")
-    if isinstance(ty, str):
-        facts.append(ty)
-    if isinstance(schema.get("enum"), list):
-        facts.append("one of " + ", ".join(_scalar(v) for v in schema["enum"]))
-    lo, hi = schema.get("minimum"), schema.get("maximum")
-    if lo is not None or hi is not None:
-        facts.append(f"{lo if lo is not None else '…'}–{hi if hi is not None else '…'}")
-    if isinstance(schema.get("pattern"), str):
-        facts.append(f"matching {schema['pattern']}")
-    if schema.get("required"):
-        facts.append("required")
-    if "default" in schema:
-        value = _scalar(schema["default"])
-    elif isinstance(schema.get("enum"), list) and schema["enum"]:
-        value = _scalar(schema["enum"][0])
-    else:
-        value = (
-            '""' if ty == "string" else "0" if ty in ("integer", "number") else "false" if ty == "boolean" else "null"
-        )
-    default = f"default {_scalar(schema['default'])}" if "default" in schema else "no default"
-    about = f": {schema['description']}" if isinstance(schema.get("description"), str) else ""
-    return f"{name}: {value}   # {', '.join(facts + [default])}{about}"
-
-
 def new_tenant_text(project: Project, request: TenantRequest) -> str:
     platform = project.platform.spec if project.platform is not None else {}
     raw_tiers = platform.get("tiers")
     tiers: dict[str, t.Any] = raw_tiers if isinstance(raw_tiers, dict) else {}
     envs: list[str] = [
-        e["name"] for e in platform.get("environments") or [] if isinstance(e, dict) and isinstance(e.get("name"), str)
+        e["name"] for e in as_list(platform.get("environments")) if isinstance(as_dict(e).get("name"), str)
     ]
-    offerings = {o.get("name"): o for o in platform.get("offerings") or [] if isinstance(o, dict)}
+    offerings = {o.get("name"): o for o in as_list(platform.get("offerings")) if isinstance(o, dict)}
     tier = request.tier or next(iter(tiers), "small")
     chosen = list(request.environments) or envs
-    container = (tiers.get(tier) or {}).get("container") if isinstance(tiers.get(tier), dict) else None
-    container = container if isinstance(container, dict) else {}
 
     lines = [
         "# yaml-language-server: $schema=../../schemas/tenant.schema.json",
@@ -87,51 +44,22 @@ def new_tenant_text(project: Project, request: TenantRequest) -> str:
         "metadata:",
         f"  name: {request.name}",
         "spec:",
-        f"  description: {_scalar(request.description or request.name)}",
-        f"  tier: {_scalar(tier)}   # offered: {', '.join(str(k) for k in tiers) or 'none'}",
+        f"  description: {scalar(request.description or request.name)}",
+        f"  tier: {scalar(tier)}   # offered: {', '.join(str(k) for k in tiers) or 'none'}",
         "  # access:                     # who may do what in the tenant's namespaces",
         f"  #   admins: {{groups: [{request.name}-admins]}}",
         f"  #   developers: {{groups: [{request.name}-developers]}}",
         f"  environments:                 # offered: {', '.join(envs) or 'none'}",
     ]
-    lines += [f"    - name: {_scalar(e)}" for e in chosen]
+    lines += [f"    - name: {scalar(e)}" for e in chosen]
     if request.services:
         lines.append("  services:")
         for name, image in request.services:
-            requests = container.get("defaultRequest") if isinstance(container.get("defaultRequest"), dict) else {}
-            limits = container.get("default") if isinstance(container.get("default"), dict) else {}
-            lines += [
-                f"    - name: {_scalar(name)}",
-                f"      image: {_scalar(image)}",
-                "      port: 8080",
-                "      scaling: {min: 1, max: 3}",
-            ]
-            if requests or limits:
-                lines.append(f"      resources:                # the {tier} tier's defaults")
-                if requests:
-                    lines.append(
-                        "        requests: {" + ", ".join(f"{k}: {_scalar(v)}" for k, v in requests.items()) + "}"
-                    )
-                if limits:
-                    lines.append("        limits: {" + ", ".join(f"{k}: {_scalar(v)}" for k, v in limits.items()) + "}")
+            text = service_text(name, image, tier=tier, container=tier_container(platform, tier))
+            lines += ["    " + line for line in text.splitlines()]
     if request.resources:
         lines.append(f"  resources:                    # offerings: {', '.join(str(o) for o in offerings) or 'none'}")
         for name, offering in request.resources:
-            lines += [f"    - name: {_scalar(name)}", f"      offering: {_scalar(offering)}"]
-            params = (offerings.get(offering) or {}).get("parameters")
-            if isinstance(params, dict) and params:
-                required = {
-                    k: v for k, v in params.items() if isinstance(v, dict) and v.get("required") and "default" not in v
-                }
-                if required:
-                    lines.append("      parameters:")
-                    lines += [f"        {_param_comment(k, v)}" for k, v in required.items()]
-                    lines.append("        # optional:")
-                else:
-                    lines.append("      # parameters:")
-                lines += [
-                    f"      #   {_param_comment(k, v)}" if not required else f"        # {_param_comment(k, v)}"
-                    for k, v in params.items()
-                    if isinstance(v, dict) and k not in required
-                ]
+            params = as_dict(as_dict(offerings.get(offering)).get("parameters"))
+            lines += ["    " + line for line in resource_text(name, offering, params).splitlines()]
     return "\n".join(lines) + "\n"

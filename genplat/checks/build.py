@@ -22,6 +22,7 @@ from genplat.checks.guardrails import GuardrailContext
 from genplat.checks.kubeconform import find_kubeconform
 from genplat.core.diagnostics import Diagnostic
 from genplat.core.objects import RenderedObject
+from genplat.core.secrets import allowances_from
 from genplat.policy import settings_from
 from genplat.rendering.crossplane import composite_crd
 
@@ -59,6 +60,7 @@ def guardrail_context(platform: PlatformModel) -> GuardrailContext:
         disabled=disabled,
         required_labels=tuple(policies.get("requiredLabels") or ()),
         platform_images=settings_from(policies).platform_images,
+        secret_allowances=allowances_from(platform.secrets),
     )
 
 
@@ -124,7 +126,7 @@ def make_build_checker(
                 if key not in xrds:
                     xrds.add(key)
 
-                    out_setup.extend(checker.add_crds([(composite_crd(o.obj), str(o.origin))]))
+                    out_setup.extend(checker.add_crds([(composite_crd(o.obj), str(o.origin))], replace=True))
         report = first[0]
         first[0] = False
         out = list(out_setup)

@@ -16,9 +16,11 @@ from genplat.checks.guardrails import GuardrailContext, run_guardrails
 from genplat.checks.kubeconform import run_kubeconform
 from genplat.checks.manifests import Located, read_manifests
 from genplat.checks.schema import SchemaFinding, SchemaIndex
+from genplat.checks.secrets import check_objects as check_secrets
 from genplat.core.diagnostics import Diagnostic, Severity, json_path, sort_diagnostics
 from genplat.core.kube import split_api_version
 from genplat.core.objects import RenderedObject
+from genplat.core.secrets import NO_ALLOWANCES, Allowances
 
 # Built-in kinds without a namespace; CRDs say their scope themselves.
 CLUSTER_SCOPED = frozenset(
@@ -83,16 +85,26 @@ class Checker:
             )
         return out
 
-    def add_crds(self, documents: t.Iterable[tuple[dict[str, t.Any], str]]) -> list[Diagnostic]:
-        """Also use CRDs met among the objects under check (a folder holding CRDs and their resources)."""
+    def add_crds(
+        self, documents: t.Iterable[tuple[dict[str, t.Any], str]], *, replace: bool = False
+    ) -> list[Diagnostic]:
+        """Also use CRDs met among the objects under check (a folder holding CRDs and their resources).
+        ``replace``: these CRDs win over ones known before (the CRDs a build derives from its own XRDs:
+        the checker outlives a build, and another project may define the same kind differently)."""
         diags: list[Diagnostic] = []
+        replaced: set[tuple[str, str]] = set()
         for doc, source in documents:
             versions, problems = convert_crd(doc, source)
             for v in versions:
-                self.index.crds.versions.setdefault((v.group, v.version, v.kind), v)
+                key = (v.group, v.version, v.kind)
+                if replace and self.index.crds.versions.get(key) not in (None, v):
+                    replaced.add((v.api_version, v.kind))
+                    self.index.crds.versions[key] = v
+                else:
+                    self.index.crds.versions.setdefault(key, v)
             diags.extend(Diagnostic(rule="crd-invalid", message=p, file=source) for p in problems)
-        # Forget "no schema" answers given before these CRDs were known.
-        self.index._entries = {k: e for k, e in self.index._entries.items() if e is not None}
+        # Forget "no schema" answers given before these CRDs were known, and the replaced kinds' validators.
+        self.index._entries = {k: e for k, e in self.index._entries.items() if e is not None and k not in replaced}
         return diags
 
     def cluster_scoped(self, api_version: str, kind: str) -> bool:
@@ -131,12 +143,15 @@ class Checker:
         use_kubeconform: bool = False,
         include_setup: bool = True,
         report_disabled: bool = True,
+        allowances: Allowances = NO_ALLOWANCES,
     ) -> list[Diagnostic]:
         out: list[Diagnostic] = []
         if include_setup:
             out.extend(self.setup_diagnostics())
         out.extend(self._schemas(items, strict=strict, use_kubeconform=use_kubeconform))
         out.extend(self._guardrails(items, guardrails, report_disabled))
+        # Not a guardrail: no platform setting switches it off, only spec.secrets.allow lets a value pass.
+        out.extend(check_secrets(items, guardrails.secret_allowances if guardrails else allowances))
         return sort_diagnostics(out)
 
     def _schemas(self, items: t.Sequence[Located], *, strict: bool, use_kubeconform: bool) -> t.Iterator[Diagnostic]:
@@ -257,8 +272,10 @@ def check_paths(
     strict: bool = False,
     use_kubeconform: bool = False,
     kubeconform_binary: str | None = None,
+    allowances: Allowances = NO_ALLOWANCES,
 ) -> list[Diagnostic]:
-    """``genplat check``: read manifests (files or folders) and check them.
+    """``genplat check``: read manifests (files or folders) and check them (``allowances``: values
+    declared not secret, when no blueprint context gives them).
 
     CRDs among the manifests are used as schemas too, so a folder of CRDs and resources checks itself.
     """
@@ -288,5 +305,9 @@ def check_paths(
                 )
     if crd_docs:
         diags.extend(checker.add_crds(crd_docs))
-    diags.extend(checker.check_located(items, guardrails=guardrails, strict=strict, use_kubeconform=use_kubeconform))
+    diags.extend(
+        checker.check_located(
+            items, guardrails=guardrails, strict=strict, use_kubeconform=use_kubeconform, allowances=allowances
+        )
+    )
     return sort_diagnostics(diags)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 
-from genplat.checks import crd_schema, schema
+from genplat.checks import composed, compositions, crd_schema, schema
 from genplat.checks.guardrails import RULES
 from genplat.policy import POD_SECURITY
 from genplat.policy import RULES as ADMISSION
@@ -55,7 +55,10 @@ ENFORCEMENT = """
     `tekton`), each rule the kinds it concerns. The CEL of a rule is written once and used by every
     form; the message of a refusal starts with the rule id. A rule switched off in the platform is not
     rendered either. Pod Security Admission (namespace labels from `policies.podSecurity`) covers some
-    rules too, at the level given.
+    rules too, at the level given. Each policy names its rule (annotation `genplat.dev/rule`) and the
+    rule's inputs (`genplat.dev/allowed-registries`, `genplat.dev/platform-images`,
+    `genplat.dev/required-labels`: sorted sets), which `genplat diff` reads to flag a loosened policy
+    between two outputs (docs/diff.md).
 
     Kyverno: `policies.kyverno.policyKind` picks `ValidatingPolicy` (`policies.kyverno.io/v1`, the
     default, for Kyverno 1.17 and later) or `ClusterPolicy` (`kyverno.io/v1` with `validate.cel`, for
@@ -85,7 +88,9 @@ names, Knative's reserved ports, variables and container name); every rendered o
 Kubernetes OpenAPI schemas of the platform's version and the pinned upstream CRDs, made strict as
 above, with non-nullable nulls pruned first as the server prunes them; composite resources against the
 CRD derived from their XRD (a version without a schema is valid, as the API server takes it); the
-guardrail rules below; kubeconform when asked.
+guardrail rules below; kubeconform when asked. In `validate` and `build` also what the offerings'
+Compositions compose, against the Crossplane providers' CRDs, and every tenant order composed offline
+(below).
 
 **Against a real API server, in the test suite** (`tests/cluster`, marker `cluster`: kube-apiserver
 v1.35.4 and etcd v3.6.5 built from the pinned sources, RBAC, the default admission plugins with
@@ -107,6 +112,15 @@ installed and Established):
   and stored, every example bundle and the objects Knative, Tekton and Triggers would make of it
   admitted (the server runs with `--allow-privileged=false`, so it refuses privileged pod templates
   itself before admission; the Tekton case and the Kyverno CLI cover those).
+
+**With the crossplane CLI** (v2.1.0, pinned, with function-patch-and-transform v0.10.7 serving on
+loopback as a development runtime; `tests/rendering/test_composed_crossplane.py`,
+`tests/checks/test_composition_corpus.py`): every order of the examples, of a generated project, of the
+same project on Crossplane v1 (claims) and of a project that exercises every transform genplat renders
+is composed by `crossplane render` and by genplat, and the composed resources are equal (apiVersion,
+kind, spec, and the metadata genplat sets); `crossplane beta validate` accepts them against the
+providers' CRDs. Every planted composition defect of the validation corpus is refused by genplat with
+its own rule and by `crossplane render` + `crossplane beta validate`, for the defect's reason.
 
 **With the Kyverno CLI** (v1.19.1, pinned, `tests/policy`): the rendered Kyverno policies in both
 forms against the same corpus, each case matched by the policies meant for its kind and refused by its
@@ -167,6 +181,16 @@ def render() -> str:
     out += ["", "### Where each rule is enforced", "", inspect.cleandoc(ENFORCEMENT), "", *enforcement_table()]
     for rid, m in RULES.items():
         out += ["", f"### `{rid}`", "", inspect.cleandoc(m.__doc__ or "")]
+    out += [
+        "",
+        "## Composition checks",
+        "",
+        inspect.cleandoc(compositions.__doc__ or ""),
+        "",
+        "### Every order, composed",
+        "",
+        inspect.cleandoc(composed.__doc__ or ""),
+    ]
     out += ["", WHERE_CHECKS_RUN.rstrip("\n")]
     return "\n".join(out) + "\n"
 

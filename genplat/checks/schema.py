@@ -36,6 +36,7 @@ class SchemaFinding:
     path: PathT = ()
     hint: str | None = None
     key: bool = False  # the path names a key (unknown field): point at the key, not its value
+    field: str | None = None  # the missing field of a ``schema-required`` finding (``path`` is its parent)
 
 
 @dataclasses.dataclass(slots=True)
@@ -132,7 +133,7 @@ class SchemaIndex:
                 "schema-unknown-field", f"unknown field {field!r}{more}", path + (field,), hint, key=True
             )
         if name == "required":
-            return SchemaFinding("schema-required", f"missing required field {value!r}", path)
+            return SchemaFinding("schema-required", f"missing required field {value!r}", path, field=str(value))
         if name == "type":
             return SchemaFinding("schema-type", f"expected {_types(err)}, got {_describe(err.instance)}", path)
         if name == "enum":

@@ -10,8 +10,11 @@ import click
 
 from genplat.core.diagnostics import Diagnostic, has_errors
 from genplat.core.errors import UsageError
-from genplat.core.report import REPORTERS
+from genplat.core.report import REPORTERS, format_text
 from genplat.loader.project import find_project
+
+if t.TYPE_CHECKING:
+    from genplat.authoring import EditResult
 
 
 def default_format() -> str:
@@ -28,20 +31,69 @@ def format_option(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
     )(f)
 
 
-def report(diagnostics: list[Diagnostic], fmt: str | None, *, quiet_ok: str | None = None) -> int:
-    """Print findings; return the exit code (1 when any is an error)."""
+def report(
+    diagnostics: list[Diagnostic],
+    fmt: str | None,
+    *,
+    quiet_ok: str | None = None,
+    sources: t.Mapping[Path, str] | None = None,
+) -> int:
+    """Print findings; return the exit code (1 when any is an error). ``sources`` (file → the text a
+    command would have written there) shows the text format's findings in those files with their line."""
     fmt = fmt or default_format()
-    text = REPORTERS[fmt](diagnostics)
+    wanted = {os.path.abspath(p): text for p, text in (sources or {}).items()}
+    shown = {
+        d.file: wanted[os.path.abspath(d.file)] for d in diagnostics if d.file and os.path.abspath(d.file) in wanted
+    }
+    text = format_text(diagnostics, sources=shown) if fmt == "text" else REPORTERS[fmt](diagnostics)
     if fmt == "json":
         click.echo(text, nl=False)
     else:
         if text:
             click.echo(text, nl=False, err=fmt == "text" and False)
         if fmt == "github" and text:
-            click.echo(REPORTERS["text"](diagnostics), nl=False, err=True)
+            click.echo(format_text(diagnostics, sources=shown), nl=False, err=True)
         if not diagnostics and quiet_ok:
             click.echo(quiet_ok, err=True)
     return 1 if has_errors(diagnostics) else 0
+
+
+def finish_edit(result: EditResult, fmt: str | None, *, dry_run: bool, verb: str = "edit") -> None:
+    """Write an edit that validates (or print its diff with ``dry_run``) and say how many lines changed,
+    counted as ``git diff --numstat`` counts them; print the findings of one that does not and exit 1."""
+    if not result.ok:
+        report(result.findings, fmt, sources={result.file: result.text})
+        click.echo(
+            f"{result.file} left unchanged: the {verb} would not validate (the lines shown are the text it would write)",
+            err=True,
+        )
+        raise SystemExit(1)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    if not result.changed:
+        click.echo(f"{result.file}: already so, nothing changed", err=True)
+        return
+    if dry_run:
+        import difflib  # only a dry run prints a diff
+
+        diff = difflib.unified_diff(
+            result.original.splitlines(keepends=True),
+            result.text.splitlines(keepends=True),
+            f"a/{result.file}",
+            f"b/{result.file}",
+        )
+        click.echo("".join(diff), nl=False)
+        return
+    # deferred: the authoring package loads ruamel; completion and --help import this module without it
+    from genplat.authoring import write_file
+
+    write_file(result.file, result.text.encode("utf-8"))
+    added, removed = result.line_changes
+    click.echo(f"{result.file}: {_lines(added)} added, {removed} removed", err=True)
+
+
+def _lines(n: int) -> str:
+    return f"{n} line" if n == 1 else f"{n} lines"
 
 
 # --- The project, found as git finds a repository -------------------------------------------------

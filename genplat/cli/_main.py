@@ -3,12 +3,14 @@ from __future__ import annotations
 import errno
 import importlib
 import sys
-import traceback
 import typing as t
 
 import click
+from click.shell_completion import CompletionItem
 
-from genplat.core.errors import GenplatError
+from genplat.core.errors import FindingsError, GenplatError
+from genplat.core.report import REPORTERS
+from genplat.core.secrets import redact
 from genplat.core.text import escape_name
 
 # Command name → (module inside genplat.cli defining a click command called ``command``, or
@@ -22,6 +24,22 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "edit:set_image_command",
         "Set the IMAGE of SERVICE in the blueprint of TENANT (for bots: Renovate-style bumps).",
     ),
+    "add": (
+        "lists:add_command",
+        "Add ITEM to the list at PATH in a blueprint FILE (last, unless --before, --after or --at).",
+    ),
+    "remove": (
+        "lists:remove_command",
+        "Remove the list item PATH names from a blueprint FILE, e.g. spec.services[web].",
+    ),
+    "move": (
+        "lists:move_command",
+        "Move the list item PATH names in a blueprint FILE (--before NAME, --after NAME or --at N; default last).",
+    ),
+    "env": ("grow:env_command", "Add or remove environments of the platform."),
+    "cluster": ("grow:cluster_command", "Add or remove clusters of an environment."),
+    "service": ("grow:service_command", "Add or remove services of a tenant."),
+    "resource": ("grow:resource_command", "Add or remove resources (offering instances) of a tenant."),
     "fmt": ("fmt", "Write blueprints in canonical form: keys in schema order, two-space indentation."),
     "validate": ("validate", "Check blueprints against their schemas and each other."),
     "render": ("render", "Print the manifests a build would write to stdout, nothing to disk."),
@@ -34,6 +52,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "push": ("push", "Push packaged bundles (all, or the BUNDLES named) to <registry>/<env>-<cluster>:<tag>."),
     "pull": ("pull", "Pull bundle REF (registry/repo:tag, registry/repo@sha256:… or oci:LAYOUT:TAG) into a folder."),
     "diff": ("diff", "Compare the rendered output of BASE and HEAD, object by object."),
+    "status": ("status", "Report what each cluster runs against the digests in out/genplat.lock.json."),
     "sign": ("sign", "Sign bundles with a cosign-compatible key-based signature of each manifest digest."),
     "verify": (
         "verify",
@@ -54,6 +73,11 @@ class _LazyGroup(click.Group):
             return None
         name, _, attr = entry[0].partition(":")
         return t.cast(click.Command, getattr(importlib.import_module(f"genplat.cli.{name}"), attr or "command"))
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """Command names from the table, with their help, without importing a command (a TAB stays fast)."""
+        items = [CompletionItem(n, help=COMMANDS[n][1]) for n in self.list_commands(ctx) if n.startswith(incomplete)]
+        return items + click.Command.shell_complete(self, ctx, incomplete)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         names = self.list_commands(ctx)
@@ -96,6 +120,12 @@ def _os_error_line(exc: OSError) -> str:
     return f"{reason}: {' → '.join(names)}" if names else reason
 
 
+def _traceback() -> None:
+    import traceback  # only with --debug: it costs a shell's TAB a few milliseconds otherwise
+
+    traceback.print_exc()
+
+
 def main(argv: list[str] | None = None) -> t.NoReturn:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
@@ -110,10 +140,13 @@ def main(argv: list[str] | None = None) -> t.NoReturn:
         sys.exit(exc.exit_code)
     except GenplatError as exc:
         if debug:
-            traceback.print_exc()
-        click.echo(f"genplat: error: {exc.message}", err=True)
+            _traceback()
+        if isinstance(exc, FindingsError):
+            click.echo(REPORTERS["text"](exc.diagnostics), nl=False, err=True)
+        # An error may quote what it read: the one detector keeps secret material out of the message.
+        click.echo(f"genplat: error: {redact(exc.message)}", err=True)
         if exc.hint:
-            click.echo(f"  hint: {exc.hint}", err=True)
+            click.echo(f"  hint: {redact(exc.hint)}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
@@ -121,7 +154,7 @@ def main(argv: list[str] | None = None) -> t.NoReturn:
         # The machine said no (a full disk, a name too long, a file where a folder must be, no
         # permission): not a bug, so one line naming the path and what to do, exit 3.
         if debug:
-            traceback.print_exc()
+            _traceback()
         click.echo(f"genplat: error: {_os_error_line(exc)}", err=True)
         click.echo(
             f"  hint: {_OS_HINTS.get(exc.errno or 0, 'check the path and the file system, then run again')}", err=True
@@ -129,7 +162,7 @@ def main(argv: list[str] | None = None) -> t.NoReturn:
         sys.exit(3)
     except Exception as exc:  # the one place that turns a bug into exit code 3
         if debug:
-            traceback.print_exc()
+            _traceback()
         click.echo(f"genplat: internal error: {type(exc).__name__}: {exc}", err=True)
         click.echo("  hint: this is a bug in genplat; rerun with --debug for a traceback and report it", err=True)
         sys.exit(3)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import typing as t
 from pathlib import Path
 
 import click
 
 from genplat.cli._signing import load_key
 from genplat.core.errors import UsageError
-from genplat.packaging.refs import RegistryRef
-from genplat.publish.registry import RegistryClient
-from genplat.publish.sign import SigningKey, SignResult, push_attachments, read_source, sign_remote
-from genplat.publish.transfer import PushResult
+
+if t.TYPE_CHECKING:
+    from genplat.publish.registry import RegistryClient
+    from genplat.publish.sign import SigningKey, SignResult
+    from genplat.publish.transfer import PushResult
 
 
 @dataclasses.dataclass
@@ -50,6 +52,10 @@ def after_push(
     blueprints: Path,
 ) -> Signed:
     """The layout's signatures and attestations for the bundles just pushed, then ``--sign``'s own."""
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.packaging.refs import RegistryRef
+    from genplat.publish.sign import push_attachments, read_source, sign_remote  # deferred, as above
+
     out = Signed(written=push_attachments(client, layout, results, repos={r.bundle: _repository(r) for r in results}))
     if signer is not None:
         source = read_source(blueprints) if attest else None

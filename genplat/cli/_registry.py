@@ -9,10 +9,12 @@ from pathlib import Path
 import click
 import yaml
 
-from genplat.core.errors import GenplatError, UsageError
+from genplat.cli._choices import REGISTRY_TIMEOUT
+from genplat.core.errors import UsageError
 from genplat.loader.project import PLATFORM_FILE
-from genplat.publish.auth import Credentials, resolve_credentials
-from genplat.publish.registry import DEFAULT_TIMEOUT, RegistryClient
+
+if t.TYPE_CHECKING:
+    from genplat.publish.registry import RegistryClient
 
 
 def registry_options(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
@@ -31,7 +33,7 @@ def registry_options(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
             click.option(
                 "--timeout",
                 type=click.FloatRange(min=0.5),
-                default=DEFAULT_TIMEOUT,
+                default=REGISTRY_TIMEOUT,
                 show_default=True,
                 envvar="GENPLAT_REGISTRY_TIMEOUT",
                 help="Seconds each registry operation may take, retries included.",
@@ -52,6 +54,10 @@ def make_client(
     timeout: float,
     password: str | None = None,
 ) -> RegistryClient:
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.publish.auth import Credentials, resolve_credentials
+    from genplat.publish.registry import RegistryClient  # deferred, as above
+
     explicit = None
     if password_stdin or username:
         if not (password_stdin and username):
@@ -72,7 +78,9 @@ def blueprint_registry(blueprints: Path) -> str | None:
     except FileNotFoundError:
         return None
     except yaml.YAMLError as exc:
-        raise GenplatError(f"{path}: not valid YAML ({exc.__class__.__name__}); pass --registry") from exc
+        raise UsageError(
+            f"{path}: not valid YAML ({exc.__class__.__name__}); fix it (genplat validate shows where) or pass --registry"
+        ) from exc
     spec = doc.get("spec") if isinstance(doc, dict) else None
     reg = spec.get("registry") if isinstance(spec, dict) else None
     return reg if isinstance(reg, str) and reg else None

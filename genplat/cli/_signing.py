@@ -8,19 +8,25 @@ from pathlib import Path
 
 import click
 
+from genplat.cli._choices import COSIGN_PASSWORD, SIGNATURE_SCHEMES
 from genplat.core.errors import UsageError
-from genplat.publish.sign import ENV_PASSWORD, SCHEMES, SigningKey, env_password, load_signing_key
+
+if t.TYPE_CHECKING:
+    from genplat.publish.sign import SigningKey
 
 
 def password_source() -> t.Callable[[], bytes]:
     """COSIGN_PASSWORD when set (even empty, as cosign does), else a hidden prompt on a terminal."""
 
     def get() -> bytes:
+        # deferred: --help and shell completion import this module; the library loads only when the command runs
+        from genplat.publish.sign import env_password
+
         value = env_password()
         if value is not None:
             return value
         if not sys.stdin.isatty():
-            raise UsageError(f"the signing key is encrypted: set {ENV_PASSWORD} (no terminal to ask on)")
+            raise UsageError(f"the signing key is encrypted: set {COSIGN_PASSWORD} (no terminal to ask on)")
         return str(
             click.prompt("Password for the signing key", hide_input=True, err=True, default="", show_default=False)
         ).encode()
@@ -45,7 +51,7 @@ def sign_options(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
         [
             click.option(
                 "--scheme",
-                type=click.Choice(SCHEMES),
+                type=click.Choice(SIGNATURE_SCHEMES),
                 default="legacy",
                 show_default=True,
                 help="legacy: sha256-<hex>.sig/.att tags (cosign v2 and v3, Flux); sigstore-bundle: "
@@ -64,6 +70,9 @@ def sign_options(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
 
 
 def load_key(key_path: Path | None) -> SigningKey:
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.publish.sign import load_signing_key
+
     if key_path is None:
         raise UsageError("no signing key: pass --key (or set GENPLAT_SIGNING_KEY)")
     return load_signing_key(key_path, password_source())

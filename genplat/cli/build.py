@@ -4,9 +4,9 @@ from pathlib import Path
 
 import click
 
+from genplat.cli._choices import SPLITS
 from genplat.cli._common import format_option, project_option, report, resolve_project
 from genplat.cli.render import render_to_stdout
-from genplat.pipeline import SPLITS, BuildOptions, build
 
 
 @click.command("build")
@@ -86,6 +86,9 @@ def command(
     Every object is checked (Kubernetes and CRD schemas, tenant guardrails) before anything is
     written; nothing is written unless every check passes; unchanged files are left alone.
     """
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.pipeline import BuildOptions, build
+
     root = resolve_project(project_dir, project)
     if out_dir is not None and str(out_dir) == "-":
         if check_only:

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import typing as t
 from pathlib import Path
 
 import click
 
-from genplat.checks.build import guardrail_context, namespaces_of
-from genplat.checks.guardrails import GuardrailContext
 from genplat.cli._common import format_option, project_option, report, resolve_project
 from genplat.core.errors import FindingsError, UsageError
 from genplat.core.kube import available_versions, default_version
 from genplat.loader import find_project, load_project, output_folder
-from genplat.pipeline import check
-from genplat.resolver.model import resolve
-from genplat.validation import validate
+
+if t.TYPE_CHECKING:
+    from genplat.checks.guardrails import GuardrailContext
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,6 +31,10 @@ class CheckOptions:
 
 def guardrails_from_blueprints(directory: Path) -> GuardrailContext:
     """All guardrail rules apply when the blueprints are at hand: settings from the platform blueprint."""
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.checks.build import guardrail_context, namespaces_of
+    from genplat.resolver.model import resolve  # deferred, as above
+    from genplat.validation import validate  # deferred, as above
 
     project = load_project(str(directory))
     findings = [d for d in validate(project) if d.is_error]
@@ -55,6 +58,9 @@ def guardrails_from_blueprints(directory: Path) -> GuardrailContext:
 
 
 def execute(opts: CheckOptions) -> list:  # type: ignore[type-arg]
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.pipeline import check
+
     guardrails = guardrails_from_blueprints(opts.blueprints) if opts.blueprints is not None else None
     return check(
         opts.paths,
@@ -110,7 +116,9 @@ def command(
     Reads multi-document YAML, JSON and *List kinds. Checks every object against the Kubernetes
     schemas and the CRDs given (CRDs found among PATHS count too), and against the guardrail rules that
     need no blueprint: plaintext Secrets, cluster-admin or wildcard RBAC, privileged, host-namespace or
-    root containers, :latest or untagged images. With --blueprints every rule applies.
+    root containers, :latest or untagged images. With --blueprints every rule applies. Every string is
+    also checked for secret values (docs/rules.md, "Secret values"); values a build declared not secret
+    (out/genplat.lock.json) pass.
     Exit codes: 0 clean, 1 findings, 2 usage error (or kubeconform asked for but missing).
     """
     if not paths:

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import click
 
+from genplat.cli._choices import DIFF_FORMATS, GITHUB_COMMENT_LIMIT
 from genplat.cli._common import resolve_project
+from genplat.cli._complete import complete_bundle_paths
 from genplat.cli._registry import make_client, registry_options
-from genplat.diff import FORMATS, GITHUB_COMMENT_LIMIT, diff, format_markdown, format_text
 from genplat.loader import find_project
 
 
@@ -20,7 +21,7 @@ from genplat.loader import find_project
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(sorted(FORMATS)),
+    type=click.Choice(sorted(DIFF_FORMATS)),
     default="text",
     show_default=True,
     help="text (coloured on a terminal), markdown (a pull-request comment) or json (docs/diff.md).",
@@ -46,6 +47,7 @@ from genplat.loader import find_project
     "--bundle",
     "bundles",
     multiple=True,
+    shell_complete=complete_bundle_paths,
     metavar="GLOB",
     help="Only bundles matching this pattern, e.g. 'prod/*' (repeatable).",
 )
@@ -87,6 +89,8 @@ def command(
     Exit codes: 0 (with --exit-code: no differences), 1 differences (with --exit-code only),
     2 a side cannot be read or rendered, 3 internal or registry failure.
     """
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.diff import FORMATS, diff, format_markdown, format_text
 
     def client_factory(host: str) -> object:
         return make_client(

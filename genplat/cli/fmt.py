@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from genplat.authoring import format_text, write_file
 from genplat.cli._common import project_option, resolve_project
 from genplat.core.errors import UsageError
 from genplat.loader import blueprint_folder
@@ -25,6 +24,9 @@ def command(paths: tuple[Path, ...], project_dir: str | None, check_only: bool) 
     PATHS are blueprint files or folders (default: every blueprint of the project). Comments,
     blank lines, quoting and flow mappings ({cpu: "1", memory: 1Gi}) are kept.
     """
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.authoring import format_text, write_file
+
     targets = list(paths) or [blueprint_folder(resolve_project(project_dir))]
     files: list[Path] = []
     for p in targets:

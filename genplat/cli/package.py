@@ -8,13 +8,10 @@ from pathlib import Path
 
 import click
 
-from genplat.cli._common import project_option, resolve_project
+from genplat.cli._choices import BUNDLE_FORMATS
+from genplat.cli._common import project_option, report, resolve_project
+from genplat.core.errors import FindingsError
 from genplat.loader import find_project, output_folder
-from genplat.packaging.artifact import (
-    FORMATS,
-)
-from genplat.packaging.layout import write_layout
-from genplat.pipeline import package
 
 
 def _out_dir(where: str | None, project_dir: str | None) -> Path:
@@ -35,7 +32,7 @@ def _out_dir(where: str | None, project_dir: str | None) -> Path:
 @click.option(
     "--bundle-format",
     "bundle_format",
-    type=click.Choice(["auto", *FORMATS]),
+    type=click.Choice(["auto", *BUNDLE_FORMATS]),
     default=None,
     help="Bundle format: auto (the default: each cluster in its delivery's format, flux for an "
     "OCIRepository, imgpkg for a kapp-controller App), or flux / imgpkg for every bundle.",
@@ -56,7 +53,7 @@ def _out_dir(where: str | None, project_dir: str | None) -> Path:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "github", *FORMATS]),
+    type=click.Choice(["text", "json", "github", *BUNDLE_FORMATS]),
     default=None,
     help="Output as text (default) or json, like every command's --format. "
     "(Until 0.2, --format flux|imgpkg still means --bundle-format, with a warning.)",
@@ -80,7 +77,11 @@ def command(
     changed since `genplat build` is refused. Provenance never enters a bundle's manifest: it is a
     referrer beside it.
     """
-    if fmt in FORMATS:
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.packaging.layout import write_layout
+    from genplat.pipeline import package  # deferred, as above
+
+    if fmt in BUNDLE_FORMATS:
         click.echo(
             f"genplat: warning: --format {fmt} is now --bundle-format {fmt} (--format is the output format)", err=True
         )
@@ -90,7 +91,12 @@ def command(
     output = output_format or ("json" if fmt == "json" else "text")
     kind = t.cast('t.Literal["auto", "flux", "imgpkg"]', bundle_format or "auto")
     out_dir = _out_dir(where, project_dir)
-    packaged = package(out_dir, bundle_format=kind, provenance=provenance)
+    try:
+        packaged = package(out_dir, bundle_format=kind, provenance=provenance)
+    except FindingsError as exc:
+        if output != "json":
+            raise
+        raise click.exceptions.Exit(report(exc.diagnostics, "json")) from None
     artifacts, referrers = packaged.artifacts, packaged.referrers
     layout = layout or out_dir / ".oci"
     write_layout(layout, artifacts, referrers)

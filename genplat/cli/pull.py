@@ -7,10 +7,8 @@ from pathlib import Path
 
 import click
 
+from genplat.cli._choices import MAX_EXTRACT_BYTES
 from genplat.cli._registry import make_client, registry_options
-from genplat.packaging.refs import LayoutRef, parse_ref
-from genplat.packaging.tar import DEFAULT_MAX_EXTRACT_BYTES
-from genplat.publish.transfer import extract_artifact, fetch_artifact
 
 
 @click.command("pull")
@@ -26,7 +24,7 @@ from genplat.publish.transfer import extract_artifact, fetch_artifact
 @click.option(
     "--max-size",
     type=click.IntRange(min=1),
-    default=DEFAULT_MAX_EXTRACT_BYTES,
+    default=MAX_EXTRACT_BYTES,
     show_default=True,
     help="Refuse a bundle that expands past this many bytes.",
 )
@@ -49,6 +47,10 @@ def command(
     The manifest and every blob are checked against their digests; archives with absolute paths,
     '..', links or devices, or that expand past --max-size, are refused.
     """
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.packaging.refs import LayoutRef, parse_ref
+    from genplat.publish.transfer import extract_artifact, fetch_artifact  # deferred, as above
+
     parsed = parse_ref(ref)
     client = None
     if isinstance(parsed, LayoutRef):

@@ -9,15 +9,11 @@ from pathlib import Path
 import click
 
 from genplat.cli import _push_sign
-from genplat.cli._common import resolve_project
+from genplat.cli._common import project_option, report, resolve_project
+from genplat.cli._complete import complete_bundles
 from genplat.cli._registry import blueprint_registry, make_client, registry_options
-from genplat.core.errors import UsageError
+from genplat.core.errors import FindingsError, UsageError
 from genplat.loader import blueprint_folder, find_project, output_folder
-from genplat.output.lockfile import LOCKFILE_NAME
-from genplat.packaging.layout import read_layout
-from genplat.packaging.pins import check_pinned, read_pins, wiring_repository
-from genplat.packaging.refs import split_registry
-from genplat.publish.transfer import push_layout
 
 
 def push_targets(
@@ -29,6 +25,10 @@ def push_targets(
     platform blueprint's registry). A ``--registry`` that is not the wiring's needs ``--other-registry``:
     the clusters would never see that push.
     """
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.packaging.pins import wiring_repository
+    from genplat.packaging.refs import split_registry  # deferred, as above
+
     out_dir = layout.parent
     targets: dict[str, str] = {}
     warnings: list[str] = []
@@ -60,7 +60,7 @@ def push_targets(
 
 
 @click.command("push")
-@click.argument("bundles", nargs=-1)
+@click.argument("bundles", nargs=-1, shell_complete=complete_bundles)
 @click.option(
     "--registry",
     default=None,
@@ -86,15 +86,7 @@ def push_targets(
     default=None,
     help="Where to find the platform blueprint for the default registry [default: the project's].",
 )
-@click.option(
-    "-C",
-    "--project",
-    "project_dir",
-    default=None,
-    metavar="DIR",
-    type=click.Path(exists=True, file_okay=False),
-    help="The project (a folder holding blueprints/, or inside one) [default: found upwards from here].",
-)
+@project_option
 @registry_options
 @click.option(
     "--sign", "sign_", is_flag=True, help="Sign each pushed bundle in the registry with --key (see `genplat sign`)."
@@ -150,6 +142,14 @@ def command(
     manifest are in. Credentials: --username with --password-stdin,
     GENPLAT_REGISTRY_USERNAME/GENPLAT_REGISTRY_PASSWORD, or Docker's config.json (credential helpers too).
     """
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.output.lockfile import LOCKFILE_NAME, read_secret_allowances
+    from genplat.packaging.bundles import refuse_artifact_secrets  # deferred, as above
+    from genplat.packaging.layout import read_layout  # deferred, as above
+    from genplat.packaging.pins import check_pinned, read_pins  # deferred, as above
+    from genplat.packaging.refs import split_registry  # deferred, as above
+    from genplat.publish.transfer import push_layout  # deferred, as above
+
     root = resolve_project(project_dir) if project_dir or find_project(Path(".")) else None
     layout = layout or (output_folder(root) if root is not None else Path("out")) / ".oci"
     blueprints = blueprints or (blueprint_folder(root) if root is not None else Path("blueprints"))
@@ -171,6 +171,12 @@ def command(
     names = [n for n in sorted(artifacts) if not bundles or n in bundles]
     for name in names:  # every bundle before anything is sent
         check(name, artifacts[name])
+    try:
+        refuse_artifact_secrets({n: artifacts[n] for n in names}, read_secret_allowances(layout.parent))
+    except FindingsError as exc:
+        if output_format != "json":
+            raise
+        raise click.exceptions.Exit(report(exc.diagnostics, "json")) from None
     targets, warnings = push_targets(
         layout, names, registry=registry, blueprints=blueprints, other_registry=other_registry
     )

@@ -6,9 +6,7 @@ from pathlib import Path
 
 import click
 
-from genplat.checks.crd_schema import load_crds
-from genplat.checks.export import CRD_TEMPLATE, export_crd_schemas, export_kubernetes_schemas
-from genplat.checks.kubernetes import KubernetesSchemas
+from genplat.cli._choices import CRD_TEMPLATE
 from genplat.cli._common import report
 from genplat.core.kube import default_version
 
@@ -49,6 +47,11 @@ def export(directory: Path, crds: tuple[Path, ...], with_kubernetes: bool, kuber
     With --kubernetes also DIRECTORY/v<X.Y>.0-standalone-strict/<kind>-<group>-<version>.json, for
       kubeconform -strict -kubernetes-version X.Y.0 -schema-location DIRECTORY
     """
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.checks.crd_schema import load_crds
+    from genplat.checks.export import export_crd_schemas, export_kubernetes_schemas  # deferred, as above
+    from genplat.checks.kubernetes import KubernetesSchemas  # deferred, as above
+
     crd_set = load_crds(list(crds))
     if any(d.is_error for d in crd_set.diagnostics):
         raise SystemExit(report(crd_set.diagnostics, None))

@@ -8,23 +8,20 @@ from pathlib import Path
 
 import click
 
-from genplat.cli._common import resolve_project
+from genplat.cli._common import project_option, resolve_project
 from genplat.cli._registry import blueprint_registry, make_client, registry_options
 from genplat.cli._signing import key_option, load_key, sign_options
 from genplat.core.errors import UsageError
 from genplat.loader import blueprint_folder, find_project, output_folder
-from genplat.packaging.refs import RegistryRef, parse_ref, split_registry
-from genplat.publish.sign import (
-    COSIGN_TYPES,
-    DETERMINISTIC,
-    SignResult,
-    read_source,
-    sign_layout,
-    sign_remote,
-)
+
+if t.TYPE_CHECKING:
+    from genplat.publish.sign import SignResult
 
 
 def report(results: t.Sequence[SignResult], output_format: str) -> None:
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.publish.sign import COSIGN_TYPES, DETERMINISTIC
+
     if output_format == "json":
         click.echo(
             json.dumps(
@@ -64,15 +61,7 @@ def report(results: t.Sequence[SignResult], output_format: str) -> None:
     default=None,
     help="Blueprints (and their git checkout) the provenance describes [default: the project's].",
 )
-@click.option(
-    "-C",
-    "--project",
-    "project_dir",
-    default=None,
-    metavar="DIR",
-    type=click.Path(exists=True, file_okay=False),
-    help="The project (a folder holding blueprints/, or inside one) [default: found upwards from here].",
-)
+@project_option
 @registry_options
 @click.option(
     "--format",
@@ -107,6 +96,10 @@ def command(
     kept; signing again with the same key adds nothing. Verify with `genplat verify` or
     `cosign verify --key KEY.pub`.
     """
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.packaging.refs import RegistryRef, parse_ref, split_registry
+    from genplat.publish.sign import read_source, sign_layout, sign_remote  # deferred, as above
+
     root = resolve_project(project_dir) if project_dir or find_project(Path(".")) else None
     layout = layout or (output_folder(root) if root is not None else Path("out")) / ".oci"
     blueprints = blueprints or (blueprint_folder(root) if root is not None else Path("blueprints"))

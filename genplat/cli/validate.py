@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import os
+import typing as t
 from pathlib import Path
 
 import click
 
-from genplat import loader, validation
+from genplat import loader
 from genplat.cli._common import format_option, project_option, report, resolve_project
 from genplat.loader import blueprint_folder, find_project
 from genplat.loader.project import PLATFORM_FILE, blueprint_folder_of
@@ -21,8 +22,18 @@ from genplat.loader.project import PLATFORM_FILE, blueprint_folder_of
     show_default=True,
     help="Largest blueprint file accepted, in bytes.",
 )
+@click.option(
+    "--crds",
+    "crds",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="CRD file or folder (repeatable), besides the platform blueprint's crds:, to check what the "
+    "offerings' Compositions compose against (the Crossplane providers' CRDs).",
+)
 @format_option
-def command(paths: tuple[str, ...], project_dir: str | None, max_file_size: int, fmt: str | None) -> None:
+def command(
+    paths: tuple[str, ...], project_dir: str | None, max_file_size: int, crds: tuple[Path, ...], fmt: str | None
+) -> None:
     """Check blueprints against their schemas and each other.
 
     PATHS is a folder inside the project (default: the project found upwards from the working
@@ -31,7 +42,17 @@ def command(paths: tuple[str, ...], project_dir: str | None, max_file_size: int,
     pre-commit hook wants. Every finding is reported with file:line:col, a rule id and a hint.
     The guardrails that depend only on blueprint values (allowed registries, pinned image tags,
     a supported kubernetesVersion) run here too, so validate fails wherever build would.
+
+    What the offerings' Compositions compose is checked against the Crossplane providers' CRDs
+    (crds: in the platform blueprint, and --crds): served kinds and versions, patch sources and
+    targets, the bases; and every tenant order is composed with its own values and checked too.
     """
+    # The composition checks need the render and check stages: loaded only when the command runs.
+    from genplat.pipeline import validate as validate_project
+
+    def validation_validate(project: loader.Project) -> list[t.Any]:
+        return validate_project(project, crds=crds)
+
     if project_dir is not None and paths:
         raise click.UsageError("give -C DIR or PATHS, not both")
     targets = list(paths) or [str(blueprint_folder(resolve_project(project_dir)))]
@@ -49,7 +70,7 @@ def command(paths: tuple[str, ...], project_dir: str | None, max_file_size: int,
             if found is not None and Path(folder).resolve().is_relative_to(blueprint_folder(found).resolve()):
                 folder = str(blueprint_folder(resolve_project(positional=folder)))
         project = loader.load_project(folder, max_file_size=max_file_size)
-        findings = validation.validate(project)
+        findings = validation_validate(project)
         n = len(project.tenants) + (1 if project.platform else 0)
         raise SystemExit(report(findings, fmt, quiet_ok=f"{n} blueprint(s) valid"))
     roots = {blueprint_folder_of(f) for f in files}
@@ -58,13 +79,13 @@ def command(paths: tuple[str, ...], project_dir: str | None, max_file_size: int,
         lone = loader.load_project(files[0], max_file_size=max_file_size) if len(files) == 1 else None
         if lone is None:
             raise click.UsageError("blueprint files must belong to one project (a folder with platform.yaml)")
-        findings = validation.validate(lone)
+        findings = validation_validate(lone)
         raise SystemExit(report(findings, fmt, quiet_ok="1 blueprint(s) valid"))
     root = roots.pop()
     assert root is not None
     project = loader.load_project(root, max_file_size=max_file_size)
     wanted = {os.path.normcase(os.path.abspath(f)) for f in files}
     findings = [
-        d for d in validation.validate(project) if d.file and os.path.normcase(os.path.abspath(d.file)) in wanted
+        d for d in validation_validate(project) if d.file and os.path.normcase(os.path.abspath(d.file)) in wanted
     ]
     raise SystemExit(report(findings, fmt, quiet_ok=f"{len(files)} blueprint(s) valid"))

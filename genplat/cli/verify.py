@@ -7,11 +7,8 @@ from pathlib import Path
 
 import click
 
+from genplat.cli._choices import ATTESTATION_TYPES
 from genplat.cli._registry import make_client, registry_options
-from genplat.packaging.refs import LayoutRef, parse_ref
-from genplat.publish.sign import COSIGN_TYPES, load_public_key, verify_ref
-
-_TYPES = {name: uri for uri, name in COSIGN_TYPES.items()}
 
 
 @click.command("verify")
@@ -27,7 +24,7 @@ _TYPES = {name: uri for uri, name in COSIGN_TYPES.items()}
     "--attestation",
     "types",
     multiple=True,
-    type=click.Choice(sorted(_TYPES)),
+    type=click.Choice(sorted(ATTESTATION_TYPES)),
     help="Also require a valid attestation of this type by the key (repeatable).",
 )
 @registry_options
@@ -49,6 +46,10 @@ def command(
     resolves to (and each --attestation asked for verifies too); exit 1 with one line otherwise:
     unsigned, not verified (another key, or the payload altered), or digest mismatch.
     """
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.packaging.refs import LayoutRef, parse_ref
+    from genplat.publish.sign import COSIGN_TYPES, load_public_key, verify_ref  # deferred, as above
+
     key = load_public_key(key_path)
     parsed = parse_ref(ref)
     client = None
@@ -61,7 +62,12 @@ def command(
             password_stdin=password_stdin,
             timeout=timeout,
         )
-    verdicts = verify_ref(parsed, key, client=client, predicate_types=[_TYPES[n] for n in types])
+    verdicts = verify_ref(
+        parsed,
+        key,
+        client=client,
+        predicate_types=[{name: uri for uri, name in COSIGN_TYPES.items()}[n] for n in types],
+    )
     ok = all(v.ok for v in verdicts)
     if output_format == "json":
         click.echo(

@@ -6,7 +6,9 @@ Tree::
     ├── UsageError          wrong options or arguments (exit 2)
     ├── ToolNotFoundError   an external tool asked for is not installed (exit 2)
     ├── FindingsError       a stage produced error findings and cannot go on (exit 1)
-    └── RegistryError       an OCI registry refused or could not be reached (exit 3)
+    ├── OutdatedError       out/ or its lock file is not what the blueprints render: build again (exit 1)
+    ├── RegistryError       an OCI registry refused or could not be reached (exit 3)
+    └── ClusterError        a Kubernetes API server refused or could not be reached (exit 3)
 """
 
 from __future__ import annotations
@@ -44,5 +46,15 @@ class FindingsError(GenplatError):
         self.diagnostics = diagnostics
 
 
+class OutdatedError(GenplatError):
+    """The written output (out/, its lock file, the wiring) is missing or not current: the user builds again."""
+
+    exit_code = 1
+
+
 class RegistryError(GenplatError):
+    exit_code = 3
+
+
+class ClusterError(GenplatError):
     exit_code = 3

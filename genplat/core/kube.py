@@ -8,7 +8,7 @@ versions exist.
 from __future__ import annotations
 
 import functools
-import importlib.resources
+import importlib.util
 import re
 from pathlib import Path
 
@@ -16,7 +16,12 @@ from genplat.core.errors import UsageError
 
 
 def schema_root() -> Path:
-    return Path(str(importlib.resources.files("kubernetes_validate") / "kubernetes-json-schema"))
+    # Found without importing kubernetes_validate (which loads jsonschema): `genplat check --help` and
+    # completion list the shipped versions.
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is None or not spec.submodule_search_locations:
+        raise UsageError("the kubernetes-validate package is not installed", hint="reinstall genplat")
+    return Path(next(iter(spec.submodule_search_locations))) / "kubernetes-json-schema"
 
 
 @functools.cache

@@ -13,17 +13,25 @@ import json
 import typing as t
 
 from genplat.core.diagnostics import Diagnostic, Severity, sort_diagnostics
+from genplat.core.secrets import redact
 from genplat.core.text import escape_name
 
 # Every text field a reporter shows goes through escape_name: a file name (or a value quoted in a
 # message) with a newline, an escape sequence or undecodable bytes stays on its line, cannot start
 # a forged finding or GitHub workflow command (``::error …``), and can always be encoded.
 _TEXT_FIELDS = ("file", "message", "path", "hint", "object")
+# Fields that may quote a value: the one secret detector masks any secret material in them (the stage
+# that found a secret already did; this holds for every other finding that quotes what it read).
+_QUOTING_FIELDS = ("message", "hint")
 
 
 def _clean(d: Diagnostic) -> Diagnostic:
     changes: dict[str, t.Any] = {
-        f: escape_name(v) for f in _TEXT_FIELDS if isinstance(v := getattr(d, f), str) and escape_name(v) != v
+        f: escape_name(c)
+        for f in _TEXT_FIELDS
+        if isinstance(v := getattr(d, f), str)
+        and (c := redact(v) if f in _QUOTING_FIELDS else v) is not None
+        and escape_name(c) != v
     }
     return dataclasses.replace(d, **changes) if changes else d
 
@@ -40,15 +48,34 @@ def _location(d: Diagnostic) -> str:
     return ":".join(parts)
 
 
-def format_text(diagnostics: t.Iterable[Diagnostic]) -> str:
+def format_text(diagnostics: t.Iterable[Diagnostic], *, sources: t.Mapping[str, str] | None = None) -> str:
+    """``file:line:col: severity[rule]: message at path``, then the hint. ``sources`` (file → text) shows
+    the line of each finding in those files under it, with a caret at the column: for text a command
+    would write but did not, whose lines the reader cannot open."""
     lines: list[str] = []
     for d in map(_clean, sort_diagnostics(diagnostics)):
         where = f" at {d.path}" if d.path else ""
         obj = f" ({d.object})" if d.object else ""
         lines.append(f"{_location(d)}: {d.severity.value}[{d.rule}]: {d.message}{where}{obj}")
+        text = (sources or {}).get(d.file or "")
+        if text is not None and d.line is not None:
+            lines += _excerpt(text, d.line, d.column)
         if d.hint:
             lines.append(f"  hint: {d.hint}")
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _excerpt(text: str, line: int, column: int | None) -> list[str]:
+    source = text.split("\n")
+    if not 1 <= line <= len(source):
+        return []
+    number = str(line)
+    gutter = " " * len(number)
+    shown = escape_name(source[line - 1].rstrip("\r"))
+    out = [f"  {number} | {shown}"]
+    if column is not None and 1 <= column <= len(shown) + 1:
+        out.append(f"  {gutter} | {' ' * (column - 1)}^")
+    return out
 
 
 def summary(diagnostics: t.Iterable[Diagnostic]) -> dict[str, int]:

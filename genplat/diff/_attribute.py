@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import typing as t
 
-from genplat.diff._blueprints import Blueprints, Cause, resolve_source
 from genplat.diff._model import DiffResult, Document, ObjectDiff, Risk
 from genplat.diff._summary import SummaryItem
+from genplat.loader.sources import Blueprints, Cause, resolve_source
 
 NAME_LABEL = "kubernetes.io/metadata.name"
 _PEER_POLICIES = {"allow-to-peers": "to", "allow-from-peers": "from"}

@@ -173,7 +173,7 @@ def diff_snapshots(
 
 
 def _summarise(result: DiffResult, base: Snapshot, head: Snapshot) -> None:
-    """The blueprint-level summary, the loosened-policy flags only blueprints show, and attribution."""
+    """The blueprint-level summary, the loosened-policy flags read from blueprints, and attribution."""
     if base.blueprints is not None and head.blueprints is not None:
         result.summary = compare_blueprints(base.blueprints, head.blueprints)
         result.risks.extend(
@@ -188,12 +188,13 @@ def _summarise(result: DiffResult, base: Snapshot, head: Snapshot) -> None:
         )
         result.summary = from_objects(result.objects)
     attribute(result, base.blueprints, head.blueprints)
-    # A guardrail turned off in the blueprints is one flag; the enforcing objects it removes are not more.
-    off = {(r.cause.file, r.cause.path) for r in result.risks if r.key is None and r.cause is not None}
+    # A loosened policy read from the blueprints is one flag; where the rendered policies say the same
+    # (same rule, caused by the same blueprint value) their flags, which name objects and clusters, stand.
+    said = {(r.rule, r.cause.file, r.cause.path) for r in result.risks if r.key is not None and r.cause is not None}
     result.risks = [
         r
         for r in result.risks
-        if not (r.rule == "protected-removed" and r.cause is not None and (r.cause.file, r.cause.path) in off)
+        if not (r.key is None and r.cause is not None and (r.rule, r.cause.file, r.cause.path) in said)
     ]
 
 

@@ -14,6 +14,7 @@ import typing as t
 from collections import Counter
 
 from genplat.diff._compare import canonical
+from genplat.diff._fold import shown
 from genplat.diff._model import MISSING, DiffResult, ObjectDiff
 from genplat.diff._values import kind_text, path_segments
 
@@ -86,7 +87,7 @@ def _change_sig(o: ObjectDiff) -> str:
                 c.old is MISSING,
                 c.new is MISSING,
             ]
-            for c in o.changes
+            for c in shown(o)
         ]
     )
 

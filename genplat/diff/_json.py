@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import typing as t
 
+from genplat.diff._fold import note as folded
+from genplat.diff._grants import grants
 from genplat.diff._group import group
 from genplat.diff._model import Change, DiffResult, Document, ObjectDiff, Risk, SideInfo
 from genplat.diff._risk import RULES
@@ -36,7 +38,7 @@ def _location(d: Document | None) -> dict[str, t.Any] | None:
     }
 
 
-def _change(c: Change) -> dict[str, t.Any]:
+def _change(o: ObjectDiff, c: Change) -> dict[str, t.Any]:
     out: dict[str, t.Any] = {"op": c.op, "path": path_text(c.path), "segments": path_segments(c.path)}
     if c.op != "add":
         out["old"] = shown(c.old)
@@ -46,6 +48,9 @@ def _change(c: Change) -> dict[str, t.Any]:
     delta = list_delta(c.old, c.new) if c.op == "change" else None
     if delta is not None:  # a list of plain values: the items that came and went
         out["items"] = {"added": shown(delta[0]), "removed": shown(delta[1])}
+    why = folded(o, c)
+    if why is not None:
+        out["note"] = why
     return out
 
 
@@ -84,7 +89,7 @@ def _object(o: ObjectDiff) -> dict[str, t.Any]:
         "display": object_text(k),
         "base": _location(o.base),
         "head": _location(o.head),
-        "changes": [_change(c) for c in o.changes],
+        "changes": [_change(o, c) for c in o.changes],
         "cause": _cause(o.cause),
     }
     if o.status in ("added", "removed"):
@@ -106,6 +111,7 @@ def _groups(result: DiffResult) -> list[dict[str, t.Any]]:
                 "tenant": b.tenant,
                 "bundles": b.bundles,
                 "kinds": dict(b.kinds),
+                "grants": grants(b.objects) if b.tenant else [],
                 "cause": _cause(b.cause),
                 "objects": [index[id(o)] for o in b.objects],
             }

@@ -15,12 +15,14 @@ import re
 import typing as t
 from collections import defaultdict
 
+from genplat.diff._fold import rename_text, revision_rename, shown
+from genplat.diff._grants import grants
 from genplat.diff._group import Block, Group, group, places_text
 from genplat.diff._model import STATUSES, Change, DiffResult, ObjectKey
 from genplat.diff._risk import RULES
 from genplat.diff._summary import list_delta
 from genplat.diff._text import SYMBOL, RiskGroup, cause_text, group_risks, previous, summary_line
-from genplat.diff._values import kind_text, object_text, path_text, scalar_text, yaml_lines
+from genplat.diff._values import kind_text, line_diff, multiline, object_text, path_text, scalar_text, yaml_lines
 
 MARKER = "<!-- genplat-diff -->"
 GITHUB_COMMENT_LIMIT = 65_536
@@ -47,7 +49,7 @@ def _cell(text: str) -> str:
 
 
 def _value_lines(sign: str, value: t.Any) -> list[str]:
-    if isinstance(value, (dict, list)) and value:
+    if (isinstance(value, (dict, list)) and value) or (isinstance(value, str) and "\n" in value.rstrip("\n")):
         return [f"{sign} {line}" for line in yaml_lines(value)]
     return [f"{sign} {scalar_text(value)}"]
 
@@ -56,6 +58,9 @@ def change_block(changes: list[Change]) -> list[str]:
     out: list[str] = []
     for c in changes:
         out.append(f"@@ {path_text(c.path)} @@")
+        if multiline(c):  # CEL, a script, a config file: the lines that changed, in context
+            out += line_diff(c.old, c.new)
+            continue
         delta = list_delta(c.old, c.new) if c.op == "change" else None
         if delta is not None:  # a list of plain values: only the items that came or went
             out += [f"- {scalar_text(v)}" for v in delta[1]] + [f"+ {scalar_text(v)}" for v in delta[0]]
@@ -97,7 +102,13 @@ def _group_details(g: Group) -> str:
             lines = lines[:MAX_MANIFEST_LINES] + [f"# … {len(lines) - MAX_MANIFEST_LINES} more lines"]
         body_lines.append(_fence(lines, "yaml"))
     elif o.changes:
-        body_lines.append(_fence(change_block(o.changes), "diff"))
+        changes = shown(o)
+        if changes:
+            body_lines.append(_fence(change_block(changes), "diff"))
+        renames = [(x.key.bundle, c) for x in g.objects if (c := revision_rename(x)) is not None]
+        if renames:
+            line = rename_text(renames)
+            body_lines.append(html.escape(line[0].upper() + line[1:] + ".", quote=False))
     else:
         body_lines.append("No field changes.")
     body = "\n\n".join(body_lines)
@@ -105,17 +116,34 @@ def _group_details(g: Group) -> str:
 
 
 def _block_details(b: Block) -> str:
+    """A tenant or a bundle's platform objects that come or go: what the tenant is granted (or loses),
+    visible, then its objects in one fold."""
     who = f"tenant {b.tenant}" if b.tenant else "platform objects"
     verb = "added" if b.status == "added" else "removed"
     bundles = ", ".join(_code(x) for x in b.bundles)
     kinds = ", ".join(f"{n} {html.escape(k)}" for k, n in b.kinds)
     cause = cause_text(b.cause)
-    summary = (
-        f"<b>{SYMBOL[b.status]} {html.escape(who)}: {len(b.objects)} objects {verb}</b> in {bundles} "
-        f"({kinds})" + (f" ← {_code(cause)}" if cause else "")
-    )
     rows = [f"- `{_cell(object_text(o.key))}` · `{o.key.bundle}/{o.doc.file}:{o.doc.line}`" for o in b.objects]
-    return f"<details>\n<summary>{summary}</summary>\n\n" + "\n".join(rows) + "\n\n</details>"
+    if b.tenant is None:
+        summary = (
+            f"<b>{SYMBOL[b.status]} {html.escape(who)}: {len(b.objects)} objects {verb}</b> in {bundles} "
+            f"({kinds})" + (f" ← {_code(cause)}" if cause else "")
+        )
+        return f"<details>\n<summary>{summary}</summary>\n\n" + "\n".join(rows) + "\n\n</details>"
+    head = (
+        f"<b>{SYMBOL[b.status]} {html.escape(who)}: {len(b.objects)} objects {verb}</b> in {bundles}"
+        + (f" ← {_code(cause)}" if cause else "")
+        + (". Granted:" if b.status == "added" else ". It had:")
+    )
+    facts = [f"- {html.escape(line, quote=False)}" for line in grants(b.objects)]
+    return (
+        head
+        + "\n\n"
+        + "\n".join(facts)
+        + f"\n\n<details>\n<summary>The {len(b.objects)} objects: {kinds}</summary>\n\n"
+        + "\n".join(rows)
+        + "\n\n</details>"
+    )
 
 
 def _group_rows(result: DiffResult) -> list[tuple[str, str, dict[str, int]]]:

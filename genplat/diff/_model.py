@@ -98,7 +98,7 @@ class ObjectDiff:
     base: Document | None
     head: Document | None
     changes: list[Change] = dataclasses.field(default_factory=list)
-    # The blueprint value that caused the change (a genplat.diff._blueprints.Cause), set by attribution.
+    # The blueprint value that caused the change (a genplat.loader.sources.Cause), set by attribution.
     cause: t.Any = None
 
     @property
@@ -163,3 +163,9 @@ class DiffResult:
         for o in self.objects:
             out[o.status] += 1
         return out
+
+
+def spec_of(obj: dict[str, t.Any] | None) -> dict[str, t.Any]:
+    """An object's ``spec`` mapping (empty when it has none or it is not a mapping)."""
+    spec = (obj or {}).get("spec")
+    return spec if isinstance(spec, dict) else {}

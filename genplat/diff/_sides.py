@@ -22,9 +22,9 @@ from pathlib import Path
 from genplat import packaging, publish
 from genplat.core.errors import GenplatError
 from genplat.core.report import format_text
-from genplat.diff._blueprints import blueprints_from_files, blueprints_from_folder
 from genplat.diff._model import SideInfo
 from genplat.diff._snapshot import DiffInputError, Snapshot, _is_yaml, read_output, snapshot_from_files
+from genplat.loader.sources import blueprints_from_files, blueprints_from_folder
 from genplat.pipeline import RenderOptions, render
 from genplat.publish.auth import resolve_credentials
 from genplat.publish.registry import RegistryClient

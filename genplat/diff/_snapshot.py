@@ -45,7 +45,7 @@ class Snapshot:
 
     files: dict[tuple[str, str], bytes]
     label: str = ""
-    # The side's blueprints (genplat.diff._blueprints.Blueprints) when it has any, else None and
+    # The side's blueprints (genplat.loader.sources.Blueprints) when it has any, else None and
     # ``no_blueprints`` says why ("an output folder", "an OCI bundle").
     blueprints: t.Any = None
     no_blueprints: str = "an output folder"

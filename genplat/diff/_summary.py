@@ -19,18 +19,19 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from genplat.diff._blueprints import Blueprints, Cause
+from genplat.core.secrets import allowances_from, scan, shown
 from genplat.diff._compare import compare
 from genplat.diff._model import Change, ObjectDiff, Segment
 from genplat.diff._values import flow_text
 from genplat.loader.project import Blueprint
+from genplat.loader.sources import Blueprints, Cause
 
 Unit = tuple[str, ...]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class SummaryItem:
-    """One line of the summary: ``topic`` (tenant, tier, service, image, traffic, environment, cluster,
+    """One line of the summary: ``topic`` (tenant, tier, service, image, traffic, environment, override, cluster,
     offering, resource, network, access, policy, tier-definition, pipeline, platform), the text, and
     the blueprint value it is about. ``tenant`` is the tenant concerned, if any."""
 
@@ -136,11 +137,11 @@ def _tenant_unit(path: tuple[Segment, ...]) -> tuple[Unit, int]:
         return (str(path[1]), path[2][1]), 3
     if len(path) >= 3 and path[1] == "environments" and isinstance(path[2], tuple):
         env = path[2][1]
-        if len(path) >= 5 and path[3] == "services":
-            return ("services", str(path[4]), env), 5
+        if len(path) >= 5 and path[3] in ("services", "resources"):
+            return ("override", env, str(path[3])[:-1], str(path[4])), 5
         # A per-cluster override: the service (or resource) on that cluster, the most specific place.
         if len(path) >= 7 and path[3] == "clusterOverrides" and path[5] in ("services", "resources"):
-            return (str(path[5]), str(path[6]), f"{env}/{path[4]}"), 7
+            return ("override", f"{env}/{path[4]}", str(path[5])[:-1], str(path[6])), 7
         if len(path) >= 4 and path[3] == "tier":
             return ("tier", env), 4
         return ("environments", env), 3
@@ -172,9 +173,11 @@ def _tenant_line(name: str, unit: Unit, changes: list[Change], n: int, bp: Bluep
                 if first.op == "add"
                 else f"tenant {name} leaves environment {unit[1]}"
             )
-        return "environment", f"tenant {name}, environment {unit[1]}: " + "; ".join(
-            change_text(c, c.path[n:]) for c in changes[:4]
+        return "environment", f"tenant {name}: in {unit[1]}, " + "; ".join(
+            _placement_text(c, c.path[n:]) for c in changes[:4]
         ) + _more(changes, 4)
+    if kind == "override":
+        return "override", f"tenant {name}: in {unit[1]}, {unit[2]} {unit[3]} " + _override_text(changes, n)
     if kind in ("services", "resources", "events"):
         noun = {"services": "service", "resources": "resource", "events": "event"}[kind]
         where = f" in {unit[2]}" if len(unit) > 2 else ""
@@ -216,25 +219,80 @@ def _tenant_line(name: str, unit: Unit, changes: list[Change], n: int, bp: Bluep
     return topic, f"tenant {name}: " + "; ".join(rels[:4]) + _more(rels, 4)
 
 
-def _per_cluster(c: Change) -> list[Change]:
-    """A per-cluster override added or removed whole (``clusterOverrides``, one cluster's, its
-    ``services``/``resources``, or one service's) as one change per field it sets, so each reads as that
-    service's field changing on that cluster."""
-    path = c.path
-    if c.op == "change" or len(path) < 4 or path[1] != "environments" or path[3] != "clusterOverrides":
-        return [c]
+def _and(items: t.Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _shown(rel: t.Sequence[Segment], value: t.Any) -> str:
+    return _image(value) if tuple(rel) == ("image",) else _short(value)
+
+
+def _override_text(changes: list[Change], n: int) -> str:
+    """An environment's overrides of one service or resource as a sentence: ``now overrides
+    scaling.min to 2 and scaling.max to 5; no longer overrides image (was …)``."""
+    added = [f"{_rel_text(c.path[n:])} to {_shown(c.path[n:], c.new)}" for c in changes if c.op == "add"]
+    changed = [
+        f"{_rel_text(c.path[n:])} to {_shown(c.path[n:], c.new)} instead of {_shown(c.path[n:], c.old)}"
+        for c in changes
+        if c.op == "change"
+    ]
+    removed = [f"{_rel_text(c.path[n:])} (was {_shown(c.path[n:], c.old)})" for c in changes if c.op == "remove"]
+    parts = [
+        f"{verb} {_and(items[:4])}{_more(items, 4)}"
+        for verb, items in (
+            ("now overrides", added),
+            ("overrides", changed),
+            ("no longer overrides", removed),
+        )
+        if items
+    ]
+    return "; ".join(parts)
+
+
+def _placement_text(c: Change, rel: t.Sequence[Segment]) -> str:
+    """A change of where in an environment a tenant runs (``clusters``), as a sentence."""
+    if tuple(rel) != ("clusters",):
+        return change_text(c, rel)
+    if c.op == "add":
+        clusters = [str(x) for x in c.new or []]
+        return f"runs only in cluster{'s' if len(clusters) != 1 else ''} {_and(clusters)}" if clusters else c.op
+    if c.op == "remove":
+        return "runs in every cluster of the environment again"
+    delta = list_delta(c.old, c.new) or ([], [])
+    parts = [f"now also runs in cluster {_and([str(x) for x in delta[0]])}"] if delta[0] else []
+    parts += [f"no longer runs in cluster {_and([str(x) for x in delta[1]])}"] if delta[1] else []
+    return "; ".join(parts) or "clusters reordered"
+
+
+def _leaves(c: Change) -> list[Change]:
+    """A mapping added or removed whole, as one change per value inside it (overrides read per value)."""
     value = c.new if c.op == "add" else c.old
-    if len(path) > 7 or not isinstance(value, dict):
+    if c.op == "change" or not isinstance(value, dict) or not value:
         return [c]
-    levels = (("cluster", 4), ("kind", 5), ("name", 6), ("field", 7))
-    items: list[tuple[tuple[Segment, ...], t.Any]] = [(path, value)]
-    for _, depth in levels[len(path) - 4 :]:
-        items = [((*p, k), v) for p, node in items if isinstance(node, dict) for k, v in node.items()]
-        if depth == 5:
-            items = [(p, v) for p, v in items if p[-1] in ("services", "resources")]
-    if not items:
-        return [c]
-    return [dataclasses.replace(c, path=p, **({"new": v} if c.op == "add" else {"old": v})) for p, v in items]
+    out: list[Change] = []
+    for k, v in value.items():
+        inner = Change("add", (*c.path, k), new=v) if c.op == "add" else Change("remove", (*c.path, k), old=v)
+        out.extend(_leaves(inner))
+    return out
+
+
+def _overrides_apart(changes: list[Change]) -> list[Change]:
+    """Overrides added or removed as a whole mapping (``environments[prod].services``, a service's
+    ``env``, ``clusterOverrides`` or one cluster's) split into one change per value, so each service's or resource's overrides are one
+    sentence of values, never a mapping printed whole."""
+    out: list[Change] = []
+    for c in changes:
+        p = c.path
+        if (
+            len(p) >= 4
+            and p[1] == "environments"
+            and isinstance(p[2], tuple)
+            and p[3] in ("services", "resources", "clusterOverrides")
+        ):
+            out.extend(_leaves(c))
+        else:
+            out.append(c)
+    return out
 
 
 def _common(changes: list[Change], n: int) -> tuple[Segment, ...]:
@@ -274,10 +332,10 @@ def _tenant_changes(base: Blueprints, head: Blueprints, b: Blueprint, h: Bluepri
         out.append(SummaryItem("tenant", f"tenant {name}: blueprint moved from {b.file}", head.cause(h, ()), name))
     old = {"metadata": b.data.get("metadata"), "spec": b.spec}
     new = {"metadata": h.data.get("metadata"), "spec": h.spec}
-    changes = compare(old, new)
+    changes = _overrides_apart(compare(old, new))
     meta = [c for c in changes if c.path[:1] == ("metadata",)]
     units: dict[Unit, tuple[int, list[Change]]] = {}
-    for c in (d for change in changes for d in _per_cluster(change)):
+    for c in changes:
         if c.path[:1] != ("spec",):
             continue
         unit, n = _tenant_unit(c.path)
@@ -294,7 +352,8 @@ def _tenant_changes(base: Blueprints, head: Blueprints, b: Blueprint, h: Bluepri
     for unit, (n, cs) in units.items():
         topic, text = _tenant_line(name, unit, cs, n, h if cs[0].op != "remove" else b)
         side, bp = (base, b) if cs[0].op == "remove" and len(cs[0].path) <= n else (head, h)
-        cause = side.cause(bp, _index_path(_common(cs, n), bp.data))
+        # An override is named by its key (``checkout:``), whose value starts a line below.
+        cause = side.cause(bp, _index_path(_common(cs, n), bp.data), key=unit[0] == "override")
         out.append(SummaryItem(topic, text, cause, name))
     return out
 
@@ -447,6 +506,7 @@ def policy_risks(base: Blueprints, head: Blueprints) -> list[PolicyRisk]:
     for key, what in _GUARDRAILS.items():
         if old.get(key, True) is not False and new.get(key, True) is False:
             out.append(PolicyRisk("guardrail-disabled", f"{key}: true → false: {what}", at(key)))
+    out.extend(_secret_allowances(base, head, b, h))
     o_labels, n_labels = old.get("requiredLabels") or [], new.get("requiredLabels") or []
     dropped = (
         [x for x in o_labels if x not in n_labels] if isinstance(o_labels, list) and isinstance(n_labels, list) else []
@@ -459,6 +519,27 @@ def policy_risks(base: Blueprints, head: Blueprints) -> list[PolicyRisk]:
                 at("requiredLabels"),
             )
         )
+    return out
+
+
+def _secret_allowances(base: Blueprints, head: Blueprints, b: Blueprint, h: Blueprint) -> list[PolicyRisk]:
+    """Values newly declared not secret (spec.secrets.allow): the detector lets them through from now on.
+    The value is shown masked as the detector would show it; the reason in full."""
+    old = allowances_from(b.spec.get("secrets")).values
+    entries = (h.spec.get("secrets") or {}).get("allow") if isinstance(h.spec.get("secrets"), dict) else None
+    out = []
+    for i, entry in enumerate(entries if isinstance(entries, list) else ()):
+        value, reason = (entry.get("value"), entry.get("reason")) if isinstance(entry, dict) else (None, None)
+        if isinstance(value, str) and isinstance(reason, str) and old.get(value.strip()) != reason:
+            hits = scan(value)
+            what = f"a {hits[0].kind} ({hits[0].shown})" if hits else f"a value ({shown(value, prefix=False)})"
+            out.append(
+                PolicyRisk(
+                    "secret-allowed",
+                    f"secrets.allow + {what}: no longer refused as a secret, because: {reason}",
+                    head.cause(h, ("spec", "secrets", "allow", i)),
+                )
+            )
     return out
 
 

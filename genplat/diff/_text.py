@@ -8,9 +8,12 @@ import typing as t
 
 import click
 
+from genplat.diff._fold import rename_text, revision_rename, shown
+from genplat.diff._grants import grants
+from genplat.diff._group import group
 from genplat.diff._model import Change, DiffResult, ObjectDiff, ObjectKey, Risk
 from genplat.diff._summary import delta_text, list_delta
-from genplat.diff._values import flow_text, kind_text, object_text, path_text
+from genplat.diff._values import flow_text, kind_text, line_diff, multiline, object_text, path_text
 
 SYMBOL = {"added": "+", "removed": "-", "changed": "~", "renamed": ">", "moved": ">"}
 _COLOUR = {"added": "green", "removed": "red", "changed": "yellow", "renamed": "cyan", "moved": "cyan"}
@@ -82,17 +85,23 @@ class RiskGroup:
 
 def group_risks(risks: t.Sequence[Risk]) -> list[RiskGroup]:
     """Flags with the same rule and blueprint cause are one flag; so are flags saying the same of
-    the same object name in several places."""
+    objects when no blueprint says why (output folders and OCI bundles name only the
+    object's source: every tenant Namespace's lowered level is one flag, not one per tenant), and
+    flags saying the same of the same object name in several places."""
     groups: dict[tuple[t.Any, ...], RiskGroup] = {}
     for r in risks:
         k = r.key
         if k is None:
             sig: tuple[t.Any, ...] = (r.rule, r.message, str(r.cause))
+        elif r.cause is not None and r.cause.line is None:
+            sig = (r.rule, r.message)
         elif r.cause is not None and r.cause.note != "output":
             sig = (r.rule, str(r.cause), r.cause.path, r.cause.note)
         else:
             sig = (r.rule, r.message, k.kind, k.name)
         g = groups.setdefault(sig, RiskGroup(r.rule, r.cause, [], []))
+        if g.cause is not None and (r.cause is None or cause_text(r.cause) != cause_text(g.cause)):
+            g.cause = None  # the flags have different sources: none is the cause of them all
         if r.message not in g.messages:
             g.messages.append(r.message)
         if k is not None:
@@ -151,16 +160,32 @@ def format_text(result: DiffResult, *, color: bool = False) -> str:
                     fg="red",
                 )
             )
+    arriving = {id(o): b.status for b in group(result)[0] if b.tenant for o in b.objects}
     for bundle, in_bundle in itertools.groupby(result.objects, key=lambda o: o.key.bundle):
         lines += ["", style(bundle, bold=True)]
-        for tenant, objs in itertools.groupby(in_bundle, key=lambda o: o.tenant):
+        for tenant, tenant_objs in itertools.groupby(in_bundle, key=lambda o: o.tenant):
+            objs = list(tenant_objs)
             lines.append(f"  {'tenant ' + tenant if tenant else 'platform'}")
+            block = [o for o in objs if id(o) in arriving]
+            if block:  # a tenant that comes (or goes) with its namespace: what it is granted first
+                lines.append("    granted:" if arriving[id(block[0])] == "added" else "    it had:")
+                lines += [f"      {line}" for line in grants(block)]
             for o in objs:
                 extra = previous(o)
                 head = f"    {SYMBOL[o.status]} {object_text(o.key)}  {where(o)}" + (f"  ({extra})" if extra else "")
                 lines.append(style(head, fg=_COLOUR[o.status]))
-                for c in o.changes:
+                for c in shown(o):
+                    if multiline(c):  # CEL, a script, a config file: the lines that changed, in context
+                        lines.append(f"          {path_text(c.path)}:")
+                        for line in line_diff(c.old, c.new):
+                            colour = {"+": "green", "-": "red", "@": "cyan"}.get(line[:1])
+                            text = "            " + line
+                            lines.append(style(text, fg=colour) if colour else text)
+                        continue
                     colour = {"add": "green", "remove": "red"}.get(c.op)
                     text = "        " + change_text(c)
                     lines.append(style(text, fg=colour) if colour else text)
+                rename = revision_rename(o)
+                if rename is not None:
+                    lines.append("          " + rename_text([("", rename)]))
     return "\n".join(lines) + "\n"

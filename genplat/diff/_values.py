@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import typing as t
@@ -105,3 +106,19 @@ def object_text(key: ObjectKey) -> str:
     """``Service.serving.knative.dev globex/checkout`` or ``Namespace globex``."""
     name = f"{key.namespace}/{key.name}" if key.namespace else key.name
     return f"{kind_text(key)} {name}"
+
+
+def multiline(c: t.Any) -> bool:
+    """Whether a field change is of text with several lines (CEL, scripts, config files, PEM): it is
+    shown as a line diff. Masked values never are."""
+    old, new = getattr(c, "old", None), getattr(c, "new", None)
+    if getattr(c, "op", None) != "change" or not isinstance(old, str) or not isinstance(new, str):
+        return False
+    return "\n" in old.rstrip("\n") or "\n" in new.rstrip("\n")
+
+
+def line_diff(old: str, new: str, context: int = 3) -> list[str]:
+    """A unified diff of two texts' lines: ``@@ -1,4 +1,5 @@`` hunks of `` ``, ``-`` and ``+`` lines."""
+    a, b = old.removesuffix("\n").split("\n"), new.removesuffix("\n").split("\n")
+    out = list(difflib.unified_diff(a, b, lineterm="", n=context))[2:]  # without the ---/+++ file header
+    return out or ["  (only the line break at the end differs)"]

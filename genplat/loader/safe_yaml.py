@@ -31,6 +31,7 @@ from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
 from genplat.core.diagnostics import Diagnostic, json_path
+from genplat.loader.yaml_errors import explain
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 DEFAULT_MAX_NODES = 200_000
@@ -202,20 +203,7 @@ def load_documents(
             )
         ]
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or "invalid YAML"
-        context = f" ({exc.context})" if exc.context else ""
-        line, column = _clamp(text, (mark.line + 1, mark.column + 1) if mark else (1, 1))
-        return [], [
-            Diagnostic(
-                rule="yaml-syntax",
-                message=f"YAML syntax error: {problem}{context}",
-                file=file,
-                line=line,
-                column=column,
-                hint="check indentation, quoting and colons near this place",
-            )
-        ]
+        return [], [_syntax_error(text, file, exc)]
     except yaml.YAMLError as exc:
         return [], [Diagnostic(rule="yaml-syntax", message=f"YAML error: {exc}", file=file, line=1, column=1)]
     if not docs:
@@ -230,6 +218,33 @@ def load_documents(
             )
         ]
     return docs, []
+
+
+def _syntax_error(text: str, file: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
+    """The finding for a YAML syntax error: in words where :func:`explain` knows the mistake, else libyaml's."""
+    mark = exc.problem_mark or exc.context_mark
+    line, column = _clamp(text, (mark.line + 1, mark.column + 1) if mark else (1, 1))
+    context_at = _pos(exc.context_mark) if exc.context_mark is not None else None
+    found = explain(text, exc.problem, (line, column), exc.context, context_at)
+    if found is not None:
+        return Diagnostic(
+            rule="yaml-syntax",
+            message=f"YAML syntax error: {found.message}",
+            file=file,
+            line=found.line,
+            column=found.column,
+            hint=found.hint,
+        )
+    context = f" ({exc.context})" if exc.context else ""
+    return Diagnostic(
+        rule="yaml-syntax",
+        message=f"YAML syntax error: {exc.problem or 'invalid YAML'}{context}",
+        file=file,
+        line=line,
+        column=column,
+        hint="check the indentation (spaces only; keys of one mapping at the same column), the quotes and "
+        "the ': ' after each key on this line and the lines above it",
+    )
 
 
 def _clamp(text: str, pos: tuple[int, int]) -> tuple[int, int]:

@@ -13,8 +13,13 @@ same bytes and a diff of the lock file reads well)::
         }
       },
       "files": {"<other output file, e.g. _gitops/flux/dev-dev-eu.yaml>": "sha256:<hex>", ...},
+      "secretAllowances": [{"reason": "...", "sha256": "<hex of the value>"}, ...],   (only when any)
       "version": 1
     }
+
+``secretAllowances`` are the platform's ``spec.secrets.allow`` entries (the value's sha256, never the
+value), so ``genplat check``, ``package`` and ``push`` let the same values pass as the build did without
+reading the blueprints.
 
 ``contentHash`` is the sha256 of the text made of one line per file, sorted by path (code point
 order, which is also UTF-8 byte order), each line ``<hex sha256 of the file>  <path>\\n`` (two
@@ -33,11 +38,22 @@ import hashlib
 import json
 import re
 import typing as t
+from pathlib import Path
 
 from genplat.core.digests import is_digest, sha256_digest
+from genplat.core.secrets import Allowances, value_digest
 from genplat.output.paths import check_relpath
 
-__all__ = ["LOCKFILE_NAME", "LOCK_VERSION", "content_hash", "content_hash_of_digests", "file_digest", "make_lockfile"]
+__all__ = [
+    "LOCKFILE_NAME",
+    "LOCK_VERSION",
+    "content_hash",
+    "content_hash_of_digests",
+    "file_digest",
+    "make_lockfile",
+    "read_secret_allowances",
+    "secret_allowances_for",
+]
 
 LOCKFILE_NAME = "genplat.lock.json"
 LOCK_VERSION = 1
@@ -72,6 +88,7 @@ def make_lockfile(
     *,
     oci_digests: t.Mapping[str, t.Mapping[str, str]] | None = None,
     other_files: t.Mapping[str, bytes] | None = None,
+    secret_allowances: t.Mapping[str, str] | None = None,
 ) -> bytes:
     """The lock file's bytes for ``{"<env>/<cluster>": {path inside bundle: bytes}}``.
 
@@ -107,5 +124,36 @@ def make_lockfile(
     doc: dict[str, t.Any] = {"version": LOCK_VERSION, "bundles": out}
     if other_files:
         doc["files"] = {check_relpath(p): file_digest(d) for p, d in other_files.items()}
+    if secret_allowances:
+        doc["secretAllowances"] = sorted(
+            ({"sha256": value_digest(v), "reason": r} for v, r in secret_allowances.items()),
+            key=lambda e: (e["sha256"], e["reason"]),
+        )
     text = json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=True)
     return (text + "\n").encode("ascii")
+
+
+def read_secret_allowances(out_dir: Path) -> Allowances:
+    """The allowances the build recorded in ``out_dir``'s lock file (none when it has no lock file)."""
+    try:
+        doc = json.loads((out_dir / LOCKFILE_NAME).read_text("utf-8"))
+    except (OSError, ValueError):
+        return Allowances()
+    entries = doc.get("secretAllowances") if isinstance(doc, dict) else None
+    digests = {
+        e["sha256"]: e["reason"]
+        for e in (entries if isinstance(entries, list) else ())
+        if isinstance(e, dict) and isinstance(e.get("sha256"), str) and isinstance(e.get("reason"), str)
+    }
+    return Allowances(digests=digests)
+
+
+def secret_allowances_for(paths: t.Iterable[Path]) -> Allowances:
+    """The allowances recorded by the build whose out/ holds ``paths`` (the nearest lock file above each)."""
+    digests: dict[str, str] = {}
+    for path in paths:
+        for folder in [Path(path), *Path(path).parents][:4]:
+            if (folder / LOCKFILE_NAME).is_file():
+                digests.update(read_secret_allowances(folder).digests)
+                break
+    return Allowances(digests=digests)

@@ -271,10 +271,10 @@ def _plan(out_dir: Path, files: t.Mapping[str, bytes], given: ManagedFn | None) 
                 removed.add(rel)
         for rel in dir_in_the_way:
             if rel not in removed:
-                raise GenplatError(f"cannot write {rel}: a folder of that name holds entries genplat does not manage")
+                raise UsageError(f"cannot write {rel}: a folder of that name holds entries genplat does not manage")
         for rel, state in memo.items():
             if state == _BLOCKED and rel not in removed:
-                raise GenplatError(f"cannot create folder {rel}: a file or symlink of that name is in the way")
+                raise UsageError(f"cannot create folder {rel}: a file or symlink of that name is in the way")
         extra_files.sort()
     make_dirs = sorted((d for d in needed_dirs if memo.get(d) != _DIR), key=lambda d: (d.count("/"), d))
     return _Plan(root, unchanged, wrong_mode, stale, missing, extra_files, remove_dirs, make_dirs, root_exists)

@@ -23,7 +23,7 @@ import typing as t
 import yaml
 
 from genplat.core.digests import is_digest, sha256_digest
-from genplat.core.errors import GenplatError
+from genplat.core.errors import GenplatError, UsageError
 from genplat.core.images import images_in, is_tool_config, parse_image
 from genplat.packaging.tar import TarGzDigest, gzip_bytes, make_tar, write_tar
 
@@ -213,7 +213,7 @@ def _layer_content(
         lock, warnings = images_lock(images)
         content: dict[str, bytes] = _Prefixed(files, IMGPKG_CONFIG_DIR)  # type: ignore[assignment]
         return _WithExtra(content, IMAGES_LOCK_PATH, lock), list(warnings)
-    raise GenplatError(f"unknown bundle format {fmt!r}; expected one of: {', '.join(FORMATS)}")
+    raise UsageError(f"unknown bundle format {fmt!r}; expected one of: {', '.join(FORMATS)}")
 
 
 class _Prefixed(t.Mapping[str, bytes]):

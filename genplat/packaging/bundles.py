@@ -11,11 +11,14 @@ import subprocess
 import typing as t
 from pathlib import Path
 
-from genplat.core.errors import GenplatError, UsageError
-from genplat.output.lockfile import LOCKFILE_NAME
+from genplat.checks.secrets import check_files
+from genplat.core.errors import FindingsError, GenplatError, UsageError
+from genplat.core.secrets import Allowances
+from genplat.output.lockfile import LOCKFILE_NAME, read_secret_allowances
 from genplat.packaging.artifact import Artifact, Blob, find_images, package_bundle, provenance_annotations
 from genplat.packaging.pins import check_pinned, delivery_format, read_pins
 from genplat.packaging.provenance import provenance_manifest
+from genplat.packaging.tar import read_targz
 
 
 def discover_bundles(out_dir: Path) -> dict[str, Path]:
@@ -76,17 +79,41 @@ class Packaged:
     referrers: dict[str, Blob]  # "<env>-<cluster>" → its provenance referrer manifest (with provenance=True)
 
 
+def refuse_secrets(bundles: t.Mapping[str, t.Mapping[str, bytes]], out_dir: Path) -> None:
+    """Nothing with secret material leaves the machine: every file of every bundle (by its folder)
+    through the one detector first (values the build's lock file records as allowed pass)."""
+    allowed = read_secret_allowances(out_dir)
+    findings = [
+        d for folder, files in bundles.items() for d in check_files(files, prefix=f"{folder}/", allowed=allowed)
+    ]
+    if findings:
+        raise FindingsError(findings, f"{len(findings)} secret value(s) in {out_dir}: nothing was packed")
+
+
+def refuse_artifact_secrets(artifacts: t.Mapping[str, Artifact], allowed: Allowances) -> None:
+    """What ``genplat push`` runs before it sends anything: every file inside every bundle's layer
+    through the one detector, so a layout packed by hand or by an older genplat cannot leak either."""
+    findings = []
+    for name, art in sorted(artifacts.items()):
+        files = {path: content for path, (content, _mode) in read_targz(art.layer.data).items()}
+        findings += check_files(files, prefix=f"{name}:", allowed=allowed)
+    if findings:
+        raise FindingsError(findings, f"{len(findings)} secret value(s) in the bundles: nothing was pushed")
+
+
 def package_out_dir(out_dir: Path, *, fmt: t.Literal["auto", "flux", "imgpkg"], provenance: bool = False) -> Packaged:
     """Every bundle of ``out_dir`` packaged (``auto``: in the format its cluster's wiring fetches), each
     digest checked against the lock, and with ``provenance`` a provenance referrer per bundle."""
     bundles = discover_bundles(out_dir)
+    contents = {name: read_bundle(folder) for name, folder in bundles.items()}
+    refuse_secrets({str(bundles[name]): files for name, files in contents.items()}, out_dir)
     pins = read_pins(out_dir)
     annotations = git_provenance(out_dir) if provenance else None
     artifacts: dict[str, Artifact] = {}
     referrers: dict[str, Blob] = {}
     for name, folder in bundles.items():
         chosen = (delivery_format(out_dir, name) or "flux") if fmt == "auto" else fmt
-        files = read_bundle(folder)
+        files = contents[name]
         images = find_images(files) if chosen == "imgpkg" else ()
         art = package_bundle(files, fmt=chosen, images=images)
         check_pinned(

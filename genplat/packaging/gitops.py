@@ -3,8 +3,9 @@
 * ``flux``: a source.toolkit.fluxcd.io/v1 ``OCIRepository`` with ``ref.digest`` (plus
   ``insecure: true`` for a plain-HTTP registry) and one kustomize.toolkit.fluxcd.io/v1 ``Kustomization``
   per layer of the bundle: ``<bundle>-platform`` (path ``./platform``, ``wait`` with CEL health checks:
-  XRDs Established, Functions Healthy, policies Ready) and ``<bundle>-tenants`` (``./tenants``,
-  ``dependsOn`` the platform layer), each with ``timeout`` and ``retryInterval``.
+  XRDs Established, Functions Healthy, Kyverno policies ready; "not reported yet" until a controller
+  writes a status) and ``<bundle>-tenants`` (``./tenants``, ``dependsOn`` the platform layer), each
+  with ``timeout`` and ``retryInterval`` and labelled with its layer (``genplat.dev/layer``).
 * ``imgpkg``: the deployer's ServiceAccount and RBAC (:mod:`genplat.packaging.kapp`) and a
   kappctrl.k14s.io/v1alpha1 ``App`` that fetches the ``imgpkgBundle`` by digest, runs ytt over the
   manifests folder only (ytt would read ``.imgpkg/`` too), then kbld with the lock and the bundle's
@@ -17,7 +18,7 @@ import re
 import typing as t
 
 from genplat.core.digests import is_digest
-from genplat.core.errors import GenplatError
+from genplat.core.errors import GenplatError, UsageError
 from genplat.packaging.artifact import IMAGES_LOCK_PATH, IMGPKG_CONFIG_DIR, Format
 from genplat.packaging.kapp import deployer_rbac
 from genplat.rendering.delivery import LAYER_PLATFORM, LAYERS
@@ -31,35 +32,76 @@ RETRY_INTERVAL = "1m"
 KUSTOMIZATION_FILES = ("kustomization.yaml", *(f"{layer}/kustomization.yaml" for layer in LAYERS))
 
 
-def _established(condition: str) -> str:
-    return f"status.conditions.exists(c, c.type == '{condition}' && c.status == 'True')"
+def _condition(condition: str, status: str = "True") -> str:
+    return f"status.conditions.exists(c, c.type == '{condition}' && c.status == '{status}')"
 
 
-def _failed(condition: str) -> str:
-    return f"status.conditions.exists(c, c.type == '{condition}' && c.status == 'False' && c.reason != 'Creating')"
+#: "Nothing has reported a status yet", without touching ``status``: Flux evaluates the expressions with
+#: the object's top-level fields as CEL variables, so before a controller writes a status the object has
+#: no ``status`` at all and any reference to it, ``has()`` included, fails with "no such attribute(s)".
+#: Every write of the status subresource leaves a ``managedFields`` entry for it. (On a server that
+#: strips managedFields this term is false and ``has()`` decides, as before.)
+NOT_REPORTED = (
+    "(has(metadata.managedFields) && !metadata.managedFields.exists(f, f.?subresource.orValue('') == 'status'))"
+)
+
+
+def health_check(
+    api_version: str, kind: str, *, reported: str, current: str, failed: str | None = None
+) -> dict[str, str]:
+    """One Flux CEL health check: ``inProgress`` until ``reported`` (a status field) exists, then
+    ``failed`` (when given) or ``current``; neither true reads as InProgress too."""
+    out = {
+        "apiVersion": api_version,
+        "kind": kind,
+        "inProgress": f"{NOT_REPORTED} || !has({reported})",
+        "current": current,
+    }
+    if failed:
+        out["failed"] = failed
+    return out
 
 
 #: What "healthy" means for the platform objects tenants depend on (Flux's CEL health checks; kstatus
-#: alone reads these kinds as ready as soon as they exist).
+#: alone reads these kinds as ready as soon as they exist). Every policy kind genplat renders is here
+#: except the native ValidatingAdmissionPolicy: the API server enforces it once it is stored, and its
+#: status holds type-checking warnings, no readiness.
 HEALTH_CHECK_EXPRS: tuple[dict[str, str], ...] = (
-    {
-        "apiVersion": "apiextensions.crossplane.io/v2",
-        "kind": "CompositeResourceDefinition",
-        "current": _established("Established"),
-    },
-    {
-        "apiVersion": "apiextensions.crossplane.io/v1",
-        "kind": "CompositeResourceDefinition",
-        "current": _established("Established") + " && (!has(spec.claimNames) || " + _established("Offered") + ")",
-    },
-    {
-        "apiVersion": "pkg.crossplane.io/v1",
-        "kind": "Function",
-        "current": _established("Healthy"),
-        "failed": "status.conditions.exists(c, c.type == 'Healthy' && c.status == 'False' && c.reason == 'UnhealthyPackageRevision')",
-    },
-    {"apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy", "current": _established("Ready")},
+    health_check(
+        "apiextensions.crossplane.io/v2",
+        "CompositeResourceDefinition",
+        reported="status.conditions",
+        current=_condition("Established"),
+    ),
+    health_check(
+        "apiextensions.crossplane.io/v1",
+        "CompositeResourceDefinition",
+        reported="status.conditions",
+        current=_condition("Established") + " && (!has(spec.claimNames) || " + _condition("Offered") + ")",
+    ),
+    health_check(
+        "pkg.crossplane.io/v1",
+        "Function",
+        reported="status.conditions",
+        current=_condition("Healthy"),
+        failed=(
+            "status.conditions.exists(c, c.type == 'Healthy' && c.status == 'False' "
+            "&& c.reason == 'UnhealthyPackageRevision')"
+        ),
+    ),
+    # Kyverno sets ``ready`` once every condition (WebhookConfigured, RBACPermissionsGranted, …) is
+    # True (pkg/controllers/policystatus in Kyverno 1.19): the policy is then in the admission webhook.
+    health_check(
+        "policies.kyverno.io/v1",
+        "ValidatingPolicy",
+        reported="status.conditionStatus",
+        current="status.conditionStatus.?ready.orValue(false) == true",
+    ),
+    health_check("kyverno.io/v1", "ClusterPolicy", reported="status.conditions", current=_condition("Ready")),
 )
+
+#: Label on each delivery object of a bundle: the layer it applies (``platform``, ``tenants``).
+LAYER_LABEL = "genplat.dev/layer"
 
 _NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -71,7 +113,7 @@ def repository_url(registry: str, bundle: str) -> str:
     """``<registry>/<bundle>`` with any scheme prefix and trailing slash removed."""
     reg = re.sub(r"^(oci|https?)://", "", registry.strip()).rstrip("/")
     if not reg:
-        raise GenplatError("registry is empty; set spec.registry in the platform blueprint or pass --registry")
+        raise UsageError("registry is empty; set spec.registry in the platform blueprint or pass --registry")
     return f"{reg}/{bundle}"
 
 
@@ -93,8 +135,11 @@ def _flux(
     if insecure:
         source_spec["insecure"] = True
 
-    def meta(name: str) -> dict[str, t.Any]:
-        return {"name": name, "namespace": namespace, "labels": {"app.kubernetes.io/managed-by": "genplat"}}
+    def meta(name: str, layer: str | None = None) -> dict[str, t.Any]:
+        labels = {"app.kubernetes.io/managed-by": "genplat"}
+        if layer:
+            labels[LAYER_LABEL] = layer
+        return {"name": name, "namespace": namespace, "labels": labels}
 
     docs: list[dict[str, t.Any]] = [
         {"apiVersion": FLUX_SOURCE_API, "kind": "OCIRepository", "metadata": meta(bundle), "spec": source_spec}
@@ -119,7 +164,9 @@ def _flux(
         exprs = [dict(e) for e in HEALTH_CHECK_EXPRS if (e["apiVersion"], e["kind"]) in kinds]
         if layer == LAYER_PLATFORM and exprs:
             spec["healthCheckExprs"] = exprs
-        docs.append({"apiVersion": FLUX_KUSTOMIZE_API, "kind": "Kustomization", "metadata": meta(name), "spec": spec})
+        docs.append(
+            {"apiVersion": FLUX_KUSTOMIZE_API, "kind": "Kustomization", "metadata": meta(name, layer), "spec": spec}
+        )
         previous = name
     return docs
 
@@ -192,7 +239,7 @@ def render_gitops(
     for bundle in sorted(bundles):
         digest = bundles[bundle]
         if not _NAME_RE.match(bundle) or len(bundle) > 63:
-            raise GenplatError(f"bundle name {bundle!r} is not a valid Kubernetes name (lowercase, digits, '-')")
+            raise UsageError(f"bundle name {bundle!r} is not a valid Kubernetes name (lowercase, digits, '-')")
         if not is_digest(digest):
             raise GenplatError(f"bundle {bundle}: {digest!r} is not a sha256 digest")
         repo = repository_url(registry, bundle)
@@ -215,7 +262,7 @@ def render_gitops(
                 role_refs=set(role_refs),
             )
         else:
-            raise GenplatError(f"unknown bundle format {fmt!r}; expected flux or imgpkg")
+            raise UsageError(f"unknown bundle format {fmt!r}; expected flux or imgpkg")
         out[f"{GITOPS_DIRS[fmt]}/{bundle}.yaml"] = docs
     return out
 

@@ -15,7 +15,7 @@ import typing as t
 from pathlib import Path
 
 from genplat.core.digests import sha256_digest
-from genplat.core.errors import GenplatError
+from genplat.core.errors import GenplatError, UsageError
 from genplat.packaging.artifact import (
     DOCKER_LAYER,
     DOCKER_MANIFEST,
@@ -94,7 +94,7 @@ def _read_json(path: Path) -> t.Any:
     try:
         return json.loads(path.read_bytes())
     except FileNotFoundError as exc:
-        raise GenplatError(f"{path}: not found; is this an OCI layout written by `genplat package`?") from exc
+        raise UsageError(f"{path}: not found; is this an OCI layout written by `genplat package`?") from exc
     except ValueError as exc:
         raise GenplatError(f"{path}: not valid JSON: {exc}") from exc
 
@@ -137,7 +137,7 @@ def read_layout(layout_dir: str | os.PathLike[str]) -> dict[str, Artifact]:
     """Every tagged artifact in a layout, by ``org.opencontainers.image.ref.name``."""
     root = Path(layout_dir)
     if not root.is_dir():
-        raise GenplatError(f"{root}: no OCI layout here; run `genplat package` first")
+        raise UsageError(f"{root}: no OCI layout here; run `genplat package` first")
     index = _read_json(root / "index.json")
     out: dict[str, Artifact] = {}
     for desc in index.get("manifests", []):

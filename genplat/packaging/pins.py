@@ -20,7 +20,7 @@ import yaml
 
 from genplat.core import parallel
 from genplat.core.diagnostics import Diagnostic, Severity
-from genplat.core.errors import GenplatError
+from genplat.core.errors import OutdatedError
 from genplat.output.lockfile import LOCKFILE_NAME
 from genplat.packaging.artifact import Format, bundle_digest
 from genplat.packaging.gitops import render_gitops
@@ -36,14 +36,14 @@ def read_pins(out_dir: Path) -> dict[str, dict[str, str]]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise GenplatError(
+        raise OutdatedError(
             f"{path}: not found, so nothing says which digests to produce; run `genplat build` first"
         ) from None
     except (OSError, ValueError) as exc:
-        raise GenplatError(f"{path}: not a genplat lock file ({exc}); run `genplat build` again") from None
+        raise OutdatedError(f"{path}: not a genplat lock file ({exc}); run `genplat build` again") from None
     bundles = doc.get("bundles") if isinstance(doc, dict) else None
     if not isinstance(bundles, dict):
-        raise GenplatError(f"{path}: no bundles in the lock file; run `genplat build` again")
+        raise OutdatedError(f"{path}: no bundles in the lock file; run `genplat build` again")
     return {
         name.replace("/", "-", 1): dict(entry.get("oci") or {})
         for name, entry in bundles.items()
@@ -57,9 +57,9 @@ def check_pinned(
     """Raise one line naming the fix unless ``digest`` is what the lock pins for ``name`` in ``fmt``."""
     pinned = pins.get(name, {}).get(fmt)
     if pinned is None:
-        raise GenplatError(f"{what}: bundle {name} ({fmt}) is not in {lock}; {fix}")
+        raise OutdatedError(f"{what}: bundle {name} ({fmt}) is not in {lock}; {fix}")
     if pinned != digest:
-        raise GenplatError(f"{what}: bundle {name} ({fmt}) is {digest[:19]}…, but {lock} pins {pinned[:19]}…; {fix}")
+        raise OutdatedError(f"{what}: bundle {name} ({fmt}) is {digest[:19]}…, but {lock} pins {pinned[:19]}…; {fix}")
 
 
 def delivery_format(out_dir: Path, name: str) -> Format | None:
@@ -79,7 +79,7 @@ def wiring_repository(out_dir: Path, name: str) -> tuple[str, Path] | None:
         try:
             docs = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if isinstance(d, dict)]
         except yaml.YAMLError as exc:
-            raise GenplatError(
+            raise OutdatedError(
                 f"{path}: not valid YAML ({exc.__class__.__name__}); run `genplat build` again"
             ) from None
         for doc in docs:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import typing as t
 
-from genplat.core.errors import GenplatError
+from genplat.core.errors import UsageError
 from genplat.packaging.artifact import OCI_INDEX, OCI_MANIFEST, Artifact, Blob, canonical_json
 
 PROVENANCE_TYPE = "application/vnd.genplat.provenance.v1+json"
@@ -27,7 +27,7 @@ EMPTY = Blob.of(EMPTY_TYPE, b"{}")
 def provenance_manifest(subject: Artifact, annotations: t.Mapping[str, str]) -> Blob:
     """The referrer manifest carrying ``annotations`` for ``subject``."""
     if not annotations:
-        raise GenplatError("no provenance to attach (no git repository and no SOURCE_DATE_EPOCH?)")
+        raise UsageError("no provenance to attach (no git repository and no SOURCE_DATE_EPOCH?)")
     doc = {
         "schemaVersion": 2,
         "mediaType": OCI_MANIFEST,

@@ -20,7 +20,7 @@ import typing as t
 import zlib
 from pathlib import Path, PurePosixPath
 
-from genplat.core.errors import GenplatError
+from genplat.core.errors import GenplatError, UsageError
 
 GZIP_LEVEL = 6
 #: Default cap on what one archive may expand to when pulled (guards against gzip/tar bombs).
@@ -255,7 +255,7 @@ def write_tree_atomically(files: t.Mapping[str, tuple[bytes, int]], dest: Path, 
     """Write ``files`` into a fresh folder next to ``dest`` and move it into place in one rename."""
     dest = dest.absolute()
     if dest.exists() and not replace and (not dest.is_dir() or any(dest.iterdir())):
-        raise GenplatError(f"{dest} already exists and is not empty; choose another -o or pass --force")
+        raise UsageError(f"{dest} already exists and is not empty; choose another -o or pass --force")
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     try:

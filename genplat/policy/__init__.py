@@ -15,13 +15,26 @@ real kube-apiserver) and must get the same verdict from each, so the forms canno
 
 from __future__ import annotations
 
-from genplat.policy.rules import POD_SECURITY, RULES, AdmissionRule, Variant
+from genplat.policy.rules import (
+    ALLOWED_REGISTRIES,
+    PLATFORM_IMAGES,
+    POD_SECURITY,
+    REQUIRED_LABELS,
+    RULES,
+    AdmissionRule,
+    Variant,
+    input_items,
+    input_value,
+)
 from genplat.policy.settings import KYVERNO_KINDS, PlatformImage, PolicySettings, settings_from
 from genplat.policy.workloads import Entry, entries, pod_label_sets, pod_like_specs
 
 __all__ = [
+    "ALLOWED_REGISTRIES",
     "KYVERNO_KINDS",
+    "PLATFORM_IMAGES",
     "POD_SECURITY",
+    "REQUIRED_LABELS",
     "RULES",
     "AdmissionRule",
     "Entry",
@@ -29,6 +42,8 @@ __all__ = [
     "PolicySettings",
     "Variant",
     "entries",
+    "input_items",
+    "input_value",
     "pod_label_sets",
     "pod_like_specs",
     "settings_from",

@@ -32,6 +32,25 @@ Finding = tuple[PathT, str]  # (path in the object, what is wrong)
 IMAGE_REGISTRY = "guardrail/image-registry"
 IMAGE_TAG = "guardrail/image-tag"
 
+# The inputs of a rule, recorded as annotations of every policy rendered from it, so that a diff of two
+# outputs (folders, OCI bundles: no blueprints) can tell exactly whether a policy allows more without
+# reading its CEL. Each value is a set: sorted, ", "-separated, present (even empty) whenever the rule
+# has that input. What the platform lets in grows (registries, platform images by name) or what it
+# requires shrinks (labels): the policy is looser.
+ALLOWED_REGISTRIES = "genplat.dev/allowed-registries"
+PLATFORM_IMAGES = "genplat.dev/platform-images"
+REQUIRED_LABELS = "genplat.dev/required-labels"
+
+
+def input_value(items: t.Iterable[str]) -> str:
+    """An input annotation's value: the set, sorted and joined (the same bytes for the same set)."""
+    return ", ".join(sorted(set(items)))
+
+
+def input_items(value: str) -> frozenset[str]:
+    """The set an input annotation holds."""
+    return frozenset(x.strip() for x in value.split(",") if x.strip())
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Variant:
@@ -41,6 +60,8 @@ class Variant:
     expression: str
     variables: tuple[str, ...]
     message: str
+    # The rule inputs this policy enforces, as annotations (ALLOWED_REGISTRIES …): key → value.
+    inputs: tuple[tuple[str, str], ...] = ()
 
     @property
     def suffix(self) -> str:
@@ -90,12 +111,15 @@ def _registry_variants(s: PolicySettings) -> list[Variant]:
     out = []
     for scope in _registry_scopes(s):
         terms = [f"e.ref == {quote(r)} || e.ref.startsWith({quote(r + '/')})" for r in s.allowed_registries]
+        images = []
         for p in s.platform_images:
             if p.namespaces in ("all", scope) or scope == "tenant":
                 names = " || ".join(_name_cel(c) for c in p.containers) or "false"
                 terms.append(f"(e.ref == {quote(full_ref(p.image))} && ({names}))")
+                images.append(p.name)
         expr = "variables.images.all(g, g.all(e,\n  " + " ||\n  ".join(terms) + "))"
-        out.append(Variant(scope, expr, ("images",), _registry_message(s)))
+        inputs = ((ALLOWED_REGISTRIES, input_value(s.allowed_registries)), (PLATFORM_IMAGES, input_value(images)))
+        out.append(Variant(scope, expr, ("images",), _registry_message(s), inputs))
     return out
 
 
@@ -209,13 +233,16 @@ def _labels_check(obj: dict[str, t.Any], s: PolicySettings, build: bool) -> list
     sets = pod_label_sets(obj)
     if sets is None:
         return []
-    missing = [k for k in s.required_labels if not any(k in labels for _, labels in sets)]
-    return [(sets[-1][0], f"pod template lacks required label(s): {', '.join(missing)}")] if missing else []
+    # A label is there when it has a value, as Kyverno's require-labels sample demands (``?*``).
+    missing = [k for k in s.required_labels if not any(labels.get(k) not in (None, "") for _, labels in sets)]
+    return (
+        [(sets[-1][0], f"pod template lacks required label(s) with a value: {', '.join(missing)}")] if missing else []
+    )
 
 
 def _labels_expr(s: PolicySettings) -> str:
     keys = ", ".join(quote(k) for k in s.required_labels)
-    return f"[{keys}].all(k, variables.labelSets.exists(m, k in m))"
+    return f"[{keys}].all(k, variables.labelSets.exists(m, k in m && m[k] != ''))"
 
 
 # Rules that Pod Security Admission also enforces, at the level that does (tenant workload namespaces run
@@ -317,7 +344,8 @@ RULES: dict[str, AdmissionRule] = {
                     "tenant",
                     _labels_expr(s),
                     ("labelSets",),
-                    f"guardrail/pod-labels: pods need the labels {', '.join(s.required_labels)}",
+                    f"guardrail/pod-labels: pods need the labels {', '.join(s.required_labels)}, each with a value",
+                    ((REQUIRED_LABELS, input_value(s.required_labels)),),
                 )
             ],
             _labels_check,

@@ -1,4 +1,5 @@
-"""Publish stage: hard limits on every registry exchange — an overall deadline and a size bound.
+"""Publish stage: hard limits on every network exchange — an overall deadline and a size bound (the
+registry client's, and the delivery stage's Kubernetes client's).
 
 ``requests`` timeouts apply to each socket read, so a registry that drips one byte a second never
 trips them. :class:`Watchdog` knows every connection a client opened; when an operation's deadline
@@ -20,7 +21,7 @@ import requests.adapters
 import urllib3.connection
 import urllib3.connectionpool
 
-from genplat.core.errors import RegistryError
+from genplat.core.errors import GenplatError, RegistryError
 
 #: Largest manifest genplat accepts (the OCI distribution spec's floor for what registries take).
 MAX_MANIFEST_BYTES = 4 << 20
@@ -94,20 +95,29 @@ class _Armed:
         self.timer.cancel()
 
 
-def read_body(resp: requests.Response, limit: int, what: str, host: str) -> bytes:
-    """The body of a streamed response, at most ``limit`` bytes; stored so ``resp.content`` works."""
+def read_body(
+    resp: requests.Response,
+    limit: int,
+    what: str,
+    host: str,
+    *,
+    peer: str = "registry",
+    error: type[GenplatError] = RegistryError,
+) -> bytes:
+    """The body of a streamed response, at most ``limit`` bytes; stored so ``resp.content`` works.
+    ``peer`` names the other side in the message (``registry``, ``API server``), ``error`` is raised."""
     declared = resp.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
         resp.close()
-        raise RegistryError(
-            f"registry {host} announced {int(declared):,} bytes for {what}, over the limit of {limit:,}; refusing it"
+        raise error(
+            f"{peer} {host} announced {int(declared):,} bytes for {what}, over the limit of {limit:,}; refusing it"
         )
     chunks, size = [], 0
     for chunk in resp.iter_content(1 << 16):
         size += len(chunk)
         if size > limit:
             resp.close()
-            raise RegistryError(f"registry {host} sent more than {limit:,} bytes for {what}; refusing it")
+            raise error(f"{peer} {host} sent more than {limit:,} bytes for {what}; refusing it")
         chunks.append(chunk)
     data = b"".join(chunks)
     # What requests itself does once a body is read, so resp.content and resp.json() work.
@@ -116,4 +126,21 @@ def read_body(resp: requests.Response, limit: int, what: str, host: str) -> byte
     return data
 
 
-__all__ = ["MAX_MANIFEST_BYTES", "MAX_SMALL_BODY", "Watchdog", "read_body"]
+def connection_reason(exc: Exception) -> str:
+    """A short, safe reason for a failed connection (no URLs, which may carry tokens)."""
+    text = str(exc)
+    for needle, reason in (
+        ("Connection refused", "connection refused"),
+        ("timed out", "timed out"),
+        ("Name or service not known", "host name not found"),
+        ("Temporary failure in name resolution", "host name not found"),
+        ("reset by peer", "connection reset"),
+        ("RemoteDisconnected", "connection closed"),
+        ("Connection aborted", "connection aborted"),
+    ):
+        if needle in text:
+            return reason
+    return type(exc).__name__
+
+
+__all__ = ["MAX_MANIFEST_BYTES", "MAX_SMALL_BODY", "Watchdog", "connection_reason", "read_body"]

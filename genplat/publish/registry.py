@@ -37,7 +37,7 @@ from genplat.core.digests import is_digest, sha256_digest
 from genplat.core.errors import RegistryError
 from genplat.packaging.artifact import DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, Blob
 from genplat.publish.auth import ENV_PASSWORD, ENV_USERNAME, Credentials
-from genplat.publish.deadline import MAX_MANIFEST_BYTES, MAX_SMALL_BODY, Watchdog, read_body
+from genplat.publish.deadline import MAX_MANIFEST_BYTES, MAX_SMALL_BODY, Watchdog, connection_reason, read_body
 
 DEFAULT_TIMEOUT = 15.0
 MANIFEST_ACCEPT = ", ".join([OCI_MANIFEST, DOCKER_MANIFEST, OCI_INDEX, DOCKER_MANIFEST_LIST])
@@ -82,22 +82,6 @@ def origin(url: str) -> tuple[str, str, int]:
     except ValueError:
         port = None
     return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme, 0)
-
-
-def _conn_reason(exc: Exception) -> str:
-    text = str(exc)
-    for needle, reason in (
-        ("Connection refused", "connection refused"),
-        ("timed out", "timed out"),
-        ("Name or service not known", "host name not found"),
-        ("Temporary failure in name resolution", "host name not found"),
-        ("reset by peer", "connection reset"),
-        ("RemoteDisconnected", "connection closed"),
-        ("Connection aborted", "connection aborted"),
-    ):
-        if needle in text:
-            return reason
-    return type(exc).__name__
 
 
 class RegistryClient:
@@ -160,7 +144,7 @@ class RegistryClient:
             requests.exceptions.Timeout,
             requests.exceptions.ChunkedEncodingError,
         ) as exc:
-            raise _Transient("timed out" if self._watchdog.fired else _conn_reason(exc)) from None
+            raise _Transient("timed out" if self._watchdog.fired else connection_reason(exc)) from None
 
     def _tls_error(self, exc: Exception) -> RegistryError:
         text = str(exc)
@@ -476,7 +460,7 @@ class RegistryClient:
                         h.update(chunk)
                         chunks.append(chunk)
                 except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-                    raise _Transient("timed out" if self._watchdog.fired else _conn_reason(exc)) from None
+                    raise _Transient("timed out" if self._watchdog.fired else connection_reason(exc)) from None
             got = "sha256:" + h.hexdigest()
             if got != digest:
                 raise RegistryError(f"blob {digest} from registry {self.host} has digest {got}; refusing it")

@@ -7,8 +7,11 @@ import os
 import typing as t
 from pathlib import Path
 
-from genplat.core.errors import GenplatError
+from genplat.core.errors import UsageError
+from genplat.core.secrets import Allowances
+from genplat.output.lockfile import read_secret_allowances
 from genplat.packaging.artifact import Artifact, Blob
+from genplat.packaging.bundles import refuse_artifact_secrets
 from genplat.packaging.layout import artifact_from_manifest, read_layout, read_referrers
 from genplat.packaging.provenance import EMPTY, fallback_tag, merged_index, referrer_descriptor
 from genplat.packaging.refs import LayoutRef, RegistryRef, check_repository, check_tag
@@ -81,20 +84,25 @@ def push_layout(
     only: t.Collection[str] = (),
     check: t.Callable[[str, Artifact], None] | None = None,
     repos: t.Mapping[str, str] | None = None,
+    allowances: Allowances | None = None,
 ) -> list[PushResult]:
     """Push every tagged artifact of a layout to ``<host>/<path_prefix>/<tag name>:<tag>`` (or to
     ``repos[name]``), with its provenance referrer when the layout has one. ``check`` sees every
-    artifact before anything is sent and raises to refuse the push."""
+    artifact before anything is sent and raises to refuse the push. A bundle holding secret material is
+    refused (:class:`~genplat.core.errors.FindingsError`) before anything is sent; ``allowances`` are the
+    values declared not secret (default: those the lock file beside the layout records)."""
     artifacts = read_layout(layout_dir)
     if not artifacts:
-        raise GenplatError(f"{layout_dir}: the layout holds no bundles; run `genplat package` first")
+        raise UsageError(f"{layout_dir}: the layout holds no bundles; run `genplat package` first")
     missing = set(only) - set(artifacts)
     if missing:
-        raise GenplatError(f"{layout_dir}: no bundle named {', '.join(sorted(missing))} in the layout")
+        raise UsageError(f"{layout_dir}: no bundle named {', '.join(sorted(missing))} in the layout")
     chosen = [n for n in sorted(artifacts) if not only or n in only]
     for name in chosen:
         if check is not None:
             check(name, artifacts[name])
+    allowed = allowances if allowances is not None else read_secret_allowances(Path(layout_dir).parent)
+    refuse_artifact_secrets({n: artifacts[n] for n in chosen}, allowed)
     referrers = read_referrers(layout_dir)
     results = []
     for name in chosen:
@@ -115,7 +123,7 @@ def fetch_artifact(
         artifacts = read_layout(ref.layout)
         if ref.tag not in artifacts:
             known = ", ".join(sorted(artifacts)) or "none"
-            raise GenplatError(f"{ref.layout}: no bundle tagged {ref.tag!r} (tags: {known})")
+            raise UsageError(f"{ref.layout}: no bundle tagged {ref.tag!r} (tags: {known})")
         return artifacts[ref.tag]
     assert client is not None
     manifest = client.get_manifest(ref.repository, ref.reference)

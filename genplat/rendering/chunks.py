@@ -16,6 +16,7 @@ from pathlib import Path
 from genplat.core.diagnostics import Diagnostic
 from genplat.core.images import PATTERN_KINDS, image_values, images_in
 from genplat.core.objects import RenderedObject
+from genplat.core.secrets import allowances_from
 from genplat.rendering import delivery, order_key, render_platform, render_tenant
 from genplat.rendering._base import BundleContext
 from genplat.rendering.emit import dump_documents
@@ -82,6 +83,7 @@ class Renderer:
         self.split = split
         self.display_root = display_root
         self.checker = checker
+        self.allowances = allowances_from(platform.secrets)
         self._sources: dict[str, str] = {}
 
     def context(self, bundle: str, tenants: list[TenantTarget]) -> BundleContext:
@@ -181,6 +183,7 @@ class Renderer:
                 bundle=ctx.cluster.bundle,
                 file=file,
                 tenant=tenant.name if tenant else None,
+                allowed=self.allowances,
             )
             out.extend(objs)
             findings.extend(diags)

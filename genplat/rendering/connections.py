@@ -11,14 +11,9 @@ from __future__ import annotations
 
 import typing as t
 
+from genplat.core.names import CONNECTION_SUFFIX as CONNECTION_SUFFIX
+from genplat.core.names import connection_secret_name
 from genplat.resolver.model import Service
-
-CONNECTION_SUFFIX = "-connection"
-
-
-def connection_secret_name(resource: str) -> str:
-    """The Secret a resource's connection details land in: ``<resource>-connection``."""
-    return f"{resource}{CONNECTION_SUFFIX}"
 
 
 def connection_env(svc: Service) -> list[dict[str, t.Any]]:

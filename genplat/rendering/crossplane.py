@@ -29,9 +29,9 @@ import copy
 import re
 import typing as t
 
+from genplat.core.names import CONNECTION_SUFFIX, connection_secret_name
 from genplat.core.objects import RenderedObject
 from genplat.rendering._base import BundleContext, platform_object, tenant_object
-from genplat.rendering.connections import CONNECTION_SUFFIX, connection_secret_name
 from genplat.resolver.model import Resource, TenantTarget
 
 FILE = "crossplane.yaml"
@@ -185,10 +185,8 @@ def composition_name(offering: dict[str, t.Any], provider: str) -> str:
     return f"{offering['name']}-{provider}"
 
 
-def composition(
-    ctx: BundleContext, offering: dict[str, t.Any], oi: int, comp: dict[str, t.Any], ci: int, mode: str
-) -> RenderedObject:
-    n = names(offering, mode)
+def function_input(offering: dict[str, t.Any], comp: dict[str, t.Any], mode: str) -> dict[str, t.Any]:
+    """The function-patch-and-transform input (``pt.fn.crossplane.io`` ``Resources``) of one composition."""
     params = offering.get("parameters") or {}
     resources = []
     keep = offering.get("deletionPolicy", "Orphan") == "Orphan"
@@ -219,6 +217,13 @@ def composition(
             ]
         }
     fn_input["resources"] = resources
+    return fn_input
+
+
+def composition(
+    ctx: BundleContext, offering: dict[str, t.Any], oi: int, comp: dict[str, t.Any], ci: int, mode: str
+) -> RenderedObject:
+    n = names(offering, mode)
     spec: dict[str, t.Any] = {
         "compositeTypeRef": {"apiVersion": f"{offering['group']}/{XR_VERSION}", "kind": n["xr_kind"]},
         "mode": "Pipeline",
@@ -226,7 +231,7 @@ def composition(
             {
                 "step": "patch-and-transform",
                 "functionRef": {"name": function_name(ctx)},
-                "input": fn_input,
+                "input": function_input(offering, comp, mode),
             }
         ],
     }

@@ -6,8 +6,8 @@ The App's ytt step passes them on; kbld and kapp consume them and deploy neither
   (``!*:latest`` is not an image: carvel-dev/kbld#344). One ``searchRules`` entry per pattern, matched
   exactly, with ``updateStrategy: none`` leaves them as they are; no ``minimumRequiredVersion``.
 * :func:`kapp_config`: kapp's wait rules for what tenants need before their change group is applied:
-  Crossplane XRDs Established (and Offered when they have claims), Functions Healthy, Kyverno policies
-  Ready.
+  Crossplane XRDs Established, Functions Healthy, Kyverno ClusterPolicies Ready and ValidatingPolicies
+  ready (``status.conditionStatus.ready``, outside ``status.conditions``, so a ytt rule reads it).
 """
 
 from __future__ import annotations
@@ -39,6 +39,32 @@ def _condition_rule(api_version: str, kind: str, *conditions: str) -> dict[str, 
     }
 
 
+#: kapp's ytt wait-rule contract (``funcContractV1``): ``is_done(resource)`` returns done, successful and a
+#: message. Kyverno sets ``conditionStatus.ready`` once every condition of the policy is True.
+_KYVERNO_READY = """load("@ytt:struct", "struct")
+
+def is_done(resource):
+    state = (struct.decode(resource).get("status") or {}).get("conditionStatus") or {}
+    if "ready" not in state:
+        return {"done": False, "successful": False, "message": "Kyverno has not reported a status yet"}
+    end
+    if state["ready"] == True:
+        return {"done": True, "successful": True, "message": "Kyverno reports the policy ready"}
+    end
+    conditions = state.get("conditions") or []
+    pending = [c.get("type", "?") + ": " + c.get("message", "") for c in conditions if c.get("status") != "True"]
+    return {"done": False, "successful": False, "message": "not ready: " + "; ".join(pending)}
+end
+"""
+
+
+def _ytt_rule(api_version: str, kind: str, star: str) -> dict[str, t.Any]:
+    return {
+        "ytt": {"funcContractV1": {"resource.star": star}},
+        "resourceMatchers": [{"apiVersionKindMatcher": {"apiVersion": api_version, "kind": kind}}],
+    }
+
+
 def kapp_config() -> dict[str, t.Any]:
     """kapp's Config: wait until the platform layer's objects are usable before the tenant group goes."""
     return {
@@ -49,5 +75,6 @@ def kapp_config() -> dict[str, t.Any]:
             _condition_rule("apiextensions.crossplane.io/v1", "CompositeResourceDefinition", "Established"),
             _condition_rule("pkg.crossplane.io/v1", "Function", "Healthy"),
             _condition_rule("kyverno.io/v1", "ClusterPolicy", "Ready"),
+            _ytt_rule("policies.kyverno.io/v1", "ValidatingPolicy", _KYVERNO_READY),
         ],
     }

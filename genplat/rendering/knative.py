@@ -12,7 +12,7 @@ from __future__ import annotations
 import typing as t
 
 from genplat.core.images import parse_image
-from genplat.core.names import content_hash, label_value
+from genplat.core.names import content_hash, instance_label, label_value
 from genplat.core.objects import RenderedObject
 from genplat.rendering._base import APP_NAME_LABEL, BundleContext, tenant_labels, tenant_object
 from genplat.rendering.connections import connection_env
@@ -59,7 +59,7 @@ def pod_labels(ctx: BundleContext, tenant: TenantTarget, svc: Service) -> dict[s
     labels[NAME_LABEL] = svc.name
     ref = parse_image(svc.image)
     standard = {
-        "app.kubernetes.io/instance": label_value(f"{svc.name}-{tenant.environment}"),
+        "app.kubernetes.io/instance": instance_label(svc.name, tenant.environment),
         "app.kubernetes.io/part-of": tenant.name,
         "app.kubernetes.io/component": "job" if svc.workload in ("cronjob", "job") else "service",
         "app.kubernetes.io/version": label_value(ref.tag) if ref.tag else None,

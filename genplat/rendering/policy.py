@@ -62,7 +62,7 @@ def render(ctx: BundleContext) -> list[RenderedObject]:
         origin = ctx.platform.origin(_origin_path(policies, rule))
         for variant in rule.variants(settings):
             name = rule.policy_name + variant.suffix
-            annotations = {RULE_ANNOTATION: rule.id}
+            annotations = {RULE_ANNOTATION: rule.id, **dict(variant.inputs)}
             if kyverno:
                 annotations["policies.kyverno.io/title"] = rule.title
             if kyverno and settings.kyverno_kind == "ClusterPolicy":

@@ -22,10 +22,12 @@ import jinja2
 
 from genplat.core.diagnostics import Diagnostic
 from genplat.core.objects import Origin, RenderedObject
+from genplat.core.secrets import NO_ALLOWANCES, Allowances
 from genplat.core.text import escape_name
 from genplat.loader.read import InputError, read_input
 from genplat.loader.safe_yaml import load_documents
 from genplat.rendering._sandbox import MAX_OUTPUT, BudgetError, Sandbox, limits, plain_copy
+from genplat.validation.secrets import scan_document
 
 SCOPES = ("platform", "tenant")
 MAX_TEMPLATE_BYTES = 1 << 20
@@ -114,7 +116,13 @@ def _template_line(exc: BaseException, file: str) -> int:
 
 
 def render_template(
-    tpl: Template, context: dict[str, t.Any], *, bundle: str, file: str, tenant: str | None
+    tpl: Template,
+    context: dict[str, t.Any],
+    *,
+    bundle: str,
+    file: str,
+    tenant: str | None,
+    allowed: Allowances = NO_ALLOWANCES,
 ) -> tuple[list[RenderedObject], list[Diagnostic]]:
     try:
         with limits():
@@ -171,6 +179,12 @@ def render_template(
         ]
     out, problems = [], []
     for doc in docs:
+        # The one secret detector on what Jinja wrote, at the line of the template's output (as rendered):
+        # an object holding a secret goes no further.
+        leaks = scan_document(doc, allowed)
+        if leaks:
+            problems.extend(leaks)
+            continue
         data = doc.data
         if (
             not isinstance(data, dict)

@@ -140,6 +140,9 @@ class Resource:
     origin: Origin
     # Keys the offering publishes in the resource's connection Secret (see connection_secret_name).
     connection_keys: tuple[str, ...] = ()
+    # Where the tenant set each parameter (the environment's override, else the resource's own value);
+    # parameters left to the offering's default are not here.
+    parameter_origins: dict[str, Origin] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(slots=True)
@@ -301,8 +304,15 @@ def tenant_targets(platform: PlatformModel, tenant: Blueprint, peers: t.Mapping[
                 off = offerings[res["offering"]]
                 params = {k: v["default"] for k, v in (off.get("parameters") or {}).items() if "default" in v}
                 params.update(res.get("parameters") or {})
-                for layer in (env, _cluster_layer(env, cluster.name)):
-                    params.update(((layer.get("resources") or {}).get(res["name"]) or {}).get("parameters") or {})
+                set_at = {k: ("spec", "resources", ri, "parameters", k) for k in res.get("parameters") or {}}
+                # The environment's changes, then the cluster's: the most specific wins.
+                for layer, at in (
+                    (env, env_path),
+                    (_cluster_layer(env, cluster.name), (*env_path, "clusterOverrides", cluster.name)),
+                ):
+                    override = ((layer.get("resources") or {}).get(res["name"]) or {}).get("parameters") or {}
+                    params.update(override)
+                    set_at.update({k: (*at, "resources", res["name"], "parameters", k) for k in override})
                 resources.append(
                     Resource(
                         res["name"],
@@ -310,6 +320,7 @@ def tenant_targets(platform: PlatformModel, tenant: Blueprint, peers: t.Mapping[
                         params,
                         tenant.origin(("spec", "resources", ri)),
                         tuple(off.get("connectionDetails") or ()),
+                        {k: tenant.origin(path) for k, path in set_at.items()},
                     )
                 )
             events = [

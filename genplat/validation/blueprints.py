@@ -6,10 +6,12 @@ schema), so one run reports every problem it can find, not just the first.
 
 from __future__ import annotations
 
+import dataclasses
 import typing as t
 
 from genplat.core.diagnostics import Diagnostic, sort_diagnostics
-from genplat.loader.project import Project
+from genplat.core.secrets import redact
+from genplat.loader.project import Project, project_folder
 from genplat.validation import preflight
 from genplat.validation.catalog import Catalog
 from genplat.validation.connections import (
@@ -41,7 +43,12 @@ def validate(project: Project) -> list[Diagnostic]:
         schema = SCHEMA_NAMES.get(bp.kind or "")
         if schema:
             findings.extend(server_rules(bp, load_schema(schema), tenant=bp.kind == "Tenant"))
-    findings.extend(check_inline_secrets(blueprints))
+    secrets: set[str] = set()
+    findings.extend(
+        check_inline_secrets(
+            blueprints, templates_dir=project.templates_dir, display_root=project_folder(project.root), found=secrets
+        )
+    )
     if project.platform is not None:
         findings.extend(check_platform(project.platform))
         findings.extend(check_offerings(project.platform))
@@ -71,7 +78,15 @@ def validate(project: Project) -> list[Diagnostic]:
     # A quantity the schema's pattern refuses is reported once, with the server's reading and a hint.
     quantity_spots = {(d.file, d.path) for d in findings if d.rule == "quantity-invalid"}
     findings = [d for d in findings if not (d.rule.startswith("schema-") and (d.file, d.path) in quantity_spots)]
-    return sort_diagnostics(_dedupe(findings))
+    return sort_diagnostics(_dedupe(_without_secrets(findings, secrets)))
+
+
+def _without_secrets(findings: list[Diagnostic], secrets: set[str]) -> list[Diagnostic]:
+    """No message repeats secret material (a schema error about a value quotes it, for one)."""
+    return [
+        dataclasses.replace(d, message=redact(d.message, secrets), hint=redact(d.hint, secrets) if d.hint else None)
+        for d in findings
+    ]
 
 
 def _dedupe(findings: list[Diagnostic]) -> list[Diagnostic]:

@@ -53,6 +53,10 @@ _TYPE_NAMES = {
 }
 
 
+# JSON Schema's type names in the words the findings use for YAML ("got mapping", so "expected list").
+_SCHEMA_TYPES = {"array": "list", "object": "mapping"}
+
+
 def _type_name(value: t.Any) -> str:
     return _TYPE_NAMES.get(type(value), type(value).__name__)
 
@@ -125,21 +129,29 @@ def _to_diagnostics(bp: Blueprint, error: jsonschema.ValidationError) -> list[Di
             for m in missing
         ]
     if kw == "type":
-        expected = rule_value
-        expected_s = " or ".join(expected) if isinstance(expected, list) else str(expected)
+        expected = rule_value if isinstance(rule_value, list) else [rule_value]
+        expected_s = " or ".join(_SCHEMA_TYPES.get(str(e), str(e)) for e in expected)
         hint = None
-        if isinstance(value, bool) and "string" in expected_s:
+        if value is None:
+            hint = (
+                f"nothing is written under {path[-1]!r}: put its value on the same line, or indent the lines "
+                "that belong to it further than it"
+                if path
+                else None
+            )
+        elif isinstance(value, dict) and "list" in expected_s:
+            hint = "write each entry as a list item starting with '- ' (e.g. '- name: …'), one under the other"
+        elif isinstance(value, list) and "mapping" in expected_s:
+            hint = "write 'key: value' lines under it, without '- '"
+        elif isinstance(value, bool) and "string" in expected_s:
             hint = "YAML reads yes/no/on/off/true/false as booleans: put the value in quotes"
         elif isinstance(value, (int, float)) and "string" in expected_s:
             # Not the value echoed back in quotes: YAML already changed it (1.30 → 1.3, 010 → 8).
             hint = f"YAML reads this as the number {value}; put it in quotes to keep the text as written"
-        elif isinstance(value, str) and "array" in expected_s:
+        elif isinstance(value, str) and "list" in expected_s:
             hint = f"write a list: [{value}]"
-        return [
-            bp.diagnostic(
-                "schema-type", f"expected {expected_s}, got {_type_name(value)} {_short(value)}", path, hint=hint
-            )
-        ]
+        got = "nothing" if value is None else f"{_type_name(value)} {_short(value)}"
+        return [bp.diagnostic("schema-type", f"expected {expected_s}, got {got}", path, hint=hint)]
     if kw in ("enum", "const"):
         allowed = rule_value if kw == "enum" else [rule_value]
         return [

@@ -18,7 +18,7 @@ import re
 import typing as t
 
 from genplat.core.diagnostics import Diagnostic
-from genplat.core.names import secret_object_name, secret_volume_name
+from genplat.core.names import instance_label, secret_object_name, secret_volume_name
 from genplat.core.quantity import quantity_problem
 from genplat.core.readers import as_dict, as_list
 from genplat.loader.project import Blueprint
@@ -68,6 +68,16 @@ def label_key_problem(key: str) -> str | None:
         return f"name part is {len(name)} characters, over 63"
     if not _NAME_PART.match(name):
         return f"name part {name!r} must consist of letters, digits, '-', '_' or '.', and start and end with a letter or digit"
+    return None
+
+
+def dns_subdomain_problem(name: str) -> str | None:
+    """apimachinery's IsDNS1123Subdomain (the rule for Secret, ConfigMap and custom resource names), in
+    words (None when valid)."""
+    if len(name) > 253:
+        return f"is {len(name)} characters, over 253"
+    if not _DNS_SUBDOMAIN.match(name):
+        return "must consist of lower-case letters, digits, '-' and '.', and start and end with a letter or digit"
     return None
 
 
@@ -203,6 +213,17 @@ def check_services(bp: Blueprint) -> list[Diagnostic]:
             secret_envs.setdefault(name, i)
             if override is None:  # secrets are not overridden per environment
                 obj = secret_object_name(sname, name)
+                if sname and (problem := dns_subdomain_problem(obj)):
+                    out.append(
+                        bp.diagnostic(
+                            "derived-name-invalid",
+                            f"secret {name!r} of service {sname!r} becomes ExternalSecret and Secret {obj!r}, which "
+                            f"the API server refuses: a name {problem}",
+                            where,
+                            hint="the name is <service>-<variable, lower-case, runs of other characters as '-'>: "
+                            "give the variable a letter or digit",
+                        )
+                    )
                 first = derived.get(obj)
                 if first and first != (sname, name):
                     out.append(
@@ -288,9 +309,32 @@ def check_services(bp: Blueprint) -> list[Diagnostic]:
     return out
 
 
+def check_instance_labels(bp: Blueprint) -> list[Diagnostic]:
+    """A service's objects carry ``app.kubernetes.io/instance: <service>-<environment>``: a label value."""
+    out = []
+    envs = [e for e in (as_dict(x).get("name") for x in as_list(bp.spec.get("environments"))) if isinstance(e, str)]
+    for si, svc in enumerate(as_list(bp.spec.get("services"))):
+        sname = as_dict(svc).get("name")
+        if not isinstance(sname, str) or not sname:
+            continue
+        for env in envs:
+            label = instance_label(sname, env)
+            if problem := label_value_problem(label):
+                out.append(
+                    bp.diagnostic(
+                        "derived-name-invalid",
+                        f"service {sname!r} in environment {env!r} gets the label app.kubernetes.io/instance="
+                        f"{label!r}, which the API server refuses: a label value {problem}",
+                        ("spec", "services", si, "name"),
+                        hint="shorten the service name (or the environment's)",
+                    )
+                )
+    return out
+
+
 def check_blueprint(bp: Blueprint, schema: dict[str, t.Any], *, tenant: bool) -> list[Diagnostic]:
     """Every server-side rule for one blueprint (``schema``: its kind's JSON schema, for quantities)."""
     out = check_labels(bp) + check_quantities(bp, schema)
     if tenant:
-        out += check_annotations(bp) + check_services(bp) + check_pods(bp)
+        out += check_annotations(bp) + check_services(bp) + check_pods(bp) + check_instance_labels(bp)
     return out

@@ -131,7 +131,7 @@ def check_tenant(bp: Blueprint, cat: Catalog, tenant_names: set[str]) -> list[Di
                         "unknown-cluster",
                         f"cluster {cname!r} is not in environment {ename!r}",
                         (*base, "clusters", ci),
-                        hint=did_you_mean(str(cname), clusters),
+                        hint=did_you_mean(str(cname), clusters, listing=f"clusters of {ename!r}"),
                     )
                 )
         target_clusters = {c: clusters[c] for c in targets if isinstance(c, str) and c in clusters}

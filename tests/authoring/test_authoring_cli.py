@@ -58,22 +58,15 @@ def test_init_tenant_new_build_check_package_in_an_empty_folder(starter: Path) -
     )
     assert {"out/.oci/", "out/.genplat/"} <= set((starter / ".gitignore").read_text().split())
     workflow = yaml.safe_load((starter / ".github" / "workflows" / "genplat.yaml").read_text())
-    assert [s.get("run") for s in workflow["jobs"]["build"]["steps"]][-3:] == [
-        "genplat build --check",
-        "genplat check",
-        "genplat package",
-    ]
+    steps = workflow["jobs"]["genplat"]["steps"]
+    runs = [s.get("run", "") for s in steps]
+    assert "genplat validate" in runs and "genplat build --check" in runs
+    diff = next(s for s in steps if "genplat diff" in s.get("run", ""))
+    assert "--format markdown" in diff["run"] and diff["if"] == "github.event_name == 'pull_request'"
+    assert (
+        next(s for s in steps if s.get("run") == "genplat package --provenance")["if"] == "github.event_name == 'push'"
+    )
     assert "What to change first" in (starter / "README.md").read_text()
-
-
-def test_init_refuses_a_folder_that_is_not_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "notes.txt").write_text("mine\n")
-    monkeypatch.chdir(tmp_path)
-    res = run_genplat("init")
-    assert res.code == 2 and "not empty" in res.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
-    ok("init", "--force")
-    assert (tmp_path / "notes.txt").read_text() == "mine\n" and (tmp_path / "blueprints" / "platform.yaml").is_file()
 
 
 def test_every_command_works_from_blueprints_tenants(starter: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -224,3 +217,23 @@ def test_package_format_is_the_output_format_and_the_old_spelling_still_works(st
     res = ok("package", "--format", "imgpkg")
     assert "now --bundle-format imgpkg" in res.stderr
     assert yaml.safe_load(ok("package", "--bundle-format", "imgpkg", "--format", "json").stdout)["format"] == "imgpkg"
+
+
+def test_render_marks_each_documents_bundle_when_it_prints_several(example: Path) -> None:
+    """Without --cluster, documents of several clusters follow each other: each says its bundle."""
+    everything = ok("render").stdout
+    starts = [i for i, line in enumerate(everything.split("\n")) if line == "---"]
+    lines = everything.split("\n")
+    marks = [lines[i + 1] for i in starts]
+    assert marks and all(m.startswith("# bundle: ") for m in marks)
+    bundles = {m.split()[2] for m in marks}
+    assert bundles == {"dev/dev-eu", "prod/prod-eu", "prod/prod-us"}
+    # The mark says the truth: each document is the one that bundle's file holds.
+    docs = [d for d in yaml.safe_load_all(everything) if d]
+    assert len(docs) == len(marks)
+    one = ok("render", "--env", "prod", "--cluster", "prod-us").stdout
+    assert "# bundle:" not in one  # one bundle: nothing to tell apart
+    prod_us = sum(m.startswith("# bundle: prod/prod-us ") for m in marks)
+    assert prod_us == len([d for d in yaml.safe_load_all(one) if d])
+    assert "# bundle: prod/prod-us (platform/admission.yaml)" in marks
+    assert ok("build", "-o", "-").stdout == everything

@@ -113,7 +113,7 @@ def test_missing_list_item_names_the_items() -> None:
     text = (REPO / "blueprints" / "tenants" / "globex.yaml").read_text("utf-8")
     with pytest.raises(PathError) as exc:
         edit_text(text, [parse_assignment_text("spec.services[chekout].image=x:1")])
-    assert exc.value.hint == "items: checkout"
+    assert exc.value.hint == "did you mean [checkout]?"
 
 
 def test_minimal_patch_leaves_normalised_lines_alone() -> None:

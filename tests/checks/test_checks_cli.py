@@ -105,6 +105,7 @@ def test_mixed_folder(mixed: Path) -> None:
         ("list.yaml", 12, "schema-required", "spec"),  # missing secretName
         ("unknown.yaml", 1, "schema-not-validated", ""),
         ("secret.yaml", 4, "guardrail/secret-data", "data"),
+        ("secret.yaml", 4, "secret-value", "data.password"),  # and what the value is (the one detector)
     }
     assert expected <= got, got
     assert len(got) == len(expected), got - expected

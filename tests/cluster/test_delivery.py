@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import shutil
 import subprocess
 import typing as t
 from pathlib import Path
@@ -25,7 +24,7 @@ import yaml
 
 from genplat.rendering.crossplane import composite_crd
 from tests.control_plane import ApplyFailed, controller_order, load_yaml
-from tests.registry import REPO_ROOT, Registry, run_genplat
+from tests.registry import Registry, example_project, run_genplat
 from tests.upstream_parts import tool
 
 pytestmark = [pytest.mark.cluster, pytest.mark.registry]
@@ -37,14 +36,7 @@ def delivered(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[tuple[Path
     work = tmp_path_factory.mktemp("delivery")
     (work / "registry").mkdir()
     reg = Registry(work / "registry")
-    root = work / "project"
-    shutil.copytree(REPO_ROOT / "blueprints", root / "blueprints")
-    platform = root / "blueprints" / "platform.yaml"
-    platform.write_text(
-        platform.read_text().replace(
-            "registry: registry.acme.example/platform", f"registry: {reg.host}/platform\n  registryInsecure: true", 1
-        )
-    )
+    root = example_project(work / "project", reg.host)
     env = {"DOCKER_CONFIG": str(work / "docker")}
     for args in (("build",), ("package",), ("push", "--insecure")):
         proc = run_genplat(*args, cwd=root, env=env)

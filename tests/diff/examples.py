@@ -134,10 +134,8 @@ def new_environment(project: Path) -> None:
     )
 
 
-def loosened_policy(project: Path) -> None:
-    """The platform loosens its guardrails: docker.io allowed, baseline Pod Security, no limits or
-    :latest checks, and tools (an internal team) may call globex."""
-    platform = project / "blueprints/platform.yaml"
+def allow_docker_io_at_baseline(platform: Path) -> None:
+    """docker.io joins the registry allowlist; Pod Security enforces baseline instead of restricted."""
     replace(
         platform,
         "    podSecurity: {enforce: restricted, audit: restricted, warn: restricted}\n",
@@ -148,6 +146,13 @@ def loosened_policy(project: Path) -> None:
         "    allowedRegistries: [ghcr.io/acme, registry.acme.example]\n",
         "    allowedRegistries: [ghcr.io/acme, registry.acme.example, docker.io]\n",
     )
+
+
+def loosened_policy(project: Path) -> None:
+    """The platform loosens its guardrails: docker.io allowed, baseline Pod Security, no limits or
+    :latest checks, and tools (an internal team) may call globex."""
+    platform = project / "blueprints/platform.yaml"
+    allow_docker_io_at_baseline(platform)
     replace(platform, "    requireLimits: true\n", "    requireLimits: false\n")
     replace(platform, "    forbidLatest: true\n", "    forbidLatest: false\n")
     replace(

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from genplat.diff import diff
-from genplat.diff._blueprints import blueprints_from_folder, parse_anchor, resolve_source
+from genplat.loader.sources import blueprints_from_folder, parse_anchor, resolve_source
 
 from . import examples as ex
 

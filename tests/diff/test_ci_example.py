@@ -45,3 +45,13 @@ def test_example_workflow_publishes_exactly_what_is_pinned() -> None:
     assert "--provenance" in package and "--bundle-format" not in package and "--format" not in package
     pushes = [line for line in runs.splitlines() if "genplat push" in line]
     assert pushes and not any("--registry" in p or "--other-registry" in p for p in pushes)
+
+
+def test_example_workflow_waits_for_the_clusters_after_the_push() -> None:
+    """docs/ci.md and docs/delivery.md: after publish, genplat status --wait, then --drift."""
+    wf = yaml.safe_load(WORKFLOW.read_text())
+    delivered = wf["jobs"]["delivered"]
+    assert delivered["needs"] == "publish" and "refs/heads/main" in delivered["if"]
+    runs = _runs(delivered)
+    assert runs.index("genplat status --wait") < runs.index("genplat status --drift")
+    assert "KUBECONFIG" in runs and "umask 077" in runs  # the credentials file is private

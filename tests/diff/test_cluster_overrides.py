@@ -24,7 +24,7 @@ def test_a_cluster_override_is_named_with_its_cluster(
     result = genplat_cli("diff", "base", "head", "--format", "json")
     report = json.loads(result.stdout)
     (item,) = report["blueprints"]["changes"]
-    assert item["text"] == "tenant globex: service checkout in prod/prod-us: scaling set to {max: 4}", item
+    assert item["text"] == "tenant globex: in prod/prod-us, service checkout now overrides scaling.max to 4", item
     lines = tenant.read_text("utf-8").splitlines()
     assert item["file"] == "blueprints/tenants/globex.yaml"
     assert lines[item["line"] - 1].strip() == "scaling: {max: 4}"

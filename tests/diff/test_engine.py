@@ -258,15 +258,22 @@ def test_quantities() -> None:
     assert q("1E") == 10**18 and q("abc") is None and q(True) is None
 
 
-def test_quota_raised_dropped_and_lowered() -> None:
+def test_quota_changes_say_their_direction() -> None:
     rq = lambda **hard: obj("ResourceQuota", "q", spec={"hard": hard})
-    assert rules(run([rq(cpu="1", memory="1Gi", pods=10)], [rq(cpu="1500m", memory="1G", pods=10)])) == [
-        ("quota-raised", "hard[cpu]: 1 → 1500m")
+    assert rules(run([rq(cpu="1", memory="1Gi", pods=10)], [rq(cpu="1500m", memory="1Gi", pods=10)])) == [
+        ("quota-changed", "raised: hard[cpu] 1 → 1500m")
     ]
     assert rules(run([rq(cpu="1", pods="5")], [rq(cpu="1")])) == [
-        ("quota-raised", "hard[pods] 5 dropped (no longer limited)")
+        ("quota-changed", "no longer limited: hard[pods] (was 5)")
     ]
-    assert rules(run([rq(cpu="2")], [rq(cpu="1900m")])) == []
+    # A downgrade is a change too (running workloads may no longer fit), and says it is one.
+    assert rules(run([rq(cpu="2")], [rq(cpu="1900m")])) == [("quota-changed", "lowered: hard[cpu] 2 → 1900m")]
+    assert rules(run([rq(cpu="1", memory="1Gi")], [rq(cpu="2", memory="1G", pods=3)])) == [
+        ("quota-changed", "raised: hard[cpu] 1 → 2; lowered: hard[memory] 1Gi → 1G; newly limited: hard[pods] 3")
+    ]
+    assert rules(run([rq(cpu="2", memory="1Gi")], [rq(cpu="2000m", memory="1024Mi")])) == []  # equal quantities
+    lr = lambda cpu: obj("LimitRange", "l", spec={"limits": [{"type": "Container", "max": {"cpu": cpu}}]})
+    assert rules(run([lr("1")], [lr("2")])) == [("quota-changed", "raised: Container max[cpu] 1 → 2")]
 
 
 def binding(kind: str, role: str, *subjects: str) -> dict[str, t.Any]:
@@ -556,3 +563,90 @@ def test_removing_a_protected_object_is_flagged_as_such(annotation: dict[str, st
 def test_unprotected_removal_is_not_flagged_as_protected() -> None:
     found = rules(run([obj("PostgresInstance", "orders", api="platform.acme.example/v1alpha1")], []))
     assert [r for r, _ in found] == ["object-deleted"]
+
+
+# --- multi-line text ------------------------------------------------------------------------------
+
+SCRIPT = "#!/bin/sh\nset -eu\necho building\nmake all\necho done\n"
+
+
+def test_multiline_strings_are_diffed_by_line_in_text_and_markdown() -> None:
+    cm = lambda script, **data: obj("ConfigMap", "build", data={"build.sh": script, **data})
+    result = run([cm(SCRIPT)], [cm(SCRIPT.replace("make all\n", "make all\nmake test\n"))])
+    md = format_markdown(result)
+    assert "\n+make test\n" in md and "\n make all\n" in md and "@@ -2,4 +2,5 @@" in md
+    assert "\\n" not in md  # no escaped line breaks
+    text = format_text(result)
+    assert "            +make test\n" in text and '          data["build.sh"]:\n' in text
+    # JSON keeps both values whole.
+    change = json.loads(format_json(result))["objects"][0]["changes"][0]
+    assert change["old"] == SCRIPT and "make test" in change["new"]
+    # A whole multi-line value that comes or goes is a literal block, not an escaped string.
+    added = format_markdown(run([cm(SCRIPT)], [cm(SCRIPT, **{"test.sh": "#!/bin/sh\nmake test\n"})]))
+    assert "+ |\n+   #!/bin/sh\n+   make test\n" in added
+    # Only the final line break differs: said so rather than an empty diff.
+    assert "only the line break at the end differs" in format_markdown(run([cm("a\nb")], [cm("a\nb\n")]))
+
+
+def test_masked_multiline_values_are_not_diffed_by_line() -> None:
+    key = "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n"
+    cert = "-----BEGIN CERTIFICATE-----\nMIIB{}\n-----END CERTIFICATE-----\n"
+    before = obj("ConfigMap", "tls", data={"key": key.format("AAAA" + SECRET), "cert": cert.format("old")})
+    after = obj("ConfigMap", "tls", data={"key": key.format("BBBB" + SECRET), "cert": cert.format("new")})
+    result = run([before], [after])
+    for out in (format_text(result), format_markdown(result)):
+        assert SECRET not in out and "<masked>" in out
+        assert "-MIIBold" in out and "+MIIBnew" in out  # a public certificate is text like any other
+
+
+def knative(name: str, image: str) -> dict[str, t.Any]:
+    return obj(
+        "Service",
+        "checkout",
+        api="serving.knative.dev/v1",
+        spec={"template": {"metadata": {"name": name}, "spec": {"containers": [{"name": "app", "image": image}]}}},
+    )
+
+
+def test_a_revision_rename_that_follows_the_template_is_folded() -> None:
+    result = run([knative("checkout-aaaaa", "r.io/a:1")], [knative("checkout-bbbbb", "r.io/a:2")])
+    md, text = format_markdown(result), format_text(result)
+    for out in (md, text):
+        assert "revision renamed checkout-aaaaa → checkout-bbbbb: a revision's name changes with its template" in (
+            out.replace("Revision renamed", "revision renamed")
+        )
+        assert "spec.template.metadata.name" not in out
+    # Alone, a rename is a change of its own and shown as one.
+    alone = run([knative("checkout-aaaaa", "r.io/a:1")], [knative("checkout-v2", "r.io/a:1")])
+    assert "spec.template.metadata.name" in format_markdown(alone) and "revision renamed" not in format_text(alone)
+
+
+def test_a_new_tenant_in_two_clusters_says_what_it_is_granted_where(tmp_path: t.Any) -> None:
+    from genplat.diff import read_output
+
+    from . import outputs as o
+
+    base = o.example()
+    head = o.clone(base)
+    head.tenants.append(
+        o.Tenant("hooli", "small", ["gavin@hooli.example"], ["hooli-devs"], allow_from=["globex"], databases=["idx"])
+    )
+    result = diff_snapshots(read_output(o.write(base, tmp_path / "b")), read_output(o.write(head, tmp_path / "h")))
+    group = next(g for g in json.loads(format_json(result))["groups"] if g["tenant"] == "hooli")
+    assert group["bundles"] == ["dev/dev-eu", "prod/prod-eu"]
+    grants = group["grants"]
+    assert "namespaces: hooli-dev (Pod Security restricted) (in dev/dev-eu)" in grants
+    assert "namespaces: hooli-prod (Pod Security restricted) (in prod/prod-eu)" in grants
+    # Facts the same in both clusters are said once.
+    assert "access: admin to User gavin@hooli.example; edit to Group hooli-devs" in grants
+    network = [g for g in grants if g.startswith("network:")]
+    assert network == [
+        "network: default deny; in from own namespace; out to kube-system; tenant peers: in from globex-dev "
+        "(in dev/dev-eu)",
+        "network: default deny; in from own namespace; out to kube-system; tenant peers: in from globex-prod "
+        "(in prod/prod-eu)",
+    ]
+    assert "quota: cpu 2/4, memory 4Gi/8Gi" not in grants  # requests and limits differ: each said on its own
+    assert next(g for g in grants if g.startswith("quota:")).startswith("quota: requests.cpu 2, limits.cpu 4,")
+    md = format_markdown(result)
+    assert "tenant hooli: " in md and "- access: admin to User gavin@hooli.example" in md

@@ -84,7 +84,7 @@ def test_default_base_head_against_working_tree(repo: Path) -> None:
     result = diff(project=repo / "project", use_committed_output=True)
     assert state(repo) == before
     assert {d.key.kind for d in result.objects} == {"ResourceQuota", "LimitRange"}
-    assert {r.rule for r in result.risks} == {"quota-raised"}
+    assert {r.rule for r in result.risks} == {"quota-changed"}
 
 
 def test_cli_in_a_subfolder_with_exit_code(repo: Path, genplat_cli: t.Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -136,7 +136,7 @@ def test_rendering_blueprints_at_two_revisions(tmp_path: Path) -> None:
     assert result.objects, "a tier change must change the rendered quota"
     assert {d.key.kind for d in result.objects} <= {"ResourceQuota", "LimitRange"}
     assert all(d.tenant == "globex" for d in result.objects)
-    assert any(r_.rule == "quota-raised" for r_ in result.risks)
+    assert any(r_.rule == "quota-changed" for r_ in result.risks)
 
 
 def test_cli_default_sides_in_a_fresh_copy_of_the_project(

@@ -128,7 +128,7 @@ EXPECTED: dict[str, tuple[list[tuple[t.Any, ...]] | None, list[tuple[t.Any, ...]
             for kind, name in (("LimitRange", "tenant-limits"), ("ResourceQuota", "tenant-quota"))
         ],
         [
-            ("quota-raised", b, kind, name)
+            ("quota-changed", b, kind, name)
             for b in ("dev/dev-eu", "prod/prod-eu", "prod/prod-us")
             for kind, name in (("LimitRange", "tenant-limits"), ("ResourceQuota", "tenant-quota"))
         ],
@@ -179,10 +179,26 @@ EXPECTED: dict[str, tuple[list[tuple[t.Any, ...]] | None, list[tuple[t.Any, ...]
                 ]
             )
         ],
+        # Read from the rendered policies (their rule-input annotations), each pointing at the blueprint
+        # value; the blueprint-level flags saying the same are left out.
         [
-            ("allowlist-widened", None, None, None),
-            ("guardrail-disabled", None, None, None),
-            ("guardrail-disabled", None, None, None),
+            ("allowlist-widened", b, kind, f"genplat-image-registry-{scope}")
+            for b, kind in (
+                ("dev/dev-eu", "ValidatingPolicy"),
+                ("prod/prod-eu", "ValidatingPolicy"),
+                ("prod/prod-us", "ValidatingAdmissionPolicy"),
+            )
+            for scope in ("build", "workload")
+        ]
+        + [
+            ("guardrail-disabled", b, kind, name)
+            for b, kind in (
+                ("dev/dev-eu", "ValidatingPolicy"),
+                ("prod/prod-eu", "ValidatingPolicy"),
+                ("prod/prod-us", "ValidatingAdmissionPolicy"),
+                ("prod/prod-us", "ValidatingAdmissionPolicyBinding"),
+            )
+            for name in ("genplat-container-resources", "genplat-image-tag")
         ]
         + [
             ("pod-security-lowered", b, "Namespace", f"{t}-{env}")
@@ -230,11 +246,8 @@ def test_changed_image_names_old_and_new_reference() -> None:
     image_path = "spec.template.spec.containers[name=checkout].image"
     # The image, the version label the pods carry (its tag), and the revision name genplat derives from
     # the template's content: nothing else.
-    assert paths == {
-        image_path,
-        "spec.template.metadata.name",
-        'spec.template.metadata.labels["app.kubernetes.io/version"]',
-    }
+    version = 'spec.template.metadata.labels["app.kubernetes.io/version"]'
+    assert paths == {image_path, "spec.template.metadata.name", version}
     assert {(old, new) for path, old, new in _changes(report) if path == image_path} == {
         (
             "ghcr.io/acme/globex-checkout:1.5.0@sha256:c7761e58969f7edd498186641b2021e8477e1bcd230de4cf3435242da4a40d14",
@@ -299,14 +312,14 @@ SUMMARY = {
         ("tenant umbrella joins environment staging", "blueprints/tenants/umbrella.yaml", 19),
     ],
     "removed-offering": [
-        ("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 214),
+        ("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 216),
         ("tenant initech: resource sandbox removed", "blueprints/tenants/initech.yaml", 126),
     ],
     "loosened-policy": [
-        ("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 328),
-        ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 329),
-        ("policy requireLimits: true → false", "blueprints/platform.yaml", 330),
-        ("policy forbidLatest: true → false", "blueprints/platform.yaml", 331),
+        ("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 330),
+        ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 331),
+        ("policy requireLimits: true → false", "blueprints/platform.yaml", 332),
+        ("policy forbidLatest: true → false", "blueprints/platform.yaml", 333),
         ("tenant globex: allowFrom + tools (tools may now call globex)", "blueprints/tenants/globex.yaml", 55),
     ],
 }
@@ -347,35 +360,71 @@ def test_summary_lines_point_at_the_edited_value() -> None:
     assert _line_of("tier-move", "blueprints/tenants/umbrella.yaml", "tier: large") == 9
     assert _line_of("changed-image", "blueprints/tenants/globex.yaml", ex.NEW_CHECKOUT) == 31
     assert _line_of("new-environment", "blueprints/platform.yaml", "- name: staging") == 42
-    assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 329
+    assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 331
     assert _line_of("loosened-policy", "blueprints/tenants/globex.yaml", "allowFrom: [initech, tools]") == 55
     assert _line_of("new-tenant", "blueprints/tenants/hooli.yaml", "name: hooli") == 5
 
 
-def test_new_tenant_is_short_and_names_its_file() -> None:
+def _outside_folds(md: str) -> str:
+    while "<details>" in md:
+        start = md.index("<details>")
+        md = md[:start] + md[md.index("</details>", start) + len("</details>") :]
+    return md
+
+
+def test_new_tenant_is_short_and_says_what_it_is_granted() -> None:
     md = _md("new-tenant")
-    assert len(md.encode("utf-8")) < 3 * 1024
+    assert len(_outside_folds(md).encode("utf-8")) < 3 * 1024 and len(md.encode("utf-8")) < 3 * 1024
     assert "blueprints/tenants/hooli.yaml:5" in md
     assert "Risk flags" not in md and "rbac-widened" not in (GOLDEN / "new-tenant.txt").read_text(encoding="utf-8")
-    assert md.count("<details>") == 1  # one fold for the whole tenant
-    assert "13 objects added</b> in <code>dev/dev-eu</code> (5 NetworkPolicy, 2 RoleBinding," in md
+    assert md.count("<details>") == 1  # one fold for the tenant's objects
+    assert "<b>+ tenant hooli: 13 objects added</b> in <code>dev/dev-eu</code>" in md
+    assert "<summary>The 13 objects: 5 NetworkPolicy, 2 RoleBinding," in md
+    # What the tenant is granted, outside the fold, read from its objects.
+    granted = [
+        "- namespaces: hooli-dev (Pod Security restricted)",
+        "- access: admin to User gavin@hooli.example; edit to Group hooli-devs",
+        "- quota: cpu 4, memory 8Gi, pods 20, count/services.serving.knative.dev 10, persistentvolumeclaims 5, "
+        "requests.storage 50Gi, services 450; each container at most cpu 1, memory 1Gi",
+        "- network: default deny; in from ingress-nginx, knative-eventing, knative-serving, kourier-system, "
+        "own namespace; out to kube-system, knative-eventing, knative-serving, own namespace, observability; "
+        "tenant peers: none",
+        "- images: ghcr.io/acme/hooli-search:0.1.0",
+        "- secrets synced: acme-registry from ClusterSecretStore vault",
+        "- resources ordered: none",
+    ]
+    outside = _outside_folds(md).split("\n")
+    assert [line for line in outside if line.startswith("- ") and not line.startswith("- tenant")] == granted
     groups = _json("new-tenant")["groups"]
     assert [(g["type"], g["tenant"], g["bundles"], sum(g["kinds"].values())) for g in groups] == [
         ("tenant", "hooli", ["dev/dev-eu"], 13)
     ]
+    assert groups[0]["grants"] == [line[2:] for line in granted]
+    text = (GOLDEN / "new-tenant.txt").read_text(encoding="utf-8")
+    assert "    granted:\n      namespaces: hooli-dev (Pod Security restricted)\n" in text
 
 
 def test_identical_changes_are_shown_once_with_their_places() -> None:
     md = _md("changed-image")
-    # Revision names hash each cluster's template: dev's differs from prod's, and prod-us's from prod-eu's
-    # (checkout reaches its payment API through prod-us's egress proxy: its env says so). Each once.
-    assert md.count("<details>") == 3
+    # One object change per cluster; the revision names differ per cluster (they hash each cluster's
+    # template: its environment, and the cluster's telemetry attributes and egress proxy), but the rename
+    # only follows the image: folded, one fold for all three.
+    assert md.count("<details>") == 1 and "In dev/dev-eu (globex-dev); prod/prod-eu, prod/prod-us (globex-prod)." in md
+    assert "@@ spec.template.metadata.name @@" not in md
+    assert (
+        "Revision renamed checkout-gp4kn → checkout-jw4dk (dev/dev-eu); checkout-z7huk → checkout-iuib5 "
+        "(prod/prod-eu); checkout-ut3vj → checkout-3ysdb (prod/prod-us): a revision's name changes with its "
+        "template" in md
+    )
     groups = _json("changed-image")["groups"]
-    assert [[p["bundle"] for p in g["places"]] for g in groups] == [["dev/dev-eu"], ["prod/prod-eu"], ["prod/prod-us"]]
+    assert [[p["bundle"] for p in g["places"]] for g in groups] == [["dev/dev-eu", "prod/prod-eu", "prod/prod-us"]]
+    notes = [c.get("note") for o in _json("changed-image")["objects"] for c in o["changes"]]
+    # The image and the version label (its tag) of each of the three; the revision name follows them.
+    assert notes.count(None) == 6 and all(n.startswith("follows the template: ") for n in notes if n)
     md = _md("tier-move")
     assert md.count("<details>") == 2  # LimitRange and ResourceQuota, each once for three clusters
     assert md.count("In dev/dev-eu (umbrella-dev); prod/prod-eu, prod/prod-us (umbrella-prod).") == 2
-    assert md.count("**Quota raised**") == 1  # one flag: one tier move
+    assert md.count("**Quota changed**") == 1  # one flag: one tier move
 
 
 def test_new_environment_is_one_block_per_tenant() -> None:
@@ -412,20 +461,24 @@ def test_list_changes_are_item_level() -> None:
 
 def test_loosened_policy_flags() -> None:
     risks = _json("loosened-policy")["risks"]
-    blueprint_level = [
-        (r["rule"], r["cause"]["file"], r["cause"]["line"], r["cause"]["path"]) for r in risks if r["kind"] is None
-    ]
-    assert blueprint_level == [
-        ("allowlist-widened", "blueprints/platform.yaml", 329, "spec.policies.allowedRegistries"),
-        ("guardrail-disabled", "blueprints/platform.yaml", 331, "spec.policies.forbidLatest"),
-        ("guardrail-disabled", "blueprints/platform.yaml", 330, "spec.policies.requireLimits"),
-    ]
-    psa = {r["cause"]["path"] for r in risks if r["rule"] == "pod-security-lowered"}
-    assert psa == {"spec.policies.podSecurity.enforce"}
-    # The removed Kyverno policies are what forbidLatest/requireLimits turned off: no second flag each.
-    assert not [r for r in risks if r["rule"] == "protected-removed"]
+    # Every flag is about rendered objects (what a folder or OCI diff sees too) and points at the
+    # blueprint value behind it.
+    assert [r for r in risks if r["kind"] is None] == []
+    causes = {(r["rule"], r["cause"]["file"], r["cause"]["line"], r["cause"]["path"]) for r in risks}
+    assert causes == {
+        ("allowlist-widened", "blueprints/platform.yaml", 331, "spec.policies.allowedRegistries"),
+        ("guardrail-disabled", "blueprints/platform.yaml", 333, "spec.policies.forbidLatest"),
+        ("guardrail-disabled", "blueprints/platform.yaml", 332, "spec.policies.requireLimits"),
+        ("pod-security-lowered", "blueprints/platform.yaml", 330, "spec.policies.podSecurity.enforce"),
+        ("network-peers-added", "blueprints/tenants/globex.yaml", 55, "spec.network.allowFrom[1]"),
+    }
+    widened = {r["message"] for r in risks if r["rule"] == "allowlist-widened"}
+    assert widened == {"allows images from docker.io too: tenants may pull images from there"}
+    # The removed policies are what forbidLatest/requireLimits turned off: not a second flag each.
+    assert not [r for r in risks if r["rule"] in ("protected-removed", "object-deleted")]
     md = _md("loosened-policy")
     assert md.count("**Pod Security lowered**") == 1 and md.count("**Network peers added**") == 1
+    assert md.count("**Registry allowlist widened**") == 1 and md.count("**Policy turned off**") == 2
 
 
 def test_attribution_of_peer_policies() -> None:
@@ -520,3 +573,14 @@ def test_bundle_filter(pairs: t.Callable[[str], Path], genplat_cli: t.Any, monke
     assert [o["bundle"] for o in out["objects"]] == ["prod/prod-eu", "prod/prod-us"]
     out = json.loads(genplat_cli("diff", "base", "head", "--bundle", "dev/dev-eu", "--format", "json").stdout)
     assert [o["bundle"] for o in out["objects"]] == ["dev/dev-eu"]
+
+
+def test_multiline_cel_is_diffed_by_line() -> None:
+    """The one registry the allowlist gains is a `+` line of its own, in Markdown and text, not a
+    900-character escaped string."""
+    added = '+  e.ref == "docker.io" || e.ref.startsWith("docker.io/") ||'
+    md_lines = _md("loosened-policy").split("\n")
+    assert md_lines.count(added) == 4  # build and workload policies, Kyverno (2 places) and native
+    assert not [line for line in md_lines if line.startswith(("- ", "+ ")) and "\\n" in line]
+    text_lines = (GOLDEN / "loosened-policy.txt").read_text(encoding="utf-8").split("\n")
+    assert sum(line.strip() == added.strip() for line in text_lines) == 6  # one per policy and cluster

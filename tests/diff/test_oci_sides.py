@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.registry import Registry, run_genplat
+from tests.registry import Registry, package_and_push, run_genplat
 
 pytestmark = pytest.mark.registry
 
@@ -19,21 +19,7 @@ def test_diff_pushed_bundle_against_a_local_change(tmp_path: Path, registry: Reg
     root = tmp_path / "project"
     shutil.copytree(EXAMPLES, root / "blueprints")
     assert run_genplat("build", cwd=root).returncode == 0
-    assert run_genplat("package", cwd=root).returncode == 0
-    push = run_genplat(
-        "push",
-        "--registry",
-        f"{registry.host}/platform",
-        "--other-registry",
-        "--insecure",
-        "--tag",
-        "live",
-        "--format",
-        "json",
-        cwd=root,
-    )
-    assert push.returncode == 0, push.stderr
-    pushed = {r["bundle"]: r["digest"] for r in json.loads(push.stdout)["pushed"]}
+    pushed = package_and_push(root, registry, "live")
     ref = f"{registry.host}/platform/dev-dev-eu@{pushed['dev-dev-eu']}"
 
     same = run_genplat("diff", ref, "dir:out", "--bundle", "dev/dev-eu", "--insecure", "--exit-code", cwd=root)

@@ -49,12 +49,12 @@ def test_a_file_where_a_folder_must_be(project: Path) -> None:
 
 
 def test_a_full_disk(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from genplat.cli import package
+    from genplat.packaging import layout  # the command imports write_layout from here when it runs
 
     def full(*args: t.Any, **kwargs: t.Any) -> t.NoReturn:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(project / "out" / ".oci" / "blobs"))
 
-    monkeypatch.setattr(package, "write_layout", full)
+    monkeypatch.setattr(layout, "write_layout", full)
     res = run_genplat("package", "-C", str(project))
     _one_clear_line(res.code, res.stderr, "No space left on device", ".oci")
     assert "free space" in res.stderr

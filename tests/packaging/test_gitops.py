@@ -103,15 +103,28 @@ def test_flux_health_checks_cover_the_platform_kinds_the_bundle_holds() -> None:
     kinds = {
         ("apiextensions.crossplane.io/v2", "CompositeResourceDefinition"),
         ("pkg.crossplane.io/v1", "Function"),
+        ("policies.kyverno.io/v1", "ValidatingPolicy"),
+        ("kyverno.io/v1", "ClusterPolicy"),
+        ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy"),
         ("v1", "Namespace"),
     }
     files = render_gitops(DIGESTS, registry="r.example/p", access={"dev-eu1": (kinds, set())})
-    _source, platform, _tenants = files["flux/dev-eu1.yaml"]
+    _source, platform, tenants = files["flux/dev-eu1.yaml"]
     _validate(platform)
     exprs = {(e["apiVersion"], e["kind"]): e for e in platform["spec"]["healthCheckExprs"]}
-    assert set(exprs) == kinds - {("v1", "Namespace")}
+    # Every policy kind genplat renders with a readiness, so tenants wait for enforcement; the native
+    # ValidatingAdmissionPolicy has none (the API server enforces it once stored).
+    assert set(exprs) == kinds - {("v1", "Namespace"), ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy")}
     assert "Established" in exprs[("apiextensions.crossplane.io/v2", "CompositeResourceDefinition")]["current"]
     assert "Healthy" in exprs[("pkg.crossplane.io/v1", "Function")]["current"]
+    assert "status.conditionStatus" in exprs[("policies.kyverno.io/v1", "ValidatingPolicy")]["current"]
+    assert "'Ready'" in exprs[("kyverno.io/v1", "ClusterPolicy")]["current"]
+    # "Not reported yet" is InProgress, decided before anything reads status (which may not exist).
+    for e in exprs.values():
+        assert e["inProgress"].startswith("(has(metadata.managedFields) && ")
+    # Each layer says which it is, for `genplat status`.
+    assert platform["metadata"]["labels"]["genplat.dev/layer"] == "platform"
+    assert tenants["metadata"]["labels"]["genplat.dev/layer"] == "tenants"
     # A bundle without such kinds has no expressions at all.
     assert "healthCheckExprs" not in files["flux/prod-us1.yaml"][1]["spec"]
 
@@ -231,3 +244,74 @@ def test_kapp_deployer_rbac_is_scoped_and_passes_the_rbac_guardrails(tmp_path: P
     # The guardrails do look at it: a wildcard would be flagged.
     role["rules"][0]["verbs"] = ["*"]
     assert [d["rule"] for d in _check(tmp_path, docs)] == ["guardrail/rbac-wildcard", "guardrail/rbac-wildcard"]
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize(
+    "status,done,successful,message",
+    [
+        (None, False, False, "not reported a status yet"),
+        (
+            {
+                "conditionStatus": {
+                    "ready": False,
+                    "conditions": [
+                        {
+                            "type": "WebhookConfigured",
+                            "status": "False",
+                            "message": "Policy is not configured in the webhook.",
+                        }
+                    ],
+                }
+            },
+            False,
+            False,
+            "WebhookConfigured: Policy is not configured in the webhook.",
+        ),
+        ({"conditionStatus": {"ready": True}}, True, True, "ready"),
+    ],
+)
+def test_kapp_waits_for_kyverno_validating_policies(
+    tmp_path: Path, status: dict[str, t.Any] | None, done: bool, successful: bool, message: str
+) -> None:
+    """kapp's ytt wait rule for ValidatingPolicy, run by ytt as kapp runs it (funcContractV1: resource.star
+    loaded by a config.yml that calls ``is_done(data.values)``, the resource given as data values)."""
+    import subprocess
+
+    from genplat.rendering.kapp import kapp_config
+
+    (rule,) = [
+        r
+        for r in kapp_config()["waitRules"]
+        if r["resourceMatchers"][0]["apiVersionKindMatcher"]["kind"] == "ValidatingPolicy"
+    ]
+    (tmp_path / "resource.star").write_text(rule["ytt"]["funcContractV1"]["resource.star"])
+    (tmp_path / "config.yml").write_text(
+        '#@ load("resource.star", "is_done")\n#@ load("@ytt:data", "data")\n\nresult: #@ is_done(data.values)\n'
+    )
+    obj: dict[str, t.Any] = {
+        "apiVersion": "policies.kyverno.io/v1",
+        "kind": "ValidatingPolicy",
+        "metadata": {"name": "genplat-image-tag"},
+    }
+    if status is not None:
+        obj["status"] = status
+    (tmp_path / "values.yml").write_text(yaml.safe_dump(obj))
+    out = subprocess.run(
+        [
+            tool("ytt"),
+            "-f",
+            str(tmp_path / "resource.star"),
+            "-f",
+            str(tmp_path / "config.yml"),
+            "--data-values-file",
+            str(tmp_path / "values.yml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    result = yaml.safe_load(out.stdout)["result"]
+    assert (result["done"], result["successful"]) == (done, successful)
+    assert message in result["message"]

@@ -257,7 +257,7 @@ def test_package_text_output_and_pull_from_layout(tmp_path: Path) -> None:
         "prod", "us1", ("beta",)
     )["tenants/beta.yaml"]
     again = run_genplat("pull", "oci:out/.oci:prod-us1", "-o", "b", cwd=tmp_path / "p")
-    assert again.returncode == 3 and "--force" in again.stderr
+    assert again.returncode == 2 and "--force" in again.stderr
 
 
 def test_reproducible_across_umask_and_tz(tmp_path: Path) -> None:

@@ -171,13 +171,13 @@ def test_stale_layout_and_changed_bundle_are_refused(published: tuple[Path, dict
     assert run_genplat("build", cwd=root).returncode == 0
     # The layout was packaged before this build: push refuses it, in one line with the fix.
     stale = run_genplat("push", "--insecure", cwd=root)
-    assert stale.returncode != 0
+    assert stale.returncode == 1  # a user error (out of date), never 3
     lines = stale.stderr.strip().splitlines()
     assert len(lines) == 1 and "genplat.lock.json pins" in lines[0] and "run `genplat package` again" in lines[0], lines
     # A bundle edited by hand after the build: package refuses it.
     (root / "out" / "dev" / "dev-eu" / "tenants" / "globex.yaml").write_text("---\n{}\n")
     edited = run_genplat("package", cwd=root)
-    assert edited.returncode != 0
+    assert edited.returncode == 1
     lines = edited.stderr.strip().splitlines()
     assert len(lines) == 1 and "run `genplat build`" in lines[0], lines
 

@@ -77,7 +77,7 @@ def test_composition_per_provider_with_patches_and_transforms(examples: Rendered
     assert patches[1] == {
         "type": "FromCompositeFieldPath",
         "fromFieldPath": "spec.parameters.storageGB",
-        "toFieldPath": "spec.forProvider.settings[0].diskSize",
+        "toFieldPath": "spec.forProvider.settings.diskSize",
     }
     # A boolean goes through a string conversion first: map transforms take strings only.
     assert patches[3]["transforms"] == [
@@ -126,7 +126,7 @@ def test_math_transform_and_ordering() -> None:
 def test_function_pinned_by_platform(examples: Rendered) -> None:
     fn = examples.one(DEV, "Function", "function-patch-and-transform")
     assert fn["apiVersion"] == "pkg.crossplane.io/v1"
-    assert fn["spec"] == {"package": "xpkg.crossplane.io/crossplane-contrib/function-patch-and-transform:v0.10.0"}
+    assert fn["spec"] == {"package": "xpkg.crossplane.io/crossplane-contrib/function-patch-and-transform:v0.10.7"}
     found = examples.find(DEV, "Function")
     assert found[0].file == "platform/crossplane.yaml"
     assert str(found[0].origin).startswith(str(examples.platform.blueprint.file))

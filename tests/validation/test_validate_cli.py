@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import genplat
-from genplat import validation
+from genplat import pipeline
 
 REPO = Path(__file__).resolve().parent.parent.parent
 BASE = Path(__file__).resolve().parent / "base"
@@ -297,13 +297,13 @@ def test_exit_code_2_as_a_command(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "no such folder" in proc.stderr
 
 
-def _explode(project: genplat.Project) -> list[genplat.Diagnostic]:
+def _explode(project: genplat.Project, **_: t.Any) -> list[genplat.Diagnostic]:
     raise RuntimeError("simulated bug")
 
 
 def test_exit_code_3_for_an_internal_error(monkeypatch: pytest.MonkeyPatch, genplat_cli: t.Any) -> None:
     monkeypatch.chdir(REPO)
-    monkeypatch.setattr(validation, "validate", _explode)
+    monkeypatch.setattr(pipeline, "validate", _explode)
     result = genplat_cli("validate", "blueprints")
     assert result.code == 3
     assert "internal error" in result.stderr and "simulated bug" in result.stderr
@@ -313,7 +313,7 @@ def test_exit_code_3_for_an_internal_error(monkeypatch: pytest.MonkeyPatch, genp
 
 def test_debug_shows_the_traceback(monkeypatch: pytest.MonkeyPatch, genplat_cli: t.Any) -> None:
     monkeypatch.chdir(REPO)
-    monkeypatch.setattr(validation, "validate", _explode)
+    monkeypatch.setattr(pipeline, "validate", _explode)
     result = genplat_cli("--debug", "validate", "blueprints")
     assert result.code == 3
     assert "Traceback (most recent call last)" in result.stderr and "_explode" in result.stderr

@@ -11,8 +11,17 @@ platform and two tenants) plus ``expected.json``::
       "delete":   ["platform.yaml"],                                 # optional: base files to drop
       "generate": {"tenants/deep.yaml": {"text": "[", "repeat": 100000}},  # optional: big files
       "symlinks": {"tenants/gone.yaml": "nowhere.yaml"},              # optional: (dangling) links
-      "options":  {"max_file_size": 400}                             # optional: load_project options
+      "options":  {"max_file_size": 400},                            # optional: load_project options
+      "crds":     ["provider-upjet-gcp"],                            # optional: CRD sets (tools/upstream.toml)
+      "crossplane": "refuses",                                       # optional: the real CLI's verdict
+      "crossplane_says": "…is a required parameter"                  # optional: … and its words
     }
+
+Findings are errors unless the entry says ``"severity": "warning"``. ``crds`` are given as ``--crds``
+(``genplat.validate(project, crds=…)``), so the composition checks see the providers' schemas; a case
+with ``crossplane`` is also run through ``crossplane render`` and ``crossplane beta validate``
+(tests/checks/test_composition_corpus.py), which must agree: ``accepts``, ``refuses`` or
+``render-fails`` (the function itself fails the composition).
 
 The findings list is the complete, ordered output of ``genplat.validate``: nothing more may appear.
 Every case also runs through the CLI, which must exit 1 and print the same findings as JSON.
@@ -28,6 +37,7 @@ from pathlib import Path
 import pytest
 
 import genplat
+from tests.upstream_parts import crd_files
 
 HERE = Path(__file__).resolve().parent
 BASE = HERE / "base"
@@ -70,6 +80,11 @@ def _expected_entries(expected: dict[str, t.Any]) -> list[dict[str, str]]:
     return [{"at": e} if isinstance(e, str) else e for e in expected["findings"]]
 
 
+def case_crds(expected: dict[str, t.Any]) -> list[Path]:
+    """The CRD files a case names (skips, or fails under GENPLAT_REQUIRE_TOOLS=1, when one is missing)."""
+    return [f for name in expected.get("crds", []) for f in crd_files(name)]
+
+
 def test_corpus_is_big_enough() -> None:
     assert len(CASE_NAMES) >= 45
 
@@ -82,14 +97,15 @@ def test_case(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, genpla
     root, options = materialize(case, tmp_path)
     monkeypatch.chdir(root)  # file names in findings are relative to the working directory
 
-    findings = genplat.validate(genplat.load_project(".", **options))
+    crds = case_crds(expected)
+    findings = genplat.validate(genplat.load_project(".", **options), crds=crds)
 
     got = [_where(d) for d in findings]
     assert got == [e["at"] for e in entries], "\n".join(
         f"{_where(d)}  | {d.message} | {d.path} | {d.hint}" for d in findings
     )
     for d, e in zip(findings, entries, strict=True):
-        assert d.severity.value == e.get("severity", "error"), (d.rule, d.severity)
+        assert d.severity is genplat.Severity(e.get("severity", "error"))
         assert d.message
         if "hint" in e:
             assert d.hint is not None and e["hint"] in d.hint, (d.hint, e["hint"])
@@ -101,8 +117,11 @@ def test_case(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, genpla
     args = ["validate", ".", "--format", "json"]
     for key, value in options.items():
         args += [_CLI_OPTIONS[key], str(value)]
+    for f in crds:
+        args += ["--crds", str(f)]
     result = genplat_cli(*args)
-    assert result.code == (1 if any(e.get("severity", "error") == "error" for e in entries) else 0), result.stderr
+    errors = [e for e in entries if e.get("severity", "error") == "error"]
+    assert result.code == (1 if errors else 0), result.stderr
     doc = json.loads(result.stdout)
     assert [f"{x['file']}:{x['line']}:{x['column']}: {x['rule']}" for x in doc["diagnostics"]] == got
 

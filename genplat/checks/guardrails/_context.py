@@ -7,6 +7,7 @@ import typing as t
 
 from genplat.core.diagnostics import Severity
 from genplat.core.objects import RenderedObject
+from genplat.core.secrets import NO_ALLOWANCES, Allowances
 from genplat.policy import PlatformImage
 from genplat.policy.workloads import PathT as PathT
 
@@ -40,6 +41,8 @@ class GuardrailContext:
     required_labels: tuple[str, ...] = ()
     platform_images: tuple[PlatformImage, ...] = ()
     build_namespaces: frozenset[str] = frozenset()
+    # Values the platform declares not secret (spec.secrets.allow): the secret scan lets them pass.
+    secret_allowances: Allowances = NO_ALLOWANCES
 
     def tenant_of_namespace(self, namespace: str | None) -> str | None:
         if namespace is None:

@@ -1,4 +1,5 @@
-"""Every tenant pod carries the labels the platform requires (``policies.requiredLabels``).
+"""Every tenant pod carries the labels the platform requires (``policies.requiredLabels``), each with a
+value (an empty value counts as missing, as in Kyverno's require-labels sample).
 
 Checked where a pod's labels come from: a Pod's, Revision's, TaskRun's and PipelineRun's own labels
 (Tekton copies them to its pods), the pod template's labels of the other kinds listed under

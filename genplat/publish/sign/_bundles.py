@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import typing as t
 
-from genplat.core.errors import GenplatError
+from genplat.core.errors import GenplatError, UsageError
 from genplat.packaging.artifact import Artifact
 from genplat.packaging.gitops import repository_url
 from genplat.packaging.layout import artifact_from_manifest, read_layout
@@ -63,12 +63,12 @@ def sign_layout(
     artifacts = read_layout(layout_dir)
     missing = set(bundles) - set(artifacts)
     if missing:
-        raise GenplatError(
+        raise UsageError(
             f"{layout_dir}: no bundle named {', '.join(sorted(missing))} in the layout "
             f"(bundles: {', '.join(sorted(artifacts)) or 'none'})"
         )
     if not artifacts:
-        raise GenplatError(f"{layout_dir}: the layout holds no bundles; run `genplat package` first")
+        raise UsageError(f"{layout_dir}: the layout holds no bundles; run `genplat package` first")
     store = LayoutStore(layout_dir)
     results = []
     for name in sorted(artifacts):
@@ -150,13 +150,13 @@ def resolve(ref: RegistryRef | LayoutRef, client: RegistryClient | None) -> tupl
         store: Store = LayoutStore(ref.layout)
         manifest = store.manifest(ref.tag)
         if manifest is None:
-            raise GenplatError(f"{ref.layout}: no bundle tagged {ref.tag!r}")
+            raise UsageError(f"{ref.layout}: no bundle tagged {ref.tag!r}")
         return store, manifest.digest
     assert client is not None
     store = RegistryStore(client, ref.repository)
     digest = client.manifest_digest(ref.repository, ref.reference)
     if digest is None:
-        raise GenplatError(f"{ref}: not found in the registry")
+        raise UsageError(f"{ref}: not found in the registry")
     if ref.digest and digest and digest != ref.digest:
         raise GenplatError(f"{ref}: the registry answers with {digest}")
     if not digest:

@@ -12,7 +12,7 @@ import dataclasses
 import json
 import typing as t
 
-from genplat.core.errors import GenplatError
+from genplat.core.errors import GenplatError, UsageError
 from genplat.packaging.artifact import Blob
 from genplat.publish.sign import _formats as f
 from genplat.publish.sign._keys import SigningKey
@@ -202,7 +202,7 @@ def sign_digest(
     elif scheme == "sigstore-bundle":
         sig, added, attached = sign_bundle_format(store, subject, key, attestations=attestations, subject_name=repo)
     else:
-        raise GenplatError(f"unknown signature scheme {scheme!r}; expected one of: {', '.join(f.SCHEMES)}")
+        raise UsageError(f"unknown signature scheme {scheme!r}; expected one of: {', '.join(f.SCHEMES)}")
     return SignResult(bundle, digest, store.name, scheme, sig, added, tuple(attached), key.deterministic)
 
 

@@ -16,7 +16,7 @@ import typing as t
 from pathlib import Path
 
 from genplat.core.digests import sha256_digest
-from genplat.core.errors import GenplatError
+from genplat.core.errors import GenplatError, UsageError
 from genplat.packaging.artifact import OCI_INDEX, OCI_MANIFEST, Blob, canonical_json
 from genplat.packaging.layout import REF_NAME, _blob_path, read_blob
 from genplat.publish.registry import RegistryClient
@@ -50,7 +50,7 @@ class LayoutStore:
         self.root = Path(layout_dir)
         self.name = f"OCI layout {self.root}"
         if not (self.root / "index.json").is_file():
-            raise GenplatError(f"{self.root}: no OCI layout here; run `genplat package` first")
+            raise UsageError(f"{self.root}: no OCI layout here; run `genplat package` first")
 
     def _index(self) -> dict[str, t.Any]:
         try:

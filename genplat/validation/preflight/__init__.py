@@ -9,7 +9,8 @@ uses (``guardrail/image-tag``, ``guardrail/image-registry``), and the same platf
 it off (``policies.forbidLatest: false``, ``policies.guardrails.disabled``, no ``allowedRegistries``).
 
 Quantities are judged by :mod:`genplat.validation.server_rules` (``quantity-invalid``), as the API server
-parses them. Modules: ``images`` (tenant service images: pinned tags, allowed registries), ``platform``
+parses them. Modules: ``images`` (tenant service images: pinned tags, allowed registries), ``labels``
+(a required pod label written empty in a tenant's labels), ``platform``
 (a ``kubernetesVersion`` genplat has schemas for; a secret store when secrets are fetched), ``once``
 (no findings that are consequences of a file that did not load; one finding per value, not per
 environment).
@@ -20,7 +21,7 @@ from __future__ import annotations
 import typing as t
 
 from genplat.core.diagnostics import Diagnostic
-from genplat.validation.preflight import images, platform
+from genplat.validation.preflight import images, labels, platform
 from genplat.validation.preflight.once import drop_consequences, merge_environments
 
 if t.TYPE_CHECKING:
@@ -31,7 +32,7 @@ def check(project: Project) -> list[Diagnostic]:
     """Findings for the project's blueprint values (none while there is no platform blueprint)."""
     if project.platform is None:
         return []
-    return [*platform.check(project), *images.check(project)]
+    return [*platform.check(project), *images.check(project), *labels.check(project)]
 
 
 def tidy(project: Project, findings: list[Diagnostic]) -> list[Diagnostic]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typing as t
 
 from genplat.core.diagnostics import Diagnostic
+from genplat.core.readers import as_list
 from genplat.policy.rules import IMAGE_REGISTRY, IMAGE_TAG, from_allowed_registry, unpinned
 
 if t.TYPE_CHECKING:
@@ -13,7 +14,8 @@ if t.TYPE_CHECKING:
 _SWITCHES = {IMAGE_TAG: "forbidLatest"}
 
 
-def _disabled(platform: Blueprint) -> set[str]:
+def disabled(platform: Blueprint) -> set[str]:
+    """The gate rules the platform switches off (``forbidLatest: false``, ``policies.guardrails.disabled``)."""
     policies = platform.spec.get("policies")
     policies = policies if isinstance(policies, dict) else {}
     off = {rule for rule, switch in _SWITCHES.items() if policies.get(switch) is False}
@@ -26,10 +28,10 @@ def _disabled(platform: Blueprint) -> set[str]:
 
 def _images(bp: Blueprint) -> t.Iterator[tuple[str, tuple[str | int, ...]]]:
     """Every image value of a tenant: its services' and the environments' overrides, with their paths."""
-    for i, svc in enumerate(bp.spec.get("services") or []):
+    for i, svc in enumerate(as_list(bp.spec.get("services"))):
         if isinstance(svc, dict) and isinstance(svc.get("image"), str) and svc["image"]:
             yield svc["image"], ("spec", "services", i, "image")
-    for j, env in enumerate(bp.spec.get("environments") or []):
+    for j, env in enumerate(as_list(bp.spec.get("environments"))):  # a wrong type: the schema says so
         overrides = env.get("services") if isinstance(env, dict) else None
         for name, svc in overrides.items() if isinstance(overrides, dict) else ():
             if isinstance(svc, dict) and isinstance(svc.get("image"), str) and svc["image"]:
@@ -38,7 +40,7 @@ def _images(bp: Blueprint) -> t.Iterator[tuple[str, tuple[str | int, ...]]]:
 
 def check(project: Project) -> list[Diagnostic]:
     assert project.platform is not None
-    off = _disabled(project.platform)
+    off = disabled(project.platform)
     policies = project.platform.spec.get("policies")
     raw = policies.get("allowedRegistries") if isinstance(policies, dict) else None
     registries = [r for r in raw if isinstance(r, str)] if isinstance(raw, list) else []

@@ -1,16 +1,19 @@
-"""One side's blueprints, for the blueprint-level summary and for attribution (after render, beside
-the compare of rendered objects).
+"""Load stage: a project's blueprints by file, and the way back from rendered output to them.
+
+Every document genplat writes is preceded by a ``# source:`` comment naming the blueprint value it came
+from. Whoever reads rendered output later (``genplat diff``'s attribution, ``genplat status`` relating
+what a cluster reports to a blueprint line) turns that comment back into a file and line here.
 
 A git revision, the working tree and a project folder have blueprints; an output folder and an OCI
-bundle do not (the summary then falls back to what the objects say). Blueprints are read with the
-load stage's position-keeping loader (``genplat.loader.safe_yaml``), never rendered here, and named as the
-``# source:`` comments of rendered output name them: relative to the project
+bundle do not. Blueprints are read with the position-keeping loader (``genplat.loader.safe_yaml``),
+never rendered here, and named as the ``# source:`` comments name them: relative to the project
 (``blueprints/tenants/globex.yaml``).
 
 A ``# source:`` comment is either ``file:line`` or a stable anchor ``file#path``
 (``blueprints/tenants/globex.yaml#spec.services[checkout]``: keys, and list items by their ``name``).
 :meth:`Blueprints.resolve` turns either form into (file, line, path) by looking the path up in the
-loaded blueprint.
+loaded blueprint. A template's objects are anchored by identity (``templates/platform/x.j2#Kind/ns/name``):
+the line is that of the template document declaring the object (:func:`template_line`).
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ class Blueprints:
     platform: Blueprint | None
     tenants: dict[str, Blueprint]
     by_file: dict[str, Blueprint]
+    templates: dict[str, str] = dataclasses.field(default_factory=dict)  # project-relative .j2 file → text
 
     def line(self, file: str, path: t.Sequence[str | int] = (), *, key: bool = False) -> int | None:
         bp = self.by_file.get(file)
@@ -122,6 +126,9 @@ def resolve_source(source: str, blueprints: Blueprints | None) -> Cause:
     bp = blueprints.by_file.get(file) if blueprints else None
     if not anchor:
         return Cause(file, None)
+    template = blueprints.templates.get(file) if blueprints else None
+    if template is not None:
+        return Cause(file, template_line(template, anchor), anchor)
     if bp is None:
         return Cause(file, None, anchor)
     tokens = parse_anchor(anchor)
@@ -171,6 +178,38 @@ def path_text(path: t.Sequence[str | int], data: t.Any) -> str:
     return "".join(out)
 
 
+_KIND_LINE = re.compile(r"^kind:\s*[\"']?([A-Za-z0-9]+)[\"']?\s*(#.*)?$")
+_NAME_LINE = re.compile(r"^\s+name:\s*[\"']?([^\"'#\s]+)[\"']?\s*(#.*)?$")
+
+
+def template_line(text: str, anchor: str) -> int | None:
+    """The line of the template document that renders object ``Kind/[namespace/]name``: its ``kind:``
+    line, in the document whose ``name:`` is that name; else the only document of that kind."""
+    kind, _, rest = anchor.partition("/")
+    name = rest.rsplit("/", 1)[-1]
+    if not kind or not name:
+        return None
+    documents: list[tuple[int, set[str]]] = []  # (kind line, names written in that document)
+    current: tuple[int, set[str]] | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("---"):
+            current = None
+            continue
+        m = _KIND_LINE.match(line)
+        if m is not None:
+            current = (number, set()) if m.group(1) == kind else None
+            if current is not None:
+                documents.append(current)
+            continue
+        n = _NAME_LINE.match(line)
+        if n is not None and current is not None:
+            current[1].add(n.group(1))
+    named = [first for first, names in documents if name in names]
+    if named:
+        return named[0]
+    return documents[0][0] if len(documents) == 1 else None
+
+
 def _blueprint_root(names: t.Iterable[str]) -> str:
     """``blueprints/`` when the project holds one (as the load stage decides), else the project itself."""
     names = list(names)
@@ -185,7 +224,11 @@ def blueprints_from_files(files: t.Mapping[str, bytes]) -> Blueprints | None:
     platform: Blueprint | None = None
     tenants: dict[str, Blueprint] = {}
     by_file: dict[str, Blueprint] = {}
+    templates: dict[str, str] = {}
     for name in sorted(files):
+        if name.startswith(root + "templates/") and name.endswith(".j2"):
+            templates[name] = files[name].decode("utf-8", "replace")
+            continue
         if not name.startswith(root) or not name.endswith((".yaml", ".yml")):
             continue
         rest = name[len(root) :].split("/")
@@ -204,7 +247,7 @@ def blueprints_from_files(files: t.Mapping[str, bytes]) -> Blueprints | None:
         by_file[name] = bp
     if platform is None:
         return None
-    return Blueprints(platform, tenants, by_file)
+    return Blueprints(platform, tenants, by_file, templates)
 
 
 def blueprints_from_folder(project: Path) -> Blueprints | None:
@@ -214,10 +257,9 @@ def blueprints_from_folder(project: Path) -> Blueprints | None:
     files: dict[str, bytes] = {}
     for dirpath, dirnames, filenames in os.walk(root):
         rel = Path(dirpath).relative_to(root).as_posix()
-        dirnames[:] = sorted(
-            d for d in dirnames if not d.startswith(".") and not (rel == "." and d in ("templates", "out"))
-        )
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not (rel == "." and d == "out"))
+        in_templates = rel == "templates" or rel.startswith("templates/")
         for f in filenames:
-            if f.endswith((".yaml", ".yml")):
+            if f.endswith(".j2" if in_templates else (".yaml", ".yml")):
                 files[prefix + (f if rel == "." else f"{rel}/{f}")] = (Path(dirpath) / f).read_bytes()
     return blueprints_from_files(files)
