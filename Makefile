@@ -40,13 +40,12 @@ test-latest: test-deps
 	  echo "make test-latest: the suite fails with the newest versions the ranges allow; the dependencies that"; \
 	  echo "moved from the lock are listed above: pin an upper bound in pyproject.toml or adapt genplat."; exit 1; }
 
-# `make run` checks custom resources against the pinned upstream CRDs (tools/upstream.toml) when Go is
-# there to fetch them, and what the example offerings compose against their Crossplane providers' CRDs;
-# without Go, upstream.py says what it skipped.
-PROVIDER_CRDS := provider-upjet-gcp provider-upjet-aws provider-helm
+# `make run` checks every custom resource against the CRDs of the add-on versions each cluster runs, as
+# blueprints/addons.lock.json pins them; a cold add-on cache is filled from the Go module proxy (and the
+# folders vendored in blueprints/addons/), checked against the lock's digests.
 run: venv
-	$(BIN)/genplat validate blueprints $$($(UPSTREAM) crd-flags $(PROVIDER_CRDS))
-	$(BIN)/genplat build $$($(UPSTREAM) crd-flags $(PROVIDER_CRDS))
+	$(BIN)/genplat validate blueprints
+	$(BIN)/genplat build
 	$(BIN)/genplat package
 
 test-deps: venv crds tools wheels
@@ -79,13 +78,14 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 test: test-deps lint
-	$(BIN)/genplat build --check $$($(UPSTREAM) crd-flags $(PROVIDER_CRDS))
+	$(BIN)/genplat addons lock --check
+	$(BIN)/genplat build --check
 	$(BIN)/python -m pytest -q
 
 # The edit-test loop: no real servers, tools or faults (about 1.5 minutes on two cores). `make test`
 # runs everything; CI runs `make test`.
 FAST := not cluster and not faults and not slow and not registry and not tools
-test-fast: venv lint
+test-fast: venv lint crds
 	$(BIN)/python -m pytest -q -m "$(FAST)"
 
 bench: venv

@@ -21,6 +21,7 @@ if t.TYPE_CHECKING:
     from genplat.core.diagnostics import Diagnostic, Severity
     from genplat.core.errors import (
         ClusterError,
+        FetchError,
         FindingsError,
         GenplatError,
         OutdatedError,
@@ -49,6 +50,7 @@ if t.TYPE_CHECKING:
 _EXPORTS = {
     "Diagnostic": "genplat.core.diagnostics",
     "Severity": "genplat.core.diagnostics",
+    "FetchError": "genplat.core.errors",
     "FindingsError": "genplat.core.errors",
     "GenplatError": "genplat.core.errors",
     "OutdatedError": "genplat.core.errors",

@@ -13,6 +13,7 @@ import dataclasses
 import typing as t
 from pathlib import Path
 
+from genplat.addons import FetchOptions, cluster_crds, declared_crds
 from genplat.checks import make_build_checker
 from genplat.checks.checker import check_paths
 from genplat.checks.composed import check_orders
@@ -51,6 +52,8 @@ class RenderOptions:
     max_file_size: int = 1024 * 1024
     crds: tuple[Path, ...] = ()  # CRD files or folders, added to the platform blueprint's crds:
     jobs: int | None = None  # worker processes; None: one per CPU (at most 8)
+    # How the locked add-ons' CRDs are fetched when the cache lacks them (offline: refuse instead).
+    addons: FetchOptions = dataclasses.field(default_factory=FetchOptions)
 
 
 @dataclasses.dataclass(slots=True)
@@ -114,10 +117,17 @@ def render(options: RenderOptions) -> RenderResult:
     findings.extend(template_findings)
     if options.crds:
         platform = dataclasses.replace(platform, crds=[*platform.crds, *(str(p.resolve()) for p in options.crds)])
+    checker = None
     if options.run_checks:
+        with timings.phase("addons"):
+            crds = cluster_crds(platform, options.addons)  # each cluster's locked add-ons: their CRD files
         with timings.phase("compositions"):
-            findings.extend(compositions(platform, bundles, report_unchecked=True))
-    checker = make_build_checker(platform, display_root, bundles=bundles) if options.run_checks else None
+            findings.extend(
+                compositions(
+                    platform, bundles, report_unchecked=True, cluster_crds=crds, declared=declared_crds(platform)
+                )
+            )
+        checker = make_build_checker(platform, display_root, bundles=bundles, cluster_crds=crds)
     renderer = Renderer(platform, templates, split=options.split, display_root=display_root, checker=checker)
     rendered = render_bundles(renderer, bundles, jobs=jobs, timings=timings, findings=findings)
     result.objects, result.bundles = rendered.objects, list(bundles)
@@ -140,9 +150,10 @@ def render(options: RenderOptions) -> RenderResult:
     return result
 
 
-def validate(project: Project, *, crds: t.Sequence[Path] = ()) -> list[Diagnostic]:
+def validate(project: Project, *, crds: t.Sequence[Path] = (), addons: FetchOptions | None = None) -> list[Diagnostic]:
     """Every finding ``genplat validate`` reports: the blueprints (schemas, cross-file, guardrails on
-    values), then what the offerings' Compositions compose, against the providers' CRDs (the platform
+    values), then what the offerings' Compositions compose, against the providers' CRDs (each cluster's
+    locked add-ons, fetched into the cache as ``addons`` says when it lacks them; the platform
     blueprint's ``crds:`` and ``crds``), and every tenant order composed with its own values. The
     orders are composed once the blueprints have no errors; the offerings once the platform has none."""
     findings = validate_blueprints(project)
@@ -155,7 +166,8 @@ def validate(project: Project, *, crds: t.Sequence[Path] = ()) -> list[Diagnosti
         platform, bundles = resolve(project)
     if crds:
         platform = dataclasses.replace(platform, crds=[*platform.crds, *(str(Path(p).resolve()) for p in crds)])
-    return tidy([*findings, *compositions(platform, bundles)])
+    own = cluster_crds(platform, addons)
+    return tidy([*findings, *compositions(platform, bundles, cluster_crds=own, declared=declared_crds(platform))])
 
 
 def compositions(
@@ -163,11 +175,15 @@ def compositions(
     bundles: t.Mapping[str, t.Sequence[TenantTarget]] | None,
     *,
     report_unchecked: bool = False,
+    cluster_crds: t.Mapping[str, t.Sequence[Path]] | None = None,
+    declared: t.Sequence[Path] = (),
 ) -> list[Diagnostic]:
     """What the offerings compose (at their lines) and, given the placements, every order composed with
-    the tenant's values (at the tenant's lines), against each cluster's provider schemas."""
-    # Each cluster's providers: crds:/--crds for all today; locked add-ons go in as cluster_crds=.
-    schemas = provider_schemas(platform, crd_paths=blueprint_crd_paths(platform))
+    the tenant's values (at the tenant's lines), against each cluster's provider schemas: its locked
+    add-ons' CRDs (``cluster_crds``) and crds:/--crds."""
+    schemas = provider_schemas(
+        platform, crd_paths=blueprint_crd_paths(platform), cluster_crds=cluster_crds, declared=declared
+    )
     outcome = check_offerings(platform, schemas, report_unchecked=report_unchecked)
     found = list(outcome.diagnostics)
     if bundles is not None:
@@ -191,7 +207,7 @@ def compose(options: RenderOptions) -> ComposedResult:
     """load → validate (compositions included) → resolve → compose: each tenant order's composed
     resources, as function-patch-and-transform makes them, per bundle. Nothing is written."""
     project = load_project(options.project, max_file_size=options.max_file_size)
-    findings = validate(project, crds=options.crds)
+    findings = validate(project, crds=options.crds, addons=options.addons)
     if has_errors(findings) or project.platform is None:
         return ComposedResult(findings)
     platform, bundles = resolve(project)

@@ -25,6 +25,7 @@ tests use names of their own.
 from __future__ import annotations
 
 import dataclasses
+import os
 import typing as t
 from pathlib import Path
 
@@ -89,6 +90,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.tools)
         if {"registry", "fresh_registry", "tls_registry"} & set(fixtures):
             item.add_marker(pytest.mark.registry)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _addon_sources(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[None]:
+    """Every test runs with a private add-on cache and the Go module proxy mirrored to a loopback server
+    over the pinned module zips (tests/addon_servers.py): a build of the examples, whose lock names
+    proxy.golang.org, fills its cache from loopback, and no test reaches the network."""
+    from tests.addon_servers import start_go_proxy
+
+    server = start_go_proxy()
+    saved = {k: os.environ.get(k) for k in ("GENPLAT_MIRRORS", "GENPLAT_CACHE_DIR")}
+    os.environ["GENPLAT_MIRRORS"] = f"proxy.golang.org={server.url}"
+    os.environ["GENPLAT_CACHE_DIR"] = str(tmp_path_factory.mktemp("genplat-cache"))
+    try:
+        yield
+    finally:
+        server.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 @pytest.fixture(scope="session")

@@ -37,6 +37,7 @@ STAGES = [
     "output",
     "packaging",
     "publish",
+    "addons",
     "delivery",
     "pipeline",
     "diff",

@@ -148,10 +148,11 @@ def _named(items: t.Any, name: str, what: str, listing: str) -> None:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ClusterOptions:
-    like: str | None = None  # copy provider, region and capabilities from this cluster
+    like: str | None = None  # copy provider, region, add-ons and capabilities from this cluster
     provider: str | None = None
     region: str | None = None
     capabilities: tuple[str, ...] = ()
+    addons: tuple[str, ...] = ()  # add-on names (at the platform's versions)
 
 
 def add_environment(
@@ -167,6 +168,7 @@ def add_environment(
         provider=options.provider,
         region=options.region,
         capabilities=options.capabilities,
+        addons=options.addons,
     )
     notes = [f"cluster {item['clusters'][0]['name']!r}: {note}"] if note else []
     return _edit(file, lambda o: insert(o, parse_path("spec.environments"), item, Where()), notes)
@@ -183,6 +185,7 @@ def add_cluster(root: Path, env: str, name: str, options: ClusterOptions) -> Edi
         provider=options.provider,
         region=options.region,
         capabilities=options.capabilities,
+        addons=options.addons,
     )
     steps = (Key("spec"), Key("environments"), Named(env), Key("clusters"))
     return _edit(file, lambda o: insert(o, steps, item, Where()), [f"cluster {name!r}: {note}"] if note else [])

@@ -9,6 +9,7 @@ same functions, so both read alike.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import typing as t
@@ -55,9 +56,11 @@ def cluster_item(
     provider: str | None = None,
     region: str | None = None,
     capabilities: t.Sequence[str] = (),
+    addons: t.Sequence[str] = (),
 ) -> tuple[dict[str, t.Any], str | None]:
     """A cluster, and which cluster it copied (the one named by ``like``, else the first of ``env``, else
-    the platform's first) for what was not given."""
+    the platform's first) for what was not given. What runs on it: ``addons`` and ``capabilities`` when
+    either is given, else the copied cluster's (its add-ons, pinned versions included, and capabilities)."""
     known = clusters_of(platform)
     if name in known:
         raise UsageError(
@@ -71,20 +74,27 @@ def cluster_item(
     item: dict[str, t.Any] = {"name": name, "provider": provider or model.get("provider") or "existing"}
     if region or (model.get("region") and not provider):
         item["region"] = region or model["region"]
-    item["capabilities"] = list(capabilities) or list(as_list(model.get("capabilities")))
-    copied = [
-        k for k in ("provider", "region", "capabilities") if k in item and not _given(k, provider, region, capabilities)
-    ]
+    runs_given = bool(addons or capabilities)
+    if runs_given:
+        if addons:
+            item["addons"] = list(addons)
+        if capabilities:
+            item["capabilities"] = list(capabilities)
+    else:
+        for key in ("addons", "capabilities"):
+            if key in model:
+                item[key] = copy.deepcopy(as_list(model.get(key)))
+        if "addons" not in item:
+            item["capabilities"] = list(as_list(model.get("capabilities")))
+    given = {"provider": bool(provider), "region": bool(region), "addons": runs_given, "capabilities": runs_given}
+    copied = [k for k in ("provider", "region", "addons", "capabilities") if k in item and not given[k]]
     note = (
-        f"copied {', '.join(copied)} from cluster {model_name!r} (choose with --like, --provider, --region, --capability)"
+        f"copied {', '.join(copied)} from cluster {model_name!r} "
+        "(choose with --like, --provider, --region, --addon, --capability)"
         if copied and model_name
         else None
     )
     return item, note
-
-
-def _given(key: str, provider: str | None, region: str | None, capabilities: t.Sequence[str]) -> bool:
-    return bool({"provider": provider, "region": region, "capabilities": list(capabilities)}[key])
 
 
 def environment_item(
@@ -97,6 +107,7 @@ def environment_item(
     provider: str | None = None,
     region: str | None = None,
     capabilities: t.Sequence[str] = (),
+    addons: t.Sequence[str] = (),
 ) -> tuple[dict[str, t.Any], str | None]:
     envs = [str(as_dict(e).get("name")) for e in as_list(platform.get("environments"))]
     if name in envs:
@@ -110,6 +121,7 @@ def environment_item(
         provider=provider,
         region=region,
         capabilities=capabilities,
+        addons=addons,
     )
     item: dict[str, t.Any] = {"name": name}
     if description:

@@ -6,6 +6,23 @@ One environment with one cluster, two tiers, one offering, one pipeline template
 
 from __future__ import annotations
 
+from genplat.core.addons import catalog
+
+# The starter cluster's add-ons, at the versions genplat's catalog blesses.
+STARTER_ADDONS = (
+    "knative-serving",
+    "knative-eventing",
+    "tekton-pipelines",
+    "tekton-triggers",
+    "crossplane",
+    "function-patch-and-transform",
+    "provider-helm",
+    "kyverno",
+    "external-secrets",
+    "flux-source-controller",
+    "flux-kustomize-controller",
+)
+
 PLATFORM = """\
 # yaml-language-server: $schema=../schemas/platform.schema.json
 # Written by genplat init: yours to change (genplat init --force would write it anew).
@@ -19,14 +36,20 @@ spec:
   # Repository prefix that `genplat push` uploads bundles to (<registry>/<env>-<cluster>:<tag>).
   registry: registry.example.com/platform
   kubernetesVersion: "1.33"
+  # The version of each add-on the clusters run (a cluster may pin another). `genplat addons lock`
+  # fetches their CRDs and pins them in blueprints/addons.lock.json (commit it): every custom
+  # resource of a cluster is checked against exactly its versions. `genplat addons catalog` lists more.
+  addons:
+{addons}
   environments:
     - name: dev
       description: Development
       clusters:
         - name: dev-1
           provider: existing
-          # What runs on the cluster decides which objects its bundle gets.
-          capabilities: [knative-serving, knative-eventing, tekton, crossplane, kyverno, external-secrets, flux]
+          # What runs on the cluster decides which objects its bundle gets and which CRDs check them.
+          addons:
+{cluster_addons}
   tiers:
     small:
       description: Trials and internal tools
@@ -59,15 +82,22 @@ spec:
       compositions:
         - provider: default
           resources:
+            # The database as a Helm release in the tenant's namespace (Crossplane's Helm provider installs it).
             - name: database
               base:
-                apiVersion: sql.example.com/v1alpha1
-                kind: Database
+                apiVersion: helm.m.crossplane.io/v1beta1
+                kind: Release
                 spec:
-                  forProvider: {engine: postgres, version: "17", storageGB: 20}
+                  forProvider:
+                    chart: {name: postgresql, repository: https://charts.bitnami.com/bitnami, version: 16.7.4}
+                    namespace: default
+                    values:
+                      image: {tag: "17"}
+                      primary: {persistence: {size: 20Gi}}
               patches:
-                - {from: version, to: spec.forProvider.version}
-                - {from: storageGB, to: spec.forProvider.storageGB}
+                - {from: metadata.namespace, to: spec.forProvider.namespace}
+                - {from: version, to: spec.forProvider.values.image.tag}
+                - {from: storageGB, to: spec.forProvider.values.primary.persistence.size, transform: {format: "%vGi"}}
   pipelines:
     - name: container-build
       description: Clone the repository, build the image with kaniko and push it
@@ -96,7 +126,9 @@ spec:
     allowedRegistries: [ghcr.io/example, registry.example.com]
     forbidLatest: true
     defaultDenyNetwork: true
-"""
+""".replace(
+    "{addons}", "\n".join(f"    - {{name: {n}, version: {catalog()[n].version}}}" for n in STARTER_ADDONS)
+).replace("{cluster_addons}", "\n".join(f"            - {n}" for n in STARTER_ADDONS))
 
 WEB = """\
 # yaml-language-server: $schema=../../schemas/tenant.schema.json
@@ -207,8 +239,15 @@ jobs:
         run: |
           echo "$GENPLAT_WHEEL_SHA256  $GENPLAT_WHEEL" | sha256sum --check --strict
           pip install --constraint .genplat/constraints.txt "$GENPLAT_WHEEL"
+      - name: Add-on CRDs (fetched once per version of blueprints/addons.lock.json)
+        uses: actions/cache@v4
+        with:
+          path: ~/.cache/genplat/addons
+          key: genplat-addons-${{ hashFiles('blueprints/addons.lock.json') }}
       - name: Validate blueprints
         run: genplat validate
+      - name: The add-on lock records the versions the clusters run
+        run: genplat addons lock --check
       - name: Committed output is what the blueprints render (the digests out/_gitops/ pins)
         run: genplat build --check
       - name: Diff against the base branch
@@ -267,8 +306,11 @@ out/                         what `genplat build` renders (commit it, so reviews
 ## What to change first
 
 1. `blueprints/platform.yaml`: `metadata.name`, `spec.registry` (where `genplat push` uploads bundles),
-   the cluster under `environments` (its `provider` and `capabilities`) and `policies.allowedRegistries`.
+   the cluster under `environments` (its `provider` and `addons`), the add-on versions under `addons`
+   and `policies.allowedRegistries`.
 2. `blueprints/tenants/`: replace the two example tenants with yours (`genplat tenant new NAME --tier small`).
+3. `genplat addons lock`: fetches the CRDs of the add-on versions your clusters run and writes
+   `blueprints/addons.lock.json`; commit it, and every custom resource is checked against them.
 
 Grow it with commands: `genplat env add prod`, `genplat cluster add prod prod-us --provider eks`,
 `genplat service add web api ghcr.io/example/api:1.0.0`, `genplat resource add data db postgres`, and
@@ -278,6 +320,7 @@ Grow it with commands: `genplat env add prod`, `genplat cluster add prod prod-us
 
 ```sh
 genplat validate                     # every finding at once, with file:line:col
+genplat addons lock                  # after changing add-on versions: fetch and pin their CRDs
 genplat build                        # render and check into out/
 genplat diff                         # what your uncommitted edits change in the rendered output
 genplat set blueprints/tenants/web.yaml spec.tier=large

@@ -19,7 +19,7 @@ import re
 import zipfile
 from pathlib import Path
 
-SHIPPED = (".py", ".json", ".yaml", ".j2")  # pyproject.toml's package data, and the code
+SHIPPED = (".py", ".json", ".yaml", ".toml", ".j2")  # pyproject.toml's package data, and the code
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold
 
 

@@ -14,14 +14,7 @@ import tempfile
 import typing as t
 from pathlib import Path
 
-
-def cache_dir() -> Path:
-    explicit = os.environ.get("GENPLAT_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".cache"
-    return base / "genplat"
+from genplat.core.cache import cache_dir as cache_dir
 
 
 def read_json(path: Path) -> t.Any | None:

@@ -1,8 +1,13 @@
-"""The hook ``genplat build`` calls: one checker per build, configured from the platform blueprint.
+"""The hook ``genplat build`` calls: one checker per cluster, configured from the platform blueprint.
 
 ``make_build_checker(platform, display_root)`` returns a function the build calls with each group of
-rendered objects (the platform's, then each tenant's, per bundle). It reads from the platform model:
-``kubernetesVersion``, ``crds`` (paths relative to the platform blueprint), ``validator``
+rendered objects (the platform's, then each tenant's, per bundle). Each bundle's objects are checked
+against its cluster's own Kubernetes version and the CRDs of exactly the add-on versions it runs
+(``cluster_crds``: bundle → the locked add-ons' CRD files, which the pipeline gets from
+:mod:`genplat.addons`), plus ``crds`` (paths relative to the platform blueprint) and ``--crds``. On a
+cluster whose add-ons are locked, a custom resource that none of them serves is an error at the blueprint
+line that rendered it (``kind-not-served``), not a "not validated" warning. It reads from the platform
+model: ``validator``
 (``kubeconform`` delegates schema checks; a missing binary stops the build with exit 2 before any
 rendering), ``policies.podSecurity``, ``policies.allowedRegistries``, ``policies.requiredLabels``,
 ``policies.platformImages``, ``policies.guardrails.disabled`` and the
@@ -17,17 +22,18 @@ import dataclasses
 import typing as t
 from pathlib import Path
 
-from genplat.checks.checker import get_checker
+from genplat.checks.checker import Checker, get_checker
+from genplat.checks.crd_schema import Loaded
 from genplat.checks.guardrails import GuardrailContext
 from genplat.checks.kubeconform import find_kubeconform
-from genplat.core.diagnostics import Diagnostic
+from genplat.core.diagnostics import Diagnostic, Severity
 from genplat.core.objects import RenderedObject
 from genplat.core.secrets import allowances_from
 from genplat.policy import settings_from
 from genplat.rendering.crossplane import composite_crd
 
 if t.TYPE_CHECKING:
-    from genplat.resolver.model import PlatformModel, TenantTarget
+    from genplat.resolver.model import Cluster, PlatformModel, TenantTarget
 
 # Policy switch → the rules it turns off when false.
 _SWITCHES = {
@@ -87,9 +93,11 @@ def make_build_checker(
     *,
     tenant_namespaces: t.Callable[[str, str | None], set[str]] = default_tenant_namespaces,
     bundles: t.Mapping[str, t.Sequence[TenantTarget]] | None = None,
+    cluster_crds: t.Mapping[str, t.Sequence[Path]] | None = None,
 ) -> t.Callable[[list[RenderedObject]], list[Diagnostic]]:
     """The check the build runs on each group of rendered objects. With ``bundles`` (the resolved
-    placements), tenants' namespaces and set-apart Pod Security levels come from them."""
+    placements), tenants' namespaces and set-apart Pod Security levels come from them; with
+    ``cluster_crds`` (bundle → CRD files of its locked add-ons), each bundle is checked against its own."""
     if bundles is not None:
         owned_by, levels = namespaces_of(platform, bundles)
         fallback = tenant_namespaces
@@ -103,16 +111,41 @@ def make_build_checker(
     use_kubeconform = platform.validator == "kubeconform"
     if use_kubeconform:
         find_kubeconform()  # fail before rendering anything, with exit 2
-    checker = get_checker(kubernetes_version=platform.kubernetes_version, crd_paths=crd_paths)
+    clusters = {c.bundle: c for c in platform.clusters}
+    by_bundle = cluster_crds or {}
+
+    checkers: dict[str | None, Checker] = {}
+    loaded: Loaded = {}  # CRD files converted once for every cluster's checker
+
+    def checker_for(bundle: str | None) -> Checker:
+        if bundle not in checkers:
+            cluster = clusters.get(bundle or "")
+            version = (cluster.kubernetes_version if cluster else "") or platform.kubernetes_version
+            paths = [*crd_paths, *by_bundle.get(bundle or "", ())]
+            checkers[bundle] = get_checker(kubernetes_version=version, crd_paths=paths, loaded=loaded)
+        return checkers[bundle]
+
     context = dataclasses.replace(
         guardrail_context(platform), namespace_pod_security=levels, build_namespaces=frozenset(levels)
     )
-    first = [True]
-    xrds: set[tuple[str, str, str]] = set()
+    reported: set[int] = set()  # checkers whose one-time notes (CRD problems, version notes) were given
+    xrds: set[tuple[int, str, str, str]] = set()
     out_setup: list[Diagnostic] = []
-    unvalidated: set[str] = set()  # kinds already reported as "not validated": once per build is enough
+    unvalidated: set[tuple[str | None, str]] = set()  # (bundle, kind) reported once: once per build is enough
+    first = [True]
 
     def run(objects: list[RenderedObject]) -> list[Diagnostic]:
+        groups: dict[str | None, list[RenderedObject]] = {}
+        for o in objects:
+            groups.setdefault(o.bundle, []).append(o)
+        out: list[Diagnostic] = []
+        for bundle, group in groups.items():
+            out.extend(check_group(bundle, group))
+        first[0] = False
+        return out
+
+    def check_group(bundle: str | None, objects: list[RenderedObject]) -> list[Diagnostic]:
+        checker = checker_for(bundle)
         owned: dict[str, set[str]] = {}
         for o in objects:
             if o.tenant is not None and o.tenant not in owned:
@@ -122,24 +155,87 @@ def make_build_checker(
         # XRDs this build renders, so tenants' composite resources are schema-checked too.
         for o in objects:
             if o.kind == "CompositeResourceDefinition" and o.api_version.startswith("apiextensions.crossplane.io/"):
-                key = (o.api_version, o.name, repr(o.obj.get("spec")))
+                key = (id(checker), o.api_version, o.name, repr(o.obj.get("spec")))
                 if key not in xrds:
                     xrds.add(key)
-
                     out_setup.extend(checker.add_crds([(composite_crd(o.obj), str(o.origin))], replace=True))
-        report = first[0]
-        first[0] = False
+        setup = id(checker) not in reported
+        reported.add(id(checker))
         out = list(out_setup)
         out_setup.clear()
+        cluster = clusters.get(bundle or "")
+        locked = cluster is not None and bundle in by_bundle
+        kinds = {o.ref(): (o.api_version, o.kind) for o in objects} if locked else {}
         for d in checker.check(
-            objects, guardrails=ctx, use_kubeconform=use_kubeconform, include_setup=report, report_disabled=report
+            objects,
+            guardrails=ctx,
+            use_kubeconform=use_kubeconform,
+            include_setup=setup,
+            report_disabled=first[0],
         ):
             if d.rule == "schema-not-validated":
                 kind = d.message.split(" not validated", 1)[0]
-                if kind in unvalidated:
+                if (bundle if locked else None, kind) in unvalidated:
                     continue
-                unvalidated.add(kind)
+                unvalidated.add((bundle if locked else None, kind))
+                if locked:
+                    assert cluster is not None
+                    d = not_served(platform, cluster, kind, d)
+                elif platform.addon_lock is None:
+                    d = dataclasses.replace(d, hint=UNLOCKED_HINT)
+            elif locked and d.rule.startswith("schema") and d.object in kinds:
+                assert cluster is not None
+                d = with_addon(cluster, *kinds[d.object], d)
             out.append(d)
         return out
 
     return run
+
+
+UNLOCKED_HINT = (
+    "lock the clusters' add-ons (`genplat addons lock`): the build then checks custom resources against "
+    "their CRDs; or pass the CRD that defines it with --crds"
+)
+
+
+def with_addon(cluster: Cluster, api_version: str, kind: str, d: Diagnostic) -> Diagnostic:
+    """A schema finding on a custom resource, naming the cluster and the add-on version whose CRD refused
+    it: the same object may be valid on a cluster that runs another version."""
+    group = api_version.rpartition("/")[0]
+    for addon in cluster.addons.values():
+        if group and addon.serves_kind(group, kind):
+            return dataclasses.replace(d, message=f"{d.message} (cluster {cluster.name}: {addon.name} {addon.version})")
+    return d
+
+
+def not_served(platform: PlatformModel, cluster: Cluster, head: str, d: Diagnostic) -> Diagnostic:
+    """A custom resource on a cluster whose add-ons are locked, of a kind none of them serves: an error
+    at the blueprint line that rendered it, naming an add-on that would serve it when one is locked."""
+    api_version, _, kind = head.rpartition(" ")
+    group = api_version.rpartition("/")[0]
+    name = f"{kind}.{group}" if group else kind
+    k8s = cluster.kubernetes_version or platform.kubernetes_version
+    if not group or group.endswith(".k8s.io") or "." not in group:
+        message = (
+            f"{name} ({api_version}) is served neither by Kubernetes {k8s} nor by an add-on of cluster {cluster.name}"
+        )
+    else:
+        message = f"{name} is served by no add-on of cluster {cluster.name}"
+    servers = sorted(
+        {
+            f"{entry.name} {entry.version}"
+            for entry in (platform.addon_lock.entries.values() if platform.addon_lock else ())
+            if entry.serves_kind(group, kind)
+        }
+    )
+    if servers:
+        hint = (
+            f"{' and '.join(servers)} serve{'s' if len(servers) == 1 else ''} it: add it to the cluster's addons "
+            "(then `genplat addons lock`), or stop rendering it there"
+        )
+    else:
+        hint = (
+            "add the add-on that serves it to the cluster's addons (spec.addons gives a source for one genplat "
+            "does not know), then run `genplat addons lock`; or pass its CRD with --crds"
+        )
+    return dataclasses.replace(d, rule="kind-not-served", message=message, hint=hint, severity=Severity.ERROR)

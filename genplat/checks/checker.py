@@ -11,7 +11,7 @@ from __future__ import annotations
 import typing as t
 from pathlib import Path
 
-from genplat.checks.crd_schema import convert_crd
+from genplat.checks.crd_schema import Loaded, convert_crd
 from genplat.checks.guardrails import GuardrailContext, run_guardrails
 from genplat.checks.kubeconform import run_kubeconform
 from genplat.checks.manifests import Located, read_manifests
@@ -70,9 +70,13 @@ class Checker:
         crd_paths: t.Sequence[Path] = (),
         use_cache: bool = True,
         kubeconform_binary: str | None = None,
+        loaded: Loaded | None = None,
     ) -> None:
         self.index = SchemaIndex(
-            kubernetes_version=kubernetes_version, crd_paths=[Path(p) for p in crd_paths], use_cache=use_cache
+            kubernetes_version=kubernetes_version,
+            crd_paths=[Path(p) for p in crd_paths],
+            use_cache=use_cache,
+            loaded=loaded,
         )
         self.kubeconform_binary = kubeconform_binary
 
@@ -238,11 +242,12 @@ class Checker:
 _CHECKERS: dict[tuple[t.Any, ...], Checker] = {}
 
 
-def get_checker(*, kubernetes_version: str, crd_paths: t.Sequence[Path] = ()) -> Checker:
-    """A process-wide :class:`Checker` per (version, CRD paths): repeated calls pay nothing."""
+def get_checker(*, kubernetes_version: str, crd_paths: t.Sequence[Path] = (), loaded: Loaded | None = None) -> Checker:
+    """A process-wide :class:`Checker` per (version, CRD paths): repeated calls pay nothing. ``loaded``
+    shares converted CRD files between the checkers of one build."""
     key = (kubernetes_version, tuple(str(Path(p).resolve()) for p in crd_paths))
     if key not in _CHECKERS:
-        _CHECKERS[key] = Checker(kubernetes_version=kubernetes_version, crd_paths=crd_paths)
+        _CHECKERS[key] = Checker(kubernetes_version=kubernetes_version, crd_paths=crd_paths, loaded=loaded)
     return _CHECKERS[key]
 
 

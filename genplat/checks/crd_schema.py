@@ -302,6 +302,10 @@ def crd_files(paths: t.Iterable[Path]) -> tuple[list[Path], list[Diagnostic]]:
 
 def load_crd_file(path: Path, *, use_cache: bool = True) -> tuple[list[CrdVersion], list[Diagnostic]]:
     """Converted served versions of every CRD in one file, from the cache when its bytes are known."""
+    return _load_crd_file(path, use_cache=use_cache)
+
+
+def _load_crd_file(path: Path, *, use_cache: bool) -> tuple[list[CrdVersion], list[Diagnostic]]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -390,12 +394,21 @@ class CrdSet:
         return None
 
 
-def load_crds(paths: t.Iterable[Path], *, use_cache: bool = True) -> CrdSet:
-    """Load CRDs from files and folders. The first file (in the order given, folders sorted) wins a duplicate."""
+Loaded = dict[str, tuple[list[CrdVersion], list[Diagnostic]]]
+
+
+def load_crds(paths: t.Iterable[Path], *, use_cache: bool = True, loaded: Loaded | None = None) -> CrdSet:
+    """Load CRDs from files and folders. The first file (in the order given, folders sorted) wins a duplicate.
+    ``loaded`` (file → its conversion) is shared by the CRD sets of one build: clusters share most files."""
     files, diags = crd_files(paths)
     out = CrdSet(diagnostics=diags)
     for f in files:
-        versions, d = load_crd_file(f, use_cache=use_cache)
+        if loaded is None:
+            versions, d = load_crd_file(f, use_cache=use_cache)
+        else:
+            if str(f) not in loaded:
+                loaded[str(f)] = load_crd_file(f, use_cache=use_cache)
+            versions, d = loaded[str(f)]
         out.diagnostics.extend(d)
         for v in versions:
             out.versions.setdefault((v.group, v.version, v.kind), v)

@@ -34,7 +34,18 @@ SCHEMA_RULES = [
     ("schema", "error", "Any other schema keyword (pattern, minimum, oneOf, …)."),
     ("schema-version", "error", "The kind is known from a CRD but not served in that apiVersion."),
     ("schema-kind", "error", "A document without apiVersion/kind, or not a mapping."),
-    ("schema-not-validated", "warning (error with --strict)", "No schema is known for the apiVersion and kind."),
+    (
+        "schema-not-validated",
+        "warning (error with --strict)",
+        "No schema is known for the apiVersion and kind (a project without an add-on lock, or `genplat check`).",
+    ),
+    (
+        "kind-not-served",
+        "error",
+        "Build, on a cluster whose add-ons are locked: a custom resource of a kind none of the cluster's add-on "
+        "versions (nor --crds) serves; reported at the blueprint line that rendered it, naming the add-on that "
+        "would serve it (docs/addons.md).",
+    ),
     ("crd-invalid", "error", "A CRD file that cannot be read or converted."),
     ("crd-not-found", "error", "A --crds path (or crds: entry) that does not exist."),
     ("kubernetes-version", "warning", "The Kubernetes version asked for is newer than the schemas shipped."),

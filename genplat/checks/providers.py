@@ -1,15 +1,17 @@
 """What each cluster's Compositions may compose: the schemas of its Crossplane providers (and Kubernetes).
 
 This is the one place the composition checks (:mod:`genplat.checks.compositions`) learn which kinds a
-cluster serves. Today every cluster gets the same set: the CRDs the platform blueprint lists under
-``crds:`` plus ``--crds`` (with the build's Kubernetes schemas), and the set is *partial*: a composed
-kind whose API group no given CRD defines is skipped, not refused, since genplat cannot tell a missing
-file from a missing provider.
+cluster serves. Without an add-on lock every cluster gets the same set: the CRDs the platform blueprint
+lists under ``crds:`` plus ``--crds`` (with the build's Kubernetes schemas), and the set is *partial*: a
+composed kind whose API group no given CRD defines is skipped, not refused, since genplat cannot tell a
+missing file from a missing provider.
 
 Where add-ons are locked per cluster (each cluster's Crossplane providers with their versions and CRDs),
 ``cluster_crds`` (bundle ``<env>/<cluster>`` → the CRD files of its locked add-ons) gives each such
 cluster a :class:`~genplat.checks.schema.SchemaIndex` of its own and marks it ``locked``: there a kind
-no provider of the cluster serves is an error.
+no provider of the cluster serves is an error. ``declared`` (the CRDs of every add-on version the
+platform blesses, run by a cluster or not) joins the default set, which checks the Compositions no
+cluster selects (an offering's composition for a cloud none of today's Crossplane clusters runs in).
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ def provider_schemas(
     *,
     crd_paths: t.Sequence[Path] = (),
     cluster_crds: t.Mapping[str, t.Sequence[Path]] | None = None,
+    declared: t.Sequence[Path] = (),
 ) -> ProviderSchemas:
     """The schemas each cluster of ``platform`` composes against.
 
@@ -71,7 +74,7 @@ def provider_schemas(
     def index(paths: t.Sequence[Path]) -> SchemaIndex:
         return get_checker(kubernetes_version=platform.kubernetes_version, crd_paths=list(paths)).index
 
-    shared = index(crd_paths)
+    shared = index([*crd_paths, *declared])
     by_cluster = {c.name: shared for c in platform.clusters}
     locked = set()
     for c in platform.clusters:

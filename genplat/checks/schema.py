@@ -19,7 +19,7 @@ from pathlib import Path
 
 import jsonschema_rs
 
-from genplat.checks.crd_schema import CrdSet, load_crds, prune_nulls
+from genplat.checks.crd_schema import CrdSet, Loaded, load_crds, prune_nulls
 from genplat.checks.kubernetes import DEFINITIONS_URI, KubernetesSchemas
 from genplat.core.kube import split_api_version
 from genplat.core.suggest import did_you_mean
@@ -50,9 +50,16 @@ class _Entry:
 class SchemaIndex:
     """Every schema genplat knows for one Kubernetes version and one set of CRDs; compiled lazily."""
 
-    def __init__(self, *, kubernetes_version: str, crd_paths: t.Sequence[Path] = (), use_cache: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        kubernetes_version: str,
+        crd_paths: t.Sequence[Path] = (),
+        use_cache: bool = True,
+        loaded: Loaded | None = None,
+    ) -> None:
         self.kubernetes = KubernetesSchemas(kubernetes_version)
-        self.crds: CrdSet = load_crds(crd_paths, use_cache=use_cache)
+        self.crds: CrdSet = load_crds(crd_paths, use_cache=use_cache, loaded=loaded)
         self._registry: t.Any = None
         self._entries: dict[tuple[str, str], _Entry | None] = {}
 

@@ -58,6 +58,21 @@ def report(
     return 1 if has_errors(diagnostics) else 0
 
 
+def fetch_options(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+    """--offline and --mirror: how add-on CRDs are fetched (addons lock, build, render)."""
+    f = click.option(
+        "--mirror",
+        "mirrors",
+        multiple=True,
+        metavar="HOST=URL",
+        help="Fetch add-on CRDs that HOST serves from URL instead (repeatable; adds to GENPLAT_MIRRORS), "
+        "e.g. proxy.golang.org=https://goproxy.example.com.",
+    )(f)
+    return click.option("--offline", is_flag=True, help="Never fetch add-on CRDs: a cache that lacks one is an error.")(
+        f
+    )
+
+
 def finish_edit(result: EditResult, fmt: str | None, *, dry_run: bool, verb: str = "edit") -> None:
     """Write an edit that validates (or print its diff with ``dry_run``) and say how many lines changed,
     counted as ``git diff --numstat`` counts them; print the findings of one that does not and exit 1."""

@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("validate", "Check blueprints against their schemas and each other."),
     "render": ("render", "Print the manifests a build would write to stdout, nothing to disk."),
     "build": ("build", "Render the blueprints of the project into checked bundles under out/."),
+    "addons": ("addons", "Lock and list the add-on versions each cluster runs (their CRDs check its objects)."),
     "completion": ("completion", "Print the completion script for SHELL."),
     "schema": ("schema", "Print the JSON Schema of a blueprint kind (for editors and other tools)."),
     "check": ("check", "Check manifests in PATHS (files or folders; default: the project's out/) offline."),

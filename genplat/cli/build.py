@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 
 from genplat.cli._choices import SPLITS
-from genplat.cli._common import format_option, project_option, report, resolve_project
+from genplat.cli._common import fetch_options, format_option, project_option, report, resolve_project
 from genplat.cli.render import render_to_stdout
 
 
@@ -45,7 +45,8 @@ from genplat.cli.render import render_to_stdout
     "crds",
     multiple=True,
     type=click.Path(exists=True, path_type=Path),
-    help="CRD file or folder to check custom resources against (repeatable; adds to crds: in the platform blueprint).",
+    help="CRD file or folder to check custom resources against on every cluster (repeatable; adds to crds: in the "
+    "platform blueprint and to each cluster's locked add-ons).",
 )
 @click.option(
     "--full",
@@ -60,6 +61,7 @@ from genplat.cli.render import render_to_stdout
     help="Worker processes for large builds (default: one per CPU, at most 8; 1 renders in process).",
 )
 @click.option("--timings", is_flag=True, help="Print the time each phase took.")
+@fetch_options
 @format_option
 def command(
     project: str | None,
@@ -72,6 +74,8 @@ def command(
     full: bool,
     jobs: int | None,
     timings: bool,
+    offline: bool,
+    mirrors: tuple[str, ...],
     fmt: str | None,
 ) -> None:
     """Render the blueprints of the project into checked bundles under out/.
@@ -83,11 +87,14 @@ def command(
     out/<env>/<cluster>/          one bundle per cluster (kustomization.yaml at its root)
     out/_gitops/                  Flux / kapp-controller wiring, pinned by each bundle's OCI digest
     out/genplat.lock.json         every bundle's files with sha256, content hash and OCI digests
-    Every object is checked (Kubernetes and CRD schemas, tenant guardrails) before anything is
-    written; nothing is written unless every check passes; unchanged files are left alone.
+    Every object is checked (its cluster's Kubernetes version, the CRDs of the add-on versions the
+    cluster runs as blueprints/addons.lock.json records them, tenant guardrails) before anything is
+    written; nothing is written unless every check passes; unchanged files are left alone. CRDs the
+    add-on cache lacks are fetched as the lock says (--offline refuses instead).
     """
     # deferred: --help and shell completion import this module; the library loads only when the command runs
-    from genplat.pipeline import BuildOptions, build
+    from genplat.addons import FetchOptions
+    from genplat.pipeline import BuildOptions, build  # deferred, as above
 
     root = resolve_project(project_dir, project)
     if out_dir is not None and str(out_dir) == "-":
@@ -95,7 +102,16 @@ def command(
             raise click.UsageError("--check compares with an output folder; it cannot be combined with -o -")
 
         raise SystemExit(
-            render_to_stdout(root, crds=tuple(crds), split=split, max_file_size=max_file_size, jobs=jobs, fmt=fmt)
+            render_to_stdout(
+                root,
+                crds=tuple(crds),
+                split=split,
+                max_file_size=max_file_size,
+                jobs=jobs,
+                fmt=fmt,
+                offline=offline,
+                mirrors=mirrors,
+            )
         )
     result = build(
         BuildOptions(
@@ -108,6 +124,7 @@ def command(
             incremental=not full,
             jobs=jobs,
             on_wait=lambda message: click.echo(f"genplat: {message}", err=True),
+            addons=FetchOptions(offline=offline, mirrors=mirrors),
         )
     )
     code = report(result.diagnostics, fmt)

@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 
 from genplat.cli._common import format_option, project_option, report, resolve_project
+from genplat.core.diagnostics import sort_diagnostics
 from genplat.core.errors import FindingsError, UsageError
 from genplat.core.kube import available_versions, default_version
-from genplat.loader import find_project, load_project, output_folder
+from genplat.loader import blueprint_folder, find_project, load_project, output_folder
 
 if t.TYPE_CHECKING:
     from genplat.checks.guardrails import GuardrailContext
@@ -27,6 +28,10 @@ class CheckOptions:
     kubeconform: bool
     strict: bool
     blueprints: Path | None
+    # The project whose out/ is checked (no PATHS given): each bundle against its cluster's own
+    # Kubernetes version and locked add-ons' CRDs, when the project has an add-on lock.
+    project: Path | None = None
+    version_given: bool = False
 
 
 def guardrails_from_blueprints(directory: Path) -> GuardrailContext:
@@ -62,14 +67,62 @@ def execute(opts: CheckOptions) -> list:  # type: ignore[type-arg]
     from genplat.pipeline import check
 
     guardrails = guardrails_from_blueprints(opts.blueprints) if opts.blueprints is not None else None
-    return check(
-        opts.paths,
-        kubernetes_version=opts.kubernetes_version,
-        crds=opts.crds,
-        guardrails=guardrails,
-        strict=opts.strict,
-        kubeconform=opts.kubeconform,
+    per_cluster = per_cluster_paths(opts) if opts.project is not None else None
+    if per_cluster is None:
+        per_cluster = [(opts.paths, opts.kubernetes_version, ())]
+    findings = []
+    for paths, version, crds in per_cluster:
+        findings += check(
+            paths,
+            kubernetes_version=version,
+            crds=[*opts.crds, *crds],
+            guardrails=guardrails,
+            strict=opts.strict,
+            kubeconform=opts.kubeconform,
+        )
+    return sort_diagnostics(findings)
+
+
+def per_cluster_paths(opts: CheckOptions) -> list[tuple[tuple[Path, ...], str, tuple[Path, ...]]] | None:
+    """A locked project's out/ split by bundle: (paths, Kubernetes version, CRD files) for each cluster's
+    folder, then the rest of out/ as given. None when the project has no add-on lock (or does not
+    resolve): out/ is then checked as any folder."""
+    # deferred: --help and shell completion import this module; the library loads only when the command runs
+    from genplat.addons import cluster_crds
+    from genplat.resolver.model import resolve_platform  # deferred, as above
+    from genplat.validation import validate  # deferred, as above
+
+    assert opts.project is not None
+    loaded = load_project(blueprint_folder(opts.project))
+    if loaded.platform is None or loaded.addon_lock is None or any(d.is_error for d in validate(loaded)):
+        return None
+    platform = resolve_platform(loaded.platform, loaded.addon_lock)
+    crds = cluster_crds(platform)
+    out = output_folder(opts.project)
+    groups: list[tuple[tuple[Path, ...], str, tuple[Path, ...]]] = []
+    claimed: set[Path] = set()
+    for cluster in platform.clusters:
+        # The bundle, and the GitOps wiring that delivers it (applied on the same cluster).
+        paths = [out / cluster.environment / cluster.name]
+        paths += [out / "_gitops" / d / f"{cluster.environment}-{cluster.name}.yaml" for d in ("flux", "kapp")]
+        paths = [p for p in paths if p.exists()]
+        if paths:
+            claimed.update(paths)
+            version = opts.kubernetes_version if opts.version_given else cluster.kubernetes_version
+            groups.append((tuple(paths), version, tuple(crds.get(cluster.bundle, ()))))
+    rest = tuple(
+        p
+        for p in sorted(out.rglob("*"))
+        if p.is_file()
+        and p.suffix in (".yaml", ".yml", ".json")
+        and not any(part.startswith(".") for part in p.relative_to(out).parts)
+        and p not in claimed
+        and not any(c in p.parents for c in claimed)
+        and p.name != "genplat.lock.json"
     )
+    if rest:
+        groups.append((rest, opts.kubernetes_version, ()))
+    return groups
 
 
 @click.command("check")
@@ -114,7 +167,9 @@ def command(
 
     \b
     Reads multi-document YAML, JSON and *List kinds. Checks every object against the Kubernetes
-    schemas and the CRDs given (CRDs found among PATHS count too), and against the guardrail rules that
+    schemas and the CRDs given (CRDs found among PATHS count too); without PATHS, in a project with an
+    add-on lock, each bundle of out/ against its cluster's Kubernetes version and the CRDs of the add-on
+    versions it runs (as the build does). And against the guardrail rules that
     need no blueprint: plaintext Secrets, cluster-admin or wildcard RBAC, privileged, host-namespace or
     root containers, :latest or untagged images. With --blueprints every rule applies. Every string is
     also checked for secret values (docs/rules.md, "Secret values"); values a build declared not secret
@@ -127,6 +182,17 @@ def command(
         if not default.exists():
             raise click.UsageError(f"no PATHS given and no {default}/ folder (run `genplat build` first)")
         paths = (default,)
-    opts = CheckOptions(paths, crds, kubernetes_version or default_version(), kubeconform, strict, blueprints)
+    else:
+        root = None
+    opts = CheckOptions(
+        paths,
+        crds,
+        kubernetes_version or default_version(),
+        kubeconform,
+        strict,
+        blueprints,
+        project=root,
+        version_given=kubernetes_version is not None,
+    )
     findings = execute(opts)
     raise SystemExit(report(findings, fmt, quiet_ok="no findings"))

@@ -48,14 +48,23 @@ def _cluster_options(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
         provider: str | None,
         region: str | None,
         capabilities: tuple[str, ...],
+        addons: tuple[str, ...],
         **kwargs: t.Any,
     ) -> t.Any:
         # deferred: the authoring package loads ruamel and the schemas; completion imports this module without them
         from genplat.authoring import ClusterOptions
 
-        return f(*args, cluster=ClusterOptions(like, provider, region, capabilities), **kwargs)
+        return f(*args, cluster=ClusterOptions(like, provider, region, capabilities, addons), **kwargs)
 
     for option in (
+        click.option(
+            "--addon",
+            "addons",
+            multiple=True,
+            metavar="NAME",
+            help="An add-on that runs on the cluster, at the platform's version (repeatable; docs/addons.md) "
+            "[default: as the cluster copied].",
+        ),
         click.option(
             "--capability",
             "capabilities",
@@ -75,7 +84,7 @@ def _cluster_options(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
             metavar="CLUSTER",
             default=None,
             shell_complete=complete_all_clusters,
-            help="Copy provider, region and capabilities from this cluster [default: the environment's first, "
+            help="Copy provider, region, add-ons and capabilities from this cluster [default: the environment's first, "
             "else the platform's first].",
         ),
     ):

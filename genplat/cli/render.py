@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from genplat.cli._choices import SPLITS
-from genplat.cli._common import default_format, format_option, project_option, resolve_project
+from genplat.cli._common import default_format, fetch_options, format_option, project_option, resolve_project
 from genplat.cli._complete import complete_clusters, complete_environments, complete_tenants
 from genplat.core.diagnostics import has_errors
 from genplat.core.report import REPORTERS
@@ -38,12 +38,24 @@ def render_to_stdout(
     max_file_size: int = 1024 * 1024,
     jobs: int | None = None,
     fmt: str | None = None,
+    offline: bool = False,
+    mirrors: tuple[str, ...] = (),
 ) -> int:
     """Render and check in memory, print the selected manifests; findings go to stderr. The exit code."""
     # deferred: --help and shell completion import this module; the library loads only when the command runs
-    from genplat.pipeline import RenderOptions, render
+    from genplat.addons import FetchOptions
+    from genplat.pipeline import RenderOptions, render  # deferred, as above
 
-    result = render(RenderOptions(project=project, split=split, max_file_size=max_file_size, crds=crds, jobs=jobs))
+    result = render(
+        RenderOptions(
+            project=project,
+            split=split,
+            max_file_size=max_file_size,
+            crds=crds,
+            jobs=jobs,
+            addons=FetchOptions(offline=offline, mirrors=mirrors),
+        )
+    )
     code = _report_to_stderr(result.diagnostics, fmt)
     if code:
         click.echo("render failed: nothing was printed", err=True)
@@ -90,13 +102,17 @@ def composed_to_stdout(
     crds: tuple[Path, ...] = (),
     max_file_size: int = 1024 * 1024,
     fmt: str | None = None,
+    offline: bool = False,
+    mirrors: tuple[str, ...] = (),
 ) -> int:
     """What each selected tenant order composes, on stdout; findings go to stderr. The exit code."""
     # deferred: --help and shell completion import this module; the library loads only when the command runs
-    from genplat.pipeline import RenderOptions, compose
-    from genplat.rendering.emit import dump_documents
+    from genplat.addons import FetchOptions
+    from genplat.pipeline import RenderOptions, compose  # deferred, as above
+    from genplat.rendering.emit import dump_documents  # deferred, as above
 
-    result = compose(RenderOptions(project=project, max_file_size=max_file_size, crds=crds))
+    addons = FetchOptions(offline=offline, mirrors=mirrors)
+    result = compose(RenderOptions(project=project, max_file_size=max_file_size, crds=crds, addons=addons))
     code = _report_to_stderr(result.diagnostics, fmt)
     if code:
         click.echo("render failed: nothing was printed", err=True)
@@ -149,6 +165,7 @@ def _report_to_stderr(diagnostics: list, fmt: str | None) -> int:  # type: ignor
     "function-patch-and-transform makes them), not the manifests.",
 )
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes, as for build.")
+@fetch_options
 @format_option
 def command(
     project: str | None,
@@ -160,6 +177,8 @@ def command(
     split: str,
     composed: bool,
     jobs: int | None,
+    offline: bool,
+    mirrors: tuple[str, ...],
     fmt: str | None,
 ) -> None:
     """Print the manifests a build would write to stdout, nothing to disk.
@@ -174,7 +193,22 @@ def command(
     """
     root = resolve_project(project_dir, project)
     if composed:
-        raise SystemExit(composed_to_stdout(root, env=env, cluster=cluster, tenant=tenant, crds=crds, fmt=fmt))
+        raise SystemExit(
+            composed_to_stdout(
+                root, env=env, cluster=cluster, tenant=tenant, crds=crds, fmt=fmt, offline=offline, mirrors=mirrors
+            )
+        )
     raise SystemExit(
-        render_to_stdout(root, env=env, cluster=cluster, tenant=tenant, crds=crds, split=split, jobs=jobs, fmt=fmt)
+        render_to_stdout(
+            root,
+            env=env,
+            cluster=cluster,
+            tenant=tenant,
+            crds=crds,
+            split=split,
+            jobs=jobs,
+            fmt=fmt,
+            offline=offline,
+            mirrors=mirrors,
+        )
     )

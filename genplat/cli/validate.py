@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from genplat import loader
-from genplat.cli._common import format_option, project_option, report, resolve_project
+from genplat.cli._common import fetch_options, format_option, project_option, report, resolve_project
 from genplat.loader import blueprint_folder, find_project
 from genplat.loader.project import PLATFORM_FILE, blueprint_folder_of
 
@@ -30,9 +30,16 @@ from genplat.loader.project import PLATFORM_FILE, blueprint_folder_of
     help="CRD file or folder (repeatable), besides the platform blueprint's crds:, to check what the "
     "offerings' Compositions compose against (the Crossplane providers' CRDs).",
 )
+@fetch_options
 @format_option
 def command(
-    paths: tuple[str, ...], project_dir: str | None, max_file_size: int, crds: tuple[Path, ...], fmt: str | None
+    paths: tuple[str, ...],
+    project_dir: str | None,
+    max_file_size: int,
+    crds: tuple[Path, ...],
+    offline: bool,
+    mirrors: tuple[str, ...],
+    fmt: str | None,
 ) -> None:
     """Check blueprints against their schemas and each other.
 
@@ -43,15 +50,18 @@ def command(
     The guardrails that depend only on blueprint values (allowed registries, pinned image tags,
     a supported kubernetesVersion) run here too, so validate fails wherever build would.
 
-    What the offerings' Compositions compose is checked against the Crossplane providers' CRDs
-    (crds: in the platform blueprint, and --crds): served kinds and versions, patch sources and
-    targets, the bases; and every tenant order is composed with its own values and checked too.
+    What the offerings' Compositions compose is checked against the Crossplane providers' CRDs (each
+    cluster's locked add-ons, as blueprints/addons.lock.json records them; crds: in the platform
+    blueprint, and --crds): served kinds and versions, patch sources and targets, the bases; and every
+    tenant order is composed with its own values and checked too. CRDs the add-on cache lacks are
+    fetched as the lock says (--offline refuses instead).
     """
     # The composition checks need the render and check stages: loaded only when the command runs.
-    from genplat.pipeline import validate as validate_project
+    from genplat.addons import FetchOptions
+    from genplat.pipeline import validate as validate_project  # deferred, as above
 
     def validation_validate(project: loader.Project) -> list[t.Any]:
-        return validate_project(project, crds=crds)
+        return validate_project(project, crds=crds, addons=FetchOptions(offline=offline, mirrors=mirrors))
 
     if project_dir is not None and paths:
         raise click.UsageError("give -C DIR or PATHS, not both")

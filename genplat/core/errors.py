@@ -8,7 +8,8 @@ Tree::
     ├── FindingsError       a stage produced error findings and cannot go on (exit 1)
     ├── OutdatedError       out/ or its lock file is not what the blueprints render: build again (exit 1)
     ├── RegistryError       an OCI registry refused or could not be reached (exit 3)
-    └── ClusterError        a Kubernetes API server refused or could not be reached (exit 3)
+    ├── ClusterError        a Kubernetes API server refused or could not be reached (exit 3)
+    └── FetchError          an add-on's CRDs could not be fetched, or were not what the lock records (exit 3)
 """
 
 from __future__ import annotations
@@ -57,4 +58,10 @@ class RegistryError(GenplatError):
 
 
 class ClusterError(GenplatError):
+    exit_code = 3
+
+
+class FetchError(GenplatError):
+    """A download failed or was refused (not found, too big, wrong digest, a hostile archive, offline)."""
+
     exit_code = 3

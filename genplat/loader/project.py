@@ -1,7 +1,9 @@
 """Load stage: find the blueprint files of a project and read them safely.
 
 A project folder is either the ``blueprints/`` folder itself or a folder holding one. Every
-``*.yaml``/``*.yml`` file under it (except ``templates/``) is a blueprint; its ``kind`` says which.
+``*.yaml``/``*.yml`` file under it (except ``templates/`` and ``addons/``, which holds vendored add-on
+CRDs) is a blueprint; its ``kind`` says which. The add-on lock beside ``platform.yaml``
+(``addons.lock.json``) is read too.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 import typing as t
 from pathlib import Path
 
+from genplat.core.addons import LOCK_FILE, AddonLock, parse_lock
 from genplat.core.diagnostics import Diagnostic, anchor_path, json_path
 from genplat.core.errors import UsageError
 from genplat.core.objects import Origin
@@ -74,6 +77,9 @@ class Project:
     templates_dir: Path | None = None
     # Blueprints whose kind or apiVersion is wrong: kept so validation can report on them.
     others: list[Blueprint] = dataclasses.field(default_factory=list)
+    # The add-on lock beside platform.yaml (None: there is none, or it did not parse: see diagnostics).
+    addon_lock: AddonLock | None = None
+    addon_lock_present: bool = False
 
     def tenant(self, name: str) -> Blueprint | None:
         return next((b for b in self.tenants if b.name == name), None)
@@ -94,6 +100,10 @@ def _display(path: Path) -> str:
 
 
 PLATFORM_FILE = "platform.yaml"
+# Folders of the blueprint folder that hold no blueprints: Jinja2 templates, vendored add-on CRDs.
+NOT_BLUEPRINTS = ("templates", "addons")
+# The largest add-on lock read (a lock of a hundred add-ons is a few hundred KiB).
+MAX_LOCK_BYTES = 16 << 20
 
 
 def blueprint_folder(project: Path) -> Path:
@@ -138,9 +148,9 @@ def blueprint_files(root: Path) -> list[Path]:
     files: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
         rel = Path(dirpath).relative_to(root)
-        # templates/ holds Jinja2, and hidden folders are tooling state, not blueprints.
+        # templates/ holds Jinja2, addons/ vendored CRDs, and hidden folders are tooling state.
         dirnames[:] = sorted(
-            d for d in dirnames if not d.startswith(".") and not (rel == Path(".") and d == "templates")
+            d for d in dirnames if not d.startswith(".") and not (rel == Path(".") and d in NOT_BLUEPRINTS)
         )
         for name in sorted(filenames):
             if name.endswith((".yaml", ".yml")) and not name.startswith("."):
@@ -277,6 +287,8 @@ def load_project(
             )
         )
     templates = root / "templates"
+    lock, lock_present, lock_findings = read_addon_lock(root)
+    diagnostics.extend(lock_findings)
     return Project(
         root=root,
         platform=platform,
@@ -284,6 +296,30 @@ def load_project(
         diagnostics=diagnostics,
         templates_dir=templates if templates.is_dir() else None,
         others=others,
+        addon_lock=lock,
+        addon_lock_present=lock_present,
+    )
+
+
+def read_addon_lock(blueprints: Path) -> tuple[AddonLock | None, bool, list[Diagnostic]]:
+    """The add-on lock of a blueprint folder: (lock or None, whether the file exists, findings)."""
+    path = blueprints / LOCK_FILE
+    if not os.path.lexists(path):
+        return None, False, []
+    display = escape_name(_display(path))
+    try:
+        raw = read_input(path, max_bytes=MAX_LOCK_BYTES, within=blueprints)
+    except InputError as exc:
+        return None, True, [Diagnostic(rule="addons-lock-invalid", message=exc.message, file=display, hint=exc.hint)]
+    lock, problems = parse_lock(raw, display)
+    hint = "run `genplat addons lock` to write it again"
+    return (
+        lock,
+        True,
+        [
+            Diagnostic(rule="addons-lock-invalid", message=m, file=display, line=line, column=col, hint=hint)
+            for line, col, m in problems
+        ],
     )
 
 

@@ -34,7 +34,11 @@ def code_fingerprint() -> str:
     h = hashlib.sha256()
     for root in [_PACKAGE]:
         for path in sorted(root.rglob("*")):
-            if path.is_file() and path.suffix in (".py", ".json", ".j2", ".yaml") and "__pycache__" not in path.parts:
+            if (
+                path.is_file()
+                and path.suffix in (".py", ".json", ".j2", ".yaml", ".toml")
+                and "__pycache__" not in path.parts
+            ):
                 h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 

@@ -227,6 +227,8 @@ def template_context(ctx: BundleContext, tenant: TenantTarget | None) -> dict[st
             "provider": c.provider,
             "region": c.region,
             "capabilities": sorted(c.capabilities),
+            "kubernetesVersion": c.kubernetes_version or ctx.platform.kubernetes_version,
+            "addons": {a.name: a.version for a in c.addons.values()},
         },
     }
     if tenant is not None:

@@ -94,7 +94,7 @@ def namespace(
     labels = tenant_labels(tenant)
     if purpose is not None:
         labels["genplat.dev/purpose"] = purpose
-    version = f"v{ctx.platform.kubernetes_version}"
+    version = f"v{ctx.cluster.kubernetes_version or ctx.platform.kubernetes_version}"
     for mode in ("enforce", "audit", "warn"):
         level = enforce if mode == "enforce" and enforce is not None else ctx.platform.pod_security[mode]
         labels[f"pod-security.kubernetes.io/{mode}"] = level

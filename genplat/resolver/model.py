@@ -1,4 +1,4 @@
-"""Resolve stage: platform defaults + tenant tier + per-environment overrides + cluster capabilities.
+"""Resolve stage: platform defaults + tenant tier + per-environment overrides + each cluster's add-ons.
 
 The result is one :class:`TenantTarget` per (environment, cluster, tenant), grouped by bundle. It is
 pure data computed from validated blueprints and keeps, for every value it carries, the blueprint
@@ -10,6 +10,16 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
+from genplat.core.addons import (
+    AddonLock,
+    ClusterAddon,
+    LockEntry,
+    Source,
+    cluster_capabilities,
+    declared_addons,
+    platform_entries,
+    resolve_cluster,
+)
 from genplat.core.merge import deep_merge
 from genplat.core.objects import Origin
 from genplat.core.pem import signing_public_key
@@ -23,17 +33,47 @@ DEFAULT_PSA = {"enforce": "restricted", "audit": "restricted", "warn": "restrict
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class AddOn:
+    """One add-on a cluster runs, at the version the platform blueprint gives it there.
+
+    ``lock`` is the add-on lock's entry for exactly this version and source (None when the project has no
+    lock, or the lock is stale: validation reports that): the digests of what was fetched, the CRD files
+    (their digests name them in the cache: :func:`genplat.addons.crd_paths`) and the kinds they serve.
+    """
+
+    name: str
+    version: str
+    type: str  # "addon", "provider" or "function" (Crossplane packages)
+    package: str | None  # the Crossplane package, without a tag (providers and functions)
+    capability: str | None
+    source: Source
+    origin: Origin  # the blueprint value that sets the version (else where the cluster asks for it)
+    lock: LockEntry | None = None
+
+    @property
+    def serves(self) -> t.Mapping[str, tuple[str, ...]]:
+        """``"Kind.group"`` → served versions, from the lock (empty when not locked)."""
+        return self.lock.serves if self.lock is not None else {}
+
+    def serves_kind(self, group: str, kind: str) -> tuple[str, ...]:
+        return self.lock.serves_kind(group, kind) if self.lock is not None else ()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Cluster:
     environment: str
     name: str
     provider: str
     region: str | None
-    capabilities: frozenset[str]
+    capabilities: frozenset[str]  # what its add-ons give (``tekton``, ``flux``, ``knative-serving``, …)
     gitops: str | None
     origin: Origin
     # Domain suffixes tenants may use here ({suffix, issuer, tenants}) and the Gateway Deployments attach to.
     domains: tuple[dict[str, t.Any], ...] = dataclasses.field(default=(), hash=False, compare=False)
     gateway: dict[str, t.Any] | None = dataclasses.field(default=None, hash=False, compare=False)
+    kubernetes_version: str = ""  # its own, else the platform's
+    # Add-on name → what the cluster runs (in the blueprint's order: its addons, then its capabilities').
+    addons: t.Mapping[str, AddOn] = dataclasses.field(default_factory=dict, hash=False)
 
     @property
     def bundle(self) -> str:
@@ -41,6 +81,11 @@ class Cluster:
 
     def has(self, capability: str) -> bool:
         return capability in self.capabilities
+
+    @property
+    def locked(self) -> bool:
+        """Whether every add-on of the cluster is in the lock (so its CRDs are known exactly)."""
+        return all(a.lock is not None for a in self.addons.values())
 
 
 class FieldOrigins(t.Mapping[str, Origin]):
@@ -219,20 +264,28 @@ class PlatformModel:
     egress_proxy: dict[str, t.Any] | None = None
     #: ``spec.observability``: Prometheus, OpenTelemetry and SLO conventions.
     observability: dict[str, t.Any] = dataclasses.field(default_factory=dict)
+    #: The add-on lock (None: the project has none yet; custom resources are then checked against crds only).
+    addon_lock: AddonLock | None = None
+    #: The platform's blessed add-on versions (``spec.addons`` items with a version), run by a cluster or not.
+    addons: dict[str, AddOn] = dataclasses.field(default_factory=dict)
 
     def origin(self, path: t.Sequence[str | int] = ()) -> Origin:
         return self.blueprint.origin(path)
 
 
-def resolve_platform(platform: Blueprint) -> PlatformModel:
+def resolve_platform(platform: Blueprint, lock: AddonLock | None = None) -> PlatformModel:
     spec = platform.spec
     clusters = []
+    entries, versioned = platform_entries(spec)
     for ei, env in enumerate(spec.get("environments", [])):
         for ci, c in enumerate(env.get("clusters", [])):
-            caps = frozenset(c.get("capabilities", []))
+            base = ("spec", "environments", ei, "clusters", ci)
+            declared = resolve_cluster(c, base, entries, versioned)
+            caps = cluster_capabilities(declared)
             gitops = c.get("gitops") or (
                 "flux" if "flux" in caps else "kapp-controller" if "kapp-controller" in caps else None
             )
+            addons = {a.name: _addon(platform, a, lock) for a in declared}
             clusters.append(
                 Cluster(
                     env["name"],
@@ -241,9 +294,11 @@ def resolve_platform(platform: Blueprint) -> PlatformModel:
                     c.get("region"),
                     caps,
                     gitops,
-                    platform.origin(("spec", "environments", ei, "clusters", ci)),
+                    platform.origin(base),
                     tuple(c.get("domains") or ()),
                     c.get("gateway") or None,
+                    kubernetes_version=str(c.get("kubernetesVersion") or spec["kubernetesVersion"]),
+                    addons=addons,
                 )
             )
     policies = dict(spec.get("policies") or {})
@@ -268,6 +323,21 @@ def resolve_platform(platform: Blueprint) -> PlatformModel:
         blueprint=platform,
         egress_proxy=network.get("egressProxy") or None,
         observability=dict(spec.get("observability") or {}),
+        addon_lock=lock,
+        addons={a.name: _addon(platform, a, lock) for a in declared_addons(spec, entries, versioned)},
+    )
+
+
+def _addon(platform: Blueprint, a: ClusterAddon, lock: AddonLock | None) -> AddOn:
+    return AddOn(
+        name=a.name,
+        version=a.version,
+        type=a.entry.type,
+        package=a.entry.package,
+        capability=a.entry.capability,
+        source=a.source,
+        origin=platform.origin(a.version_path or a.path),
+        lock=lock.matches(a) if lock is not None else None,
     )
 
 
@@ -489,7 +559,7 @@ def _env_str(value: t.Any) -> str:
 def resolve(project: Project) -> tuple[PlatformModel, dict[str, list[TenantTarget]]]:
     """The whole project resolved: bundle "<env>/<cluster>" → tenant placements (in tenant name order)."""
     assert project.platform is not None, "resolve runs on validated projects only"
-    platform = resolve_platform(project.platform)
+    platform = resolve_platform(project.platform, project.addon_lock)
     key_value = (project.platform.spec.get("signing") or {}).get("publicKey")
     if isinstance(key_value, str) and key_value:
         platform.signing_public_key, _ = signing_public_key(project.root, key_value)

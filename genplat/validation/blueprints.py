@@ -13,6 +13,7 @@ from genplat.core.diagnostics import Diagnostic, sort_diagnostics
 from genplat.core.secrets import redact
 from genplat.loader.project import Project, project_folder
 from genplat.validation import preflight
+from genplat.validation.addons import check_addons
 from genplat.validation.catalog import Catalog
 from genplat.validation.connections import (
     check_offerings,
@@ -56,6 +57,7 @@ def validate(project: Project) -> list[Diagnostic]:
         findings.extend(check_platform_egress(project.platform))
         findings.extend(check_platform_observability(project.platform))
         findings.extend(check_signing(project.platform, project.root))
+        findings.extend(check_addons(project))
         catalog = Catalog(project.platform)
         names = tenant_names(project, findings)
         for bp in project.tenants:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import typing as t
 
+from genplat.core.addons import raw_cluster_capabilities
 from genplat.core.diagnostics import Diagnostic
 from genplat.core.readers import as_dict, as_list, as_str, by_name
 from genplat.loader.project import Blueprint
@@ -45,8 +46,14 @@ class Catalog:
             env = as_dict(env)
             name = as_str(env.get("name"))
             if name:
+                # Each cluster with "capabilities" as its add-ons give them (the old list, or what its
+                # addons bring), so checks ask one thing whichever form the blueprint uses.
                 self.environments[name] = {
-                    as_str(as_dict(c).get("name")) or "": as_dict(c) for c in as_list(env.get("clusters"))
+                    as_str(as_dict(c).get("name")) or "": {
+                        **as_dict(c),
+                        "capabilities": sorted(raw_cluster_capabilities(as_dict(c), spec)),
+                    }
+                    for c in as_list(env.get("clusters"))
                 }
         self.tiers: dict[str, dict[str, t.Any]] = {k: as_dict(v) for k, v in as_dict(spec.get("tiers")).items()}
         self.offerings = by_name(as_list(spec.get("offerings")))

@@ -5,8 +5,9 @@
   cluster that has no Gateway for a Deployment's host names.
 * ``hostname-taken``: a host name another tenant's service (or another service of the same tenant)
   also asks for; reported at each, naming the other. DNS names are global, so clusters do not matter.
-* ``capability-missing``: host names on a cluster without ``cert-manager`` (who would sign them), or a
-  Deployment's on one without ``gateway-api``.
+* ``capability-missing``: host names on a cluster without ``cert-manager`` (who would sign them), a
+  Deployment's on one without ``gateway-api``, or a Knative service's on one without
+  ``knative-domain-claims`` (the ClusterDomainClaim CRD: the ``knative-networking`` add-on).
 * ``workload-field``: host names on a cronjob or job, or on a ``cluster-local`` service.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import typing as t
 
+from genplat.core.addons import capability_addons
 from genplat.core.diagnostics import Diagnostic
 from genplat.core.domains import allowed, matching
 from genplat.core.readers import as_dict, as_list, as_str
@@ -82,15 +84,16 @@ def check_tenant_hostnames(
                         "limit the name to other clusters with clusterOverrides",
                     )
                 )
-        needs = ["cert-manager"] + (["gateway-api"] if workload == "deployment" else [])
+        needs = ["cert-manager", "gateway-api" if workload == "deployment" else "knative-domain-claims"]
         for cap in needs:
             if cap not in caps:
+                addons = capability_addons().get(cap, (cap,))
                 out.append(
                     bp.diagnostic(
                         "capability-missing",
                         f"host names of service {v.name!r} need {cap!r}, which cluster {cname!r} does not have",
                         at,
-                        hint=f"add {cap} to the cluster's capabilities, or limit the host names to clusters that have it",
+                        hint=f"add {' or '.join(addons)} to the cluster's addons, or limit the host names to clusters that have it",
                     )
                 )
         if workload == "deployment" and "gateway-api" in caps and not as_dict(cluster.get("gateway")):

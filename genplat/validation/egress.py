@@ -16,6 +16,7 @@ from __future__ import annotations
 import ipaddress
 import typing as t
 
+from genplat.core.addons import raw_cluster_capabilities
 from genplat.core.diagnostics import Diagnostic, Severity
 from genplat.core.readers import as_dict, as_list, as_str
 from genplat.validation.variants import Variant, placements, service_variants
@@ -93,7 +94,7 @@ def check_platform_egress(bp: Blueprint) -> list[Diagnostic]:
         missing = [
             name
             for name, c in clusters.items()
-            if "crossplane" in as_list(c.get("capabilities"))
+            if "crossplane" in raw_cluster_capabilities(c, bp.spec)
             and not any(
                 as_str(e.get("cluster")) == name
                 or ("cluster" not in e and as_str(e.get("provider")) in (None, as_str(c.get("provider"))))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import typing as t
 
+from genplat.core.addons import capability_addons
 from genplat.core.diagnostics import Diagnostic
 from genplat.core.quantity import parse_quantity
 from genplat.core.readers import as_dict, as_list, as_str, by_name
@@ -614,7 +615,8 @@ def _check_capabilities(
                         "capability-missing",
                         f"{what} needs {cap!r}, which cluster {cname!r} does not have",
                         path,
-                        hint=f"add {cap} to the cluster's capabilities, or limit the tenant's environment to clusters that have it",
+                        hint=f"add {' and '.join(capability_addons().get(cap, (cap,)))} to the cluster's addons, "
+                        "or limit the tenant's environment to clusters that have it",
                     )
                 )
     return out

@@ -11,9 +11,10 @@ from genplat.authoring._edit import Assignment, edit_text
 from genplat.authoring._fmt import format_text
 from genplat.authoring._paths import Index, Key, Named, PathError, Step, parse_path, show
 from genplat.authoring._roundtrip import RoundTrip, minimal_patch
+from genplat.loader.project import blueprint_files
 
 REPO = Path(__file__).resolve().parent.parent.parent
-FILES = sorted([*(REPO / "blueprints").rglob("*.yaml"), *(REPO / "tests" / "validation" / "base").rglob("*.yaml")])
+FILES = sorted([*blueprint_files(REPO / "blueprints"), *(REPO / "tests" / "validation" / "base").rglob("*.yaml")])
 
 
 def _leaves(node: t.Any, path: tuple[Step, ...] = ()) -> t.Iterator[tuple[tuple[Step, ...], t.Any, int]]:
@@ -63,7 +64,7 @@ def test_every_scalar_edit_changes_only_its_line(file: Path) -> None:
         assert str(node).lower() == _other(value).lower()
 
 
-@pytest.mark.parametrize("file", sorted((REPO / "blueprints").rglob("*.yaml")), ids=lambda p: str(p.relative_to(REPO)))
+@pytest.mark.parametrize("file", sorted(blueprint_files(REPO / "blueprints")), ids=lambda p: str(p.relative_to(REPO)))
 def test_examples_are_formatted(file: Path) -> None:
     text = file.read_text("utf-8")
     assert format_text(text) == text

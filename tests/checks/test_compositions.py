@@ -36,6 +36,7 @@ def test_todays_examples_are_refused_at_the_offerings_lines(tmp_path: Path, monk
     shutil.copytree(EXAMPLES, root)
     shutil.copyfile(BEFORE / "platform.yaml", root / "platform.yaml")
     shutil.copytree(BEFORE / "tenants", root / "tenants", dirs_exist_ok=True)  # the tenants of that time
+    (root / "addons.lock.json").unlink()  # the examples as they were had no add-on lock either
     monkeypatch.chdir(tmp_path)
     findings = genplat.validate(genplat.load_project(root), crds=provider_crd_files())
     assert [_where(d) for d in findings] == [
@@ -71,8 +72,14 @@ def test_the_examples_are_clean_against_their_providers() -> None:
 
 
 def test_the_build_warns_once_per_api_group_it_cannot_check(tmp_path: Path) -> None:
-    result = run_genplat("build", str(EXAMPLES.parent), "--check", "--format", "json")
+    """Without an add-on lock (and so without the providers' CRDs) the build checks what it can."""
     import json
+
+    root = tmp_path / "project"
+    shutil.copytree(EXAMPLES, root / "blueprints")
+    shutil.copytree(EXAMPLES.parent / "out", root / "out", ignore=shutil.ignore_patterns(".oci", ".genplat"))
+    (root / "blueprints" / "addons.lock.json").unlink()
+    result = run_genplat("build", str(root), "--check", "--format", "json")
 
     findings = json.loads(result.stdout)["diagnostics"]
     unchecked = [d for d in findings if d["rule"] == "composed-kind-unchecked"]
@@ -85,8 +92,11 @@ def test_the_build_warns_once_per_api_group_it_cannot_check(tmp_path: Path) -> N
         "sql.gcp.m.upbound.io",
     ]
     assert all(d["severity"] == "warning" for d in unchecked)
-    with_providers = run_genplat("build", str(EXAMPLES.parent), "--check", "--format", "json", *provider_crd_flags())
+    with_providers = run_genplat("build", str(root), "--check", "--format", "json", *provider_crd_flags())
     assert not [d for d in json.loads(with_providers.stdout)["diagnostics"] if d["rule"].startswith("compos")]
+    # With the lock, each cluster's locked providers check what it composes: nothing is left unchecked.
+    locked = run_genplat("build", str(EXAMPLES.parent), "--check", "--format", "json")
+    assert locked.code == 0 and json.loads(locked.stdout)["diagnostics"] == []
 
 
 def _project(tmp_path: Path, edit: t.Callable[[dict[str, t.Any]], None]) -> Path:
@@ -153,7 +163,7 @@ def test_a_locked_cluster_refuses_what_its_providers_do_not_serve(tmp_path: Path
     locked = provider_schemas(platform, cluster_crds={"dev/dev-eu": without_helm})
     assert locked.locked == {"dev-eu"} and locked.for_cluster("prod-eu") is not locked.for_cluster("dev-eu")
     errors = [d for d in check_offerings(platform, locked).diagnostics if d.is_error]
-    assert [(d.rule, d.line) for d in errors] == [("composed-kind-unknown", 228)]
+    assert [(d.rule, d.line) for d in errors] == [("composed-kind-unknown", 310)]
     assert "helm.m.crossplane.io" in errors[0].message and "(cluster dev-eu)" in errors[0].message
     assert errors[0].hint == "add the provider to the cluster's add-ons and lock them"
 
@@ -169,4 +179,4 @@ def test_clusters_with_different_providers_are_named() -> None:
     )
     errors = [d for d in check_offerings(platform, schemas).diagnostics if d.is_error]
     assert errors and all("(cluster prod-eu)" in d.message for d in errors)
-    assert {d.line for d in errors} >= {106, 166, 174, 187, 204, 228}
+    assert {d.line for d in errors} >= {188, 248, 256, 269, 286, 310}

@@ -97,6 +97,7 @@ def test_a_tab_loads_no_heavy_library(example: Path) -> None:
         "genplat resource add globex db ",
         "genplat tenant new x --tier ",
         "genplat check --kubernetes-version ",
+        "genplat addons list --cluster ",
     ):
         env = {
             **os.environ,

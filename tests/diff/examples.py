@@ -111,7 +111,7 @@ STAGING = """\
         - name: staging-eu
           provider: gke
           region: europe-west1
-          capabilities: [knative-serving, knative-eventing, kyverno, external-secrets, flux, cert-manager, gateway-api]
+          capabilities: [knative-serving, knative-domain-claims, knative-eventing, kyverno, external-secrets, flux, cert-manager, gateway-api]
           # The host names globex's checkout and umbrella's status page ask for.
           domains:
             - {suffix: "{tenant}.apps.acme.example", issuer: {name: letsencrypt}}

@@ -305,21 +305,21 @@ SUMMARY = {
         (
             "new environment staging: 1 cluster (staging-eu), 3 tenants (globex, tools, umbrella)",
             "blueprints/platform.yaml",
-            42,
+            124,
         ),
         ("tenant globex joins environment staging", "blueprints/tenants/globex.yaml", 29),
         ("tenant tools joins environment staging", "blueprints/tenants/tools.yaml", 20),
         ("tenant umbrella joins environment staging", "blueprints/tenants/umbrella.yaml", 19),
     ],
     "removed-offering": [
-        ("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 216),
+        ("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 298),
         ("tenant initech: resource sandbox removed", "blueprints/tenants/initech.yaml", 126),
     ],
     "loosened-policy": [
-        ("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 330),
-        ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 331),
-        ("policy requireLimits: true → false", "blueprints/platform.yaml", 332),
-        ("policy forbidLatest: true → false", "blueprints/platform.yaml", 333),
+        ("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 412),
+        ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 413),
+        ("policy requireLimits: true → false", "blueprints/platform.yaml", 414),
+        ("policy forbidLatest: true → false", "blueprints/platform.yaml", 415),
         ("tenant globex: allowFrom + tools (tools may now call globex)", "blueprints/tenants/globex.yaml", 55),
     ],
 }
@@ -359,8 +359,8 @@ def test_summary_lines_point_at_the_edited_value() -> None:
     """The file:line of each summary item is where the edit is (found by text search, not by genplat)."""
     assert _line_of("tier-move", "blueprints/tenants/umbrella.yaml", "tier: large") == 9
     assert _line_of("changed-image", "blueprints/tenants/globex.yaml", ex.NEW_CHECKOUT) == 31
-    assert _line_of("new-environment", "blueprints/platform.yaml", "- name: staging") == 42
-    assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 331
+    assert _line_of("new-environment", "blueprints/platform.yaml", "- name: staging") == 124
+    assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 413
     assert _line_of("loosened-policy", "blueprints/tenants/globex.yaml", "allowFrom: [initech, tools]") == 55
     assert _line_of("new-tenant", "blueprints/tenants/hooli.yaml", "name: hooli") == 5
 
@@ -436,7 +436,7 @@ def test_new_environment_is_one_block_per_tenant() -> None:
         for g in report["groups"]
     ]
     assert blocks == [
-        ("platform", None, 8, "blueprints/platform.yaml", 42),
+        ("platform", None, 8, "blueprints/platform.yaml", 124),
         ("tenant", "globex", 18, "blueprints/tenants/globex.yaml", 29),
         ("tenant", "tools", 14, "blueprints/tenants/tools.yaml", 20),
         ("tenant", "umbrella", 26, "blueprints/tenants/umbrella.yaml", 19),
@@ -466,10 +466,10 @@ def test_loosened_policy_flags() -> None:
     assert [r for r in risks if r["kind"] is None] == []
     causes = {(r["rule"], r["cause"]["file"], r["cause"]["line"], r["cause"]["path"]) for r in risks}
     assert causes == {
-        ("allowlist-widened", "blueprints/platform.yaml", 331, "spec.policies.allowedRegistries"),
-        ("guardrail-disabled", "blueprints/platform.yaml", 333, "spec.policies.forbidLatest"),
-        ("guardrail-disabled", "blueprints/platform.yaml", 332, "spec.policies.requireLimits"),
-        ("pod-security-lowered", "blueprints/platform.yaml", 330, "spec.policies.podSecurity.enforce"),
+        ("allowlist-widened", "blueprints/platform.yaml", 413, "spec.policies.allowedRegistries"),
+        ("guardrail-disabled", "blueprints/platform.yaml", 415, "spec.policies.forbidLatest"),
+        ("guardrail-disabled", "blueprints/platform.yaml", 414, "spec.policies.requireLimits"),
+        ("pod-security-lowered", "blueprints/platform.yaml", 412, "spec.policies.podSecurity.enforce"),
         ("network-peers-added", "blueprints/tenants/globex.yaml", 55, "spec.network.allowFrom[1]"),
     }
     widened = {r["message"] for r in risks if r["rule"] == "allowlist-widened"}

@@ -16,7 +16,10 @@ NEW_ENV = """    - name: staging
         - name: staging-eu
           provider: gke
           region: europe-west1
-          capabilities: [knative-serving, knative-eventing, crossplane, kyverno, cert-manager, external-secrets, flux]
+          # What prod-eu runs (its Crossplane providers too: a locked cluster composes with its own).
+          addons: [knative-serving, knative-eventing, crossplane, function-patch-and-transform, provider-helm,
+                   provider-gcp-sql, provider-gcp-container, provider-gcp-compute, kyverno, cert-manager,
+                   external-secrets, flux-source-controller, flux-kustomize-controller]
 """
 
 

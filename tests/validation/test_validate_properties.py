@@ -20,10 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import genplat
+from genplat.loader.project import blueprint_files
 from genplat.loader.safe_yaml import load_documents
 
 EXAMPLES = Path(__file__).resolve().parent.parent.parent / "blueprints"
-FILES = sorted(p.relative_to(EXAMPLES).as_posix() for p in EXAMPLES.rglob("*.yaml"))
+FILES = sorted(p.relative_to(EXAMPLES).as_posix() for p in blueprint_files(EXAMPLES))
 # Sizes kept small: the point is variety, not volume. No deadline: CI machines are slow and shared.
 # GENPLAT_HYPOTHESIS_EXAMPLES=5000 runs a longer bug hunt by hand.
 SETTINGS = settings(

@@ -10,6 +10,8 @@ import jsonschema
 import pytest
 import yaml
 
+from genplat.loader.project import blueprint_files
+
 REPO = Path(__file__).resolve().parent.parent.parent
 KINDS = {"platform": "Platform", "tenant": "Tenant"}
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -82,7 +84,7 @@ OPEN_ON_PURPOSE = {
 }
 
 
-EXAMPLE_FILES = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "blueprints").rglob("*.yaml"))
+EXAMPLE_FILES = sorted(p.relative_to(REPO).as_posix() for p in blueprint_files(REPO / "blueprints"))
 
 
 @pytest.mark.parametrize("rel", EXAMPLE_FILES)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
+from genplat.core.addons import clusters_of, raw_cluster_capabilities
 from genplat.core.diagnostics import Diagnostic
 from genplat.core.errors import UsageError
 from genplat.core.kube import resolve_version
@@ -13,26 +14,26 @@ if t.TYPE_CHECKING:
 
 
 def _kubernetes_version(project: Project) -> list[Diagnostic]:
+    """The platform's ``kubernetesVersion`` and each cluster's own must have schemas."""
     assert project.platform is not None
-    version = project.platform.spec.get("kubernetesVersion")
-    if not isinstance(version, str):
-        return []  # missing or of the wrong type: the schema says so
-    try:
-        resolve_version(version)
-    except UsageError as exc:
-        return [
-            project.platform.diagnostic("kubernetes-version", exc.message, ("spec", "kubernetesVersion"), hint=exc.hint)
-        ]
-    return []
+    spec = project.platform.spec
+    places: list[tuple[t.Any, tuple[str | int, ...]]] = [(spec.get("kubernetesVersion"), ("spec", "kubernetesVersion"))]
+    places += [(c.get("kubernetesVersion"), (*path, "kubernetesVersion")) for _e, _n, c, path in clusters_of(spec)]
+    out = []
+    for version, path in places:
+        if not isinstance(version, str):
+            continue  # missing or of the wrong type: the schema says so
+        try:
+            resolve_version(version)
+        except UsageError as exc:
+            out.append(project.platform.diagnostic("kubernetes-version", exc.message, path, hint=exc.hint))
+    return out
 
 
 def _capable_clusters(project: Project, capability: str) -> bool:
     assert project.platform is not None
-    for env in project.platform.spec.get("environments") or []:
-        for cluster in (env.get("clusters") if isinstance(env, dict) else None) or []:
-            if isinstance(cluster, dict) and capability in (cluster.get("capabilities") or []):
-                return True
-    return False
+    spec = project.platform.spec
+    return any(capability in raw_cluster_capabilities(c, spec) for _e, _n, c, _p in clusters_of(spec))
 
 
 def _secret_store(project: Project) -> list[Diagnostic]:
