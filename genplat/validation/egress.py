@@ -17,7 +17,7 @@ import ipaddress
 import typing as t
 
 from genplat.core.addons import raw_cluster_capabilities
-from genplat.core.diagnostics import Diagnostic, Severity
+from genplat.core.diagnostics import Diagnostic, as_warning
 from genplat.core.readers import as_dict, as_list, as_str
 from genplat.validation.variants import Variant, placements, service_variants
 
@@ -109,21 +109,8 @@ def check_platform_egress(bp: Blueprint) -> list[Diagnostic]:
                 ("spec", "offerings", oi, "name"),
                 hint="add egress: [{provider: …, cidrs: […], ports: […]}] with the networks its instances use",
             )
-            out.append(_warning(d))
+            out.append(as_warning(d))
     return out
-
-
-def _warning(d: Diagnostic) -> Diagnostic:
-    return Diagnostic(
-        rule=d.rule,
-        message=d.message,
-        file=d.file,
-        line=d.line,
-        column=d.column,
-        path=d.path,
-        hint=d.hint,
-        severity=Severity.WARNING,
-    )
 
 
 def _endpoints(bp: Blueprint, v: Variant) -> list[Diagnostic]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import typing as t
 
-from genplat.core.diagnostics import Diagnostic, Severity
+from genplat.core.diagnostics import Diagnostic, as_warning
 from genplat.core.promql import SLO_PLACEHOLDERS as PLACEHOLDERS
 from genplat.core.promql import duration_seconds, go_float
 from genplat.core.readers import as_dict, as_list, as_str
@@ -22,19 +22,6 @@ from genplat.validation.variants import Variant, placements, service_variants
 
 if t.TYPE_CHECKING:
     from genplat.loader.project import Blueprint
-
-
-def _warning(d: Diagnostic) -> Diagnostic:
-    return Diagnostic(
-        rule=d.rule,
-        message=d.message,
-        file=d.file,
-        line=d.line,
-        column=d.column,
-        path=d.path,
-        hint=d.hint,
-        severity=Severity.WARNING,
-    )
 
 
 def check_tenant_observability(
@@ -51,7 +38,7 @@ def check_tenant_observability(
         caps = {c for c in as_list(cluster.get("capabilities")) if isinstance(c, str)}
         if "prometheus-operator" not in caps:
             out.append(
-                _warning(
+                as_warning(
                     bp.diagnostic(
                         "monitoring-missing",
                         f"metrics of service {v.name!r} are not scraped on cluster {cname!r}: it has no prometheus-operator",
@@ -62,7 +49,7 @@ def check_tenant_observability(
             )
         elif not prometheus.get("namespace"):
             out.append(
-                _warning(
+                as_warning(
                     bp.diagnostic(
                         "monitoring-missing",
                         f"metrics of service {v.name!r}: the platform names no observability.prometheus, so nothing "
