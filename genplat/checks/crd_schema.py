@@ -330,9 +330,18 @@ def _load_crd_file(path: Path, *, use_cache: bool) -> tuple[list[CrdVersion], li
     return versions, [Diagnostic(rule="crd-invalid", message=m, file=str(path)) for m in problems]
 
 
+class _CrdLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader, reading a plain ``=`` as the string Kubernetes reads (PyYAML resolves it to YAML
+    1.1's ``value`` type, which it cannot construct): prometheus-operator's AlertmanagerConfig CRD has
+    ``enum: ['!=', =, =~, '!~']``."""
+
+
+_CrdLoader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
+
+
 def _convert_file(raw: bytes, file: str) -> tuple[list[CrdVersion], list[str], Diagnostic | None]:
     try:
-        docs = list(yaml.load_all(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+        docs = list(yaml.load_all(raw, Loader=_CrdLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return (

@@ -31,6 +31,28 @@ def format_option(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
     )(f)
 
 
+def max_file_size_option(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+    return click.option(
+        "--max-file-size",
+        type=click.IntRange(min=1),
+        default=1024 * 1024,  # genplat.loader.safe_yaml.DEFAULT_MAX_BYTES, without importing the loader here
+        show_default=True,
+        help="Largest blueprint file accepted, in bytes.",
+    )(f)
+
+
+def output_format_option(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+    """``--format text|json`` of the commands that report results rather than findings."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="Output as text or json.",
+    )(f)
+
+
 def report(
     diagnostics: list[Diagnostic],
     fmt: str | None,

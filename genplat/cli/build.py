@@ -5,7 +5,14 @@ from pathlib import Path
 import click
 
 from genplat.cli._choices import SPLITS
-from genplat.cli._common import fetch_options, format_option, project_option, report, resolve_project
+from genplat.cli._common import (
+    fetch_options,
+    format_option,
+    max_file_size_option,
+    project_option,
+    report,
+    resolve_project,
+)
 from genplat.cli.render import render_to_stdout
 
 
@@ -33,13 +40,7 @@ from genplat.cli.render import render_to_stdout
     show_default=True,
     help="One multi-document file per tenant, or one file per object.",
 )
-@click.option(
-    "--max-file-size",
-    type=click.IntRange(min=1),
-    default=1024 * 1024,
-    show_default=True,
-    help="Largest blueprint file accepted, in bytes.",
-)
+@max_file_size_option
 @click.option(
     "--crds",
     "crds",

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from genplat.cli._choices import MAX_EXTRACT_BYTES
+from genplat.cli._common import output_format_option
 from genplat.cli._registry import make_client, registry_options
 
 
@@ -29,7 +30,7 @@ from genplat.cli._registry import make_client, registry_options
     help="Refuse a bundle that expands past this many bytes.",
 )
 @registry_options
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@output_format_option
 def command(
     ref: str,
     output: Path | None,

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from genplat.cli import _push_sign
-from genplat.cli._common import project_option, report, resolve_project
+from genplat.cli._common import output_format_option, project_option, report, resolve_project
 from genplat.cli._complete import complete_bundles
 from genplat.cli._registry import blueprint_registry, make_client, registry_options
 from genplat.core.errors import FindingsError, UsageError
@@ -107,14 +107,7 @@ def push_targets(
     help="Signature scheme for --sign.",
 )
 @click.option("--attest/--no-attest", default=True, show_default=True, help="With --sign: SBOM and provenance too.")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output as text or json.",
-)
+@output_format_option
 def command(
     bundles: tuple[str, ...],
     registry: str | None,

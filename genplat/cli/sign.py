@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from genplat.cli._common import project_option, resolve_project
+from genplat.cli._common import output_format_option, project_option, resolve_project
 from genplat.cli._registry import blueprint_registry, make_client, registry_options
 from genplat.cli._signing import key_option, load_key, sign_options
 from genplat.core.errors import UsageError
@@ -63,14 +63,7 @@ def report(results: t.Sequence[SignResult], output_format: str) -> None:
 )
 @project_option
 @registry_options
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output as text or json.",
-)
+@output_format_option
 def command(
     targets: tuple[str, ...],
     key_path: Path | None,

@@ -7,7 +7,14 @@ from pathlib import Path
 import click
 
 from genplat import loader
-from genplat.cli._common import fetch_options, format_option, project_option, report, resolve_project
+from genplat.cli._common import (
+    fetch_options,
+    format_option,
+    max_file_size_option,
+    project_option,
+    report,
+    resolve_project,
+)
 from genplat.loader import blueprint_folder, find_project
 from genplat.loader.project import PLATFORM_FILE, blueprint_folder_of
 
@@ -15,13 +22,7 @@ from genplat.loader.project import PLATFORM_FILE, blueprint_folder_of
 @click.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(file_okay=True, dir_okay=True))
 @project_option
-@click.option(
-    "--max-file-size",
-    type=click.IntRange(min=1),
-    default=1024 * 1024,
-    show_default=True,
-    help="Largest blueprint file accepted, in bytes.",
-)
+@max_file_size_option
 @click.option(
     "--crds",
     "crds",

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from genplat.cli._choices import ATTESTATION_TYPES
+from genplat.cli._common import output_format_option
 from genplat.cli._registry import make_client, registry_options
 
 
@@ -28,7 +29,7 @@ from genplat.cli._registry import make_client, registry_options
     help="Also require a valid attestation of this type by the key (repeatable).",
 )
 @registry_options
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@output_format_option
 def command(
     ref: str,
     key_path: Path,

@@ -136,14 +136,16 @@ def release_of(template: str, version: str) -> str:
     return _OFFSET.sub(fill, out)
 
 
-INSTALL_KINDS = ("manifests", "helm", "delivery")
+INSTALL_KINDS = ("manifests", "helm", "delivery", "bootstrap", "with")
+#: Install kinds a bundle installs itself; the others are there before it (or come with another add-on).
+BUNDLE_INSTALLS = ("manifests", "helm")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Install:
     """How a cluster's bundle installs an add-on (its ``addons/`` layer): release manifests by URL, a
-    Helm chart, or nothing (``delivery``: the GitOps controller, installed when the cluster is
-    bootstrapped). Templates are of the add-on version (:func:`release_of`)."""
+    Helm chart, or nothing: ``delivery`` (the GitOps controller) and ``bootstrap`` (the CNI) are installed
+    with the cluster, ``with`` comes in another add-on's release. Templates are of the add-on version (:func:`release_of`)."""
 
     kind: str  # one of INSTALL_KINDS
     urls: tuple[str, ...] = ()  # manifests: URL templates ({release} is the release tag)
@@ -153,6 +155,7 @@ class Install:
     namespace: str | None = None
     values: t.Mapping[str, t.Any] = dataclasses.field(default_factory=dict)
     after: tuple[str, ...] = ()  # add-ons installed before this one
+    part_of: str | None = None  # with: the add-on whose release installs this one
 
     @classmethod
     def from_dict(cls, data: t.Any) -> Install:
@@ -173,8 +176,10 @@ class Install:
                 raise ValueError("install manifests are http(s) URL templates")
         if kind == "helm" and not (isinstance(data.get("helm"), str) and isinstance(data.get("chart"), str)):
             raise ValueError("a helm install names its repository (helm: oci://… or https://…) and chart")
-        if kind == "delivery" and data["delivery"] is not True:
-            raise ValueError("install delivery must be true")
+        if kind in ("delivery", "bootstrap") and data[kind] is not True:
+            raise ValueError(f"install {kind} must be true")
+        if kind == "with" and not (isinstance(data["with"], str) and data["with"]):
+            raise ValueError("install with names the add-on whose release installs this one")
         values = data.get("values", {})
         after = data.get("after", [])
         if not isinstance(values, dict) or not isinstance(after, list):
@@ -188,6 +193,7 @@ class Install:
             str(data["namespace"]) if isinstance(data.get("namespace"), str) else None,
             values,
             tuple(str(a) for a in after),
+            str(data["with"]) if kind == "with" else None,
         )
 
     def release_for(self, version: str) -> str:

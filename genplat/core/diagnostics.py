@@ -139,3 +139,8 @@ def anchor_path(parts: t.Sequence[str | int], data: t.Any) -> str:
 
 def _is_plain_key(key: str) -> bool:
     return bool(key) and all(c.isalnum() or c in "_-/" for c in key) and not key[0].isdigit()
+
+
+def as_warning(d: Diagnostic) -> Diagnostic:
+    """``d`` reported as a warning (checks that advise rather than refuse)."""
+    return dataclasses.replace(d, severity=Severity.WARNING)

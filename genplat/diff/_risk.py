@@ -109,14 +109,17 @@ class RuleContext:
         return self._ctx.addon_upgrade(bundle, name, old, new)
 
     def covered(self, d: ObjectDiff) -> bool:
-        """Removed together with its namespace, or a NetworkPolicy removed with its namespace's
-        default-deny: the namespace's flag covers it."""
+        """Removed together with its namespace, or a NetworkPolicy (or a Cilium or Calico policy) removed
+        with its namespace's default-deny: the namespace's flag covers it."""
         if d.status != "removed" or d.base is None:
             return False
         where = (d.key.bundle, d.key.namespace)
         if where in self.gone_namespaces:
             return True
-        return where in self.open_namespaces and _is_netpol(d.key) and not _netpol.default_deny(_old(d))
+        if where not in self.open_namespaces:
+            return False
+        # The CNI's own allow policies (egress to host names) go with the namespace's default-deny too.
+        return (_is_netpol(d.key) and not _netpol.default_deny(_old(d))) or _is_cni_policy(d.key)
 
 
 def leaves(d: ObjectDiff) -> bool:
@@ -179,6 +182,11 @@ def _is_namespace(key: ObjectKey) -> bool:
 
 def _is_netpol(key: ObjectKey) -> bool:
     return key.kind == "NetworkPolicy" and key.group == "networking.k8s.io"
+
+
+def _is_cni_policy(key: ObjectKey) -> bool:
+    """Cilium's and Calico's namespaced policy kinds (genplat renders them as egress allow-lists)."""
+    return (key.group, key.kind) in (("cilium.io", "CiliumNetworkPolicy"), ("projectcalico.org", "NetworkPolicy"))
 
 
 # Annotations that make the GitOps controller keep an object it no longer finds in the bundle.

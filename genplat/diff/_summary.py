@@ -140,6 +140,9 @@ def _tenant_unit(path: tuple[Segment, ...]) -> tuple[Unit, int]:
         env = path[2][1]
         if len(path) >= 5 and path[3] in ("services", "resources"):
             return ("override", env, str(path[3])[:-1], str(path[4])), 5
+        # A per-cluster override: the service (or resource) on that cluster, the most specific place.
+        if len(path) >= 7 and path[3] == "clusterOverrides" and path[5] in ("services", "resources"):
+            return ("override", f"{env}/{path[4]}", str(path[5])[:-1], str(path[6])), 7
         if len(path) >= 4 and path[3] == "tier":
             return ("tier", env), 4
         return ("environments", env), 3
@@ -276,12 +279,17 @@ def _leaves(c: Change) -> list[Change]:
 
 def _overrides_apart(changes: list[Change]) -> list[Change]:
     """Overrides added or removed as a whole mapping (``environments[prod].services``, a service's
-    ``env``) split into one change per value, so each service's or resource's overrides are one
+    ``env``, ``clusterOverrides`` or one cluster's) split into one change per value, so each service's or resource's overrides are one
     sentence of values, never a mapping printed whole."""
     out: list[Change] = []
     for c in changes:
         p = c.path
-        if len(p) >= 4 and p[1] == "environments" and isinstance(p[2], tuple) and p[3] in ("services", "resources"):
+        if (
+            len(p) >= 4
+            and p[1] == "environments"
+            and isinstance(p[2], tuple)
+            and p[3] in ("services", "resources", "clusterOverrides")
+        ):
             out.extend(_leaves(c))
         else:
             out.append(c)

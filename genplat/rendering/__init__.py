@@ -10,7 +10,25 @@ from __future__ import annotations
 import typing as t
 
 from genplat.core.objects import RenderedObject
-from genplat.rendering import addons, builds, crossplane, deployment, knative, network, policy, secrets, tekton, tenancy
+from genplat.rendering import (
+    addons,
+    builds,
+    crossplane,
+    deployment,
+    domains,
+    egress,
+    jobs,
+    knative,
+    network,
+    observability,
+    policy,
+    secrets,
+    slo,
+    tekton,
+    telemetry,
+    tenancy,
+    volumes,
+)
 from genplat.rendering._base import BundleContext
 from genplat.resolver.model import TenantTarget
 
@@ -20,12 +38,19 @@ PlatformRenderer = t.Callable[[BundleContext], list[RenderedObject]]
 TENANT_RENDERERS: dict[str, TenantRenderer] = {
     "tenancy": tenancy.render,
     "network": network.render,
+    "egress": egress.render,
     "secrets": secrets.render,
+    "volumes": volumes.render,
     "crossplane": crossplane.render_tenant,
     "tekton": tekton.render_tenant,
     "knative-serving": knative.render_serving,
     "knative-eventing": knative.render_eventing,
     "deployment": deployment.render,
+    "jobs": jobs.render,
+    "domains": domains.render,
+    "observability": observability.render,
+    "slo": slo.render,
+    "telemetry": telemetry.render,
     "builds": builds.render_tenant,
 }
 PLATFORM_RENDERERS: dict[str, PlatformRenderer] = {
@@ -33,6 +58,7 @@ PLATFORM_RENDERERS: dict[str, PlatformRenderer] = {
     "policy": policy.render,
     "crossplane": crossplane.render_platform,
     "tekton": tekton.render_platform,
+    "domains": domains.render_platform,
 }
 
 # Objects that others depend on come first, so a reader (and kubectl apply) meets them in order.
@@ -58,6 +84,7 @@ KIND_ORDER = [
     "RoleBinding",
     "ClusterRoleBinding",
     "NetworkPolicy",
+    "CiliumNetworkPolicy",
     "ExternalSecret",
     "ConfigMap",
     "Secret",
@@ -72,6 +99,15 @@ KIND_ORDER = [
     "Deployment",
     "HorizontalPodAutoscaler",
     "PodDisruptionBudget",
+    "CronJob",
+    "Job",
+    "ClusterDomainClaim",
+    "DomainMapping",
+    "ListenerSet",
+    "HTTPRoute",
+    "ServiceMonitor",
+    "PodMonitor",
+    "PrometheusRule",
     "Broker",
     "Trigger",
     # Composite resources (v2) and claims (v1) have the offerings' own kinds: they sort after these, by kind.

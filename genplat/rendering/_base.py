@@ -10,6 +10,8 @@ from genplat.resolver.model import Cluster, PlatformModel, TenantTarget
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "genplat"}
 TENANT_LABEL = "genplat.dev/tenant"
+# The label every workload's pods carry with their service's name: what selectors and policies pick pods by.
+APP_NAME_LABEL = "app.kubernetes.io/name"
 ENV_LABEL = "genplat.dev/environment"
 
 

@@ -37,6 +37,7 @@ import json
 import re
 import typing as t
 
+from genplat.core.addons import BUNDLE_INSTALLS
 from genplat.core.objects import Origin, RenderedObject
 from genplat.rendering._base import MANAGED_BY, BundleContext, meta
 from genplat.rendering.crossplane import selected_provider
@@ -79,8 +80,9 @@ def source_name(ctx: BundleContext) -> str:
 
 
 def installed(ctx: BundleContext) -> list[AddOn]:
-    """The cluster's add-ons its bundle installs (not the GitOps controller, not Crossplane packages)."""
-    return [a for a in ctx.cluster.addons.values() if a.install is not None and a.install.kind != "delivery"]
+    """The cluster's add-ons its bundle installs (not the GitOps controller or the CNI, which are there
+    before it, nor what another add-on's release brings, nor Crossplane packages)."""
+    return [a for a in ctx.cluster.addons.values() if a.install is not None and a.install.kind in BUNDLE_INSTALLS]
 
 
 def packages(ctx: BundleContext) -> list[AddOn]:
@@ -149,6 +151,10 @@ def settings(ctx: BundleContext, addon: AddOn) -> list[tuple[str, str, dict[str,
         domain, where = cluster_domain(ctx)
         if domain:
             out.append((ns, "config-domain", {domain: ""}, p.origin(where)))
+        if where_domains := cluster_domains_path(ctx):
+            # Tenants' host names are claimed one by one (ClusterDomainClaims in platform/domains.yaml):
+            # Knative must not create claims for any namespace that asks.
+            out.append((ns, "config-network", {"autocreate-cluster-domain-claims": "false"}, p.origin(where_domains)))
     elif addon.name == "tekton-pipelines":
         ns = (addon.install.namespace if addon.install else None) or "tekton-pipelines"
         restricted = any(
@@ -193,6 +199,16 @@ def cluster_domain(ctx: BundleContext) -> tuple[str | None, tuple[str | int, ...
                 if isinstance(suffix, str) and not suffix.startswith("{") and not d.get("tenants"):
                     return suffix, ("spec", "environments", ei, "clusters", ci, "domains", di, "suffix")
     return None, ()
+
+
+def cluster_domains_path(ctx: BundleContext) -> tuple[str | int, ...]:
+    """Where the cluster's ``domains`` are written (empty when it has none)."""
+    spec = ctx.platform.blueprint.spec
+    for ei, env in enumerate(spec.get("environments") or []):
+        for ci, c in enumerate(env.get("clusters") or []):
+            if env.get("name") == ctx.cluster.environment and c.get("name") == ctx.cluster.name and c.get("domains"):
+                return ("spec", "environments", ei, "clusters", ci, "domains")
+    return ()
 
 
 def pull_policy(ctx: BundleContext) -> str:

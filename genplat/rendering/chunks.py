@@ -256,6 +256,16 @@ def template_context(ctx: BundleContext, tenant: TenantTarget | None) -> dict[st
                         "traffic",
                         "visibility",
                         "build",
+                        "workload",
+                        "command",
+                        "args",
+                        "volumes",
+                        "schedule",
+                        "job",
+                        "egress",
+                        "hostnames",
+                        "metrics",
+                        "slo",
                     )
                 }
                 for s in tenant.services

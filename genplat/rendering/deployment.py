@@ -27,16 +27,29 @@ import typing as t
 
 from genplat.core.objects import RenderedObject
 from genplat.rendering._base import BundleContext, tenant_labels, tenant_object
+from genplat.rendering.injected import platform_env as injected_env
 from genplat.rendering.knative import NAME_LABEL, container, pod_labels
 from genplat.rendering.tenancy import WORKLOAD_SERVICE_ACCOUNT
+from genplat.rendering.volumes import pod_volumes
 from genplat.resolver.model import Service, TenantTarget
 
 WORKLOAD = "deployment"
 PORT_NAME = "http"
+METRICS_PORT_NAME = "metrics"
 SERVICE_PORT = 80
 DEFAULT_METRIC = "cpu"
 DEFAULT_UTILIZATION = 80
 POD_SECURITY_CONTEXT = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+
+
+def metrics_port(svc: Service) -> int:
+    """The port a service's metrics are on (``metrics.port``, default: the service's port)."""
+    return int((svc.metrics or {}).get("port", svc.port))
+
+
+def separate_metrics_port(svc: Service) -> bool:
+    """Whether the metrics are on a port of their own: the container and the Service declare it as ``metrics``."""
+    return svc.metrics is not None and metrics_port(svc) != svc.port
 
 
 def selector(svc: Service) -> dict[str, str]:
@@ -44,13 +57,13 @@ def selector(svc: Service) -> dict[str, str]:
     return {NAME_LABEL: svc.name}
 
 
-def _labels(tenant: TenantTarget, svc: Service) -> dict[str, str]:
+def workload_labels(tenant: TenantTarget, svc: Service) -> dict[str, str]:
     labels = tenant_labels(tenant)
     labels[NAME_LABEL] = svc.name
     return labels
 
 
-def _with_tier_defaults(tenant: TenantTarget, svc: Service) -> Service:
+def with_tier_defaults(tenant: TenantTarget, svc: Service) -> Service:
     """Requests and limits the service leaves out, from the tier's LimitRange defaults.
 
     The LimitRange fills them into Pods, but admission policies (Kyverno's rules for Pods also check
@@ -65,9 +78,11 @@ def _with_tier_defaults(tenant: TenantTarget, svc: Service) -> Service:
 
 
 def deployment(ctx: BundleContext, tenant: TenantTarget, svc: Service) -> RenderedObject:
-    c = container(_with_tier_defaults(tenant, svc), probe_port=True)
+    c = container(with_tier_defaults(tenant, svc), probe_port=True, platform_env=injected_env(ctx, tenant, svc))
     c["ports"] = [{"name": PORT_NAME, "containerPort": svc.port, "protocol": "TCP"}]
-    template = {
+    if separate_metrics_port(svc):
+        c["ports"].append({"name": METRICS_PORT_NAME, "containerPort": metrics_port(svc), "protocol": "TCP"})
+    template: dict[str, t.Any] = {
         "metadata": {"labels": pod_labels(ctx, tenant, svc)},
         "spec": {
             "serviceAccountName": WORKLOAD_SERVICE_ACCOUNT,
@@ -75,6 +90,8 @@ def deployment(ctx: BundleContext, tenant: TenantTarget, svc: Service) -> Render
             "containers": [c],
         },
     }
+    if svc.volumes:
+        template["spec"]["volumes"] = pod_volumes(svc)
     obj = tenant_object(
         tenant,
         "apps/v1",
@@ -83,7 +100,7 @@ def deployment(ctx: BundleContext, tenant: TenantTarget, svc: Service) -> Render
         svc.origin,
         spec={"selector": {"matchLabels": selector(svc)}, "template": template},
     )
-    obj.obj["metadata"]["labels"] = _labels(tenant, svc)
+    obj.obj["metadata"]["labels"] = workload_labels(tenant, svc)
     return obj
 
 
@@ -97,10 +114,22 @@ def service(tenant: TenantTarget, svc: Service) -> RenderedObject:
         spec={
             "type": "ClusterIP",
             "selector": selector(svc),
-            "ports": [{"name": PORT_NAME, "port": SERVICE_PORT, "targetPort": PORT_NAME, "protocol": "TCP"}],
+            "ports": [{"name": PORT_NAME, "port": SERVICE_PORT, "targetPort": PORT_NAME, "protocol": "TCP"}]
+            + (
+                [
+                    {
+                        "name": METRICS_PORT_NAME,
+                        "port": metrics_port(svc),
+                        "targetPort": METRICS_PORT_NAME,
+                        "protocol": "TCP",
+                    }
+                ]
+                if separate_metrics_port(svc)
+                else []
+            ),
         },
     )
-    obj.obj["metadata"]["labels"] = _labels(tenant, svc)
+    obj.obj["metadata"]["labels"] = workload_labels(tenant, svc)
     return obj
 
 
@@ -124,7 +153,7 @@ def autoscaler(tenant: TenantTarget, svc: Service) -> RenderedObject:
     obj = tenant_object(
         tenant, "autoscaling/v2", "HorizontalPodAutoscaler", svc.name, svc.origins["scaling"], spec=spec
     )
-    obj.obj["metadata"]["labels"] = _labels(tenant, svc)
+    obj.obj["metadata"]["labels"] = workload_labels(tenant, svc)
     return obj
 
 
@@ -137,7 +166,7 @@ def disruption_budget(tenant: TenantTarget, svc: Service) -> RenderedObject:
         svc.origins["scaling"],
         spec={"maxUnavailable": 1, "selector": {"matchLabels": selector(svc)}},
     )
-    obj.obj["metadata"]["labels"] = _labels(tenant, svc)
+    obj.obj["metadata"]["labels"] = workload_labels(tenant, svc)
     return obj
 
 

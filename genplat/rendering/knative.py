@@ -9,24 +9,24 @@ writes in ``traffic[].revision`` to pin traffic to an earlier rollout.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import typing as t
 
-from genplat.core.names import instance_label
+from genplat.core.images import parse_image
+from genplat.core.names import content_hash, instance_label, label_value
 from genplat.core.objects import RenderedObject
-from genplat.rendering._base import BundleContext, tenant_labels, tenant_object
+from genplat.rendering._base import APP_NAME_LABEL, BundleContext, tenant_labels, tenant_object
 from genplat.rendering.connections import connection_env
+from genplat.rendering.injected import platform_env as injected_env
 from genplat.rendering.secrets import secret_name
 from genplat.rendering.tenancy import WORKLOAD_SERVICE_ACCOUNT
+from genplat.rendering.volumes import pod_volumes, volume_mounts
 from genplat.resolver.model import Service, TenantTarget
 
 SERVING_API = "serving.knative.dev/v1"
 EVENTING_API = "eventing.knative.dev/v1"
 AUTOSCALING = "autoscaling.knative.dev"
 VISIBILITY_LABEL = "networking.knative.dev/visibility"
-NAME_LABEL = "app.kubernetes.io/name"
+NAME_LABEL = APP_NAME_LABEL
 HASH_CHARS = 5  # "-" + 5 = the 6 characters Knative's own "-00001" suffix takes (see _validate.REVISION_SUFFIX)
 # Metrics the Knative Pod Autoscaler handles; cpu and memory need the HPA class.
 KPA_METRICS = {"concurrency", "rps"}
@@ -51,17 +51,22 @@ def security_context() -> dict[str, t.Any]:
 
 
 def pod_labels(ctx: BundleContext, tenant: TenantTarget, svc: Service) -> dict[str, str]:
-    """Tenant labels plus the labels the platform's policy requires on every pod."""
+    """Tenant labels plus the standard ``app.kubernetes.io`` labels every workload's pods carry (log
+    collectors and OpenTelemetry's k8sattributes read them): name, instance (``<service>-<environment>``),
+    part-of (the tenant), component (service or job) and version (the image's tag, when it is a valid
+    label value). A label the tenant sets itself (``metadata.labels``) wins."""
     labels = tenant_labels(tenant)
     labels[NAME_LABEL] = svc.name
-    known = {
+    ref = parse_image(svc.image)
+    standard = {
         "app.kubernetes.io/instance": instance_label(svc.name, tenant.environment),
         "app.kubernetes.io/part-of": tenant.name,
-        "app.kubernetes.io/component": "service",
+        "app.kubernetes.io/component": "job" if svc.workload in ("cronjob", "job") else "service",
+        "app.kubernetes.io/version": label_value(ref.tag) if ref.tag else None,
     }
-    for key in ctx.platform.policies.get("requiredLabels") or []:
-        if key not in labels and key in known:
-            labels[key] = known[key]
+    for key, value in standard.items():
+        if value is not None:
+            labels.setdefault(key, value)
     return labels
 
 
@@ -99,7 +104,10 @@ def probes(svc: Service, *, port: bool) -> dict[str, t.Any]:
     return out
 
 
-def container(svc: Service, *, probe_port: bool = False) -> dict[str, t.Any]:
+def container(
+    svc: Service, *, probe_port: bool = False, platform_env: t.Sequence[dict[str, t.Any]] = ()
+) -> dict[str, t.Any]:
+    """The service's container; ``platform_env``: variables the platform adds (proxy, telemetry)."""
     env: list[dict[str, t.Any]] = [{"name": k, "value": v} for k, v in svc.env.items()]  # blueprint order
     env.extend(connection_env(svc))
     for ref in svc.secrets:
@@ -109,7 +117,13 @@ def container(svc: Service, *, probe_port: bool = False) -> dict[str, t.Any]:
                 "valueFrom": {"secretKeyRef": {"name": secret_name(svc, ref["env"]), "key": ref["env"]}},
             }
         )
-    c: dict[str, t.Any] = {"name": svc.name, "image": svc.image, "ports": [{"containerPort": svc.port}]}
+    env.extend(platform_env)
+    c: dict[str, t.Any] = {"name": svc.name, "image": svc.image}
+    if svc.command is not None:
+        c["command"] = list(svc.command)
+    if svc.args is not None:
+        c["args"] = list(svc.args)
+    c["ports"] = [{"containerPort": svc.port}]
     if env:
         c["env"] = env
     resources = {
@@ -120,14 +134,14 @@ def container(svc: Service, *, probe_port: bool = False) -> dict[str, t.Any]:
     if resources:
         c["resources"] = resources
     c.update(probes(svc, port=probe_port))
+    if svc.volumes:
+        c["volumeMounts"] = volume_mounts(svc)
     c["securityContext"] = security_context()
     return c
 
 
 def revision_name(service: str, template: dict[str, t.Any]) -> str:
-    digest = hashlib.sha256(json.dumps(template, sort_keys=True, separators=(",", ":")).encode()).digest()
-    suffix = base64.b32encode(digest).decode().lower()[:HASH_CHARS]
-    return f"{service[: 63 - HASH_CHARS - 1]}-{suffix}"
+    return f"{service[: 63 - HASH_CHARS - 1]}-{content_hash(template, HASH_CHARS)}"
 
 
 def traffic(svc: Service) -> list[dict[str, t.Any]]:
@@ -150,8 +164,13 @@ def service(ctx: BundleContext, tenant: TenantTarget, svc: Service) -> RenderedO
     annotations.update({f"queue.sidecar.serving.knative.dev/{k}": v for k, v in QUEUE_PROXY.items()})
     template: dict[str, t.Any] = {
         "metadata": {"labels": pod_labels(ctx, tenant, svc), "annotations": dict(sorted(annotations.items()))},
-        "spec": {"serviceAccountName": WORKLOAD_SERVICE_ACCOUNT, "containers": [container(svc)]},
+        "spec": {
+            "serviceAccountName": WORKLOAD_SERVICE_ACCOUNT,
+            "containers": [container(svc, platform_env=injected_env(ctx, tenant, svc))],
+        },
     }
+    if svc.volumes:
+        template["spec"]["volumes"] = pod_volumes(svc)
     template["metadata"] = {"name": revision_name(svc.name, template), **template["metadata"]}
     spec: dict[str, t.Any] = {"template": template}
     if svc.traffic:

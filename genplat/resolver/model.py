@@ -70,6 +70,9 @@ class Cluster:
     capabilities: frozenset[str]  # what its add-ons give (``tekton``, ``flux``, ``knative-serving``, …)
     gitops: str | None
     origin: Origin
+    # Domain suffixes tenants may use here ({suffix, issuer, tenants}) and the Gateway Deployments attach to.
+    domains: tuple[dict[str, t.Any], ...] = dataclasses.field(default=(), hash=False, compare=False)
+    gateway: dict[str, t.Any] | None = dataclasses.field(default=None, hash=False, compare=False)
     kubernetes_version: str = ""  # its own, else the platform's
     # Add-on name → what the cluster runs (in the blueprint's order: its addons, then its capabilities').
     addons: t.Mapping[str, AddOn] = dataclasses.field(default_factory=dict, hash=False)
@@ -88,37 +91,48 @@ class Cluster:
 
 
 class FieldOrigins(t.Mapping[str, Origin]):
-    """Field name → where a service's effective value was written (the environment override when
-    there is one). Computed on access: a build of 10,000 tenants asks for few of them."""
+    """Field name → where a service's effective value was written: the most specific override that sets
+    it (the cluster's, then the environment's), else the service itself. Computed on access: a build of
+    10,000 tenants asks for few of them."""
 
-    __slots__ = ("_base", "_blueprint", "_overridden", "_override_base")
+    __slots__ = ("_base", "_blueprint", "_layers")
     FIELDS = (
         "image",
+        "command",
+        "args",
         "port",
         "env",
+        "egress",
         "secrets",
         "scaling",
         "resources",
         "traffic",
         "visibility",
+        "hostnames",
         "build",
         "workload",
+        "schedule",
+        "job",
         "probes",
+        "metrics",
+        "slo",
+        "volumes",
     )
 
     def __init__(
         self,
         blueprint: Blueprint,
         base: tuple[str | int, ...],
-        override_base: tuple[str | int, ...],
-        overridden: frozenset[str],
+        layers: t.Sequence[tuple[tuple[str | int, ...], frozenset[str]]] = (),
     ) -> None:
-        self._blueprint, self._base, self._override_base, self._overridden = blueprint, base, override_base, overridden
+        """``layers``: (path of an override, the fields it sets), the most specific first."""
+        self._blueprint, self._base, self._layers = blueprint, base, tuple(layers)
 
     def __getitem__(self, field: str) -> Origin:
         if field not in self.FIELDS:
             raise KeyError(field)
-        return self._blueprint.origin((*(self._override_base if field in self._overridden else self._base), field))
+        where = next((path for path, fields in self._layers if field in fields), self._base)
+        return self._blueprint.origin((*where, field))
 
     def __iter__(self) -> t.Iterator[str]:
         return iter(self.FIELDS)
@@ -142,11 +156,27 @@ class Service:
     origin: Origin
     # Field name → where its effective value was written (the override when there is one).
     origins: t.Mapping[str, Origin]
-    # "knative" (a Knative Service) or "deployment" (Deployment, Service, HPA, PDB: genplat.rendering.deployment).
+    # "knative" (a Knative Service), "deployment" (Deployment, Service, HPA, PDB: genplat.rendering.deployment),
+    # "cronjob" or "job" (genplat.rendering.jobs).
     workload: str = "knative"
     probes: dict[str, dict[str, t.Any]] = dataclasses.field(default_factory=dict)
     # Environment variables read from a resource's connection Secret: (variable, resource, key), blueprint order.
     connections: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
+    # The container's entrypoint and arguments (None: the image's).
+    command: list[str] | None = None
+    args: list[str] | None = None
+    # Config files, secret files and scratch space (genplat.rendering.volumes), blueprint order.
+    volumes: list[dict[str, t.Any]] = dataclasses.field(default_factory=list)
+    # workload: cronjob — when it runs; cronjob and job — how a run behaves.
+    schedule: dict[str, t.Any] = dataclasses.field(default_factory=dict)
+    job: dict[str, t.Any] = dataclasses.field(default_factory=dict)
+    # Prometheus metrics ({port, path, interval}) and the service level objectives on them (genplat.rendering.observability).
+    metrics: dict[str, t.Any] | None = None
+    slo: dict[str, t.Any] | None = None
+    # Public host names (genplat.rendering.domains).
+    hostnames: list[str] = dataclasses.field(default_factory=list)
+    # Endpoints outside the cluster it calls (hosts or cidrs, ports): genplat.rendering.egress.
+    egress: list[dict[str, t.Any]] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(slots=True)
@@ -232,6 +262,10 @@ class PlatformModel:
     blueprint: Blueprint = dataclasses.field(repr=False)
     #: PEM of ``spec.signing.publicKey`` (None: bundles are not verified by the clusters).
     signing_public_key: bytes | None = None
+    #: ``spec.network.egressProxy``: where host-name egress goes on clusters whose CNI cannot enforce names.
+    egress_proxy: dict[str, t.Any] | None = None
+    #: ``spec.observability``: Prometheus, OpenTelemetry and SLO conventions.
+    observability: dict[str, t.Any] = dataclasses.field(default_factory=dict)
     #: The add-on lock (None: the project has none yet; custom resources are then checked against crds only).
     addon_lock: AddonLock | None = None
     #: The platform's blessed add-on versions (``spec.addons`` items with a version), run by a cluster or not.
@@ -263,6 +297,8 @@ def resolve_platform(platform: Blueprint, lock: AddonLock | None = None) -> Plat
                     caps,
                     gitops,
                     platform.origin(base),
+                    tuple(c.get("domains") or ()),
+                    c.get("gateway") or None,
                     kubernetes_version=str(c.get("kubernetesVersion") or spec["kubernetesVersion"]),
                     addons=addons,
                 )
@@ -287,6 +323,8 @@ def resolve_platform(platform: Blueprint, lock: AddonLock | None = None) -> Plat
         crds=list(spec.get("crds") or []),
         validator=spec.get("validator") or "builtin",
         blueprint=platform,
+        egress_proxy=network.get("egressProxy") or None,
+        observability=dict(spec.get("observability") or {}),
         addon_lock=lock,
         addons={a.name: _addon(platform, a, lock) for a in declared_addons(spec, entries, versioned)},
     )
@@ -328,7 +366,10 @@ def tenant_targets(platform: PlatformModel, tenant: Blueprint, peers: t.Mapping[
                 "access": tenant.origin(("spec", "access")),
                 "network": tenant.origin(("spec", "network")),
             }
-            services = [_service(tenant, svc, si, env, env_path) for si, svc in enumerate(spec.get("services") or [])]
+            services = [
+                _service(tenant, svc, si, env, env_path, cluster.name)
+                for si, svc in enumerate(spec.get("services") or [])
+            ]
             resources = []
             for ri, res in enumerate(spec.get("resources") or []):
                 if res.get("environments") and ename not in res["environments"]:
@@ -336,10 +377,15 @@ def tenant_targets(platform: PlatformModel, tenant: Blueprint, peers: t.Mapping[
                 off = offerings[res["offering"]]
                 params = {k: v["default"] for k, v in (off.get("parameters") or {}).items() if "default" in v}
                 params.update(res.get("parameters") or {})
-                override = ((env.get("resources") or {}).get(res["name"]) or {}).get("parameters") or {}
-                params.update(override)
                 set_at = {k: ("spec", "resources", ri, "parameters", k) for k in res.get("parameters") or {}}
-                set_at.update({k: (*env_path, "resources", res["name"], "parameters", k) for k in override})
+                # The environment's changes, then the cluster's: the most specific wins.
+                for layer, at in (
+                    (env, env_path),
+                    (_cluster_layer(env, cluster.name), (*env_path, "clusterOverrides", cluster.name)),
+                ):
+                    override = ((layer.get("resources") or {}).get(res["name"]) or {}).get("parameters") or {}
+                    params.update(override)
+                    set_at.update({k: (*at, "resources", res["name"], "parameters", k) for k in override})
                 resources.append(
                     Resource(
                         res["name"],
@@ -451,22 +497,50 @@ def build_resources(platform: PlatformModel, services: list[Service], builds: di
     return out
 
 
+def _cluster_layer(env: dict[str, t.Any], cluster: str) -> dict[str, t.Any]:
+    """A tenant environment's changes for one of its clusters (``clusterOverrides.<cluster>``)."""
+    return (env.get("clusterOverrides") or {}).get(cluster) or {}
+
+
 def _service(
-    tenant: Blueprint, svc: dict[str, t.Any], si: int, env: dict[str, t.Any], env_path: tuple[str | int, ...]
+    tenant: Blueprint,
+    svc: dict[str, t.Any],
+    si: int,
+    env: dict[str, t.Any],
+    env_path: tuple[str | int, ...],
+    cluster: str,
 ) -> Service:
     base = ("spec", "services", si)
     override = (env.get("services") or {}).get(svc["name"]) or {}
-    eff = deep_merge(svc, override)
-    origins = FieldOrigins(tenant, base, (*env_path, "services", svc["name"]), frozenset(override))
+    cluster_override = (_cluster_layer(env, cluster).get("services") or {}).get(svc["name"]) or {}
+    # Most specific wins: the service, then its environment's changes, then its cluster's.
+    eff = deep_merge(deep_merge(svc, override), cluster_override)
+    origins = FieldOrigins(
+        tenant,
+        base,
+        [
+            ((*env_path, "clusterOverrides", cluster, "services", svc["name"]), frozenset(cluster_override)),
+            ((*env_path, "services", svc["name"]), frozenset(override)),
+        ],
+    )
     env = eff.get("env") or {}
     return Service(
         name=svc["name"],
         image=eff["image"],
+        command=eff.get("command"),
+        args=eff.get("args"),
         port=int(eff.get("port", DEFAULT_PORT)),
         env={k: _env_str(v) for k, v in env.items() if not isinstance(v, dict)},
         connections=[(k, v["fromResource"], v["key"]) for k, v in env.items() if isinstance(v, dict)],
         workload=eff.get("workload", "knative"),
+        schedule=eff.get("schedule") or {},
+        job=eff.get("job") or {},
         probes=eff.get("probes") or {},
+        volumes=eff.get("volumes") or [],
+        egress=eff.get("egress") or [],
+        hostnames=eff.get("hostnames") or [],
+        metrics=eff.get("metrics"),
+        slo=eff.get("slo"),
         # Shared with the blueprint data, not copied (10,000 tenants): renderers build new objects.
         secrets=eff.get("secrets") or [],
         scaling=eff.get("scaling") or {},

@@ -21,6 +21,13 @@ from genplat.validation.connections import (
     check_services,
     check_tenant_builds,
 )
+from genplat.validation.domains import check_hostnames_taken, check_tenant_hostnames
+from genplat.validation.egress import check_platform_egress, check_tenant_egress
+from genplat.validation.observability import (
+    check_platform_observability,
+    check_tenant_observability,
+    check_tenant_slos,
+)
 from genplat.validation.platform import check_platform, check_signing
 from genplat.validation.schema import SCHEMA_NAMES, load_schema, validate_blueprint
 from genplat.validation.secrets import check_inline_secrets
@@ -47,6 +54,8 @@ def validate(project: Project) -> list[Diagnostic]:
         findings.extend(check_platform(project.platform))
         findings.extend(check_offerings(project.platform))
         findings.extend(check_platform_builds(project.platform))
+        findings.extend(check_platform_egress(project.platform))
+        findings.extend(check_platform_observability(project.platform))
         findings.extend(check_signing(project.platform, project.root))
         findings.extend(check_addons(project))
         catalog = Catalog(project.platform)
@@ -55,6 +64,11 @@ def validate(project: Project) -> list[Diagnostic]:
             findings.extend(check_tenant(bp, catalog, names))
             findings.extend(check_services(bp, project.platform, catalog.environments))
             findings.extend(check_tenant_builds(bp, project.platform))
+            findings.extend(check_tenant_egress(bp, project.platform, catalog.environments))
+            findings.extend(check_tenant_hostnames(bp, catalog.environments))
+            findings.extend(check_tenant_observability(bp, project.platform, catalog.environments))
+            findings.extend(check_tenant_slos(bp, project.platform))
+        findings.extend(check_hostnames_taken(project.tenants))
     # An unknown-field finding for a secret value is the same problem as inline-secret: keep the clearer one.
     secret_spots = {(d.file, d.path) for d in findings if d.rule == "inline-secret"}
     findings = [d for d in findings if not (d.rule == "schema-unknown-field" and (d.file, d.path) in secret_spots)]

@@ -22,6 +22,9 @@ MAX_LABEL = 63
 REVISION_SUFFIX = len("-00001")
 
 
+# Workloads that run on any cluster: core Kubernetes kinds, no Knative.
+CORE_WORKLOADS = ("deployment", "cronjob", "job")
+
 # Which capability each tenant feature needs on the clusters it lands on.
 CAPABILITY_FOR = {
     "services": "knative-serving",

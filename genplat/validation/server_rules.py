@@ -18,11 +18,12 @@ import re
 import typing as t
 
 from genplat.core.diagnostics import Diagnostic
-from genplat.core.merge import deep_merge
-from genplat.core.names import instance_label, secret_object_name
+from genplat.core.names import instance_label, secret_object_name, secret_volume_name
 from genplat.core.quantity import quantity_problem
 from genplat.core.readers import as_dict, as_list
 from genplat.loader.project import Blueprint
+from genplat.validation.pods import check_pods
+from genplat.validation.variants import service_variants
 
 # apimachinery/pkg/util/validation: qualified names (label keys) and label values.
 _NAME_PART = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
@@ -175,31 +176,15 @@ def check_quantities(bp: Blueprint, schema: dict[str, t.Any]) -> list[Diagnostic
 # --- services: env entries, secret names, Knative's reservations ------------------------------------------
 
 
-def _effective_services(
-    bp: Blueprint,
-) -> t.Iterator[tuple[int, dict[str, t.Any], dict[str, t.Any], tuple[str | int, ...] | None]]:
-    """(index, service as declared, service as in one environment, the override's path) for the base
-    service and for each environment that overrides it."""
-    services = as_list(bp.spec.get("services"))
-    for si, svc in enumerate(services):
-        svc = as_dict(svc)
-        yield si, svc, svc, None
-        name = svc.get("name")
-        for ei, env in enumerate(as_list(bp.spec.get("environments"))):
-            override = as_dict(as_dict(as_dict(env).get("services")).get(name)) if isinstance(name, str) else {}
-            if override and isinstance(name, str):
-                where: tuple[str | int, ...] = ("spec", "environments", ei, "services", name)
-                yield si, svc, as_dict(deep_merge(svc, override)), where
-
-
 def check_services(bp: Blueprint) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     derived: dict[str, tuple[str, str]] = {}  # ExternalSecret name -> (service, env var) that took it first
-    for si, declared, svc, override in _effective_services(bp):
+    for v in service_variants(bp):
+        si, svc = v.index, v.effective
+        override = v.layers[0][0] if v.layers else None
         base = ("spec", "services", si)
         sname = str(svc["name"]) if isinstance(svc.get("name"), str) else ""
         env = as_dict(svc.get("env"))
-        declared_env = as_dict(declared.get("env"))
         secrets = [as_dict(s) for s in as_list(svc.get("secrets"))]
         secret_envs: dict[str, int] = {}
         for i, ref in enumerate(secrets):
@@ -250,13 +235,32 @@ def check_services(bp: Blueprint) -> list[Diagnostic]:
                         )
                     )
                 derived.setdefault(obj, (sname, name))
+        if override is None:  # volumes' ExternalSecrets share the namespace with the secrets' above
+            for i, volume in enumerate(as_list(svc.get("volumes"))):
+                vname = as_dict(volume).get("name")
+                if "secret" not in as_dict(volume) or not isinstance(vname, str):
+                    continue
+                obj = secret_volume_name(sname, vname)
+                first = derived.get(obj)
+                if first and first != (sname, f"volume {vname}"):
+                    out.append(
+                        bp.diagnostic(
+                            "secret-name-collision",
+                            f"secret volume {vname!r} of service {sname!r} becomes ExternalSecret {obj!r}, as "
+                            f"{first[1]!r} of service {first[0]!r} already does",
+                            (*base, "volumes", i, "name"),
+                            hint="rename the volume or the variable",
+                        )
+                    )
+                derived.setdefault(obj, (sname, f"volume {vname}"))
         for name in [*env, *secret_envs]:
             if name in KNATIVE_RESERVED_ENV:
                 if name not in env:
                     where = (*base, "secrets", secret_envs[name], "env")
                 else:
-                    where = (
-                        (*base, "env", name) if name in declared_env or override is None else (*override, "env", name)
+                    where = next(
+                        ((*path, "env", name) for path, values in v.layers if name in as_dict(values.get("env"))),
+                        (*base, "env", name),
                     )
                 out.append(
                     bp.diagnostic(
@@ -269,17 +273,28 @@ def check_services(bp: Blueprint) -> list[Diagnostic]:
                 )
         port = svc.get("port")
         if isinstance(port, int) and not isinstance(port, bool) and port in KNATIVE_RESERVED_PORTS:
-            ppath = (
-                (*override, "port")
-                if override is not None and "port" in _env_override(bp, override)
-                else (*base, "port")
-            )
+            ppath = (*v.at("port"), "port")
             out.append(
                 bp.diagnostic(
                     "knative-reserved-port",
                     f"port {port} is reserved by Knative ({KNATIVE_RESERVED_PORTS[port]})",
                     ppath,
                     hint=f"serve on another port, e.g. 8080; {', '.join(map(str, KNATIVE_RESERVED_PORTS))} are reserved",
+                )
+            )
+        mport = as_dict(svc.get("metrics")).get("port")
+        if (
+            isinstance(mport, int)
+            and not isinstance(mport, bool)
+            and mport in KNATIVE_RESERVED_PORTS
+            and svc.get("workload", "knative") == "knative"
+        ):
+            out.append(
+                bp.diagnostic(
+                    "knative-reserved-port",
+                    f"metrics port {mport} is reserved by Knative ({KNATIVE_RESERVED_PORTS[mport]}) in its pods",
+                    (*v.at("metrics"), "metrics", "port"),
+                    hint="serve the metrics on the service's port, or on one Knative leaves free, e.g. 9464",
                 )
             )
         if override is None and sname in KNATIVE_RESERVED_CONTAINERS:
@@ -292,18 +307,6 @@ def check_services(bp: Blueprint) -> list[Diagnostic]:
                 )
             )
     return out
-
-
-def _env_override(bp: Blueprint, override: tuple[str | int, ...]) -> dict[str, t.Any]:
-    node: t.Any = bp.data
-    for part in override:
-        if isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
-            return {}
-    return as_dict(node)
 
 
 def check_instance_labels(bp: Blueprint) -> list[Diagnostic]:
@@ -333,5 +336,5 @@ def check_blueprint(bp: Blueprint, schema: dict[str, t.Any], *, tenant: bool) ->
     """Every server-side rule for one blueprint (``schema``: its kind's JSON schema, for quantities)."""
     out = check_labels(bp) + check_quantities(bp, schema)
     if tenant:
-        out += check_annotations(bp) + check_services(bp) + check_instance_labels(bp)
+        out += check_annotations(bp) + check_services(bp) + check_pods(bp) + check_instance_labels(bp)
     return out

@@ -7,13 +7,13 @@ import typing as t
 
 from genplat.core.addons import capability_addons
 from genplat.core.diagnostics import Diagnostic
-from genplat.core.merge import deep_merge
 from genplat.core.quantity import parse_quantity
 from genplat.core.readers import as_dict, as_list, as_str, by_name
 from genplat.core.suggest import did_you_mean
 from genplat.loader.project import Blueprint, Project
 from genplat.validation.catalog import (
     CAPABILITY_FOR,
+    CORE_WORKLOADS,
     MAX_LABEL,
     RESERVED_NAMES,
     REVISION_SUFFIX,
@@ -21,6 +21,7 @@ from genplat.validation.catalog import (
     duplicates,
     param_problems,
 )
+from genplat.validation.variants import Variant, cluster_layers, in_environment, own
 
 
 def tenant_names(project: Project, findings: list[Diagnostic]) -> set[str]:
@@ -173,25 +174,64 @@ def check_tenant(bp: Blueprint, cat: Catalog, tenant_names: set[str]) -> list[Di
                     )
                 )
         tier_spec = cat.tiers.get(env_tier or tier or "")
-        # Services as they are in this environment.
+        for cname in cluster_layers(env):
+            if cname not in target_clusters:
+                where_ = (*base, "clusterOverrides", cname)
+                out.append(
+                    bp.diagnostic(
+                        "unknown-cluster",
+                        f"override for cluster {cname!r}, where the tenant does not run in environment {ename!r}"
+                        if cname in clusters
+                        else f"cluster {cname!r} is not in environment {ename!r}",
+                        where_,
+                        key=True,
+                        hint=did_you_mean(cname, target_clusters)
+                        or f"the tenant runs on: {', '.join(target_clusters)}",
+                    )
+                )
+                continue
+            layer = cluster_layers(env)[cname]
+            for okey in as_dict(layer.get("services")):
+                if okey not in svc_by_name:
+                    out.append(
+                        bp.diagnostic(
+                            "unknown-service",
+                            f"override for service {okey!r}, which the tenant does not define",
+                            (*base, "clusterOverrides", cname, "services", okey),
+                            key=True,
+                            hint=did_you_mean(okey, svc_by_name),
+                        )
+                    )
+            for okey in as_dict(layer.get("resources")):
+                if okey not in res_by_name:
+                    out.append(
+                        bp.diagnostic(
+                            "unknown-resource",
+                            f"override for resource {okey!r}, which the tenant does not define",
+                            (*base, "clusterOverrides", cname, "resources", okey),
+                            key=True,
+                            hint=did_you_mean(okey, res_by_name),
+                        )
+                    )
+        # Services as they are in this environment, and on each of its clusters that changes them.
         for si, svc in enumerate(services):
             svc = as_dict(svc)
             sname = as_str(svc.get("name"))
-            okey = sname or ""  # the override's key: a nameless service can only match "" (a None in a path crashed)
-            override = as_dict(as_dict(env.get("services")).get(okey))
-            effective = deep_merge(svc, override)
-            where = (*base, "services", okey) if override else ("spec", "services", si)
-            out += _check_service_bounds(
-                bp, effective, tier_spec, env_tier or tier, ename, ("spec", "services", si), where, override
-            )
-            out += _check_traffic(
-                bp, effective, ("spec", "services", si) if "traffic" not in override else (*base, "services", okey)
-            )
-            # A Deployment workload needs no Knative: only what its secrets need.
-            needs = ([] if effective.get("workload") == "deployment" else ["services"]) + (
-                ["secrets"] if svc.get("secrets") else []
-            )
-            out += _check_capabilities(bp, needs, target_clusters, ("spec", "services", si), f"service {sname!r}")
+            variants = list(in_environment(svc, si, env, ei))
+            changed = {v.cluster for v in variants if v.cluster is not None}
+            for v in variants:
+                found = _check_service_bounds(bp, v, tier_spec, env_tier or tier)
+                found += _check_traffic(bp, v.effective, v.at("traffic"))
+                if v.cluster is None:
+                    here = {c: d for c, d in target_clusters.items() if c not in changed}
+                else:
+                    here = {v.cluster: target_clusters[v.cluster]} if v.cluster in target_clusters else {}
+                # Deployments, cronjobs and jobs need no Knative: only what their secrets need.
+                needs = ([] if v.effective.get("workload") in CORE_WORKLOADS else ["services"]) + (
+                    ["secrets"] if _uses_secrets(v.effective) else []
+                )
+                found += _check_capabilities(bp, needs, here, ("spec", "services", si), f"service {sname!r}")
+                out += own(v, found)
         if events:
             out += _check_capabilities(bp, ["events"], target_clusters, ("spec", "events"), "an event subscription")
         for ri, res in enumerate(resources):
@@ -226,6 +266,17 @@ def check_tenant(bp: Blueprint, cat: Catalog, tenant_names: set[str]) -> list[Di
                 out += _check_offering_params(
                     bp, cat, res, override, (*base, "resources", okey, "parameters"), only_keys=set(override)
                 )
+            for cname, layer in cluster_layers(env).items():
+                override = as_dict(as_dict(as_dict(layer.get("resources")).get(okey)).get("parameters"))
+                if override and cname in target_clusters:
+                    out += _check_offering_params(
+                        bp,
+                        cat,
+                        res,
+                        override,
+                        (*base, "clusterOverrides", cname, "resources", okey, "parameters"),
+                        only_keys=set(override),
+                    )
         all_targets.update(target_clusters)
     # Builds run wherever Tekton is: one cluster of the tenant's is enough.
     for si, svc in enumerate(services):
@@ -377,31 +428,31 @@ def _check_offering_params(
     return out
 
 
+def _uses_secrets(svc: dict[str, t.Any]) -> bool:
+    """Whether the service fetches anything from the secret store (secret env vars or secret files)."""
+    return bool(as_list(svc.get("secrets"))) or any("secret" in as_dict(v) for v in as_list(svc.get("volumes")))
+
+
 def _check_service_bounds(
-    bp: Blueprint,
-    svc: dict[str, t.Any],
-    tier: dict[str, t.Any] | None,
-    tier_name: str | None,
-    env: str,
-    base: tuple[str | int, ...],
-    where: tuple[str | int, ...],
-    override: dict[str, t.Any],
+    bp: Blueprint, v: Variant, tier: dict[str, t.Any] | None, tier_name: str | None
 ) -> list[Diagnostic]:
     if tier is None:
         return []
+    svc, env = v.effective, v.environment
+    place = f"on cluster {v.cluster!r}" if v.cluster is not None else f"in environment {env!r}"
     out = []
     res = as_dict(svc.get("resources"))
     maxes = as_dict(as_dict(tier.get("container")).get("max"))
+    src = v.at("resources")
     for part in ("cpu", "memory"):
         limit = parse_quantity(as_dict(res.get("limits")).get(part))
         request = parse_quantity(as_dict(res.get("requests")).get(part))
         ceiling = parse_quantity(maxes.get(part))
-        src = where if "resources" in override else base
         if limit is not None and ceiling is not None and limit > ceiling:
             out.append(
                 bp.diagnostic(
                     "tier-bounds",
-                    f"{part} limit {as_dict(res.get('limits')).get(part)} is above tier {tier_name!r}'s maximum of {maxes.get(part)} in environment {env!r}",
+                    f"{part} limit {as_dict(res.get('limits')).get(part)} is above tier {tier_name!r}'s maximum of {maxes.get(part)} {place}",
                     (*src, "resources", "limits", part),
                     hint="lower the limit or move the tenant to a larger tier",
                 )
@@ -410,7 +461,7 @@ def _check_service_bounds(
             out.append(
                 bp.diagnostic(
                     "tier-bounds",
-                    f"{part} request {as_dict(res.get('requests')).get(part)} is above tier {tier_name!r}'s maximum of {maxes.get(part)} in environment {env!r}",
+                    f"{part} request {as_dict(res.get('requests')).get(part)} is above tier {tier_name!r}'s maximum of {maxes.get(part)} {place}",
                     (*src, "resources", "requests", part),
                     hint="lower the request or move the tenant to a larger tier",
                 )
@@ -422,14 +473,14 @@ def _check_service_bounds(
                 )
             )
     scaling = as_dict(svc.get("scaling"))
-    src = where if "scaling" in override else base
+    src = v.at("scaling")
     mx, mn = scaling.get("max"), scaling.get("min")
     max_replicas = tier.get("maxReplicas")
     if isinstance(mx, int) and isinstance(max_replicas, int) and mx > max_replicas:
         out.append(
             bp.diagnostic(
                 "tier-bounds",
-                f"scaling.max {mx} is above tier {tier_name!r}'s maxReplicas of {max_replicas} in environment {env!r}",
+                f"scaling.max {mx} is above tier {tier_name!r}'s maxReplicas of {max_replicas} {place}",
                 (*src, "scaling", "max"),
                 hint="lower scaling.max or move the tenant to a larger tier",
             )
@@ -438,6 +489,54 @@ def _check_service_bounds(
         out.append(
             bp.diagnostic("tier-bounds", f"scaling.min {mn} is above scaling.max {mx}", (*src, "scaling", "min"))
         )
+    parallelism = as_dict(svc.get("job")).get("parallelism")
+    if isinstance(parallelism, int) and isinstance(max_replicas, int) and parallelism > max_replicas:
+        out.append(
+            bp.diagnostic(
+                "tier-bounds",
+                f"job.parallelism {parallelism} is above tier {tier_name!r}'s maxReplicas of {max_replicas} {place}",
+                (*v.at("job"), "job", "parallelism"),
+                hint="run fewer pods at once or move the tenant to a larger tier",
+            )
+        )
+    out += _check_scratch(bp, v, tier, tier_name, place)
+    return out
+
+
+def _check_scratch(
+    bp: Blueprint, v: Variant, tier: dict[str, t.Any], tier_name: str | None, place: str
+) -> list[Diagnostic]:
+    """Scratch volumes within the tier's maxScratch; memory-backed ones within the memory limit."""
+    out = []
+    ceiling = tier.get("maxScratch")
+    memory_limit = as_dict(as_dict(v.effective.get("resources")).get("limits")).get("memory")
+    if memory_limit is None:
+        memory_limit = as_dict(as_dict(tier.get("container")).get("default")).get("memory")
+    for i, volume in enumerate(as_list(v.effective.get("volumes"))):
+        scratch = as_dict(as_dict(volume).get("scratch"))
+        size = scratch.get("sizeLimit")
+        if size is None or parse_quantity(size) is None:
+            continue
+        where = (*v.at("volumes"), "volumes", i, "scratch", "sizeLimit")
+        if ceiling is not None and (parse_quantity(ceiling) or 0) < (parse_quantity(size) or 0):
+            out.append(
+                bp.diagnostic(
+                    "tier-bounds",
+                    f"scratch volume size {size} is above tier {tier_name!r}'s maxScratch of {ceiling} {place}",
+                    where,
+                    hint="ask for less scratch space or move the tenant to a larger tier",
+                )
+            )
+        memory = parse_quantity(memory_limit) if scratch.get("memory") is True else None
+        if memory is not None and memory < (parse_quantity(size) or 0):
+            out.append(
+                bp.diagnostic(
+                    "tier-bounds",
+                    f"memory-backed scratch of {size} is above the container's memory limit of {memory_limit} {place}",
+                    where,
+                    hint="memory-backed scratch counts against the memory limit: make it smaller, or raise the limit",
+                )
+            )
     return out
 
 

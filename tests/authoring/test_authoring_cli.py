@@ -80,7 +80,7 @@ def test_every_command_works_from_blueprints_tenants(starter: Path, monkeypatch:
     ok("set", "shop.yaml", "spec.tier=large")
     ok("set-image", "shop", "web", "ghcr.io/example/shop:1.1.0")
     rendered = ok("render", "--tenant", "shop").stdout
-    assert "image: ghcr.io/example/shop:1.1.0" in rendered and "web-dev" not in rendered
+    assert "image: ghcr.io/example/shop:1.1.0" in rendered and "namespace: web-dev" not in rendered
     assert (starter / "out" / "dev" / "dev-1" / "tenants" / "shop.yaml").is_file()
     assert not (starter / "blueprints" / "tenants" / "out").exists()
     # -C DIR names the project from anywhere, as a positional does.
@@ -109,7 +109,7 @@ def test_set_changes_exactly_one_line_and_the_build_follows(example: Path) -> No
     assert diff.split()[:2] == ["1", "1"], diff
     after = target.read_bytes()
     comments = [ln for ln in before.splitlines() if b"#" in ln]
-    assert comments == [ln for ln in after.splitlines() if b"#" in ln] and len(comments) == 2
+    assert comments == [ln for ln in after.splitlines() if b"#" in ln] and len(comments) >= 2
     assert b"  tier: large\n" in after
     quotas = [
         d

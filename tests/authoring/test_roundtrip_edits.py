@@ -80,7 +80,8 @@ def test_named_items_and_new_keys() -> None:
         ],
     )
     assert "      port: 9090\n" in edited
-    assert "    - name: prod\n      clusters: [prod-eu]\n" in edited
+    prod = edited[edited.index("    - name: prod\n") :]
+    assert prod.index("      clusters: [prod-eu]\n") < prod.index("\n  services:\n")  # a new key of prod's entry
     assert [ln for ln in edited.splitlines() if ln.startswith("#")] == [
         ln for ln in text.splitlines() if ln.startswith("#")
     ]

@@ -161,6 +161,15 @@ def test_bad_crd_file_is_a_diagnostic(tmp_path: Path) -> None:
     assert versions == [] and diags[0].rule == "crd-invalid" and diags[0].line == 3
 
 
+def test_a_plain_equals_sign_is_a_string_as_kubernetes_reads_it() -> None:
+    """prometheus-operator's AlertmanagerConfig CRD has ``enum: ['!=', =, =~, '!~']``: YAML 1.1 readers
+    make the plain ``=`` a 'value' node; Kubernetes (and so genplat) reads the string."""
+    versions, diags = load_crd_file(crd_file("prometheus-operator", "monitoring.coreos.com_alertmanagerconfigs.yaml"))
+    assert versions and not diags
+    text = json.dumps([v.to_dict() for v in versions])
+    assert '["!=", "=", "=~", "!~"]' in text
+
+
 def test_docs_match_the_rule_modules() -> None:
     from genplat.checks.docs import render
 

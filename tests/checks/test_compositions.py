@@ -35,10 +35,12 @@ def test_todays_examples_are_refused_at_the_offerings_lines(tmp_path: Path, monk
     root = tmp_path / "blueprints"
     shutil.copytree(EXAMPLES, root)
     shutil.copyfile(BEFORE / "platform.yaml", root / "platform.yaml")
+    shutil.copytree(BEFORE / "tenants", root / "tenants", dirs_exist_ok=True)  # the tenants of that time
     (root / "addons.lock.json").unlink()  # the examples as they were had no add-on lock either
     monkeypatch.chdir(tmp_path)
     findings = genplat.validate(genplat.load_project(root), crds=provider_crd_files())
     assert [_where(d) for d in findings] == [
+        ("platform.yaml", 64, "egress-missing", "warning"),  # postgres declares no egress (issue 29)
         ("platform.yaml", 85, "composed-version-unserved", "error"),  # postgres-gke: DatabaseInstance v1beta2
         ("platform.yaml", 93, "composed-base-invalid", "error"),  # its settings: a list
         ("platform.yaml", 97, "composition-patch-shape", "error"),  # settings[0].diskSize
@@ -164,7 +166,7 @@ def test_a_locked_cluster_refuses_what_its_providers_do_not_serve(tmp_path: Path
     locked = provider_schemas(platform, cluster_crds={"dev/dev-eu": without_helm})
     assert locked.locked == {"dev-eu"} and locked.for_cluster("prod-eu") is not locked.for_cluster("dev-eu")
     errors = [d for d in check_offerings(platform, locked).diagnostics if d.is_error]
-    assert [(d.rule, d.line) for d in errors] == [("composed-kind-unknown", 280)]
+    assert [(d.rule, d.line) for d in errors] == [("composed-kind-unknown", 313)]
     assert "helm.m.crossplane.io" in errors[0].message and "(cluster dev-eu)" in errors[0].message
     assert errors[0].hint == "add the provider to the cluster's add-ons and lock them"
 
@@ -180,4 +182,4 @@ def test_clusters_with_different_providers_are_named() -> None:
     )
     errors = [d for d in check_offerings(platform, schemas).diagnostics if d.is_error]
     assert errors and all("(cluster prod-eu)" in d.message for d in errors)
-    assert {d.line for d in errors} >= {158, 218, 226, 239, 256, 280}
+    assert {d.line for d in errors} >= {191, 251, 259, 272, 289, 313}

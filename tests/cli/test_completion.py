@@ -42,7 +42,7 @@ def test_set_image_completes_the_tenants_then_that_tenants_services(example: Pat
     assert tab("genplat set-image ", example) == ["globex", "initech", "tools", "umbrella"]
     assert tab("genplat set-image g", example) == ["globex"]
     assert tab("genplat set-image globex ", example) == ["checkout"]
-    assert tab("genplat set-image umbrella ", example) == ["notifier"]
+    assert tab("genplat set-image umbrella ", example) == ["notifier", "status"]
 
 
 def test_environments_clusters_tiers_offerings_resources_and_bundles(example: Path) -> None:

@@ -20,6 +20,9 @@ import pytest
 
 import genplat
 from genplat.core.quantity import quantity_problem
+from genplat.validation import pods
+from genplat.validation.cron import schedule_problem, time_zone_problem
+from genplat.validation.pods import MAX_CONFIG_BYTES, MAX_CRONJOB_NAME, RESERVED_MOUNT_PATHS
 from genplat.validation.server_rules import (
     ANNOTATIONS_LIMIT,
     DESCRIPTION_ANNOTATION,
@@ -342,3 +345,140 @@ def test_knative_reserved_inputs_break_the_pod_knative_builds(cp: t.Any) -> None
     # Knative's Service itself, applied server-side, is refused outright for the duplicate PORT.
     refused = _refused(cp, _ksvc([{"name": "PORT", "value": "8080"}, {"name": "PORT", "value": "9090"}]))
     assert refused and 'duplicate entries for key [name="PORT"]' in refused
+
+
+# --- cronjobs: schedules and time zones; volumes -------------------------------------------------------
+
+SCHEDULES = [
+    "0 3 * * *",
+    "*/15 * * * MON-FRI",
+    "0 0 1-31/2 jan,jul *",
+    "@daily",
+    "@every 1h30m",
+    "0 3 * *",
+    "0 3 * * * *",
+    "61 * * * *",
+    "0 3 * * 7",
+    "5-1 * * * *",
+    "0 3 * * mon-fry",
+    "*/0 * * * *",
+    "TZ=UTC 0 3 * * *",
+    "@fortnightly",
+]
+ZONES = [
+    "Europe/Berlin",
+    "UTC",
+    "America/Argentina/Buenos_Aires",
+    "Etc/GMT+5",
+    "Local",
+    "Mars/Olympus",
+    "Europe//Berlin",
+]
+
+
+def _cronjob(schedule: str, zone: str | None = None) -> dict[str, t.Any]:
+    spec: dict[str, t.Any] = {
+        "schedule": schedule,
+        "jobTemplate": {
+            "spec": {
+                "template": {
+                    "spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "registry.example/c:1"}]}
+                }
+            }
+        },
+    }
+    if zone is not None:
+        spec["timeZone"] = zone
+    return {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "nightly", "namespace": NS}, "spec": spec}
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_cron_schedules(cp: t.Any, schedule: str) -> None:
+    refused = _refused(cp, _cronjob(schedule))
+    assert (schedule_problem(schedule) is not None) == (refused is not None), (schedule, refused)
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_time_zones(cp: t.Any, zone: str) -> None:
+    refused = _refused(cp, _cronjob("@daily", zone))
+    assert (time_zone_problem(zone) is not None) == (refused is not None), (zone, refused)
+
+
+@pytest.mark.parametrize("length", [MAX_CRONJOB_NAME, MAX_CRONJOB_NAME + 1])
+def test_cronjob_name_length(cp: t.Any, tmp_path: Path, length: int) -> None:
+    name = "c" * length
+    doc = _cronjob("@daily")
+    doc["metadata"]["name"] = name
+    refused = _refused(cp, doc)
+    tenant = (
+        (BASE / "tenants" / "acme.yaml")
+        .read_text("utf-8")
+        .replace(
+            "    - name: web\n", f"    - name: {name}\n      workload: cronjob\n      schedule: {{cron: '@daily'}}\n"
+        )
+        .replace("      port: 8080\n      scaling: {min: 1, max: 3}\n", "")
+    )
+    found = [d.rule for d in _validate(tmp_path, tenant)]
+    assert ("name-too-long" in found) == (refused is not None) == (length > MAX_CRONJOB_NAME), (found, refused)
+
+
+def _pod_with(volumes: list[dict[str, t.Any]], mounts: list[dict[str, t.Any]]) -> dict[str, t.Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p", "namespace": NS},
+        "spec": {
+            "volumes": volumes,
+            "containers": [{"name": "c", "image": "registry.example/c:1", "volumeMounts": mounts}],
+        },
+    }
+
+
+def test_volumes_the_server_refuses(cp: t.Any, tmp_path: Path) -> None:
+    """Each volume problem genplat reports is one the server reports for the pod genplat would render.
+    (Two mounts on ``/a`` and ``/a/`` pass the API server but not Knative's webhook, which compares
+    ``path.Clean``-ed paths; genplat refuses them for every workload.)"""
+    scratch = {"emptyDir": {"sizeLimit": "100Mi"}}
+    twice = _pod_with([{"name": "a", **scratch}, {"name": "a", **scratch}], [{"name": "a", "mountPath": "/a"}])
+    assert 'duplicate entries for key [name="a"]' in (_refused(cp, twice) or "")
+    same_path = _pod_with(
+        [{"name": "a", **scratch}, {"name": "b", **scratch}],
+        [{"name": "a", "mountPath": "/a"}, {"name": "b", "mountPath": "/a"}],
+    )
+    assert 'duplicate entries for key [mountPath="/a"]' in (_refused(cp, same_path) or "")
+    # Created (as Knative creates pods) rather than applied, the server's own validation says it too.
+    assert "must be unique" in (_refused(cp, same_path, server_side=False) or "")
+    fine = _pod_with(
+        [{"name": "a", **scratch}, {"name": "b", **scratch}],
+        [{"name": "a", "mountPath": "/a"}, {"name": "b", "mountPath": "/a/b"}],
+    )
+    assert _refused(cp, fine) is None
+    for key, bad in (("app.yaml", False), ("..data", True), ("x" * 253, False), ("x" * 254, True), (".", True)):
+        cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": NS}, "data": {key: "1"}}
+        assert (_refused(cp, cm) is not None) == bad == (pods._file_name_problem(key) is not None), key
+    for size, bad in ((MAX_CONFIG_BYTES, False), (MAX_CONFIG_BYTES + 1, True)):
+        cm = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "c", "namespace": NS},
+            "data": {"a": "x" * size},
+        }
+        assert (_refused(cp, cm, server_side=False) is not None) == bad, size
+    tenant = (
+        (BASE / "tenants" / "acme.yaml")
+        .read_text("utf-8")
+        .replace(
+            "      port: 8080\n",
+            "      port: 8080\n      volumes:\n"
+            "        - {name: a, mountPath: /a, scratch: {sizeLimit: 100Mi}}\n"
+            "        - {name: a, mountPath: /a/, scratch: {sizeLimit: 100Mi}}\n",
+        )
+    )
+    assert [d.message.split(" ")[0] for d in _validate(tmp_path, tenant)] == ["volume", "mountPath"]
+
+
+def test_knative_reserved_mount_paths_match_knative_source() -> None:
+    source = (upstream.module_dir("knative-serving") / "pkg" / "apis" / "serving" / "k8s_validation.go").read_text(
+        "utf-8"
+    )
+    assert _upstream_set(source, "reservedPaths") == list(RESERVED_MOUNT_PATHS)

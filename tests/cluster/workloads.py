@@ -284,8 +284,11 @@ def derived_pods(docs: list[dict[str, t.Any]]) -> list[tuple[str, dict[str, t.An
                                 pod,
                             )
                         )
-        elif d["apiVersion"] == "apps/v1" and d["kind"] in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"):
-            tpl = d["spec"]["template"]
+        elif (
+            d["apiVersion"] == "apps/v1" and d["kind"] in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
+        ) or (d["apiVersion"] == "batch/v1" and d["kind"] in ("Job", "CronJob")):
+            # A CronJob's Jobs carry its job template; the Job controller makes Pods from the template.
+            tpl = d["spec"]["jobTemplate"]["spec"]["template"] if d["kind"] == "CronJob" else d["spec"]["template"]
             out.append(
                 (
                     f"{d['kind']} {ns}/{d['metadata']['name']}",

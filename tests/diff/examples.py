@@ -111,14 +111,19 @@ STAGING = """\
         - name: staging-eu
           provider: gke
           region: europe-west1
-          capabilities: [knative-serving, knative-eventing, kyverno, external-secrets, flux]
+          capabilities: [knative-serving, knative-domain-claims, knative-eventing, kyverno, external-secrets, flux, cert-manager, gateway-api]
+          # The host names globex's checkout and umbrella's status page ask for.
+          domains:
+            - {suffix: "{tenant}.apps.acme.example", issuer: {name: letsencrypt}}
+            - {suffix: globex.example, tenants: [globex], issuer: {name: letsencrypt}}
+          gateway: {name: public, namespace: gateway-system}
 """
 
 
 def new_environment(project: Path) -> None:
     """A staging environment with one cluster; globex, tools and umbrella join it."""
     replace(project / "blueprints/platform.yaml", "  tiers:\n", STAGING + "  tiers:\n")
-    replace(project / "blueprints/tenants/globex.yaml", "    - name: prod\n", "    - name: prod\n    - name: staging\n")
+    replace(project / "blueprints/tenants/globex.yaml", "\n  services:\n", "\n    - name: staging\n  services:\n")
     replace(
         project / "blueprints/tenants/tools.yaml",
         "      clusters: [prod-eu]\n",

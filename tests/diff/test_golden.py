@@ -92,6 +92,7 @@ EXPECTED: dict[str, tuple[list[tuple[t.Any, ...]] | None, list[tuple[t.Any, ...]
                 ("NetworkPolicy", "hooli-dev", "allow-dns"),
                 ("NetworkPolicy", "hooli-dev", "allow-platform"),
                 ("NetworkPolicy", "hooli-dev", "allow-same-namespace"),
+                ("NetworkPolicy", "hooli-dev", "allow-telemetry"),
                 ("NetworkPolicy", "hooli-dev", "default-deny"),
                 ("ResourceQuota", "hooli-dev", "tenant-quota"),
                 ("RoleBinding", "hooli-dev", "tenant-admins"),
@@ -263,8 +264,10 @@ def test_changed_image_names_old_and_new_reference() -> None:
     report = json.loads((GOLDEN / "changed-image.json").read_text(encoding="utf-8"))
     paths = {path for path, _, _ in _changes(report)}
     image_path = "spec.template.spec.containers[name=checkout].image"
-    # The image, and the revision name genplat derives from the template's content: nothing else.
-    assert paths == {image_path, "spec.template.metadata.name"}
+    # The image, the version label the pods carry (its tag), and the revision name genplat derives from
+    # the template's content: nothing else.
+    version = 'spec.template.metadata.labels["app.kubernetes.io/version"]'
+    assert paths == {image_path, "spec.template.metadata.name", version}
     assert {(old, new) for path, old, new in _changes(report) if path == image_path} == {
         (
             "ghcr.io/acme/globex-checkout:1.5.0@sha256:c7761e58969f7edd498186641b2021e8477e1bcd230de4cf3435242da4a40d14",
@@ -308,36 +311,36 @@ SUMMARY = {
             "tenant globex: service checkout: image ghcr.io/acme/globex-checkout:1.5.0 → "
             "ghcr.io/acme/globex-checkout:1.6.0",
             "blueprints/tenants/globex.yaml",
-            24,
+            31,
         )
     ],
     "traffic-split": [
         (
             "tenant globex: service checkout: traffic [stable].percent 80 → 50; [canary].percent 20 → 50",
             "blueprints/tenants/globex.yaml",
-            34,
+            50,
         )
     ],
     "new-environment": [
         (
             "new environment staging: 1 cluster (staging-eu), 3 tenants (globex, tools, umbrella)",
             "blueprints/platform.yaml",
-            102,
+            127,
         ),
-        ("tenant globex joins environment staging", "blueprints/tenants/globex.yaml", 22),
+        ("tenant globex joins environment staging", "blueprints/tenants/globex.yaml", 29),
         ("tenant tools joins environment staging", "blueprints/tenants/tools.yaml", 20),
-        ("tenant umbrella joins environment staging", "blueprints/tenants/umbrella.yaml", 17),
+        ("tenant umbrella joins environment staging", "blueprints/tenants/umbrella.yaml", 19),
     ],
     "removed-offering": [
-        ("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 268),
-        ("tenant initech: resource sandbox removed", "blueprints/tenants/initech.yaml", 65),
+        ("offering vcluster removed (used by initech/sandbox)", "blueprints/platform.yaml", 301),
+        ("tenant initech: resource sandbox removed", "blueprints/tenants/initech.yaml", 126),
     ],
     "loosened-policy": [
-        ("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 382),
-        ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 383),
-        ("policy requireLimits: true → false", "blueprints/platform.yaml", 384),
-        ("policy forbidLatest: true → false", "blueprints/platform.yaml", 385),
-        ("tenant globex: allowFrom + tools (tools may now call globex)", "blueprints/tenants/globex.yaml", 37),
+        ("policy podSecurity: enforce restricted → baseline", "blueprints/platform.yaml", 415),
+        ("policy allowedRegistries: + docker.io", "blueprints/platform.yaml", 416),
+        ("policy requireLimits: true → false", "blueprints/platform.yaml", 417),
+        ("policy forbidLatest: true → false", "blueprints/platform.yaml", 418),
+        ("tenant globex: allowFrom + tools (tools may now call globex)", "blueprints/tenants/globex.yaml", 55),
     ],
 }
 
@@ -375,10 +378,10 @@ def test_summary_first_in_blueprint_terms(case: str) -> None:
 def test_summary_lines_point_at_the_edited_value() -> None:
     """The file:line of each summary item is where the edit is (found by text search, not by genplat)."""
     assert _line_of("tier-move", "blueprints/tenants/umbrella.yaml", "tier: large") == 9
-    assert _line_of("changed-image", "blueprints/tenants/globex.yaml", ex.NEW_CHECKOUT) == 24
-    assert _line_of("new-environment", "blueprints/platform.yaml", "- name: staging") == 102
-    assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 383
-    assert _line_of("loosened-policy", "blueprints/tenants/globex.yaml", "allowFrom: [initech, tools]") == 37
+    assert _line_of("changed-image", "blueprints/tenants/globex.yaml", ex.NEW_CHECKOUT) == 31
+    assert _line_of("new-environment", "blueprints/platform.yaml", "- name: staging") == 127
+    assert _line_of("loosened-policy", "blueprints/platform.yaml", "allowedRegistries:") == 416
+    assert _line_of("loosened-policy", "blueprints/tenants/globex.yaml", "allowFrom: [initech, tools]") == 55
     assert _line_of("new-tenant", "blueprints/tenants/hooli.yaml", "name: hooli") == 5
 
 
@@ -395,8 +398,8 @@ def test_new_tenant_is_short_and_says_what_it_is_granted() -> None:
     assert "blueprints/tenants/hooli.yaml:5" in md
     assert "Risk flags" not in md and "rbac-widened" not in (GOLDEN / "new-tenant.txt").read_text(encoding="utf-8")
     assert md.count("<details>") == 1  # one fold for the tenant's objects
-    assert "<b>+ tenant hooli: 12 objects added</b> in <code>dev/dev-eu</code>" in md
-    assert "<summary>The 12 objects: 4 NetworkPolicy, 2 RoleBinding," in md
+    assert "<b>+ tenant hooli: 13 objects added</b> in <code>dev/dev-eu</code>" in md
+    assert "<summary>The 13 objects: 5 NetworkPolicy, 2 RoleBinding," in md
     # What the tenant is granted, outside the fold, read from its objects.
     granted = [
         "- namespaces: hooli-dev (Pod Security restricted)",
@@ -404,7 +407,8 @@ def test_new_tenant_is_short_and_says_what_it_is_granted() -> None:
         "- quota: cpu 4, memory 8Gi, pods 20, count/services.serving.knative.dev 10, persistentvolumeclaims 5, "
         "requests.storage 50Gi, services 450; each container at most cpu 1, memory 1Gi",
         "- network: default deny; in from ingress-nginx, knative-eventing, knative-serving, kourier-system, "
-        "own namespace; out to kube-system, knative-eventing, knative-serving, own namespace; tenant peers: none",
+        "own namespace; out to kube-system, knative-eventing, knative-serving, own namespace, observability; "
+        "tenant peers: none",
         "- images: ghcr.io/acme/hooli-search:0.1.0",
         "- secrets synced: acme-registry from ClusterSecretStore vault",
         "- resources ordered: none",
@@ -413,7 +417,7 @@ def test_new_tenant_is_short_and_says_what_it_is_granted() -> None:
     assert [line for line in outside if line.startswith("- ") and not line.startswith("- tenant")] == granted
     groups = _json("new-tenant")["groups"]
     assert [(g["type"], g["tenant"], g["bundles"], sum(g["kinds"].values())) for g in groups] == [
-        ("tenant", "hooli", ["dev/dev-eu"], 12)
+        ("tenant", "hooli", ["dev/dev-eu"], 13)
     ]
     assert groups[0]["grants"] == [line[2:] for line in granted]
     text = (GOLDEN / "new-tenant.txt").read_text(encoding="utf-8")
@@ -422,18 +426,21 @@ def test_new_tenant_is_short_and_says_what_it_is_granted() -> None:
 
 def test_identical_changes_are_shown_once_with_their_places() -> None:
     md = _md("changed-image")
-    # One object change per cluster; dev's revision names differ from prod's (they hash the
-    # environment's template), but the rename only follows the image: folded, one fold for all three.
+    # One object change per cluster; the revision names differ per cluster (they hash each cluster's
+    # template: its environment, and the cluster's telemetry attributes and egress proxy), but the rename
+    # only follows the image: folded, one fold for all three.
     assert md.count("<details>") == 1 and "In dev/dev-eu (globex-dev); prod/prod-eu, prod/prod-us (globex-prod)." in md
     assert "@@ spec.template.metadata.name @@" not in md
     assert (
-        "Revision renamed checkout-s5yal → checkout-dvozr (dev/dev-eu); checkout-4euvc → checkout-qjoqb "
-        "(prod/prod-eu, prod/prod-us): a revision's name changes with its template" in md
+        "Revision renamed checkout-gp4kn → checkout-jw4dk (dev/dev-eu); checkout-z7huk → checkout-iuib5 "
+        "(prod/prod-eu); checkout-ut3vj → checkout-3ysdb (prod/prod-us): a revision's name changes with its "
+        "template" in md
     )
     groups = _json("changed-image")["groups"]
     assert [[p["bundle"] for p in g["places"]] for g in groups] == [["dev/dev-eu", "prod/prod-eu", "prod/prod-us"]]
     notes = [c.get("note") for o in _json("changed-image")["objects"] for c in o["changes"]]
-    assert notes.count(None) == 3 and all(n.startswith("follows the template: ") for n in notes if n)
+    # The image and the version label (its tag) of each of the three; the revision name follows them.
+    assert notes.count(None) == 6 and all(n.startswith("follows the template: ") for n in notes if n)
     md = _md("tier-move")
     assert md.count("<details>") == 2  # LimitRange and ResourceQuota, each once for three clusters
     assert md.count("In dev/dev-eu (umbrella-dev); prod/prod-eu, prod/prod-us (umbrella-prod).") == 2
@@ -449,10 +456,10 @@ def test_new_environment_is_one_block_per_tenant() -> None:
         for g in report["groups"]
     ]
     assert blocks == [
-        ("platform", None, 14, "blueprints/platform.yaml", 102),  # 7 of them the add-ons layer
-        ("tenant", "globex", 14, "blueprints/tenants/globex.yaml", 22),
-        ("tenant", "tools", 13, "blueprints/tenants/tools.yaml", 20),
-        ("tenant", "umbrella", 17, "blueprints/tenants/umbrella.yaml", 17),
+        ("platform", None, 20, "blueprints/platform.yaml", 127),  # 12 of them the add-ons layer
+        ("tenant", "globex", 18, "blueprints/tenants/globex.yaml", 29),
+        ("tenant", "tools", 14, "blueprints/tenants/tools.yaml", 20),
+        ("tenant", "umbrella", 26, "blueprints/tenants/umbrella.yaml", 19),
     ]
     assert report["risks"] == [] and _md("new-environment").count("<details>") == 4
 
@@ -479,11 +486,11 @@ def test_loosened_policy_flags() -> None:
     assert [r for r in risks if r["kind"] is None] == []
     causes = {(r["rule"], r["cause"]["file"], r["cause"]["line"], r["cause"]["path"]) for r in risks}
     assert causes == {
-        ("allowlist-widened", "blueprints/platform.yaml", 383, "spec.policies.allowedRegistries"),
-        ("guardrail-disabled", "blueprints/platform.yaml", 385, "spec.policies.forbidLatest"),
-        ("guardrail-disabled", "blueprints/platform.yaml", 384, "spec.policies.requireLimits"),
-        ("pod-security-lowered", "blueprints/platform.yaml", 382, "spec.policies.podSecurity.enforce"),
-        ("network-peers-added", "blueprints/tenants/globex.yaml", 37, "spec.network.allowFrom[1]"),
+        ("allowlist-widened", "blueprints/platform.yaml", 416, "spec.policies.allowedRegistries"),
+        ("guardrail-disabled", "blueprints/platform.yaml", 418, "spec.policies.forbidLatest"),
+        ("guardrail-disabled", "blueprints/platform.yaml", 417, "spec.policies.requireLimits"),
+        ("pod-security-lowered", "blueprints/platform.yaml", 415, "spec.policies.podSecurity.enforce"),
+        ("network-peers-added", "blueprints/tenants/globex.yaml", 55, "spec.network.allowFrom[1]"),
     }
     widened = {r["message"] for r in risks if r["rule"] == "allowlist-widened"}
     assert widened == {"allows images from docker.io too: tenants may pull images from there"}
@@ -503,7 +510,7 @@ def test_attribution_of_peer_policies() -> None:
         if o["kind"] == "NetworkPolicy":
             assert (o["cause"]["file"], o["cause"]["line"], o["cause"]["path"], o["cause"]["note"]) == (
                 "blueprints/tenants/globex.yaml",
-                37,
+                55,
                 "spec.network.allowFrom[1]",
                 "globex's allowFrom lists tools",
             )

@@ -44,7 +44,7 @@ def test_an_environment_override_added_whole_reads_as_a_sentence() -> None:
             "override",
             "tenant globex: in prod, service checkout now overrides scaling.min to 2, scaling.max to 20 and "
             "image to ghcr.io/acme/globex-checkout:1.4.0",
-            23,
+            24,
         )
     ]
     assert "{" not in got[0][1]  # never a mapping printed whole
@@ -70,5 +70,5 @@ def test_overrides_changed_added_and_dropped_in_one_sentence() -> None:
 
 def test_placement_in_an_environment_reads_as_a_sentence() -> None:
     assert _summary((PROD, PROD + "      clusters: [prod-eu]\n")) == [
-        ("environment", "tenant globex: in prod, runs only in cluster prod-eu", 22)
+        ("environment", "tenant globex: in prod, runs only in cluster prod-eu", 23)
     ]

@@ -70,7 +70,8 @@ def test_non_utf8_and_newline_file_names_are_escaped(tmp_path: Path) -> None:
     tenants = os.fsencode(project / "blueprints/tenants")
     good = (project / "blueprints/tenants/globex.yaml").read_bytes()
     with open(os.path.join(tenants, b"caf\xe9.yaml"), "wb") as f:
-        f.write(good.replace(b"name: globex", b"name: cafe"))
+        # A renamed copy: its host names move under its own suffix (a name is one tenant's only).
+        f.write(good.replace(b"globex", b"cafe").replace(b"cafe.example", b"cafe.apps.acme.example"))
     proc = _genplat("build", cwd=project)
     assert proc.returncode == 0, proc.stderr.decode()
     evil = os.path.join(tenants, b"a\n::error file=x.yaml::forged\x1b[31m.yaml")

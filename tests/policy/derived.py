@@ -18,6 +18,9 @@ follows (module versions as pinned in tools/upstream.toml):
   carry the run's labels; their steps are the catalog tasks the platform's template names (git-clone
   and kaniko: steps ``clone``, ``build-and-push``, ``write-url``).
 
+* Kubernetes v1.35's CronJob and Job controllers: a CronJob's Job from its job template, the Job's Pods
+  from its pod template.
+
 Pods are shown as admission's validating phase sees them: after the LimitRanger plugin filled in the
 namespace LimitRange's defaults for containers without resources (it runs in the mutating phase).
 """
@@ -323,6 +326,30 @@ def pipeline_run_children(run: Obj, pipeline: Obj, limit_range: Obj | None) -> l
     return out
 
 
+# --- batch: CronJob → Job → Pod ------------------------------------------------------------------
+
+
+def jobs(obj: Obj, limit_range: Obj | None) -> list[Obj]:
+    """kubernetes v1.35 ``pkg/controller/cronjob/utils.go`` (``getJobFromTemplate2``): a Job named
+    ``<cronjob>-<scheduled minutes>`` with the job template's labels and spec; the Job controller then
+    makes Pods from the template, labelled with the job's name."""
+    ns = obj["metadata"]["namespace"]
+    if obj["kind"] == "CronJob":
+        template = obj["spec"]["jobTemplate"]
+        job = {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": _meta(f"{obj['metadata']['name']}-29000000", ns, template["metadata"].get("labels") or {}),
+            "spec": copy.deepcopy(template["spec"]),
+        }
+        return [job, *jobs(job, limit_range)]
+    pod = pod_of(obj, f"{obj['metadata']['name']}-x1y2z", limit_range)
+    pod["metadata"]["labels"].update(
+        {"batch.kubernetes.io/job-name": obj["metadata"]["name"], "job-name": obj["metadata"]["name"]}
+    )
+    return [pod]
+
+
 def derive(objects: t.Sequence[Obj]) -> list[Obj]:
     """Everything the controllers make from one bundle's rendered objects."""
     limit_ranges = {o["metadata"]["namespace"]: o for o in objects if o["kind"] == "LimitRange"}
@@ -332,6 +359,8 @@ def derive(objects: t.Sequence[Obj]) -> list[Obj]:
         ns = o["metadata"].get("namespace")
         if o["kind"] == "Service" and o["apiVersion"].startswith("serving.knative.dev/"):
             out += knative(o, limit_ranges.get(ns))
+        elif o["kind"] in ("CronJob", "Job") and o["apiVersion"] == "batch/v1":
+            out += jobs(o, limit_ranges.get(ns))
         elif o["kind"] == "EventListener":
             out += event_listener(o)
         elif o["kind"] == "TriggerTemplate":

@@ -30,6 +30,10 @@ CRD_PROJECTS = (
     "flux-helm",
     "kapp-controller",
     "provider-helm",
+    "cilium",
+    "knative-networking",
+    "gateway-api",
+    "prometheus-operator",
 )
 
 

@@ -52,7 +52,14 @@ def test_container_env_secrets_resources_security(examples: Rendered) -> None:
     (c,) = template["spec"]["containers"]
     assert c["image"].startswith("registry.acme.example/initech/reports:3.0.2@sha256:")
     assert c["ports"] == [{"containerPort": 9000}]
-    assert c["env"] == [
+    # The tenant's variables first, then the platform's (the OpenTelemetry collector, tests/rendering/test_render_observability.py).
+    assert [e["name"] for e in c["env"][3:]] == [
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_PROTOCOL",
+        "OTEL_SERVICE_NAME",
+        "OTEL_RESOURCE_ATTRIBUTES",
+    ]
+    assert c["env"][:3] == [
         {"name": "REPORTS_MODE", "value": "batch"},
         {
             "name": "DATABASE_PASSWORD",
@@ -79,7 +86,7 @@ def test_container_env_secrets_resources_security(examples: Rendered) -> None:
 
 def test_env_numbers_become_strings(examples: Rendered) -> None:
     (c,) = examples.one(DEV, "Service", "notifier", "umbrella-dev")["spec"]["template"]["spec"]["containers"]
-    assert c["env"] == [{"name": "CHANNEL", "value": "email"}, {"name": "RETRIES", "value": "3"}]
+    assert c["env"][:2] == [{"name": "CHANNEL", "value": "email"}, {"name": "RETRIES", "value": "3"}]
 
 
 def test_visibility_label(examples: Rendered) -> None:

@@ -6,7 +6,8 @@ platform and two tenants) plus ``expected.json``::
     {
       "defect":   "what is wrong, in one line",
       "findings": ["tenants/acme.yaml:13:13: schema-type",          # file:line:col: rule
-                   {"at": "platform.yaml:1:1: ...", "hint": "…", "message": "…"}],  # + substrings
+                   {"at": "platform.yaml:1:1: ...", "hint": "…", "message": "…"},   # + substrings
+                   {"at": "…", "severity": "warning"}],                           # findings are errors unless
       "delete":   ["platform.yaml"],                                 # optional: base files to drop
       "generate": {"tenants/deep.yaml": {"text": "[", "repeat": 100000}},  # optional: big files
       "symlinks": {"tenants/gone.yaml": "nowhere.yaml"},              # optional: (dangling) links

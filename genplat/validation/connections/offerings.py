@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import typing as t
 
-from genplat.core.diagnostics import Diagnostic, Severity
+from genplat.core.diagnostics import Diagnostic, as_warning
 from genplat.core.readers import as_dict, as_list, as_str, listing
 from genplat.core.secrets import secretish_key
 from genplat.core.suggest import close_matches, did_you_mean
@@ -74,7 +73,7 @@ def check_offerings(bp: Blueprint) -> list[Diagnostic]:
         for pname in params:
             if isinstance(pname, str) and pname not in used and not close_matches(pname, misspelt):
                 out.append(
-                    _warning(
+                    as_warning(
                         bp.diagnostic(
                             "unused-parameter",
                             f"parameter {pname!r} of offering {name!r} is used by no composition patch: "
@@ -109,7 +108,7 @@ def _unused_by_composition(
         provider = as_str(as_dict(comps[ci]).get("provider")) or "?"
         listed = ", ".join(repr(p) for p in ignored)
         out.append(
-            _warning(
+            as_warning(
                 bp.diagnostic(
                     "unused-parameter",
                     f"composition {name}-{provider} reads no {'parameter' if len(ignored) == 1 else 'parameters'} "
@@ -121,11 +120,6 @@ def _unused_by_composition(
             )
         )
     return out
-
-
-def _warning(d: Diagnostic) -> Diagnostic:
-    """Unused parameters do no harm in a cluster: they are warnings (validate and build still pass)."""
-    return dataclasses.replace(d, severity=Severity.WARNING)
 
 
 def published_keys(platform: Blueprint) -> dict[str, set[str]]:

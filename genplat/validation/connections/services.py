@@ -5,11 +5,11 @@ from __future__ import annotations
 import typing as t
 
 from genplat.core.diagnostics import Diagnostic
-from genplat.core.merge import deep_merge
 from genplat.core.readers import as_dict, as_list, as_str, by_name, listing
 from genplat.core.suggest import did_you_mean
 from genplat.loader.project import Blueprint
 from genplat.validation.connections.offerings import published_keys
+from genplat.validation.variants import Variant, cluster_layers, in_environment, own
 
 Path = tuple[str | int, ...]
 
@@ -43,32 +43,36 @@ def check_services(bp: Blueprint, platform: Blueprint, environments: t.Collectio
         if ename is None or ename not in environments:
             continue
         base: Path = ("spec", "environments", ei)
-        for rname in as_dict(env.get("resources")):
-            ordered = resources.get(rname)
-            if ordered is not None and not _ordered_in(ordered, ename):
-                out.append(
-                    bp.diagnostic(
-                        "unknown-resource",
-                        f"override for resource {rname!r}, which is not ordered in environment {ename!r}",
-                        (*base, "resources", rname),
-                        key=True,
-                        hint=f"add {ename!r} to the resource's environments, or remove this override",
+        layers = [(base, env)] + [((*base, "clusterOverrides", c), layer) for c, layer in cluster_layers(env).items()]
+        for at, layer in layers:
+            for rname in as_dict(layer.get("resources")):
+                ordered = resources.get(rname)
+                if ordered is not None and not _ordered_in(ordered, ename):
+                    out.append(
+                        bp.diagnostic(
+                            "unknown-resource",
+                            f"override for resource {rname!r}, which is not ordered in environment {ename!r}",
+                            (*at, "resources", rname),
+                            key=True,
+                            hint=f"add {ename!r} to the resource's environments, or remove this override",
+                        )
                     )
-                )
         for si, svc in enumerate(as_list(spec.get("services"))):
-            svc = as_dict(svc)
-            sname = as_str(svc.get("name")) or ""
-            override = as_dict(as_dict(env.get("services")).get(sname))
-            over: Path = (*base, "services", sname)
-            eff = deep_merge(svc, override)
-            for var, value in as_dict(eff.get("env")).items():
-                if not isinstance(value, dict):
-                    continue
-                where: Path = (*(over if var in as_dict(override.get("env")) else ("spec", "services", si)), "env", var)
-                out += _reference(bp, sname, var, as_dict(value), where, ename, resources, res_index, offerings)
-            if eff.get("workload") == "deployment":
-                out += _deployment(bp, eff, override, ("spec", "services", si), over)
+            for v in in_environment(as_dict(svc), si, env, ei):
+                found: list[Diagnostic] = []
+                for var, value in as_dict(v.effective.get("env")).items():
+                    if not isinstance(value, dict):
+                        continue
+                    where: Path = (*_env_at(v, var), "env", var)
+                    found += _reference(bp, v.name, var, as_dict(value), where, ename, resources, res_index, offerings)
+                found += workload_fields(bp, v)
+                out += own(v, found)
     return out
+
+
+def _env_at(v: Variant, var: str) -> Path:
+    """Where one variable's value was written: the most specific layer whose env sets it."""
+    return next((path for path, values in v.layers if var in as_dict(values.get("env"))), v.base)
 
 
 def _ordered_in(res: dict[str, t.Any], env: str) -> bool:
@@ -135,50 +139,68 @@ def _reference(
     return out
 
 
-def _deployment(
-    bp: Blueprint, svc: dict[str, t.Any], override: dict[str, t.Any], base: Path, over: Path
-) -> list[Diagnostic]:
+def workload_fields(bp: Blueprint, v: Variant) -> list[Diagnostic]:
+    """Fields that do not fit the service's workload kind."""
+    svc = v.effective
+    workload = as_str(svc.get("workload")) or "knative"
     out = []
 
-    def at(field: str) -> Path:
-        return over if field in override else base
+    def refuse(field: str, sub: Path, message: str, hint: str) -> None:
+        out.append(bp.diagnostic("workload-field", message, (*v.at(field), field, *sub), hint=hint))
 
-    if as_list(svc.get("traffic")):
-        out.append(
-            bp.diagnostic(
-                "workload-field",
-                "traffic splits revisions of a Knative Service; a Deployment has none",
-                (*at("traffic"), "traffic"),
-                hint="remove traffic, or use workload: knative",
-            )
+    runs = workload in ("cronjob", "job")
+    if as_list(svc.get("traffic")) and workload != "knative":
+        refuse(
+            "traffic",
+            (),
+            f"traffic splits revisions of a Knative Service; a {workload} has none",
+            "remove traffic, or use workload: knative",
         )
+    if "schedule" in svc and workload != "cronjob":
+        refuse(
+            "schedule",
+            (),
+            f"a schedule is for workload: cronjob, not {workload}",
+            "remove schedule, or use workload: cronjob",
+        )
+    if workload == "cronjob" and "schedule" not in svc:
+        refuse("workload", (), "a cronjob needs a schedule", "add schedule: {cron: '0 3 * * *'}")
+    if "job" in svc and not runs:
+        refuse(
+            "job",
+            (),
+            f"job settings are for workload: cronjob or job, not {workload}",
+            "remove job, or use workload: cronjob or job",
+        )
+    if runs:
+        for field in ("scaling", "probes", "metrics", "slo"):
+            if field in svc:
+                refuse(field, (), f"a {workload} runs to completion: it has no {field}", f"remove {field}")
+        if "visibility" in svc:
+            refuse("visibility", (), f"nothing calls a {workload}: it has no visibility", "remove visibility")
+        return out
     scaling = as_dict(svc.get("scaling"))
-    if scaling.get("min") == 0:
-        out.append(
-            bp.diagnostic(
-                "workload-field",
+    if workload == "deployment":
+        if scaling.get("min") == 0:
+            refuse(
+                "scaling",
+                ("min",),
                 "a Deployment does not scale to zero: scaling.min must be at least 1",
-                (*at("scaling"), "scaling", "min"),
-                hint="set scaling.min: 1, or use workload: knative to scale to zero",
+                "set scaling.min: 1, or use workload: knative to scale to zero",
             )
-        )
-    metric = as_str(scaling.get("metric"))
-    if metric in ("concurrency", "rps"):
-        out.append(
-            bp.diagnostic(
-                "workload-field",
+        metric = as_str(scaling.get("metric"))
+        if metric in ("concurrency", "rps"):
+            refuse(
+                "scaling",
+                ("metric",),
                 f"a HorizontalPodAutoscaler does not scale on {metric}",
-                (*at("scaling"), "scaling", "metric"),
-                hint="use metric: cpu or memory (or workload: knative)",
+                "use metric: cpu or memory (or workload: knative)",
             )
-        )
-    if svc.get("visibility") == "public":
-        out.append(
-            bp.diagnostic(
-                "workload-field",
-                "a Deployment workload is reachable inside the cluster only (a ClusterIP Service)",
-                (*at("visibility"), "visibility"),
-                hint="set visibility: cluster-local, or use workload: knative",
+        if svc.get("visibility") == "public" and not as_list(svc.get("hostnames")):
+            refuse(
+                "visibility",
+                (),
+                "a Deployment is public only at the host names it asks for, and it asks for none",
+                "add hostnames (routed by the cluster's Gateway), or set visibility: cluster-local",
             )
-        )
     return out
