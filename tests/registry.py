@@ -134,13 +134,15 @@ spec:
     for tn in tenants:
         files[f"tenants/{tn}.yaml"] = _tenant_yaml(tn, env)
     # As genplat build lays a bundle out: one kustomization per layer folder, the root names the layers.
-    for layer in ("platform", "tenants"):
+    for layer in ("addons", "platform", "tenants"):  # (no add-ons here: an empty first layer)
         resources = "".join(f"- {p.split('/', 1)[1]}\n" for p in sorted(files) if p.startswith(layer + "/"))
         files[f"{layer}/kustomization.yaml"] = (
-            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n" + resources
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:"
+            + ("\n" + resources if resources else " []\n")
         ).encode()
     files["kustomization.yaml"] = (
-        b"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- platform\n- tenants\n"
+        b"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
+        b"- addons\n- platform\n- tenants\n"
     )
     return files
 

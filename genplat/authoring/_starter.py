@@ -21,6 +21,7 @@ STARTER_ADDONS = (
     "external-secrets",
     "flux-source-controller",
     "flux-kustomize-controller",
+    "flux-helm-controller",  # installs the add-ons shipped as Helm charts (Crossplane, external-secrets)
 )
 
 PLATFORM = """\

@@ -118,13 +118,14 @@ _OFFSET = re.compile(r"\{(major|minor|patch)([+-]\d+)?\}")
 def release_of(template: str, version: str) -> str:
     """``template`` filled in for ``version``: ``{version}``, ``{semver}``, and ``{major}``, ``{minor}``,
     ``{patch}`` with an optional offset (``{minor-27}``: Knative's ``v0.47.0`` module is release
-    ``knative-v1.20.0``). ValueError when the template needs numbers the version does not have."""
+    ``knative-v1.20.0``). A version without those numbers is taken as the release tag itself (a platform
+    that pins Knative as ``knative-v1.20.0`` with a URL source); ValueError for a negative number."""
     out = expand(template, version)
     if not _OFFSET.search(out):
         return out
     m = _NUMBERS.match(version)
-    if m is None:
-        raise ValueError(f"version {version!r} is not <major>.<minor>.<patch>, which {template!r} needs")
+    if m is None:  # a version written as the release tag itself (knative-v1.20.0): that is the release
+        return version
     numbers = dict(zip(("major", "minor", "patch"), (int(g) for g in m.groups()), strict=True))
 
     def fill(x: re.Match[str]) -> str:

@@ -117,7 +117,7 @@ def test_flux_converges_on_the_first_reconcile(
             assert ready, "dependsOn has a cycle"
             order.append(ready[0])
             done.add(ready[0]["metadata"]["name"])
-        assert [k["spec"]["path"] for k in order] == ["./platform", "./tenants"]
+        assert [k["spec"]["path"] for k in order] == ["./addons", "./platform", "./tenants"]
         for ks in order:
             objs = _layer_docs(artifact, ks["spec"]["path"])
             assert objs, ks["metadata"]["name"]
@@ -202,14 +202,18 @@ def test_kapp_controller_converges_on_the_first_sync(
         groups: dict[str, list[dict[str, t.Any]]] = {}
         for d in objs:
             groups.setdefault(d["metadata"]["annotations"]["kapp.k14s.io/change-group"], []).append(d)
-        assert sorted(groups) == ["genplat.dev/platform", "genplat.dev/tenants"]
+        assert sorted(groups) == ["genplat.dev/addons", "genplat.dev/platform", "genplat.dev/tenants"]
+        for d in groups["genplat.dev/platform"]:  # the platform waits for the add-ons' installs
+            assert d["metadata"]["annotations"]["kapp.k14s.io/change-rule.addons"] == (
+                "upsert after upserting genplat.dev/addons"
+            )
         for d in groups["genplat.dev/tenants"]:
             assert (
                 d["metadata"]["annotations"]["kapp.k14s.io/change-rule"]
                 == "upsert after upserting genplat.dev/platform"
             )
         applied = 0
-        for group in ("genplat.dev/platform", "genplat.dev/tenants"):
+        for group in ("genplat.dev/addons", "genplat.dev/platform", "genplat.dev/tenants"):
             results = _first_pass(deployer, controller_order(groups[group]), order=False)
             applied += len(results)
         assert applied == len(objs) > 0

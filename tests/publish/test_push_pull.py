@@ -313,10 +313,16 @@ def test_kapp_template_steps_over_each_pushed_imgpkg_bundle(
             if d
         ]
         assert len(objects) == len(in_bundle) > 0
-        # Change groups: every object is in a layer; tenants wait for the platform group.
+        # Change groups: every object is in a layer; the platform waits for the add-ons, tenants for the platform.
         for d in objects:
             ann = d["metadata"]["annotations"]
-            assert ann["kapp.k14s.io/change-group"] in ("genplat.dev/platform", "genplat.dev/tenants")
+            assert ann["kapp.k14s.io/change-group"] in (
+                "genplat.dev/addons",
+                "genplat.dev/platform",
+                "genplat.dev/tenants",
+            )
+            if ann["kapp.k14s.io/change-group"] == "genplat.dev/platform":
+                assert ann["kapp.k14s.io/change-rule.addons"] == "upsert after upserting genplat.dev/addons"
             if ann["kapp.k14s.io/change-group"] == "genplat.dev/tenants":
                 assert ann["kapp.k14s.io/change-rule"] == "upsert after upserting genplat.dev/platform"
 
