@@ -60,6 +60,8 @@ def test_flux_artifact_shape() -> None:
     assert "annotations" not in manifest
     names = [m.name for m in _members(art.layer.data)]
     assert names == [
+        "addons",
+        "addons/kustomization.yaml",
         "kustomization.yaml",
         "platform",
         "platform/kustomization.yaml",
