@@ -90,15 +90,19 @@ def platform_object(
     file: str,
     *,
     namespace: str | None = None,
+    layer: str = "platform",
+    labels: dict[str, str] | None = None,
+    annotations: dict[str, str] | None = None,
     **body: t.Any,
 ) -> RenderedObject:
+    """A cluster-level object of the bundle, in ``<layer>/<file>`` (the platform layer unless told)."""
     obj: dict[str, t.Any] = {
         "apiVersion": api_version,
         "kind": kind,
-        "metadata": meta(name, namespace=namespace, labels=dict(MANAGED_BY)),
+        "metadata": meta(name, namespace=namespace, labels=labels or dict(MANAGED_BY), annotations=annotations),
     }
     obj.update(body)
-    return RenderedObject(obj, origin, bundle=ctx.cluster.bundle, file=f"platform/{file}", tenant=None)
+    return RenderedObject(obj, origin, bundle=ctx.cluster.bundle, file=f"{layer}/{file}", tenant=None)
 
 
 def quantity(value: t.Any) -> str:

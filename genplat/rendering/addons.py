@@ -39,7 +39,7 @@ import typing as t
 
 from genplat.core.addons import BUNDLE_INSTALLS
 from genplat.core.objects import Origin, RenderedObject
-from genplat.rendering._base import MANAGED_BY, BundleContext, meta
+from genplat.rendering._base import MANAGED_BY, BundleContext, platform_object
 from genplat.rendering.crossplane import selected_provider
 from genplat.resolver.model import AddOn
 
@@ -119,15 +119,20 @@ def _obj(
     notes = dict(annotations or {})
     if addon is not None:
         notes[VERSION_ANNOTATION] = addon.version
-    obj: dict[str, t.Any] = {
-        "apiVersion": api_version,
-        "kind": kind,
-        "metadata": meta(
-            name, namespace=namespace, labels=_labels(addon.name if addon else None), annotations=notes or None
-        ),
-    }
-    obj.update(body)
-    return RenderedObject(obj, origin, bundle=ctx.cluster.bundle, file=f"{LAYER}/{file}", tenant=None)
+    labels = _labels(addon.name if addon else None)
+    return platform_object(
+        ctx,
+        api_version,
+        kind,
+        name,
+        origin,
+        file,
+        namespace=namespace,
+        layer=LAYER,
+        labels=labels,
+        annotations=notes or None,
+        **body,
+    )
 
 
 # ---- settings the platform implies ------------------------------------------------------------------
