@@ -134,6 +134,7 @@ def connection_reason(exc: Exception) -> str:
         ("timed out", "timed out"),
         ("Name or service not known", "host name not found"),
         ("Temporary failure in name resolution", "host name not found"),
+        ("No address associated", "host name not found"),
         ("reset by peer", "connection reset"),
         ("RemoteDisconnected", "connection closed"),
         ("Connection aborted", "connection aborted"),

@@ -19,7 +19,7 @@ import urllib.parse
 import requests
 
 from genplat.core.errors import FetchError
-from genplat.publish.deadline import Watchdog
+from genplat.publish.deadline import Watchdog, connection_reason
 
 DEFAULT_TIMEOUT = 120.0
 #: Tries per download: connection failures and 5xx are retried with backoff (about 4 s in all), then
@@ -107,7 +107,7 @@ class Downloader:
                 f"{url}: TLS verification failed ({_tls_reason(exc)}); pass --ca-file if its CA is private"
             ) from None
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-            raise _Retry(_reason(exc)) from None
+            raise _Retry(connection_reason(exc)) from None
         except requests.exceptions.TooManyRedirects:
             raise FetchError(f"{url}: too many redirects") from None
         with resp:
@@ -136,7 +136,7 @@ class Downloader:
                         )
                     chunks.append(chunk)
             except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-                raise _Retry(_reason(exc)) from None
+                raise _Retry(connection_reason(exc)) from None
             if declared.isdigit() and size != int(declared) and not resp.headers.get("Content-Encoding"):
                 raise _Retry(f"the body ended after {size} of {declared} bytes")
             return b"".join(chunks)
@@ -145,23 +145,6 @@ class Downloader:
 def _origin(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc)
-    for needle, reason in (
-        ("Connection refused", "connection refused"),
-        ("timed out", "timed out"),
-        ("Name or service not known", "host name not found"),
-        ("Temporary failure in name resolution", "host name not found"),
-        ("No address associated", "host name not found"),
-        ("reset by peer", "connection reset"),
-        ("RemoteDisconnected", "connection closed"),
-        ("Connection aborted", "connection aborted"),
-    ):
-        if needle in text:
-            return reason
-    return type(exc).__name__
 
 
 def _tls_reason(exc: Exception) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from genplat.core.names import secret_object_name
 from genplat.core.objects import RenderedObject
 from genplat.rendering._base import BundleContext, tenant_object
-from genplat.rendering.tenancy import secret_store_ref
+from genplat.rendering.tenancy import external_secret_spec, remote_ref
 from genplat.resolver.model import Service, TenantTarget
 
 
@@ -19,9 +19,6 @@ def render(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
     out = []
     for svc in tenant.services:
         for ref in svc.secrets:
-            remote = {"key": ref["key"]}
-            if ref.get("property"):
-                remote["property"] = ref["property"]
             name = secret_name(svc, ref["env"])
             out.append(
                 tenant_object(
@@ -30,12 +27,7 @@ def render(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
                     "ExternalSecret",
                     name,
                     svc.origins["secrets"],
-                    spec={
-                        "refreshInterval": ctx.platform.secrets.get("refreshInterval", "1h"),
-                        "secretStoreRef": secret_store_ref(ctx),
-                        "target": {"name": name, "creationPolicy": "Owner"},
-                        "data": [{"secretKey": ref["env"], "remoteRef": remote}],
-                    },
+                    spec=external_secret_spec(ctx, name, [{"secretKey": ref["env"], "remoteRef": remote_ref(ref)}]),
                 )
             )
     return out

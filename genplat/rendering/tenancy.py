@@ -157,6 +157,21 @@ def secret_store_ref(ctx: BundleContext) -> dict[str, str]:
     return {"kind": store.get("kind", "ClusterSecretStore"), "name": store["name"]}
 
 
+def external_secret_spec(ctx: BundleContext, name: str, data: list[dict[str, t.Any]]) -> dict[str, t.Any]:
+    """An ExternalSecret's spec: ``data`` fetched from the platform's store into Secret ``name``."""
+    return {
+        "refreshInterval": ctx.platform.secrets.get("refreshInterval", "1h"),
+        "secretStoreRef": secret_store_ref(ctx),
+        "target": {"name": name, "creationPolicy": "Owner"},
+        "data": data,
+    }
+
+
+def remote_ref(ref: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """Where a secret reference points in the store: its key, and its property when it names one."""
+    return {"key": ref["key"], **({"property": ref["property"]} if ref.get("property") else {})}
+
+
 def image_pull_secret(ctx: BundleContext, tenant: TenantTarget, pull: dict[str, str]) -> RenderedObject:
     spec = {
         "refreshInterval": ctx.platform.secrets.get("refreshInterval", "1h"),

@@ -20,7 +20,7 @@ import typing as t
 from genplat.core.names import config_map_name, secret_volume_name
 from genplat.core.objects import RenderedObject
 from genplat.rendering._base import BundleContext, quantity, tenant_object
-from genplat.rendering.tenancy import secret_store_ref
+from genplat.rendering.tenancy import external_secret_spec, remote_ref
 from genplat.resolver.model import Service, TenantTarget
 
 
@@ -69,12 +69,7 @@ def render(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
             elif "secret" in volume and ctx.cluster.has("external-secrets"):
                 files = volume["secret"]["files"]
                 name = secret_volume_name(svc.name, volume["name"])
-                data = []
-                for file in sorted(files):
-                    remote = {"key": files[file]["key"]}
-                    if files[file].get("property"):
-                        remote["property"] = files[file]["property"]
-                    data.append({"secretKey": file, "remoteRef": remote})
+                data = [{"secretKey": file, "remoteRef": remote_ref(files[file])} for file in sorted(files)]
                 out.append(
                     tenant_object(
                         tenant,
@@ -82,12 +77,7 @@ def render(ctx: BundleContext, tenant: TenantTarget) -> list[RenderedObject]:
                         "ExternalSecret",
                         name,
                         svc.origins["volumes"],
-                        spec={
-                            "refreshInterval": ctx.platform.secrets.get("refreshInterval", "1h"),
-                            "secretStoreRef": secret_store_ref(ctx),
-                            "target": {"name": name, "creationPolicy": "Owner"},
-                            "data": data,
-                        },
+                        spec=external_secret_spec(ctx, name, data),
                     )
                 )
     return out
